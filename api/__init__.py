@@ -1,0 +1,1 @@
+"""The HTTP API over FastAPI: routes only parse, call graph/, and present."""

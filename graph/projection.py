@@ -1,0 +1,98 @@
+"""NetworkX projections of a store: the graphs analyses run on.
+
+Each named projection reads only the labels and relationship types it needs. Projections are
+cached per store version, so a repeated report does not rebuild its graph and any write (which
+changes the version) invalidates them.
+
+>>> from graph.projection import PROJECTIONS
+>>> sorted(PROJECTIONS)
+['all', 'chain', 'supply', 'ties']
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import networkx as nx
+
+from .errors import InvalidParameter
+from .store.base import GraphStore
+
+__all__ = ["PROJECTIONS", "projection", "build_projection", "clear_cache"]
+
+# name → (node labels, relationship types, directed)
+PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "supply": (("Enterprise",), ("SUPPLIES",), True),
+    "chain": (("Stage",), ("FEEDS",), True),
+    "ties": (("Enterprise", "Institute"), ("COLLABORATES_WITH",), False),
+    "all": (("Stage", "Enterprise", "Institute", "Park", "Region"), ("FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"), False),
+}
+
+_NODE_ATTRS = ("tier", "parent", "region", "park", "revenue_cny", "employees", "kind")
+
+
+def build_projection(store: GraphStore, name: str) -> nx.Graph:
+    """Build the projection ``name`` from ``store`` (uncached).
+
+    Node keys are node ids; every node has ``kind`` (its label) and ``name``. Parallel
+    relationships between two nodes (two supplies of different stages, two ties of different
+    kinds) collapse into one edge whose ``weight`` adds up their weights (1 each when absent)
+    and whose ``count`` counts them.
+    """
+    try:
+        labels, types, directed = PROJECTIONS[name]
+    except KeyError:
+        raise InvalidParameter("graph", f"unknown projection {name!r}; expected one of {', '.join(PROJECTIONS)}") from None
+    graph: nx.Graph = nx.DiGraph() if directed else nx.Graph()
+    graph.graph["name"] = name
+    for node in store.nodes(labels):
+        attrs = {"kind": node.label, "name": node.name}
+        for key in _NODE_ATTRS:
+            if key in node.props and key != "kind":
+                attrs[key] = node.props[key]
+        if node.label == "Institute" and "kind" in node.props:
+            attrs["institute_kind"] = node.props["kind"]
+        graph.add_node(node.id, **attrs)
+    for rel in store.relationships(types):
+        if rel.source not in graph or rel.target not in graph:
+            continue
+        weight = rel.props.get("weight", rel.props.get("volume", 1.0)) if rel.type != "SUPPLIES" else 1.0
+        weight = float(weight) if isinstance(weight, (int, float)) else 1.0
+        if graph.has_edge(rel.source, rel.target):
+            edge = graph.edges[rel.source, rel.target]
+            edge["weight"] += weight
+            edge["count"] += 1
+            edge.setdefault("types", set()).add(rel.type)
+        else:
+            graph.add_edge(rel.source, rel.target, weight=weight, count=1, type=rel.type, types={rel.type})
+    return graph
+
+
+_cache: OrderedDict[tuple[str, str, str], nx.Graph] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def projection(store: GraphStore, name: str) -> nx.Graph:
+    """The projection ``name`` of ``store``, cached per store version.
+
+    The returned graph is shared: treat it as read-only (``graph.copy()`` before changing it).
+    """
+    key = (store.uri, store.version(), name)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    graph = build_projection(store, name)
+    nx.freeze(graph)
+    with _cache_lock:
+        _cache[key] = graph
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return graph
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,166 @@
+"""The store interface every analysis, the API and the views use.
+
+Two implementations sit behind it: :class:`graph.store.sqlite.SqliteStore` (embedded, the
+default) and :class:`graph.store.neo4j.Neo4jStore` (a shared server over Bolt). One contract test
+suite runs against both, so anything built on this interface behaves the same on either.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from graph.errors import NotFound
+from graph.model import LABELS, REL_TYPES, GraphData, Node, Relationship, check_label, check_rel_type
+
+__all__ = ["GraphStore", "WriteSummary", "search_rank", "Progress", "BATCH_SIZE"]
+
+Progress = Callable[[int], None]
+BATCH_SIZE = 5_000
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    nodes: int
+    relationships: int
+    changed: bool
+    replaced: bool = False
+
+
+def search_text(node: Node) -> str:
+    """The lower-cased text a search matches against: id, name, English name and aliases."""
+    parts = [node.id, node.name, str(node.props.get("name_en", ""))]
+    aliases = node.props.get("aliases") or []
+    parts.extend(str(a) for a in (aliases if isinstance(aliases, list) else [aliases]))
+    return "\n".join(p for p in parts if p).lower()
+
+
+def search_rank(node: Node, query: str) -> tuple:
+    """Order search hits: exact id or name first, then names starting with the text, then the
+    rest; shorter names before longer ones (a person typing 织造 wants 织造 before 喷水织造)."""
+    q = query.lower()
+    names = [node.id.lower(), node.name.lower()]
+    if q in names:
+        tier = 0
+    elif any(n.startswith(q) for n in names):
+        tier = 1
+    else:
+        tier = 2
+    return (tier, len(node.name), node.name, node.id)
+
+
+class GraphStore(ABC):
+    """A graph of chain stages, enterprises, institutes, parks and regions."""
+
+    uri: str
+
+    # -- writing ---------------------------------------------------------------------------
+    @abstractmethod
+    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
+        """Write ``data`` in one transaction: all of it or none of it.
+
+        Nodes and relationships are merged by identity (node id; relationship type, ends and
+        key), so writing the same data twice changes nothing. With ``replace`` the store's graph
+        is swapped for ``data``.
+        """
+
+    @abstractmethod
+    def set_properties(self, values: dict[str, dict]) -> None:
+        """Set properties on existing nodes: ``{node id: {property: value}}``, one transaction."""
+
+    # -- reading ---------------------------------------------------------------------------
+    @abstractmethod
+    def version(self) -> str:
+        """A token that changes whenever the graph changes; caches key on it."""
+
+    @abstractmethod
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(nodes per label, relationships per type), for the labels and types present."""
+
+    @abstractmethod
+    def nodes(self, labels: Iterable[str] | None = None, ids: Iterable[str] | None = None) -> Iterator[Node]:
+        """The nodes with one of ``labels`` (all when None), restricted to ``ids`` if given."""
+
+    @abstractmethod
+    def relationships(self, types: Iterable[str] | None = None) -> Iterator[Relationship]:
+        """The relationships of the given types (all when None)."""
+
+    @abstractmethod
+    def incident(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[Relationship]:
+        """Relationships with either end in ``ids`` — one step of a neighbourhood, by query."""
+
+    @abstractmethod
+    def _search_candidates(self, query: str, label: str | None) -> list[Node]:
+        """Nodes whose id, name, English name or an alias contains ``query`` (lower-cased)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- built on the primitives above -----------------------------------------------------
+    def id_labels(self) -> dict[str, str]:
+        """Every node id with its label."""
+        return {node.id: node.label for node in self.nodes()}
+
+    def stats(self) -> dict:
+        """Counts per label and per relationship type, every known one listed (0 when absent)."""
+        nodes, relationships = self.counts()
+        return {
+            "nodes": {label: nodes.get(label, 0) for label in LABELS},
+            "relationships": {rel: relationships.get(rel, 0) for rel in REL_TYPES},
+            "total_nodes": sum(nodes.get(label, 0) for label in LABELS),
+            "total_relationships": sum(relationships.get(rel, 0) for rel in REL_TYPES),
+        }
+
+    def get_node(self, node_id: str, label: str | None = None) -> Node:
+        """The node with ``node_id`` (of ``label``, if given); NotFound otherwise."""
+        labels = [check_label(label)] if label else None
+        found = next(iter(self.nodes(labels, ids=[node_id])), None)
+        if found is None:
+            kind = label.lower() if label else "node"
+            raise NotFound(f"no {kind} with id {node_id!r}")
+        return found
+
+    def search(self, text: str, *, label: str | None = None, limit: int = 20, offset: int = 0) -> tuple[int, list[Node]]:
+        """Nodes matching ``text`` in id, name, English name or alias (Chinese or English),
+        best matches first. Returns (total matches, the page asked for)."""
+        if label:
+            check_label(label)
+        query = text.strip().lower()
+        hits = sorted(self._search_candidates(query, label), key=lambda n: search_rank(n, query))
+        return len(hits), hits[offset : offset + limit]
+
+    def neighborhood(self, node_id: str, depth: int = 1, types: Iterable[str] | None = None) -> GraphData:
+        """The node and everything within ``depth`` relationships of it, either direction."""
+        types = [check_rel_type(t) for t in types] if types else None
+        self.get_node(node_id)
+        seen, frontier = {node_id}, {node_id}
+        rels: dict[tuple, Relationship] = {}
+        for _ in range(depth):
+            step = self.incident(frontier, types)
+            new = set()
+            for rel in step:
+                rels[rel.identity] = rel
+                new.update((rel.source, rel.target))
+            frontier = new - seen
+            seen |= new
+            if not frontier:
+                break
+        # Relationships among the outermost ring were not fetched as incident to the frontier;
+        # keep only those whose both ends are in the neighbourhood.
+        kept = [r for r in rels.values() if r.source in seen and r.target in seen]
+        nodes = sorted(self.nodes(ids=seen), key=lambda n: (n.label, n.id))
+        return GraphData(nodes=nodes, relationships=sorted(kept, key=lambda r: r.identity))
+
+    def snapshot(self) -> GraphData:
+        """The whole graph in memory (exports, tests)."""
+        return GraphData(
+            nodes=sorted(self.nodes(), key=lambda n: n.id),
+            relationships=sorted(self.relationships(), key=lambda r: r.identity),
+        )
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

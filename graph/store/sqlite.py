@@ -1,0 +1,240 @@
+"""The embedded store: one SQLite file, durable and transactional, no set-up.
+
+Nodes and relationships are rows; their properties a JSON object. A load is one transaction, so
+a crash or a kill mid-load leaves the previous graph (SQLite's rollback journal undoes the rest
+when the file is next opened).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+from graph.errors import StoreError, StoreUnavailable
+from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
+
+from .base import BATCH_SIZE, GraphStore, Progress, WriteSummary, search_text
+
+__all__ = ["SqliteStore"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    name TEXT NOT NULL,
+    props TEXT NOT NULL,
+    search TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS nodes_label ON nodes (label);
+CREATE TABLE IF NOT EXISTS rels (
+    type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    props TEXT NOT NULL,
+    PRIMARY KEY (type, source, target, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rels_source ON rels (source, type);
+CREATE INDEX IF NOT EXISTS rels_target ON rels (target, type);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+# Only rows whose content differs are touched, so re-loading the same data changes nothing and
+# the change count tells whether the graph changed at all.
+UPSERT_NODE = """
+INSERT INTO nodes (id, label, name, props, search) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET label = excluded.label, name = excluded.name,
+    props = excluded.props, search = excluded.search
+WHERE nodes.label IS NOT excluded.label OR nodes.name IS NOT excluded.name
+    OR nodes.props IS NOT excluded.props
+"""
+UPSERT_REL = """
+INSERT INTO rels (type, source, target, key, props) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (type, source, target, key) DO UPDATE SET props = excluded.props
+WHERE rels.props IS NOT excluded.props
+"""
+
+# SQLite allows at most 32,766 host parameters in one statement
+_MAX_PARAMS = 30_000
+
+
+def _dumps(props: dict) -> str:
+    return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class SqliteStore(GraphStore):
+    """A graph in a single SQLite file.
+
+    >>> import tempfile, os
+    >>> store = SqliteStore(os.path.join(tempfile.mkdtemp(), "g.db"), create=True)
+    >>> store.stats()["total_nodes"]
+    0
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = False):
+        self.path = Path(path)
+        self.uri = str(self.path)
+        if not self.path.exists() and not create:
+            raise StoreUnavailable(
+                f"no store at {self.path}: load a dataset first (chainx load PATH --store {self.path})"
+            )
+        try:
+            # check_same_thread=False: the API serves requests from a thread pool; every
+            # statement runs under the connection's own lock.
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = OFF")
+            if not self._has_schema():
+                self._db.executescript(SCHEMA)
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('version', '0')")
+        except sqlite3.DatabaseError as error:
+            raise StoreUnavailable(f"{self.path} is not a chainx store: {error}") from None
+
+    def _has_schema(self) -> bool:
+        row = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('nodes', 'rels', 'meta')").fetchone()
+        return row[0] == 3
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
+        db = self._db
+        done = 0
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            before = db.total_changes
+            if replace:
+                db.execute("DELETE FROM nodes")
+                db.execute("DELETE FROM rels")
+            for batch in _batched(data.nodes, BATCH_SIZE):
+                db.executemany(
+                    UPSERT_NODE,
+                    [(n.id, n.label, n.name, _dumps(n.props), search_text(n)) for n in batch],
+                )
+                done += len(batch)
+                if progress:
+                    progress(done)
+            for batch in _batched(data.relationships, BATCH_SIZE):
+                db.executemany(
+                    UPSERT_REL,
+                    [(r.type, r.source, r.target, r.key, _dumps(r.props)) for r in batch],
+                )
+                done += len(batch)
+                if progress:
+                    progress(done)
+            changed = db.total_changes != before
+            if changed:
+                self._bump_version()
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return WriteSummary(len(data.nodes), len(data.relationships), changed, replace)
+
+    def _bump_version(self) -> None:
+        self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+
+    def set_properties(self, values: dict[str, dict]) -> None:
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for batch in _batched(values.items(), _MAX_PARAMS):
+                ids = [node_id for node_id, _ in batch]
+                current = {
+                    row[0]: json.loads(row[1])
+                    for row in db.execute(
+                        f"SELECT id, props FROM nodes WHERE id IN ({','.join('?' * len(ids))})", ids
+                    )
+                }
+                missing = [i for i in ids if i not in current]
+                if missing:
+                    raise StoreError(f"cannot set properties of unknown nodes: {', '.join(missing[:5])}")
+                db.executemany(
+                    "UPDATE nodes SET props = ? WHERE id = ?",
+                    [(_dumps({**current[i], **props}), i) for i, props in batch],
+                )
+            self._bump_version()
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    # -- reading ---------------------------------------------------------------------------
+    def version(self) -> str:
+        rows = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'version')"))
+        return f"{rows['store_id']}:{rows['version']}"
+
+    def id_labels(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT id, label FROM nodes"))
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        nodes = dict(self._db.execute("SELECT label, count(*) FROM nodes GROUP BY label"))
+        rels = dict(self._db.execute("SELECT type, count(*) FROM rels GROUP BY type"))
+        return nodes, rels
+
+    @staticmethod
+    def _node(row) -> Node:
+        return Node(row[1], row[0], row[2], json.loads(row[3]))
+
+    def nodes(self, labels: Iterable[str] | None = None, ids: Iterable[str] | None = None) -> Iterator[Node]:
+        where, params = [], []
+        if labels is not None:
+            labels = [check_label(label) for label in labels]
+            where.append(f"label IN ({','.join('?' * len(labels))})")
+            params.extend(labels)
+        query = "SELECT id, label, name, props FROM nodes"
+        if ids is None:
+            sql = query + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+            yield from map(self._node, self._db.execute(sql, params))
+            return
+        for batch in _batched(sorted(set(ids)), _MAX_PARAMS - len(params)):
+            clause = where + [f"id IN ({','.join('?' * len(batch))})"]
+            sql = f"{query} WHERE {' AND '.join(clause)} ORDER BY id"
+            yield from map(self._node, self._db.execute(sql, params + batch))
+
+    @staticmethod
+    def _rel(row) -> Relationship:
+        return Relationship(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def relationships(self, types: Iterable[str] | None = None) -> Iterator[Relationship]:
+        sql = "SELECT type, source, target, key, props FROM rels"
+        params: list[str] = []
+        if types is not None:
+            params = [check_rel_type(t) for t in types]
+            sql += f" WHERE type IN ({','.join('?' * len(params))})"
+        yield from map(self._rel, self._db.execute(sql + " ORDER BY type, source, target, key", params))
+
+    def incident(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[Relationship]:
+        type_list = [check_rel_type(t) for t in types] if types else None
+        type_clause = f" AND type IN ({','.join('?' * len(type_list))})" if type_list else ""
+        found: dict[tuple, Relationship] = {}
+        for batch in _batched(sorted(set(ids)), 10_000):
+            marks = ",".join("?" * len(batch))
+            for end in ("source", "target"):
+                sql = f"SELECT type, source, target, key, props FROM rels WHERE {end} IN ({marks}){type_clause}"
+                for row in self._db.execute(sql, batch + (type_list or [])):
+                    rel = self._rel(row)
+                    found[rel.identity] = rel
+        return sorted(found.values(), key=lambda r: r.identity)
+
+    def _search_candidates(self, query: str, label: str | None) -> list[Node]:
+        sql = "SELECT id, label, name, props FROM nodes WHERE instr(search, ?) > 0"
+        params = [query]
+        if label:
+            sql += " AND label = ?"
+            params.append(label)
+        return [self._node(row) for row in self._db.execute(sql, params)]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,78 @@
+"""Write graph data back out as a dataset folder of the data contract (CSV files).
+
+The files open in Excel as they are (UTF-8 with BOM, so Chinese shows correctly) and load back
+with ``chainx load`` into the same graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from graph.model import GraphData
+
+from .contract import FILES
+
+__all__ = ["write_dataset"]
+
+# Which relationship type each relationship file holds, and its two id columns.
+_REL_FILES = {
+    "FEEDS": ("stage_links.csv", "source", "target"),
+    "OPERATES_IN": ("enterprise_stages.csv", "enterprise", "stage"),
+    "SUPPLIES": ("supplies.csv", "supplier", "customer"),
+    "COLLABORATES_WITH": ("ties.csv", "enterprise", "institute"),
+    "RESEARCHES": ("institute_stages.csv", "institute", "stage"),
+}
+_NODE_FILES = {spec.label: name for name, spec in FILES.items() if spec.label}
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _write(path: Path, contract_columns: list[str], rows: list[dict]) -> None:
+    extra = sorted({k for row in rows for k in row} - set(contract_columns))
+    columns = contract_columns + extra
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def write_dataset(data: GraphData, out: str | Path) -> list[Path]:
+    """Write ``data`` as contract CSV files into the folder ``out``; return the files written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    by_label = defaultdict(list)
+    for node in data.nodes:
+        by_label[node.label].append({"id": node.id, "name": node.name, **node.props})
+    by_type = defaultdict(list)
+    for rel in data.relationships:
+        by_type[rel.type].append(rel)
+
+    written = []
+    for label, file in _NODE_FILES.items():
+        rows = sorted(by_label.get(label, []), key=lambda r: r["id"])
+        if rows or file == "stages.csv":
+            _write(out / file, [c.name for c in FILES[file].columns], rows)
+            written.append(out / file)
+    for rel_type, (file, source_col, target_col) in _REL_FILES.items():
+        rels = sorted(by_type.get(rel_type, []), key=lambda r: r.identity)
+        if not rels:
+            continue
+        rows = [{source_col: r.source, target_col: r.target, **r.props} for r in rels]
+        _write(out / file, [c.name for c in FILES[file].columns], rows)
+        written.append(out / file)
+    if data.manifest:
+        (out / "dataset.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        written.append(out / "dataset.json")
+    return written

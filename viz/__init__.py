@@ -1,0 +1,1 @@
+"""Interactive PyVis views of the chain graph."""
