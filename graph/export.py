@@ -22,9 +22,14 @@ def to_networkx(data: GraphData) -> nx.MultiDiGraph:
     """Every node and relationship of ``data`` as a MultiDiGraph with flat attributes."""
     graph = nx.MultiDiGraph()
     for node in data.nodes:
-        graph.add_node(node.id, kind=node.label, name=node.name, **{k: _flat(v) for k, v in node.props.items() if v is not None})
+        # "label" is what Gephi and yEd show on a node; "type" says which kind of node it is
+        attrs = {k: _flat(v) for k, v in node.props.items() if v is not None}
+        attrs.update(type=node.label, name=node.name, label=node.name)
+        graph.add_node(node.id, **attrs)
     for rel in data.relationships:
-        graph.add_edge(rel.source, rel.target, key=f"{rel.type}:{rel.key}", type=rel.type, label=rel.type, **{k: _flat(v) for k, v in rel.props.items() if v is not None})
+        attrs = {k: _flat(v) for k, v in rel.props.items() if v is not None}
+        attrs.update(type=rel.type, label=rel.type, rel_key=rel.key)
+        graph.add_edge(rel.source, rel.target, key=f"{rel.type}:{rel.key}", **attrs)
     return graph
 
 

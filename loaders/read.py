@@ -60,6 +60,11 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
             ) from None
 
 
+# The csv module's own limit (128 KiB) would stop parsing with a vague error; ours, checked per
+# cell below, names the cell. This only lets an over-long cell reach that check.
+csv.field_size_limit(1 << 30)
+
+
 def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None

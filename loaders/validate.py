@@ -146,7 +146,8 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     """Check ``raw`` against the contract and return it as graph data, or raise DatasetError."""
     context = context or StoreContext()
     problems = list(raw.problems)
-    if "stages.csv" not in raw.tables and not any(p.file == "stages.csv" for p in problems):
+    unreadable = bool(problems) and not raw.tables  # the container itself was refused
+    if "stages.csv" not in raw.tables and not unreadable and not any(p.file == "stages.csv" for p in problems):
         problems.append(Problem("stages.csv", None, None, "required file is missing from the dataset"))
 
     tables = {

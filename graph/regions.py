@@ -1,0 +1,52 @@
+"""Regions: the PART_OF tree of regions, and which enterprises are "in" a region.
+
+An enterprise is in region R when its region is R or a descendant of R (Shengze is in Wujiang,
+Suzhou and Jiangsu).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .errors import NotFound
+from .store.base import GraphStore
+
+__all__ = ["region_tree", "region_descendants", "enterprises_in", "check_region"]
+
+
+def region_tree(store: GraphStore) -> dict[str, list[str]]:
+    """parent region id → child region ids."""
+    labels = {n.id for n in store.nodes(["Region"])}
+    children: dict[str, list[str]] = defaultdict(list)
+    for rel in store.relationships(["PART_OF"]):
+        if rel.source in labels:
+            children[rel.target].append(rel.source)
+    return dict(children)
+
+
+def check_region(store: GraphStore, region: str) -> str:
+    """``region`` if it names a region in the store; NotFound naming it otherwise."""
+    try:
+        store.get_node(region, "Region")
+    except NotFound:
+        raise NotFound(f"unknown region {region!r}") from None
+    return region
+
+
+def region_descendants(store: GraphStore, region: str) -> set[str]:
+    """``region`` and every region below it."""
+    check_region(store, region)
+    children = region_tree(store)
+    found, stack = {region}, [region]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def enterprises_in(store: GraphStore, region: str) -> set[str]:
+    """Ids of the enterprises located in ``region`` or below it."""
+    regions = region_descendants(store, region)
+    return {n.id for n in store.nodes(["Enterprise"]) if n.props.get("region") in regions}
