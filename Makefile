@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= chainx.db
 
-.PHONY: demo test install install-test clean bench
+.PHONY: demo test install install-test clean bench browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,16 @@ demo: install
 	$(BIN)/chainx stats --store $(STORE)
 	$(BIN)/chainx serve --store $(STORE)
 
-test: install-test
+test: install-test browser
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/viz) drive Debian's Chromium; Playwright's own browser download does
+# not work on these machines. Installed (with a CJK font) only when missing; sudo only when not already root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q . ; then \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(STORE) .pytest_cache

@@ -1,18 +1,88 @@
-"""The application factory."""
+"""The application factory: settings and (optionally) a store in, a FastAPI app out.
+
+Nothing happens at import time. ``create_app`` builds the app; the store is opened when the app
+starts (its lifespan), or on the first request when the app is used without one (a bare
+TestClient), and closed when the app stops.
+
+    uvicorn --factory api.app:create_app        # settings from CHAINX_* variables
+"""
 
 from __future__ import annotations
 
+import logging
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
 
+import chainx
+from graph.errors import StoreUnavailable
+from graph.store import GraphStore, open_store
+
+from .cache import ReportCache
+from .deps import API_KEY_HEADER
+from .errors import install_error_handlers
+from .limits import BodyLimitMiddleware
+from .routes import analyses, datasets, meta, nodes, views
 from .settings import Settings
+from .store import StoreHandle
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("chainx.api")
+
+DESCRIPTION = """Industrial-chain graph explorer: gaps (补链/延链/强链), bottlenecks, centrality and
+enterprise–institute ties of a regional industrial chain, computed by the same functions as the
+`chainx` command.
+
+Errors always come as `{"error": {"type", "message", "parameter"?, "problems"?}}`. Write endpoints
+need the server's `CHAINX_API_KEY` in the `X-API-Key` header; without a key configured they are
+disabled (403)."""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """Build the API app.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Read from the environment (CHAINX_*) when not given.
+    store : GraphStore, optional
+        Serve this open store (the caller keeps owning it). Without one the app opens
+        ``settings.store`` itself, and reopens it after an outage.
+    """
     settings = settings or Settings()
-    app = FastAPI(title="chainx", description="Industrial-chain graph explorer")
+    if store is not None:
+        handle = StoreHandle(store=store)
+    else:
+        handle = StoreHandle(lambda: open_store(settings.store), retry_seconds=settings.store_retry_seconds)
 
-    @app.get("/health")
-    def health() -> dict:
-        return {"status": "ok"}
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            await run_in_threadpool(handle.get)
+        except StoreUnavailable as error:
+            # Start anyway: /health says 503 until the store is reachable, then all recovers.
+            log.warning("the store is not available yet: %s", error)
+        yield
+        handle.close()
 
+    app = FastAPI(title="chainx", version=chainx.__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store_handle = handle
+    app.state.report_cache = ReportCache(settings.cache_size)
+
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, limits={"/datasets": settings.max_upload_bytes})
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Accept", API_KEY_HEADER],
+        )
+    for module in (meta, nodes, analyses, datasets):
+        app.include_router(module.router)
+    app.include_router(views.router)
     return app

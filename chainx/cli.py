@@ -92,19 +92,21 @@ def load(
     path: Annotated[Path, typer.Argument(help="Dataset: a folder of CSV files, an .xlsx workbook or a .zip.", show_default=False)],
     store: StoreOption = None,
     replace: Annotated[bool, typer.Option("--replace", help="Swap the store's graph for this dataset's.")] = False,
+    match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages", help="Match the dataset's stages to stages already in the store by name or alias (a town's enterprises onto an imported national chain).")] = True,
 ):
     """Validate a dataset and write it to the store, all or nothing.
 
     Every problem is reported as file:line: column: what is wrong, and the store is left as it
-    was. Loading the same dataset again changes nothing.
+    was. Loading the same dataset again changes nothing. Stages the dataset names by the id,
+    exact name or alias of a stage already in the store are that stage (an overlay).
 
     Example: chainx load data/textile --store chainx.db
     """
-    from graph.ingest import store_context
-    from loaders import read_dataset, validate
+    from graph.ingest import prepare
+    from loaders import read_dataset
 
     with store_from(store, create=True) as graph_store:
-        data = validate(read_dataset(path), store_context(graph_store, replace))
+        data, matches = prepare(graph_store, read_dataset(path), replace=replace, match_stages=match_stages)
         progress, done = _progress_bar(len(data), "loading")
         try:
             summary = graph_store.write(data, replace=replace, progress=progress)
@@ -112,6 +114,114 @@ def load(
             done()
         state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
         typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
+        if matches.summary():
+            typer.echo(matches.summary())
+
+
+# -- import: public chain knowledge graphs (loaders/chainkg.py, loaders/kag.py) -----------------
+import_app = typer.Typer(
+    help="Import a public industrial-chain knowledge graph (chainkg, KAG) into the store.\n\n"
+    "Example: chainx import chainkg ../shared/datasets/chainkg --store national.db",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+class Dangling(str, Enum):
+    skip = "skip"
+    placeholder = "placeholder"
+
+
+ImportDirArgument = Annotated[Path, typer.Argument(help="The folder of the format's files.", show_default=False)]
+StrictOption = Annotated[bool, typer.Option("--strict", help="Fail, writing nothing, if any input line is skipped or any value dropped.")]
+ToDatasetOption = Annotated[Optional[Path], typer.Option("--to-dataset", help="Write the mapped dataset as contract CSV files into this folder (for Excel, then chainx load) instead of into the store.", show_default=False)]
+ReportOption = Annotated[Optional[Path], typer.Option("--report", help="Where to write the JSON import report (default ./chainx-import-FORMAT.json).", show_default=False)]
+ReplaceOption = Annotated[bool, typer.Option("--replace", help="Swap the store's graph for the imported one.")]
+
+
+def _import(kind: str, imported, store: str | None, replace: bool, strict: bool, to_dataset: Path | None, report_path: Path | None) -> None:
+    """Validate the mapped tables, write them (to the store or as a dataset), report every line."""
+    import time
+    from collections import Counter
+
+    from graph.ingest import prepare
+    from loaders.validate import validate
+    from loaders.write import write_dataset
+
+    started = time.perf_counter()
+    report = imported.report
+    report_path = report_path or Path(f"chainx-import-{kind}.json")
+    failures = report.failures()
+    if strict and failures:
+        report.write_json(report_path)
+        typer.echo(report.summary())
+        outcomes = Counter(entry.outcome for entry in failures)
+        fail(f"--strict: {outcomes['skipped']:,} lines skipped and {outcomes['dropped']:,} values dropped; nothing was written (each one is in {report_path})")
+    if to_dataset is not None:
+        data = validate(imported.raw)
+        files = write_dataset(data, to_dataset)
+        target = f"{len(files)} files in {to_dataset}/ (load them with: chainx load {to_dataset})"
+    else:
+        with store_from(store, create=True) as graph_store:
+            data, _ = prepare(graph_store, imported.raw, replace=replace, match_stages=False)
+            progress, done = _progress_bar(len(data), f"importing {kind}")
+            try:
+                summary = graph_store.write(data, replace=replace, progress=progress)
+            finally:
+                done()
+            state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
+            target = f"{graph_store.uri} ({state})"
+    report.graph = {"nodes": dict(Counter(n.label for n in data.nodes)), "relationships": dict(Counter(r.type for r in data.relationships))}
+    report.write_json(report_path)
+    typer.echo(report.summary())
+    typer.echo(f"Imported {len(data.nodes):,} nodes and {len(data.relationships):,} relationships from {imported.report.source} into {target} "
+               f"in {time.perf_counter() - started:.1f} s. Report: {report_path}")
+
+
+@import_app.command("chainkg")
+@cli_errors
+def import_chainkg(
+    folder: ImportDirArgument,
+    store: StoreOption = None,
+    strict: StrictOption = False,
+    to_dataset: ToDatasetOption = None,
+    report: ReportOption = None,
+    replace: ReplaceOption = False,
+    dangling: Annotated[Dangling, typer.Option("--dangling", help="Links to products missing from product.json: skip them, or make placeholder stages.")] = Dangling.skip,
+):
+    """Import chainkg (A-share companies, Shenwan industries, products and their upstream links).
+
+    Products become stages (p:NAME), companies enterprises (c:CODE) in the placeholder region cn;
+    every input line is accounted for in the report.
+
+    Example: chainx import chainkg ../shared/datasets/chainkg --store national.db
+    """
+    from loaders.chainkg import read_chainkg
+
+    _import("chainkg", read_chainkg(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
+
+
+@import_app.command("kag")
+@cli_errors
+def import_kag(
+    folder: ImportDirArgument,
+    store: StoreOption = None,
+    strict: StrictOption = False,
+    to_dataset: ToDatasetOption = None,
+    report: ReportOption = None,
+    replace: ReplaceOption = False,
+    dangling: Annotated[Dangling, typer.Option("--dangling", help="Products named but not listed in Product.csv: make placeholder stages, or skip them.")] = Dangling.placeholder,
+):
+    """Import OpenSPG/KAG's supply-chain example (dash-coded products, companies, fund transfers).
+
+    Products become stages (kp:ID), companies enterprises (kc:ID) in the placeholder region cn;
+    every input line is accounted for in the report.
+
+    Example: chainx import kag ../shared/datasets/kag-supplychain --store kag.db
+    """
+    from loaders.kag import read_kag
+
+    _import("kag", read_kag(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
 
 
 @app.command()
@@ -207,6 +317,425 @@ def serve(
     store_from(settings.store).close()  # fail now, with a clear line, if the store is missing
     typer.echo(f"Serving {settings.store} on http://{host}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+# -- centrality, ties, paths, neighbourhoods (graph/analysis/centrality.py, ties.py, paths.py) --
+
+
+def _kinds_cell(kinds: dict) -> str:
+    return "; ".join(f"{kind} {count}" for kind, count in kinds.items())
+
+
+@app.command("centrality")
+@cli_errors
+def centrality_command(
+    metric: Annotated[str, typer.Option("--metric", "-m", help="degree, in_degree, out_degree, betweenness, closeness, harmonic, pagerank, eigenvector or core.")] = "degree",
+    graph: Annotated[str, typer.Option("--graph", "-g", help="Projection: supply (Enterprise SUPPLIES), chain (Stage FEEDS), ties (Enterprise–Institute) or all.")] = "all",
+    kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise (values are computed on the whole graph first).")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="List only nodes in this region or below it.")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many rows, 1 to 1000.")] = 20,
+    k: Annotated[Optional[int], typer.Option("--k", help="Betweenness only: sample this many source nodes instead of all.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for --k sampling (default 0).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Run an exact computation even when it is estimated to take long.")] = False,
+    write_back: Annotated[bool, typer.Option("--write-back", help="Store every node's value as property centrality_<metric>_<graph>.")] = False,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """Rank nodes by a NetworkX centrality measure on one projection of the graph.
+
+    Example: chainx centrality --metric betweenness --graph supply --kind Enterprise --top 10
+    """
+    from graph.analysis.centrality import centrality, property_name, write_back as store_values
+
+    with store_from(store) as graph_store:
+        report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force)
+        if write_back:
+            written = store_values(graph_store, report)
+            typer.echo(f"Stored {property_name(metric, graph)} on {written} nodes.", err=True)
+    columns = ["rank", "node", "name", "kind", "value"]
+    if format == Format.json:
+        emit(to_json(report))
+    elif format == Format.csv:
+        emit(rows_to_csv(report["rows"], columns))
+    else:
+        emit(rows_to_table(report["rows"], columns) + f"\n{len(report['rows'])} of {report['total']} nodes; {report['note']}")
+
+
+_TIES_COLUMNS = {
+    "summary": ["measure", "value"],
+    "institutes": ["institute", "name", "region", "ties", "enterprises", "tie_kinds"],
+    "enterprises": ["enterprise", "name", "region", "ties", "institutes", "tie_kinds"],
+    "projections": ["projection", "a", "a_name", "b", "b_name", "shared", "via"],
+    "communities": ["community", "size", "hub_name", "institutes", "enterprises", "internal_links", "external_links"],
+    "brokers": ["node", "name", "kind", "betweenness", "constraint", "betweenness_rank", "constraint_rank"],
+    "research_gaps": ["stage", "name", "tier", "enterprises", "researched_by"],
+    "focus": ["institute", "name", "shared_enterprises"],
+}
+
+
+def _ties_rows(report: dict, section: str) -> list[dict]:
+    if section == "summary":
+        return [{"measure": key, "value": value} for key, value in report["summary"].items()]
+    if section in ("institutes", "enterprises"):
+        return [{**row, "tie_kinds": _kinds_cell(row["tie_kinds"])} for row in report[section]]
+    if section == "projections":
+        return [{"projection": name, **pair} for name, part in report["projections"].items() for pair in part["top_pairs"]]
+    if section == "focus":
+        return report["focus"]["shared_institutes"]
+    return report[section]
+
+
+@app.command("ties")
+@cli_errors
+def ties_command(
+    institute: Annotated[Optional[str], typer.Option("--institute", help="Focus on one institute: its partners, its community, the institutes it shares firms with.")] = None,
+    section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, brokers, research_gaps (focus with --institute).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Louvain community detection.")] = 0,
+    top: Annotated[int, typer.Option("--top", help="Pairs and brokers to list.", min=1, max=1000)] = 20,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """Enterprise–institute ties: counts, shared-institute links, communities, brokers, research gaps.
+
+    Example: chainx ties --section brokers   |   chainx ties --institute i_donghua_university
+    """
+    from graph.analysis.ties import SECTIONS, ties_report
+    from graph.errors import InvalidParameter
+
+    sections = list(SECTIONS) + (["focus"] if institute else [])
+    if section is not None and section not in sections:
+        raise InvalidParameter("section", f"unknown section {section!r}; expected one of {', '.join(sections)}")
+    if format == Format.csv and section is None:
+        raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
+    with store_from(store) as graph_store:
+        report = ties_report(graph_store, institute=institute, seed=seed, top=top)
+    if format == Format.json:
+        emit(to_json(report if section is None else report[section]))
+    elif format == Format.csv:
+        emit(rows_to_csv(_ties_rows(report, section), _TIES_COLUMNS[section]))
+    else:
+        shown = [section] if section else sections
+        emit("\n\n".join(f"== {name} ==\n" + rows_to_table(_ties_rows(report, name), _TIES_COLUMNS[name]) for name in shown))
+
+
+@app.command("path")
+@cli_errors
+def path_command(
+    source: Annotated[str, typer.Argument(help="Id of the node to start from.", show_default=False)],
+    target: Annotated[str, typer.Argument(help="Id of the node to reach.", show_default=False)],
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """The shortest path between two nodes, each step with its relationship and direction.
+
+    Example: chainx path e_hengli_group e_tm_hanpai_womenswear
+    """
+    from graph.analysis.paths import explained_path
+
+    with store_from(store) as graph_store:
+        result = explained_path(graph_store, source, target)
+    columns = ["step", "source", "type", "target", "forward"]
+    rows = [{"step": i, **step} for i, step in enumerate(result["steps"], start=1)]
+    if format == Format.json:
+        emit(to_json(result))
+    elif format == Format.csv:
+        emit(rows_to_csv(rows, columns))
+    else:
+        emit(f"{result['text']}\n{result['length']} step{'s' if result['length'] != 1 else ''}")
+
+
+@app.command("neighbors")
+@cli_errors
+def neighbors_command(
+    node: Annotated[str, typer.Argument(help="Id of the node to look around.", show_default=False)],
+    depth: Annotated[int, typer.Option("--depth", help="How many relationships away, 1 to 3.")] = 1,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many nodes, nearest first.")] = 1000,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """The nodes around one node, nearest first, either direction of every relationship.
+
+    Example: chainx neighbors i_donghua_university --depth 2 --kind Stage
+    """
+    from graph.analysis.paths import neighbors
+
+    with store_from(store) as graph_store:
+        result = neighbors(graph_store, node, depth=depth, kind=kind, limit=limit)
+    columns = ["distance", "id", "kind", "name"]
+    if format == Format.json:
+        emit(to_json(result))
+    elif format == Format.csv:
+        emit(rows_to_csv(result["nodes"], columns))
+    else:
+        centre = result["node"]
+        emit(rows_to_table(result["nodes"], columns) + f"\n{len(result['nodes'])} of {result['total']} nodes within {depth} of {centre['name']} ({centre['id']})")
+
+
+# -- gaps, compare, bottlenecks, whatif (graph/analysis/gaps.py, bottlenecks.py) ----------------
+
+
+def _joined(values) -> str:
+    return " | ".join(str(v) for v in values)
+
+
+@app.command("gaps")
+@cli_errors
+def gaps_command(
+    region: Annotated[str, typer.Option("--region", "-r", help="Region id, e.g. tianmen; its sub-regions count as part of it.", show_default=False)],
+    min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
+    top_candidates: Annotated[int, typer.Option("--top-candidates", help="Enterprises elsewhere to suggest per gap (0 for none).")] = 5,
+    stages: Annotated[bool, typer.Option("--stages", help="List every stage's status instead of the gaps (table and csv).")] = False,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """What a region's chain lacks: missing stages (补链 break / 延链 extension / absent) and weak
+    ones (强链 strengthen), scored, with enterprises elsewhere that could fill them.
+
+    Example: chainx gaps --region tianmen --top-candidates 3
+    """
+    from graph.analysis.gaps import gaps
+
+    with store_from(store) as graph_store:
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates)
+    if format == Format.json:
+        emit(to_json(report))
+        return
+    if stages:
+        columns = ["stage", "name", "tier", "status", "local_enterprises"]
+        rows = report["stages"]
+    else:
+        columns = ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "candidates"]
+        rows = [{**g, "candidates": [f"{c['name']} ({c['enterprise']}, {c['score']:.2f})" for c in g["candidates"]]} for g in report["gaps"]]
+    if format == Format.csv:
+        if not stages:
+            columns = columns + ["reasons"]
+            rows = [{**row, "candidates": _joined(row["candidates"]), "reasons": _joined(row["reasons"])} for row in rows]
+        emit(rows_to_csv(rows, columns))
+        return
+    counts = report["counts"]
+    emit(
+        f"{report['region_name']} ({report['region']}): {counts['present']} of {counts['stages']} stages present, "
+        f"{counts['weak']} weak, {counts['missing']} missing; completeness {report['completeness']:.3f} "
+        f"(score-weighted {report['completeness_weighted']:.3f})\n" + rows_to_table(rows, columns)
+    )
+
+
+@app.command("compare")
+@cli_errors
+def compare_command(
+    regions: Annotated[list[str], typer.Argument(help="Two or more region ids, e.g. shengze tianmen.", show_default=False)],
+    min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """Stage-by-stage coverage of several regions side by side: what one has and another lacks.
+
+    Example: chainx compare shengze tianmen --format csv > coverage.csv
+    """
+    from graph.analysis.gaps import compare
+
+    with store_from(store) as graph_store:
+        report = compare(graph_store, regions, min_firms=min_firms)
+    if format == Format.json:
+        emit(to_json(report))
+        return
+    names = report["regions"]
+    if format == Format.csv:
+        columns = ["stage", "name", "tier"] + [f"{r}_{field}" for r in names for field in ("status", "firms")]
+        rows = [
+            {"stage": row["stage"], "name": row["name"], "tier": row["tier"],
+             **{f"{r}_status": row[r]["status"] for r in names}, **{f"{r}_firms": row[r]["local_enterprises"] for r in names}}
+            for row in report["stages"]
+        ]
+        emit(rows_to_csv(rows, columns))
+        return
+    rows = [
+        {"stage": row["stage"], "name": row["name"], **{r: f"{row[r]['status']} ({row[r]['local_enterprises']})" for r in names}}
+        for row in report["stages"]
+    ]
+    footer = "completeness: " + ", ".join(f"{r} {report['completeness'][r]:.3f}" for r in names)
+    emit(rows_to_table(rows, ["stage", "name", *names]) + "\n" + footer)
+
+
+@app.command("bottlenecks")
+@cli_errors
+def bottlenecks_command(
+    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Count firms, single sources and critical enterprises in this region.")] = None,
+    hhi_threshold: Annotated[float, typer.Option("--hhi-threshold", help="A stage whose capacity concentration (HHI, 0 to 1) exceeds this is single_source.")] = 0.5,
+    min_firms: Annotated[int, typer.Option("--min-firms", help="Also flag enterprises whose removal leaves a stage with fewer firms than this.")] = 1,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
+
+    Example: chainx bottlenecks --region shengze --format json
+    """
+    from graph.analysis.bottlenecks import bottlenecks
+
+    with store_from(store) as graph_store:
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms)
+    if format == Format.json:
+        emit(to_json(report))
+    elif format == Format.csv:
+        rows = [{**item, "reasons": _joined(item["reasons"])} for item in report["items"]]
+        emit(rows_to_csv(rows, ["kind", "node", "name", "score", "reasons"]))
+    else:
+        rows = [{**item, "why": item["reasons"][0]} for item in report["items"]]
+        counts = ", ".join(f"{n} {kind}" for kind, n in report["counts"].items())
+        emit(rows_to_table(rows, ["kind", "node", "name", "score", "why"]) + f"\n{counts} ({report['scope']})")
+
+
+@app.command("whatif")
+@cli_errors
+def whatif_command(
+    remove: Annotated[list[str], typer.Option("--remove", help="Enterprise or stage ids to take out, comma-separated (or repeat the option).", show_default=False)],
+    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Count lost stages and enterprises in this region.")] = None,
+    min_firms: Annotated[int, typer.Option("--min-firms", help="Also report stages left with fewer firms than this.")] = 1,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """What loses supply if some enterprises or stages go: the cascade, step by step.
+
+    Example: chainx whatif --remove e_wj_lianjie_zipper --region tianmen
+    """
+    from graph.analysis.bottlenecks import whatif
+
+    ids = [part.strip() for value in remove for part in value.split(",") if part.strip()]
+    with store_from(store) as graph_store:
+        report = whatif(graph_store, ids, region, min_firms=min_firms)
+    if format == Format.json:
+        emit(to_json(report))
+        return
+    rows = [{"effect": "enterprise_loses_supply", "id": e["enterprise"], "name": e["name"], "detail": f"{e['region']}; lost: {', '.join(e['lost'])}"} for e in report["enterprises"]]
+    rows += [{"effect": "stage_lost", "id": r["stage"], "name": r["name"], "detail": f"firms {r['before']} → {r['after']}"} for r in report["stages_lost"]]
+    rows += [{"effect": "stage_weakened", "id": r["stage"], "name": r["name"], "detail": f"firms {r['before']} → {r['after']}"} for r in report["stages_weakened"]]
+    rows += [{"effect": "stage_downstream", "id": r["stage"], "name": r["name"], "detail": f"inputs lost: {', '.join(r['inputs_lost'])}"} for r in report["stages_downstream"]]
+    columns = ["effect", "id", "name", "detail"]
+    if format == Format.csv:
+        emit(rows_to_csv(rows, columns))
+    else:
+        emit(rows_to_table(rows, columns) + "\n" + "\n".join(report["reasons"]))
+
+
+# -- interactive views (graph/views_data.py → viz/pages.py) -----------------------------------
+view_app = typer.Typer(
+    help="Write an interactive view (a self-contained HTML page that works offline) or its JSON payload.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(view_app, name="view")
+
+ViewOutput = Annotated[Path, typer.Option("--output", "-o", help="File to write: .html for the page (opens in any browser, no internet needed), .json for the payload it is drawn from.", show_default=False)]
+
+
+def _write_view(payload: dict, output: Path) -> None:
+    from viz.pages import render
+
+    text = to_json(payload) if output.suffix.lower() == ".json" else render(payload)
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror or error}")
+    drawn = [payload, *payload.get("maps", [])]
+    nodes = sum(len(p.get("nodes") or p.get("stages") or []) for p in drawn)
+    typer.echo(f"Wrote {output} ({payload['view']} view, {nodes} nodes).")
+
+
+@view_app.command("chain")
+@cli_errors
+def view_chain(
+    region: Annotated[str, typer.Option("--region", "-r", help="Region id, e.g. shengze.", show_default=False)],
+    output: ViewOutput,
+    min_firms: Annotated[int, typer.Option("--min-firms", min=1, help="A stage with fewer local firms is weak.")] = 2,
+    top_candidates: Annotated[int, typer.Option("--top-candidates", min=0, help="Candidates listed per gap.")] = 5,
+    store: StoreOption = None,
+):
+    """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked.
+
+    Example: chainx view chain --region tianmen -o tianmen.html
+    """
+    from graph.views_data import chain_view
+
+    with store_from(store) as graph_store:
+        payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates)
+    _write_view(payload, output)
+
+
+@view_app.command("compare")
+@cli_errors
+def view_compare(
+    regions: Annotated[str, typer.Option("--regions", help="Two to four region ids, comma-separated.", show_default=False)],
+    output: ViewOutput,
+    min_firms: Annotated[int, typer.Option("--min-firms", min=1, help="A stage with fewer local firms is weak.")] = 2,
+    store: StoreOption = None,
+):
+    """Chain maps of two to four regions on one layout, with their coverage side by side.
+
+    Example: chainx view compare --regions shengze,tianmen -o compare.html
+    """
+    from graph.views_data import compare_view
+
+    with store_from(store) as graph_store:
+        payload = compare_view(graph_store, regions.split(","), min_firms=min_firms)
+    _write_view(payload, output)
+
+
+@view_app.command("ego")
+@cli_errors
+def view_ego(
+    node_id: Annotated[str, typer.Argument(metavar="ID", help="The node's id.", show_default=False)],
+    output: ViewOutput,
+    depth: Annotated[int, typer.Option("--depth", "-d", help="How many relationships away, 1 to 3.")] = 1,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Check the node is of this kind, e.g. Enterprise.")] = None,
+    store: StoreOption = None,
+):
+    """A node and its neighbourhood, coloured by kind, edges labelled by relationship type.
+
+    Example: chainx view ego e_hengli_group --depth 2 -o hengli.html
+    """
+    from graph.views_data import ego_view
+
+    with store_from(store) as graph_store:
+        payload = ego_view(graph_store, node_id, depth=depth, kind=kind)
+    _write_view(payload, output)
+
+
+@view_app.command("ties")
+@cli_errors
+def view_ties(
+    output: ViewOutput,
+    institute: Annotated[Optional[str], typer.Option("--institute", help="Keep one institute, its enterprises and their other institutes.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Louvain communities.")] = 0,
+    store: StoreOption = None,
+):
+    """Enterprises and institutes, coloured by community, brokers emphasised.
+
+    Example: chainx view ties -o ties.html
+    """
+    from graph.views_data import ties_view
+
+    with store_from(store) as graph_store:
+        payload = ties_view(graph_store, institute=institute, seed=seed)
+    _write_view(payload, output)
+
+
+@view_app.command("bottlenecks")
+@cli_errors
+def view_bottlenecks(
+    output: ViewOutput,
+    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Region id; the whole graph when absent.")] = None,
+    store: StoreOption = None,
+):
+    """The supply network with chokepoint stages and critical enterprises highlighted.
+
+    Example: chainx view bottlenecks --region tianmen -o bottlenecks.html
+    """
+    from graph.views_data import bottlenecks_view
+
+    with store_from(store) as graph_store:
+        payload = bottlenecks_view(graph_store, region=region)
+    _write_view(payload, output)
 
 
 def main() -> None:

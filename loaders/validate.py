@@ -91,6 +91,8 @@ class _Rows:
             return
 
         width = len(table.header)
+        # looked up once per column, not once per cell: a national chain has ~10^6 cells
+        known = {name: spec.column(name) for name in positions}
         for line, cells in table.rows:
             extra = [c for c in cells[width:] if c.strip()]
             if extra:
@@ -107,7 +109,7 @@ class _Rows:
                         Problem(self.file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself")
                     )
                     continue
-                column = spec.column(name)
+                column = known[name]
                 if not value:
                     if column is not None and column.required:
                         problems.append(Problem(self.file, line, header, "is required but empty"))

@@ -24,3 +24,44 @@ def sqlite_store(tmp_path):
     store = SqliteStore(tmp_path / "chainx.db", create=True)
     yield store
     store.close()
+
+
+# -- the Bolt server and the two kinds of store (tests/bolt.py) -------------------------------
+@pytest.fixture(scope="session")
+def bolt_server(tmp_path_factory):
+    """The Bolt server of this test run: CHAINX_TEST_NEO4J_URI's, or a local one started once."""
+    from tests.bolt import BoltServer
+
+    server = BoltServer.for_tests(tmp_path_factory.mktemp("bolt"))
+    if server.local:
+        server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def neo4j_store(bolt_server):
+    """An empty Neo4jStore on the session's Bolt server (restarted if a test left it stopped)."""
+    if not bolt_server.running:
+        bolt_server.start()
+    store = bolt_server.store()
+    store.clear()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store(store_kind, request, tmp_path):
+    """An empty store of each kind in turn: embedded SQLite, then Neo4j over Bolt."""
+    if store_kind == "sqlite":
+        from graph.store.sqlite import SqliteStore
+
+        with SqliteStore(tmp_path / "chainx.db", create=True) as embedded:
+            yield embedded
+    else:
+        yield request.getfixturevalue("neo4j_store")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from graph.errors import NotFound
 from graph.model import LABELS, REL_TYPES, GraphData, Node, Relationship, check_label, check_rel_type
 
-__all__ = ["GraphStore", "WriteSummary", "search_rank", "Progress", "BATCH_SIZE"]
+__all__ = ["GraphStore", "WriteSummary", "Operation", "search_rank", "Progress", "BATCH_SIZE"]
 
 Progress = Callable[[int], None]
 BATCH_SIZE = 5_000
@@ -26,6 +26,18 @@ class WriteSummary:
     relationships: int
     changed: bool
     replaced: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One OPERATES_IN relationship with what aggregations need: the enterprise's region and the
+    capacity it states (None when not given)."""
+
+    enterprise: str
+    stage: str
+    region: str | None
+    capacity: float | None
+    unit: str | None
 
 
 def search_text(node: Node) -> str:
@@ -48,6 +60,13 @@ def search_rank(node: Node, query: str) -> tuple:
     else:
         tier = 2
     return (tier, len(node.name), node.name, node.id)
+
+
+def _capacity(value) -> float | None:
+    """A stated capacity as a number; None when absent or not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 class GraphStore(ABC):
@@ -151,6 +170,25 @@ class GraphStore(ABC):
         kept = [r for r in rels.values() if r.source in seen and r.target in seen]
         nodes = sorted(self.nodes(ids=seen), key=lambda n: (n.label, n.id))
         return GraphData(nodes=nodes, relationships=sorted(kept, key=lambda r: r.identity))
+
+    def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
+        """OPERATES_IN relationships, with the enterprise's ``region`` property and the capacity.
+
+        Only enterprises whose region is one of ``regions`` and only the ``stages`` given, when
+        given. Sorted by (stage, enterprise). Stores override this with one query; this default
+        works from the primitives and reads every OPERATES_IN relationship.
+        """
+        region_set = set(regions) if regions is not None else None
+        stage_set = set(stages) if stages is not None else None
+        rels = [r for r in self.relationships(["OPERATES_IN"]) if stage_set is None or r.target in stage_set]
+        region_of = {n.id: n.props.get("region") for n in self.nodes(["Enterprise"], ids={r.source for r in rels})}
+        found = []
+        for rel in rels:
+            region = region_of.get(rel.source)
+            if rel.source not in region_of or (region_set is not None and region not in region_set):
+                continue
+            found.append(Operation(rel.source, rel.target, region, _capacity(rel.props.get("capacity")), rel.props.get("unit")))
+        return sorted(found, key=lambda op: (op.stage, op.enterprise))
 
     def snapshot(self) -> GraphData:
         """The whole graph in memory (exports, tests)."""

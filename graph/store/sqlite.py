@@ -17,7 +17,7 @@ from pathlib import Path
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
 
-from .base import BATCH_SIZE, GraphStore, Progress, WriteSummary, search_text
+from .base import BATCH_SIZE, GraphStore, Operation, Progress, WriteSummary, search_text
 
 __all__ = ["SqliteStore"]
 
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS nodes (
     search TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS nodes_label ON nodes (label);
+CREATE INDEX IF NOT EXISTS nodes_region ON nodes (json_extract(props, '$.region'));
 CREATE TABLE IF NOT EXISTS rels (
     type TEXT NOT NULL,
     source TEXT NOT NULL,
@@ -227,6 +228,38 @@ class SqliteStore(GraphStore):
                     rel = self._rel(row)
                     found[rel.identity] = rel
         return sorted(found.values(), key=lambda r: r.identity)
+
+    def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
+        # One join instead of pulling every OPERATES_IN relationship. With regions, the
+        # enterprises come first, found by the nodes_region expression index (CROSS JOIN fixes
+        # that order; the + keeps the planner off the label index); stores made before the index
+        # existed scan the nodes instead.
+        columns = (
+            "SELECT r.source, r.target, json_extract(n.props, '$.region'),"
+            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN json_extract(r.props, '$.capacity') END,"
+            " json_extract(r.props, '$.unit')"
+        )
+        region_params: list[str] = []
+        if regions is None:
+            base = columns + " FROM rels r JOIN nodes n ON n.id = r.source AND n.label = 'Enterprise' WHERE r.type = 'OPERATES_IN'"
+        else:
+            region_params = sorted(set(regions))
+            base = (
+                columns + " FROM nodes n CROSS JOIN rels r ON r.source = n.id AND r.type = 'OPERATES_IN'"
+                f" WHERE +n.label = 'Enterprise' AND json_extract(n.props, '$.region') IN ({','.join('?' * len(region_params))})"
+            )
+        stage_batches = [None] if stages is None else list(_batched(sorted(set(stages)), _MAX_PARAMS - len(region_params)))
+        found = []
+        for batch in stage_batches:
+            sql, params = base, list(region_params)
+            if batch is not None:
+                sql += f" AND r.target IN ({','.join('?' * len(batch))})"
+                params += batch
+            found.extend(
+                Operation(source, target, region, None if capacity is None else float(capacity), unit)
+                for source, target, region, capacity, unit in self._db.execute(sql, params)
+            )
+        return sorted(found, key=lambda op: (op.stage, op.enterprise))
 
     def _search_candidates(self, query: str, label: str | None) -> list[Node]:
         sql = "SELECT id, label, name, props FROM nodes WHERE instr(search, ?) > 0"

@@ -1,0 +1,98 @@
+"""Dependencies the routes declare: the settings, the store, cached reports, write access.
+
+Tests replace any of them with ``app.dependency_overrides``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
+
+from graph.errors import StoreUnavailable
+from graph.store import GraphStore
+
+from .cache import ReportCache
+from .settings import Settings
+from .store import StoreHandle
+
+__all__ = [
+    "get_settings",
+    "get_store",
+    "get_reports",
+    "require_api_key",
+    "Reports",
+    "get_handle",
+    "SettingsDep",
+    "HandleDep",
+    "StoreDep",
+    "ReportsDep",
+    "API_KEY_HEADER",
+]
+
+API_KEY_HEADER = "X-API-Key"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_handle(request: Request) -> StoreHandle:
+    return request.app.state.store_handle
+
+
+def get_store(handle: Annotated[StoreHandle, Depends(get_handle)]) -> Iterator[GraphStore]:
+    """The app's store; a request that finds it down drops it so a later one reconnects."""
+    store = handle.get()
+    try:
+        yield store
+    except StoreUnavailable:
+        handle.drop(store)
+        raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HandleDep = Annotated[StoreHandle, Depends(get_handle)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+
+
+@dataclass
+class Reports:
+    """Runs analysis functions of graph/ on the app's store, through the app's result cache."""
+
+    store: GraphStore
+    cache: ReportCache
+
+    def __call__(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return self.cache.run(self.store, func, *args, **kwargs)
+
+
+def get_reports(request: Request, store: StoreDep) -> Reports:
+    return Reports(store, request.app.state.report_cache)
+
+
+ReportsDep = Annotated[Reports, Depends(get_reports)]
+
+_api_key = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="The server's CHAINX_API_KEY; write endpoints need it, reads do not.",
+)
+
+
+def require_api_key(settings: SettingsDep, given: Annotated[str | None, Security(_api_key)] = None) -> None:
+    """Let a write through only with the configured key (compared in constant time)."""
+    if settings.api_key is None:
+        raise HTTPException(403, "writes are disabled: the server has no CHAINX_API_KEY set")
+    expected = settings.api_key.get_secret_value().encode()
+    if given is None or not hmac.compare_digest(given.encode(), expected):
+        raise HTTPException(
+            401,
+            f"a valid API key is required in the {API_KEY_HEADER} header" if given is None else "wrong API key",
+            headers={"WWW-Authenticate": "ApiKey"},
+        )

@@ -1,0 +1,157 @@
+"""The analyses: gaps, comparison, bottlenecks, what-if, centrality and ties.
+
+Each route parses its parameters and calls the function of graph/analysis that the CLI calls too,
+through the app's cache (a repeated report with the store unchanged costs one lookup).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from chainx.output import rows_to_csv
+from graph.analysis.bottlenecks import bottlenecks, whatif
+from graph.analysis.centrality import MAX_TOP, centrality, property_name, write_back
+from graph.analysis.gaps import compare, gaps
+from graph.analysis.ties import ties_report
+from graph.errors import InvalidParameter
+
+from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, require_api_key
+from ..models import (
+    BottlenecksReport,
+    CentralityReport,
+    CompareReport,
+    GapsReport,
+    GraphName,
+    Kind,
+    Metric,
+    TiesReport,
+    WhatIfReport,
+    WhatIfRequest,
+    WriteBackRequest,
+    WriteBackResult,
+    error_responses,
+)
+from ..settings import Settings
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["analyses"], responses=error_responses(404, 422, 500, 503))
+
+MAX_REGIONS = 20
+RegionId = Annotated[str, Path(min_length=1, max_length=200, description="Region id; its sub-regions count as part of it.", examples=["tianmen"])]
+RegionQuery = Annotated[str | None, Query(min_length=1, max_length=200, description="Only this region (and below).", examples=["wujiang"])]
+MinFirms = Annotated[int, Query(ge=1, le=10_000, description="Fewer local enterprises than this make a stage weak.")]
+Seed = Annotated[int | None, Query(ge=0, le=2**32 - 1, description="Seed of any random sampling, for repeatable results.")]
+CSV_COLUMNS = ["rank", "node", "name", "kind", "value"]
+
+
+@router.get("/regions/{region:path}/gaps", response_model=GapsReport)  # :path: ids may hold slashes
+def region_gaps(
+    reports: ReportsDep,
+    region: RegionId,
+    min_firms: MinFirms = 2,
+    top_candidates: Annotated[int, Query(ge=0, le=100, description="Candidates listed per gap.")] = 5,
+) -> dict:
+    """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
+    return reports(gaps, region, min_firms=min_firms, top_candidates=top_candidates)
+
+
+@router.get("/compare", response_model=CompareReport)
+def compare_regions(
+    reports: ReportsDep,
+    regions: Annotated[str, Query(min_length=1, max_length=2000, description="Region ids, comma-separated: a,b", examples=["shengze,tianmen"])],
+    min_firms: MinFirms = 2,
+) -> dict:
+    """Stage-by-stage coverage of several regions side by side."""
+    ids = [r.strip() for r in regions.split(",") if r.strip()]
+    if len(ids) > MAX_REGIONS:
+        raise InvalidParameter("regions", f"at most {MAX_REGIONS} regions at once, not {len(ids)}")
+    return reports(compare, ids, min_firms=min_firms)
+
+
+@router.get("/bottlenecks", response_model=BottlenecksReport)
+def get_bottlenecks(
+    reports: ReportsDep,
+    region: RegionQuery = None,
+    hhi_threshold: Annotated[float, Query(ge=0, le=1, description="A stage whose HHI exceeds this is single-source.")] = 0.5,
+    min_firms: Annotated[int, Query(ge=1, le=10_000, description="Also critical: leaving a stage below this many firms.")] = 1,
+) -> dict:
+    """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
+    return reports(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms)
+
+
+@router.post("/whatif", response_model=WhatIfReport, responses=error_responses(400, 413))
+def post_whatif(reports: ReportsDep, body: WhatIfRequest) -> dict:
+    """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
+    return reports(whatif, body.remove, region=body.region, min_firms=body.min_firms)
+
+
+@router.get(
+    "/centrality",
+    response_model=CentralityReport,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                     "description": "The report; as CSV (rank,node,name,kind,value) with Accept: text/csv or format=csv."}},
+)
+def get_centrality(
+    request: Request,
+    reports: ReportsDep,
+    settings: SettingsDep,
+    metric: Metric,
+    graph: GraphName = GraphName("all"),
+    kind: Annotated[Kind | None, Query(description="List only nodes of this kind.")] = None,
+    region: RegionQuery = None,
+    top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 20,
+    k: Annotated[int | None, Query(ge=1, le=1_000_000, description="Betweenness only: sample k sources.")] = None,
+    seed: Seed = None,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv for a spreadsheet; by default as Accept asks.")] = None,
+):
+    """Rank nodes of a projection by a NetworkX centrality measure; JSON or CSV."""
+    report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed)
+    if format == "csv" or (format is None and _prefers_csv(request.headers.get("accept", ""))):
+        return Response(rows_to_csv(report["rows"], CSV_COLUMNS), media_type="text/csv; charset=utf-8")
+    return report
+
+
+def _prefers_csv(accept: str) -> bool:
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    return "text/csv" in types and ("application/json" not in types or types.index("text/csv") < types.index("application/json"))
+
+
+def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, *, kind: Kind | None = None,
+                region: str | None = None, top: int = 20, k: int | None = None, seed: int | None = None) -> dict:
+    return reports(
+        centrality, metric.value, graph.value, kind=kind.value if kind else None, region=region, top=top, k=k, seed=seed,
+        max_seconds=settings.max_centrality_seconds,
+    )
+
+
+@router.post(
+    "/centrality/write-back",
+    response_model=WriteBackResult,
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(400, 401, 403, 409, 413),
+)
+def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDep, body: WriteBackRequest) -> dict:
+    """Store a metric's values on every node of the projection as ``centrality_<metric>_<graph>``."""
+    # the report first: it enforces the time limit, and write_back reuses its cached values
+    report = _centrality(reports, settings, body.metric, body.graph, top=1, k=body.k, seed=body.seed)
+    with handle.writer() as store:
+        count = write_back(store, report)
+        version = store.version()
+    return {"metric": report["metric"], "graph": report["graph"], "property": property_name(report["metric"], report["graph"]),
+            "nodes": count, "version": version}
+
+
+# exclude_unset: "focus" is there only with an institute, as in the report itself
+@router.get("/ties", response_model=TiesReport, response_model_exclude_unset=True)
+def get_ties(
+    reports: ReportsDep,
+    institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Seed of community detection.")] = 0,
+    top: Annotated[int, Query(ge=1, le=MAX_TOP, description="Pairs and brokers listed.")] = 20,
+) -> dict:
+    """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
+    return reports(ties_report, institute=institute, seed=seed, top=top)

@@ -1,0 +1,82 @@
+"""Loading a dataset over HTTP: the same validation and all-or-nothing write as ``chainx load``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from graph.errors import InvalidParameter
+from graph.ingest import load_path
+
+from ..deps import HandleDep, require_api_key
+from ..models import UploadResult, error_responses
+from ..store import StoreHandle
+
+__all__ = ["router", "SUFFIXES"]
+
+router = APIRouter(tags=["datasets"])
+
+SUFFIXES = (".zip", ".xlsx")
+_CHUNK = 1024 * 1024
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "The dataset: a .zip of CSV files or an .xlsx workbook (one sheet per file).",
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/datasets",
+    response_model=UploadResult,
+    # The key is checked before the upload is read: a client without it costs no disk.
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(400, 401, 403, 409, 413, 422, 500, 503),
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+)
+async def upload_dataset(
+    request: Request,
+    handle: HandleDep,
+    replace: Annotated[bool, Query(description="Swap the store's graph for this dataset's.")] = False,
+) -> dict:
+    """Validate an uploaded dataset and write it, all or nothing; a rejected one lists every problem."""
+    async with request.form(max_files=1, max_fields=1) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidParameter("file", "send the dataset as a multipart/form-data file field named 'file'")
+        suffix = Path(upload.filename or "").suffix.lower()
+        if suffix not in SUFFIXES:
+            raise InvalidParameter("file", f"the file name must end in {' or '.join(SUFFIXES)}, not {upload.filename!r}")
+        with tempfile.TemporaryDirectory(prefix="chainx-upload-") as folder:
+            # a name of our own: the client's file name never becomes a path
+            path = Path(folder) / f"upload{suffix}"
+            with path.open("wb") as out:
+                while chunk := await upload.read(_CHUNK):
+                    out.write(chunk)
+            return await run_in_threadpool(_load, handle, path, replace)
+
+
+def _load(handle: StoreHandle, path: Path, replace: bool) -> dict:
+    with handle.writer() as store:
+        data, summary = load_path(store, path, replace=replace)
+        version = store.version()
+    return {"nodes": summary.nodes, "relationships": summary.relationships, "changed": summary.changed,
+            "replaced": summary.replaced, "version": version}

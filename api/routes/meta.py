@@ -1,0 +1,33 @@
+"""Is the service up, and what does the graph hold."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from graph.errors import StoreUnavailable
+from graph.store import is_bolt_uri
+
+from ..deps import HandleDep, StoreDep
+from ..models import Health, Stats, error_responses
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["meta"], responses=error_responses(500, 503))
+
+
+@router.get("/health", response_model=Health)
+def health(handle: HandleDep) -> dict:
+    """200 when the store answers, 503 (with the reason) when it does not."""
+    store = handle.get()
+    try:
+        version = store.version()
+    except StoreUnavailable:
+        handle.drop(store)
+        raise
+    return {"status": "ok", "store": "neo4j" if is_bolt_uri(store.uri) else "embedded", "version": version}
+
+
+@router.get("/stats", response_model=Stats)
+def stats(store: StoreDep) -> dict:
+    """Nodes per kind and relationships per type (every known one, 0 when absent)."""
+    return store.stats()

@@ -1,0 +1,85 @@
+"""Exploring the graph: find nodes, look one up, what lies around it, how two connect."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from graph.analysis.paths import MAX_DEPTH, MAX_NEIGHBORS, explained_path, neighbors
+from graph.model import Node
+from graph.regions import region_descendants
+
+from ..deps import ReportsDep, StoreDep
+from ..models import Kind, Neighbors, NodeOut, NodeSearch, PathOut, error_responses
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["nodes"], responses=error_responses(422, 500, 503))
+
+MAX_PAGE = 1000
+NodeId = Annotated[str, Path(min_length=1, max_length=500, description="The node's id.", examples=["e_hengli_group"])]
+
+
+def node_out(node: Node) -> dict:
+    return {"id": node.id, "kind": node.label, "name": node.name, "props": node.props}
+
+
+def _in_region(node: Node, regions: set[str]) -> bool:
+    # Regions are in a region by their place in the tree; everything else by its region property.
+    return node.id in regions if node.label == "Region" else node.props.get("region") in regions
+
+
+@router.get("/nodes", response_model=NodeSearch, responses=error_responses(404))
+def search_nodes(
+    store: StoreDep,
+    q: Annotated[str, Query(max_length=200, description="Text in the id, name, English name or an alias.", examples=["涤纶", "weaving"])] = "",
+    kind: Annotated[Kind | None, Query(description="Only nodes of this kind.")] = None,
+    region: Annotated[str | None, Query(max_length=200, description="Only nodes in this region or below it.", examples=["shengze"])] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict:
+    """Search nodes by name or alias, Chinese or English; best matches first, paged, with the total."""
+    label = kind.value if kind else None
+    if region is None:
+        total, page = store.search(q, label=label, limit=limit, offset=offset)
+    else:
+        regions = region_descendants(store, region)
+        _, hits = store.search(q, label=label, limit=sys.maxsize)
+        found = [node for node in hits if _in_region(node, regions)]
+        total, page = len(found), found[offset : offset + limit]
+    return {"total": total, "limit": limit, "offset": offset, "results": [node_out(n) for n in page]}
+
+
+# Before the plain node route: ids may hold slashes (a path parameter), so the longer pattern
+# must get the first chance at .../neighbors.
+@router.get("/nodes/{kind}/{node_id:path}/neighbors", response_model=Neighbors, responses=error_responses(404))
+def get_neighbors(
+    store: StoreDep,
+    reports: ReportsDep,
+    kind: Kind,
+    node_id: NodeId,
+    depth: Annotated[int, Query(ge=1, le=MAX_DEPTH, description="How many relationships away.")] = 1,
+    only: Annotated[Kind | None, Query(description="List only neighbours of this kind.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_NEIGHBORS)] = 1000,
+) -> dict:
+    """The nodes within ``depth`` relationships of a node, nearest first."""
+    store.get_node(node_id, kind.value)  # 404 when the id is not of this kind
+    return reports(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
+
+
+@router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
+def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
+    """One node with all its properties."""
+    return node_out(store.get_node(node_id, kind.value))
+
+
+@router.get("/paths", response_model=PathOut, responses=error_responses(404))
+def get_path(
+    reports: ReportsDep,
+    source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Node id to start from.", examples=["e_hengli_group"])],
+    target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Node id to reach.", examples=["px"])],
+) -> dict:
+    """A shortest path between two nodes, each step with its relationship and direction."""
+    return reports(explained_path, source, target)

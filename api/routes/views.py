@@ -1,0 +1,166 @@
+"""The interactive views: HTML pages drawn by viz/ from the payloads of graph/views_data.py.
+
+Every view has a JSON twin: the same URL with ``?format=json`` returns the payload the page was
+drawn from. A missing node or region, or a bad parameter, gives an HTML error page with the
+status the JSON API would give (JSON with ``?format=json``).
+"""
+
+from __future__ import annotations
+
+import html
+from enum import Enum
+from typing import Annotated, Any, Callable
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from graph import views_data
+from graph.errors import InvalidParameter, NotFound
+from viz.pages import index_page, render, search_page
+
+from ..deps import ReportsDep, StoreDep
+from ..errors import status_of
+from ..models import error_responses
+
+__all__ = ["router", "BASE"]
+
+
+def _view_errors(*codes: int) -> dict:
+    """Error responses of a view: the API's JSON error with ?format=json, else an HTML page.
+    (ErrorResponse is in the schema's components: every other route declares it.)"""
+    responses = error_responses(*codes)
+    for response in responses.values():
+        # described by hand: a "model" would also be claimed for the HTML page
+        response.pop("model", None)
+        response["content"] = {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}},
+            "text/html": {"schema": {"type": "string"}},
+        }
+    return responses
+
+
+router = APIRouter(tags=["views"], responses=_view_errors(404, 422, 500, 503))
+
+BASE = "/views"
+
+
+class ViewFormat(str, Enum):
+    html = "html"
+    json = "json"
+
+
+FormatQuery = Annotated[ViewFormat, Query(alias="format", description="html (the page) or json (the payload it is drawn from).")]
+RegionQuery = Annotated[str, Query(min_length=1, max_length=200, description="Region id, e.g. shengze.")]
+_HTML = {200: {"content": {"text/html": {}, "application/json": {}}, "description": "The page, or its payload with ?format=json."}}
+
+
+def _error_page(status: int, message: str) -> HTMLResponse:
+    text = html.escape(message)
+    body = (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>chainx: error</title>'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        '<style>body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",'
+        '"WenQuanYi Micro Hei",sans-serif;margin:2em}</style></head>'
+        f'<body><h1>{status}</h1><p id="error">{text}</p><p><a href="{BASE}">← All views 全部视图</a></p></body></html>'
+    )
+    return HTMLResponse(body, status_code=status)
+
+
+def _respond(format: ViewFormat, build: Callable[[], dict], page: Callable[[dict], str]) -> Any:
+    try:
+        payload = build()
+    except (NotFound, InvalidParameter) as error:
+        if format == ViewFormat.json:
+            raise
+        return _error_page(status_of(error), str(error))
+    if format == ViewFormat.json:
+        return JSONResponse(payload)
+    return HTMLResponse(page(payload))
+
+
+def _page(payload: dict) -> str:
+    return render(payload, base=BASE)
+
+
+def _optional(value: str | None) -> str | None:
+    # an empty choice in a form ("All regions") means no filter
+    return value.strip() or None if value is not None else None
+
+
+@router.get("/", response_class=HTMLResponse, responses=_HTML, include_in_schema=False)
+@router.get(BASE, response_class=HTMLResponse, responses=_HTML)
+def index(reports: ReportsDep, format: FormatQuery = ViewFormat.html):
+    """The start page: a search box, a region picker and links to every view."""
+    return _respond(format, lambda: reports(views_data.index_view), lambda p: index_page(p, base=BASE))
+
+
+@router.get(f"{BASE}/search", response_class=HTMLResponse, responses=_HTML)
+def search(
+    store: StoreDep,
+    reports: ReportsDep,
+    q: Annotated[str, Query(max_length=200, description="Text in an id, name, English name or alias.")] = "",
+    format: FormatQuery = ViewFormat.html,
+):
+    """Nodes matching the text, each linking to its neighbourhood view."""
+    return _respond(
+        format,
+        lambda: views_data.search_view(store, q),
+        lambda p: search_page(p, base=BASE, index=reports(views_data.index_view)),
+    )
+
+
+@router.get(f"{BASE}/chain", response_class=HTMLResponse, responses=_HTML)
+def chain(
+    reports: ReportsDep,
+    region: RegionQuery,
+    min_firms: Annotated[int, Query(ge=1, le=1000, description="A stage with fewer local firms is weak.")] = 2,
+    top_candidates: Annotated[int, Query(ge=0, le=50, description="Candidates listed per gap.")] = 5,
+    format: FormatQuery = ViewFormat.html,
+):
+    """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked."""
+    return _respond(format, lambda: reports(views_data.chain_view, region, min_firms=min_firms, top_candidates=top_candidates), _page)
+
+
+@router.get(f"{BASE}/compare", response_class=HTMLResponse, responses=_HTML)
+def compare(
+    reports: ReportsDep,
+    regions: Annotated[list[str], Query(min_length=1, max_length=4, description="Two to four region ids: regions=a,b or regions=a&regions=b.")],
+    min_firms: Annotated[int, Query(ge=1, le=1000)] = 2,
+    format: FormatQuery = ViewFormat.html,
+):
+    """Chain maps of two to four regions on one layout, with their coverage side by side."""
+    ids = tuple(part.strip() for value in regions for part in value.split(",") if part.strip())
+    return _respond(format, lambda: reports(views_data.compare_view, ids, min_firms=min_firms), _page)
+
+
+@router.get(f"{BASE}/ego/{{kind}}/{{node_id:path}}", response_class=HTMLResponse, responses=_HTML)
+def ego(
+    reports: ReportsDep,
+    kind: Annotated[str, Path(max_length=20, description="The node's kind: stage, enterprise, institute, park or region.")],
+    node_id: Annotated[str, Path(min_length=1, max_length=500, description="The node's id.")],
+    depth: Annotated[int, Query(ge=1, le=views_data.MAX_DEPTH, description="How many relationships away.")] = 1,
+    format: FormatQuery = ViewFormat.html,
+):
+    """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""
+    return _respond(format, lambda: reports(views_data.ego_view, node_id, depth=depth, kind=kind), _page)
+
+
+@router.get(f"{BASE}/ties", response_class=HTMLResponse, responses=_HTML)
+def ties(
+    reports: ReportsDep,
+    institute: Annotated[str | None, Query(max_length=200, description="Keep one institute, its enterprises and their other institutes.")] = None,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the Louvain communities.")] = 0,
+    format: FormatQuery = ViewFormat.html,
+):
+    """Enterprises and institutes, coloured by community, brokers emphasised."""
+    return _respond(format, lambda: reports(views_data.ties_view, institute=_optional(institute), seed=seed), _page)
+
+
+@router.get(f"{BASE}/bottlenecks", response_class=HTMLResponse, responses=_HTML)
+def bottlenecks(
+    reports: ReportsDep,
+    region: Annotated[str | None, Query(max_length=200, description="Region id; the whole graph when absent.")] = None,
+    format: FormatQuery = ViewFormat.html,
+):
+    """The supply network with chokepoint stages and critical enterprises highlighted."""
+    return _respond(format, lambda: reports(views_data.bottlenecks_view, region=_optional(region)), _page)

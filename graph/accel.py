@@ -1,0 +1,472 @@
+"""Centralities of large graphs from edge arrays, with NetworkX's numbers.
+
+NetworkX is the reference: every function here returns what NetworkX's own function returns on
+the same graph, to floating-point rounding (the tests in ``tests/graph/test_accel.py`` hold them
+to 1e-9 on random directed and undirected graphs with isolates, self-loops and several
+components). Only the arithmetic moves: the shortest-path measures run in igraph's C core, the
+iterative ones run NetworkX's own power iteration on a SciPy sparse matrix, and degrees are counted
+with NumPy. Where igraph defines a measure differently from NetworkX, the difference is undone
+here:
+
+===========  ===========================================  =========================================
+metric       computed by                                  NetworkX's definition kept
+===========  ===========================================  =========================================
+degree,      ``np.bincount``                              degree × 1/(n−1); every value 1 when n ≤ 1;
+in/out                                                    a self-loop adds 2 to the degree
+betweenness  igraph ``betweenness`` (``sources=`` the     ordered-pair sums (igraph halves undirected
+             sample)                                      ones); NetworkX's ``_rescale``, including
+                                                          its separate scale for sampled sources
+                                                          (NaN when k = 1); sample drawn as NetworkX
+                                                          does: ``create_py_random_state(seed)
+                                                          .sample(list(G), k)``
+closeness    igraph ``closeness`` (incoming distance      Wasserman–Faust ``wf_improved`` scaling:
+             on directed graphs)                          (r−1)/S · (r−1)/(n−1) with r the nodes
+                                                          reached; 0 where nothing is reached
+harmonic     igraph ``harmonic_centrality``, not          sum of 1/d over incoming distances
+             normalised
+pagerank     NetworkX's ``_pagerank_scipy`` iteration     same matrix, start, dangling handling,
+             on a CSR matrix built from the arrays        personalisation, tolerance and stop rule
+eigenvector  NetworkX's power iteration on (A + I)ᵀ       start 1/n, Euclidean normalisation, stop
+                                                          when the L1 change < n·tol (in-edges on
+                                                          directed graphs: the left eigenvector)
+core         igraph ``coreness`` (in + out degree)        refuses self-loops as NetworkX does
+===========  ===========================================  =========================================
+
+A graph is given either as a NetworkX graph or as :class:`Arrays`: node keys in NetworkX's node
+order and one entry per edge of the *simple* graph (parallel relationships already collapsed,
+their weights summed; an undirected edge once, either way round). Node order matters only to
+sampled betweenness, which draws its sources from that list as NetworkX draws them from
+``list(G)``.
+
+Below :data:`MIN_SIZE` nodes plus edges NetworkX itself is quicker than building the arrays and
+the igraph graph: :func:`worth_accelerating` says which side of it a graph is on, and callers keep
+NetworkX for the small side.
+
+>>> import networkx as nx
+>>> G = nx.path_graph(4)
+>>> compute(G, "betweenness") == nx.betweenness_centrality(G)
+True
+>>> arrays = from_edges(["a", "b", "c"], [0, 1], [1, 2], directed=True)
+>>> compute(arrays, "in_degree")
+{'a': 0.0, 'b': 0.5, 'c': 0.5}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sparse
+
+__all__ = [
+    "Arrays",
+    "METRICS",
+    "MIN_SIZE",
+    "EIGENVECTOR_MAX_ITER",
+    "from_networkx",
+    "from_edges",
+    "worth_accelerating",
+    "compute",
+    "degree_centrality",
+    "betweenness_centrality",
+    "closeness_centrality",
+    "harmonic_centrality",
+    "pagerank",
+    "eigenvector_centrality",
+    "core_number",
+    "sample_sources",
+]
+
+METRICS: tuple[str, ...] = ("degree", "in_degree", "out_degree", "betweenness", "closeness", "harmonic", "pagerank", "eigenvector", "core")
+# Measured on these machines (benchmarks/run.py): below about this many nodes + edges, NetworkX
+# answers in a few milliseconds and converting to arrays and igraph costs as much as it saves.
+MIN_SIZE = 2_000
+EIGENVECTOR_MAX_ITER = 1000  # as graph.analysis.centrality asks of NetworkX
+
+
+@dataclass(frozen=True, eq=False)
+class Arrays:
+    """A simple graph as arrays: ``ids[i]`` is node i; edge j runs ``src[j]`` → ``dst[j]``.
+
+    ``weight`` is the edge weight (None: every edge weighs 1). Build one with
+    :func:`from_edges` (which collapses parallel edges) or :func:`from_networkx`.
+    """
+
+    ids: Sequence[Hashable]
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray | None
+    directed: bool
+
+    # Duck-typed like a NetworkX graph where the centrality code asks about size and direction.
+    def number_of_nodes(self) -> int:
+        return len(self.ids)
+
+    def number_of_edges(self) -> int:
+        return len(self.src)
+
+    def is_directed(self) -> bool:
+        return self.directed
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self):
+        return iter(self.ids)
+
+    @cached_property
+    def index(self) -> dict:
+        return {node: i for i, node in enumerate(self.ids)}
+
+    @cached_property
+    def igraph(self):
+        """The same graph in igraph (built once per Arrays)."""
+        import igraph
+
+        edges = np.column_stack([self.src, self.dst]) if len(self.src) else []
+        return igraph.Graph(n=len(self.ids), edges=edges, directed=self.directed)
+
+    @cached_property
+    def has_selfloops(self) -> bool:
+        return bool(np.any(self.src == self.dst))
+
+    def to_networkx(self) -> nx.Graph:
+        """The same graph in NetworkX: nodes in ``ids`` order, edges with their ``weight``."""
+        G = nx.DiGraph() if self.directed else nx.Graph()
+        G.add_nodes_from(self.ids)
+        weights = self.weight.tolist() if self.weight is not None else [1.0] * len(self.src)
+        ids = self.ids
+        G.add_edges_from((ids[u], ids[v], {"weight": w}) for u, v, w in zip(self.src.tolist(), self.dst.tolist(), weights))
+        return G
+
+
+def from_edges(ids: Sequence[Hashable], src, dst, weight=None, *, directed: bool) -> Arrays:
+    """Arrays of the simple graph on nodes ``ids`` with edges ``src[j]`` → ``dst[j]`` (indices).
+
+    Repeated edges collapse into one whose weight is the sum of theirs (on an undirected graph
+    ``(u, v)`` and ``(v, u)`` are the same edge), as a NetworkX projection adds them up. The
+    edges keep the order in which each first appears.
+
+    >>> a = from_edges(["x", "y"], [0, 1, 0], [1, 0, 1], [1.0, 2.0, 4.0], directed=False)
+    >>> a.src.tolist(), a.dst.tolist(), a.weight.tolist()
+    ([0], [1], [7.0])
+    """
+    n = len(ids)
+    src = np.asarray(src, dtype=np.int64).reshape(-1)
+    dst = np.asarray(dst, dtype=np.int64).reshape(-1)
+    if len(src) != len(dst):
+        raise ValueError("src and dst must have the same length")
+    if len(src) and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
+        raise ValueError("edge endpoints must be indices into ids")
+    w = None if weight is None else np.asarray(weight, dtype=np.float64).reshape(-1)
+    if w is not None and len(w) != len(src):
+        raise ValueError("weight must have one value per edge")
+    if directed:
+        a, b = src, dst
+    else:
+        a, b = np.minimum(src, dst), np.maximum(src, dst)
+    code = a * max(n, 1) + b
+    uniq, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    if len(uniq) == len(code):
+        return Arrays(list(ids), src, dst, w, directed)
+    order = np.argsort(first, kind="stable")  # keep first-appearance order, as NetworkX would
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    keep = first[order]
+    summed = None
+    if w is not None:
+        summed = np.zeros(len(uniq))
+        np.add.at(summed, rank[inverse.reshape(-1)], w)
+    return Arrays(list(ids), src[keep], dst[keep], summed, directed)
+
+
+def from_networkx(G: nx.Graph, weight: str | None = "weight") -> Arrays:
+    """Arrays of the NetworkX graph ``G`` (a Graph or DiGraph; nodes in ``G``'s order).
+
+    Edges without the ``weight`` attribute weigh 1, as in NetworkX's matrix functions.
+    """
+    if G.is_multigraph():
+        raise nx.NetworkXNotImplemented("multigraphs are not supported; collapse parallel edges first")
+    ids = list(G)
+    index = {node: i for i, node in enumerate(ids)}
+    m = G.number_of_edges()
+    src = np.fromiter((index[u] for u, _ in G.edges()), dtype=np.int64, count=m)
+    dst = np.fromiter((index[v] for _, v in G.edges()), dtype=np.int64, count=m)
+    w = None
+    if weight is not None:
+        w = np.fromiter((d.get(weight, 1) for _, _, d in G.edges(data=True)), dtype=np.float64, count=m)
+    return Arrays(ids, src, dst, w, G.is_directed())
+
+
+def _arrays(graph) -> Arrays:
+    if isinstance(graph, Arrays):
+        return graph
+    arrays = getattr(graph, "arrays", None)  # a fast projection carries its Arrays
+    if isinstance(arrays, Arrays):
+        return arrays
+    if isinstance(graph, nx.Graph):
+        return from_networkx(graph)
+    raise TypeError(f"expected a NetworkX graph or graph.accel.Arrays, not {type(graph).__name__}")
+
+
+def worth_accelerating(graph, min_size: int | None = None) -> bool:
+    """Whether ``graph`` is big enough (nodes + edges ≥ ``min_size``, default :data:`MIN_SIZE`)
+    for the compiled path to beat NetworkX itself."""
+    limit = MIN_SIZE if min_size is None else min_size
+    return graph.number_of_nodes() + graph.number_of_edges() >= limit
+
+
+def _values(a: Arrays, values) -> dict:
+    return dict(zip(a.ids, map(float, values)))
+
+
+# -- degree ------------------------------------------------------------------------------------
+def degree_centrality(graph, direction: str = "both") -> dict:
+    """``nx.degree_centrality`` (``direction="both"``), ``nx.in_degree_centrality`` ("in") or
+    ``nx.out_degree_centrality`` ("out")."""
+    a = _arrays(graph)
+    n = len(a.ids)
+    if direction != "both" and not a.directed:
+        raise nx.NetworkXNotImplemented("not implemented for undirected type")
+    if n <= 1:
+        return dict.fromkeys(a.ids, 1)
+    count = {"in": [a.dst], "out": [a.src], "both": [a.src, a.dst]}[direction]
+    degree = sum(np.bincount(ends, minlength=n) for ends in count)
+    s = 1.0 / (n - 1.0)
+    return _values(a, degree * s)
+
+
+# -- shortest-path measures ----------------------------------------------------------------------
+def sample_sources(graph, k: int, seed=None) -> list:
+    """The ``k`` source nodes ``nx.betweenness_centrality(G, k=k, seed=seed)`` samples.
+
+    NetworkX turns ``seed`` into a ``random.Random`` with ``create_py_random_state`` (None: the
+    global generator; an int: ``random.Random(seed)``) and draws ``rng.sample(list(G), k)``.
+    """
+    a = _arrays(graph)
+    rng = nx.utils.create_py_random_state(seed)
+    return rng.sample(list(a.ids), k)
+
+
+def betweenness_centrality(graph, k: int | None = None, normalized: bool = True, seed=None) -> dict:
+    """``nx.betweenness_centrality(G, k, normalized, weight=None, endpoints=False, seed)``."""
+    a = _arrays(graph)
+    n = len(a.ids)
+    if k == n:
+        k = None  # as NetworkX: all nodes, in order, and no draw from the generator
+    sampled = None if k is None else sample_sources(a, k, seed)
+    if n == 0:
+        return {}
+    sources = None if sampled is None else [a.index[node] for node in sampled]
+    raw = np.asarray(a.igraph.betweenness(directed=a.directed, sources=sources), dtype=np.float64)
+    if not a.directed:
+        raw *= 2.0  # igraph counts an undirected pair once, NetworkX sums both orders then rescales
+    return _values(a, _rescale(raw, n, normalized=normalized, directed=a.directed, sources=sources))
+
+
+def _rescale(raw: np.ndarray, n: int, *, normalized: bool, directed: bool, sources) -> np.ndarray:
+    """NetworkX's ``betweenness._rescale`` with ``endpoints=False`` (NetworkX ≥ 3.5)."""
+    N = n - 1
+    if N < 2:
+        return raw
+    k = None if sources is None else len(sources)
+    K_source = N if k is None else k
+    correction = 1 if directed else 2
+    if k is None:
+        scale = 1 / (K_source * (N - 1)) if normalized else N / (K_source * correction)
+        return raw * scale if scale != 1 else raw
+    if normalized:
+        scale_source = 1 / ((K_source - 1) * (N - 1)) if K_source > 1 else math.nan
+        scale_nonsource = 1 / (K_source * (N - 1))
+    else:
+        scale_source = N / ((K_source - 1) * correction) if K_source > 1 else math.nan
+        scale_nonsource = N / (K_source * correction)
+    scale = np.full(n, scale_nonsource)
+    scale[np.asarray(sources, dtype=np.int64)] = scale_source
+    return raw * scale
+
+
+def closeness_centrality(graph, wf_improved: bool = True) -> dict:
+    """``nx.closeness_centrality(G, wf_improved=wf_improved)``: unweighted, incoming distance on
+    directed graphs, Wasserman–Faust scaling by the share of nodes reached."""
+    a = _arrays(graph)
+    n = len(a.ids)
+    if n == 0:
+        return {}
+    g = a.igraph
+    mode = "in" if a.directed else "all"
+    # igraph gives (r-1)/S over the r nodes reached; NetworkX needs r and S themselves.
+    normed = np.asarray(g.closeness(mode=mode, normalized=True), dtype=np.float64)
+    if a.directed:
+        inverse_total = np.asarray(g.closeness(mode=mode, normalized=False), dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = np.rint(1.0 / inverse_total)
+            reached = np.rint(normed / inverse_total)  # r - 1
+    else:
+        # on an undirected graph a node reaches exactly its component: one pass is enough
+        membership = np.asarray(g.connected_components().membership)
+        reached = (np.bincount(membership)[membership] - 1).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = np.rint(reached / normed)
+    ok = np.isfinite(total) & (total > 0) & np.isfinite(reached) & (n > 1)
+    values = np.zeros(n)
+    # the same operations in the same order as NetworkX, on the same integers: same bits
+    values[ok] = reached[ok] / total[ok]
+    if wf_improved:
+        values[ok] *= reached[ok] / (n - 1)
+    return _values(a, values)
+
+
+def harmonic_centrality(graph) -> dict:
+    """``nx.harmonic_centrality(G)``: the sum of 1/d over the nodes that reach each node."""
+    a = _arrays(graph)
+    if len(a.ids) == 0:
+        return {}
+    values = a.igraph.harmonic_centrality(mode="in" if a.directed else "all", normalized=False)
+    return _values(a, values)
+
+
+# -- iterative measures --------------------------------------------------------------------------
+def _matrix(a: Arrays, weighted: bool) -> sparse.csr_array:
+    """The adjacency matrix ``nx.to_scipy_sparse_array`` builds: A[u, v] = weight of u→v; on an
+    undirected graph both ways, a self-loop once on the diagonal."""
+    n = len(a.ids)
+    w = a.weight if (weighted and a.weight is not None) else np.ones(len(a.src))
+    if a.directed:
+        rows, cols, data = a.src, a.dst, w
+    else:
+        off = a.src != a.dst
+        rows = np.concatenate([a.src, a.dst[off]])
+        cols = np.concatenate([a.dst, a.src[off]])
+        data = np.concatenate([w, w[off]])
+    return sparse.coo_array((data, (rows, cols)), shape=(n, n), dtype=float).tocsr()
+
+
+def pagerank(graph, alpha: float = 0.85, personalization: dict | None = None, max_iter: int = 100, tol: float = 1.0e-6,
+             nstart: dict | None = None, weighted: bool = True, dangling: dict | None = None) -> dict:
+    """``nx.pagerank(G, alpha, personalization, max_iter, tol, nstart, weight="weight" if
+    weighted else None, dangling)``: NetworkX's own SciPy power iteration, step for step.
+
+    Raises ``nx.PowerIterationFailedConvergence`` as NetworkX does.
+    """
+    a = _arrays(graph)
+    N = len(a.ids)
+    if N == 0:
+        return {}
+    nodelist = a.ids
+    A = _matrix(a, weighted)
+    S = A.sum(axis=1)
+    S[S != 0] = 1.0 / S[S != 0]
+    Q = sparse.dia_array((S.T, 0), shape=A.shape).tocsr()
+    A = Q @ A
+    if nstart is None:
+        x = np.repeat(1.0 / N, N)
+    else:
+        x = np.array([nstart.get(n, 0) for n in nodelist], dtype=float)
+        x /= x.sum()
+    if personalization is None:
+        p = np.repeat(1.0 / N, N)
+    else:
+        p = np.array([personalization.get(n, 0) for n in nodelist], dtype=float)
+        if p.sum() == 0:
+            raise ZeroDivisionError
+        p /= p.sum()
+    if dangling is None:
+        dangling_weights = p
+    else:
+        dangling_weights = np.array([dangling.get(n, 0) for n in nodelist], dtype=float)
+        dangling_weights /= dangling_weights.sum()
+    is_dangling = np.where(S == 0)[0]
+    for _ in range(max_iter):
+        xlast = x
+        x = alpha * (x @ A + sum(x[is_dangling]) * dangling_weights) + (1 - alpha) * p
+        err = np.absolute(x - xlast).sum()
+        if err < N * tol:
+            return dict(zip(nodelist, map(float, x)))
+    raise nx.PowerIterationFailedConvergence(max_iter)
+
+
+def eigenvector_centrality(graph, max_iter: int = 100, tol: float = 1.0e-6, weighted: bool = False) -> dict:
+    """``nx.eigenvector_centrality(G, max_iter, tol, weight="weight" if weighted else None)``.
+
+    The same power iteration on (A + I)ᵀ from the start vector 1/n, normalised to unit Euclidean
+    length each step, stopping when the L1 change is below n·tol. Raises
+    ``nx.PowerIterationFailedConvergence`` (and ``NetworkXPointlessConcept`` on an empty graph)
+    as NetworkX does.
+    """
+    a = _arrays(graph)
+    n = len(a.ids)
+    if n == 0:
+        raise nx.NetworkXPointlessConcept("cannot compute centrality for the null graph")
+    AT = _matrix(a, weighted).T.tocsr()  # x[nbr] += x[node] * w over node's out-edges: Aᵀx
+    x = np.full(n, 1.0 / n)
+    for _ in range(max_iter):
+        xlast = x
+        x = xlast + AT @ xlast
+        norm = float(np.linalg.norm(x)) or 1.0
+        x = x / norm
+        if np.abs(x - xlast).sum() < n * tol:
+            return _values(a, x)
+    raise nx.PowerIterationFailedConvergence(max_iter)
+
+
+def core_number(graph) -> dict:
+    """``nx.core_number(G)``; on a directed graph a node's degree is in + out, as NetworkX counts
+    it. Refuses self-loops with ``nx.NetworkXNotImplemented``, as NetworkX does."""
+    a = _arrays(graph)
+    if a.has_selfloops:
+        raise nx.NetworkXNotImplemented(
+            "Input graph has self loops which is not permitted; "
+            "Consider using G.remove_edges_from(nx.selfloop_edges(G))."
+        )
+    if len(a.ids) == 0:
+        return {}
+    return dict(zip(a.ids, map(int, a.igraph.coreness(mode="all"))))
+
+
+def _without_selfloops(a: Arrays) -> Arrays:
+    if not a.has_selfloops:
+        return a
+    keep = a.src != a.dst
+    return Arrays(a.ids, a.src[keep], a.dst[keep], None if a.weight is None else a.weight[keep], a.directed)
+
+
+def compute(graph, metric: str, *, k: int | None = None, seed=None) -> dict:
+    """``{node: value}`` of ``metric`` as :func:`graph.analysis.centrality.compute_metric` defines
+    it with NetworkX, computed from arrays.
+
+    ``graph`` is a NetworkX graph or :class:`Arrays` (or anything carrying ``.arrays``, such as a
+    fast projection). The table: degree / in_degree / out_degree centrality; betweenness
+    (unweighted, normalised; ``k`` sources drawn with ``seed``); closeness and harmonic
+    (unweighted); pagerank weighted by the edge weight; eigenvector unweighted with
+    ``max_iter=1000``; core number with self-loops ignored.
+
+    >>> compute(nx.star_graph(3), "closeness")
+    {0: 1.0, 1: 0.6, 2: 0.6, 3: 0.6}
+    """
+    a = _arrays(graph)
+    if len(a.ids) == 0:
+        return {}
+    if metric == "degree":
+        return degree_centrality(a)
+    if metric == "in_degree":
+        return degree_centrality(a, "in")
+    if metric == "out_degree":
+        return degree_centrality(a, "out")
+    if metric == "betweenness":
+        return betweenness_centrality(a, k=k, seed=seed)
+    if metric == "closeness":
+        return closeness_centrality(a)
+    if metric == "harmonic":
+        return harmonic_centrality(a)
+    if metric == "pagerank":
+        return pagerank(a, weighted=True)
+    if metric == "eigenvector":
+        return eigenvector_centrality(a, max_iter=EIGENVECTOR_MAX_ITER)
+    if metric == "core":
+        return core_number(_without_selfloops(a))
+    raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")

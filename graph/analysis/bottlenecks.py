@@ -1,0 +1,561 @@
+"""Bottlenecks: where the chain can snap, and what snaps with it.
+
+Three kinds of items, each with ``kind``, ``node``, ``name``, ``score`` and ``reasons``; stages are
+the top-level stages of :mod:`graph.analysis.stages` (sub-stages rolled up).
+
+``chokepoint`` — a stage every FEEDS path from a source stage to some end-product stage passes
+through (it dominates that end product: computed with ``networkx.immediate_dominators`` from a
+virtual stage feeding every source), or an articulation point of the undirected stage graph.
+Sources are the stages nothing feeds (the stages of the source components when FEEDS links form
+cycles), support-tier stages excepted when other sources exist, since machinery or R&D is not
+where material comes from. End products are the downstream-tier stages when the chain marks
+some (garments still feed e-commerce), else the stages that feed nothing (the stages of the sink
+components). Stages with no FEEDS link are neither. Score::
+
+    max(dominated end products / end products, stages cut off / (chain stages − 1))
+
+where "stages cut off" are those that, without the stage, are no longer connected to the largest
+remaining part of its component.
+
+``single_source`` — a stage served by exactly one enterprise (in the region, or anywhere without
+one), or whose concentration HHI = Σ share² exceeds ``hhi_threshold``. Shares are of the stated
+OPERATES_IN capacity when every firm of the stage states one in one unit, else equal shares of
+the firm count (so HHI = 1 / firms). Score: the HHI.
+
+``critical_enterprise`` — an enterprise whose removal leaves some customer with no supplier of a
+stage it buys (SUPPLIES relationships carrying a stage), or removes the last firm of a stage in
+the region (with ``min_firms`` > 1 also: leaves a stage with fewer than ``min_firms``). Its
+cascade is worked out as in :func:`whatif`. Score::
+
+    enterprises that lose supply + stages left without a firm + stages left below min_firms
+
+counting only those in the region when one is given.
+
+The cascade: an enterprise left with no supplier of a stage it buys can no longer deliver that
+stage or anything FEEDS-downstream of it (a weaver without yarn delivers no cloth), so customers
+buying those from it lose it as a supplier in turn, transitively. Support-tier inputs (machinery,
+R&D, testing, trade, ...) are counted as lost but stop nothing further. A stage is lost when none
+of its firms (in the region, when one is given) is left delivering it; the stages FEEDS-
+downstream of a lost stage that still have firms lose that input.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from graph.errors import InvalidParameter, NotFound
+from graph.regions import region_descendants
+from graph.store.base import GraphStore
+
+from .stages import StageChain, chain_order, stage_chain
+
+__all__ = ["bottlenecks", "whatif", "chokepoints", "hhi", "KINDS"]
+
+KINDS = ("chokepoint", "single_source", "critical_enterprise")
+_NAMES_IN_REASON = 5
+_CASCADE_LISTED = 20  # enterprises listed per critical enterprise's cascade (all are counted)
+_SUPER_SOURCE = ("virtual source",)  # not a string, so it can never clash with a stage id
+
+
+def _listing(names: Iterable[str], total: int | None = None) -> str:
+    """The first few names and how many more (of ``total``, when more exist than were given)."""
+    names = list(names)
+    shown = ", ".join(names[:_NAMES_IN_REASON])
+    more = (len(names) if total is None else total) - _NAMES_IN_REASON
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def hhi(shares: Iterable[float]) -> float:
+    """Herfindahl–Hirschman index of ``shares`` (normalised to sum 1 first).
+
+    >>> hhi([1, 1, 1, 1])
+    0.25
+    >>> hhi([3, 1])
+    0.625
+    """
+    shares = list(shares)
+    total = sum(shares)
+    return sum((s / total) ** 2 for s in shares) if total else 0.0
+
+
+# -- chokepoints ----------------------------------------------------------------------------
+
+def _ends(chain: StageChain) -> tuple[list[str], list[str]]:
+    """(source stages, end-product stages) of the rolled-up chain; see the module docstring."""
+    graph = chain.graph
+    condensed = nx.condensation(graph)
+    members = condensed.graph["mapping"]
+    linked = [s for s in graph if graph.degree(s) > 0]
+    sources = [s for s in linked if condensed.in_degree(members[s]) == 0]
+    material = [s for s in sources if chain.tier(s) != "support"]
+    end_products = [s for s in linked if chain.tier(s) == "downstream"]
+    sinks = end_products or [s for s in linked if condensed.out_degree(members[s]) == 0]
+    return sorted(material or sources), sorted(sinks)
+
+
+def chokepoints(chain: StageChain) -> list[dict]:
+    """Chokepoint items of the rolled-up chain (see the module docstring), best first.
+
+    >>> from graph.analysis.stages import StageChain
+    >>> g = nx.DiGraph([("oil", "pta"), ("pta", "fibre"), ("cotton", "fibre"), ("fibre", "cloth")])
+    >>> [(i["node"], i["dominates"], i["articulation_point"]) for i in chokepoints(StageChain(g, {s: s for s in g}))]
+    [('fibre', ['cloth'], True), ('pta', [], True)]
+    """
+    graph = chain.graph
+    sources, sinks = _ends(chain)
+    dominated: dict[str, set[str]] = defaultdict(set)
+    if sources and sinks:
+        rooted = nx.DiGraph(graph)
+        rooted.add_edges_from((_SUPER_SOURCE, s) for s in sources)
+        idom = nx.immediate_dominators(rooted, _SUPER_SOURCE)
+        for sink in sinks:
+            if sink not in idom:
+                continue  # no source reaches it
+            node = idom[sink]
+            while node != _SUPER_SOURCE:
+                dominated[node].add(sink)
+                node = idom[node]
+
+    undirected = graph.to_undirected()
+    undirected.remove_nodes_from([s for s in graph if graph.degree(s) == 0])
+    linked = len(undirected)
+    parts: dict[str, list[int]] = {}
+    for point in nx.articulation_points(undirected):
+        component = nx.node_connected_component(undirected, point) - {point}
+        pieces = sorted((len(c) for c in nx.connected_components(undirected.subgraph(component))), reverse=True)
+        parts[point] = pieces
+
+    items = []
+    for stage in sorted(set(dominated) | set(parts)):
+        reasons = []
+        dom = sorted(dominated.get(stage, ()))
+        dom_share = len(dom) / len(sinks) if sinks else 0.0
+        cut_share = 0.0
+        if dom:
+            reasons.append(
+                f"Every FEEDS path from the source stages ({_listing(chain.name(s) for s in sources)}) to "
+                f"{_listing(chain.name(s) for s in dom)} passes through it: removing it cuts "
+                f"{len(dom)} of {len(sinks)} end-product stages off from every source."
+            )
+        if stage in parts:
+            pieces = parts[stage]
+            cut = sum(pieces) - pieces[0]
+            cut_share = cut / (linked - 1) if linked > 1 else 0.0
+            reasons.append(
+                f"Removing it splits the stage graph into {len(pieces)} parts ({', '.join(map(str, pieces))} stages): "
+                f"{cut} stage(s) lose their link to the largest part (articulation point)."
+            )
+        score = max(dom_share, cut_share)
+        reasons.append(f"score = max({len(dom)}/{len(sinks)}, {cut_share:.4f}) = {score:.4f}.")
+        items.append({
+            "kind": "chokepoint", "node": stage, "name": chain.name(stage), "score": round(score, 6),
+            "reasons": reasons, "dominates": dom, "articulation_point": stage in parts, "parts": parts.get(stage, []),
+        })
+    items.sort(key=lambda i: (-i["score"], i["node"]))
+    return items
+
+
+# -- the supply world and its cascade -------------------------------------------------------
+
+@dataclass
+class _World:
+    """What the cascade needs, read from the store once."""
+
+    chain: StageChain
+    regions: set[str] | None
+    names: dict[str, str]
+    region_of: dict[str, str | None]
+    # top-level stage → in-scope enterprise → the (sub-)stages it operates in there
+    firms: dict[str, dict[str, set[str]]]
+    stages_of: dict[str, set[str]]  # in-scope enterprise → top-level stages
+    # (customer, stage bought) → suppliers, from SUPPLIES relationships that name a stage
+    groups: dict[tuple[str, str], set[str]]
+    # (in-scope enterprise, stage) → (stated capacity or None, unit or None)
+    capacity: dict[tuple[str, str], tuple[float | None, str | None]] = field(default_factory=dict)
+    supplier_groups: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # supplier → its groups
+    groups_by_stage: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    reach: dict[str, set[str]] = field(default_factory=dict)  # top-level stage → it and all below it
+    order: dict[str, int] = field(default_factory=dict)  # top-level stage → place in chain order
+
+    def in_scope(self, enterprise: str) -> bool:
+        return self.regions is None or self.region_of.get(enterprise) in self.regions
+
+    def stage_name(self, stage: str) -> str:
+        return self.names.get(stage, stage)
+
+    def blocked_by(self, stage: str) -> set[str]:
+        """The top-level stages a firm can no longer deliver once it lacks ``stage``: the stage's
+        own top-level stage and everything FEEDS-downstream of it. Nothing for a support-tier
+        stage: a firm without its machinery or R&D supplier still runs what it has."""
+        top = self.chain.top.get(stage)
+        if top is None or self.chain.tier(top) == "support":
+            return set()
+        return self.reach[top]
+
+
+def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
+    firms: dict[str, dict[str, set[str]]] = {s: {} for s in chain.graph}
+    stages_of: dict[str, set[str]] = defaultdict(set)
+    region_of: dict[str, str | None] = {}
+    capacity: dict[tuple[str, str], tuple[float | None, str | None]] = {}
+    for op in store.operations(regions=regions):
+        if op.stage in chain.top:
+            top = chain.top[op.stage]
+            firms[top].setdefault(op.enterprise, set()).add(op.stage)
+            stages_of[op.enterprise].add(top)
+            region_of[op.enterprise] = op.region
+            capacity[(op.enterprise, op.stage)] = (op.capacity, op.unit)
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for rel in store.relationships(["SUPPLIES"]):
+        if rel.key:
+            groups[(rel.target, rel.key)].add(rel.source)
+    supplier_groups: dict[str, list] = defaultdict(list)
+    groups_by_stage: dict[str, list] = defaultdict(list)
+    for group in sorted(groups):
+        groups_by_stage[group[1]].append(group)
+        for supplier in sorted(groups[group]):
+            supplier_groups[supplier].append(group)
+    traders = {e for g, suppliers in groups.items() for e in (g[0], *suppliers)}
+    names = {s: chain.name(s) for s in chain.graph}
+    stage_ids = set(chain.top)
+    for node in store.nodes(["Enterprise", "Stage"], ids=traders | set(region_of) | (stage_ids - set(names))):
+        names[node.id] = node.name
+        if node.label == "Enterprise":
+            region_of[node.id] = node.props.get("region")
+    reach = {s: {s} | nx.descendants(chain.graph, s) for s in chain.graph}
+    order = {s: i for i, s in enumerate(chain_order(chain))}
+    return _World(chain, regions, names, region_of, firms, dict(stages_of), dict(groups), capacity,
+                  dict(supplier_groups), dict(groups_by_stage), reach, order)
+
+
+def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms: int, limit: int | None = None) -> dict:
+    """What goes when ``firms_out`` and ``stages_out`` (stage ids, sub-stages included) go.
+
+    A supply stops when its supplier is removed, when its stage is removed, or when its supplier
+    has lost every supplier of a material input from which the supplied stage is made (the
+    input's stage or a stage FEEDS-downstream of it; support-tier inputs such as machinery do not
+    stop deliveries). A customer whose suppliers of a stage all stop has lost that input. Worked
+    out to a fixed point. ``limit`` caps the enterprises listed (their total is always given).
+    """
+    cut: dict[tuple[str, str], set[str]] = defaultdict(set)  # group → its suppliers that stopped
+    lost: dict[str, set[str]] = defaultdict(set)  # enterprise → inputs it has no supplier of
+    work: list[tuple[str, str]] = []  # (supplier, group) supplies to stop
+    for firm in sorted(firms_out):
+        work.extend((firm, group) for group in world.supplier_groups.get(firm, ()))
+    for stage in sorted(stages_out):
+        for group in world.groups_by_stage.get(stage, ()):
+            work.extend((supplier, group) for supplier in sorted(world.groups[group]))
+    supplies_cut = 0
+    while work:
+        supplier, group = work.pop()
+        if supplier in cut[group]:
+            continue
+        cut[group].add(supplier)
+        supplies_cut += 1
+        customer, stage = group
+        if len(cut[group]) < len(world.groups[group]) or stage in lost[customer]:
+            continue
+        lost[customer].add(stage)
+        if customer in firms_out:
+            continue
+        blocked = world.blocked_by(stage)
+        work.extend(
+            (customer, onward) for onward in world.supplier_groups.get(customer, ())
+            if world.chain.top.get(onward[1]) in blocked
+        )
+
+    disrupted = sorted((e for e in lost if lost[e] and e not in firms_out), key=lambda e: (not world.in_scope(e), e))
+    shown = disrupted if limit is None else disrupted[:limit]
+    enterprises = [{
+        "enterprise": e, "name": world.names.get(e, e), "region": world.region_of.get(e), "in_scope": world.in_scope(e),
+        "lost": sorted(lost[e]),
+    } for e in shown]
+
+    # Firms that stop delivering a stage: removed ones, ones whose every operation there was in a
+    # removed stage, and disrupted ones for the stages their lost inputs are made into. Only
+    # these are visited, so a cascade costs what it touches, not the size of the stages.
+    candidates = set(firms_out) | set(disrupted)
+    for stage in stages_out:
+        top = world.chain.top.get(stage)
+        if top is not None:
+            candidates |= {f for f, ops in world.firms[top].items() if ops & stages_out}
+    stopped: dict[str, int] = defaultdict(int)
+    for firm in candidates:
+        cannot = set().union(*(world.blocked_by(k) for k in lost.get(firm, ())))
+        for stage in world.stages_of.get(firm, ()):
+            if firm in firms_out or not (world.firms[stage][firm] - stages_out) or stage in cannot:
+                stopped[stage] += 1
+    removed_tops = {t for t in (world.chain.top.get(x) for x in stages_out) if t and set(world.chain.members[t]) <= stages_out}
+    stages_lost, weakened = [], []
+    for stage in sorted(set(stopped) | removed_tops, key=world.order.get):
+        before = len(world.firms[stage])
+        after = 0 if stage in removed_tops else before - stopped[stage]
+        row = {"stage": stage, "name": world.stage_name(stage), "before": before, "after": after}
+        if stage in removed_tops or (before and not after):
+            stages_lost.append(row)
+        elif before >= min_firms > after:
+            weakened.append(row)
+    lost_ids = {row["stage"] for row in stages_lost}
+    downstream = []
+    below = set().union(*(world.reach[s] for s in lost_ids)) - lost_ids if lost_ids else set()
+    for stage in sorted(below, key=world.order.get):
+        active = len(world.firms[stage]) - stopped.get(stage, 0)
+        if active > 0:
+            inputs = sorted(s for s in lost_ids if stage in world.reach[s])
+            downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs})
+    return {
+        "supplies_cut": supplies_cut,
+        "enterprises_total": len(disrupted),
+        "enterprises_in_scope": sum(1 for e in disrupted if world.in_scope(e)),
+        "enterprises": enterprises,
+        "stages_lost": stages_lost,
+        "stages_weakened": weakened,
+        "stages_downstream": downstream,
+    }
+
+
+def _cascade_reasons(world: _World, cascade: dict, scope: str) -> list[str]:
+    reasons = []
+    total = cascade["enterprises_total"]
+    if total:
+        named = [e["name"] + ": " + "/".join(world.stage_name(s) for s in e["lost"]) for e in cascade["enterprises"]]
+        reasons.append(
+            f"{total} enterprise(s) lose every supplier of a stage they buy ({_listing(named, total)})"
+            + (f", {cascade['enterprises_in_scope']} of them in {scope}." if world.regions is not None else ".")
+        )
+    if cascade["stages_lost"]:
+        reasons.append(f"{len(cascade['stages_lost'])} stage(s) are left with no firm in {scope}: {_listing([r['name'] for r in cascade['stages_lost']])}.")
+    if cascade["stages_weakened"]:
+        weakened = [f"{r['name']} ({r['before']}→{r['after']} firms)" for r in cascade["stages_weakened"]]
+        reasons.append(f"{len(weakened)} stage(s) drop below min_firms in {scope}: {_listing(weakened)}.")
+    if cascade["stages_downstream"]:
+        reasons.append(f"{len(cascade['stages_downstream'])} stage(s) downstream lose a local input: {_listing([r['name'] for r in cascade['stages_downstream']])}.")
+    return reasons
+
+
+def _cascade_score(cascade: dict) -> int:
+    return cascade["enterprises_in_scope"] + len(cascade["stages_lost"]) + len(cascade["stages_weakened"])
+
+
+# -- the reports ----------------------------------------------------------------------------
+
+def _check_params(hhi_threshold: float, min_firms: int) -> None:
+    if isinstance(hhi_threshold, bool) or not isinstance(hhi_threshold, (int, float)) or not 0 <= hhi_threshold <= 1:
+        raise InvalidParameter("hhi_threshold", f"must be a number from 0 to 1, got {hhi_threshold!r}")
+    _check_min_firms(min_firms)
+
+
+def _check_min_firms(min_firms: int) -> None:
+    if isinstance(min_firms, bool) or not isinstance(min_firms, int) or min_firms < 1:
+        raise InvalidParameter("min_firms", f"must be a whole number ≥ 1, got {min_firms!r}")
+
+
+def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]:
+    if region is None:
+        return None, "the whole graph"
+    regions = region_descendants(store, region)
+    return regions, store.get_node(region).name
+
+
+def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1) -> dict:
+    """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
+
+    See the module docstring for each kind's definition and score.
+
+    Parameters
+    ----------
+    store : GraphStore
+    region : str, optional
+        Count firms, single sources and critical enterprises in this region (and its
+        sub-regions); the whole graph when None. Chokepoints are a property of the chain itself.
+    hhi_threshold : float
+        A stage whose HHI exceeds this is ``single_source``.
+    min_firms : int
+        With more than 1, an enterprise whose removal leaves a stage with fewer firms than this
+        is critical too (match the ``min_firms`` of a gaps report).
+
+    Returns
+    -------
+    dict
+        ``{"region", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "items":
+        [{"kind", "node", "name", "score", "reasons", ...}]}``, items by kind, score (highest
+        first), then id. A critical enterprise's ``cascade`` is :func:`whatif`'s, listing at most
+        20 of the enterprises that lose supply (``enterprises_total`` counts them all).
+
+    Examples
+    --------
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(
+    ...     nodes=[Node("Stage", "yarn", "Yarn"), Node("Stage", "cloth", "Cloth"),
+    ...            Node("Enterprise", "mill", "Mill"), Node("Enterprise", "weaver", "Weaver")],
+    ...     relationships=[Relationship("FEEDS", "yarn", "cloth"),
+    ...                    Relationship("OPERATES_IN", "mill", "yarn"),
+    ...                    Relationship("OPERATES_IN", "weaver", "cloth"),
+    ...                    Relationship("SUPPLIES", "mill", "weaver", "yarn")]))
+    >>> [(i["kind"], i["node"]) for i in bottlenecks(store)["items"]]  # doctest: +NORMALIZE_WHITESPACE
+    [('chokepoint', 'yarn'), ('single_source', 'cloth'), ('single_source', 'yarn'),
+     ('critical_enterprise', 'mill'), ('critical_enterprise', 'weaver')]
+    """
+    _check_params(hhi_threshold, min_firms)
+    regions, scope = _scope(store, region)
+    chain = stage_chain(store)
+    world = _world(store, chain, regions)
+    sources, sinks = _ends(chain)
+    items = chokepoints(chain)
+    if regions is not None:
+        for item in items:
+            count = len(world.firms[item["node"]])
+            item["local_enterprises"] = count
+            item["reasons"].insert(-1, f"{scope} has {count} enterprise(s) in it.")
+
+    items += _single_sources(world, scope, hhi_threshold)
+
+    # Only a sole supplier of some purchase, or a firm of a stage on the edge of emptying or
+    # turning weak, can set anything off; the cascade decides whether it matters in scope.
+    suspects = {next(iter(s)) for s in world.groups.values() if len(s) == 1}
+    for stage, firms in world.firms.items():
+        if len(firms) in (1, min_firms):
+            suspects |= set(firms)
+    critical = []
+    for firm in sorted(suspects):
+        cascade = _cascade(world, {firm}, set(), min_firms, limit=_CASCADE_LISTED)
+        score = _cascade_score(cascade)
+        if not score:
+            continue
+        reasons = []
+        sole = [(c, s) for (c, s) in world.supplier_groups.get(firm, ()) if world.groups[(c, s)] == {firm}]
+        if sole:
+            reasons.append(f"It is the only supplier of {_listing(world.stage_name(s) + ' to ' + world.names.get(c, c) for c, s in sole)}.")
+        for stage in sorted(world.stages_of.get(firm, ()), key=world.order.get):
+            count = len(world.firms[stage])
+            if count == 1:
+                reasons.append(f"It is the only firm in {scope} operating in {world.stage_name(stage)}.")
+            elif count == min_firms:
+                reasons.append(f"Without it {world.stage_name(stage)} has {count - 1} firm(s) in {scope}, fewer than min_firms={min_firms}.")
+        reasons += _cascade_reasons(world, cascade, scope)
+        reasons.append(
+            f"score = {cascade['enterprises_in_scope']} enterprise(s) losing supply + {len(cascade['stages_lost'])} stage(s) lost"
+            f" + {len(cascade['stages_weakened'])} weakened = {score}."
+        )
+        critical.append({
+            "kind": "critical_enterprise", "node": firm, "name": world.names.get(firm, firm), "score": float(score),
+            "region": world.region_of.get(firm), "reasons": reasons, "cascade": cascade,
+        })
+    critical.sort(key=lambda i: (-i["score"], i["node"]))
+    items += critical
+    return {
+        "region": region, "scope": scope, "hhi_threshold": hhi_threshold, "min_firms": min_firms,
+        "sources": sources, "end_products": sinks,
+        "counts": {kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS},
+        "items": items,
+    }
+
+
+def _single_sources(world: _World, scope: str, threshold: float) -> list[dict]:
+    items = []
+    for stage, firms in world.firms.items():
+        if not firms:
+            continue
+        # A firm's capacity in a stage adds up its capacities in the stage's sub-stages.
+        capacity: dict[str, float] = {}
+        units = set()
+        stated = True
+        for firm, ops in firms.items():
+            for sub in ops:
+                value, unit = world.capacity[(firm, sub)]
+                if value is None or value <= 0:
+                    stated = False
+                capacity[firm] = capacity.get(firm, 0.0) + (value or 0.0)
+                units.add(unit)
+        basis = "capacity" if stated and len(units) == 1 else "firm_count"
+        weights = capacity if basis == "capacity" else {f: 1.0 for f in firms}
+        index = hhi(weights.values())
+        single = len(firms) == 1
+        if not (single or index > threshold):
+            continue
+        total = sum(weights.values())
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
+        reasons = []
+        if single:
+            reasons.append(f"Only one enterprise in {scope} operates in it: {world.names.get(top[0][0], top[0][0])}.")
+        if basis == "capacity":
+            unit = next(iter(units))
+            shares = ", ".join(f"{world.names.get(f, f)} {w / total:.0%}" for f, w in top[:_NAMES_IN_REASON])
+            reasons.append(f"Capacity shares ({unit or 'no unit given'}): {shares}; HHI = Σ share² = {index:.4f}.")
+        else:
+            why = "capacities in different units" if stated else "capacity not stated for every firm"
+            reasons.append(f"{len(firms)} firm(s), {why}: equal shares, HHI = 1/{len(firms)} = {index:.4f}.")
+        if index > threshold:
+            reasons.append(f"HHI {index:.4f} exceeds the threshold {threshold}.")
+        reasons.append(f"score = HHI = {index:.4f}.")
+        items.append({
+            "kind": "single_source", "node": stage, "name": world.stage_name(stage), "score": round(index, 6),
+            "reasons": reasons, "enterprises": len(firms), "hhi": round(index, 6), "basis": basis,
+            "shares": [{"enterprise": f, "share": round(w / total, 6)} for f, w in top],
+        })
+    items.sort(key=lambda i: (-i["score"], i["node"]))
+    return items
+
+
+def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1) -> dict:
+    """What goes if the enterprises and stages in ``remove`` go: the cascade of the module
+    docstring, as a report.
+
+    Removing a stage removes its sub-stages too: supplies of it stop, firms stop operating in it.
+
+    Returns
+    -------
+    dict
+        ``{"region", "removed": [{"id", "name", "kind"}], "supplies_cut", "enterprises_total",
+        "enterprises_in_scope", "enterprises": [{"enterprise", "name", "region", "in_scope",
+        "lost"}], "stages_lost" and "stages_weakened": [{"stage", "name", "before", "after"}],
+        "stages_downstream": [{"stage", "name", "enterprises", "inputs_lost"}], "score",
+        "reasons"}``; the score is counted as for a critical enterprise.
+
+    Examples
+    --------
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(
+    ...     nodes=[Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B"), Node("Enterprise", "c", "C"),
+    ...            Node("Stage", "s", "S"), Node("Stage", "t", "T")],
+    ...     relationships=[Relationship("FEEDS", "s", "t"),
+    ...                    Relationship("SUPPLIES", "a", "b", "s"), Relationship("SUPPLIES", "b", "c", "t")]))
+    >>> [(e["enterprise"], e["lost"]) for e in whatif(store, ["a"])["enterprises"]]
+    [('b', ['s']), ('c', ['t'])]
+    >>> whatif(store, ["zz"])
+    Traceback (most recent call last):
+    graph.errors.NotFound: unknown id(s) to remove: zz
+    """
+    remove = list(dict.fromkeys(remove))
+    if not remove:
+        raise InvalidParameter("remove", "give at least one enterprise or stage id")
+    _check_min_firms(min_firms)
+    found = {n.id: n for n in store.nodes(ids=remove)}
+    unknown = [i for i in remove if i not in found]
+    if unknown:
+        raise NotFound(f"unknown id(s) to remove: {', '.join(unknown)}")
+    wrong = [f"{i} is a {found[i].label}" for i in remove if found[i].label not in ("Enterprise", "Stage")]
+    if wrong:
+        raise InvalidParameter("remove", f"only enterprises and stages can be removed: {'; '.join(wrong)}")
+    regions, scope = _scope(store, region)
+    chain = stage_chain(store)
+    world = _world(store, chain, regions)
+    firms_out = {i for i in remove if found[i].label == "Enterprise"}
+    stages_out = set().union(*(chain.below(i) for i in remove if found[i].label == "Stage"))
+    cascade = _cascade(world, firms_out, stages_out, min_firms)
+    score = _cascade_score(cascade)
+    reasons = [f"Removed: {_listing(found[i].name for i in remove)}."]
+    reasons += _cascade_reasons(world, cascade, scope) or ["Nothing else loses supply."]
+    return {
+        "region": region, "scope": scope, "min_firms": min_firms,
+        "removed": [{"id": i, "name": found[i].name, "kind": found[i].label} for i in remove],
+        **cascade, "score": score, "reasons": reasons,
+    }

@@ -1,0 +1,473 @@
+"""Centrality reports: who sits at the centre of a projection, by NetworkX's own measures.
+
+Every value is exactly what NetworkX's function returns on the named projection (see
+:mod:`graph.projection`), called with NetworkX's defaults unless said otherwise:
+
+==============  ==========================================  =====================================
+metric          NetworkX call                               notes
+==============  ==========================================  =====================================
+degree          ``nx.degree_centrality(G)``                 unweighted
+in_degree       ``nx.in_degree_centrality(G)``              directed projections only
+out_degree      ``nx.out_degree_centrality(G)``             directed projections only
+betweenness     ``nx.betweenness_centrality(G)``            unweighted, normalised; sampled with
+                                                            ``k`` sources and ``seed``
+closeness       ``nx.closeness_centrality(G)``              unweighted; on a directed projection
+                                                            NetworkX measures incoming distance
+harmonic        ``nx.harmonic_centrality(G)``               unweighted, not normalised
+pagerank        ``nx.pagerank(G)``                          weight = the projection's ``weight``
+eigenvector     ``nx.eigenvector_centrality(G,              unweighted; ``max_iter`` raised from
+                max_iter=1000)``                            100 so chain-shaped graphs converge
+core            ``nx.core_number(G)`` without self-loops    an int, the k-core a node belongs to
+==============  ==========================================  =====================================
+
+Why only PageRank is weighted: a projection's edge ``weight`` is a strength (parallel
+relationships add up, ties carry their strength), which PageRank reads as such. The path-based
+measures would read it as a distance, the opposite, so they count hops.
+
+Values are computed on the whole projection; ``kind`` and ``region`` only choose which nodes the
+report lists, so an enterprise's betweenness in ``all`` counts paths through stages and regions
+too. Ranks are positions in the listed rows.
+
+Notebook use:
+
+>>> from graph.model import GraphData, Node, Relationship
+>>> from graph.store.sqlite import SqliteStore
+>>> from graph.projection import projection
+>>> store = SqliteStore(":memory:", create=True)
+>>> _ = store.write(GraphData(
+...     nodes=[Node("Enterprise", i, i.upper()) for i in "abc"],
+...     relationships=[Relationship("SUPPLIES", "a", "b"), Relationship("SUPPLIES", "c", "b")]))
+>>> projection(store, "supply").number_of_edges()        # the NetworkX graph itself
+2
+>>> report = centrality(store, "in_degree", "supply", top=2)
+>>> [(row["rank"], row["node"], row["value"]) for row in report["rows"]]
+[(1, 'b', 1.0), (2, 'a', 0.0)]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import networkx as nx
+
+from graph.errors import InvalidParameter, TooExpensive
+from graph.model import check_label
+from graph.projection import PROJECTIONS, projection
+from graph.regions import region_descendants
+from graph.store.base import GraphStore
+
+__all__ = [
+    "METRICS",
+    "GRAPHS",
+    "MAX_TOP",
+    "MAX_SECONDS",
+    "EIGENVECTOR_MAX_ITER",
+    "centrality",
+    "centrality_values",
+    "compute_metric",
+    "estimate_seconds",
+    "affordable_k",
+    "property_name",
+    "write_back",
+]
+
+METRICS: tuple[str, ...] = (
+    "degree",
+    "in_degree",
+    "out_degree",
+    "betweenness",
+    "closeness",
+    "harmonic",
+    "pagerank",
+    "eigenvector",
+    "core",
+)
+GRAPHS: tuple[str, ...] = tuple(PROJECTIONS)
+DIRECTED_ONLY = frozenset({"in_degree", "out_degree"})
+MAX_TOP = 1000
+EIGENVECTOR_MAX_ITER = 1000
+
+# Exact betweenness, closeness and harmonic centrality run one search from every node. A search
+# visits the nodes and adjacency entries of its source's component (an undirected edge is two
+# entries); betweenness also sets up a dict over the whole graph for every source. Rates in units
+# of that work per second, measured on pure-Python NetworkX on one core of the 2-core reference
+# machine on hub-heavy chain graphs (small random graphs run up to 5x faster), turn it into a
+# rough, cautious time; a computation estimated above MAX_SECONDS is refused unless forced.
+MAX_SECONDS = 60.0
+_WORK_PER_SECOND = {"betweenness": 4e5, "closeness": 2.5e6, "harmonic": 2e6}
+_SETUP_PER_SECOND = 1e6  # betweenness: per node of the graph, per source
+
+# Floating-point sums taken in a different order differ in the last bits; values this close
+# count as tied so symmetric nodes are ordered by id, not by rounding noise.
+_TIE_DIGITS = 12
+
+
+def _check_choice(parameter: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InvalidParameter(parameter, f"unknown {parameter} {value!r}; expected one of {', '.join(allowed)}")
+    return value
+
+
+def _search_work(G: nx.Graph) -> float:
+    """Work of one search from every node: sum over components of nodes × (nodes + entries)."""
+    parts = nx.weakly_connected_components(G) if G.is_directed() else nx.connected_components(G)
+    # G.adj holds successors on a directed graph (m entries), both ends on an undirected one (2m)
+    return float(sum(len(part) * (len(part) + sum(len(G.adj[v]) for v in part)) for part in parts))
+
+
+def _connected(G: nx.Graph) -> list:
+    return [v for v in G if G.degree(v)]
+
+
+def _seconds_per_source(G: nx.Graph, metric: str) -> float:
+    n = G.number_of_nodes()
+    seconds = _search_work(G) / max(1, n) / _WORK_PER_SECOND[metric]
+    if metric == "betweenness":
+        seconds += n / _SETUP_PER_SECOND
+    return seconds
+
+
+def estimate_seconds(G: nx.Graph, metric: str, k: int | None = None) -> float:
+    """Roughly how long ``metric`` takes on ``G`` (0 for the metrics that are cheap anyway).
+
+    Deliberately cautious: hub-heavy graphs of 100k edges run close to it, small or random
+    graphs faster.
+
+    >>> round(estimate_seconds(nx.path_graph(1000), "betweenness"), 1)
+    8.5
+    """
+    if metric not in _WORK_PER_SECOND or G.number_of_nodes() == 0:
+        return 0.0
+    if metric == "betweenness" and k is not None:
+        return k * _seconds_per_source(G, metric)
+    if metric == "betweenness":
+        # exact betweenness skips isolated nodes (see compute_metric)
+        G = G.subgraph(_connected(G))
+    return G.number_of_nodes() * _seconds_per_source(G, metric)
+
+
+def affordable_k(G: nx.Graph, max_seconds: float | None = None) -> int:
+    """The most betweenness sources that fit in ``max_seconds`` (default :data:`MAX_SECONDS`).
+
+    >>> affordable_k(nx.path_graph(1000), max_seconds=1.0)
+    117
+    """
+    limit = MAX_SECONDS if max_seconds is None else max_seconds
+    if G.number_of_nodes() == 0:
+        return 2
+    fit = int(limit / _seconds_per_source(G, "betweenness"))
+    return max(2, min(fit, G.number_of_nodes()))
+
+
+def _in_id_order(G: nx.Graph) -> nx.Graph:
+    """``G`` with its nodes in id order: NetworkX samples sources from the node list, so a seed
+    picks the same sources whatever order a store returned the nodes in."""
+    nodes = list(G)
+    if nodes == sorted(nodes):
+        return G
+    H = G.__class__()
+    H.add_nodes_from(sorted(G.nodes(data=True)))
+    H.add_edges_from(G.edges(data=True))
+    return H
+
+
+def _exact_betweenness(G: nx.Graph) -> dict:
+    """``nx.betweenness_centrality(G)``, without the isolated nodes' cost.
+
+    NetworkX sets up a dict over the whole graph for every source, so the ties projection (every
+    enterprise, most without a tie) costs nodes² even though isolated nodes lie on no path and
+    start none. Their raw counts are all zero, so computing on the rest and rescaling from its
+    normalisation, 1/((n'-1)(n'-2)), to the whole graph's, 1/((n-1)(n-2)), gives NetworkX's values.
+    """
+    connected = _connected(G)
+    n, n_connected = G.number_of_nodes(), len(connected)
+    if n_connected == n:
+        return nx.betweenness_centrality(G)
+    values = dict.fromkeys(G, 0.0)
+    if n_connected > 2:
+        scale = (n_connected - 1) * (n_connected - 2) / ((n - 1) * (n - 2))
+        for node, value in nx.betweenness_centrality(G.subgraph(connected)).items():
+            values[node] = value * scale
+    return values
+
+
+def compute_metric(G: nx.Graph, metric: str, k: int | None = None, seed: int | None = None) -> dict:
+    """``{node: value}`` of ``metric`` on ``G``, by NetworkX's own function (table above).
+
+    The one place a metric is computed, so an accelerated backend can be swapped in here.
+
+    >>> compute_metric(nx.star_graph(3), "betweenness")
+    {0: 1.0, 1: 0.0, 2: 0.0, 3: 0.0}
+    """
+    if G.number_of_nodes() == 0:
+        return {}
+    if metric == "degree":
+        return nx.degree_centrality(G)
+    if metric == "in_degree":
+        return nx.in_degree_centrality(G)
+    if metric == "out_degree":
+        return nx.out_degree_centrality(G)
+    if metric == "betweenness":
+        if k is not None:
+            return nx.betweenness_centrality(_in_id_order(G), k=k, seed=seed)
+        return _exact_betweenness(G)
+    if metric == "closeness":
+        return nx.closeness_centrality(G)
+    if metric == "harmonic":
+        return nx.harmonic_centrality(G)
+    if metric == "pagerank":
+        return nx.pagerank(G, weight="weight")
+    if metric == "eigenvector":
+        try:
+            return nx.eigenvector_centrality(G, max_iter=EIGENVECTOR_MAX_ITER)
+        except nx.PowerIterationFailedConvergence:
+            raise InvalidParameter(
+                "metric",
+                f"eigenvector centrality did not converge in {EIGENVECTOR_MAX_ITER} iterations on this "
+                "graph (its largest eigenvalue is not dominant, as on bipartite or chain-shaped graphs); "
+                "use pagerank instead",
+            ) from None
+    if metric == "core":
+        if nx.number_of_selfloops(G):
+            # core_number refuses self-loops; a firm supplying itself says nothing about its core
+            G = G.copy()
+            G.remove_edges_from(list(nx.selfloop_edges(G)))
+        return nx.core_number(G)
+    raise InvalidParameter("metric", f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
+
+
+def _check(G: nx.Graph, metric: str, graph: str, k: int | None, force: bool, max_seconds: float | None) -> None:
+    if metric in DIRECTED_ONLY and not G.is_directed():
+        directed = ", ".join(name for name, spec in PROJECTIONS.items() if spec[2])
+        raise InvalidParameter("metric", f"{metric} needs a directed graph; {graph!r} is undirected (directed: {directed})")
+    if k is not None:
+        if metric != "betweenness":
+            raise InvalidParameter("k", "only betweenness can be sampled; drop k for other metrics")
+        # From one sample NetworkX cannot estimate the sampled node's own value (it returns NaN)
+        if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+            raise InvalidParameter("k", f"must be a whole number of at least 2, not {k!r}")
+        if k > G.number_of_nodes():
+            raise InvalidParameter("k", f"{k} samples but the {graph!r} graph has only {G.number_of_nodes()} nodes")
+    limit = MAX_SECONDS if max_seconds is None else max_seconds
+    seconds = estimate_seconds(G, metric, k)
+    if seconds > limit and not force:
+        n, m = G.number_of_nodes(), G.number_of_edges()
+        how = f"sampled {metric} (k={k})" if k is not None else f"exact {metric}"
+        advice = "force it to run anyway"
+        if metric == "betweenness":
+            advice = f"sample fewer sources (k={affordable_k(G, limit)} fits the limit) or force it"
+        raise TooExpensive(
+            "metric",
+            f"{how} on {graph!r} ({n:,} nodes, {m:,} edges) would take about {_duration(seconds)}, "
+            f"over the {_duration(limit)} limit; {advice}",
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+_cache: OrderedDict[tuple, dict] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 32
+
+
+def centrality_values(
+    store: GraphStore,
+    metric: str,
+    graph: str = "all",
+    *,
+    k: int | None = None,
+    seed: int | None = None,
+    force: bool = False,
+    max_seconds: float | None = None,
+) -> dict:
+    """``{node id: value}`` of ``metric`` for every node of projection ``graph``.
+
+    Cached per store version, so a report followed by :func:`write_back` computes once. With
+    ``k`` betweenness samples ``k`` sources; ``seed`` (0 when not given) makes that repeatable.
+    Raises InvalidParameter for an unknown metric or graph or a bad ``k``, and TooExpensive when
+    the estimated time exceeds ``max_seconds`` (default :data:`MAX_SECONDS`) unless ``force``.
+    """
+    _check_choice("metric", metric, METRICS)
+    _check_choice("graph", graph, GRAPHS)
+    if k is not None and seed is None:
+        seed = 0
+    G = projection(store, graph)
+    _check(G, metric, graph, k, force, max_seconds)
+    key = (store.uri, store.version(), metric, graph, k, seed if k is not None else None)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    values = compute_metric(G, metric, k, seed)
+    with _cache_lock:
+        _cache[key] = values
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return values
+
+
+def _rank_key(item: tuple[str, float]) -> tuple:
+    node, value = item
+    return (-round(float(value), _TIE_DIGITS), node)
+
+
+def centrality(
+    store: GraphStore,
+    metric: str,
+    graph: str = "all",
+    *,
+    kind: str | None = None,
+    region: str | None = None,
+    top: int = 20,
+    k: int | None = None,
+    seed: int | None = None,
+    force: bool = False,
+    max_seconds: float | None = None,
+) -> dict:
+    """Rank the nodes of projection ``graph`` by ``metric``.
+
+    Parameters
+    ----------
+    store : GraphStore
+    metric : str
+        One of :data:`METRICS`; ``in_degree`` and ``out_degree`` need a directed projection
+        (``supply`` or ``chain``).
+    graph : str
+        One of :data:`GRAPHS`: ``supply``, ``chain``, ``ties`` or ``all``.
+    kind : str, optional
+        List only nodes of this label (``Enterprise``, ``Stage``, ...).
+    region : str, optional
+        List only nodes in this region or below it (by their ``region`` property; regions by
+        their place in the region tree). Stages have no region and drop out.
+    top : int
+        How many rows, 1 to :data:`MAX_TOP`.
+    k, seed : int, optional
+        Betweenness only: sample ``k`` source nodes with ``seed`` (0 when not given) instead of
+        all of them; the report then says ``exact: False``. Sources are drawn from the nodes
+        in id order, so a seed means the same sample on either store; the values equal
+        ``nx.betweenness_centrality(G, k=k, seed=seed)`` on a graph whose nodes were added in
+        id order.
+    force, max_seconds
+        Exact betweenness, closeness and harmonic centrality estimate their time first and
+        raise TooExpensive above ``max_seconds`` (default :data:`MAX_SECONDS`) unless ``force``.
+
+    Returns
+    -------
+    dict
+        ``{"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "note",
+        "rows": [{"rank", "node", "name", "kind", "value"}]}``. Values are computed on the whole
+        projection before ``kind``/``region`` filter the rows; ``total`` counts the nodes that
+        passed the filter. Rows run from the highest value down; values equal to 12 decimal
+        places are tied and ordered by node id.
+
+    Examples
+    --------
+    A star: the hub lies on every path between two leaves.
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(
+    ...     nodes=[Node("Institute", "hub", "Hub")] + [Node("Enterprise", f"e{i}", f"E{i}") for i in range(3)],
+    ...     relationships=[Relationship("COLLABORATES_WITH", f"e{i}", "hub") for i in range(3)]))
+    >>> report = centrality(store, "betweenness", "ties", top=2)
+    >>> [(r["rank"], r["node"], r["value"]) for r in report["rows"]], report["exact"]
+    ([(1, 'hub', 1.0), (2, 'e0', 0.0)], True)
+    """
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
+        raise InvalidParameter("top", f"must be a whole number from 1 to {MAX_TOP}, not {top!r}")
+    if kind is not None:
+        try:
+            check_label(kind)
+        except ValueError as error:
+            raise InvalidParameter("kind", str(error)) from None
+    values = centrality_values(store, metric, graph, k=k, seed=seed, force=force, max_seconds=max_seconds)
+    seed = (0 if seed is None else seed) if k is not None else None
+    G = projection(store, graph)
+    regions = region_descendants(store, region) if region is not None else None
+
+    def listed(node: str) -> bool:
+        attrs = G.nodes[node]
+        if kind is not None and attrs.get("kind") != kind:
+            return False
+        if regions is not None:
+            in_region = node in regions if attrs.get("kind") == "Region" else attrs.get("region") in regions
+            if not in_region:
+                return False
+        return True
+
+    chosen = sorted(((node, value) for node, value in values.items() if listed(node)), key=_rank_key)
+    rows = [
+        {
+            "rank": rank,
+            "node": node,
+            "name": G.nodes[node].get("name", node),
+            "kind": G.nodes[node].get("kind"),
+            "value": value,
+        }
+        for rank, (node, value) in enumerate(chosen[:top], start=1)
+    ]
+    if k is not None:
+        note = (
+            f"sampled: betweenness from {k} of {G.number_of_nodes()} source nodes (seed {seed}), "
+            "scaled as NetworkX does; an estimate of the exact value"
+        )
+    else:
+        note = f"exact {metric} on the whole {graph!r} projection ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)"
+    if kind is not None or region is not None:
+        note += "; computed on the whole projection, then filtered"
+    return {
+        "metric": metric,
+        "graph": graph,
+        "kind": kind,
+        "region": region,
+        "exact": k is None,
+        "k": k,
+        "seed": seed,
+        "total": len(chosen),
+        "note": note,
+        "rows": rows,
+    }
+
+
+def property_name(metric: str, graph: str) -> str:
+    """The node property :func:`write_back` stores a metric under.
+
+    >>> property_name("pagerank", "supply")
+    'centrality_pagerank_supply'
+    """
+    return f"centrality_{_check_choice('metric', metric, METRICS)}_{_check_choice('graph', graph, GRAPHS)}"
+
+
+def write_back(store: GraphStore, report: dict) -> int:
+    """Store the values of ``report``'s metric as node properties; return how many nodes.
+
+    Every node of the projection gets ``centrality_<metric>_<graph>``, not only the report's
+    rows: the rows are a top-N view of one computation whose values all belong to their nodes.
+    The values are the same computation the report came from (same ``k`` and ``seed``).
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(nodes=[Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B")],
+    ...                           relationships=[Relationship("SUPPLIES", "a", "b")]))
+    >>> write_back(store, centrality(store, "out_degree", "supply"))
+    2
+    >>> store.get_node("a").props["centrality_out_degree_supply"]
+    1.0
+    """
+    metric, graph = report["metric"], report["graph"]
+    name = property_name(metric, graph)
+    # force: the report was already computed (or allowed), so the values are in the cache
+    values = centrality_values(store, metric, graph, k=report.get("k"), seed=report.get("seed"), force=True)
+    if not values:
+        return 0
+    store.set_properties({node: {name: value} for node, value in values.items()})
+    return len(values)

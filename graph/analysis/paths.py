@@ -1,0 +1,213 @@
+"""Paths and neighbourhoods: how two things are connected, and what lies around one.
+
+:func:`explained_path` finds a shortest path on the undirected ``all`` projection (every node
+and relationship) and spells each step out with the real relationship's type and direction, so
+"恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团" reads as: both firms
+collaborate with Donghua University.
+
+:func:`neighbors` asks the store for a node's neighbourhood (a query per ring, not the whole
+graph) and lists what it finds by distance.
+
+>>> from graph.model import GraphData, Node, Relationship
+>>> from graph.store.sqlite import SqliteStore
+>>> store = SqliteStore(":memory:", create=True)
+>>> _ = store.write(GraphData(
+...     nodes=[Node("Enterprise", "hengli", "恒力集团"), Node("Enterprise", "shenghong", "盛虹集团"),
+...            Node("Institute", "dhu", "东华大学")],
+...     relationships=[Relationship("COLLABORATES_WITH", "hengli", "dhu"),
+...                    Relationship("COLLABORATES_WITH", "shenghong", "dhu")]))
+>>> explained_path(store, "hengli", "shenghong")["text"]
+'恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团'
+>>> [n["id"] for n in neighbors(store, "dhu")["nodes"]]
+['hengli', 'shenghong']
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from graph.errors import InvalidParameter, NotFound
+from graph.model import Relationship, check_label
+from graph.projection import projection
+from graph.store.base import GraphStore
+
+__all__ = ["explained_path", "neighbors", "MAX_DEPTH", "MAX_NEIGHBORS"]
+
+MAX_DEPTH = 3
+MAX_NEIGHBORS = 10_000
+
+
+def _node_info(store: GraphStore, node_id: str) -> dict:
+    node = store.get_node(node_id)
+    return {"id": node.id, "name": node.name, "kind": node.label}
+
+
+def _smallest_shortest_path(G: nx.Graph, source: str, target: str) -> list[str] | None:
+    """The shortest path from source to target whose id sequence sorts first, or None.
+
+    Distances to ``target`` by one breadth-first search; then from ``source`` always step to the
+    smallest id that is one hop closer. Every such walk is a shortest path, and picking the
+    smallest id at each step gives the lexicographically smallest one.
+    """
+    distance = nx.single_source_shortest_path_length(G, target)
+    if source not in distance:
+        return None
+    path = [source]
+    while path[-1] != target:
+        here = distance[path[-1]]
+        path.append(min(n for n in G.adj[path[-1]] if distance.get(n) == here - 1))
+    return path
+
+
+def _step(rels: list[Relationship], a: str, b: str) -> dict:
+    # Several relationships may join a and b (a supplies b and b supplies a; two ties of
+    # different kinds). One is shown: the one pointing along the path if any, then by type.
+    between = [r for r in rels if {r.source, r.target} == {a, b}]
+    chosen = min(between, key=lambda r: (r.source != a, r.type, r.key))
+    return {"source": chosen.source, "type": chosen.type, "target": chosen.target, "forward": chosen.source == a}
+
+
+def explained_path(store: GraphStore, source: str, target: str) -> dict:
+    """A shortest path between two nodes, each step with its real relationship and direction.
+
+    The path is searched on the undirected ``all`` projection: any relationship, followed either
+    way, is one step. When several shortest paths exist, the one whose node ids sort first
+    (compared node by node from ``source``) is returned, so the answer never depends on the
+    store. Between two nodes joined by several relationships the step shows one: one pointing
+    along the path when there is such, then the first by type.
+
+    Parameters
+    ----------
+    store : GraphStore
+    source, target : str
+        Node ids of any kind.
+
+    Returns
+    -------
+    dict
+        ``{"from", "to", "length", "nodes": [{"id", "name", "kind"}], "steps": [{"source",
+        "type", "target", "forward"}], "text"}``. ``length`` counts relationships; ``forward``
+        tells whether the relationship points from the path's earlier node to its later one.
+
+    Raises
+    ------
+    NotFound
+        An id names no node, or no path joins the two nodes (they lie in separate parts of the
+        graph): "no path" is reported as a path that is not found, with a message saying which.
+
+    Examples
+    --------
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(
+    ...     nodes=[Node("Stage", "spin", "纺丝"), Node("Stage", "weave", "织造"), Node("Enterprise", "e", "E")],
+    ...     relationships=[Relationship("FEEDS", "spin", "weave"), Relationship("OPERATES_IN", "e", "weave")]))
+    >>> path = explained_path(store, "spin", "e")
+    >>> path["length"], path["text"]
+    (2, '纺丝 —FEEDS→ 织造 ←OPERATES_IN— E')
+    """
+    start, end = _node_info(store, source), _node_info(store, target)
+    G = projection(store, "all")
+    ids = _smallest_shortest_path(G, source, target)
+    if ids is None:
+        raise NotFound(f"no path between {start['name']} ({source}) and {end['name']} ({target}): they are not connected")
+    infos = {start["id"]: start, end["id"]: end}
+    for node in ids:
+        if node not in infos:
+            attrs = G.nodes[node]
+            infos[node] = {"id": node, "name": attrs.get("name", node), "kind": attrs.get("kind")}
+    types = sorted({t for a, b in zip(ids, ids[1:]) for t in G.edges[a, b].get("types", ())})
+    rels = store.incident(ids[:-1], types) if len(ids) > 1 else []
+    steps = [_step(rels, a, b) for a, b in zip(ids, ids[1:])]
+    text = infos[ids[0]]["name"]
+    for step, node in zip(steps, ids[1:]):
+        arrow = f" —{step['type']}→ " if step["forward"] else f" ←{step['type']}— "
+        text += arrow + infos[node]["name"]
+    return {
+        "from": source,
+        "to": target,
+        "length": len(steps),
+        "nodes": [infos[node] for node in ids],
+        "steps": steps,
+        "text": text,
+    }
+
+
+def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = 1000) -> dict:
+    """The nodes within ``depth`` relationships of ``node_id`` (either direction), nearest first.
+
+    Parameters
+    ----------
+    store : GraphStore
+    node_id : str
+    depth : int
+        1 to :data:`MAX_DEPTH` relationships away.
+    kind : str, optional
+        List only nodes of this label; the relationships listed are those between the listed
+        nodes and the centre node.
+    limit : int
+        At most this many nodes (1 to :data:`MAX_NEIGHBORS`), nearest first, then by kind and id;
+        ``total`` says how many there were.
+
+    Returns
+    -------
+    dict
+        ``{"node": {"id", "name", "kind"}, "depth", "kind", "total", "truncated",
+        "nodes": [{"id", "name", "kind", "distance"}], "relationships": [{"source", "type",
+        "target", "key"}]}``; the centre node is not in ``nodes``.
+
+    Examples
+    --------
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(
+    ...     nodes=[Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B"), Node("Stage", "s", "S")],
+    ...     relationships=[Relationship("SUPPLIES", "a", "b"), Relationship("OPERATES_IN", "b", "s")]))
+    >>> [(n["id"], n["distance"]) for n in neighbors(store, "a", depth=2)["nodes"]]
+    [('b', 1), ('s', 2)]
+    >>> [n["id"] for n in neighbors(store, "a", depth=2, kind="Stage")["nodes"]]
+    ['s']
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
+        raise InvalidParameter("depth", f"must be a whole number from 1 to {MAX_DEPTH}, not {depth!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_NEIGHBORS:
+        raise InvalidParameter("limit", f"must be a whole number from 1 to {MAX_NEIGHBORS}, not {limit!r}")
+    if kind is not None:
+        try:
+            check_label(kind)
+        except ValueError as error:
+            raise InvalidParameter("kind", str(error)) from None
+    data = store.neighborhood(node_id, depth)
+    by_id = {node.id: node for node in data.nodes}
+    centre = by_id[node_id]
+    # Rings by breadth-first search over the fetched relationships, either direction.
+    adjacent: dict[str, set[str]] = {}
+    for rel in data.relationships:
+        adjacent.setdefault(rel.source, set()).add(rel.target)
+        adjacent.setdefault(rel.target, set()).add(rel.source)
+    distance, ring = {node_id: 0}, [node_id]
+    for step in range(1, depth + 1):
+        ring = sorted({n for r in ring for n in adjacent.get(r, ()) if n not in distance})
+        distance.update((n, step) for n in ring)
+    found = sorted(
+        (node for node in data.nodes if node.id != node_id and node.id in distance and (kind is None or node.label == kind)),
+        key=lambda n: (distance[n.id], n.label, n.id),
+    )
+    shown = found[:limit]
+    keep = {n.id for n in shown} | {node_id}
+    relationships = [
+        {"source": r.source, "type": r.type, "target": r.target, "key": r.key}
+        for r in data.relationships
+        if r.source in keep and r.target in keep
+    ]
+    return {
+        "node": {"id": centre.id, "name": centre.name, "kind": centre.label},
+        "depth": depth,
+        "kind": kind,
+        "total": len(found),
+        "truncated": len(found) > limit,
+        "nodes": [{"id": n.id, "name": n.name, "kind": n.label, "distance": distance[n.id]} for n in shown],
+        "relationships": relationships,
+    }

@@ -1,0 +1,355 @@
+"""Enterprise–institute ties: who collaborates with whom, the groups they form, who bridges them.
+
+The ties graph is the ``ties`` projection: enterprises and institutes, joined by
+COLLABORATES_WITH (parallel ties of different kinds collapse into one edge whose ``weight`` adds
+their strengths). From it:
+
+- the **enterprise projection**: enterprises linked when they share institutes, ``weight`` = the
+  number of institutes they share (``networkx.algorithms.bipartite.weighted_projected_graph``);
+  the **institute projection** likewise, ``weight`` = shared enterprises;
+- **communities**: Louvain (``nx.community.louvain_communities``, seeded, weighted by tie
+  strength) on the bipartite ties graph itself, not on the enterprise projection, so each
+  community holds its institutes with their firms and a hub institute does not become one big
+  clique of firms. Organisations without ties are left out;
+- **brokers**: betweenness on the ties graph (the same numbers as
+  ``centrality(store, "betweenness", "ties")``) and Burt's constraint (``nx.constraint``,
+  unweighted: each tie counts once, whatever its strength);
+- **research gaps**: top-level stages (sub-stages rolled up as in the gaps analysis) that have
+  enterprises (OPERATES_IN) but none of those enterprises has any institute tie.
+
+Notebook use:
+
+>>> from graph.model import GraphData, Node, Relationship
+>>> from graph.store.sqlite import SqliteStore
+>>> store = SqliteStore(":memory:", create=True)
+>>> _ = store.write(GraphData(
+...     nodes=[Node("Institute", "dhu", "东华大学"), Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B")],
+...     relationships=[Relationship("COLLABORATES_WITH", "a", "dhu"), Relationship("COLLABORATES_WITH", "b", "dhu")]))
+>>> sorted(enterprise_projection(store).edges(data="weight"))
+[('a', 'b', 1)]
+>>> report = ties_report(store)
+>>> [(i["institute"], i["enterprises"]) for i in report["institutes"]]
+[('dhu', 2)]
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import networkx as nx
+from networkx.algorithms import bipartite
+
+from graph.errors import TooExpensive
+from graph.projection import projection
+from graph.store.base import GraphStore
+
+from .centrality import affordable_k, centrality_values
+from .stages import stage_chain
+
+__all__ = ["ties_report", "enterprise_projection", "institute_projection", "SECTIONS", "MAX_PROJECTION_PAIRS"]
+
+SECTIONS: tuple[str, ...] = ("summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps")
+
+# Building the enterprise projection visits every pair of firms sharing an institute; a hub
+# institute with thousands of firms makes millions of pairs. Above this the report gives the
+# projection's size but not its pairs (enterprise_projection() still builds it on request).
+MAX_PROJECTION_PAIRS = 2_000_000
+
+
+def _side(G: nx.Graph, kind: str) -> list[str]:
+    return [node for node, k in G.nodes(data="kind") if k == kind]
+
+
+def enterprise_projection(store: GraphStore) -> nx.Graph:
+    """Enterprises linked by shared institutes; edge ``weight`` = number of institutes shared.
+
+    Every enterprise is a node, tied or not.
+    """
+    ties = projection(store, "ties")
+    return bipartite.weighted_projected_graph(ties, _side(ties, "Enterprise"))
+
+
+def institute_projection(store: GraphStore) -> nx.Graph:
+    """Institutes linked by shared enterprises; edge ``weight`` = number of enterprises shared."""
+    ties = projection(store, "ties")
+    return bipartite.weighted_projected_graph(ties, _side(ties, "Institute"))
+
+
+def _pairs(G: nx.Graph, nodes: list[str], top: int) -> dict:
+    """Size and the strongest pairs of the projection of bipartite ``G`` onto ``nodes``."""
+    side = set(nodes)
+    hubs = [n for n in G if n not in side]
+    work = sum(G.degree(h) * (G.degree(h) - 1) // 2 for h in hubs)
+    # linked: nodes with at least one partner in the projection (they share a hub with someone)
+    linked = sum(1 for n in nodes if any(G.degree(h) > 1 for h in G.adj[n]))
+    if work > MAX_PROJECTION_PAIRS:
+        return {"nodes": len(nodes), "linked": linked, "edges": None, "top_pairs": [],
+                "note": f"pairs not listed: {work:,} pair visits exceed {MAX_PROJECTION_PAIRS:,}"}
+    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for hub in sorted(hubs):
+        around = sorted(G.adj[hub])
+        for i, a in enumerate(around):
+            for b in around[i + 1 :]:
+                shared[(a, b)].append(hub)
+    ranked = sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))
+
+    def name(node: str) -> str:
+        return G.nodes[node].get("name", node)
+
+    return {
+        "nodes": len(nodes),
+        "linked": linked,
+        "edges": len(shared),
+        "top_pairs": [
+            {"a": a, "a_name": name(a), "b": b, "b_name": name(b), "shared": len(via), "via": via}
+            for (a, b), via in ranked[:top]
+        ],
+    }
+
+
+def _tie_counts(store: GraphStore, G: nx.Graph) -> tuple[dict, dict]:
+    per: dict[str, dict] = {}
+    for rel in store.relationships(["COLLABORATES_WITH"]):
+        if rel.source not in G or rel.target not in G:
+            continue
+        kind = rel.props.get("kind") or rel.key or "unspecified"
+        for node, other in ((rel.source, rel.target), (rel.target, rel.source)):
+            entry = per.setdefault(node, {"ties": 0, "partners": set(), "kinds": Counter()})
+            entry["ties"] += 1
+            entry["partners"].add(other)
+            entry["kinds"][kind] += 1
+    institutes, enterprises = {}, {}
+    for node, entry in per.items():
+        (institutes if G.nodes[node].get("kind") == "Institute" else enterprises)[node] = entry
+    return institutes, enterprises
+
+
+def _tie_rows(G: nx.Graph, counts: dict, key: str, partner: str) -> list[dict]:
+    rows = []
+    for node, entry in sorted(counts.items(), key=lambda item: (-item[1]["ties"], -len(item[1]["partners"]), item[0])):
+        attrs = G.nodes[node]
+        kinds = dict(sorted(entry["kinds"].items()))
+        partners = sorted(entry["partners"])
+        rows.append({
+            key: node,
+            "name": attrs.get("name", node),
+            "region": attrs.get("region"),
+            "ties": entry["ties"],
+            partner + "s": len(partners),
+            "tie_kinds": kinds,
+            "partners": partners,
+            "reasons": [
+                f"{entry['ties']} tie{'s' if entry['ties'] != 1 else ''} with {len(partners)} "
+                f"{partner}{'s' if len(partners) != 1 else ''}: "
+                + ", ".join(f"{kind} {n}" for kind, n in kinds.items())
+            ],
+        })
+    return rows
+
+
+def _communities(G: nx.Graph, seed: int) -> list[dict]:
+    tied = G.subgraph([n for n in G if G.degree(n)])
+    if tied.number_of_nodes() == 0:
+        return []
+    found = nx.community.louvain_communities(tied, weight="weight", seed=seed)
+    groups = sorted((sorted(c) for c in found if len(c) > 1), key=lambda c: (-len(c), c[0]))
+    result = []
+    for number, members in enumerate(groups, start=1):
+        inside = set(members)
+        internal = tied.subgraph(members).number_of_edges()
+        touching = sum(tied.degree(n) for n in members) - internal
+        enterprises = [n for n in members if G.nodes[n].get("kind") == "Enterprise"]
+        institutes = [n for n in members if G.nodes[n].get("kind") == "Institute"]
+        # The member with most ties inside names the community for a reader ("the 东华大学 group").
+        hub = min(members, key=lambda n: (-sum(1 for m in tied.adj[n] if m in inside), n))
+        result.append({
+            "community": number,
+            "size": len(members),
+            "hub": hub,
+            "hub_name": G.nodes[hub].get("name", hub),
+            "enterprises": enterprises,
+            "institutes": institutes,
+            "internal_links": internal,
+            "external_links": touching - internal,
+            "reasons": [
+                f"{len(enterprises)} enterprise{'s' if len(enterprises) != 1 else ''} and {len(institutes)} "
+                f"institute{'s' if len(institutes) != 1 else ''} around {G.nodes[hub].get('name', hub)}",
+                f"{internal} of {touching} links of its members stay inside it",
+            ],
+        })
+    return result
+
+
+def _betweenness(store: GraphStore, G: nx.Graph, seed: int) -> tuple[dict, int | None]:
+    """Betweenness of the ties graph: exact when affordable, else sampled with ``seed``."""
+    try:
+        return centrality_values(store, "betweenness", "ties"), None
+    except TooExpensive:
+        k = affordable_k(G)
+        return centrality_values(store, "betweenness", "ties", k=k, seed=seed), k
+
+
+def _brokers(store: GraphStore, G: nx.Graph, seed: int, top: int) -> tuple[list[dict], dict]:
+    betweenness, k = _betweenness(store, G, seed)
+    candidates = sorted(n for n, value in betweenness.items() if value > 0)
+    constraint = nx.constraint(G, nodes=candidates) if candidates else {}
+    by_betweenness = sorted(candidates, key=lambda n: (-round(betweenness[n], 12), round(constraint[n], 12), n))
+    by_constraint = sorted(candidates, key=lambda n: (round(constraint[n], 12), -round(betweenness[n], 12), n))
+    b_rank = {n: i for i, n in enumerate(by_betweenness, start=1)}
+    c_rank = {n: i for i, n in enumerate(by_constraint, start=1)}
+    chosen = sorted(set(by_betweenness[:top]) | set(by_constraint[:top]), key=lambda n: b_rank[n])
+    rows = []
+    for node in chosen:
+        degree = G.degree(node)
+        rows.append({
+            "node": node,
+            "name": G.nodes[node].get("name", node),
+            "kind": G.nodes[node].get("kind"),
+            "betweenness": betweenness[node],
+            "constraint": constraint[node],
+            "betweenness_rank": b_rank[node],
+            "constraint_rank": c_rank[node],
+            "reasons": [
+                f"betweenness {betweenness[node]:.4f} (#{b_rank[node]} of {len(candidates)}): "
+                "share of shortest paths between other organisations that pass through it",
+                f"Burt constraint {constraint[node]:.4f} (#{c_rank[node]} lowest): low when its "
+                f"{degree} contact{'s' if degree != 1 else ''} are not tied to one another",
+            ],
+        })
+    method = {"betweenness": "exact" if k is None else f"sampled from {k} sources (seed {seed})",
+              "constraint": "nx.constraint, unweighted", "candidates": len(candidates)}
+    return rows, method
+
+
+def _research_gaps(store: GraphStore, G: nx.Graph) -> list[dict]:
+    chain = stage_chain(store)
+    tied = {n for n in G if G.nodes[n].get("kind") == "Enterprise" and G.degree(n)}
+    firms: dict[str, set[str]] = defaultdict(set)
+    for rel in store.relationships(["OPERATES_IN"]):
+        if rel.target in chain.top:
+            firms[chain.top[rel.target]].add(rel.source)
+    research: dict[str, set[str]] = defaultdict(set)
+    for rel in store.relationships(["RESEARCHES"]):
+        if rel.target in chain.top:
+            research[chain.top[rel.target]].add(rel.source)
+    gaps = []
+    for stage in chain.stages:
+        if not firms[stage] or firms[stage] & tied:
+            continue
+        count = len(firms[stage])
+        researchers = sorted(research[stage])
+        reasons = [f"none of its {count} enterprises has a tie with any institute" if count != 1
+                   else "its only enterprise has no tie with any institute"]
+        if researchers:
+            reasons.append(f"{len(researchers)} institute{'s research' if len(researchers) != 1 else ' researches'} it: "
+                           + ", ".join(researchers) + " (candidates for matchmaking)")
+        else:
+            reasons.append("no institute in the data researches it either")
+        gaps.append({"stage": stage, "name": chain.name(stage), "tier": chain.tier(stage),
+                     "enterprises": count, "researched_by": researchers, "reasons": reasons})
+    return sorted(gaps, key=lambda g: (-g["enterprises"], g["stage"]))
+
+
+def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 0, top: int = 20) -> dict:
+    """Enterprise–institute ties: counts, projections, communities, brokers and research gaps.
+
+    Parameters
+    ----------
+    store : GraphStore
+    institute : str, optional
+        Focus on one institute: ``institutes`` lists only it, ``enterprises`` only its partners,
+        ``communities`` only the one holding it, and ``focus`` adds the institutes it shares
+        firms with and the stages its firms work in. Projections, brokers and research gaps stay
+        whole-graph. NotFound when no institute has this id.
+    seed : int
+        Seed of Louvain (and of sampled betweenness on graphs too big for the exact one).
+    top : int
+        How many pairs per projection and brokers per ordering to list.
+
+    Returns
+    -------
+    dict
+        ``{"institute", "seed", "summary", "institutes", "enterprises", "projections",
+        "communities", "brokers", "brokers_method", "research_gaps"[, "focus"]}``; list items
+        carry ``reasons``.
+
+    Examples
+    --------
+    Two groups of firms around two universities, with no tie between the groups:
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> ties = [("a1", "u1"), ("a2", "u1"), ("b1", "u2"), ("b2", "u2")]
+    >>> _ = store.write(GraphData(
+    ...     nodes=[Node("Institute", u, u) for u in ("u1", "u2")] + [Node("Enterprise", e, e) for e, _ in ties],
+    ...     relationships=[Relationship("COLLABORATES_WITH", e, u) for e, u in ties]))
+    >>> [c["institutes"] + c["enterprises"] for c in ties_report(store)["communities"]]
+    [['u1', 'a1', 'a2'], ['u2', 'b1', 'b2']]
+    """
+    G = projection(store, "ties")
+    focus_node = None
+    if institute is not None:
+        focus_node = store.get_node(institute, "Institute")
+    institutes, enterprises = _tie_counts(store, G)
+    communities = _communities(G, seed)
+    brokers, method = _brokers(store, G, seed, top)
+    all_enterprises, all_institutes = _side(G, "Enterprise"), _side(G, "Institute")
+    report = {
+        "institute": institute,
+        "seed": seed,
+        "summary": {
+            "enterprises": len(all_enterprises),
+            "institutes": len(all_institutes),
+            "ties": sum(e["ties"] for e in institutes.values()),
+            "enterprises_with_ties": len(enterprises),
+            "institutes_with_ties": len(institutes),
+            "communities": len(communities),
+        },
+        "institutes": _tie_rows(G, institutes, "institute", "enterprise"),
+        "enterprises": _tie_rows(G, enterprises, "enterprise", "institute"),
+        "projections": {
+            "enterprise": _pairs(G, all_enterprises, top),
+            "institute": _pairs(G, all_institutes, top),
+        },
+        "communities": communities,
+        "brokers": brokers,
+        "brokers_method": method,
+        "research_gaps": _research_gaps(store, G),
+    }
+    if focus_node is not None:
+        partners = set(institutes.get(institute, {}).get("partners", ()))
+        report["institutes"] = [row for row in report["institutes"] if row["institute"] == institute]
+        report["enterprises"] = [row for row in report["enterprises"] if row["enterprise"] in partners]
+        report["communities"] = [c for c in communities if institute in c["institutes"]]
+        report["focus"] = _focus(store, G, focus_node.id, focus_node.name, partners)
+    return report
+
+
+def _focus(store: GraphStore, G: nx.Graph, institute: str, name: str, partners: set[str]) -> dict:
+    shared: Counter = Counter()
+    for firm in partners:
+        for other in G.adj[firm]:
+            if other != institute:
+                shared[other] += 1
+    stages: Counter = Counter()
+    if partners:
+        chain = stage_chain(store)
+        for rel in store.incident(sorted(partners), ["OPERATES_IN"]):
+            if rel.source in partners and rel.target in chain.top:
+                stages[chain.top[rel.target]] += 1
+    else:
+        chain = None
+    return {
+        "institute": institute,
+        "name": name,
+        "enterprises": len(partners),
+        "shared_institutes": [
+            {"institute": other, "name": G.nodes[other].get("name", other), "shared_enterprises": n}
+            for other, n in sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "stages": [
+            {"stage": stage, "name": chain.name(stage), "enterprises": n}
+            for stage, n in sorted(stages.items(), key=lambda item: (-item[1], item[0]))
+        ],
+    }

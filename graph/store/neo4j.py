@@ -1,0 +1,452 @@
+"""The shared store: a Neo4j (or any Bolt + Cypher) server, through the official driver.
+
+It behaves exactly like :class:`graph.store.sqlite.SqliteStore` — the same contract test suite
+runs against both — so the rest of the tool never knows which one it has.
+
+How the graph sits in the server: a node is a node with one label from the allow-list and the
+properties ``id``, ``name`` and its props as native properties; a relationship carries ``key``
+and its props. One ``_ChainxMeta`` node holds the store's identity and version counter; it is
+never reported as part of the graph.
+
+Cypher cannot take a label or a relationship type as a parameter, so those two — and only those,
+always checked against :data:`graph.model.LABELS` / :data:`graph.model.REL_TYPES` — are written
+into query text. Every value travels as a parameter.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+from urllib.parse import urlsplit
+
+from graph.errors import StoreError, StoreUnavailable
+from graph.model import LABELS, GraphData, Node, Relationship, check_label, check_rel_type
+
+from .base import BATCH_SIZE, GraphStore, Operation, Progress, WriteSummary, _capacity, search_text
+
+__all__ = ["Neo4jStore", "META_LABEL"]
+
+log = logging.getLogger(__name__)
+
+META_LABEL = "_ChainxMeta"
+_META_KEY = "graph"
+
+# (uri, database) pairs whose constraints this process has already made sure of; constraints
+# outlive connections, so a new store object on the same database need not ask again.
+_schema_ready: set[tuple[str, str | None]] = set()
+_schema_lock = threading.Lock()
+
+# A row is written unless the stored entity already has exactly these properties, so a
+# re-load reports (and versions) no change; SET n = row.props replaces the whole property map,
+# as the embedded store replaces its JSON.
+_MERGE_NODES = """
+UNWIND $rows AS row
+OPTIONAL MATCH (old:{label} {{id: row.id}})
+WITH row, CASE WHEN old IS NULL THEN 1 WHEN properties(old) = row.props THEN 0 ELSE 1 END AS diff
+MERGE (n:{label} {{id: row.id}})
+SET n = row.props
+RETURN count(*) AS written, sum(diff) AS changed
+"""
+_MERGE_RELS = """
+UNWIND $rows AS row
+MATCH (a:{source} {{id: row.source}})
+MATCH (b:{target} {{id: row.target}})
+OPTIONAL MATCH (a)-[old:{type} {{key: row.key}}]->(b)
+WITH a, b, row, CASE WHEN old IS NULL THEN 1 WHEN properties(old) = row.props THEN 0 ELSE 1 END AS diff
+MERGE (a)-[r:{type} {{key: row.key}}]->(b)
+SET r = row.props
+RETURN count(*) AS written, sum(diff) AS changed
+"""
+_BUMP_VERSION = f"""
+MERGE (m:{META_LABEL} {{key: $key}})
+ON CREATE SET m.store_id = $store_id, m.version = 0
+SET m.version = m.version + 1
+"""
+_SEARCH_WHERE = """
+toLower(n.id) CONTAINS $q OR toLower(n.name) CONTAINS $q
+OR toLower(toString(n.name_en)) CONTAINS $q
+OR any(alias IN [] + coalesce(n.aliases, []) WHERE toLower(toString(alias)) CONTAINS $q)
+"""
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _union(template: str, labels: Iterable[str]) -> str:
+    """One query over several labels: ``template`` per (allow-listed) label, UNION ALL.
+
+    A label in the pattern lets the server use its (label, id) index, where ``MATCH (n)`` with
+    a WHERE on the id would scan every node.
+    """
+    return "\nUNION ALL\n".join(template.format(label=check_label(label)) for label in labels)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _reason(error: Exception) -> str:
+    """The useful part of a driver error: "Connection refused", not three lines of addresses."""
+    text = str(error)
+    found = re.search(r"\(reason ([^)]*)\)", text)
+    if found:
+        return re.sub(r"^\[Errno -?\d+\]\s*", "", found.group(1))
+    return _one_line(getattr(error, "message", None) or text) or type(error).__name__
+
+
+class Neo4jStore(GraphStore):
+    """A graph in a Neo4j database reached over Bolt.
+
+    The driver is created on first use (nothing connects at import or construction time) and is
+    kept for the store's life; a server that goes away and comes back is picked up again by the
+    next call. Every failure to reach the server is a :class:`StoreUnavailable` with one line.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        user: str = "neo4j",
+        password: str | None = None,
+        database: str | None = None,
+        batch_size: int = BATCH_SIZE,
+    ):
+        self.uri = uri
+        self.user = user
+        self.database = database or None
+        self.batch_size = batch_size
+        self._password = password
+        self._driver = None
+        self._driver_lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, uri: str) -> "Neo4jStore":
+        """The store at ``uri`` with the login from CHAINX_NEO4J_USER / _PASSWORD / _DATABASE."""
+        return cls(
+            uri,
+            user=os.environ.get("CHAINX_NEO4J_USER") or "neo4j",
+            password=os.environ.get("CHAINX_NEO4J_PASSWORD"),
+            database=os.environ.get("CHAINX_NEO4J_DATABASE") or None,
+        )
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.uri!r}, user={self.user!r}, database={self.database!r})"
+
+    # -- connection and errors -----------------------------------------------------------
+    def _get_driver(self):
+        with self._driver_lock:
+            if self._driver is None:
+                import neo4j
+
+                auth = (self.user, self._password) if self._password is not None else None
+                try:
+                    urlsplit(self.uri).port  # a port that is not a number fails here, not mid-query
+                    self._driver = neo4j.GraphDatabase.driver(
+                        self.uri,
+                        auth=auth,
+                        connection_timeout=10,
+                        connection_acquisition_timeout=30,
+                        # Test every pooled connection before use: after a server restart the
+                        # pool holds dead sockets, and a query must not be the one to find out.
+                        liveness_check_timeout=0,
+                    )
+                except (ValueError, neo4j.exceptions.DriverError) as error:
+                    raise StoreUnavailable(f"cannot use the Neo4j address {self.uri}: {_one_line(error)}") from None
+            return self._driver
+
+    @contextmanager
+    def _errors(self):
+        """Translate driver errors into the tool's own, one line each."""
+        from neo4j import exceptions as ne
+
+        where = f"the Neo4j server at {self.uri}"
+        try:
+            yield
+        except ne.AuthError:
+            hint = "" if self._password is not None else " (no password given: set CHAINX_NEO4J_PASSWORD)"
+            raise StoreUnavailable(f"{where} refused the login for user {self.user!r}{hint}") from None
+        except (ne.ServiceUnavailable, ne.SessionExpired) as error:
+            raise StoreUnavailable(f"cannot reach {where}: {_reason(error)} — is it running?") from None
+        except ne.TransientError as error:
+            raise StoreUnavailable(f"{where} could not complete the operation, try again: {_reason(error)}") from None
+        except ne.Neo4jError as error:
+            if error.code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise StoreUnavailable(f"{where} has no database {self.database!r} (CHAINX_NEO4J_DATABASE)") from None
+            if (error.code or "").startswith("Neo.ClientError.Security."):
+                raise StoreUnavailable(f"{where} refused access for user {self.user!r}: {_reason(error)}") from None
+            raise StoreError(f"{where} refused the operation: {_reason(error)}") from None
+        except ne.DriverError as error:
+            raise StoreUnavailable(f"cannot use {where}: {_reason(error)}") from None
+
+    def _session(self):
+        return self._get_driver().session(database=self.database)
+
+    def _read(self, query: str, **params) -> list:
+        """Run one read query; the records as a list (no retry: a dead server fails fast)."""
+        with self._errors(), self._session() as session:
+            return list(session.run(query, params))
+
+    @contextmanager
+    def _transaction(self):
+        """One explicit write transaction: committed when the block ends, rolled back on any
+        error — and, by the server, when this process dies mid-way."""
+        self._ensure_schema()
+        with self._errors(), self._session() as session:
+            tx = session.begin_transaction()
+            try:
+                yield tx
+                tx.commit()
+            except BaseException:
+                if not tx.closed():
+                    try:
+                        tx.rollback()
+                    except Exception:  # the connection is gone: the server rolls back itself
+                        pass
+                raise
+
+    def _ensure_schema(self) -> None:
+        """Uniqueness of (label, id), created on first use. Servers that lack a construct still
+        work: MERGE keeps ids unique, only slower and without the guard."""
+        if (self.uri, self.database) in _schema_ready:
+            return
+        from neo4j.exceptions import ClientError
+
+        statements = (
+            # Neo4j 4.4+, 5, and ArcadeDB's Bolt plugin
+            "CREATE CONSTRAINT chainx_{lower}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+            # Neo4j 4.1–4.3
+            "CREATE CONSTRAINT chainx_{lower}_id IF NOT EXISTS ON (n:{label}) ASSERT n.id IS UNIQUE",
+        )
+        with self._errors(), self._session() as session:
+            for label in LABELS:
+                for statement in statements:
+                    try:
+                        session.run(statement.format(label=label, lower=label.lower())).consume()
+                        break
+                    except ClientError as error:
+                        if error.code in ("Neo.ClientError.Security.Unauthorized", "Neo.ClientError.Database.DatabaseNotFound"):
+                            raise
+                        if "AlreadyExists" in (error.code or ""):
+                            break  # the same constraint under another name
+                        last = error
+                else:
+                    log.warning("no uniqueness constraint on %s(id): %s", label, _reason(last))
+        with _schema_lock:
+            _schema_ready.add((self.uri, self.database))
+
+    # -- writing -------------------------------------------------------------------------
+    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
+        by_label: dict[str, list[dict]] = defaultdict(list)
+        for node in data.nodes:
+            by_label[check_label(node.label)].append(
+                {"id": node.id, "props": {**node.props, "id": node.id, "name": node.name}}
+            )
+        for rel in data.relationships:
+            check_rel_type(rel.type)
+        labels = data.label_of()
+        done = 0
+        changed = 0
+        with self._transaction() as tx:
+            if replace:
+                changed += self._scalar(tx, f"MATCH (n) WHERE NOT n:{META_LABEL} DETACH DELETE n RETURN count(*) AS c")
+            for label, rows in by_label.items():
+                for batch in _batched(rows, self.batch_size):
+                    changed += self._merge(tx, _MERGE_NODES.format(label=label), batch, "nodes")
+                    done += len(batch)
+                    if progress:
+                        progress(done)
+            for (rel_type, source, target), rows in self._relationship_groups(tx, data.relationships, labels).items():
+                for batch in _batched(rows, self.batch_size):
+                    changed += self._merge(tx, _MERGE_RELS.format(type=rel_type, source=source, target=target), batch, "relationships")
+                    done += len(batch)
+                    if progress:
+                        progress(done)
+            if changed:
+                self._bump_version(tx)
+        return WriteSummary(len(data.nodes), len(data.relationships), bool(changed), replace)
+
+    @staticmethod
+    def _scalar(tx, query: str, **params) -> int:
+        record = tx.run(query, params).single()
+        # ArcadeDB answers a count over a label it has never seen with no record, not a 0
+        return (record[0] or 0) if record is not None else 0
+
+    @staticmethod
+    def _merge(tx, query: str, batch: list[dict], what: str) -> int:
+        record = tx.run(query, {"rows": batch}).single()
+        written, changed = (record["written"], record["changed"]) if record else (0, 0)
+        if written != len(batch):
+            # only relationships can go missing: an end that is not in the graph
+            raise StoreError(f"wrote {written} of {len(batch)} {what}: some ends are not in the graph")
+        return changed or 0
+
+    def _relationship_groups(self, tx, rels: list[Relationship], labels: dict[str, str]) -> dict[tuple, list[dict]]:
+        """Relationship rows grouped by (type, source label, target label), so the query can
+        find both ends through the (label, id) index. Ends not in ``data`` are looked up in the
+        store, inside the write's own transaction."""
+        unknown = sorted({end for rel in rels for end in (rel.source, rel.target) if end not in labels})
+        if unknown:
+            labels = {**labels, **self._labels_of(tx, unknown)}
+            missing = [end for end in unknown if end not in labels]
+            if missing:
+                raise StoreError(f"cannot write relationships to unknown nodes: {', '.join(missing[:5])}")
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for rel in rels:
+            key = (rel.type, labels[rel.source], labels[rel.target])
+            groups[key].append(
+                {"source": rel.source, "target": rel.target, "key": rel.key, "props": {**rel.props, "key": rel.key}}
+            )
+        return groups
+
+    def _labels_of(self, tx, ids: list[str]) -> dict[str, str]:
+        query = _union("MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, '{label}' AS label", LABELS)
+        found: dict[str, str] = {}
+        for batch in _batched(ids, self.batch_size):
+            found.update((record["id"], record["label"]) for record in tx.run(query, {"ids": batch}))
+        return found
+
+    def _bump_version(self, tx) -> None:
+        tx.run(_BUMP_VERSION, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).consume()
+
+    def set_properties(self, values: dict[str, dict]) -> None:
+        with self._transaction() as tx:
+            ids = list(values)
+            labels = self._labels_of(tx, ids)
+            missing = [i for i in ids if i not in labels]
+            if missing:
+                raise StoreError(f"cannot set properties of unknown nodes: {', '.join(missing[:5])}")
+            by_label: dict[str, list[dict]] = defaultdict(list)
+            for node_id, props in values.items():
+                by_label[labels[node_id]].append({"id": node_id, "props": props})
+            for label, rows in by_label.items():
+                for batch in _batched(rows, self.batch_size):
+                    query = f"UNWIND $rows AS row MATCH (n:{check_label(label)} {{id: row.id}}) SET n += row.props"
+                    tx.run(query, {"rows": batch}).consume()
+            self._bump_version(tx)
+
+    # -- reading -------------------------------------------------------------------------
+    def version(self) -> str:
+        """``store id:counter``; the counter moves on every write that changes the graph and on
+        every set_properties (as the embedded store's does). "empty:0" before the first write."""
+        records = self._read(
+            f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN m.store_id AS store_id, m.version AS version", key=_META_KEY
+        )
+        if not records:
+            return "empty:0"
+        return f"{records[0]['store_id']}:{records[0]['version']}"
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        from graph.model import REL_TYPES
+
+        node_query = _union("MATCH (n:{label}) RETURN '{label}' AS k, count(n) AS c", LABELS)
+        rel_query = "\nUNION ALL\n".join(
+            f"MATCH ()-[r:{check_rel_type(t)}]->() RETURN '{t}' AS k, count(r) AS c" for t in REL_TYPES
+        )
+        nodes = {r["k"]: r["c"] for r in self._read(node_query) if r["c"]}
+        rels = {r["k"]: r["c"] for r in self._read(rel_query) if r["c"]}
+        return nodes, rels
+
+    def id_labels(self) -> dict[str, str]:
+        query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label", LABELS)
+        return {record["id"]: record["label"] for record in self._read(query)}
+
+    @staticmethod
+    def _node(record) -> Node:
+        props = dict(record["props"])
+        node_id, name = props.pop("id"), props.pop("name", "")
+        return Node(record["label"], node_id, name, props)
+
+    def nodes(self, labels: Iterable[str] | None = None, ids: Iterable[str] | None = None) -> Iterator[Node]:
+        labels = LABELS if labels is None else [check_label(label) for label in labels]
+        if not labels:
+            return
+        # Sorted here, not by ORDER BY: the server compares strings by UTF-16 unit, Python and
+        # SQLite by code point, and the two stores must list nodes in the same order.
+        if ids is None:
+            query = _union("MATCH (n:{label}) RETURN '{label}' AS label, properties(n) AS props", labels)
+            yield from sorted(map(self._node, self._read(query)), key=lambda n: n.id)
+            return
+        query = _union("MATCH (n:{label}) WHERE n.id IN $ids RETURN '{label}' AS label, properties(n) AS props", labels)
+        for batch in _batched(sorted(set(ids)), self.batch_size):
+            yield from sorted(map(self._node, self._read(query, ids=batch)), key=lambda n: n.id)
+
+    @staticmethod
+    def _rel(record) -> Relationship:
+        props = dict(record["props"])
+        key = props.pop("key", "") or ""
+        return Relationship(record["type"], record["source"], record["target"], key, props)
+
+    def relationships(self, types: Iterable[str] | None = None) -> Iterator[Relationship]:
+        pattern = ""
+        if types is not None:
+            types = [check_rel_type(t) for t in types]
+            if not types:
+                return
+            pattern = ":" + "|".join(types)
+        query = f"MATCH (a)-[r{pattern}]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
+        yield from sorted(map(self._rel, self._read(query)), key=lambda r: r.identity)
+
+    def incident(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[Relationship]:
+        pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""
+        returns = "RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
+        outgoing = f"MATCH (a:{{label}})-[r{pattern}]->(b) WHERE a.id IN $ids {returns}"
+        incoming = f"MATCH (a)-[r{pattern}]->(b:{{label}}) WHERE b.id IN $ids {returns}"
+        query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
+        found: dict[tuple, Relationship] = {}
+        for batch in _batched(sorted(set(ids)), self.batch_size):
+            for record in self._read(query, ids=batch):
+                rel = self._rel(record)
+                found[rel.identity] = rel
+        return sorted(found.values(), key=lambda r: r.identity)
+
+    def _search_candidates(self, query: str, label: str | None) -> list[Node]:
+        labels = [check_label(label)] if label else LABELS
+        cypher = _union(
+            "MATCH (n:{label}) WHERE " + _SEARCH_WHERE + " RETURN '{label}' AS label, properties(n) AS props", labels
+        )
+        hits = map(self._node, self._read(cypher, q=query))
+        # The server's toLower and CONTAINS narrow the candidates; the final word is the same
+        # test the embedded store applies, so both stores find exactly the same nodes.
+        return [node for node in hits if query in search_text(node)]
+
+    def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
+        # One query with the filters pushed down, instead of every OPERATES_IN relationship
+        where, params = [], {}
+        if regions is not None:
+            where.append("e.region IN $regions")
+            params["regions"] = sorted(set(regions))
+        if stages is not None:
+            where.append("s.id IN $stages")
+            params["stages"] = sorted(set(stages))
+        query = (
+            "MATCH (e:Enterprise)-[r:OPERATES_IN]->(s)"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " RETURN e.id AS enterprise, s.id AS stage, e.region AS region, r.capacity AS capacity, r.unit AS unit"
+        )
+        found = [
+            Operation(r["enterprise"], r["stage"], r["region"], _capacity(r["capacity"]), r["unit"])
+            for r in self._read(query, **params)
+        ]
+        return sorted(found, key=lambda op: (op.stage, op.enterprise))
+
+    def clear(self) -> None:
+        """Delete every node and relationship, the version node included; constraints stay.
+        The tests start each case from an empty database with it."""
+        with self._transaction() as tx:
+            tx.run("MATCH (n) DETACH DELETE n").consume()
+
+    def close(self) -> None:
+        with self._driver_lock:
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None

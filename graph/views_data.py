@@ -1,0 +1,530 @@
+"""The payloads behind the interactive views: what each picture shows, as plain JSON.
+
+Every view in viz/ is drawn from one of these payloads, and the API serves the same payload as
+the view's JSON twin, so whatever a picture shows can be checked in its JSON. Everything that
+selects, counts or ranks lives here, and the chain map's columns; viz/ only turns a payload into
+colours, shapes, text and (past a few hundred nodes) plain geometry.
+
+Big graphs are cut to ``limit`` nodes (default :data:`NODE_LIMIT`), keeping the most relevant
+part; the payload's ``omitted`` says what was left out and why, and the page says it too.
+
+>>> from graph.views_data import NODE_LIMIT
+>>> NODE_LIMIT
+2000
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable
+
+import networkx as nx
+
+from .errors import InvalidParameter
+from .model import LABELS, Node, Relationship
+from .projection import projection
+from .regions import check_region, enterprises_in, region_descendants
+from .store.base import GraphStore
+
+__all__ = [
+    "NODE_LIMIT",
+    "MAX_DEPTH",
+    "VIEWS",
+    "label_for_kind",
+    "index_view",
+    "search_view",
+    "ego_view",
+    "chain_layout",
+    "chain_view",
+    "compare_view",
+    "ties_view",
+    "BROKERS_TOP",
+    "bottlenecks_view",
+]
+
+NODE_LIMIT = 2000
+MAX_DEPTH = 3
+
+# The views the index page links to: (name, title, what it needs).
+VIEWS: tuple[tuple[str, str, str], ...] = (
+    ("chain", "Chain map of a region", "region"),
+    ("compare", "Two regions compared", "two regions"),
+    ("ego", "A node and its neighbourhood", "search for it above"),
+    ("ties", "Enterprise–institute ties", ""),
+    ("bottlenecks", "Bottlenecks on the supply network", "region (optional)"),
+)
+
+# Properties worth showing when a person hovers a node; the rest stays in the store.
+_DETAIL_PROPS = (
+    "name_en",
+    "tier",
+    "parent",
+    "region",
+    "park",
+    "level",
+    "kind",
+    "revenue_cny",
+    "employees",
+    "founded",
+    "tags",
+    "aliases",
+    "description",
+)
+
+
+def label_for_kind(kind: str) -> str:
+    """The node label a URL or CLI ``kind`` names, case-insensitively ("enterprise" → "Enterprise")."""
+    for label in LABELS:
+        if kind.strip().lower() == label.lower():
+            return label
+    raise InvalidParameter("kind", f"unknown node kind {kind!r}; expected one of {', '.join(l.lower() for l in LABELS)}")
+
+
+def _check_limit(limit: int) -> int:
+    if not isinstance(limit, int) or limit < 1:
+        raise InvalidParameter("limit", f"must be a positive whole number, got {limit!r}")
+    return limit
+
+
+def _node_entry(node: Node, **extra) -> dict:
+    details = {key: node.props[key] for key in _DETAIL_PROPS if node.props.get(key) not in (None, "", [])}
+    return {"id": node.id, "name": node.name, "kind": node.label, "details": details, **extra}
+
+
+def _rel_entry(rel: Relationship) -> dict:
+    return {"type": rel.type, "source": rel.source, "target": rel.target, "key": rel.key}
+
+
+# -- index and search --------------------------------------------------------------------------
+def index_view(store: GraphStore) -> dict:
+    """What the index page offers: the views, the regions to pick from, institutes, counts.
+
+    Regions are listed as a tree walk (a province, then its cities, then their towns), each with
+    its depth, so a picker can indent them. ``featured`` names the (up to) two regions holding
+    the most enterprises directly, which the pickers start on.
+    """
+    regions = {n.id: n for n in store.nodes(["Region"])}
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for region in regions.values():
+        parent = region.props.get("parent")
+        children[parent if parent in regions else None].append(region.id)
+    ordered: list[dict] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for region_id in sorted(children.get(parent, []), key=lambda r: (regions[r].name, r)):
+            node = regions[region_id]
+            ordered.append({"id": node.id, "name": node.name, "level": node.props.get("level"), "depth": depth})
+            walk(region_id, depth + 1)
+
+    walk(None, 0)
+    # the regions the pickers start on: those holding the most enterprises themselves
+    firms = defaultdict(int)
+    for node in store.nodes(["Enterprise"]):
+        if node.props.get("region") in regions:
+            firms[node.props["region"]] += 1
+    featured = sorted(regions, key=lambda r: (-firms[r], r))[:2]
+    institutes = sorted(({"id": n.id, "name": n.name} for n in store.nodes(["Institute"])), key=lambda i: (i["name"], i["id"]))
+    return {
+        "view": "index",
+        "views": [{"view": v, "title": t, "needs": needs} for v, t, needs in VIEWS],
+        "regions": ordered,
+        "featured": featured,
+        "institutes": institutes,
+        "stats": store.stats(),
+    }
+
+
+def search_view(store: GraphStore, text: str, *, limit: int = 50) -> dict:
+    """Nodes matching ``text`` (id, name, English name or alias), best first, for the search page."""
+    text = (text or "").strip()
+    if not text:
+        return {"view": "search", "query": "", "total": 0, "results": []}
+    total, hits = store.search(text, limit=_check_limit(limit))
+    return {"view": "search", "query": text, "total": total, "results": [_node_entry(n) for n in hits]}
+
+
+# -- ego network -------------------------------------------------------------------------------
+def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = NODE_LIMIT) -> dict:
+    """A node, everything within ``depth`` relationships of it (either direction), and every
+    relationship among those nodes (the subgraph they induce, like ``networkx.ego_graph``).
+
+    Each node carries its ``distance`` (relationships from the centre). When the neighbourhood
+    holds more than ``limit`` nodes, the outermost rings are dropped (the depth is reduced);
+    if even the first ring is too big, its best-connected nodes are kept. ``omitted`` counts what
+    was left out.
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> import tempfile, os
+    >>> store = SqliteStore(os.path.join(tempfile.mkdtemp(), "g.db"), create=True)
+    >>> _ = store.write(GraphData([Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B")],
+    ...                           [Relationship("SUPPLIES", "a", "b")]))
+    >>> view = ego_view(store, "a")
+    >>> [(n["id"], n["distance"]) for n in view["nodes"]], len(view["relationships"])
+    ([('a', 0), ('b', 1)], 1)
+    """
+    if not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
+        raise InvalidParameter("depth", f"must be between 1 and {MAX_DEPTH}, got {depth!r}")
+    _check_limit(limit)
+    label = label_for_kind(kind) if kind else None
+    centre = store.get_node(node_id, label)
+    data = store.neighborhood(node_id, depth)
+    by_id = {n.id: n for n in data.nodes}
+    adjacency: dict[str, set[str]] = defaultdict(set)
+    for rel in data.relationships:
+        adjacency[rel.source].add(rel.target)
+        adjacency[rel.target].add(rel.source)
+    distance = {node_id: 0}
+    queue = deque([node_id])
+    while queue:
+        current = queue.popleft()
+        for other in adjacency[current]:
+            if other not in distance:
+                distance[other] = distance[current] + 1
+                queue.append(other)
+
+    shown_depth = depth
+    while shown_depth > 1 and sum(1 for d in distance.values() if d <= shown_depth) > limit:
+        shown_depth -= 1
+    ring = sorted(
+        (n for n, d in distance.items() if d <= shown_depth),
+        # nearest first, then the best connected (they carry the most of the picture), then id
+        key=lambda n: (distance[n], -len(adjacency[n]), n),
+    )
+    kept = set(ring[:limit])
+    rels = {r.identity: r for r in data.relationships}
+    outer = [n for n in kept if distance[n] == depth]
+    if outer:
+        # the store's neighbourhood stops at the outer ring; links among its nodes complete the
+        # picture (the subgraph the nodes induce, as networkx.ego_graph gives)
+        for rel in store.incident(outer):
+            rels.setdefault(rel.identity, rel)
+    relationships = sorted((r for r in rels.values() if r.source in kept and r.target in kept), key=lambda r: r.identity)
+    omitted_nodes = len(distance) - len(kept)
+    omitted = None
+    if omitted_nodes:
+        reasons = []
+        if shown_depth < depth:
+            reasons.append(f"depth reduced from {depth} to {shown_depth} to stay within {limit} nodes")
+        if len(ring) > limit:
+            reasons.append(f"only the {limit} best-connected nodes within depth {shown_depth} are shown")
+        omitted = {
+            "nodes": omitted_nodes,
+            "relationships": sum(1 for r in rels.values() if r.source in distance and r.target in distance) - len(relationships),
+            "reason": "; ".join(reasons),
+        }
+    nodes = [_node_entry(by_id[n], distance=distance[n]) for n in sorted(kept, key=lambda n: (distance[n], by_id[n].label, n))]
+    return {
+        "view": "ego",
+        "node": {"id": centre.id, "name": centre.name, "kind": centre.label},
+        "depth": depth,
+        "shown_depth": shown_depth,
+        "limit": limit,
+        "nodes": nodes,
+        "relationships": [_rel_entry(r) for r in relationships],
+        "omitted": omitted,
+    }
+
+
+# -- chain map ---------------------------------------------------------------------------------
+def chain_layout(store: GraphStore) -> dict[str, dict]:
+    """Where each top-level stage sits on a chain map: ``{stage id: {"column", "row", "band"}}``.
+
+    The map shows the chain the gap analysis works on: top-level stages, sub-stages rolled up
+    into them (:func:`graph.analysis.stages.stage_chain`). Columns run upstream → downstream: a
+    stage's column is the length of the longest FEEDS path reaching it from a stage nobody feeds
+    (cycles are collapsed first, so any stage graph lays out). Support stages (tier ``support``:
+    machinery, trade, logistics...) go into a band below the main chain, in the column after the
+    last stage that feeds them. Within a column stages are ordered by the mean row of their
+    inputs, which keeps most links from crossing.
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData([Node("Stage", "a", "A"), Node("Stage", "b", "B"),
+    ...     Node("Stage", "m", "M", {"tier": "support"})],
+    ...     [Relationship("FEEDS", "a", "b"), Relationship("FEEDS", "m", "b")]))
+    >>> layout = chain_layout(store)
+    >>> [(s, layout[s]["column"], layout[s]["band"]) for s in ("a", "b", "m")]
+    [('a', 0, 'main'), ('b', 1, 'main'), ('m', 0, 'support')]
+    """
+    from .analysis.stages import stage_chain
+
+    graph = stage_chain(store).graph
+    support = {s for s in graph if graph.nodes[s].get("tier") == "support"}
+    main = graph.subgraph(s for s in graph if s not in support)
+    column: dict[str, int] = {}
+    condensed = nx.condensation(main)
+    for component in nx.topological_sort(condensed):
+        level = max((column[next(iter(condensed.nodes[p]["members"]))] + 1 for p in condensed.predecessors(component)), default=0)
+        for member in condensed.nodes[component]["members"]:
+            column[member] = level
+    # support stages fed by other support stages (testing → trade) come after them
+    condensed_support = nx.condensation(graph.subgraph(support))
+    for component in nx.topological_sort(condensed_support):
+        for s in sorted(condensed_support.nodes[component]["members"]):
+            fed_by = [column[p] for p in graph.predecessors(s) if p in column]
+            feeds = [column[t] for t in graph.successors(s) if t in column and t not in support]
+            column[s] = max(fed_by) + 1 if fed_by else (max(min(feeds) - 1, 0) if feeds else 0)
+
+    rows: dict[str, int] = {}
+    placed: dict[str, dict] = {}
+    for band, members in (("main", sorted(main)), ("support", sorted(support))):
+        by_column: dict[int, list[str]] = defaultdict(list)
+        for s in members:
+            by_column[column[s]].append(s)
+        for col in sorted(by_column):
+            def inputs_row(s: str) -> tuple:
+                preds = [rows[p] for p in graph.predecessors(s) if p in rows and p not in support]
+                return (sum(preds) / len(preds) if preds else float("inf"), graph.nodes[s].get("name", s), s)
+
+            for row, s in enumerate(sorted(by_column[col], key=inputs_row)):
+                rows[s] = row
+                placed[s] = {"column": column[s], "row": row, "band": band}
+    return placed
+
+
+def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5) -> dict:
+    """The chain map of ``region``: every top-level stage with its status there, its gap (if
+    any) with the top candidates to attract, its local enterprises, and its place on the map.
+
+    Statuses, local counts, gap kinds, scores and candidates are those of
+    :func:`graph.analysis.gaps.gaps`; this adds who the local enterprises are (per stage and per
+    sub-stage), the rolled-up FEEDS links and the layout.
+    """
+    from .analysis.gaps import gaps, stage_coverage
+    from .analysis.stages import stage_chain
+
+    report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates)
+    chain = stage_chain(store)
+    local = stage_coverage(store, region, chain=chain)
+    layout = chain_layout(store)
+    firm_ids = set().union(*local.values()) if local else set()
+    firm_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=firm_ids)} if firm_ids else {}
+    by_sub_stage: dict[str, set[str]] = defaultdict(set)
+    for op in store.operations(regions=region_descendants(store, region)):
+        by_sub_stage[op.stage].add(op.enterprise)
+    stage_names = {n.id: n.name for n in store.nodes(["Stage"])}
+    gap_of = {g["stage"]: g for g in report["gaps"]}
+
+    def firms(ids) -> list[dict]:
+        return [{"id": e, "name": firm_names.get(e, e)} for e in sorted(ids, key=lambda e: (firm_names.get(e, e), e))]
+
+    stages = []
+    for row in report["stages"]:
+        stage_id = row["stage"]
+        gap = gap_of.get(stage_id)
+        stages.append({
+            "stage": stage_id,
+            "name": row["name"],
+            "tier": row.get("tier"),
+            "status": row["status"],
+            "local_enterprises": row["local_enterprises"],
+            "enterprises": firms(local.get(stage_id, ())),
+            "sub_stages": [
+                {"stage": sub, "name": stage_names.get(sub, sub), "local_enterprises": len(by_sub_stage.get(sub, ()))}
+                for sub in row.get("sub_stages", [])
+            ],
+            "gap": None if gap is None else {
+                "kind": gap["kind"],
+                "score": gap["score"],
+                "upstream_local": gap.get("upstream_local"),
+                "downstream_local": gap.get("downstream_local"),
+                "reasons": gap.get("reasons", []),
+                "candidates": [
+                    {key: c.get(key) for key in ("enterprise", "name", "region", "score", "reasons")}
+                    for c in gap.get("candidates", [])
+                ],
+            },
+            **layout[stage_id],
+        })
+    links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges)]
+    summary: dict[str, int] = defaultdict(int)
+    for stage in stages:
+        summary[stage["gap"]["kind"] if stage["gap"] else stage["status"]] += 1
+    return {
+        "view": "chain",
+        "region": {"id": region, "name": report.get("region_name", region)},
+        "min_firms": min_firms,
+        "completeness": report["completeness"],
+        "completeness_weighted": report.get("completeness_weighted"),
+        "local_enterprises": report.get("local_enterprises"),
+        "summary": dict(sorted(summary.items())),
+        "stages": stages,
+        "links": links,
+        "omitted": None,
+    }
+
+
+def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top_candidates: int = 5) -> dict:
+    """Chain maps of two or more regions on the same layout, with the coverage matrix of
+    :func:`graph.analysis.gaps.compare` (which region has what the other lacks)."""
+    from .analysis.gaps import compare
+
+    regions = [r.strip() for r in regions if r and r.strip()]
+    regions = list(dict.fromkeys(regions))
+    if not 2 <= len(regions) <= 4:
+        raise InvalidParameter("regions", f"give two to four different regions, got {len(regions)}")
+    for region in regions:
+        check_region(store, region)
+    maps = [chain_view(store, r, min_firms=min_firms, top_candidates=top_candidates) for r in regions]
+    return {
+        "view": "compare",
+        "regions": [m["region"] for m in maps],
+        "maps": maps,
+        "matrix": compare(store, regions, min_firms=min_firms),
+        "omitted": None,
+    }
+
+
+# -- ties --------------------------------------------------------------------------------------
+BROKERS_TOP = 5
+
+
+def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0, limit: int = NODE_LIMIT) -> dict:
+    """Enterprises and institutes joined by their ties, each with its community, brokers marked.
+
+    Communities (Louvain, seeded) and brokers are those of
+    :func:`graph.analysis.ties.ties_report` over the whole ties graph; brokers are the top
+    :data:`BROKERS_TOP` by betweenness and by (lowest) Burt constraint. Only organisations with
+    at least one tie are drawn. With ``institute`` the picture keeps that institute, its
+    enterprises and the other institutes those enterprises work with. Above ``limit`` nodes the
+    best-connected are kept.
+    """
+    from .analysis.ties import ties_report
+
+    _check_limit(limit)
+    if institute is not None:
+        store.get_node(institute, "Institute")
+    report = ties_report(store, seed=seed, top=BROKERS_TOP)
+    graph = projection(store, "ties")
+    if institute is not None:
+        keep = {institute} | set(graph.neighbors(institute))
+        keep |= {i for e in list(keep) for i in graph.neighbors(e)}
+    else:
+        keep = {n for n in graph if graph.degree(n)}
+    omitted = None
+    if len(keep) > limit:
+        ranked = sorted(keep, key=lambda n: (n != institute, -graph.degree(n), n))
+        dropped = len(keep) - limit
+        total_edges = sum(1 for u, v in graph.edges if u in keep and v in keep)
+        keep = set(ranked[:limit])
+        omitted = {"nodes": dropped, "reason": f"only the {limit} best-connected of {limit + dropped} organisations are shown"}
+    community = {
+        member: c["community"]
+        for c in report.get("communities", [])
+        for member in [*c.get("institutes", []), *c.get("enterprises", [])]
+    }
+    brokers = {b["node"]: b for b in report.get("brokers", [])}
+    nodes = []
+    for node_id in sorted(keep, key=lambda n: (graph.nodes[n].get("kind"), n)):
+        attrs = graph.nodes[node_id]
+        broker = brokers.get(node_id)
+        nodes.append({
+            "id": node_id,
+            "name": attrs.get("name", node_id),
+            "kind": attrs.get("kind"),
+            "region": attrs.get("region"),
+            "community": community.get(node_id),
+            "ties": graph.degree(node_id),
+            "broker": None if broker is None else {
+                "betweenness_rank": broker.get("betweenness_rank"),
+                "constraint_rank": broker.get("constraint_rank"),
+                "reasons": broker.get("reasons", []),
+            },
+        })
+    edges = [
+        {"source": u, "target": v, "weight": d.get("weight", 1.0), "count": d.get("count", 1)}
+        for u, v, d in sorted(graph.edges(data=True))
+        if u in keep and v in keep
+    ]
+    if omitted is not None:
+        omitted["relationships"] = total_edges - len(edges)
+    institutes = sorted(
+        ({"id": n, "name": graph.nodes[n].get("name", n)} for n in graph if graph.nodes[n].get("kind") == "Institute" and graph.degree(n)),
+        key=lambda i: (i["name"], i["id"]),
+    )
+    return {
+        "view": "ties",
+        "institute": institute,
+        "seed": seed,
+        "institutes": institutes,
+        "communities": len({n["community"] for n in nodes if n["community"] is not None}),
+        "brokers_method": report.get("brokers_method"),
+        "nodes": nodes,
+        "edges": edges,
+        "omitted": omitted,
+    }
+
+
+# -- bottlenecks -------------------------------------------------------------------------------
+def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int = NODE_LIMIT) -> dict:
+    """The supply network (of ``region``, or all of it) with the bottlenecks of
+    :func:`graph.analysis.bottlenecks.bottlenecks` laid over it.
+
+    Nodes: the enterprises of the region (all enterprises without one), every flagged enterprise
+    even from elsewhere (a refinery in Dalian can be critical to Tianmen), and the flagged
+    stages (chokepoints, single sources). Edges: SUPPLIES between drawn enterprises (parallel
+    supplies of different stages as one edge), and OPERATES_IN from drawn enterprises to the
+    flagged stages, sub-stages rolled up as the analysis does. Above ``limit`` nodes the flagged
+    nodes are kept first, then the enterprises with the most supply links.
+    """
+    from .analysis.bottlenecks import bottlenecks
+    from .analysis.stages import stage_chain
+
+    _check_limit(limit)
+    report = bottlenecks(store, region)
+    chain = stage_chain(store)
+    flags: dict[str, list[dict]] = defaultdict(list)
+    for item in report.get("items", []):
+        flags[item["node"]].append({"kind": item["kind"], "score": item.get("score"), "reasons": item.get("reasons", [])})
+    supply = projection(store, "supply")
+    scope = enterprises_in(store, region) if region else {n.id for n in store.nodes(["Enterprise"])}
+    flagged_stages = {n for n in flags if n in chain.graph}
+    enterprises = scope | {n for n in flags if n not in flagged_stages}
+    regions = region_descendants(store, region) if region else None
+    operates = sorted({
+        (op.enterprise, chain.top[op.stage])
+        for op in store.operations(regions=regions)
+        if chain.top.get(op.stage) in flagged_stages and op.enterprise in enterprises
+    })
+    degree = {n: sum(1 for m in (supply.pred[n] if n in supply else ()) if m in enterprises)
+                 + sum(1 for m in (supply.succ[n] if n in supply else ()) if m in enterprises) for n in enterprises}
+    candidates = enterprises | flagged_stages
+    omitted = None
+    if len(candidates) > limit:
+        ranked = sorted(candidates, key=lambda n: (n not in flags, -degree.get(n, 0), n))
+        omitted = {"nodes": len(candidates) - limit, "reason": f"flagged nodes first, then the enterprises with the most supply links: {limit} of {len(candidates)} shown"}
+        all_edges = sum(1 for u, v in supply.edges if u in enterprises and v in enterprises) + len(operates)
+        candidates = set(ranked[:limit])
+    named = {n.id: n for n in store.nodes(["Enterprise", "Stage"], ids=candidates)}
+    nodes = []
+    for node_id in sorted(candidates):
+        node = named.get(node_id)
+        is_stage = node_id in flagged_stages
+        nodes.append({
+            "id": node_id,
+            "name": node.name if node else node_id,
+            "kind": "Stage" if is_stage else "Enterprise",
+            "region": None if is_stage or node is None else node.props.get("region"),
+            "in_region": None if is_stage else node_id in scope,
+            "supply_links": None if is_stage else degree.get(node_id, 0),
+            "flags": flags.get(node_id, []),
+        })
+    edges = [
+        {"source": u, "target": v, "type": "SUPPLIES", "count": d.get("count", 1)}
+        for u, v, d in sorted(supply.edges(data=True))
+        if u in candidates and v in candidates
+    ]
+    edges += [{"source": e, "target": s, "type": "OPERATES_IN", "count": 1} for e, s in operates if e in candidates and s in candidates]
+    if omitted is not None:
+        omitted["relationships"] = all_edges - len(edges)
+    return {
+        "view": "bottlenecks",
+        "region": region,
+        "counts": report.get("counts"),
+        "items": report.get("items", []),
+        "nodes": nodes,
+        "edges": edges,
+        "omitted": omitted,
+    }

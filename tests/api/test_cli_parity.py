@@ -1,0 +1,71 @@
+"""The CLI and the API give the same answers on the bundled dataset: both call graph/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.settings import Settings
+from chainx.cli import app as cli
+from graph.ingest import load_path
+from graph.store.sqlite import SqliteStore
+from tests.conftest import TEXTILE
+
+
+@pytest.fixture(scope="module")
+def textile_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("textile") / "chainx.db"
+    with SqliteStore(path, create=True) as store:
+        load_path(store, TEXTILE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def api(textile_db):
+    with TestClient(create_app(Settings(store=str(textile_db)))) as client:
+        yield client
+
+
+def cli_json(textile_db, *args: str):
+    result = CliRunner().invoke(cli, [*args, "--store", str(textile_db), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "cli_args, method, url, request_kwargs",
+    [
+        (["gaps", "--region", "tianmen"], "GET", "/regions/tianmen/gaps", {}),
+        (["gaps", "--region", "shengze", "--min-firms", "3", "--top-candidates", "2"], "GET", "/regions/shengze/gaps",
+         {"params": {"min_firms": 3, "top_candidates": 2}}),
+        (["compare", "shengze", "tianmen", "wujiang"], "GET", "/compare", {"params": {"regions": "shengze,tianmen,wujiang"}}),
+        (["bottlenecks"], "GET", "/bottlenecks", {}),
+        (["bottlenecks", "--region", "tianmen", "--min-firms", "2"], "GET", "/bottlenecks", {"params": {"region": "tianmen", "min_firms": 2}}),
+        (["whatif", "--remove", "e_hengli_group", "--region", "wujiang"], "POST", "/whatif",
+         {"json": {"remove": ["e_hengli_group"], "region": "wujiang"}}),
+        (["centrality", "--metric", "betweenness", "--top", "50"], "GET", "/centrality", {"params": {"metric": "betweenness", "top": 50}}),
+        (["centrality", "--metric", "pagerank", "--graph", "supply", "--kind", "Enterprise", "--region", "shengze"], "GET", "/centrality",
+         {"params": {"metric": "pagerank", "graph": "supply", "kind": "Enterprise", "region": "shengze"}}),
+        (["centrality", "--metric", "betweenness", "--k", "20", "--seed", "3"], "GET", "/centrality",
+         {"params": {"metric": "betweenness", "k": 20, "seed": 3}}),
+        (["ties"], "GET", "/ties", {}),
+        (["ties", "--institute", "i_donghua_university", "--top", "5"], "GET", "/ties", {"params": {"institute": "i_donghua_university", "top": 5}}),
+        (["path", "e_hengli_group", "px"], "GET", "/paths", {"params": {"from": "e_hengli_group", "to": "px"}}),
+        (["neighbors", "i_donghua_university", "--depth", "2"], "GET", "/nodes/Institute/i_donghua_university/neighbors", {"params": {"depth": 2}}),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_cli_and_api_answer_alike(textile_db, api, cli_args, method, url, request_kwargs):
+    response = api.request(method, url, **request_kwargs)
+    assert response.status_code == 200, response.text
+    assert response.json() == cli_json(textile_db, *cli_args)
+
+
+def test_cli_and_api_centrality_csv_alike(textile_db, api):
+    result = CliRunner().invoke(cli, ["centrality", "--metric", "closeness", "--graph", "chain", "--store", str(textile_db), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert api.get("/centrality", params={"metric": "closeness", "graph": "chain", "format": "csv"}).text == result.stdout

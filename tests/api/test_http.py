@@ -1,0 +1,98 @@
+"""``chainx serve`` over a real socket: the server a user starts, reached as curl would reach it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.api.conftest import API_KEY, FILES, zip_bytes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(template_db, tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("served") / "chainx.db"
+    shutil.copyfile(template_db, db_path)
+    port = free_port()
+    env = {**os.environ, "CHAINX_API_KEY": API_KEY, "CHAINX_MAX_BODY_BYTES": "1000", "CHAINX_MAX_UPLOAD_BYTES": "100000"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chainx", "serve", "--port", str(port), "--store", str(db_path)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chainx serve did not come up:\n{process.stdout.read() if process.poll() is not None else ''}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_serve_answers_reports_over_http(server):
+    health = httpx.get(f"{server}/health").json()
+    assert health["status"] == "ok" and health["store"] == "embedded"
+    gaps = httpx.get(f"{server}/regions/sz/gaps", params={"min_firms": 1}).json()
+    assert [g["stage"] for g in gaps["gaps"]] == ["weave"]
+    centrality = httpx.get(f"{server}/centrality", params={"metric": "degree", "graph": "supply"}, headers={"Accept": "text/csv"})
+    assert centrality.headers["content-type"] == "text/csv; charset=utf-8"
+    assert [row["node"] for row in csv.DictReader(io.StringIO(centrality.text))] == ["e1", "e4", "e2", "e3"]
+    missing = httpx.get(f"{server}/regions/atlantis/gaps")
+    assert missing.status_code == 404 and missing.json()["error"]["message"] == "unknown region 'atlantis'"
+
+
+def test_serve_enforces_the_key_and_the_size_limits(server):
+    assert httpx.post(f"{server}/datasets", files={"file": ("d.zip", zip_bytes())}).status_code == 401
+    uploaded = httpx.post(f"{server}/datasets", files={"file": ("d.zip", zip_bytes())}, headers={"X-API-Key": API_KEY})
+    assert uploaded.status_code == 200 and uploaded.json()["changed"] is False
+    too_big = httpx.post(f"{server}/whatif", content=b'{"remove": ["' + b"x" * 2000 + b'"]}', headers={"content-type": "application/json"})
+    assert too_big.status_code == 413 and too_big.json()["error"]["type"] == "PayloadTooLarge"
+    streamed = httpx.post(f"{server}/whatif", content=(b"[" + b" " * 500 for _ in range(10)), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    assert httpx.get(f"{server}/health").status_code == 200  # still serving
+
+
+def test_concurrent_reads_during_a_load_all_succeed(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = ["/regions/sz/gaps", "/centrality?metric=betweenness", "/stats", "/nodes?q=织造", "/bottlenecks", "/ties"] * 5
+
+    def read(url: str) -> int:
+        return httpx.get(server + url, timeout=60).status_code
+
+    # a load that changes the graph (one new stage) while the reads run
+    changed = zip_bytes(**{name: None for name in FILES if name != "stages"}, stages=FILES["stages"] + "knit,针织,midstream,,knitting\n")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        reads = [pool.submit(read, url) for url in urls]
+        load = pool.submit(lambda: httpx.post(f"{server}/datasets", files={"file": ("d.zip", changed)},
+                                              headers={"X-API-Key": API_KEY}, timeout=60).status_code)
+        statuses = [future.result() for future in reads]
+    assert load.result() == 200
+    assert httpx.get(f"{server}/nodes/Stage/knit").status_code == 200
+    assert statuses == [200] * len(urls)

@@ -1,0 +1,357 @@
+"""Gaps and coverage: hand-worked answers on tiny chains, invariants on random ones, the textile data."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph.analysis.bottlenecks import bottlenecks
+from graph.analysis.gaps import compare, gaps
+from graph.errors import InvalidParameter, NotFound
+from graph.model import GraphData
+from graph.store.sqlite import SqliteStore
+
+from .small_graphs import E, I, R, S, rel, tie, write
+
+
+def broken_chain(store):
+    """up → mid → down → end, plus iso with no FEEDS link; down_dye is a sub-stage of down.
+
+    Region r (with sub-region rsub) has r1 in up, r2 (in rsub) in down_dye, r3 in down.
+    Region q has q1, q2 in mid, q3 and q5 in end, q4 in up.
+    q1 supplies r3 (stage mid); r1 supplies q2. r1 and q2 both work with institute u.
+    """
+    nodes = [
+        R("r"), R("rsub"), R("q"),
+        S("up", tier="upstream"), S("mid"), S("down"), S("down_dye", parent="down"), S("end", tier="downstream"), S("iso", tier="support"),
+        E("r1", region="r"), E("r2", region="rsub"), E("r3", region="r"),
+        E("q1", region="q", revenue_cny=100, employees=10), E("q2", region="q", revenue_cny=300, employees=30),
+        E("q3", region="q"), E("q4", region="q"), E("q5", region="q"),
+        I("u"),
+    ]
+    rels = [
+        rel("PART_OF", "rsub", "r"), rel("PART_OF", "down_dye", "down"),
+        rel("FEEDS", "up", "mid"), rel("FEEDS", "mid", "down_dye"), rel("FEEDS", "down", "end"),
+        rel("OPERATES_IN", "r1", "up"), rel("OPERATES_IN", "r2", "down_dye"), rel("OPERATES_IN", "r3", "down"),
+        rel("OPERATES_IN", "q1", "mid"), rel("OPERATES_IN", "q2", "mid"), rel("OPERATES_IN", "q5", "end"),
+        rel("OPERATES_IN", "q3", "end"), rel("OPERATES_IN", "q4", "up"),
+        rel("SUPPLIES", "q1", "r3", "mid"), rel("SUPPLIES", "r1", "q2", "up"),
+        tie("r1", "u"), tie("q2", "u"),
+    ]
+    return write(store, nodes, rels)
+
+
+# The rolled-up stage graph is the path up → mid → down → end plus iso: n = 5, and directed
+# betweenness is normalised by (n-1)(n-2) = 12. mid lies on up→down and up→end: 2/12; down on
+# up→end and mid→end: 2/12. r's enterprises in the chain: r1, r2, r3 (N = 3).
+MID = (2 / 3 + 1 / 3 + 1 / 6) / 3  # D = {r2, r3}, U = {r1}, B = 1/6  → 7/18
+END = (0 + 3 / 3 + 0) / 3  # nothing below; r1, r2, r3 above
+UP = (2 / 3 + 0 + 0) / 3  # r2, r3 below; nothing above
+DOWN = (0 + 1 / 3 + 1 / 6) / 3  # present: weight only (r1 above, nothing below)
+
+
+def test_statuses_kinds_and_scores_of_a_broken_chain(store):
+    broken_chain(store)
+    report = gaps(store, "r", min_firms=2)
+    statuses = {s["stage"]: (s["status"], s["local_enterprises"]) for s in report["stages"]}
+    assert statuses == {"up": ("weak", 1), "mid": ("missing", 0), "down": ("present", 2), "end": ("missing", 0), "iso": ("missing", 0)}
+    got = [(g["stage"], g["status"], g["kind"], g["upstream_local"], g["downstream_local"]) for g in report["gaps"]]
+    assert got == [
+        ("mid", "missing", "break", 1, 2),
+        ("end", "missing", "extension", 3, 0),
+        ("up", "weak", "strengthen", 0, 2),
+        ("iso", "missing", "absent", 0, 0),
+    ]
+    scores = {g["stage"]: g["score"] for g in report["gaps"]}
+    assert scores == pytest.approx({"mid": MID, "end": END, "up": UP, "iso": 0.0}, abs=1e-6)
+    assert report["completeness"] == pytest.approx(1 / 5)
+    assert report["completeness_weighted"] == pytest.approx(DOWN / (MID + END + UP + DOWN), abs=1e-6)  # = 0.15
+    assert report["local_enterprises"] == 3 and report["counts"] == {"stages": 5, "missing": 3, "weak": 1, "present": 1}
+
+
+def test_the_betweenness_in_the_score_is_networkx_s_on_the_rolled_up_chain(sqlite_store):
+    broken_chain(sqlite_store)
+    rolled = nx.DiGraph([("up", "mid"), ("mid", "down"), ("down", "end")])
+    rolled.add_node("iso")
+    expected = nx.betweenness_centrality(rolled, normalized=True)
+    report = gaps(sqlite_store, "r")
+    assert {g["stage"]: g["betweenness"] for g in report["gaps"]} == pytest.approx({s: expected[s] for s in ("mid", "end", "up", "iso")}, abs=1e-6)
+
+
+def test_sub_stages_roll_up_and_are_not_listed_themselves(sqlite_store):
+    broken_chain(sqlite_store)
+    stages = {s["stage"]: s for s in gaps(sqlite_store, "r")["stages"]}
+    assert "down_dye" not in stages
+    assert stages["down"]["sub_stages"] == ["down_dye"] and stages["down"]["local_enterprises"] == 2
+    # rsub alone holds only r2, whose one firm in the sub-stage makes down weak there
+    assert {s["stage"]: s["status"] for s in gaps(sqlite_store, "rsub")["stages"]}["down"] == "weak"
+
+
+def test_candidates_are_ranked_by_supply_ties_shared_institutes_and_size(sqlite_store):
+    broken_chain(sqlite_store)
+    report = gaps(sqlite_store, "r", min_firms=2)
+    by_stage = {g["stage"]: g for g in report["gaps"]}
+    mid = by_stage["mid"]["candidates"]
+    # q2: buys from r1 (S=1), shares u with r1 (I=1), the larger of the two (Z=1): 2+1+1 = 4
+    # q1: supplies r3 (S=1), no institute, a third of q2's revenue and staff (Z=1/3): 2⅓
+    assert [(c["enterprise"], c["region"]) for c in mid] == [("q2", "q"), ("q1", "q")]
+    assert [c["score"] for c in mid] == pytest.approx([4.0, 2 + 1 / 3])
+    assert any("buys from 1" in reason for reason in mid[0]["reasons"])
+    assert any("supplies 1" in reason for reason in mid[1]["reasons"])
+    # q3 and q5 score 0 alike: the id breaks the tie
+    assert [c["enterprise"] for c in by_stage["end"]["candidates"]] == ["q3", "q5"]
+    assert [c["enterprise"] for c in by_stage["up"]["candidates"]] == ["q4"]
+    assert by_stage["iso"]["candidates"] == []
+    trimmed = gaps(sqlite_store, "r", top_candidates=1)
+    assert [c["enterprise"] for g in trimmed["gaps"] for c in g["candidates"]] == ["q2", "q3", "q4"]
+    assert all(g["candidates"] == [] for g in gaps(sqlite_store, "r", top_candidates=0)["gaps"])
+
+
+def test_reasons_spell_out_the_formula_with_the_numbers(sqlite_store):
+    broken_chain(sqlite_store)
+    mid = gaps(sqlite_store, "r")["gaps"][0]
+    assert mid["stage"] == "mid"
+    assert any("(2/3 + 1/3 + 0.1667) / 3 = 0.3889" in reason for reason in mid["reasons"])
+    assert any("broken" in reason for reason in mid["reasons"])
+
+
+def test_min_firms_moves_the_line_between_weak_and_present(sqlite_store):
+    broken_chain(sqlite_store)
+    one = {s["stage"]: s["status"] for s in gaps(sqlite_store, "r", min_firms=1)["stages"]}
+    three = {s["stage"]: s["status"] for s in gaps(sqlite_store, "r", min_firms=3)["stages"]}
+    assert one["up"] == "present" and one["down"] == "present"
+    assert three["up"] == "weak" and three["down"] == "weak"
+
+
+def test_another_region_sees_its_own_break(sqlite_store):
+    broken_chain(sqlite_store)
+    report = gaps(sqlite_store, "q", min_firms=2)
+    kinds = {g["stage"]: g["kind"] for g in report["gaps"]}
+    # q has q4 above down and q3, q5 below it
+    assert kinds == {"down": "break", "up": "strengthen", "iso": "absent"}
+    assert report["completeness"] == pytest.approx(2 / 5)
+
+
+def test_reachability_not_topological_order_classifies_stages_on_a_cycle(sqlite_store):
+    # a → b → c → a: every stage is both upstream and downstream of every other
+    write(sqlite_store, [R("r"), S("a"), S("b"), S("c"), E("e", region="r")],
+          [rel("FEEDS", "a", "b"), rel("FEEDS", "b", "c"), rel("FEEDS", "c", "a"), rel("OPERATES_IN", "e", "a")])
+    report = gaps(sqlite_store, "r", min_firms=1)
+    assert {g["stage"]: (g["kind"], g["upstream_local"], g["downstream_local"]) for g in report["gaps"]} == {
+        "b": ("break", 1, 1), "c": ("break", 1, 1)}
+
+
+def test_bad_input_raises_the_library_errors(sqlite_store):
+    broken_chain(sqlite_store)
+    with pytest.raises(NotFound, match="unknown region 'nowhere'"):
+        gaps(sqlite_store, "nowhere")
+    with pytest.raises(NotFound, match="unknown region 'up'"):  # a stage is not a region
+        gaps(sqlite_store, "up")
+    with pytest.raises(InvalidParameter, match="min_firms"):
+        gaps(sqlite_store, "r", min_firms=0)
+    with pytest.raises(InvalidParameter, match="top_candidates"):
+        gaps(sqlite_store, "r", top_candidates=-1)
+
+
+def test_compare_lays_regions_side_by_side(store):
+    broken_chain(store)
+    report = compare(store, ["r", "q"], min_firms=2)
+    assert report["regions"] == ["r", "q"]
+    rows = {row["stage"]: row for row in report["stages"]}
+    assert set(rows) == {"up", "mid", "down", "end", "iso"}
+    assert rows["mid"]["r"] == {"status": "missing", "local_enterprises": 0}
+    assert rows["mid"]["q"] == {"status": "present", "local_enterprises": 2}
+    assert rows["down"]["present_in"] == ["r"] and rows["down"]["lacking_in"] == ["q"]
+    assert rows["iso"]["lacking_in"] == ["r", "q"]
+    assert report["completeness"] == {"r": pytest.approx(0.2), "q": pytest.approx(0.4)}
+    # the same statuses as each region's own gaps report
+    for region in ("r", "q"):
+        own = {s["stage"]: s["status"] for s in gaps(store, region)["stages"]}
+        assert own == {stage: row[region]["status"] for stage, row in rows.items()}
+
+
+def test_compare_refuses_bad_region_lists(sqlite_store):
+    broken_chain(sqlite_store)
+    with pytest.raises(InvalidParameter, match="at least one"):
+        compare(sqlite_store, [])
+    with pytest.raises(InvalidParameter, match="r repeated"):
+        compare(sqlite_store, ["r", "q", "r"])
+    with pytest.raises(NotFound, match="unknown region 'zz'"):
+        compare(sqlite_store, ["r", "zz"])
+
+
+def test_the_stage_counts_come_from_the_store_query_not_a_graph_pull(sqlite_store, monkeypatch):
+    broken_chain(sqlite_store)
+    # the default implementation pulls every OPERATES_IN relationship; SqliteStore answers by SQL
+    calls = []
+    real = type(sqlite_store).relationships
+
+    def spy(self, types=None):
+        calls.append(tuple(types) if types else None)
+        return real(self, types)
+
+    monkeypatch.setattr(type(sqlite_store), "relationships", spy)
+    gaps(sqlite_store, "r")
+    assert ("OPERATES_IN",) not in calls and None not in calls
+
+
+def test_operations_default_and_sql_agree(sqlite_store):
+    broken_chain(sqlite_store)
+    from graph.store.base import GraphStore
+
+    for regions, stages in [(None, None), (["r", "rsub"], None), (None, ["mid", "down_dye"]), (["q"], ["end"]), ([], None), (None, [])]:
+        assert sqlite_store.operations(regions=regions, stages=stages) == GraphStore.operations(sqlite_store, regions=regions, stages=stages)
+
+
+# -- invariants on random chains ------------------------------------------------------------
+
+@st.composite
+def random_chains(draw):
+    """A random chain: stages with random FEEDS (cycles allowed) and PART_OF (to earlier stages),
+    enterprises in r, its sub-region r1 or elsewhere (q), operating and supplying at random."""
+    n_stages = draw(st.integers(1, 7))
+    stages = [f"s{i}" for i in range(n_stages)]
+    parents = {s: draw(st.sampled_from([None] + stages[:i])) for i, s in enumerate(stages)}
+    feeds = draw(st.sets(st.tuples(st.sampled_from(stages), st.sampled_from(stages)).filter(lambda p: p[0] != p[1]), max_size=10))
+    n_firms = draw(st.integers(1, 8))
+    firms = [f"e{i}" for i in range(n_firms)]
+    region = {e: draw(st.sampled_from(["r", "r1", "q"])) for e in firms}
+    operates = draw(st.sets(st.tuples(st.sampled_from(firms), st.sampled_from(stages)), max_size=14))
+    supplies = draw(st.sets(st.tuples(st.sampled_from(firms), st.sampled_from(firms), st.sampled_from(stages)).filter(lambda t: t[0] != t[1]), max_size=10))
+    nodes = [R("r"), R("r1"), R("q")] + [S(s, **({"parent": p} if p else {})) for s, p in parents.items()]
+    nodes += [E(e, region=region[e]) for e in firms]
+    rels = [rel("PART_OF", "r1", "r")] + [rel("PART_OF", s, p) for s, p in parents.items() if p]
+    rels += [rel("FEEDS", a, b) for a, b in sorted(feeds)] + [rel("OPERATES_IN", e, s) for e, s in sorted(operates)]
+    rels += [rel("SUPPLIES", a, b, s) for a, b, s in sorted(supplies)]
+    return GraphData(nodes=nodes, relationships=rels), parents, region
+
+
+def _memory_store(data: GraphData) -> SqliteStore:
+    store = SqliteStore(":memory:", create=True)
+    store.write(data)
+    return store
+
+
+def _top(stage, parents):
+    while parents.get(stage):
+        stage = parents[stage]
+    return stage
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_chains(), st.integers(1, 3))
+def test_a_stage_with_no_local_firm_is_never_present(chain, min_firms):
+    data, parents, region = chain
+    with _memory_store(data) as store:
+        report = gaps(store, "r", min_firms=min_firms)
+    # worked out from the generated data: r's firms per top-level stage
+    local: dict[str, set] = {s: set() for s in parents if not parents[s]}
+    for r in data.relationships:
+        if r.type == "OPERATES_IN" and region[r.source] in ("r", "r1"):
+            local[_top(r.target, parents)].add(r.source)
+    assert {s["stage"]: s["local_enterprises"] for s in report["stages"]} == {s: len(f) for s, f in local.items()}
+    for stage in report["stages"]:
+        if stage["local_enterprises"] == 0:
+            assert stage["status"] == "missing"
+        assert (stage["status"] == "present") == (stage["local_enterprises"] >= min_firms)
+    for gap in report["gaps"]:
+        if gap["kind"] == "break":
+            assert gap["upstream_local"] > 0 and gap["downstream_local"] > 0
+        if gap["kind"] == "absent":
+            assert gap["upstream_local"] == gap["downstream_local"] == 0
+
+
+def _gap_list(report):
+    return [(g["stage"], g["status"], g["kind"]) for g in sorted(report["gaps"], key=lambda g: g["stage"])]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_chains(), st.integers(1, 3))
+def test_removing_a_non_critical_enterprise_never_changes_the_gap_list(chain, min_firms):
+    graph, _, _ = chain
+    with _memory_store(graph) as store:
+        critical = {i["node"] for i in bottlenecks(store, "r", min_firms=min_firms)["items"] if i["kind"] == "critical_enterprise"}
+        before = _gap_list(gaps(store, "r", min_firms=min_firms, top_candidates=0))
+    # every non-critical enterprise in turn (the "gap list": each gap's stage, status and kind)
+    for gone in sorted(n.id for n in graph.nodes if n.label == "Enterprise" and n.id not in critical):
+        without = GraphData(
+            nodes=[n for n in graph.nodes if n.id != gone],
+            relationships=[r for r in graph.relationships if gone not in (r.source, r.target)],
+        )
+        with _memory_store(without) as store:
+            assert _gap_list(gaps(store, "r", min_firms=min_firms, top_candidates=0)) == before, f"removing {gone}"
+
+
+# -- the bundled textile dataset ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def textile(tmp_path_factory):
+    from graph.ingest import load_path
+    from tests.conftest import TEXTILE
+
+    store = SqliteStore(tmp_path_factory.mktemp("textile") / "chainx.db", create=True)
+    load_path(store, TEXTILE)
+    yield store
+    store.close()
+
+
+TOP_LEVEL_STAGES = 31  # data/textile/stages.csv: 41 stages, 10 of them sub-stages
+
+
+def test_tianmen_lacks_the_intermediate_links_between_spinning_and_garments(textile):
+    report = gaps(textile, "tianmen")
+    assert report["counts"]["stages"] == TOP_LEVEL_STAGES
+    kinds = {g["stage"]: g["kind"] for g in report["gaps"]}
+    # SOURCES.md: Tianmen has spinning upstream and garments downstream, and nothing in
+    # weaving → printing and dyeing → finishing (article 004's "intermediate links")
+    for stage in ("weaving", "printing_and_dyeing", "finishing"):
+        assert kinds[stage] == "break"
+    statuses = {s["stage"]: s["status"] for s in report["stages"]}
+    assert statuses["garments"] == "present" and statuses["cotton_spinning"] == "present"
+    # SOURCES.md: firms in 9 top-level stages, 5 of them with one firm → 4 present
+    assert report["counts"] == {"stages": TOP_LEVEL_STAGES, "missing": 22, "weak": 5, "present": 4}
+    assert report["completeness"] == pytest.approx(4 / TOP_LEVEL_STAGES, abs=1e-6)
+    assert kinds["industrial_textiles"] == "extension"  # non-wovens with nothing downstream
+    # the Shengze mills that already ship finished fabric to Tianmen lead the finishing candidates
+    top = gaps(textile, "tianmen")["gaps"]
+    finishing = next(g for g in top if g["stage"] == "finishing")["candidates"]
+    assert finishing[0]["enterprise"] in {"e_sz_huacai_fabric", "e_sz_jinxiu_textile", "e_sz_jiahe_composite"}
+    assert finishing[0]["supply_ties"] >= 1
+
+
+def test_shengze_has_a_near_complete_chain(textile):
+    shengze, tianmen = gaps(textile, "shengze"), gaps(textile, "tianmen")
+    missing = {g["stage"]: g["kind"] for g in shengze["gaps"] if g["status"] == "missing"}
+    # SOURCES.md: Shengze lacks only the refinery stages, raw cotton, cotton spinning, padding
+    # and zippers; along FEEDS the first five sit above all of its firms, the other three
+    # between its fibre/finishing firms and its garment makers
+    assert missing == {
+        "crude_oil": "extension", "px": "extension", "pta": "extension", "meg": "extension", "cotton": "extension",
+        "cotton_spinning": "break", "padding": "break", "zipper": "break",
+    }
+    # 33 of the 41 stages have Shengze firms and 30 have two or more, so at most 3 top-level
+    # stages are weak: at least 20 of the 31 are present
+    assert shengze["completeness"] >= 20 / TOP_LEVEL_STAGES - 1e-6  # reports round to 6 places
+    assert shengze["completeness"] >= 5 * tianmen["completeness"] - 1e-6  # 20/31 against 4/31
+    wujiang = gaps(textile, "wujiang")  # Wujiang as a whole adds padding and zippers
+    assert {g["stage"] for g in wujiang["gaps"] if g["status"] == "missing"} == set(missing) - {"padding", "zipper"}
+
+
+def test_compare_on_textile_shows_what_each_region_has_that_the_other_lacks(textile):
+    rows = {row["stage"]: row for row in compare(textile, ["shengze", "tianmen"])["stages"]}
+    assert rows["weaving"]["present_in"] == ["shengze"]
+    assert rows["cotton_spinning"]["present_in"] == ["tianmen"]
+
+
+def test_reports_are_identical_on_both_stores(store, textile):
+    from graph.analysis.bottlenecks import whatif
+    from graph.ingest import load_path
+    from tests.conftest import TEXTILE
+
+    load_path(store, TEXTILE)
+    assert gaps(store, "tianmen") == gaps(textile, "tianmen")
+    assert compare(store, ["shengze", "tianmen", "wujiang"]) == compare(textile, ["shengze", "tianmen", "wujiang"])
+    assert bottlenecks(store, "tianmen") == bottlenecks(textile, "tianmen")
+    assert whatif(store, ["e_wj_lianjie_zipper", "printing_and_dyeing"]) == whatif(textile, ["e_wj_lianjie_zipper", "printing_and_dyeing"])

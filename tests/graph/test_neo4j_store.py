@@ -1,0 +1,290 @@
+"""What only the Neo4j store has: a server to reach, a login, query text, outages — and a load
+killed halfway over Bolt. Runs against the session's Bolt server (tests/bolt.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+from chainx.cli import app
+from graph.errors import StoreError, StoreUnavailable
+from graph.ingest import load_path
+from graph.model import GraphData, Node, Relationship
+from graph.store import open_store
+from graph.store.neo4j import Neo4jStore
+from tests.bolt import free_port
+from tests.conftest import ROOT, TEXTILE
+from tests.graph.test_sqlite_crash import make_dataset
+from tests.graph.test_store_contract import HOSTILE, canonical, chain
+
+pytestmark = pytest.mark.neo4j
+
+runner = CliRunner()
+
+
+def dead_uri() -> str:
+    """A loopback address where nothing listens."""
+    return f"bolt://127.0.0.1:{free_port()}"
+
+
+def one_line(message: str) -> str:
+    assert "\n" not in message and "Traceback" not in message, message
+    return message
+
+
+# -- reaching the server -------------------------------------------------------------------------
+def test_opening_a_store_does_not_connect():
+    store = open_store(dead_uri())  # nothing listens there, and nothing is asked yet
+    assert isinstance(store, Neo4jStore)
+    store.close()
+
+
+def test_a_server_that_is_down_is_one_clear_line():
+    uri = dead_uri()
+    with Neo4jStore(uri, password="x") as store:
+        for call in (store.stats, store.version, lambda: store.search("x"), lambda: store.write(chain())):
+            with pytest.raises(StoreUnavailable) as caught:
+                call()
+            message = one_line(str(caught.value))
+            assert message.startswith(f"cannot reach the Neo4j server at {uri}: ")
+            assert "refused" in message.lower() and message.endswith("is it running?")
+
+
+def test_a_wrong_password_is_one_clear_line(bolt_server):
+    with bolt_server.store(password="not-the-password") as store:
+        with pytest.raises(StoreUnavailable) as caught:
+            store.stats()
+    assert one_line(str(caught.value)) == f"the Neo4j server at {bolt_server.uri} refused the login for user {bolt_server.user!r}"
+
+
+def test_no_password_says_which_variable_to_set(bolt_server):
+    if not bolt_server.local:
+        pytest.skip("an external server may allow logins without a password")
+    with bolt_server.store(password=None) as store:
+        with pytest.raises(StoreUnavailable, match=r"refused the login .*set CHAINX_NEO4J_PASSWORD"):
+            store.stats()
+
+
+def test_an_unknown_database_is_one_clear_line(bolt_server):
+    with bolt_server.store(database="no_such_db") as store:
+        with pytest.raises(StoreUnavailable) as caught:
+            store.stats()
+    assert one_line(str(caught.value)) == (
+        f"the Neo4j server at {bolt_server.uri} has no database 'no_such_db' (CHAINX_NEO4J_DATABASE)"
+    )
+
+
+def test_the_login_comes_from_the_environment(monkeypatch):
+    for name in ("CHAINX_NEO4J_USER", "CHAINX_NEO4J_PASSWORD", "CHAINX_NEO4J_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    store = Neo4jStore.from_env("neo4j://db.example:7687")
+    assert (store.user, store._password, store.database) == ("neo4j", None, None)
+    monkeypatch.setenv("CHAINX_NEO4J_USER", "chain")
+    monkeypatch.setenv("CHAINX_NEO4J_PASSWORD", "secret")
+    monkeypatch.setenv("CHAINX_NEO4J_DATABASE", "textile")
+    store = open_store("bolt://db.example:7687")
+    assert (store.uri, store.user, store._password, store.database) == ("bolt://db.example:7687", "chain", "secret", "textile")
+
+
+def test_an_outage_is_reported_and_the_same_store_recovers(bolt_server, neo4j_store):
+    if not bolt_server.local:
+        pytest.skip("the tests cannot stop an external server")
+    neo4j_store.write(chain())
+    before = canonical(neo4j_store.snapshot())
+    bolt_server.stop()
+    try:
+        for call in (neo4j_store.stats, lambda: neo4j_store.write(chain()), lambda: neo4j_store.get_node("px")):
+            with pytest.raises(StoreUnavailable, match="is it running"):
+                call()
+    finally:
+        bolt_server.start()
+    assert canonical(neo4j_store.snapshot()) == before  # durable, and the same driver reconnects
+    neo4j_store.write(GraphData(nodes=[Node("Stage", "after", "之后", {})]))
+    assert neo4j_store.stats()["nodes"]["Stage"] == 7
+
+
+# -- query text: labels and types from the allow-list, values only as parameters -----------------
+def test_no_value_ever_reaches_the_query_text(neo4j_store, monkeypatch):
+    import neo4j
+
+    queries: list[str] = []
+    for cls in (neo4j.Session, neo4j.Transaction):
+        original = cls.run
+
+        def run(self, query, *args, _original=original, **kwargs):
+            queries.append(str(query))
+            return _original(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "run", run)
+    data = GraphData(
+        nodes=[Node("Enterprise", text, text, {"tags": [text]}) for text in HOSTILE],
+        relationships=[Relationship("SUPPLIES", text, HOSTILE[0], text, {"stage": text}) for text in HOSTILE],
+    )
+    neo4j_store.write(data)
+    neo4j_store.set_properties({text: {"note": text} for text in HOSTILE})
+    for text in HOSTILE:
+        neo4j_store.search(text)
+        neo4j_store.neighborhood(text, 2)
+    assert queries
+    for text in HOSTILE:
+        assert not any(text in query for query in queries), text
+    assert neo4j_store.stats()["total_nodes"] == len(HOSTILE)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.write(GraphData(nodes=[Node("Stage) DETACH DELETE n //", "x", "x", {})])),
+        lambda s: s.write(GraphData(relationships=[Relationship("FEEDS]->() DETACH DELETE n //", "px", "pta")])),
+        lambda s: list(s.nodes(["Stage`"])),
+        lambda s: list(s.relationships(["FEEDS|SUPPLIES"])),
+        lambda s: s.incident(["px"], ["X"]),
+        lambda s: s.search("x", label="Stage OR 1=1"),
+    ],
+)
+def test_labels_and_types_outside_the_allow_list_are_refused(neo4j_store, call):
+    neo4j_store.write(chain())
+    with pytest.raises(ValueError, match="unknown"):
+        call(neo4j_store)
+    assert canonical(neo4j_store.snapshot()) == canonical(chain())
+
+
+def test_a_relationship_to_a_node_the_graph_lacks_writes_nothing(neo4j_store):
+    # The embedded store keeps such a dangling row; a graph database cannot hold it. Loaders
+    # never produce one (validation refers every end to a node), so this only guards misuse.
+    neo4j_store.write(chain())
+    broken = GraphData(nodes=[Node("Stage", "new", "新", {})], relationships=[Relationship("FEEDS", "new", "ghost")])
+    with pytest.raises(StoreError, match="ghost"):
+        neo4j_store.write(broken)
+    assert canonical(neo4j_store.snapshot()) == canonical(chain())
+
+
+def test_ids_are_unique_per_label_on_the_server_itself(bolt_server, neo4j_store):
+    import neo4j
+
+    neo4j_store.write(chain())
+    auth = (bolt_server.user, bolt_server.password) if bolt_server.password is not None else None
+    with neo4j.GraphDatabase.driver(bolt_server.uri, auth=auth) as driver:
+        with driver.session(database=bolt_server.database) as session:
+            with pytest.raises(neo4j.exceptions.ConstraintError):
+                session.run("CREATE (n:Stage {id: $id, name: 'dup'})", id="px").consume()
+    assert neo4j_store.stats()["nodes"]["Stage"] == 6
+
+
+def test_the_version_node_is_not_part_of_the_graph(neo4j_store):
+    assert neo4j_store.version() == "empty:0"
+    neo4j_store.write(chain())
+    store_id, counter = neo4j_store.version().split(":")
+    assert counter == "1" and len(store_id) == 32
+    assert neo4j_store.stats()["total_nodes"] == 14 and len(neo4j_store.snapshot().nodes) == 14
+    assert "graph" not in neo4j_store.id_labels()
+
+
+# -- the CLI over Bolt ---------------------------------------------------------------------------
+def test_stats_over_bolt_equal_the_embedded_stats(bolt_server, neo4j_store, tmp_path):
+    db = str(tmp_path / "chainx.db")
+    env = bolt_server.env()
+    for store in (db, bolt_server.uri):
+        result = runner.invoke(app, ["load", str(TEXTILE), "--store", store], env=env)
+        assert result.exit_code == 0, result.output
+    stats = {}
+    for store in (db, bolt_server.uri):
+        result = runner.invoke(app, ["stats", "--format", "json", "--store", store], env=env)
+        assert result.exit_code == 0, result.output
+        stats[store] = json.loads(result.stdout)
+    assert stats[bolt_server.uri] == stats[db]
+    assert stats[db]["total_nodes"] > 100
+
+
+def chainx(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINX_")} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "chainx", *args], capture_output=True, text=True, env=full_env, cwd=ROOT, timeout=300, **kwargs
+    )
+
+
+def test_the_cli_reports_a_down_server_in_one_line():
+    uri = dead_uri()
+    result = chainx("stats", "--format", "json", "--store", uri, env={"CHAINX_NEO4J_PASSWORD": "x"})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"Error: cannot reach the Neo4j server at {uri}: ")
+    assert result.stderr.endswith("is it running?\n") and result.stderr.count("\n") == 1
+
+
+def test_the_cli_reports_a_refused_login_in_one_line(bolt_server):
+    env = {**bolt_server.env(), "CHAINX_NEO4J_PASSWORD": "not-the-password"}
+    result = chainx("stats", "--store", bolt_server.uri, env=env)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"Error: the Neo4j server at {bolt_server.uri} refused the login for user {bolt_server.user!r}\n"
+
+
+# -- a load killed halfway ---------------------------------------------------------------------
+# `chainx load` itself, with one hook: once all the nodes and the first relationship batch have
+# gone to the server, inside the open transaction, it says so and waits — so the kill lands
+# mid-write every time. (The SQLite test can watch its journal file; a server's open
+# transaction cannot be seen from outside.)
+HELD_LOAD = textwrap.dedent(
+    """
+    import sys
+    from graph.store.neo4j import Neo4jStore
+
+    write = Neo4jStore.write
+
+    def held_write(self, data, *, replace=False, progress=None):
+        def tick(done):
+            if done > len(data.nodes):
+                print("WROTE", done, flush=True)
+                sys.stdin.readline()  # held here until killed
+        return write(self, data, replace=replace, progress=tick)
+
+    Neo4jStore.write = held_write
+    from chainx.cli import main
+    sys.argv = ["chainx", *sys.argv[1:]]
+    main()
+    """
+)
+
+
+def test_a_load_killed_mid_write_leaves_the_previous_graph(bolt_server, neo4j_store, tmp_path):
+    small = make_dataset(tmp_path / "small", 10)
+    big = make_dataset(tmp_path / "big", 3_000)
+    env = bolt_server.env()
+    load_path(neo4j_store, small)
+    before = canonical(neo4j_store.snapshot())
+    version = neo4j_store.version()
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINX_")} | env
+    process = subprocess.Popen(
+        [sys.executable, "-c", HELD_LOAD, "load", str(big), "--store", bolt_server.uri],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env, cwd=ROOT,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("WROTE "), process.stderr.read() if process.poll() is not None else line
+        # 50 stages, 1 region, 3,000 enterprises and one batch of 3,000 relationships of 6,000
+        assert int(line.split()[1]) == 3_051 + 3_000
+        assert process.poll() is None
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+    with bolt_server.store() as store:  # a fresh connection, as the next command would open
+        assert canonical(store.snapshot()) == before
+        assert store.version() == version
+
+    rerun = chainx("load", str(big), "--store", bolt_server.uri, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    stats = neo4j_store.stats()
+    assert stats["nodes"]["Enterprise"] == 3_000 and stats["relationships"]["OPERATES_IN"] == 3_000
+    assert stats["relationships"]["LOCATED_IN"] == 3_000 and stats["nodes"]["Stage"] == 50

@@ -1,0 +1,186 @@
+"""Explained shortest paths and neighbourhoods."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.analysis.paths import explained_path, neighbors
+from graph.errors import InvalidParameter, NotFound
+from graph.store.sqlite import SqliteStore
+
+from .small_graphs import E, I, R, S, rel, tie, write
+
+
+def firms_and_university(store):
+    return write(
+        store,
+        [E("hengli", "恒力集团"), E("shenghong", "盛虹集团"), I("dhu", "东华大学"), E("loner", "孤岛公司")],
+        [tie("hengli", "dhu", "project"), tie("shenghong", "dhu", "joint_lab")],
+    )
+
+
+def test_a_path_through_a_university_reads_with_real_directions(sqlite_store):
+    path = explained_path(firms_and_university(sqlite_store), "hengli", "shenghong")
+    assert path["text"] == "恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团"
+    assert path["length"] == 2
+    assert path["nodes"] == [{"id": "hengli", "name": "恒力集团", "kind": "Enterprise"},
+                             {"id": "dhu", "name": "东华大学", "kind": "Institute"},
+                             {"id": "shenghong", "name": "盛虹集团", "kind": "Enterprise"}]
+    assert path["steps"] == [
+        {"source": "hengli", "type": "COLLABORATES_WITH", "target": "dhu", "forward": True},
+        {"source": "shenghong", "type": "COLLABORATES_WITH", "target": "dhu", "forward": False},
+    ]
+    # the other way round every arrow turns
+    back = explained_path(sqlite_store, "shenghong", "hengli")
+    assert back["text"] == "盛虹集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 恒力集团"
+
+
+def test_of_several_shortest_paths_the_smallest_ids_win(sqlite_store):
+    # a to b through x or through m: both two steps; written in the "wrong" order on purpose
+    write(sqlite_store, [E("a"), E("b"), E("x"), E("m")],
+          [rel("SUPPLIES", "x", "b"), rel("SUPPLIES", "a", "x"), rel("SUPPLIES", "m", "b"), rel("SUPPLIES", "a", "m")])
+    assert [n["id"] for n in explained_path(sqlite_store, "a", "b")["nodes"]] == ["a", "m", "b"]
+
+
+def test_parallel_relationships_show_the_one_along_the_path(sqlite_store):
+    write(sqlite_store, [E("a"), E("b")], [rel("SUPPLIES", "b", "a", "pta"), rel("SUPPLIES", "a", "b", "meg")])
+    assert explained_path(sqlite_store, "a", "b")["steps"] == [{"source": "a", "type": "SUPPLIES", "target": "b", "forward": True}]
+    assert explained_path(sqlite_store, "b", "a")["steps"] == [{"source": "b", "type": "SUPPLIES", "target": "a", "forward": True}]
+
+
+def test_a_path_across_kinds(sqlite_store):
+    write(sqlite_store, [S("spin", "纺丝"), S("weave", "织造"), E("e", "织造厂"), R("shengze", "盛泽镇")],
+          [rel("FEEDS", "spin", "weave"), rel("OPERATES_IN", "e", "weave"), rel("LOCATED_IN", "e", "shengze")])
+    assert explained_path(sqlite_store, "spin", "shengze")["text"] == "纺丝 —FEEDS→ 织造 ←OPERATES_IN— 织造厂 —LOCATED_IN→ 盛泽镇"
+
+
+def test_no_path_and_unknown_ids_are_not_found(sqlite_store):
+    firms_and_university(sqlite_store)
+    with pytest.raises(NotFound, match=r"no path between 恒力集团 \(hengli\) and 孤岛公司 \(loner\)"):
+        explained_path(sqlite_store, "hengli", "loner")
+    with pytest.raises(NotFound, match="no node with id 'ghost'"):
+        explained_path(sqlite_store, "hengli", "ghost")
+
+
+def test_a_node_to_itself_is_a_path_of_length_zero(sqlite_store):
+    path = explained_path(firms_and_university(sqlite_store), "dhu", "dhu")
+    assert path["length"] == 0 and path["steps"] == [] and path["text"] == "东华大学"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=9).flatmap(
+        lambda n: st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=20))
+    )
+)
+def test_paths_are_the_lexicographically_smallest_shortest_paths(graph):
+    n, edges = graph
+    store = SqliteStore(":memory:", create=True)
+    write(store, [E(f"n{i}") for i in range(n)], [rel("SUPPLIES", f"n{a}", f"n{b}") for a, b in edges if a != b])
+    G = nx.Graph()
+    G.add_nodes_from(f"n{i}" for i in range(n))
+    G.add_edges_from((f"n{a}", f"n{b}") for a, b in edges if a != b)
+    for target in (f"n{i}" for i in range(1, n)):
+        if not nx.has_path(G, "n0", target):
+            with pytest.raises(NotFound, match="no path"):
+                explained_path(store, "n0", target)
+            continue
+        path = explained_path(store, "n0", target)
+        ids = [node["id"] for node in path["nodes"]]
+        assert ids == min(nx.all_shortest_paths(G, "n0", target))
+        for step, (a, b) in zip(path["steps"], zip(ids, ids[1:])):
+            assert (step["source"], step["target"]) == ((a, b) if step["forward"] else (b, a))
+            assert (step["source"], step["target"]) in {(f"n{x}", f"n{y}") for x, y in edges}  # a real relationship
+    store.close()
+
+
+# -- neighbours -----------------------------------------------------------------------------
+
+
+def chain_around(store):
+    """a —SUPPLIES→ b —OPERATES_IN→ weave ←FEEDS— spin; dhu ties with a; c far away."""
+    return write(
+        store,
+        [E("a"), E("b"), E("c"), S("weave"), S("spin"), I("dhu")],
+        [rel("SUPPLIES", "a", "b"), rel("OPERATES_IN", "b", "weave"), rel("FEEDS", "spin", "weave"), tie("a", "dhu"),
+         rel("OPERATES_IN", "c", "spin")],
+    )
+
+
+def test_neighbors_by_distance(sqlite_store):
+    chain_around(sqlite_store)
+    one = neighbors(sqlite_store, "a")
+    assert one["node"] == {"id": "a", "name": "A", "kind": "Enterprise"}
+    assert [(n["id"], n["distance"]) for n in one["nodes"]] == [("b", 1), ("dhu", 1)]
+    assert {(r["source"], r["type"], r["target"]) for r in one["relationships"]} == {
+        ("a", "SUPPLIES", "b"), ("a", "COLLABORATES_WITH", "dhu")}
+    three = neighbors(sqlite_store, "a", depth=3)
+    assert [(n["id"], n["distance"]) for n in three["nodes"]] == [("b", 1), ("dhu", 1), ("weave", 2), ("spin", 3)]
+    assert three["total"] == 4 and three["truncated"] is False
+
+
+def test_neighbors_kind_filter_and_limit(sqlite_store):
+    chain_around(sqlite_store)
+    stages = neighbors(sqlite_store, "a", depth=3, kind="Stage")
+    assert [n["id"] for n in stages["nodes"]] == ["weave", "spin"]
+    # relationships only among the listed nodes and the centre
+    assert [(r["source"], r["target"]) for r in stages["relationships"]] == [("spin", "weave")]
+    limited = neighbors(sqlite_store, "a", depth=3, limit=2)
+    assert [n["id"] for n in limited["nodes"]] == ["b", "dhu"] and limited["total"] == 4 and limited["truncated"]
+
+
+def test_neighbors_ask_the_store_not_the_whole_graph(sqlite_store, monkeypatch):
+    chain_around(sqlite_store)
+
+    def whole_graph(*args, **kwargs):
+        raise AssertionError("neighbors must not read the whole graph")
+
+    monkeypatch.setattr(sqlite_store, "relationships", whole_graph)
+    monkeypatch.setattr(sqlite_store, "snapshot", whole_graph)
+    assert [n["id"] for n in neighbors(sqlite_store, "a", depth=2)["nodes"]] == ["b", "dhu", "weave"]
+
+
+@pytest.mark.parametrize("kwargs, parameter", [({"depth": 0}, "depth"), ({"depth": 4}, "depth"), ({"kind": "Planet"}, "kind"),
+                                               ({"limit": 0}, "limit")])
+def test_bad_neighbor_parameters(sqlite_store, kwargs, parameter):
+    chain_around(sqlite_store)
+    with pytest.raises(InvalidParameter) as raised:
+        neighbors(sqlite_store, "a", **kwargs)
+    assert raised.value.parameter == parameter
+
+
+def test_neighbors_of_an_unknown_node(sqlite_store):
+    chain_around(sqlite_store)
+    with pytest.raises(NotFound, match="no node with id 'ghost'"):
+        neighbors(sqlite_store, "ghost")
+
+
+# -- both stores ----------------------------------------------------------------------------
+
+
+def test_paths_and_neighbors_on_both_stores(store):
+    firms_and_university(store)
+    assert explained_path(store, "hengli", "shenghong")["text"] == "恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团"
+    with pytest.raises(NotFound, match="no path"):
+        explained_path(store, "hengli", "loner")
+    around = neighbors(store, "hengli", depth=2)
+    assert [(n["id"], n["distance"]) for n in around["nodes"]] == [("dhu", 1), ("shenghong", 2)]
+    assert [(r["source"], r["target"]) for r in around["relationships"]] == [("hengli", "dhu"), ("shenghong", "dhu")]
+
+
+def test_paths_on_the_textile_dataset(sqlite_store):
+    from graph.ingest import load_path
+    from tests.conftest import TEXTILE
+
+    data, _ = load_path(sqlite_store, TEXTILE)
+    G = nx.Graph()
+    G.add_nodes_from(n.id for n in data.nodes)
+    G.add_edges_from((r.source, r.target) for r in data.relationships)
+    firms = sorted(n.id for n in data.nodes if n.label == "Enterprise")
+    for source, target in zip(firms, reversed(firms)):
+        path = explained_path(sqlite_store, source, target)
+        assert path["length"] == nx.shortest_path_length(G, source, target)
+        assert [n["id"] for n in path["nodes"]] == min(nx.all_shortest_paths(G, source, target))

@@ -1,0 +1,438 @@
+"""The store contract: every test taking ``store`` runs on the embedded SQLite store and on the
+Neo4j store over a real Bolt connection (tests/bolt.py), and expects the same answers from both.
+
+Expected answers are worked out by hand on the small graph below. Values are compared with
+their types (1 and 1.0 differ), since ``==`` on dicts would let an int come back as a float.
+
+Version, on both stores: it moves when a write changes the graph and on every set_properties,
+and stays put when a write changes nothing (the Neo4j store compares each entity's properties
+with what it holds before writing, as the embedded store's upsert does).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graph.errors import NotFound, StoreError
+from graph.ingest import load_path
+from graph.model import GraphData, Node, Relationship
+from graph.store.base import Operation
+from tests.conftest import TEXTILE
+
+# -- a small chain, every kind of node and relationship, every kind of property value ----------
+N, R = Node, Relationship
+NODES = [
+    N("Stage", "px", "对二甲苯", {"tier": "upstream", "aliases": ["PX", "Paraxylene"]}),
+    N("Stage", "pta", "精对苯二甲酸", {"tier": "upstream", "aliases": ["PTA"], "name_en": "Purified Terephthalic Acid"}),
+    N("Stage", "poly", "聚合", {"tier": "midstream", "name_en": "Polymerisation", "description": "熔体直纺的上游"}),
+    N("Stage", "spin", "纺丝", {"tier": "midstream", "aliases": ["Polyester filament", "涤纶长丝"], "name_en": "Spinning"}),
+    N("Stage", "weave", "织造", {"tier": "midstream", "name_en": "Weaving", "aliases": []}),
+    N("Stage", "jet", "喷水织造", {"tier": "midstream", "parent": "weave", "name_en": "Water-jet weaving"}),
+    N("Region", "js", "江苏", {"level": "province"}),
+    N("Region", "sz", "苏州", {"level": "city", "parent": "js"}),
+    N("Region", "wj", "吴江", {"level": "district", "parent": "sz", "name_en": "Wujiang"}),
+    N("Park", "p1", "盛泽纺织科技创新园", {"region": "wj", "kind": "innovation_park"}),
+    N("Enterprise", "hengli", "恒力集团", {
+        "region": "wj", "park": "p1", "revenue_cny": 150_000_000_000, "employees": 100_000,
+        "founded": 1994, "tags": ["化纤", "PTA"], "name_en": "Hengli Group", "share": 0.25, "ratio": 2.0,
+        "note": "unknown column: kept as text \\u4e2d \U0001f9f5",
+    }),
+    N("Enterprise", "shenghong", "盛虹", {"region": "wj", "revenue_cny": 1.5e11, "tags": ["illustrative"], "name_en": "Shenghong"}),
+    N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 12}),
+    N("Institute", "dhu", "东华大学", {"kind": "university", "region": "js", "name_en": "Donghua University"}),
+]
+RELATIONSHIPS = [
+    R("FEEDS", "px", "pta", "", {"weight": 1.0}),
+    R("FEEDS", "pta", "poly", "", {"weight": 2.5}),
+    R("FEEDS", "poly", "spin", "", {"weight": 1}),
+    R("FEEDS", "spin", "weave"),
+    R("PART_OF", "jet", "weave"),
+    R("PART_OF", "sz", "js"),
+    R("PART_OF", "wj", "sz"),
+    R("LOCATED_IN", "p1", "wj"),
+    R("LOCATED_IN", "hengli", "wj"),
+    R("LOCATED_IN", "hengli", "p1"),
+    R("LOCATED_IN", "shenghong", "wj"),
+    R("LOCATED_IN", "small", "sz"),
+    R("LOCATED_IN", "dhu", "js"),
+    R("OPERATES_IN", "hengli", "pta", "", {"capacity": 660, "unit": "万吨"}),
+    R("OPERATES_IN", "hengli", "poly", "", {"capacity": 12.5}),
+    R("OPERATES_IN", "shenghong", "spin"),
+    R("OPERATES_IN", "small", "weave"),
+    # two parallel supplies, told apart by their key (the stage supplied)
+    R("SUPPLIES", "hengli", "shenghong", "poly", {"stage": "poly", "volume": 10.5}),
+    R("SUPPLIES", "hengli", "shenghong", "pta", {"stage": "pta", "volume": 3}),
+    R("SUPPLIES", "shenghong", "small", "", {}),
+    R("COLLABORATES_WITH", "shenghong", "dhu", "joint_lab", {"kind": "joint_lab", "year": 2019, "weight": 2.0}),
+    R("COLLABORATES_WITH", "shenghong", "dhu", "project", {"kind": "project", "year": 2021}),
+    R("RESEARCHES", "dhu", "spin"),
+]
+COUNTS = (
+    {"Stage": 6, "Region": 3, "Park": 1, "Enterprise": 3, "Institute": 1},
+    {"FEEDS": 4, "PART_OF": 3, "LOCATED_IN": 6, "OPERATES_IN": 4, "SUPPLIES": 3, "COLLABORATES_WITH": 2, "RESEARCHES": 1},
+)
+
+
+def chain() -> GraphData:
+    return GraphData(nodes=list(NODES), relationships=list(RELATIONSHIPS))
+
+
+def typed(value):
+    """A value with its types spelled out, so 1 and 1.0 (and "1") compare unequal."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def canonical(data: GraphData) -> tuple[list, list]:
+    """The graph as sorted rows of typed values: what two stores must agree on exactly."""
+    nodes = sorted((n.id, n.label, n.name, typed(n.props)) for n in data.nodes)
+    rels = sorted((*r.identity, typed(r.props)) for r in data.relationships)
+    return nodes, rels
+
+
+def ids(nodes) -> list[str]:
+    return [node.id for node in nodes]
+
+
+@pytest.fixture
+def loaded(store):
+    store.write(chain())
+    return store
+
+
+# -- writing and reading back ------------------------------------------------------------------
+def test_a_write_reads_back_exactly_with_every_property_type(loaded):
+    snapshot = loaded.snapshot()
+    assert canonical(snapshot) == canonical(chain())
+    # snapshot order: nodes by id, relationships by (type, source, target, key)
+    assert ids(snapshot.nodes) == sorted(n.id for n in NODES)
+    assert [r.identity for r in snapshot.relationships] == sorted(r.identity for r in RELATIONSHIPS)
+    hengli = loaded.get_node("hengli")
+    assert hengli.props["tags"] == ["化纤", "PTA"]
+    assert type(hengli.props["revenue_cny"]) is int and type(hengli.props["ratio"]) is float
+    assert type(loaded.get_node("shenghong").props["revenue_cny"]) is float
+    assert hengli.props["note"] == "unknown column: kept as text \\u4e2d \U0001f9f5"
+    assert loaded.get_node("weave").props["aliases"] == []
+
+
+def test_nodes_and_relationships_filter_and_order(loaded):
+    assert ids(loaded.nodes(["Region"])) == ["js", "sz", "wj"]
+    assert ids(loaded.nodes(["Park", "Institute"])) == ["dhu", "p1"]
+    assert ids(loaded.nodes(ids=["wj", "px", "nope", "px"])) == ["px", "wj"]
+    assert ids(loaded.nodes(["Stage"], ids=["wj", "px"])) == ["px"]
+    assert list(loaded.nodes([])) == []
+    assert [r.identity for r in loaded.relationships(["SUPPLIES"])] == [
+        ("SUPPLIES", "hengli", "shenghong", "poly"),
+        ("SUPPLIES", "hengli", "shenghong", "pta"),
+        ("SUPPLIES", "shenghong", "small", ""),
+    ]
+    assert [r.type for r in loaded.relationships(["RESEARCHES", "PART_OF"])] == ["PART_OF"] * 3 + ["RESEARCHES"]
+    assert list(loaded.relationships([])) == []
+    assert loaded.id_labels() == {n.id: n.label for n in NODES}
+
+
+def test_counts_and_stats(loaded):
+    nodes, rels = loaded.counts()
+    assert (nodes, rels) == COUNTS
+    stats = loaded.stats()
+    assert stats["nodes"] == {"Stage": 6, "Enterprise": 3, "Institute": 1, "Park": 1, "Region": 3}
+    assert stats["total_nodes"] == 14 and stats["total_relationships"] == 23
+    assert list(stats["relationships"]) == ["FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"]
+
+
+def test_an_empty_store(store):
+    assert store.counts() == ({}, {})
+    assert store.stats()["total_nodes"] == 0
+    assert store.snapshot() == GraphData()
+    assert store.search("x") == (0, [])
+
+
+# -- idempotence, change, replace ----------------------------------------------------------------
+def test_writing_the_same_data_again_changes_nothing(store):
+    first = store.write(chain())
+    version, snapshot = store.version(), store.snapshot()
+    second = store.write(chain())
+    assert first.changed and not second.changed
+    assert (second.nodes, second.relationships) == (14, 23)
+    assert store.version() == version
+    assert canonical(store.snapshot()) == canonical(snapshot)
+
+
+def test_a_changed_value_is_written_and_moves_the_version(loaded):
+    version = loaded.version()
+    summary = loaded.write(GraphData(
+        nodes=[N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 13})],
+        relationships=[R("FEEDS", "spin", "weave", "", {"weight": 0.5})],
+    ))
+    assert summary.changed and loaded.version() != version
+    assert loaded.get_node("small").props == {"region": "sz", "employees": 13}
+    assert [r.props for r in loaded.incident(["weave"], ["FEEDS"])] == [{"weight": 0.5}]
+
+
+def test_a_rewritten_node_loses_the_properties_it_no_longer_has(loaded):
+    loaded.write(GraphData(nodes=[N("Enterprise", "hengli", "恒力", {"region": "wj"})]))
+    assert loaded.get_node("hengli") == N("Enterprise", "hengli", "恒力", {"region": "wj"})
+    assert loaded.stats()["total_relationships"] == 23  # its relationships stay
+
+
+def test_an_int_rewritten_as_a_float_reads_back_as_a_float(loaded):
+    loaded.write(GraphData(nodes=[N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 12.0})]))
+    assert type(loaded.get_node("small").props["employees"]) is float
+
+
+def test_a_write_adds_to_the_graph_and_may_point_at_nodes_already_stored(loaded):
+    loaded.write(GraphData(
+        nodes=[N("Enterprise", "new", "新企业", {"region": "wj"})],
+        relationships=[R("LOCATED_IN", "new", "wj"), R("SUPPLIES", "hengli", "new", "", {"volume": 1})],
+    ))
+    nodes, rels = loaded.counts()
+    assert nodes["Enterprise"] == 4 and rels["LOCATED_IN"] == 7 and rels["SUPPLIES"] == 4
+    assert [r.identity for r in loaded.incident(["new"])] == [
+        ("LOCATED_IN", "new", "wj", ""),
+        ("SUPPLIES", "hengli", "new", ""),
+    ]
+
+
+def test_replace_swaps_the_graph(loaded):
+    version = loaded.version()
+    small = GraphData(
+        nodes=[N("Stage", "a", "甲", {}), N("Stage", "b", "乙", {"tier": "downstream"})],
+        relationships=[R("FEEDS", "a", "b", "", {"weight": 3})],
+    )
+    summary = loaded.write(small, replace=True)
+    assert summary.replaced and summary.changed
+    assert canonical(loaded.snapshot()) == canonical(small)
+    assert loaded.version() != version
+    assert loaded.search("恒力") == (0, [])
+
+
+def test_replace_with_nothing_empties_the_store(loaded):
+    loaded.write(GraphData(), replace=True)
+    assert loaded.counts() == ({}, {})
+
+
+def test_progress_reports_the_rows_written(store):
+    seen = []
+    store.write(chain(), progress=seen.append)
+    assert seen and seen == sorted(seen) and seen[-1] == len(NODES) + len(RELATIONSHIPS)
+
+
+# -- all or nothing ----------------------------------------------------------------------------
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("after", ["nodes", "relationships"])
+def test_a_write_that_fails_midway_leaves_the_previous_graph(loaded, after):
+    before, version = canonical(loaded.snapshot()), loaded.version()
+    bigger = GraphData(
+        nodes=[*NODES[:3], N("Stage", "new", "新阶段", {}), N("Enterprise", "hengli", "改名", {})],
+        relationships=[R("FEEDS", "new", "px"), R("SUPPLIES", "shenghong", "hengli")],
+    )
+    node_rows = len(bigger.nodes)
+
+    def fail(done):
+        # the progress callback runs between batches, inside the write's transaction
+        if after == "nodes" or done > node_rows:
+            raise Boom(done)
+
+    with pytest.raises(Boom):
+        loaded.write(bigger, progress=fail)
+    assert canonical(loaded.snapshot()) == before
+    assert loaded.version() == version
+
+
+def test_a_replace_that_fails_midway_leaves_the_previous_graph(loaded):
+    before = canonical(loaded.snapshot())
+
+    def fail(done):
+        raise Boom(done)
+
+    with pytest.raises(Boom):
+        loaded.write(GraphData(nodes=[N("Stage", "only", "唯一", {})]), replace=True, progress=fail)
+    assert canonical(loaded.snapshot()) == before
+
+
+# -- set_properties --------------------------------------------------------------------------
+def test_set_properties_merges_values_and_moves_the_version(loaded):
+    version = loaded.version()
+    loaded.set_properties({"hengli": {"pagerank": 0.125, "employees": 99}, "spin": {"betweenness": 0.5}})
+    assert loaded.version() != version
+    hengli = loaded.get_node("hengli")
+    assert hengli.props["pagerank"] == 0.125 and hengli.props["employees"] == 99
+    assert hengli.props["tags"] == ["化纤", "PTA"]  # untouched ones stay
+    assert loaded.get_node("spin").props["betweenness"] == 0.5
+    assert loaded.stats()["total_nodes"] == 14
+
+
+def test_set_properties_on_an_unknown_node_changes_nothing(loaded):
+    before, version = canonical(loaded.snapshot()), loaded.version()
+    with pytest.raises(StoreError, match="nope"):
+        loaded.set_properties({"hengli": {"pagerank": 1.0}, "nope": {"pagerank": 2.0}})
+    assert canonical(loaded.snapshot()) == before
+    assert loaded.version() == version
+
+
+# -- lookup and search -------------------------------------------------------------------------
+def test_get_node(loaded):
+    assert loaded.get_node("dhu") == NODES[-1]
+    assert loaded.get_node("dhu", label="Institute").name == "东华大学"
+    with pytest.raises(NotFound, match="no node with id 'nope'"):
+        loaded.get_node("nope")
+    with pytest.raises(NotFound, match="no stage with id 'hengli'"):
+        loaded.get_node("hengli", label="Stage")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("纺", ["spin", "p1"]),  # name starts with 纺 before a name that merely contains it
+        ("涤纶", ["spin"]),  # by a Chinese alias
+        ("pta", ["pta"]),  # exact id, and an alias
+        ("POLY", ["poly", "spin"]),  # case-insensitive; exact id first, then the alias "Polyester filament"
+        ("Weaving", ["weave", "jet"]),  # English names; the shorter name first
+        ("donghua", ["dhu"]),
+        ("  WuJiang ", ["wj"]),  # trimmed
+        ("paraxylene", ["px"]),
+        ("钢铁", []),
+    ],
+)
+def test_search(loaded, text, expected):
+    total, hits = loaded.search(text)
+    assert ids(hits) == expected and total == len(expected)
+
+
+def test_search_pages_and_label_filter(loaded):
+    assert ids(loaded.search("盛")[1]) == ["shenghong", "p1"]
+    assert loaded.search("weav", limit=1) == (2, [loaded.get_node("weave")])
+    assert ids(loaded.search("weav", limit=1, offset=1)[1]) == ["jet"]
+    assert loaded.search("weav", offset=5) == (2, [])
+    total, hits = loaded.search("盛", label="Enterprise")
+    assert (total, ids(hits)) == (1, ["shenghong"])
+    assert loaded.search("纺丝", label="Region") == (0, [])
+
+
+# -- plain aggregations pushed down to the store ---------------------------------------------------
+def test_operations(loaded):
+    # (stage, enterprise) order; capacity as a float, None when not stated
+    assert loaded.operations() == [
+        Operation("hengli", "poly", "wj", 12.5, None),
+        Operation("hengli", "pta", "wj", 660.0, "万吨"),
+        Operation("shenghong", "spin", "wj", None, None),
+        Operation("small", "weave", "sz", None, None),
+    ]
+    assert [(op.stage, op.enterprise) for op in loaded.operations(regions=["wj"])] == [
+        ("poly", "hengli"), ("pta", "hengli"), ("spin", "shenghong"),
+    ]
+    assert [op.enterprise for op in loaded.operations(stages=["weave", "pta"])] == ["hengli", "small"]
+    assert loaded.operations(regions=["sz"], stages=["pta"]) == []
+    assert loaded.operations(regions=[]) == []
+
+
+# -- neighbourhoods ----------------------------------------------------------------------------
+def test_incident(loaded):
+    assert [r.identity for r in loaded.incident(["shenghong"], ["SUPPLIES"])] == [
+        ("SUPPLIES", "hengli", "shenghong", "poly"),
+        ("SUPPLIES", "hengli", "shenghong", "pta"),
+        ("SUPPLIES", "shenghong", "small", ""),
+    ]
+    # a relationship between two of the ids comes once
+    assert [r.identity for r in loaded.incident(["sz", "wj", "js"], ["PART_OF"])] == [
+        ("PART_OF", "sz", "js", ""),
+        ("PART_OF", "wj", "sz", ""),
+    ]
+    assert {r.type for r in loaded.incident(["dhu"])} == {"LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"}
+    assert loaded.incident(["nope"]) == []
+
+
+def test_neighborhood_depth_1(loaded):
+    found = loaded.neighborhood("spin", 1)
+    # spin's own relationships: fed by poly, feeds weave, operated by shenghong, researched by dhu
+    assert sorted(ids(found.nodes)) == ["dhu", "poly", "shenghong", "spin", "weave"]
+    assert [r.identity for r in found.relationships] == [
+        ("FEEDS", "poly", "spin", ""),
+        ("FEEDS", "spin", "weave", ""),
+        ("OPERATES_IN", "shenghong", "spin", ""),
+        ("RESEARCHES", "dhu", "spin", ""),
+    ]
+    assert [n.label for n in found.nodes] == ["Enterprise", "Institute", "Stage", "Stage", "Stage"]
+
+
+def test_neighborhood_depth_2(loaded):
+    found = loaded.neighborhood("spin", 2)
+    # ring 2: pta, hengli (via poly), jet, small (via weave), wj (via shenghong), js (via dhu)
+    assert sorted(ids(found.nodes)) == sorted(
+        ["spin", "poly", "weave", "shenghong", "dhu", "pta", "hengli", "jet", "small", "wj", "js"]
+    )
+    # ring 1's relationships plus those of the ring-1 nodes; not those joining two ring-2 nodes
+    # (hengli→wj, hengli→pta), which were never reached
+    assert [r.identity for r in found.relationships] == sorted([
+        ("FEEDS", "poly", "spin", ""), ("FEEDS", "spin", "weave", ""),
+        ("OPERATES_IN", "shenghong", "spin", ""), ("RESEARCHES", "dhu", "spin", ""),
+        ("FEEDS", "pta", "poly", ""), ("OPERATES_IN", "hengli", "poly", ""),
+        ("PART_OF", "jet", "weave", ""), ("OPERATES_IN", "small", "weave", ""),
+        ("LOCATED_IN", "shenghong", "wj", ""), ("SUPPLIES", "hengli", "shenghong", "poly"),
+        ("SUPPLIES", "hengli", "shenghong", "pta"), ("SUPPLIES", "shenghong", "small", ""),
+        ("COLLABORATES_WITH", "shenghong", "dhu", "joint_lab"), ("COLLABORATES_WITH", "shenghong", "dhu", "project"),
+        ("LOCATED_IN", "dhu", "js", ""),
+    ])
+
+
+def test_neighborhood_of_some_types_only(loaded):
+    found = loaded.neighborhood("spin", 2, types=["FEEDS"])
+    assert ids(found.nodes) == ["poly", "pta", "spin", "weave"]
+    assert [r.identity for r in found.relationships] == [
+        ("FEEDS", "poly", "spin", ""), ("FEEDS", "pta", "poly", ""), ("FEEDS", "spin", "weave", ""),
+    ]
+    with pytest.raises(NotFound):
+        loaded.neighborhood("nope")
+
+
+# -- hostile text is data ----------------------------------------------------------------------
+HOSTILE = [
+    "x'}) DETACH DELETE n //",
+    "}) DETACH DELETE n //",
+    'a"b',
+    "`tick` MATCH (m) DETACH DELETE m",
+    "\\u0027 OR 1=1 --",
+    "$rows {label}",
+    "名字'; DROP TABLE nodes; --",
+    # the server orders strings by UTF-16 unit, Python and SQLite by code point: these two differ
+    "\U0001f9f5线",
+    "ｚ全角",
+]
+
+
+def test_hostile_ids_names_and_search_text_are_only_data(loaded):
+    hostile = GraphData(
+        nodes=[N("Enterprise", text, text, {"region": "wj", "tags": [text]}) for text in HOSTILE],
+        relationships=[R("SUPPLIES", text, "hengli", text, {"stage": text}) for text in HOSTILE],
+    )
+    loaded.write(hostile)
+    nodes, rels = loaded.counts()
+    assert nodes["Enterprise"] == 3 + len(HOSTILE) and rels["SUPPLIES"] == 3 + len(HOSTILE)
+    for text in HOSTILE:
+        assert loaded.get_node(text).name == text
+        total, hits = loaded.search(text)
+        assert text in ids(hits)
+        assert [r.key for r in loaded.incident([text])] == [text]
+    expected = chain()
+    expected.nodes += hostile.nodes
+    expected.relationships += hostile.relationships
+    assert canonical(loaded.snapshot()) == canonical(expected)
+    assert ids(loaded.snapshot().nodes) == sorted(n.id for n in expected.nodes)
+
+
+# -- the bundled dataset, loaded into both stores -------------------------------------------------
+@pytest.mark.neo4j
+def test_the_textile_dataset_gives_the_same_graph_in_both_stores(sqlite_store, neo4j_store):
+    load_path(sqlite_store, TEXTILE)
+    load_path(neo4j_store, TEXTILE)
+    assert neo4j_store.stats() == sqlite_store.stats()
+    assert sqlite_store.stats()["total_nodes"] > 100
+    assert canonical(neo4j_store.snapshot()) == canonical(sqlite_store.snapshot())
+    assert neo4j_store.snapshot() == sqlite_store.snapshot()
+    # and again: nothing changes on either
+    assert not load_path(neo4j_store, TEXTILE)[1].changed
+    assert not load_path(sqlite_store, TEXTILE)[1].changed

@@ -1,0 +1,200 @@
+"""The view payloads of graph/views_data.py: what each picture shows, checked against answers
+worked out here (by hand on tiny graphs, by NetworkX or the analysis reports on the textile chain)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from graph import views_data
+from graph.analysis.bottlenecks import bottlenecks
+from graph.analysis.gaps import gaps
+from graph.analysis.ties import ties_report
+from graph.errors import InvalidParameter, NotFound
+from graph.model import GraphData, Node, Relationship
+
+from .expected import bottleneck_counts, chain_counts, ego_counts, region_enterprises, ties_counts
+
+
+def star(store, leaves: int, *, second_ring: int = 0) -> None:
+    """hub —SUPPLIES→ l0000 … ; with ``second_ring``, l0000 —SUPPLIES→ m0000 … as well."""
+    nodes = [Node("Enterprise", "hub", "Hub")] + [Node("Enterprise", f"l{i:04d}", f"L{i}") for i in range(leaves)]
+    rels = [Relationship("SUPPLIES", "hub", f"l{i:04d}") for i in range(leaves)]
+    nodes += [Node("Enterprise", f"m{i:04d}", f"M{i}") for i in range(second_ring)]
+    rels += [Relationship("SUPPLIES", "l0000", f"m{i:04d}") for i in range(second_ring)]
+    store.write(GraphData(nodes, rels))
+
+
+# -- ego ---------------------------------------------------------------------------------------
+def test_ego_distances_and_edges_match_networkx(textile_store):
+    view = views_data.ego_view(textile_store, "e_hengli_group", depth=2)
+    graph = nx.MultiGraph()
+    for rel in textile_store.relationships():
+        graph.add_edge(rel.source, rel.target, key=rel.identity)
+    assert {n["id"]: n["distance"] for n in view["nodes"]} == nx.single_source_shortest_path_length(graph, "e_hengli_group", cutoff=2)
+    assert [len(view["nodes"]), len(view["relationships"])] == ego_counts(textile_store, "e_hengli_group", 2)
+    assert view["omitted"] is None and view["shown_depth"] == 2
+
+
+def test_ego_includes_links_among_the_outer_ring(sqlite_store):
+    # a → b, a → c, b → c: at depth 1 from a, the link b → c joins two nodes of the outer ring
+    sqlite_store.write(GraphData(
+        [Node("Enterprise", x, x.upper()) for x in "abc"],
+        [Relationship("SUPPLIES", "a", "b"), Relationship("SUPPLIES", "a", "c"), Relationship("SUPPLIES", "b", "c")],
+    ))
+    view = views_data.ego_view(sqlite_store, "a")
+    assert len(view["relationships"]) == 3
+
+
+def test_ego_above_the_limit_keeps_the_nearest_best_connected_nodes(sqlite_store):
+    star(sqlite_store, 30)
+    view = views_data.ego_view(sqlite_store, "hub", limit=10)
+    # the hub and the first 9 leaves by id (all leaves are equally connected)
+    assert [n["id"] for n in view["nodes"]] == ["hub"] + [f"l{i:04d}" for i in range(9)]
+    assert len(view["relationships"]) == 9
+    assert view["omitted"]["nodes"] == 21 and view["omitted"]["relationships"] == 21
+
+
+def test_ego_above_the_limit_reduces_the_depth_first(sqlite_store):
+    star(sqlite_store, 5, second_ring=20)
+    view = views_data.ego_view(sqlite_store, "hub", depth=2, limit=10)
+    assert view["shown_depth"] == 1
+    assert {n["id"] for n in view["nodes"]} == {"hub"} | {f"l{i:04d}" for i in range(5)}
+    assert view["omitted"]["nodes"] == 20
+    assert "depth reduced from 2 to 1" in view["omitted"]["reason"]
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"depth": 0}, InvalidParameter),
+    ({"depth": 4}, InvalidParameter),
+    ({"kind": "planet"}, InvalidParameter),
+    ({"kind": "stage"}, NotFound),  # hengli is an enterprise
+    ({"limit": 0}, InvalidParameter),
+])
+def test_ego_refuses_bad_parameters(textile_store, kwargs, error):
+    with pytest.raises(error):
+        views_data.ego_view(textile_store, "e_hengli_group", **kwargs)
+
+
+def test_ego_of_an_unknown_node_is_not_found(textile_store):
+    with pytest.raises(NotFound):
+        views_data.ego_view(textile_store, "no-such-node")
+
+
+# -- chain map ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("region", ["shengze", "tianmen"])
+def test_chain_view_shows_the_gap_analysis(textile_store, region):
+    view = views_data.chain_view(textile_store, region)
+    report = gaps(textile_store, region)
+    assert [len(view["stages"]), len(view["links"])] == chain_counts(textile_store)
+    assert {s["stage"]: s["status"] for s in view["stages"]} == {s["stage"]: s["status"] for s in report["stages"]}
+    assert {s["stage"]: s["gap"]["kind"] for s in view["stages"] if s["gap"]} == {g["stage"]: g["kind"] for g in report["gaps"]}
+    assert view["completeness"] == report["completeness"]
+    firms, _ = region_enterprises(textile_store, region)
+    for stage in view["stages"]:
+        # the names listed on hover are the firms the analysis counted, all of them local
+        assert len(stage["enterprises"]) == stage["local_enterprises"]
+        assert {e["id"] for e in stage["enterprises"]} <= firms
+
+
+def test_tianmen_map_shows_breaks_between_spinning_and_garments(textile_store):
+    """The Tianmen article's complaint, as the map colours it: weaving, dyeing and finishing are
+    breaks (local firms on both sides), garments are present."""
+    kinds = {s["stage"]: (s["gap"] or {}).get("kind") or s["status"] for s in views_data.chain_view(textile_store, "tianmen")["stages"]}
+    assert kinds["printing_and_dyeing"] == "break"
+    assert kinds["finishing"] == "break"
+    assert kinds["garments"] == "present"
+
+
+def test_chain_layout_runs_upstream_to_downstream(sqlite_store):
+    #   a → b → d ;  a → c → d ;  m (support) → b
+    sqlite_store.write(GraphData(
+        [Node("Stage", s, s.upper(), {"tier": "support" if s == "m" else "midstream"}) for s in "abcdm"],
+        [Relationship("FEEDS", u, v) for u, v in ("ab", "bd", "ac", "cd", "mb")],
+    ))
+    layout = views_data.chain_layout(sqlite_store)
+    assert {s: (p["column"], p["band"]) for s, p in layout.items()} == {
+        "a": (0, "main"), "b": (1, "main"), "c": (1, "main"), "d": (2, "main"), "m": (0, "support"),
+    }
+    assert sorted(layout[s]["row"] for s in "bc") == [0, 1]
+
+
+def test_chain_layout_of_the_textile_chain_puts_every_main_link_left_to_right(textile_store):
+    layout = views_data.chain_layout(textile_store)
+    view = views_data.chain_view(textile_store, "shengze")
+    for link in view["links"]:
+        source, target = layout[link["source"]], layout[link["target"]]
+        if source["band"] == target["band"] == "main":
+            assert source["column"] < target["column"], link
+
+
+def test_compare_view_draws_each_region_on_the_same_layout(textile_store):
+    view = views_data.compare_view(textile_store, ["shengze", "tianmen"])
+    assert [r["id"] for r in view["regions"]] == ["shengze", "tianmen"]
+    first, second = view["maps"]
+    assert [(s["stage"], s["column"], s["row"]) for s in first["stages"]] == [(s["stage"], s["column"], s["row"]) for s in second["stages"]]
+    assert view["matrix"]["regions"] == ["shengze", "tianmen"]
+
+
+@pytest.mark.parametrize("regions, error", [(["shengze"], InvalidParameter), (["shengze", "shengze"], InvalidParameter), (["shengze", "atlantis"], NotFound)])
+def test_compare_view_refuses_bad_regions(textile_store, regions, error):
+    with pytest.raises(error):
+        views_data.compare_view(textile_store, regions)
+
+
+# -- ties and bottlenecks ----------------------------------------------------------------------
+def test_ties_view_colours_the_report_communities_and_marks_its_brokers(textile_store):
+    view = views_data.ties_view(textile_store)
+    report = ties_report(textile_store, top=views_data.BROKERS_TOP)
+    assert [len(view["nodes"]), len(view["edges"])] == ties_counts(textile_store)
+    for community in report["communities"]:
+        members = set(community["enterprises"]) | set(community["institutes"])
+        assert {n["id"] for n in view["nodes"] if n["community"] == community["community"]} == members
+    assert {n["id"] for n in view["nodes"] if n["broker"]} == {b["node"] for b in report["brokers"]}
+
+
+def test_ties_view_of_one_institute(textile_store):
+    view = views_data.ties_view(textile_store, institute="i_donghua_university")
+    assert [len(view["nodes"]), len(view["edges"])] == ties_counts(textile_store, "i_donghua_university")
+    with pytest.raises(NotFound):
+        views_data.ties_view(textile_store, institute="e_hengli_group")
+
+
+@pytest.mark.parametrize("region", [None, "tianmen"])
+def test_bottlenecks_view_overlays_every_flagged_node(textile_store, region):
+    view = views_data.bottlenecks_view(textile_store, region=region)
+    report = bottlenecks(textile_store, region)
+    assert [len(view["nodes"]), len(view["edges"])] == bottleneck_counts(textile_store, report, region)
+    flagged = {n["id"]: sorted(f["kind"] for f in n["flags"]) for n in view["nodes"] if n["flags"]}
+    expected: dict[str, list[str]] = {}
+    for item in report["items"]:
+        expected.setdefault(item["node"], []).append(item["kind"])
+    assert flagged == {k: sorted(v) for k, v in expected.items()}
+
+
+def test_bottlenecks_view_above_the_limit_keeps_flagged_nodes_first(textile_store):
+    view = views_data.bottlenecks_view(textile_store, limit=40)
+    report = bottlenecks(textile_store)
+    flagged = {i["node"] for i in report["items"]}
+    total = bottleneck_counts(textile_store, report, None)[0]
+    assert len(view["nodes"]) == 40 and view["omitted"]["nodes"] == total - 40
+    kept = {n["id"] for n in view["nodes"]}
+    assert kept <= flagged or flagged <= kept
+
+
+def test_index_view_lists_regions_as_a_tree(textile_store):
+    view = views_data.index_view(textile_store)
+    ids = [r["id"] for r in view["regions"]]
+    assert sorted(ids) == sorted(n.id for n in textile_store.nodes(["Region"]))
+    # every region comes right after its parent's subtree starts, one level deeper
+    depth = {r["id"]: r["depth"] for r in view["regions"]}
+    for region in textile_store.nodes(["Region"]):
+        parent = region.props.get("parent")
+        if parent:
+            assert ids.index(parent) < ids.index(region.id)
+            assert depth[region.id] == depth[parent] + 1
+    # the pickers start on the regions holding the most enterprises themselves
+    firms: dict[str, int] = {}
+    for node in textile_store.nodes(["Enterprise"]):
+        firms[node.props["region"]] = firms.get(node.props["region"], 0) + 1
+    assert [firms.get(r, 0) for r in view["featured"]] == sorted(firms.values(), reverse=True)[:2]

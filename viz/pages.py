@@ -1,0 +1,627 @@
+"""Turn view payloads (graph/views_data.py) into self-contained HTML pages.
+
+Each network is a pyvis ``Network`` whose nodes and edges are set as lists (pyvis' ``add_edge``
+scans every existing edge, which is quadratic on big graphs) and rendered with
+``generate_html()`` through our own template: an inert JSON block that ``static/chainx.js``
+draws. vis-network's JavaScript and CSS are inlined from pyvis' bundled copy, so a page works
+with no network at all.
+
+Names are data, not markup: every string reaches the page through Jinja's autoescaping, JSON
+that escapes ``<``, or ``textContent``; tooltips are plain text (vis-network sets string titles
+with ``innerText``); and a Content-Security-Policy lets only this page's own scripts run.
+
+>>> from viz.pages import render
+>>> html = render({"view": "search", "query": "<b>", "total": 0, "results": []})
+>>> "&lt;b&gt;" in html and "<b>" not in html
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import secrets
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pyvis.network import Network
+
+from .assets import vis_css, vis_js
+from .layout import BIG, clusters, rings
+
+__all__ = [
+    "render",
+    "chain_page",
+    "compare_page",
+    "ego_page",
+    "ties_page",
+    "bottlenecks_page",
+    "index_page",
+    "search_page",
+    "ego_url",
+]
+
+_HERE = Path(__file__).resolve().parent
+TABLE_ROWS = 60  # rows of a side table; the JSON twin has them all
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif'
+
+# -- colours -----------------------------------------------------------------------------------
+STATUS_STYLE = {
+    # key: (colour, border, shape, legend)
+    "present": ("#43a047", "#1b5e20", "dot", "present 已有 (≥ min firms)"),
+    "strengthen": ("#fbc02d", "#8d6e00", "dot", "weak 强链 (too few firms)"),
+    "break": ("#e53935", "#7f0000", "diamond", "missing: break 补链 (local firms up- and downstream)"),
+    "extension": ("#8e24aa", "#4a0072", "triangle", "missing: extension 延链 (local firms on one side)"),
+    "absent": ("#bdbdbd", "#757575", "square", "missing: absent (no local firms either side)"),
+}
+KIND_COLOURS = {
+    "Stage": "#1e88e5",
+    "Enterprise": "#fb8c00",
+    "Institute": "#43a047",
+    "Park": "#8d6e63",
+    "Region": "#7e57c2",
+}
+KIND_SHAPES = {"Stage": "diamond", "Enterprise": "dot", "Institute": "square", "Park": "triangle", "Region": "star"}
+COMMUNITY_COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a",
+)
+FLAG_STYLE = {
+    "critical_enterprise": ("#e53935", "critical enterprise 关键企业"),
+    "chokepoint": ("#ef6c00", "chokepoint stage 卡脖子环节"),
+    "single_source": ("#8e24aa", "single-source / concentrated stage 单一来源"),
+}
+STATUS_TEXT = {"present": "present 已有", "weak": "weak 薄弱", "missing": "missing 缺失"}
+GAP_TEXT = {"break": "break 补链", "extension": "extension 延链", "absent": "absent 空白", "strengthen": "strengthen 强链"}
+
+
+@functools.lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(_HERE / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def _static(name: str) -> str:
+    return (_HERE / "static" / name).read_text(encoding="utf-8")
+
+
+def _base_options(*, physics: bool, directed: bool = True) -> dict:
+    options = {
+        "autoResize": True,
+        "nodes": {"font": {"face": FONT, "size": 14}, "borderWidth": 1},
+        "edges": {
+            "color": {"color": "#9aa5b1", "highlight": "#323f4b", "inherit": False},
+            "font": {"face": FONT, "size": 10, "align": "middle", "color": "#52606d"},
+            "arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}},
+            "smooth": False,
+        },
+        "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False, "keyboard": False},
+    }
+    if physics:
+        options["physics"] = {
+            "enabled": True,
+            "solver": "barnesHut",
+            "barnesHut": {"gravitationalConstant": -2500, "centralGravity": 0.35, "springLength": 110, "springConstant": 0.04, "avoidOverlap": 0.3},
+            "stabilization": {"enabled": True, "iterations": 400, "fit": True},
+        }
+    else:
+        options["physics"] = {"enabled": False}
+    return options
+
+
+def _network(panel_id: str, nodes: list[dict], edges: list[dict], options: dict) -> str:
+    net = Network(heading=panel_id, cdn_resources="in_line")
+    net.nodes = nodes
+    net.edges = edges
+    net.options = options
+    # our template, our (autoescaping) environment: pyvis' default pulls Bootstrap from a CDN
+    net.templateEnv = _env()
+    net.path = "network.html"
+    # safe to mark: rendered by our autoescaping template, every value inside JSON-escaped
+    return Markup(net.generate_html())
+
+
+def _page(template: str = "page.html", **context) -> str:
+    has_networks = bool(context.get("networks"))
+    defaults = {
+        "nonce": secrets.token_urlsafe(16),
+        "vis_js": vis_js() if has_networks else "",
+        "vis_css": vis_css() if has_networks else "",
+        "page_css": _static("chainx.css"),
+        "chainx_js": _static("chainx.js"),
+        "panels": [],
+        "networks": [],
+        "legend": [],
+        "notes": [],
+        "tables": [],
+        "table_rows": TABLE_ROWS,
+        "links": [],
+        "filter": None,
+        "subtitle": "",
+        "details_hint": "Hover or click a node to see its details. 将鼠标移到节点上查看详情。",
+    }
+    defaults.update(context)
+    return _env().get_template(template).render(**defaults)
+
+
+def _links(base: str | None) -> list[dict]:
+    return [{"href": f"{base}", "text": "← All views 全部视图"}] if base else []
+
+
+def _omitted_notes(omitted: dict | None) -> list[str]:
+    if not omitted:
+        return []
+    text = f"Left out: {omitted.get('nodes', 0)} nodes"
+    if omitted.get("relationships"):
+        text += f" and {omitted['relationships']} relationships"
+    if omitted.get("reason"):
+        text += f" — {omitted['reason']}"
+    return [text + ". 节点过多，仅显示最相关的部分。"]
+
+
+def ego_url(base: str | None, kind: str, node_id: str) -> str | None:
+    """The served URL of a node's ego view (None for a page written to a file)."""
+    if not base:
+        return None
+    return f"{base}/ego/{quote(kind.lower(), safe='')}/{quote(node_id, safe='')}"
+
+
+def _listing(items: list[str], limit: int = 15) -> list[str]:
+    shown = [f"  · {item}" for item in items[:limit]]
+    if len(items) > limit:
+        shown.append(f"  … and {len(items) - limit} more")
+    return shown
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+# -- chain map ---------------------------------------------------------------------------------
+_COLUMN_WIDTH = 150
+_ROW_HEIGHT = 105
+
+
+def _stage_key(stage: dict) -> str:
+    gap = stage.get("gap") or {}
+    if gap.get("kind") in STATUS_STYLE:
+        return gap["kind"]
+    return {"present": "present", "weak": "strengthen"}.get(stage.get("status"), "absent")
+
+
+def _chain_network(payload: dict, panel_id: str, base: str | None) -> str:
+    region = payload["region"]["name"]
+    main_rows = max((s["row"] for s in payload["stages"] if s.get("band") == "main"), default=0)
+    names = {s["stage"]: s["name"] for s in payload["stages"]}
+    nodes = []
+    for stage in payload["stages"]:
+        key = _stage_key(stage)
+        colour, border, shape, _ = STATUS_STYLE[key]
+        count = stage.get("local_enterprises") or 0
+        lines = [f"{stage['name']} ({stage['stage']})", f"Tier 层级: {stage.get('tier') or '—'}"]
+        lines.append(f"Status in {region}: {STATUS_TEXT.get(stage.get('status'), stage.get('status') or '—')}")
+        gap = stage.get("gap")
+        if gap:
+            lines.append(f"Gap 缺口: {GAP_TEXT.get(gap.get('kind'), gap.get('kind'))}, score {_fmt(gap.get('score'))}")
+            if gap.get("upstream_local") is not None:
+                lines.append(f"Local firms upstream {gap.get('upstream_local')}, downstream {gap.get('downstream_local')}")
+        lines.append(f"Local enterprises 本地企业 ({count}):")
+        lines += _listing([e["name"] for e in stage.get("enterprises", [])]) or ["  (none)"]
+        if stage.get("sub_stages"):
+            lines.append("Sub-stages 子环节 (local firms): " + ", ".join(f"{sub['name']} {sub['local_enterprises']}" for sub in stage["sub_stages"]))
+        if gap and gap.get("candidates"):
+            lines.append("Top candidates to attract 招商目标:")
+            lines += [
+                f"  {i}. {c.get('name')} ({c.get('region') or '—'}) score {_fmt(c.get('score'))}"
+                for i, c in enumerate(gap["candidates"], start=1)
+            ]
+        y = stage["row"] * _ROW_HEIGHT + ((main_rows + 2) * _ROW_HEIGHT if stage.get("band") == "support" else 0)
+        node = {
+            "id": stage["stage"],
+            "label": stage["name"],
+            "title": "\n".join(lines),
+            "shape": shape,
+            "color": {"background": colour, "border": border, "highlight": {"background": colour, "border": "#000"}},
+            "borderWidth": 3 if key in ("break", "extension") else 1,
+            # area, not radius, grows with the firm count
+            "size": round(14 + 6 * math.sqrt(count), 1),
+            "x": stage["column"] * _COLUMN_WIDTH,
+            "y": y,
+            "font": {"size": 22, "strokeWidth": 4, "strokeColor": "#ffffff"},
+            "widthConstraint": {"maximum": 150},
+        }
+        url = ego_url(base, "stage", stage["stage"])
+        if url:
+            node["url"] = url
+        nodes.append(node)
+    edges = [
+        {"id": f"{link['type']}|{link['source']}|{link['target']}", "from": link["source"], "to": link["target"], "title": f"{link['type']}: {names[link['source']]} → {names[link['target']]}"}
+        for link in payload["links"]
+    ]
+    options = _base_options(physics=False)
+    options["edges"]["smooth"] = {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.5}
+    return _network(panel_id, nodes, edges, options)
+
+
+def _chain_legend() -> list[dict]:
+    legend = [{"color": c, "border": b, "shape": s, "label": text} for c, b, s, text in STATUS_STYLE.values()]
+    legend.append({"color": "#9aa5b1", "shape": "line", "label": "FEEDS 供给 (upstream → downstream)"})
+    legend.append({"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "support stages in the lower band 配套服务"})
+    legend.append({"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "size: local enterprises (sub-stages included) 本地企业数"})
+    return legend
+
+
+def _gap_table(payload: dict) -> dict:
+    rows = []
+    gaps = [s for s in payload["stages"] if s.get("gap") and s["gap"].get("kind") != "strengthen"]
+    gaps.sort(key=lambda s: -(s["gap"].get("score") or 0))
+    for stage in gaps:
+        top = (stage["gap"].get("candidates") or [{}])[0]
+        rows.append([stage["name"], GAP_TEXT.get(stage["gap"]["kind"], stage["gap"]["kind"]), _fmt(stage["gap"].get("score")), top.get("name") or "—"])
+    return {"title": "Gaps 缺口 (by score)", "columns": ["stage", "gap", "score", "top candidate"], "rows": rows}
+
+
+def _chain_subtitle(payload: dict) -> str:
+    completeness = payload.get("completeness")
+    parts = []
+    if completeness is not None:
+        parts.append(f"chain completeness 完整度 {completeness:.0%}")
+    summary = payload.get("summary") or {}
+    parts += [f"{GAP_TEXT.get(k, STATUS_TEXT.get(k, k))}: {v}" for k, v in summary.items()]
+    return " · ".join(parts) + " · upstream → downstream, left to right 从上游到下游"
+
+
+def chain_page(payload: dict, *, base: str | None = None) -> str:
+    """The chain map of one region."""
+    name = payload["region"]["name"]
+    return _page(
+        view="chain",
+        title=f"{name} — chain map 产业链图谱",
+        subtitle=_chain_subtitle(payload),
+        links=_links(base),
+        notes=_omitted_notes(payload.get("omitted")),
+        panels=[{"id": "net-chain", "title": ""}],
+        networks=[_chain_network(payload, "net-chain", base)],
+        legend=_chain_legend(),
+        tables=[_gap_table(payload)],
+    )
+
+
+def compare_page(payload: dict, *, base: str | None = None) -> str:
+    """Chain maps of several regions side by side, on the same layout."""
+    names = [r["name"] for r in payload["regions"]]
+    panels, networks = [], []
+    for index, chain in enumerate(payload["maps"]):
+        panel_id = f"net-compare-{index}"
+        panels.append({"id": panel_id, "title": chain["region"]["name"], "subtitle": _chain_subtitle(chain)})
+        networks.append(_chain_network(chain, panel_id, base))
+    matrix = payload.get("matrix") or {}
+    region_ids = [r["id"] for r in payload["regions"]]
+    rows = []
+    for row in matrix.get("stages", []):
+        cells = [row.get("name") or row.get("stage")]
+        for region_id in region_ids:
+            cell = row.get(region_id) or {}
+            cells.append(f"{STATUS_TEXT.get(cell.get('status'), cell.get('status') or '—')} ({cell.get('local_enterprises', 0)})")
+        rows.append(cells)
+    return _page(
+        view="compare",
+        title=" vs ".join(names) + " — chain maps compared 产业链对比",
+        subtitle="Each stage coloured by its status in that region; same layout in every panel.",
+        links=_links(base),
+        panels=panels,
+        networks=networks,
+        legend=_chain_legend(),
+        tables=[{"title": "Coverage 覆盖 (local firms)", "columns": ["stage", *names], "rows": rows}],
+    )
+
+
+# -- ego network -------------------------------------------------------------------------------
+def _details_lines(node: dict) -> list[str]:
+    lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}"]
+    lines += [f"{key}: {_fmt(value)}" for key, value in (node.get("details") or {}).items()]
+    return lines
+
+
+def ego_page(payload: dict, *, base: str | None = None) -> str:
+    """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""
+    centre = payload["node"]["id"]
+    big = len(payload["nodes"]) > BIG
+    positions = {}
+    if big:
+        by_ring: dict[int, list[str]] = {}
+        for node in payload["nodes"]:
+            by_ring.setdefault(node["distance"], []).append(node["id"])
+        positions = rings([by_ring[d] for d in sorted(by_ring)])
+    nodes = []
+    for node in payload["nodes"]:
+        colour = KIND_COLOURS.get(node["kind"], "#90a4ae")
+        entry = {
+            "id": node["id"],
+            "label": node["name"],
+            "title": "\n".join(_details_lines(node) + [f"Distance 距离: {node['distance']}"]),
+            "shape": KIND_SHAPES.get(node["kind"], "dot"),
+            "color": {"background": colour, "border": "#000" if node["id"] == centre else colour},
+            "size": 26 if node["id"] == centre else max(8, 18 - 4 * node["distance"]),
+            "borderWidth": 4 if node["id"] == centre else 1,
+            "font": {"size": 22 if node["id"] == centre else 15, "strokeWidth": 3, "strokeColor": "#ffffff"},
+        }
+        if node["id"] in positions:
+            entry["x"], entry["y"] = positions[node["id"]]
+        url = ego_url(base, node["kind"], node["id"])
+        if url:
+            entry["url"] = url
+        nodes.append(entry)
+    edges = [
+        {
+            "id": f"{r['type']}|{r['source']}|{r['target']}|{r['key']}",
+            "from": r["source"],
+            "to": r["target"],
+            "label": r["type"],
+            "title": f"{r['type']}" + (f" ({r['key']})" if r["key"] else ""),
+        }
+        for r in payload["relationships"]
+    ]
+    options = _base_options(physics=not big)
+    # straight edges: curved ones each add a physics body, and settling takes ten times longer
+    options["edges"]["smooth"] = False
+    if not big:
+        options["physics"]["barnesHut"].update({"gravitationalConstant": -9000, "springLength": 170, "avoidOverlap": 0.5})
+    legend = [{"color": KIND_COLOURS[k], "shape": KIND_SHAPES[k], "label": k} for k in KIND_COLOURS]
+    legend.append({"color": "#ffffff", "border": "#000", "shape": "dot", "label": "the centre node 中心节点"})
+    name = payload["node"]["name"]
+    depth_text = f"depth {payload['shown_depth']}" + (f" (asked {payload['depth']})" if payload["shown_depth"] != payload["depth"] else "")
+    return _page(
+        view="ego",
+        title=f"{name} — neighbourhood 关系网络",
+        subtitle=f"{payload['node']['kind']} {payload['node']['id']} · {depth_text} · {len(nodes)} nodes, {len(edges)} relationships"
+        + (" · double-click a node to centre on it" if base else ""),
+        links=_links(base),
+        notes=_omitted_notes(payload.get("omitted")),
+        panels=[{"id": "net-ego", "title": ""}],
+        networks=[_network("net-ego", nodes, edges, options)],
+        legend=legend,
+    )
+
+
+# -- ties --------------------------------------------------------------------------------------
+def ties_page(payload: dict, *, base: str | None = None) -> str:
+    """Enterprises and institutes, coloured by community, brokers emphasised."""
+    communities = sorted({n["community"] for n in payload["nodes"] if n.get("community") is not None}, key=str)
+    colour_of = {c: COMMUNITY_COLOURS[i % len(COMMUNITY_COLOURS)] for i, c in enumerate(communities)}
+    big = len(payload["nodes"]) > BIG
+    positions = {}
+    if big:
+        groups: dict = {}
+        for node in payload["nodes"]:
+            groups.setdefault(node.get("community"), []).append(node["id"])
+        positions = clusters([groups[k] for k in sorted(groups, key=lambda k: (-len(groups[k]), str(k)))])
+    nodes = []
+    for node in payload["nodes"]:
+        colour = colour_of.get(node.get("community"), "#90a4ae")
+        broker = node.get("broker")
+        lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}", f"Region 地区: {node.get('region') or '—'}",
+                 f"Community 社区: {node.get('community') if node.get('community') is not None else '—'}", f"Ties 合作: {node.get('ties')}"]
+        if broker:
+            lines.append(f"Broker 桥梁: #{broker.get('betweenness_rank')} by betweenness, #{broker.get('constraint_rank')} by constraint")
+            lines += [f"  {reason}" for reason in broker.get("reasons", [])]
+        entry = {
+            "id": node["id"],
+            "label": ("★ " if broker else "") + node["name"],
+            "title": "\n".join(lines),
+            "shape": "square" if node["kind"] == "Institute" else "dot",
+            "color": {"background": colour, "border": "#111" if broker else colour},
+            "borderWidth": 5 if broker else 1,
+            "size": (24 if broker else 12) + (6 if node["kind"] == "Institute" else 0),
+            "font": {"size": 20 if broker else 15, "strokeWidth": 3, "strokeColor": "#ffffff"},
+        }
+        if node["id"] in positions:
+            entry["x"], entry["y"] = positions[node["id"]]
+        url = ego_url(base, node["kind"], node["id"])
+        if url:
+            entry["url"] = url
+        nodes.append(entry)
+    edges = [
+        {"id": f"{e['source']}|{e['target']}", "from": e["source"], "to": e["target"], "title": f"COLLABORATES_WITH ×{e.get('count', 1)}, weight {_fmt(e.get('weight'))}",
+         "width": round(1 + math.log1p(float(e.get("weight") or 1)), 2)}
+        for e in payload["edges"]
+    ]
+    options = _base_options(physics=not big, directed=False)
+    legend = [{"color": colour_of[c], "shape": "dot", "label": f"community 社区 {c}"} for c in communities[:12]]
+    if len(communities) > 12:
+        legend.append({"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": f"… {len(communities) - 12} more communities"})
+    legend += [
+        {"color": "#ffffff", "border": "#52606d", "shape": "square", "label": "institute 机构"},
+        {"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "enterprise 企业"},
+        {"color": "#ffffff", "border": "#111", "shape": "dot", "label": "★ broker 桥梁 (thick border)"},
+    ]
+    present = {n["id"] for n in payload["nodes"]}
+    filter_spec = {
+        "label": "Show one institute and its enterprises 按机构筛选",
+        "all": "All institutes 全部",
+        "panel": "net-ties",
+        "options": [{"id": i["id"], "name": i["name"], "selected": False} for i in payload.get("institutes", []) if i["id"] in present],
+    }
+    title = "Enterprise–institute ties 产学研合作网络"
+    if payload.get("institute"):
+        name = next((n["name"] for n in payload["nodes"] if n["id"] == payload["institute"]), payload["institute"])
+        title = f"{name} — ties 合作网络"
+    brokers = sorted((n for n in payload["nodes"] if n.get("broker")), key=lambda n: n["broker"].get("betweenness_rank") or 0)
+    return _page(
+        view="ties",
+        title=title,
+        subtitle=f"{len(nodes)} nodes, {len(edges)} ties, {len(communities)} communities (Louvain, seed {payload.get('seed')})",
+        links=_links(base),
+        notes=_omitted_notes(payload.get("omitted")),
+        panels=[{"id": "net-ties", "title": ""}],
+        networks=[_network("net-ties", nodes, edges, options)],
+        legend=legend,
+        filter=filter_spec,
+        tables=[{"title": "Brokers 桥梁", "columns": ["#", "name", "why"], "rows": [[n["broker"].get("betweenness_rank"), n["name"], "; ".join(n["broker"].get("reasons", []))] for n in brokers]}],
+    )
+
+
+# -- bottlenecks -------------------------------------------------------------------------------
+def bottlenecks_page(payload: dict, *, base: str | None = None) -> str:
+    """The supply network with chokepoints and critical enterprises highlighted."""
+    big = len(payload["nodes"]) > BIG
+    positions = {}
+    if big:
+        groups: dict = {}
+        for node in payload["nodes"]:
+            key = "flagged" if node.get("flags") else (node.get("region") or "")
+            groups.setdefault(key, []).append(node["id"])
+        positions = clusters([groups[k] for k in sorted(groups, key=lambda k: (k != "flagged", -len(groups[k]), k))])
+    nodes = []
+    for node in payload["nodes"]:
+        kinds = [f["kind"] for f in node.get("flags", [])]
+        flag = next((k for k in ("critical_enterprise", "chokepoint", "single_source") if k in kinds), None)
+        score = max((f.get("score") or 0 for f in node.get("flags", [])), default=0)
+        if node["kind"] == "Stage":
+            colour = FLAG_STYLE.get(flag, ("#1e88e5", ""))[0]
+            shape, size = "diamond", 24
+        else:
+            colour = FLAG_STYLE["critical_enterprise"][0] if flag else "#90a4ae"
+            # a critical enterprise grows with its cascade score
+            shape, size = "dot", round(14 + 3 * math.sqrt(score), 1) if flag else 9 + min(node.get("supply_links") or 0, 8)
+        lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}"]
+        if node.get("region"):
+            lines.append(f"Region 地区: {node['region']}" + ("" if node.get("in_region", True) else " (outside the region)"))
+        if node.get("supply_links") is not None:
+            lines.append(f"Supply links 供应关系: {node['supply_links']}")
+        for item in node.get("flags", []):
+            lines.append(f"{FLAG_STYLE.get(item['kind'], ('', item['kind']))[1]} — score {_fmt(item.get('score'))}")
+            lines += [f"  {reason}" for reason in item.get("reasons", [])]
+        entry = {
+            "id": node["id"],
+            "label": node["name"],
+            "title": "\n".join(lines),
+            "shape": shape,
+            "size": size,
+            "color": {"background": colour, "border": "#111" if flag else colour},
+            "borderWidth": 3 if flag else 1,
+            "font": {"size": 18 if flag else 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
+        }
+        if node["id"] in positions:
+            entry["x"], entry["y"] = positions[node["id"]]
+        url = ego_url(base, node["kind"], node["id"])
+        if url:
+            entry["url"] = url
+        nodes.append(entry)
+    edges = []
+    for edge in payload["edges"]:
+        item = {"id": f"{edge['type']}|{edge['source']}|{edge['target']}", "from": edge["source"], "to": edge["target"], "title": edge["type"]}
+        if edge["type"] == "OPERATES_IN":
+            item.update({"dashes": True, "color": {"color": "#ffb74d"}})
+        edges.append(item)
+    options = _base_options(physics=not big)
+    legend = [
+        {"color": FLAG_STYLE["critical_enterprise"][0], "border": "#111", "shape": "dot", "label": FLAG_STYLE["critical_enterprise"][1]},
+        {"color": FLAG_STYLE["chokepoint"][0], "border": "#111", "shape": "diamond", "label": FLAG_STYLE["chokepoint"][1]},
+        {"color": FLAG_STYLE["single_source"][0], "border": "#111", "shape": "diamond", "label": FLAG_STYLE["single_source"][1]},
+        {"color": "#90a4ae", "shape": "dot", "label": "enterprise 企业"},
+        {"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "size: cascade score / supply links"},
+        {"color": "#9aa5b1", "shape": "line", "label": "SUPPLIES 供货 (supplier → customer)"},
+        {"color": "#ffb74d", "shape": "line", "dashed": True, "label": "OPERATES_IN 经营环节"},
+    ]
+    names = {n["id"]: n["name"] for n in payload["nodes"]}
+    rows = [
+        [FLAG_STYLE.get(i["kind"], ("", i["kind"]))[1], i.get("name") or names.get(i["node"], i["node"]), _fmt(i.get("score")), (i.get("reasons") or [""])[0]]
+        for i in payload.get("items", [])
+    ]
+    region = payload.get("region")
+    return _page(
+        view="bottlenecks",
+        title=f"Bottlenecks 卡脖子环节 — {region or 'all regions 全部地区'}",
+        subtitle=f"{len(nodes)} nodes, {len(edges)} relationships; {len(payload.get('items', []))} flagged items",
+        links=_links(base),
+        notes=_omitted_notes(payload.get("omitted")),
+        panels=[{"id": "net-bottlenecks", "title": ""}],
+        networks=[_network("net-bottlenecks", nodes, edges, options)],
+        legend=legend,
+        tables=[{"title": "Flagged 风险点", "columns": ["kind", "name", "score", "why"], "rows": rows}],
+    )
+
+
+# -- index and search --------------------------------------------------------------------------
+def _index_context(payload: dict, base: str) -> dict:
+    regions = payload.get("regions", [])
+    pair = list(payload.get("featured", []))
+    default = pair[0] if pair else None
+    first = quote(default or "", safe="")
+    links = {
+        "chain": f"{base}/chain?region={first}" if default else None,
+        "compare": f"{base}/compare?{urlencode({'regions': ','.join(pair)})}" if len(pair) == 2 else None,
+        "ego": "#q",
+        "ties": f"{base}/ties",
+        "bottlenecks": f"{base}/bottlenecks",
+    }
+    stats = payload.get("stats") or {}
+    nodes = stats.get("nodes") or {}
+    view_links = [{"href": links[v["view"]], "title": v["title"], "needs": v["needs"]} for v in payload.get("views", []) if links.get(v["view"])]
+    return {
+        "regions": regions,
+        "institutes": payload.get("institutes", []),
+        "default_region": default,
+        "compare_pair": pair if len(pair) == 2 else [None, None],
+        "view_links": view_links,
+        "stats": ", ".join(f"{v} {k}" for k, v in nodes.items() if v) if nodes else "",
+        "base": base,
+    }
+
+
+def index_page(payload: dict, *, base: str = "/views", search: dict | None = None) -> str:
+    """The start page: search box, region picker, links to every view."""
+    context = _index_context(payload, base)
+    results = None
+    if search is not None:
+        results = [dict(hit, href=ego_url(base, hit["kind"], hit["id"])) for hit in search.get("results", [])]
+    return _page(
+        "index.html",
+        view="index",
+        title="chainx — industrial chain explorer 产业链图谱",
+        subtitle="Search a node, or pick a region to see its chain map, gaps and bottlenecks.",
+        query=(search or {}).get("query", ""),
+        total=(search or {}).get("total", 0),
+        results=results,
+        **context,
+    )
+
+
+def search_page(payload: dict, *, base: str = "/views", index: dict | None = None) -> str:
+    """Search results (links to each hit's neighbourhood), above the index page's pickers."""
+    return index_page(index or {"views": [], "regions": [], "institutes": []}, base=base, search=payload)
+
+
+_PAGES = {
+    "chain": chain_page,
+    "compare": compare_page,
+    "ego": ego_page,
+    "ties": ties_page,
+    "bottlenecks": bottlenecks_page,
+}
+
+
+def render(payload: dict, *, base: str | None = None) -> str:
+    """The HTML page of any view payload (``payload["view"]`` says which)."""
+    view = payload.get("view")
+    if view == "index":
+        return index_page(payload, base=base or "/views")
+    if view == "search":
+        return search_page(payload, base=base or "/views")
+    try:
+        page = _PAGES[view]
+    except KeyError:
+        raise ValueError(f"not a view payload: {view!r}") from None
+    return page(payload, base=base)
