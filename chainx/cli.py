@@ -620,7 +620,8 @@ def whatif_command(
 
 # -- interactive views (graph/views_data.py → viz/pages.py) -----------------------------------
 view_app = typer.Typer(
-    help="Write an interactive view (a self-contained HTML page that works offline) or its JSON payload.",
+    help="Write an interactive view (a self-contained HTML page that works offline) or its JSON payload.\n\n"
+    "Example: chainx view chain --region tianmen -o tianmen.html",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

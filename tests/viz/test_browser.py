@@ -63,7 +63,7 @@ def test_textile_view(view, source, visit, textile_db, textile_store, textile_se
     # the legend is on the page, and the Chinese title came through as text
     assert page.page.locator("#legend li").count() >= 4
     assert re.search(r"[\u4e00-\u9fff]", page.page.inner_text("#title"))
-    page.shot(f"{view}-{source}")
+    page.shot(f"{view}-{source}", full_page=view == "compare")
 
 
 def test_chain_map_tooltip_lists_enterprises_and_candidates(visit, textile_server, textile_store):
