@@ -364,7 +364,7 @@ class Broker(Report):
     name: str
     kind: str | None
     betweenness: float
-    constraint: float
+    constraint: float | None  # None when undefined: no peer in its own kind's projection
     reasons: list[str]
 
 

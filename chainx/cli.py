@@ -139,6 +139,12 @@ ReportOption = Annotated[Optional[Path], typer.Option("--report", help="Where to
 ReplaceOption = Annotated[bool, typer.Option("--replace", help="Swap the store's graph for the imported one.")]
 
 
+def _note(message: str) -> None:
+    """A line of progress for a person at a terminal (the bar covers only the write)."""
+    if sys.stderr.isatty():
+        typer.echo(message, err=True)
+
+
 def _import(kind: str, imported, store: str | None, replace: bool, strict: bool, to_dataset: Path | None, report_path: Path | None) -> None:
     """Validate the mapped tables, write them (to the store or as a dataset), report every line."""
     import time
@@ -157,6 +163,7 @@ def _import(kind: str, imported, store: str | None, replace: bool, strict: bool,
         typer.echo(report.summary())
         outcomes = Counter(entry.outcome for entry in failures)
         fail(f"--strict: {outcomes['skipped']:,} lines skipped and {outcomes['dropped']:,} values dropped; nothing was written (each one is in {report_path})")
+    _note("Validating ...")
     if to_dataset is not None:
         data = validate(imported.raw)
         files = write_dataset(data, to_dataset)
@@ -198,6 +205,7 @@ def import_chainkg(
     """
     from loaders.chainkg import read_chainkg
 
+    _note(f"Reading and mapping {folder} ...")
     _import("chainkg", read_chainkg(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
 
 
@@ -221,6 +229,7 @@ def import_kag(
     """
     from loaders.kag import read_kag
 
+    _note(f"Reading and mapping {folder} ...")
     _import("kag", read_kag(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
 
 

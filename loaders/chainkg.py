@@ -441,8 +441,7 @@ class _Chainkg:
             self.add_stage(file, line, name, placeholder=True)
         for (source, target), line in self.feeds.items():
             add("stage_links.csv", "product_product.json", line, {"source": product_id(source), "target": product_id(target)}, LINK_COLUMNS)
-        if not self.companies:
-            return
+        # the national frame, present even without companies: a regional overlay hangs below it
         region_id, region_name, level, description = PLACEHOLDER_REGION
         self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description]))
         for six, company in self.companies.items():

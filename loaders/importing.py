@@ -35,6 +35,11 @@ from graph.errors import DatasetError, Problem
 
 from .read import RawDataset, Table, decode
 
+# Cells that a spreadsheet would run as a formula are refused by the validator; an importer
+# skips such a line with a reason instead of failing the whole import (the validator's own rule,
+# so the two never disagree).
+from .validate import looks_like_formula
+
 __all__ = [
     "ImportReport",
     "Entry",
@@ -61,9 +66,6 @@ DANGLING_CHOICES = ("skip", "placeholder")
 # hang its provinces and towns below.
 PLACEHOLDER_REGION = ("cn", "中国", "country", "placeholder region of imported national data that gives no locations")
 
-# Cells that a spreadsheet would run as a formula are refused by the validator; an importer
-# skips such a line with a reason instead of failing the whole import.
-_FORMULA_PREFIXES = ("=", "@")
 _LINE_BREAK = re.compile(r"\s*[\n\r\x0b\x0c\x85\u2028\u2029]+\s*")
 
 
@@ -94,10 +96,6 @@ def clean_name(value: object) -> str:
     text = _LINE_BREAK.sub(_join_lines, text.strip())
     kept = "".join(" " if char == "\t" else char for char in text if char == "\t" or not unicodedata.category(char).startswith("C"))
     return " ".join(kept.split())
-
-
-def looks_like_formula(value: str) -> bool:
-    return value.startswith(_FORMULA_PREFIXES)
 
 
 @dataclass

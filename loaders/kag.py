@@ -174,7 +174,7 @@ class _Kag:
                 self.products[product] = {"line": line, "industry": industry, "downstream": {}}
                 self.add_targets(product, targets, file, line)
                 continue
-            new = [t for t in targets if t not in first["downstream"]]
+            new = [t for t in targets if t not in first["downstream"] and t != product]
             same = industry == first["industry"] and not new
             self.report.line(file, line, "merged", "duplicate_product",
                              f"product {product!r} again (first at line {first['line']})" + ("" if same else "; its further targets are added"))
@@ -350,9 +350,9 @@ class _Kag:
         for product, info in self.products.items():
             for target, line in info["downstream"].items():
                 add("stage_links.csv", "Product.csv", line, {"source": product_id(product), "target": product_id(target)}, ["source", "target"])
-        if self.companies:
-            region_id, region_name, level, description = PLACEHOLDER_REGION
-            self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description]))
+        # the national frame, present even without companies: a regional overlay hangs below it
+        region_id, region_name, level, description = PLACEHOLDER_REGION
+        self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description]))
         for company, info in self.companies.items():
             industries = sorted({self.products[p]["industry"] for p in info["products"] if p in self.products and self.products[p]["industry"]})
             levels = list(dict.fromkeys(level for industry in industries for level in _segments(industry)))

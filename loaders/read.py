@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -51,6 +53,9 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
+        mixed = _mixed_encodings(data, file)
+        if mixed is not None:
+            raise DatasetError([mixed]) from None
         try:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
@@ -58,6 +63,42 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
             raise DatasetError(
                 [Problem(file, line, None, "cannot decode the file as UTF-8 or GB18030/GBK")]
             ) from None
+
+
+def _mixed_encodings(data: bytes, file: str) -> Problem | None:
+    """The problem with a file some of whose lines are UTF-8 and others not (GBK, pasted in from
+    another editor). GB18030 decodes most such files without an error, turning the UTF-8 lines
+    into mojibake (测试 → 娴嬭瘯), so the mix has to be caught before that."""
+    utf8_line = other_line = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            if other_line is None and _decodes(line, "gb18030"):
+                other_line = number  # (a line that is neither is reported as undecodable)
+        else:
+            # UTF-8 Chinese is three bytes a character; GBK text practically never forms such
+            # sequences (two-byte ones, U+0080–U+07FF, it does: those are no evidence)
+            if utf8_line is None and any(ord(c) >= 0x800 for c in text):
+                utf8_line = number
+        if utf8_line and other_line:
+            return Problem(file, other_line, None, f"mixes encodings: line {utf8_line} is UTF-8 but this line is not (GBK?); save the whole file in one encoding")
+    return None
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Control characters other than tab and line ends: a binary, UTF-16 or damaged file. Stored, they
+# would travel unseen into names, URLs and exports.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # The csv module's own limit (128 KiB) would stop parsing with a vague error; ours, checked per
@@ -70,6 +111,7 @@ def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     line = 1
+    has_control = _CONTROL.search(text) is not None
     try:
         for cells in reader:
             # A record starts on the line after the previous one ended; reader.line_num is
@@ -86,6 +128,10 @@ def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
                     problems.append(
                         Problem(file, start, column, f"cell of {len(cell):,} characters is longer than the limit of {MAX_CELL_CHARS:,}")
                     )
+                    cells[index] = ""
+                elif has_control and (control := _CONTROL.search(cell)):
+                    column = header[index] if index < len(header) else f"column {index + 1}"
+                    problems.append(Problem(file, start, column, f"the cell holds the control character U+{ord(control.group()):04X}; is this a text file?"))
                     cells[index] = ""
             rows.append((start, cells))
     except csv.Error as error:
@@ -145,17 +191,11 @@ def _read_zip(path: Path, raw: RawDataset, name: str) -> None:
         raw.problems.append(Problem(name, None, None, f"not a readable .zip file: {error}"))
         return
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if len(members) > MAX_ZIP_MEMBERS:
-            raw.problems.append(Problem(name, None, None, f"holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are accepted"))
+        too_big = _too_big(archive, name)
+        if too_big is not None:
+            raw.problems.append(too_big)
             return
-        total = sum(m.file_size for m in members)
-        if total > MAX_UNZIPPED_BYTES:
-            raw.problems.append(
-                Problem(name, None, None, f"would expand to {total:,} bytes; at most {MAX_UNZIPPED_BYTES:,} are accepted")
-            )
-            return
-        for member in members:
+        for member in (m for m in archive.infolist() if not m.is_dir()):
             member_path = PurePosixPath(member.filename.replace("\\", "/"))
             if member_path.is_absolute() or ".." in member_path.parts or ":" in member.filename:
                 raw.problems.append(Problem(name, None, None, f"unsafe member name {member.filename!r} (absolute or '..')"))
@@ -165,29 +205,86 @@ def _read_zip(path: Path, raw: RawDataset, name: str) -> None:
             # Files may sit at the top or in one folder (a zipped dataset folder).
             if len(member_path.parts) > 2:
                 continue
-            with archive.open(member) as handle:
-                # Read at most the declared size plus one byte: a member that lies about its
-                # size (a zip bomb) is caught here rather than filling memory.
-                data = handle.read(member.file_size + 1)
+            if member.flag_bits & 0x1:
+                raw.problems.append(Problem(name, None, None, f"member {member.filename!r} is encrypted; zip the dataset without a password"))
+                continue
+            try:
+                with archive.open(member) as handle:
+                    # Read at most the declared size plus one byte: a member that lies about its
+                    # size (a zip bomb) is caught here rather than filling memory. (zipfile
+                    # itself stops at the declared size and fails the CRC check.)
+                    data = handle.read(member.file_size + 1)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+                raw.problems.append(Problem(name, None, None, f"member {member.filename!r} is damaged or larger than it declares: {error}"))
+                continue
             if len(data) > member.file_size:
                 raw.problems.append(Problem(name, None, None, f"member {member.filename!r} is larger than it declares"))
                 continue
             _accept(member_path.name, data, raw)
 
 
+def _too_big(archive: zipfile.ZipFile, name: str) -> Problem | None:
+    """The problem with an archive (.zip or .xlsx) that holds too many files or would expand to
+    too much: judged from its directory, before anything is unpacked."""
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) > MAX_ZIP_MEMBERS:
+        return Problem(name, None, None, f"holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are accepted")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        return Problem(name, None, None, f"would expand to {total:,} bytes; at most {MAX_UNZIPPED_BYTES:,} are accepted")
+    return None
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
+    formula = getattr(value, "text", None)  # an array formula comes as an object holding its text
+    if isinstance(formula, str):
+        return formula
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="(([A-Z]+)(\d+)(?::[A-Z]+\d+)?)"')
+
+
+def _merged_cells(workbook, sheet) -> list[tuple[str, str, int]]:
+    """(range, first column's letters, first row) of every merged range of a sheet.
+
+    A merged range keeps its value in its first cell only: the rows below would load empty, and
+    silently. Read-only sheets do not report merges, so the sheet's XML is scanned for them (they
+    follow the rows); openpyxl offers the XML's path only as private attributes.
+    """
+    found: set[tuple[str, str, int]] = set()
+    tail = b""
+    with workbook._archive.open(sheet._worksheet_path) as xml:
+        while chunk := xml.read(1 << 20):
+            window = tail + chunk
+            found.update((m.group(1).decode(), m.group(2).decode(), int(m.group(3))) for m in _MERGE_CELL.finditer(window))
+            tail = window[-256:]  # a tag cut between two chunks is whole in the next window
+    return sorted(found, key=lambda r: (r[2], r[1]))
+
+
 def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
     import openpyxl  # only needed for workbooks; keeps CSV loads light
+    from openpyxl.utils import column_index_from_string
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with zipfile.ZipFile(path) as archive:
+            # an .xlsx is a zip: the same limits hold before anything is parsed
+            too_big = _too_big(archive, name)
+    except (zipfile.BadZipFile, OSError) as error:
+        raw.problems.append(Problem(name, None, None, f"not a readable .xlsx workbook: {error}"))
+        return
+    if too_big is not None:
+        raw.problems.append(too_big)
+        return
+    try:
+        # Formulas come back as their text ("=A2&B2") and are refused like a formula in a CSV:
+        # a cached value may be stale, and files written by tools other than Excel have none
+        # (it would load as an empty cell).
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many types for a damaged file
         raw.problems.append(Problem(name, None, None, f"not a readable .xlsx workbook: {error}"))
         return
@@ -206,6 +303,10 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
                 raw.problems.append(Problem(file, 1, None, "the sheet is empty: it needs a header row"))
                 continue
             header = rows[0][1]
+            for ref, letters, line in _merged_cells(workbook, sheet):
+                index = column_index_from_string(letters) - 1
+                column = header[index] if index < len(header) and header[index].strip() else f"column {letters}"
+                raw.problems.append(Problem(file, line, column, f"merged cells {ref}; unmerge them so that every row holds its own value"))
             body = []
             for line, cells in rows[1:]:
                 if not any(c.strip() for c in cells):
@@ -220,6 +321,8 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
         if "dataset" in workbook.sheetnames:
             sheet = workbook["dataset"]
             raw.manifest = {str(k): _cell_text(v) for k, v, *_ in sheet.iter_rows(values_only=True) if k}
+    except Exception as error:  # a damaged part found only while reading (bad XML, a failed CRC)
+        raw.problems.append(Problem(name, None, None, f"not a readable .xlsx workbook: {error}"))
     finally:
         workbook.close()
 

@@ -7,6 +7,7 @@ whole list at once, each as ``file:line: column: what is wrong``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 
 from graph.errors import DatasetError, Problem
@@ -20,6 +21,21 @@ __all__ = ["validate", "StoreContext"]
 # Cells that a spreadsheet would run as a formula. They are refused rather than stored, because
 # exporting them back to CSV/Excel would hand a formula to the next person who opens the file.
 FORMULA_PREFIXES = ("=", "@")
+# "+" and "-" start formulas too, but also signed numbers and real names ("-四氟苯甲酰氯", a
+# chemical whose locants were cut off). Only those that call a function or link to another
+# program (DDE: -2+3+cmd|' /C calc'!A0) can do harm.
+_FORMULA_CALL = re.compile(r"[(|!]")
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet would run the (stripped) cell ``value`` as a harmful formula.
+
+    >>> [looks_like_formula(v) for v in ("=1+1", "+HYPERLINK('http://x')", "-2+3+cmd|' /C calc'!A0", "-12.5", "-四氟苯甲酰氯")]
+    [True, True, True, False, False]
+    """
+    if value.startswith(FORMULA_PREFIXES):
+        return True
+    return value[:1] in ("+", "-") and _FORMULA_CALL.search(value) is not None
 
 
 class StoreContext:
@@ -104,7 +120,7 @@ class _Rows:
             for name, index in positions.items():
                 value = cells[index].strip() if index < len(cells) else ""
                 header = self.headers[name]
-                if value.startswith(FORMULA_PREFIXES):
+                if looks_like_formula(value):
                     problems.append(
                         Problem(self.file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself")
                     )

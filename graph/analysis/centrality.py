@@ -69,6 +69,7 @@ __all__ = [
     "estimate_seconds",
     "affordable_k",
     "property_name",
+    "tie_value",
     "write_back",
 ]
 
@@ -98,9 +99,21 @@ MAX_SECONDS = 60.0
 _WORK_PER_SECOND = {"betweenness": 4e5, "closeness": 2.5e6, "harmonic": 2e6}
 _SETUP_PER_SECOND = 1e6  # betweenness: per node of the graph, per source
 
-# Floating-point sums taken in a different order differ in the last bits; values this close
-# count as tied so symmetric nodes are ordered by id, not by rounding noise.
+# Floating-point sums taken in a different order differ in the last bits; values that agree to
+# 12 significant digits count as tied (and values within 1e-12 of zero as zero), so symmetric
+# nodes are ordered by id, not by rounding noise.
 _TIE_DIGITS = 12
+_ZERO = 1e-12
+
+
+def tie_value(value: float) -> float:
+    """``value`` as compared for ranking: 12 significant digits, and 0 within 1e-12 of zero.
+
+    >>> tie_value(0.1 + 0.2) == tie_value(0.3), tie_value(5e-13) == tie_value(0.0)
+    (True, True)
+    """
+    value = float(value)
+    return 0.0 if abs(value) < _ZERO else float(f"{value:.{_TIE_DIGITS}g}")
 
 
 def _check_choice(parameter: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -187,7 +200,8 @@ def _exact_betweenness(G: nx.Graph) -> dict:
     values = dict.fromkeys(G, 0.0)
     if n_connected > 2:
         scale = (n_connected - 1) * (n_connected - 2) / ((n - 1) * (n - 2))
-        for node, value in nx.betweenness_centrality(G.subgraph(connected)).items():
+        # a copy, not a subgraph view: NetworkX walks the graph millions of times, views filter each walk
+        for node, value in nx.betweenness_centrality(G.subgraph(connected).copy()).items():
             values[node] = value * scale
     return values
 
@@ -315,7 +329,7 @@ def centrality_values(
 
 def _rank_key(item: tuple[str, float]) -> tuple:
     node, value = item
-    return (-round(float(value), _TIE_DIGITS), node)
+    return (-tie_value(value), node)
 
 
 def centrality(
@@ -364,8 +378,8 @@ def centrality(
         ``{"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "note",
         "rows": [{"rank", "node", "name", "kind", "value"}]}``. Values are computed on the whole
         projection before ``kind``/``region`` filter the rows; ``total`` counts the nodes that
-        passed the filter. Rows run from the highest value down; values equal to 12 decimal
-        places are tied and ordered by node id.
+        passed the filter. Rows run from the highest value down; values that agree to 12
+        significant digits (:func:`tie_value`) are tied and ordered by node id.
 
     Examples
     --------

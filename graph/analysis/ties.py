@@ -5,15 +5,19 @@ COLLABORATES_WITH (parallel ties of different kinds collapse into one edge whose
 their strengths). From it:
 
 - the **enterprise projection**: enterprises linked when they share institutes, ``weight`` = the
-  number of institutes they share (``networkx.algorithms.bipartite.weighted_projected_graph``);
+  number of institutes they share (as ``networkx.algorithms.bipartite.weighted_projected_graph``);
   the **institute projection** likewise, ``weight`` = shared enterprises;
 - **communities**: Louvain (``nx.community.louvain_communities``, seeded, weighted by tie
   strength) on the bipartite ties graph itself, not on the enterprise projection, so each
   community holds its institutes with their firms and a hub institute does not become one big
   clique of firms. Organisations without ties are left out;
 - **brokers**: betweenness on the ties graph (the same numbers as
-  ``centrality(store, "betweenness", "ties")``) and Burt's constraint (``nx.constraint``,
-  unweighted: each tie counts once, whatever its strength);
+  ``centrality(store, "betweenness", "ties")``), and Burt's constraint of each organisation in
+  the projection of its own kind (an enterprise among enterprises linked by shared institutes,
+  weighted by how many they share; an institute among institutes). Not on the ties graph itself:
+  a two-mode graph has no triangles, so there constraint is just 1/degree and says nothing about
+  brokerage. :func:`burt_constraint` gives ``nx.constraint``'s values, computed in
+  Σ degree² instead of NetworkX's Σ degree³ so hub institutes stay affordable;
 - **research gaps**: top-level stages (sub-stages rolled up as in the gaps analysis) that have
   enterprises (OPERATES_IN) but none of those enterprises has any institute tie.
 
@@ -34,30 +38,51 @@ Notebook use:
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 
 import networkx as nx
-from networkx.algorithms import bipartite
 
 from graph.errors import TooExpensive
 from graph.projection import projection
 from graph.store.base import GraphStore
 
-from .centrality import affordable_k, centrality_values
+from .centrality import affordable_k, centrality_values, tie_value
 from .stages import stage_chain
 
-__all__ = ["ties_report", "enterprise_projection", "institute_projection", "SECTIONS", "MAX_PROJECTION_PAIRS"]
+__all__ = ["ties_report", "enterprise_projection", "institute_projection", "burt_constraint", "SECTIONS", "MAX_PROJECTION_PAIRS"]
 
 SECTIONS: tuple[str, ...] = ("summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps")
 
 # Building the enterprise projection visits every pair of firms sharing an institute; a hub
 # institute with thousands of firms makes millions of pairs. Above this the report gives the
-# projection's size but not its pairs (enterprise_projection() still builds it on request).
+# projection's size but not its pairs nor its members' constraint (enterprise_projection() still
+# builds it on request).
 MAX_PROJECTION_PAIRS = 2_000_000
 
 
 def _side(G: nx.Graph, kind: str) -> list[str]:
     return [node for node, k in G.nodes(data="kind") if k == kind]
+
+
+def _project(G: nx.Graph, nodes: list[str]) -> nx.Graph:
+    """The weighted projection of bipartite ``G`` onto ``nodes``: two nodes linked when they share
+    neighbours, ``weight`` = how many. Equal to ``bipartite.weighted_projected_graph``, which
+    refuses a graph with an empty other side (a store with no institutes yet)."""
+    P = nx.Graph()
+    P.add_nodes_from((n, G.nodes[n]) for n in nodes)
+    side = set(nodes)
+    for hub in G:
+        if hub in side:
+            continue
+        around = sorted(n for n in G.adj[hub] if n in side)
+        for i, a in enumerate(around):
+            for b in around[i + 1 :]:
+                if P.has_edge(a, b):
+                    P.edges[a, b]["weight"] += 1
+                else:
+                    P.add_edge(a, b, weight=1)
+    return P
 
 
 def enterprise_projection(store: GraphStore) -> nx.Graph:
@@ -66,32 +91,71 @@ def enterprise_projection(store: GraphStore) -> nx.Graph:
     Every enterprise is a node, tied or not.
     """
     ties = projection(store, "ties")
-    return bipartite.weighted_projected_graph(ties, _side(ties, "Enterprise"))
+    return _project(ties, _side(ties, "Enterprise"))
 
 
 def institute_projection(store: GraphStore) -> nx.Graph:
     """Institutes linked by shared enterprises; edge ``weight`` = number of enterprises shared."""
     ties = projection(store, "ties")
-    return bipartite.weighted_projected_graph(ties, _side(ties, "Institute"))
+    return _project(ties, _side(ties, "Institute"))
 
 
-def _pairs(G: nx.Graph, nodes: list[str], top: int) -> dict:
-    """Size and the strongest pairs of the projection of bipartite ``G`` onto ``nodes``."""
+def burt_constraint(G: nx.Graph, nodes=None, weight: str | None = None) -> dict:
+    """Burt's constraint of ``nodes`` (all when None): the values of ``nx.constraint``.
+
+    c(u) = Σ_v (p_uv + Σ_w p_uw·p_wv)², p_uv = u's share of its tie strength spent on v. For an
+    undirected graph without self-loops the inner sum is gathered by walking each neighbour's
+    neighbours once; otherwise NetworkX's own function is called. Isolated nodes get NaN, as
+    in NetworkX.
+
+    >>> round(burt_constraint(nx.star_graph(3))[0], 6), burt_constraint(nx.star_graph(3))[1]
+    (0.333333, 1.0)
+    """
+    if G.is_directed() or nx.number_of_selfloops(G):
+        return nx.constraint(G, nodes, weight)
+    shares: dict = {}
+
+    def share(u) -> dict:
+        if u not in shares:
+            strength = {v: (attrs.get(weight, 1) if weight else 1) for v, attrs in G.adj[u].items()}
+            total = sum(strength.values())
+            shares[u] = {v: s / total for v, s in strength.items()}
+        return shares[u]
+
+    result = {}
+    for u in G if nodes is None else nodes:
+        p_u = share(u)
+        if not p_u:
+            result[u] = math.nan
+            continue
+        indirect = dict.fromkeys(p_u, 0.0)
+        for w, p_uw in p_u.items():
+            for v, p_wv in share(w).items():
+                if v in indirect:
+                    indirect[v] += p_uw * p_wv
+        result[u] = sum((p_uv + indirect[v]) ** 2 for v, p_uv in p_u.items())
+    return result
+
+
+def _one_mode(G: nx.Graph, kind: str) -> tuple[list[str], nx.Graph | None, int]:
+    """(nodes of ``kind``, their projection or None when too big, the pair visits it takes)."""
+    nodes = _side(G, kind)
     side = set(nodes)
-    hubs = [n for n in G if n not in side]
-    work = sum(G.degree(h) * (G.degree(h) - 1) // 2 for h in hubs)
+    work = sum(G.degree(h) * (G.degree(h) - 1) // 2 for h in G if h not in side)
+    if work > MAX_PROJECTION_PAIRS:
+        return nodes, None, work
+    return nodes, _project(G, nodes), work
+
+
+def _pairs(G: nx.Graph, nodes: list[str], P: nx.Graph | None, work: int, top: int) -> dict:
+    """Size and the strongest pairs of ``P``, the projection of bipartite ``G`` onto ``nodes``."""
     # linked: nodes with at least one partner in the projection (they share a hub with someone)
     linked = sum(1 for n in nodes if any(G.degree(h) > 1 for h in G.adj[n]))
-    if work > MAX_PROJECTION_PAIRS:
+    if P is None:
         return {"nodes": len(nodes), "linked": linked, "edges": None, "top_pairs": [],
                 "note": f"pairs not listed: {work:,} pair visits exceed {MAX_PROJECTION_PAIRS:,}"}
-    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for hub in sorted(hubs):
-        around = sorted(G.adj[hub])
-        for i, a in enumerate(around):
-            for b in around[i + 1 :]:
-                shared[(a, b)].append(hub)
-    ranked = sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))
+    pairs = sorted((min(a, b), max(a, b), w) for a, b, w in P.edges(data="weight"))
+    pairs.sort(key=lambda pair: -pair[2])  # stable: equal weights stay in id order
 
     def name(node: str) -> str:
         return G.nodes[node].get("name", node)
@@ -99,10 +163,10 @@ def _pairs(G: nx.Graph, nodes: list[str], top: int) -> dict:
     return {
         "nodes": len(nodes),
         "linked": linked,
-        "edges": len(shared),
+        "edges": P.number_of_edges(),
         "top_pairs": [
-            {"a": a, "a_name": name(a), "b": b, "b_name": name(b), "shared": len(via), "via": via}
-            for (a, b), via in ranked[:top]
+            {"a": a, "a_name": name(a), "b": b, "b_name": name(b), "shared": w, "via": sorted(set(G.adj[a]) & set(G.adj[b]))}
+            for a, b, w in pairs[:top]
         ],
     }
 
@@ -189,35 +253,61 @@ def _betweenness(store: GraphStore, G: nx.Graph, seed: int) -> tuple[dict, int |
         return centrality_values(store, "betweenness", "ties", k=k, seed=seed), k
 
 
-def _brokers(store: GraphStore, G: nx.Graph, seed: int, top: int) -> tuple[list[dict], dict]:
+def _brokers(store: GraphStore, G: nx.Graph, projections: dict, seed: int, top: int) -> tuple[list[dict], dict]:
     betweenness, k = _betweenness(store, G, seed)
     candidates = sorted(n for n, value in betweenness.items() if value > 0)
-    constraint = nx.constraint(G, nodes=candidates) if candidates else {}
-    by_betweenness = sorted(candidates, key=lambda n: (-round(betweenness[n], 12), round(constraint[n], 12), n))
-    by_constraint = sorted(candidates, key=lambda n: (round(constraint[n], 12), -round(betweenness[n], 12), n))
+    constraint: dict = {}
+    for kind, P in projections.items():
+        members = [n for n in candidates if G.nodes[n].get("kind") == kind]
+        if P is not None:
+            constraint.update(burt_constraint(P, members, weight="weight"))
+        else:
+            constraint.update(dict.fromkeys(members, None))
+    # unknown or undefined (NaN: no partner in its projection) constraint sorts last
+    def c_key(n):
+        value = constraint.get(n)
+        return math.inf if value is None or math.isnan(value) else tie_value(value)
+
+    by_betweenness = sorted(candidates, key=lambda n: (-tie_value(betweenness[n]), c_key(n), n))
     b_rank = {n: i for i, n in enumerate(by_betweenness, start=1)}
-    c_rank = {n: i for i, n in enumerate(by_constraint, start=1)}
-    chosen = sorted(set(by_betweenness[:top]) | set(by_constraint[:top]), key=lambda n: b_rank[n])
+    # constraint is ranked within each kind: an enterprise's and an institute's come from
+    # different graphs (many firm peers, few institute peers) and do not compare
+    chosen, c_rank = set(by_betweenness[:top]), {}
+    for kind in projections:
+        by_constraint = sorted((n for n in candidates if G.nodes[n].get("kind") == kind),
+                               key=lambda n: (c_key(n), -tie_value(betweenness[n]), n))
+        c_rank.update((n, i) for i, n in enumerate(by_constraint, start=1))
+        chosen.update(by_constraint[:top])
+    chosen = sorted(chosen, key=lambda n: b_rank[n])
     rows = []
     for node in chosen:
-        degree = G.degree(node)
+        kind = G.nodes[node].get("kind")
+        value = constraint.get(node)
+        if value is not None and math.isnan(value):
+            value = None
+        reasons = [f"betweenness {betweenness[node]:.4f} (#{b_rank[node]} of {len(candidates)}): share of "
+                   "shortest paths between other organisations in the ties graph that pass through it"]
+        P = projections.get(kind)
+        if value is not None:
+            peers = P.degree(node)
+            other = "enterprises linked by shared institutes" if kind == "Enterprise" else "institutes linked by shared enterprises"
+            reasons.append(f"Burt constraint {value:.4f} (#{c_rank[node]} lowest of its kind) among {other}: low when its "
+                           f"{peers} peer{'s' if peers != 1 else ''} are not linked to one another")
         rows.append({
             "node": node,
             "name": G.nodes[node].get("name", node),
-            "kind": G.nodes[node].get("kind"),
+            "kind": kind,
             "betweenness": betweenness[node],
-            "constraint": constraint[node],
+            "constraint": value,
             "betweenness_rank": b_rank[node],
             "constraint_rank": c_rank[node],
-            "reasons": [
-                f"betweenness {betweenness[node]:.4f} (#{b_rank[node]} of {len(candidates)}): "
-                "share of shortest paths between other organisations that pass through it",
-                f"Burt constraint {constraint[node]:.4f} (#{c_rank[node]} lowest): low when its "
-                f"{degree} contact{'s' if degree != 1 else ''} are not tied to one another",
-            ],
+            "reasons": reasons,
         })
-    method = {"betweenness": "exact" if k is None else f"sampled from {k} sources (seed {seed})",
-              "constraint": "nx.constraint, unweighted", "candidates": len(candidates)}
+    method = {
+        "betweenness": "exact" if k is None else f"sampled from {k} sources (seed {seed})",
+        "constraint": "Burt's constraint in the enterprise / institute projection, weighted by shared partners",
+        "candidates": len(candidates),
+    }
     return rows, method
 
 
@@ -293,8 +383,9 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         focus_node = store.get_node(institute, "Institute")
     institutes, enterprises = _tie_counts(store, G)
     communities = _communities(G, seed)
-    brokers, method = _brokers(store, G, seed, top)
-    all_enterprises, all_institutes = _side(G, "Enterprise"), _side(G, "Institute")
+    all_enterprises, firm_projection, firm_work = _one_mode(G, "Enterprise")
+    all_institutes, institute_graph, institute_work = _one_mode(G, "Institute")
+    brokers, method = _brokers(store, G, {"Enterprise": firm_projection, "Institute": institute_graph}, seed, top)
     report = {
         "institute": institute,
         "seed": seed,
@@ -309,8 +400,8 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         "institutes": _tie_rows(G, institutes, "institute", "enterprise"),
         "enterprises": _tie_rows(G, enterprises, "enterprise", "institute"),
         "projections": {
-            "enterprise": _pairs(G, all_enterprises, top),
-            "institute": _pairs(G, all_institutes, top),
+            "enterprise": _pairs(G, all_enterprises, firm_projection, firm_work, top),
+            "institute": _pairs(G, all_institutes, institute_graph, institute_work, top),
         },
         "communities": communities,
         "brokers": brokers,

@@ -12,12 +12,15 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
+
+import numpy as np
 
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
 
-from .base import BATCH_SIZE, GraphStore, Operation, Progress, WriteSummary, search_text
+from .base import BATCH_SIZE, GraphStore, Operation, Progress, ProjectionColumns, WriteSummary, search_text
 
 __all__ = ["SqliteStore"]
 
@@ -71,6 +74,24 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+# base.projection_weight as an SQL expression (JSON true/false read as 1/0, as Python's float(True))
+_PROJECTION_WEIGHT = """CASE
+    WHEN type = 'SUPPLIES' THEN 1.0
+    WHEN json_type(props, '$.weight') IS NOT NULL THEN
+        CASE WHEN json_type(props, '$.weight') IN ('integer', 'real', 'true', 'false')
+             THEN CAST(json_extract(props, '$.weight') AS REAL) ELSE 1.0 END
+    WHEN json_type(props, '$.volume') IN ('integer', 'real', 'true', 'false')
+        THEN CAST(json_extract(props, '$.volume') AS REAL)
+    ELSE 1.0 END"""
+
+
+class _Index(dict):
+    """id → position; -1 for an id outside the projection (looked up without a Python call)."""
+
+    def __missing__(self, key) -> int:
+        return -1
 
 
 class SqliteStore(GraphStore):
@@ -260,6 +281,38 @@ class SqliteStore(GraphStore):
                 for source, target, region, capacity, unit in self._db.execute(sql, params)
             )
         return sorted(found, key=lambda op: (op.stage, op.enterprise))
+
+    def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:
+        labels = [check_label(label) for label in labels]
+        types = [check_rel_type(t) for t in types]
+        rows = self._db.execute(
+            f"SELECT id, label, name, json_extract(props, '$.region') FROM nodes"
+            f" WHERE label IN ({','.join('?' * len(labels))}) ORDER BY id",
+            labels,
+        ).fetchall()
+        ids = [row[0] for row in rows]
+        index = _Index(zip(ids, range(len(ids))))
+        # projection_weight in SQL: the weights travel as numbers, never as parsed props dicts
+        rels = self._db.execute(
+            f"SELECT source, target, {_PROJECTION_WEIGHT} FROM rels WHERE type IN ({','.join('?' * len(types))})"
+            " ORDER BY type, source, target, key",  # relationships()' order: weights add up in the same order
+            types,
+        ).fetchall()
+        source = np.fromiter(map(index.__getitem__, map(itemgetter(0), rels)), dtype=np.int64, count=len(rels))
+        target = np.fromiter(map(index.__getitem__, map(itemgetter(1), rels)), dtype=np.int64, count=len(rels))
+        weight = np.fromiter(map(itemgetter(2), rels), dtype=np.float64, count=len(rels))
+        inside = (source >= 0) & (target >= 0)
+        if not inside.all():
+            source, target, weight = source[inside], target[inside], weight[inside]
+        return ProjectionColumns(
+            ids=ids,
+            labels=[row[1] for row in rows],
+            names=[row[2] for row in rows],
+            regions=[row[3] for row in rows],
+            source=source,
+            target=target,
+            weight=weight,
+        )
 
     def _search_candidates(self, query: str, label: str | None) -> list[Node]:
         sql = "SELECT id, label, name, props FROM nodes WHERE instr(search, ?) > 0"

@@ -248,14 +248,28 @@ def supply_graphs(draw):
     return n, rels
 
 
+def same(a: float, b: float) -> bool:
+    """The documented tie rule: equal to 12 significant digits, anything within 1e-12 of 0 is 0."""
+    a, b = (0.0 if abs(x) < 1e-12 else x for x in (a, b))
+    return f"{a:.12g}" == f"{b:.12g}"
+
+
 def check_rows_order(report):
     rows = report["rows"]
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     for a, b in zip(rows, rows[1:]):
-        if abs(a["value"] - b["value"]) <= 1e-12:
+        if same(a["value"], b["value"]):
             assert a["node"] < b["node"]
         else:
             assert a["value"] > b["value"]
+
+
+def test_values_equal_up_to_noise_are_tied_and_ordered_by_id(sqlite_store):
+    # four symmetric leaves: their closeness is computed by separate sums, equal up to noise at most
+    star(sqlite_store)
+    report = centrality(sqlite_store, "closeness", "ties", kind="Enterprise")
+    assert [r["node"] for r in report["rows"]] == ["e1", "e2", "e3", "e4"]
+    assert same(0.1 + 0.2, 0.3) and same(5.8e-13, 6e-16) and not same(0.3, 0.3000001)
 
 
 def assert_matches_networkx(store, graph_name: str, G: nx.Graph):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from networkx.algorithms import bipartite
 
 from graph.analysis.centrality import centrality
-from graph.analysis.ties import enterprise_projection, institute_projection, ties_report
+from graph.analysis.ties import burt_constraint, enterprise_projection, institute_projection, ties_report
 from graph.errors import NotFound
+
+from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, S, rel, tie, two_communities, write
 
@@ -78,19 +86,70 @@ def test_louvain_finds_the_two_groups_whatever_the_seed(sqlite_store):
 def test_brokers_are_the_bridge_and_match_networkx(sqlite_store):
     report = ties_report(two_communities(sqlite_store))
     G = bridge_graph()
-    betweenness, constraint = nx.betweenness_centrality(G), nx.constraint(G)
+    betweenness = nx.betweenness_centrality(G)
+    firms = [n for n in G if n[0] in "ab"]
+    # constraint is taken among peers: firms linked by shared institutes, institutes by shared firms
+    constraint = nx.constraint(bipartite.weighted_projected_graph(G, firms), weight="weight")
+    constraint.update(nx.constraint(bipartite.weighted_projected_graph(G, [n for n in G if n not in firms]), weight="weight"))
     brokers = report["brokers"]
     # every path between the groups runs a3 — u2: they broker most
     assert {b["node"] for b in brokers[:2]} == {"a3", "u2"}
     for broker in brokers:
         assert broker["betweenness"] == pytest.approx(betweenness[broker["node"]], abs=1e-12)
         assert broker["constraint"] == pytest.approx(constraint[broker["node"]], abs=1e-12)
+    # By hand, in the enterprise projection: a3 is linked to a1, a2 (2 shared institutes each) and
+    # b1, b2, b3 (1 each, via u2): total 7. a2 spends half its strength on a1; b2 spends 2/5 on b1.
+    # c = Σ_j (p_3j + Σ_q p_3q p_qj)²:  for a1: 2/7 + 2/7·1/2 = 3/7;  for b1: 1/7 + 2·(1/7·2/5) = 9/35
+    by_hand = 2 * (3 / 7) ** 2 + 3 * (9 / 35) ** 2
+    a3 = next(b for b in brokers if b["node"] == "a3")
+    assert a3["constraint"] == pytest.approx(by_hand, abs=1e-12)
     # the same betweenness numbers as the centrality report on the ties projection
     ranked = {r["node"]: r["value"] for r in centrality(sqlite_store, "betweenness", "ties", top=1000)["rows"]}
     assert all(b["betweenness"] == ranked[b["node"]] for b in brokers)
     assert report["brokers_method"]["betweenness"] == "exact"
-    lowest = min(brokers, key=lambda b: b["constraint_rank"])
-    assert lowest["constraint"] == min(constraint[n] for n in G if betweenness[n] > 0)
+    # the bridging firm is the least constrained firm
+    assert min((b for b in brokers if b["kind"] == "Enterprise"), key=lambda b: b["constraint"])["node"] == "a3"
+
+
+def random_weighted_graphs():
+    return st.integers(min_value=1, max_value=9).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.sampled_from([1, 2, 3])), max_size=25),
+        )
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_weighted_graphs(), st.booleans())
+def test_burt_constraint_equals_networkx(graph, weighted):
+    n, edges = graph
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    G.add_weighted_edges_from((a, b, w) for a, b, w in edges if a != b)
+    weight = "weight" if weighted else None
+    ours, theirs = burt_constraint(G, weight=weight), nx.constraint(G, weight=weight)
+    assert set(ours) == set(theirs)
+    for node, value in theirs.items():
+        assert (math.isnan(value) and math.isnan(ours[node])) or abs(ours[node] - value) <= 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 4), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=20))
+def test_projections_equal_networkx_weighted_projected_graph(firms, institutes, pairs):
+    store = SqliteStore(":memory:", create=True)
+    ties = sorted({(f % firms, u % institutes) for f, u in pairs})
+    write(store, [E(f"f{i}") for i in range(firms)] + [I(f"u{i}") for i in range(institutes)],
+          [tie(f"f{f}", f"u{u}") for f, u in ties])
+    B = nx.Graph()
+    B.add_nodes_from([f"f{i}" for i in range(firms)] + [f"u{i}" for i in range(institutes)])
+    B.add_edges_from((f"f{f}", f"u{u}") for f, u in ties)
+    for ours, side in ((enterprise_projection(store), [f"f{i}" for i in range(firms)]),
+                       (institute_projection(store), [f"u{i}" for i in range(institutes)])):
+        theirs = bipartite.weighted_projected_graph(B, side)
+        assert set(ours) == set(theirs)
+        assert {frozenset(e): w for *e, w in ours.edges(data="weight")} == {frozenset(e): w for *e, w in theirs.edges(data="weight")}
+    store.close()
 
 
 def test_research_gaps_are_stages_whose_firms_have_no_tie(sqlite_store):
@@ -166,3 +225,13 @@ def test_the_ties_report_on_the_textile_dataset(sqlite_store):
     operating = {(r.source, r.target) for r in sqlite_store.relationships(["OPERATES_IN"])}
     for gap in report["research_gaps"]:
         assert not any(firm in firms_with_ties for firm, stage in operating if stage == gap["stage"])
+
+
+def test_a_broker_without_peers_of_its_kind_has_no_constraint(sqlite_store):
+    # e is the only firm of u1 and of u2: it lies between them (betweenness 1) but shares no
+    # institute with another firm, so its constraint among firms is undefined
+    write(sqlite_store, [E("e"), I("u1"), I("u2")], [tie("e", "u1"), tie("e", "u2")])
+    (broker,) = ties_report(sqlite_store)["brokers"]
+    assert broker["node"] == "e" and broker["betweenness"] == 1.0 and broker["constraint"] is None
+    assert len(broker["reasons"]) == 1
+    json.dumps(ties_report(sqlite_store), allow_nan=False)  # no NaN reaches JSON

@@ -1,0 +1,115 @@
+"""The adversarial suite: fixtures shared by its parts, and the figures it reports.
+
+Each part records what it measured in :data:`FIGURES` (through the ``figures`` fixture); the
+terminal summary prints them as one line and writes them to tests/artifacts/adversarial.json.
+A part that failed half-way reports what it measured before it failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph.ingest import load_path
+from graph.store.sqlite import SqliteStore
+from tests.conftest import ROOT, TEXTILE
+
+ARTIFACT = ROOT / "tests" / "artifacts" / "adversarial.json"
+CHAINX = [sys.executable, "-m", "chainx"]
+
+# part → {figure: value}; filled by the tests, printed by pytest_terminal_summary
+FIGURES: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="session")
+def figures() -> dict[str, dict]:
+    return FIGURES
+
+
+def summary_line(figures: dict[str, dict]) -> str:
+    """The figures as one line, in the order of the issue."""
+    parts = []
+    if c := figures.get("corpus"):
+        part = f"{c['bad_inputs']} bad inputs, {c['rejected_clearly']} rejected clearly, {c['changed_store']} changed the store"
+        if "valid_inputs" in c:
+            part += f" ({c['accepted_correctly']} of {c['valid_inputs']} valid variants accepted correctly)"
+        parts.append(part)
+    if c := figures.get("crash"):
+        parts.append(f"{c['kills']} kills, {c['inconsistent']} inconsistent stores")
+    if c := figures.get("fuzzing"):
+        parts.append(f"fuzzing: {c['requests']} requests, {c['server_errors']} 5xx, {c['schema_violations']} schema violations")
+    if c := figures.get("injection"):
+        parts.append(f"injection: {c['strings']} strings, {c['changed_graph']} changed the graph, {c['not_round_tripped']} not round-tripped")
+    if c := figures.get("xss"):
+        parts.append(f"XSS: {c['payloads']} payloads, {c['executed']} executed")
+    if c := figures.get("outages"):
+        parts.append(
+            f"outages: {c['outages']} outages, {c['refused_clearly']} refused clearly, {c['partial_writes']} partial writes, "
+            f"{c['recovered']} recovered"
+        )
+    if c := figures.get("limits"):
+        parts.append(f"limits: {c['enforced']} enforced")
+    if c := figures.get("write_protection"):
+        parts.append(f"write protection: {c['endpoints']} endpoints checked, {c['open']} open")
+    return "adversarial: " + "; ".join(parts)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not FIGURES:
+        return
+    terminalreporter.write_sep("-", "adversarial figures")
+    terminalreporter.write_line(summary_line(FIGURES))
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    ARTIFACT.write_text(json.dumps({"summary": summary_line(FIGURES), **FIGURES}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# -- stores holding the textile chain -----------------------------------------------------------
+@pytest.fixture(scope="session")
+def textile_template(tmp_path_factory) -> Path:
+    """An embedded store of data/textile, to be copied (never opened for writing itself)."""
+    path = tmp_path_factory.mktemp("adversarial-textile") / "chainx.db"
+    with SqliteStore(path, create=True) as store:
+        load_path(store, TEXTILE)
+    return path
+
+
+@pytest.fixture
+def textile_db(textile_template, tmp_path) -> Path:
+    """This test's own copy of the textile store."""
+    path = tmp_path / "chainx.db"
+    shutil.copyfile(textile_template, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bolt_textile(bolt_server):
+    """The Bolt server's database holding data/textile, for one module's tests."""
+    if not bolt_server.running:
+        bolt_server.start()
+    store = bolt_server.store()
+    store.clear()
+    load_path(store, TEXTILE)
+    yield store
+    store.close()
+
+
+def run_chainx(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    """``chainx ARGS`` in a subprocess, as a user runs it (no CHAINX_DEBUG: never a traceback)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("CHAINX_DEBUG", "CHAINX_STORE")}
+    environment.update(env or {})
+    return subprocess.run([*CHAINX, *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=timeout)
+
+
+def fingerprint(store) -> tuple:
+    """What a store holds, compared whole: every node and relationship with its properties."""
+    data = store.snapshot()
+    return (
+        tuple((n.label, n.id, n.name, json.dumps(n.props, sort_keys=True, ensure_ascii=False)) for n in data.nodes),
+        tuple((r.type, r.source, r.target, r.key, json.dumps(r.props, sort_keys=True, ensure_ascii=False)) for r in data.relationships),
+    )
