@@ -145,8 +145,9 @@ def _note(message: str) -> None:
         typer.echo(message, err=True)
 
 
-def _import(kind: str, imported, store: str | None, replace: bool, strict: bool, to_dataset: Path | None, report_path: Path | None) -> None:
-    """Validate the mapped tables, write them (to the store or as a dataset), report every line."""
+def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_dataset: Path | None, report_path: Path | None) -> None:
+    """Map the folder (``read()``), validate the tables, write them (to the store or as a
+    dataset) and report every input line."""
     import time
     from collections import Counter
 
@@ -155,6 +156,7 @@ def _import(kind: str, imported, store: str | None, replace: bool, strict: bool,
     from loaders.write import write_dataset
 
     started = time.perf_counter()
+    imported = read()
     report = imported.report
     report_path = report_path or Path(f"chainx-import-{kind}.json")
     failures = report.failures()
@@ -164,20 +166,24 @@ def _import(kind: str, imported, store: str | None, replace: bool, strict: bool,
         outcomes = Counter(entry.outcome for entry in failures)
         fail(f"--strict: {outcomes['skipped']:,} lines skipped and {outcomes['dropped']:,} values dropped; nothing was written (each one is in {report_path})")
     _note("Validating ...")
-    if to_dataset is not None:
-        data = validate(imported.raw)
-        files = write_dataset(data, to_dataset)
-        target = f"{len(files)} files in {to_dataset}/ (load them with: chainx load {to_dataset})"
-    else:
-        with store_from(store, create=True) as graph_store:
-            data, _ = prepare(graph_store, imported.raw, replace=replace, match_stages=False)
-            progress, done = _progress_bar(len(data), f"importing {kind}")
-            try:
-                summary = graph_store.write(data, replace=replace, progress=progress)
-            finally:
-                done()
-            state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
-            target = f"{graph_store.uri} ({state})"
+    try:
+        if to_dataset is not None:
+            data = validate(imported.raw)
+            files = write_dataset(data, to_dataset)
+            target = f"{len(files)} files in {to_dataset}/ (load them with: chainx load {to_dataset})"
+        else:
+            with store_from(store, create=True) as graph_store:
+                data, _ = prepare(graph_store, imported.raw, replace=replace, match_stages=False)
+                progress, done = _progress_bar(len(data), f"importing {kind}")
+                try:
+                    summary = graph_store.write(data, replace=replace, progress=progress)
+                finally:
+                    done()
+                state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
+                target = f"{graph_store.uri} ({state})"
+    except DatasetError:
+        report.write_json(report_path)  # what was mapped, for reading beside the problems
+        raise
     report.graph = {"nodes": dict(Counter(n.label for n in data.nodes)), "relationships": dict(Counter(r.type for r in data.relationships))}
     report.write_json(report_path)
     typer.echo(report.summary())
@@ -206,7 +212,7 @@ def import_chainkg(
     from loaders.chainkg import read_chainkg
 
     _note(f"Reading and mapping {folder} ...")
-    _import("chainkg", read_chainkg(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
+    _import("chainkg", lambda: read_chainkg(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
 
 
 @import_app.command("kag")
@@ -230,7 +236,7 @@ def import_kag(
     from loaders.kag import read_kag
 
     _note(f"Reading and mapping {folder} ...")
-    _import("kag", read_kag(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
+    _import("kag", lambda: read_kag(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
 
 
 @app.command()

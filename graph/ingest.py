@@ -42,8 +42,9 @@ def prepare(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_
     return validate(raw, store_context(store, replace)), report
 
 
-def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, progress: Progress | None = None) -> tuple[GraphData, WriteSummary]:
+def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, progress: Progress | None = None,
+              name: str | None = None) -> tuple[GraphData, WriteSummary]:
     """Validate the dataset at ``path`` and write it to ``store``; DatasetError leaves the store
-    untouched."""
-    data, _ = prepare(store, read_dataset(path), replace=replace)
+    untouched. ``name``: what problems call the file (an upload's own name; see read_dataset)."""
+    data, _ = prepare(store, read_dataset(path, name=name), replace=replace)
     return data, store.write(data, replace=replace, progress=progress)

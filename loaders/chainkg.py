@@ -195,7 +195,8 @@ class _Chainkg:
         """Whether ``name`` is (or has just become) a stage; a placeholder is made when asked."""
         if name in self.products or name in self.placeholders:
             return True
-        if self.dangling == "placeholder":
+        # a name that would run as a spreadsheet formula never becomes a stage, even a placeholder
+        if self.dangling == "placeholder" and not looks_like_formula(name):
             self.placeholders[name] = (file, line)
             self.report.value(file, line, "placeholder", "dangling_reference",
                               f"{name!r} is not in product.json: created as a placeholder stage")
@@ -217,7 +218,7 @@ class _Chainkg:
                 self.report.line(file, line, "skipped", "self_loop", f"{source!r} {rel} itself")
                 continue
             unknown = [n for n in (source, target) if n not in self.products and n not in self.placeholders]
-            if unknown and self.dangling == "skip":
+            if unknown and (self.dangling == "skip" or any(map(looks_like_formula, unknown))):
                 self.report.line(file, line, "skipped", "dangling_reference",
                                  f"{source!r} {rel} {target!r}: {', '.join(map(repr, unknown))} not in product.json")
                 continue
@@ -435,6 +436,7 @@ class _Chainkg:
     # -- the contract tables -------------------------------------------------------------------
     def build_tables(self, company_industry: dict[str, str], operates: list) -> None:
         add = self.tables.add
+        self.tables.table("stages.csv", "product.json", STAGE_COLUMNS)  # required, even if empty
         for name, line in self.products.items():
             self.add_stage("product.json", line, name, placeholder=False)
         for name, (file, line) in self.placeholders.items():

@@ -109,6 +109,13 @@ def _segments(product: str) -> list[str]:
     return product.split("-")
 
 
+def _name(product: str) -> str:
+    """A product's name: the last segment of its id (the whole id when that is empty or would
+    run as a spreadsheet formula)."""
+    last = clean_name(_segments(product)[-1])
+    return last if last and not looks_like_formula(last) else product
+
+
 def _parent(product: str) -> str | None:
     parts = _segments(product)
     return "-".join(parts[:-1]) if len(parts) > 1 else None
@@ -261,7 +268,8 @@ class _Kag:
     def known(self, product: str, file: str, line: int, what: str) -> bool:
         if product in self.products or product in self.placeholders:
             return True
-        if self.dangling == "skip":
+        # a name that would run as a spreadsheet formula never becomes a stage, even a placeholder
+        if self.dangling == "skip" or looks_like_formula(product):
             self.report.value(file, line, "dropped", "dangling_reference", f"{what} is not a product id in Product.csv: not imported")
             return False
         self.placeholders[product] = (file, line)
@@ -342,6 +350,7 @@ class _Kag:
     # -- the contract tables -------------------------------------------------------------------
     def build_tables(self, supplies: list) -> None:
         add = self.tables.add
+        self.tables.table("stages.csv", "Product.csv", STAGE_COLUMNS)  # required, even if empty
         for product, info in self.products.items():
             add("stages.csv", "Product.csv", info["line"], self.stage_row(product, info["industry"], False), STAGE_COLUMNS)
         for product, (file, line) in self.placeholders.items():
@@ -369,7 +378,7 @@ class _Kag:
         known = parent is not None and (parent in self.products or parent in self.placeholders)
         return {
             "id": product_id(product),
-            "name": _segments(product)[-1] or product,
+            "name": _name(product),
             "parent": product_id(parent) if known else "",
             "industry": _segments(industry)[-1] if industry else "",
             "industry_path": "/".join(_segments(industry)) if industry else "",

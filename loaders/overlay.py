@@ -55,6 +55,8 @@ class OverlayReport:
 
     def summary(self, limit: int = 20) -> str:
         lines = []
+        # the dataset's own stages first, then the references in file order
+        self.matched.sort(key=lambda m: (m["file"] != "stages.csv", m["file"], m["line"]))
         if self.matched:
             lines.append(f"Matched {len(self.matched)} stage reference{'s' if len(self.matched) != 1 else ''} to stages already in the store:")
             lines += [f"  {m['file']}:{m['line']}: {m['value']} → {m['stage']} ({m['name']}, by {m['by']})" for m in self.matched[:limit]]

@@ -120,9 +120,10 @@ def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
             if header is None:
                 header = cells
                 continue
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue  # blank lines and rows of empty cells (trailing separators) say nothing
-            for index, cell in enumerate(cells):
+            # the per-cell checks only for a row that could fail one (nearly none: fast loads)
+            for index, cell in enumerate(cells) if has_control or sum(map(len, cells)) > MAX_CELL_CHARS else ():
                 if len(cell) > MAX_CELL_CHARS:
                     column = header[index] if index < len(header) else f"column {index + 1}"
                     problems.append(
@@ -327,20 +328,25 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
         workbook.close()
 
 
-def read_dataset(path: str | Path) -> RawDataset:
-    """Read the raw tables of the dataset at ``path`` (folder, .xlsx or .zip)."""
+def read_dataset(path: str | Path, *, name: str | None = None) -> RawDataset:
+    """Read the raw tables of the dataset at ``path`` (folder, .xlsx or .zip).
+
+    ``name`` is what problems with the file itself call it (default: its file name); an upload
+    saved under a name of the server's own is reported under the name its sender gave it.
+    """
     path = Path(path)
     raw = RawDataset(source=str(path))
     if not path.exists():
         raise DatasetError([Problem(str(path), None, None, "no such file or folder")])
+    name = name or path.name
     if path.is_dir():
         _read_folder(path, raw)
     elif path.suffix.lower() == ".zip":
-        _read_zip(path, raw, path.name)
+        _read_zip(path, raw, name)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        _read_xlsx(path, raw, path.name)
+        _read_xlsx(path, raw, name)
     elif path.suffix.lower() == ".csv":
-        raw.problems.append(Problem(path.name, None, None, "a dataset is a folder of CSV files, an .xlsx workbook or a .zip; give the folder that holds this file"))
+        raw.problems.append(Problem(name, None, None, "a dataset is a folder of CSV files, an .xlsx workbook or a .zip; give the folder that holds this file"))
     else:
-        raw.problems.append(Problem(path.name, None, None, "not a dataset: expected a folder, an .xlsx workbook or a .zip"))
+        raw.problems.append(Problem(name, None, None, "not a dataset: expected a folder, an .xlsx workbook or a .zip"))
     return raw

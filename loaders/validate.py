@@ -38,6 +38,11 @@ def looks_like_formula(value: str) -> bool:
     return value[:1] in ("+", "-") and _FORMULA_CALL.search(value) is not None
 
 
+# Every first character looks_like_formula can accept: cells starting otherwise (nearly all) skip
+# the call. tests/loaders/test_formula_guard.py checks the two agree.
+_FORMULA_FIRST = frozenset("=@+-")
+
+
 class StoreContext:
     """What a dataset may refer to beyond itself: the nodes already in the store.
 
@@ -107,31 +112,33 @@ class _Rows:
             return
 
         width = len(table.header)
-        # looked up once per column, not once per cell: a national chain has ~10^6 cells
-        known = {name: spec.column(name) for name in positions}
+        # Looked up once per column, not once per cell: a national chain has ~10^6 cells.
+        # Unknown columns (column None), text and reference columns keep the stripped text as
+        # it is (what _convert would return for them).
+        plan = [
+            (name, index, self.headers[name], spec.column(name), spec.column(name) is None or spec.column(name).type not in ("list", "int", "float"))
+            for name, index in positions.items()
+        ]
         for line, cells in table.rows:
-            extra = [c for c in cells[width:] if c.strip()]
-            if extra:
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
                 problems.append(
                     Problem(self.file, line, None, f"the row has {len(cells)} cells but the header names {width} columns")
                 )
                 continue
             record: dict[str, object] = {}
-            for name, index in positions.items():
+            for name, index, header, column, as_text in plan:
                 value = cells[index].strip() if index < len(cells) else ""
-                header = self.headers[name]
-                if looks_like_formula(value):
-                    problems.append(
-                        Problem(self.file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself")
-                    )
-                    continue
-                column = known[name]
                 if not value:
                     if column is not None and column.required:
                         problems.append(Problem(self.file, line, header, "is required but empty"))
                     continue
-                if column is None:
-                    record[name] = value  # unknown columns are kept as text properties
+                if value[0] in _FORMULA_FIRST and looks_like_formula(value):
+                    problems.append(
+                        Problem(self.file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself")
+                    )
+                    continue
+                if as_text:
+                    record[name] = value
                     continue
                 converted = _convert(value, column, self.file, line, header, problems)
                 if converted is not None:
@@ -216,23 +223,30 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     part_of: list[tuple[str, str, str, int]] = []  # child, parent, file, line
 
     def add_relationship(rows: _Rows, line: int, rel: Relationship) -> None:
-        earlier = seen_relationships.get(rel.identity)
+        identity = rel.identity
+        earlier = seen_relationships.get(identity)
         if earlier is not None:
             problems.append(Problem(rows.file, line, None, f"duplicate row: same as line {earlier[1]}"))
             return
-        seen_relationships[rel.identity] = (rows.file, line)
+        seen_relationships[identity] = (rows.file, line)
         relationships.append(rel)
 
     for name, rows in tables.items():
         if not rows.ok:
             continue
         spec = rows.spec
+        refs = [(c.name, c.type[4:]) for c in spec.columns if c.type.startswith("ref:")]
+        required = {c.name for c in spec.columns if c.required}
         for line, record in rows.records:
             refs_ok = True
-            for column in spec.columns:
-                if column.type.startswith("ref:") and column.name in record:
-                    refs_ok &= resolve(rows, line, column.name, record[column.name], column.type[4:])
-            required_present = all(c.name in record for c in spec.columns if c.required)
+            for column, label in refs:
+                if column in record:
+                    value = record[column]
+                    # the common case inline: a reference to a node this dataset defines
+                    found = defined.get(value)
+                    if found is None or found[0] != label:
+                        refs_ok &= resolve(rows, line, column, value, label)
+            required_present = record.keys() >= required
             if not (refs_ok and required_present):
                 continue
             if spec.label is not None and defined.get(record["id"], ("", "", 0))[1:] != (rows.file, line):

@@ -71,12 +71,14 @@ async def upload_dataset(
             with path.open("wb") as out:
                 while chunk := await upload.read(_CHUNK):
                     out.write(chunk)
-            return await run_in_threadpool(_load, handle, path, replace)
+            # ...but the problems name the file as the client knows it, not as upload.zip
+            name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            return await run_in_threadpool(_load, handle, path, replace, name)
 
 
-def _load(handle: StoreHandle, path: Path, replace: bool) -> dict:
+def _load(handle: StoreHandle, path: Path, replace: bool, name: str) -> dict:
     with handle.writer() as store:
-        data, summary = load_path(store, path, replace=replace)
+        data, summary = load_path(store, path, replace=replace, name=name)
         version = store.version()
     return {"nodes": summary.nodes, "relationships": summary.relationships, "changed": summary.changed,
             "replaced": summary.replaced, "version": version}

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.store.sqlite import SqliteStore
 from loaders.chainkg import FILES, read_chainkg
+from loaders.validate import validate
 from tests.loaders.test_validate import good
 
 runner = CliRunner()
@@ -348,3 +351,44 @@ def test_the_report_accounts_for_every_input_line(chainkg_import, chainkg_dir, c
     _, (nodes, rels) = chain
     assert report["graph"] == {"nodes": nodes, "relationships": rels}  # what was validated is what the store holds
     print(f"\nchainkg import into SQLite took {chainkg_import['seconds']:.1f} s")
+
+
+# -- any input: never a crash, every line accounted for, always a valid dataset -------------------
+
+_names = st.text(alphabet=st.sampled_from(list("涤纶服装ab (PTA)（）;=@'\"\n\t\x7f\u200d\ud800 ")), max_size=8)
+_codes = st.sampled_from(["600001", "600001.SH", "000002.SZ", "60000", "abc123", "", "600001.sh"])
+_weights = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5), st.none(), st.text(max_size=3), st.booleans())
+_rels = st.sampled_from(["上游材料", "下游产品", "产品小类", "其他", ""])
+
+
+def _lines(strategy, size=12):
+    return st.lists(st.one_of(strategy, st.just("not json"), st.just(""), st.just("[1]")), max_size=size)
+
+
+_FILES = {
+    "product.json": _lines(st.fixed_dictionaries({"name": _names})),
+    "product_product.json": _lines(st.fixed_dictionaries({"from_entity": _names, "rel": _rels, "to_entity": _names})),
+    "company.json": _lines(st.fixed_dictionaries({"name": _names, "fullname": _names, "code": _codes,
+                                                  "location": st.sampled_from(["上海证券交易所", "深圳证券交易所", "2010-02-11", ""]), "time": _names})),
+    "company_product.json": _lines(st.fixed_dictionaries({"company_code": _codes, "product_name": _names, "rel": st.sampled_from(["主营产品", "x"]), "rel_weight": _weights})),
+    "industry.json": _lines(st.fixed_dictionaries({"code": st.sampled_from(["220000", "220400", "220401", "=1"]), "name": _names})),
+    "company_industry.json": _lines(st.fixed_dictionaries({"company_code": _codes, "industry_code": st.sampled_from(["220401", "220402", ""]),
+                                                           "industry_name": _names, "rel": st.just("所属行业")})),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(files=st.fixed_dictionaries(_FILES), dangling=st.sampled_from(["skip", "placeholder"]))
+def test_any_input_maps_onto_a_valid_dataset_and_every_line_is_accounted_for(tmp_path_factory, files, dangling):
+    folder = tmp_path_factory.mktemp("any")
+    for name, records in files.items():
+        # \u escapes carry the Chinese, control characters and lone surrogates as JSON does
+        text = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "product.json").touch()
+    imported = read_chainkg(folder, dangling=dangling)
+    validate(imported.raw)  # the mapping only ever produces what the contract accepts
+    for name, records in files.items():
+        counts = imported.report.counts(name)
+        assert counts["read"] == len(records)
+        assert counts["mapped"] + counts["merged"] + counts["skipped"] + counts["ignored"] == len(records)

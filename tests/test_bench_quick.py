@@ -1,0 +1,73 @@
+"""The benchmark keeps working: its generator makes valid datasets of the size asked for, and a tiny
+run of the whole script writes a table with every section."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.generate import generate_dataset
+from benchmarks.run import MEASUREMENTS
+from loaders import load_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_generator_writes_exactly_the_relationships_asked_for_and_they_validate(tmp_path):
+    data = load_dataset(generate_dataset(tmp_path / "a", relationships=5_000, seed=3))
+    assert len(data.relationships) == 5_000
+    types = Counter(r.type for r in data.relationships)
+    assert set(types) == {"FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"}
+    assert types["SUPPLIES"] > types.total() / 2
+
+
+def test_supplies_follow_feeds_and_degrees_are_heavy_tailed(tmp_path):
+    data = load_dataset(generate_dataset(tmp_path / "a", relationships=20_000, seed=5))
+    feeds = {(r.source, r.target) for r in data.relationships if r.type == "FEEDS"}
+    operates = {(r.source, r.target) for r in data.relationships if r.type == "OPERATES_IN"}
+    supplies = [r for r in data.relationships if r.type == "SUPPLIES"]
+    # the key is the supplier's stage (the product), which feeds a stage the customer operates in
+    assert all((r.source, r.key) in operates for r in supplies)
+    customer_stages: dict[str, set[str]] = {}
+    for enterprise, stage in operates:
+        customer_stages.setdefault(enterprise, set()).add(stage)
+    assert all(any((r.key, s) in feeds for s in customer_stages[r.target]) for r in supplies)
+    out_degree = sorted(Counter(r.source for r in supplies).values(), reverse=True)
+    median = out_degree[len(out_degree) // 2]
+    assert out_degree[0] > 20 * median  # a few national champions, many small firms
+
+
+def test_the_same_seed_gives_the_same_bytes(tmp_path):
+    first = generate_dataset(tmp_path / "a", relationships=3_000, seed=9)
+    second = generate_dataset(tmp_path / "b", relationships=3_000, seed=9)
+    other = generate_dataset(tmp_path / "c", relationships=3_000, seed=10)
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
+    assert (first / "supplies.csv").read_bytes() != (other / "supplies.csv").read_bytes()
+
+
+def test_a_tiny_benchmark_run_writes_every_section(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--tiny", "--results", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+    assert list(report["sizes"]) == ["3000"]
+    sections = report["sizes"]["3000"]
+    assert list(sections) == list(MEASUREMENTS) == report["meta"]["sections"]
+    assert all(sections[name] for name in MEASUREMENTS)
+    centrality = {row["name"] for row in sections["centrality"]}
+    for metric in ("degree", "in_degree", "out_degree", "betweenness", "closeness", "harmonic", "pagerank", "eigenvector", "core"):
+        assert f"{metric} (supply)" in centrality
+    assert "betweenness k=256 (all)" in centrality
+    # the accelerated values are NetworkX's
+    assert all(row["max_abs_diff"] is None or row["max_abs_diff"] < 1e-9 for row in sections["centrality"])
+    load = sections["load_embedded"][-1]
+    assert load["rows_per_s"] > 0 and "peak_rss_mb" in sections["memory"][0]
+    table = (tmp_path / "latest.md").read_text(encoding="utf-8")
+    assert "## 3,000 relationships" in table and "| centrality | pagerank (all) |" in table
