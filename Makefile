@@ -38,5 +38,11 @@ browser:
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; \
 	fi
 
+# The benchmark table (benchmarks/results/latest.md): 100k relationships; BENCH=--full adds 1M,
+# BENCH=--quick runs 10k. Not part of `make test` (tests/test_bench_quick.py keeps it working).
+BENCH ?=
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH)
+
 clean:
 	rm -rf $(VENV) $(STORE) .pytest_cache

@@ -209,6 +209,9 @@ class GapsReport(Report):
     counts: dict[str, int]
     stages: list[StageCoverage]
     gaps: list[Gap]
+    gaps_total: int = Field(description="Every gap of the region; `gaps` lists the top ones when the chain is large.")
+    listing: dict[str, Any] = Field(description="What `gaps` and `stages` list: top, complete, gaps_listed, stages_listed, rule.")
+    stage_betweenness: dict[str, Any] = Field(description="How the B of the scores was computed: method (exact or sampled), k, seed, engine, note.")
 
 
 class RegionCoverage(Model):
@@ -234,6 +237,9 @@ class CompareReport(Report):
     min_firms: int
     completeness: dict[str, float]
     stages: list[CompareRow]
+    stages_total: int
+    stages_listed: int
+    top: int | None = Field(description="How many stages were listed at most (null: all).")
 
 
 # -- bottlenecks -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ shown only with CHAINX_DEBUG=1.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 from pathlib import Path
@@ -501,6 +502,7 @@ def gaps_command(
     min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
     top_candidates: Annotated[int, typer.Option("--top-candidates", help="Enterprises elsewhere to suggest per gap (0 for none).")] = 5,
     stages: Annotated[bool, typer.Option("--stages", help="List every stage's status instead of the gaps (table and csv).")] = False,
+    top: Annotated[Optional[int], typer.Option("--top", help="List only the TOP gaps by score (default: all of them on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -512,7 +514,7 @@ def gaps_command(
     from graph.analysis.gaps import gaps
 
     with store_from(store) as graph_store:
-        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates)
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
     if format == Format.json:
         emit(to_json(report))
         return
@@ -529,10 +531,17 @@ def gaps_command(
         emit(rows_to_csv(rows, columns))
         return
     counts = report["counts"]
+    notes = ""
+    if not report["listing"]["complete"]:
+        shown = report["listing"]["stages_listed"] if stages else report["listing"]["gaps_listed"]
+        total = counts["stages"] if stages else report["gaps_total"]
+        notes += f"\nListed {shown:,} of {total:,} {'stages' if stages else 'gaps'} (--top to change)."
+    if report["stage_betweenness"]["method"] != "exact":
+        notes += f"\nB in the scores: {report['stage_betweenness']['note']}."
     emit(
         f"{report['region_name']} ({report['region']}): {counts['present']} of {counts['stages']} stages present, "
         f"{counts['weak']} weak, {counts['missing']} missing; completeness {report['completeness']:.3f} "
-        f"(score-weighted {report['completeness_weighted']:.3f})\n" + rows_to_table(rows, columns)
+        f"(score-weighted {report['completeness_weighted']:.3f})\n" + rows_to_table(rows, columns) + notes
     )
 
 
@@ -541,6 +550,7 @@ def gaps_command(
 def compare_command(
     regions: Annotated[list[str], typer.Argument(help="Two or more region ids, e.g. shengze tianmen.", show_default=False)],
     min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
+    top: Annotated[Optional[int], typer.Option("--top", help="List only the TOP stages with the most enterprises of these regions (default: every stage on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -551,7 +561,7 @@ def compare_command(
     from graph.analysis.gaps import compare
 
     with store_from(store) as graph_store:
-        report = compare(graph_store, regions, min_firms=min_firms)
+        report = compare(graph_store, regions, min_firms=min_firms, top=top)
     if format == Format.json:
         emit(to_json(report))
         return
@@ -570,6 +580,8 @@ def compare_command(
         for row in report["stages"]
     ]
     footer = "completeness: " + ", ".join(f"{r} {report['completeness'][r]:.3f}" for r in names)
+    if report["stages_listed"] < report["stages_total"]:
+        footer += f"\nListed {report['stages_listed']:,} of {report['stages_total']:,} stages (--top to change)."
     emit(rows_to_table(rows, ["stage", "name", *names]) + "\n" + footer)
 
 
@@ -755,6 +767,9 @@ def view_bottlenecks(
 
 
 def main() -> None:
+    # The Neo4j driver logs a lost connection itself (Python's last-resort handler prints it);
+    # the store already turns it into one clear line, so the driver's copy is only noise.
+    logging.getLogger("neo4j").addHandler(logging.NullHandler())
     app()
 
 

@@ -20,8 +20,9 @@ betweenness  igraph ``betweenness`` (``sources=`` the     ordered-pair sums (igr
                                                           does: ``create_py_random_state(seed)
                                                           .sample(list(G), k)``
 closeness    igraph ``closeness`` (incoming distance      Wasserman–Faust ``wf_improved`` scaling:
-             on directed graphs)                          (r−1)/S · (r−1)/(n−1) with r the nodes
-                                                          reached; 0 where nothing is reached
+             on directed graphs); r from components,      (r−1)/S · (r−1)/(n−1) with r the nodes
+             or on directed graphs from the               reached; 0 where nothing is reached
+             condensation (bit sets of upstream SCCs)
 harmonic     igraph ``harmonic_centrality``, not          sum of 1/d over incoming distances
              normalised
 pagerank     NetworkX's ``_pagerank_scipy`` iteration     same matrix, start, dangling handling,
@@ -70,6 +71,7 @@ __all__ = [
     "from_networkx",
     "from_edges",
     "worth_accelerating",
+    "estimate_seconds",
     "compute",
     "degree_centrality",
     "betweenness_centrality",
@@ -220,6 +222,36 @@ def worth_accelerating(graph, min_size: int | None = None) -> bool:
     return graph.number_of_nodes() + graph.number_of_edges() >= limit
 
 
+# Work of the shortest-path measures, in sources × (nodes + edges) of the component searched, per
+# CPU second of igraph on one core of the 2-core reference machine: the lower of what
+# benchmarks/run.py measured on the supply and all projections at 100k relationships, halved
+# to stay cautious (betweenness 5.5e7–9e7, closeness and harmonic 1.7e8–2.2e8).
+_WORK_PER_SECOND = {"betweenness": 3e7, "closeness": 1e8, "harmonic": 1e8}
+
+
+def estimate_seconds(graph, metric: str, k: int | None = None) -> float:
+    """Roughly how long :func:`compute` takes for ``metric`` (0 for the cheap metrics).
+
+    A search from a node covers its (weakly) connected component, so the work is the sum over
+    components of sources × (nodes + edges); ``k`` sampled betweenness sources cost their share.
+
+    >>> round(estimate_seconds(nx.path_graph(100_000), "closeness"), 1)
+    200.0
+    """
+    rate = _WORK_PER_SECOND.get(metric)
+    a = _arrays(graph)
+    n = len(a.ids)
+    if rate is None or n == 0:
+        return 0.0
+    membership = np.asarray(a.igraph.connected_components(mode="weak").membership)
+    nodes = np.bincount(membership).astype(np.float64)
+    edges = np.bincount(membership[a.src], minlength=len(nodes)).astype(np.float64)
+    work = float((nodes * (nodes + edges)).sum())
+    if metric == "betweenness" and k is not None:
+        work *= min(k, n) / n
+    return work / rate
+
+
 def _values(a: Arrays, values) -> dict:
     return dict(zip(a.ids, map(float, values)))
 
@@ -302,16 +334,14 @@ def closeness_centrality(graph, wf_improved: bool = True) -> dict:
     # igraph gives (r-1)/S over the r nodes reached; NetworkX needs r and S themselves.
     normed = np.asarray(g.closeness(mode=mode, normalized=True), dtype=np.float64)
     if a.directed:
-        inverse_total = np.asarray(g.closeness(mode=mode, normalized=False), dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            total = np.rint(1.0 / inverse_total)
-            reached = np.rint(normed / inverse_total)  # r - 1
+        # the nodes reaching each node, from the condensation: far cheaper than a second pass
+        reached = (_reached_by(a) - 1).astype(np.float64)
     else:
-        # on an undirected graph a node reaches exactly its component: one pass is enough
+        # on an undirected graph a node reaches exactly its component
         membership = np.asarray(g.connected_components().membership)
         reached = (np.bincount(membership)[membership] - 1).astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            total = np.rint(reached / normed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = np.rint(reached / normed)  # S, the sum of distances: an integer
     ok = np.isfinite(total) & (total > 0) & np.isfinite(reached) & (n > 1)
     values = np.zeros(n)
     # the same operations in the same order as NetworkX, on the same integers: same bits
@@ -319,6 +349,85 @@ def closeness_centrality(graph, wf_improved: bool = True) -> dict:
     if wf_improved:
         values[ok] *= reached[ok] / (n - 1)
     return _values(a, values)
+
+
+# Memory for the ancestor bit sets of _reached_by; larger condensations are done in column blocks.
+_BITSET_BYTES = 256 * 1024 * 1024
+
+
+def _reached_by(a: Arrays) -> np.ndarray:
+    """For each node of a directed graph, how many nodes reach it, itself included (the ``r`` of
+    NetworkX's closeness, whose paths run into the node).
+
+    Every node of a strongly connected component is reached by the same nodes: those of the
+    components upstream of it in the condensation, a DAG. Their sets are propagated as bit sets
+    level by level down the DAG, then counted with each component's size. The work is (DAG
+    edges × components / 64) word operations, against (nodes × edges) for a search from every node.
+    """
+    comp = np.asarray(a.igraph.connected_components(mode="strong").membership, dtype=np.int64)
+    c = int(comp.max()) + 1
+    size = np.bincount(comp, minlength=c)
+    cs, cd = comp[a.src], comp[a.dst]
+    between = cs != cd
+    parent, child = np.divmod(np.unique(cs[between] * c + cd[between]), c)
+    # topological levels (Kahn's algorithm, a whole level at a time)
+    order = np.argsort(parent, kind="stable")
+    parent, child = parent[order], child[order]
+    starts = np.searchsorted(parent, np.arange(c + 1))
+    indegree = np.bincount(child, minlength=c)
+    level = np.zeros(c, dtype=np.int64)
+    frontier, depth = np.flatnonzero(indegree == 0), 0
+    while frontier.size:
+        level[frontier] = depth
+        counts = starts[frontier + 1] - starts[frontier]
+        edges = np.repeat(starts[frontier], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        drop = np.bincount(child[edges], minlength=c)
+        indegree -= drop
+        frontier = np.flatnonzero((drop > 0) & (indegree == 0))
+        depth += 1
+    # edges grouped by their child's level, then by child: each level ORs its parents' sets in
+    by_level = np.lexsort((child, level[child]))
+    parent, child = parent[by_level], child[by_level]
+    level_starts = np.searchsorted(level[child], np.arange(depth + 1))
+    reach = np.zeros(c, dtype=np.int64)
+    block = max(64, (_BITSET_BYTES // max(c, 1)) * 8 // 64 * 64)  # columns (upstream components) per pass
+    for first in range(0, c, block):
+        cols = np.arange(first, min(c, first + block))
+        words = (len(cols) + 63) // 64
+        bits = np.zeros((c, words), dtype=np.uint64)
+        bits[cols, (cols - first) // 64] = np.left_shift(np.uint64(1), ((cols - first) % 64).astype(np.uint64))
+        for d in range(1, depth):
+            lo, hi = level_starts[d], level_starts[d + 1]
+            if lo == hi:
+                continue
+            kids = child[lo:hi]
+            heads = np.flatnonzero(np.r_[True, kids[1:] != kids[:-1]])
+            bits[kids[heads]] |= np.bitwise_or.reduceat(bits[parent[lo:hi]], heads, axis=0)
+        reach += _weighted_popcount(bits, size[first:first + len(cols)])
+    return reach[comp]
+
+
+def _weighted_popcount(bits: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """For each row of ``bits``, the sum of ``weight[j]`` over its set bits j."""
+    total = np.zeros(bits.shape[0], dtype=np.int64)
+    ones = weight == 1  # most components are single nodes: count their bits at once
+    if ones.any():
+        mask = np.zeros(bits.shape[1] * 64, dtype=bool)
+        mask[: len(weight)] = ones
+        packed = np.packbits(mask, bitorder="little").view("<u8")  # bit j of word w: column 64w + j
+        total += _popcount(bits & packed).sum(axis=1)
+    for j in np.flatnonzero(~ones):
+        total += weight[j] * ((bits[:, j // 64] >> np.uint64(j % 64)) & np.uint64(1)).astype(np.int64)
+    return total
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    if hasattr(np, "bitwise_count"):  # NumPy ≥ 2.0
+        return np.bitwise_count(x).astype(np.int64)
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return ((x * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
 
 
 def harmonic_centrality(graph) -> dict:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from graph.errors import InvalidParameter
+
 __all__ = [
     "Label",
     "RelType",
@@ -70,17 +72,21 @@ REL_ENDPOINTS: dict[str, set[tuple[str, str]]] = {
 
 
 def check_label(label: str) -> str:
-    """Return ``label`` if it is a known node label, else raise ValueError (allow-list)."""
+    """Return ``label`` if it is a known node label, else raise InvalidParameter (allow-list).
+
+    A user's ``--kind`` / ``?kind=`` reaches the stores through here, so the refusal is one of
+    the tool's own errors: a clear line in the CLI, a 422 in the API.
+    """
     if label not in LABELS:
-        raise ValueError(f"unknown node kind {label!r}; expected one of {', '.join(LABELS)}")
+        raise InvalidParameter("kind", f"unknown node kind {label!r}; expected one of {', '.join(LABELS)}")
     return label
 
 
 def check_rel_type(rel_type: str) -> str:
-    """Return ``rel_type`` if it is a known relationship type, else raise ValueError."""
+    """Return ``rel_type`` if it is a known relationship type, else raise InvalidParameter."""
     if rel_type not in REL_TYPES:
-        raise ValueError(
-            f"unknown relationship type {rel_type!r}; expected one of {', '.join(REL_TYPES)}"
+        raise InvalidParameter(
+            "type", f"unknown relationship type {rel_type!r}; expected one of {', '.join(REL_TYPES)}"
         )
     return rel_type
 

@@ -18,7 +18,9 @@ def region_tree(store: GraphStore) -> dict[str, list[str]]:
     """parent region id → child region ids."""
     labels = {n.id for n in store.nodes(["Region"])}
     children: dict[str, list[str]] = defaultdict(list)
-    for rel in store.relationships(["PART_OF"]):
+    # PART_OF links of the regions only, by query: a national chain has tens of thousands of
+    # stage PART_OF links that say nothing about regions
+    for rel in store.incident(labels, ["PART_OF"]) if labels else ():
         if rel.source in labels:
             children[rel.target].append(rel.source)
     return dict(children)
@@ -48,5 +50,4 @@ def region_descendants(store: GraphStore, region: str) -> set[str]:
 
 def enterprises_in(store: GraphStore, region: str) -> set[str]:
     """Ids of the enterprises located in ``region`` or below it."""
-    regions = region_descendants(store, region)
-    return {n.id for n in store.nodes(["Enterprise"]) if n.props.get("region") in regions}
+    return store.enterprise_ids(region_descendants(store, region))

@@ -54,9 +54,10 @@ def region_gaps(
     region: RegionId,
     min_firms: MinFirms = 2,
     top_candidates: Annotated[int, Query(ge=0, le=100, description="Candidates listed per gap.")] = 5,
+    top: Annotated[int | None, Query(ge=1, le=100_000, description="List only the top gaps by score (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
 ) -> dict:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
-    return reports(gaps, region, min_firms=min_firms, top_candidates=top_candidates)
+    return reports(gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
 
 
 @router.get("/compare", response_model=CompareReport)
@@ -64,12 +65,13 @@ def compare_regions(
     reports: ReportsDep,
     regions: Annotated[str, Query(min_length=1, max_length=2000, description="Region ids, comma-separated: a,b", examples=["shengze,tianmen"])],
     min_firms: MinFirms = 2,
+    top: Annotated[int | None, Query(ge=1, le=100_000, description="List only the stages with the most enterprises of these regions (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
 ) -> dict:
     """Stage-by-stage coverage of several regions side by side."""
     ids = [r.strip() for r in regions.split(",") if r.strip()]
     if len(ids) > MAX_REGIONS:
         raise InvalidParameter("regions", f"at most {MAX_REGIONS} regions at once, not {len(ids)}")
-    return reports(compare, ids, min_firms=min_firms)
+    return reports(compare, ids, min_firms=min_firms, top=top)
 
 
 @router.get("/bottlenecks", response_model=BottlenecksReport)

@@ -41,23 +41,30 @@ downstream of a lost stage that still have firms lose that input.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from graph.errors import InvalidParameter, NotFound
+from graph.projection import projection
 from graph.regions import region_descendants
 from graph.store.base import GraphStore
 
-from .stages import StageChain, chain_order, stage_chain
+from .stages import StageChain, chain_order, condensed, listing_limit, reachable, stage_chain
 
-__all__ = ["bottlenecks", "whatif", "chokepoints", "hhi", "KINDS"]
+__all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT"]
 
 KINDS = ("chokepoint", "single_source", "critical_enterprise")
 _NAMES_IN_REASON = 5
+_PIECES_IN_REASON = 20  # part sizes a chokepoint's reason spells out
 _CASCADE_LISTED = 20  # enterprises listed per critical enterprise's cascade (all are counted)
+# The full cascade is worked out for at most this many suspects, those with the most direct
+# losses (see bottlenecks()): on the bundled data every suspect, on a generated 1M-relationship
+# chain 500 of ~43,000 (each cascade can walk a good part of the supply network).
+CASCADE_LIMIT = 500
 _SUPER_SOURCE = ("virtual source",)  # not a string, so it can never clash with a stage id
 
 
@@ -84,16 +91,71 @@ def hhi(shares: Iterable[float]) -> float:
 
 # -- chokepoints ----------------------------------------------------------------------------
 
+def articulation_pieces(graph: nx.Graph) -> dict:
+    """The articulation points of the undirected ``graph``, each with the sizes of the pieces its
+    component falls into without it (largest first).
+
+    One depth-first search (Hopcroft–Tarjan low points) instead of a search per articulation
+    point: a child ``u`` of ``v`` in the search tree whose subtree reaches no higher than ``v``
+    (low[u] ≥ disc[v]) is cut off with its subtree; what is left (the parent's side) is the rest
+    of the component. The points are those of ``nx.articulation_points``.
+
+    >>> articulation_pieces(nx.Graph([("a", "b"), ("b", "c"), ("c", "d"), ("c", "e")]))
+    {'c': [2, 1, 1], 'b': [3, 1]}
+    """
+    disc: dict = {}
+    low: dict = {}
+    size: dict = {}
+    pieces: dict = {}
+    clock = 0
+    for root in graph:
+        if root in disc:
+            continue
+        cut_off: dict = defaultdict(list)  # v → sizes of the subtrees hanging from v that only v holds on
+        disc[root] = low[root] = clock
+        clock += 1
+        size[root] = 1
+        stack = [(root, None, iter(graph[root]))]
+        while stack:
+            v, parent, neighbours = stack[-1]
+            for w in neighbours:
+                if w == parent or w == v:
+                    continue
+                if w in disc:
+                    low[v] = min(low[v], disc[w])
+                else:
+                    disc[w] = low[w] = clock
+                    clock += 1
+                    size[w] = 1
+                    stack.append((w, v, iter(graph[w])))
+                    break
+            else:
+                stack.pop()
+                if parent is not None:
+                    low[parent] = min(low[parent], low[v])
+                    size[parent] += size[v]
+                    if low[v] >= disc[parent]:
+                        cut_off[parent].append(size[v])
+        component = size[root]
+        for v, sizes in cut_off.items():
+            if v == root:
+                if len(sizes) >= 2:  # the root holds its subtrees together only if it has two
+                    pieces[v] = sorted(sizes, reverse=True)
+            else:
+                rest = component - 1 - sum(sizes)  # the parent's side, never empty
+                pieces[v] = sorted(sizes + [rest], reverse=True)
+    return pieces
+
+
 def _ends(chain: StageChain) -> tuple[list[str], list[str]]:
     """(source stages, end-product stages) of the rolled-up chain; see the module docstring."""
     graph = chain.graph
-    condensed = nx.condensation(graph)
-    members = condensed.graph["mapping"]
+    graph_c, members, _ = condensed(chain)
     linked = [s for s in graph if graph.degree(s) > 0]
-    sources = [s for s in linked if condensed.in_degree(members[s]) == 0]
+    sources = [s for s in linked if graph_c.in_degree(members[s]) == 0]
     material = [s for s in sources if chain.tier(s) != "support"]
     end_products = [s for s in linked if chain.tier(s) == "downstream"]
-    sinks = end_products or [s for s in linked if condensed.out_degree(members[s]) == 0]
+    sinks = end_products or [s for s in linked if graph_c.out_degree(members[s]) == 0]
     return sorted(material or sources), sorted(sinks)
 
 
@@ -123,11 +185,7 @@ def chokepoints(chain: StageChain) -> list[dict]:
     undirected = graph.to_undirected()
     undirected.remove_nodes_from([s for s in graph if graph.degree(s) == 0])
     linked = len(undirected)
-    parts: dict[str, list[int]] = {}
-    for point in nx.articulation_points(undirected):
-        component = nx.node_connected_component(undirected, point) - {point}
-        pieces = sorted((len(c) for c in nx.connected_components(undirected.subgraph(component))), reverse=True)
-        parts[point] = pieces
+    parts = articulation_pieces(undirected)
 
     items = []
     for stage in sorted(set(dominated) | set(parts)):
@@ -137,16 +195,19 @@ def chokepoints(chain: StageChain) -> list[dict]:
         cut_share = 0.0
         if dom:
             reasons.append(
-                f"Every FEEDS path from the source stages ({_listing(chain.name(s) for s in sources)}) to "
-                f"{_listing(chain.name(s) for s in dom)} passes through it: removing it cuts "
+                f"Every FEEDS path from the source stages ({_listing((chain.name(s) for s in sources[:_NAMES_IN_REASON]), len(sources))}) to "
+                f"{_listing((chain.name(s) for s in dom[:_NAMES_IN_REASON]), len(dom))} passes through it: removing it cuts "
                 f"{len(dom)} of {len(sinks)} end-product stages off from every source."
             )
         if stage in parts:
             pieces = parts[stage]
             cut = sum(pieces) - pieces[0]
             cut_share = cut / (linked - 1) if linked > 1 else 0.0
+            sizes = ", ".join(map(str, pieces[:_PIECES_IN_REASON]))
+            if len(pieces) > _PIECES_IN_REASON:  # a hub of a national chain holds thousands of single stages
+                sizes += f" and {len(pieces) - _PIECES_IN_REASON} more"
             reasons.append(
-                f"Removing it splits the stage graph into {len(pieces)} parts ({', '.join(map(str, pieces))} stages): "
+                f"Removing it splits the stage graph into {len(pieces)} parts ({sizes} stages): "
                 f"{cut} stage(s) lose their link to the largest part (articulation point)."
             )
         score = max(dom_share, cut_share)
@@ -197,7 +258,42 @@ class _World:
         return self.reach[top]
 
 
+class _Reach(dict):
+    """top-level stage → it and every stage FEEDS-downstream of it, found when first asked for
+    (a national chain has tens of thousands of stages; a cascade asks about a few)."""
+
+    def __init__(self, graph: nx.DiGraph):
+        super().__init__()
+        self.graph = graph
+
+    def __missing__(self, stage: str) -> set[str]:
+        found = reachable(self.graph.succ, stage) | {stage}
+        self[stage] = found
+        return found
+
+
+_worlds: OrderedDict[tuple, _World] = OrderedDict()
+_worlds_lock = threading.Lock()
+_WORLDS_KEPT = 2  # one world of a 1M-relationship graph holds a few hundred MB
+
+
 def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
+    """The supply world of ``store`` for ``regions``, read once per store version: a bottlenecks
+    report and the what-ifs that follow it share it (it is only read afterwards)."""
+    key = (store.uri, store.version(), None if regions is None else frozenset(regions))
+    with _worlds_lock:
+        if key in _worlds:
+            _worlds.move_to_end(key)
+            return _worlds[key]
+    world = _read_world(store, chain, regions)
+    with _worlds_lock:
+        world = _worlds.setdefault(key, world)
+        while len(_worlds) > _WORLDS_KEPT:
+            _worlds.popitem(last=False)
+    return world
+
+
+def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
     firms: dict[str, dict[str, set[str]]] = {s: {} for s in chain.graph}
     stages_of: dict[str, set[str]] = defaultdict(set)
     region_of: dict[str, str | None] = {}
@@ -210,26 +306,25 @@ def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _W
             region_of[op.enterprise] = op.region
             capacity[(op.enterprise, op.stage)] = (op.capacity, op.unit)
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for rel in store.relationships(["SUPPLIES"]):
-        if rel.key:
-            groups[(rel.target, rel.key)].add(rel.source)
+    # ends only: a national graph has hundreds of thousands of supplies, their properties unused
+    for _, supplier, customer, stage in store.links(["SUPPLIES"]):
+        if stage:
+            groups[(customer, stage)].add(supplier)
     supplier_groups: dict[str, list] = defaultdict(list)
     groups_by_stage: dict[str, list] = defaultdict(list)
     for group in sorted(groups):
         groups_by_stage[group[1]].append(group)
         for supplier in sorted(groups[group]):
             supplier_groups[supplier].append(group)
-    traders = {e for g, suppliers in groups.items() for e in (g[0], *suppliers)}
-    names = {s: chain.name(s) for s in chain.graph}
-    stage_ids = set(chain.top)
-    for node in store.nodes(["Enterprise", "Stage"], ids=traders | set(region_of) | (stage_ids - set(names))):
-        names[node.id] = node.name
-        if node.label == "Enterprise":
-            region_of[node.id] = node.props.get("region")
-    reach = {s: {s} | nx.descendants(chain.graph, s) for s in chain.graph}
-    order = {s: i for i, s in enumerate(chain_order(chain))}
+    stages = projection(store, "chain")  # names of sub-stages too
+    names = {s: stages.nodes[s].get("name", s) for s in chain.top}
+    # every enterprise's name and region in one light query (no properties parsed)
+    columns = store.projection_columns(["Enterprise"], [])
+    names.update(zip(columns.ids, columns.names))
+    region_of.update(zip(columns.ids, columns.regions))
+    order = chain.memo("order_index", lambda: {s: i for i, s in enumerate(chain_order(chain))})
     return _World(chain, regions, names, region_of, firms, dict(stages_of), dict(groups), capacity,
-                  dict(supplier_groups), dict(groups_by_stage), reach, order)
+                  dict(supplier_groups), dict(groups_by_stage), _Reach(chain.graph), order)
 
 
 def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms: int, limit: int | None = None) -> dict:
@@ -361,7 +456,8 @@ def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]
     return regions, store.get_node(region).name
 
 
-def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1) -> dict:
+def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
+                top: int | None = None) -> dict:
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
     See the module docstring for each kind's definition and score.
@@ -377,14 +473,25 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     min_firms : int
         With more than 1, an enterprise whose removal leaves a stage with fewer firms than this
         is critical too (match the ``min_firms`` of a gaps report).
+    top : int, optional
+        List at most ``top`` items of each kind (the highest scores). When not given: every item
+        on a chain of up to :data:`~graph.analysis.stages.FULL_LISTING_STAGES` top-level stages,
+        else :data:`~graph.analysis.stages.DEFAULT_TOP` of each kind. ``counts`` count them all.
+
+    Suspects of being critical are the sole suppliers of some purchase and the firms of a stage
+    with exactly 1 or ``min_firms`` firms. Each gets a cheap direct count — purchases it is the
+    only supplier of, plus stages it is the last (or the ``min_firms``-th) firm of — and only
+    the :data:`CASCADE_LIMIT` suspects with the highest count (then by id) get the full cascade;
+    ``critical_screening`` says how many suspects there were and how many were followed.
 
     Returns
     -------
     dict
-        ``{"region", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "items":
-        [{"kind", "node", "name", "score", "reasons", ...}]}``, items by kind, score (highest
-        first), then id. A critical enterprise's ``cascade`` is :func:`whatif`'s, listing at most
-        20 of the enterprises that lose supply (``enterprises_total`` counts them all).
+        ``{"region", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed",
+        "critical_screening", "items": [{"kind", "node", "name", "score", "reasons", ...}]}``,
+        items by kind, score (highest first), then id. A critical enterprise's ``cascade`` is
+        :func:`whatif`'s, listing at most 20 of the enterprises that lose supply
+        (``enterprises_total`` counts them all).
 
     Examples
     --------
@@ -405,6 +512,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     _check_params(hhi_threshold, min_firms)
     regions, scope = _scope(store, region)
     chain = stage_chain(store)
+    limit = listing_limit(top, len(chain.graph))
     world = _world(store, chain, regions)
     sources, sinks = _ends(chain)
     items = chokepoints(chain)
@@ -418,12 +526,18 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
 
     # Only a sole supplier of some purchase, or a firm of a stage on the edge of emptying or
     # turning weak, can set anything off; the cascade decides whether it matters in scope.
-    suspects = {next(iter(s)) for s in world.groups.values() if len(s) == 1}
+    direct: dict[str, int] = defaultdict(int)  # suspect → purchases and stages it alone holds up
+    for suppliers in world.groups.values():
+        if len(suppliers) == 1:
+            direct[next(iter(suppliers))] += 1
     for stage, firms in world.firms.items():
         if len(firms) in (1, min_firms):
-            suspects |= set(firms)
+            for firm in firms:
+                direct[firm] += 1
+    suspects = sorted(direct, key=lambda f: (-direct[f], f))
+    followed = suspects[:CASCADE_LIMIT]
     critical = []
-    for firm in sorted(suspects):
+    for firm in sorted(followed):
         cascade = _cascade(world, {firm}, set(), min_firms, limit=_CASCADE_LISTED)
         score = _cascade_score(cascade)
         if not score:
@@ -449,10 +563,27 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
         })
     critical.sort(key=lambda i: (-i["score"], i["node"]))
     items += critical
+    counts = {kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS}
+    if limit is not None:
+        kept = defaultdict(int)
+        listed = []
+        for item in items:  # already by kind, then score
+            if kept[item["kind"]] < limit:
+                kept[item["kind"]] += 1
+                listed.append(item)
+        items = listed
     return {
         "region": region, "scope": scope, "hhi_threshold": hhi_threshold, "min_firms": min_firms,
         "sources": sources, "end_products": sinks,
-        "counts": {kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS},
+        "counts": counts,
+        "listed": {"top": limit, "complete": len(items) == sum(counts.values()),
+                   **{kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS}},
+        "critical_screening": {
+            "suspects": len(suspects), "cascades": len(followed), "limit": CASCADE_LIMIT, "complete": len(followed) == len(suspects),
+            "rule": (f"the full cascade for every suspect ({len(suspects)})" if len(followed) == len(suspects) else
+                     f"the full cascade for the {len(followed)} of {len(suspects):,} suspects with the most purchases and stages "
+                     "they alone hold up (a cheap count for every suspect first); the others are not listed"),
+        },
         "items": items,
     }
 

@@ -24,6 +24,22 @@ betweenness_centrality``, normalized=True: the share of shortest FEEDS paths bet
 that pass through it). upstream_local and downstream_local count distinct enterprises of R in the
 stage's ancestor and descendant stages.
 
+On a national chain (tens of thousands of top-level stages) two things change, and the report
+says so:
+
+- B is exact up to :data:`graph.analysis.stages.EXACT_BETWEENNESS_STAGES` top-level stages and
+  sampled above (k = :data:`~graph.analysis.stages.BETWEENNESS_K` sources, seed
+  :data:`~graph.analysis.stages.BETWEENNESS_SEED`); ``stage_betweenness`` in the report gives the
+  method, and each gap's reasons say when B is an estimate.
+- The lists are cut: with ``top`` not given, every gap and every stage is listed when the chain
+  has at most :data:`FULL_LISTING_STAGES` top-level stages, else the :data:`DEFAULT_TOP` gaps
+  with the highest score. ``counts``, ``gaps_total`` and both completeness figures always cover
+  every stage; ``listing`` says what was cut.
+
+Where R's enterprises sit along FEEDS is worked out once for all stages (one pass over the
+condensed stage graph, carrying the sets of R's enterprises and stages as bitsets), not by
+ancestors and descendants of every stage.
+
 Candidates to attract into a gap are enterprises outside R operating in the stage, scored::
 
     candidate score = 2·S + I + Z
@@ -36,18 +52,22 @@ stage's candidates (a figure not given counts 0). Ties are broken by enterprise 
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 import networkx as nx
 
 from graph.errors import InvalidParameter
-from graph.regions import check_region, enterprises_in, region_descendants
-from graph.store.base import GraphStore
+from graph.regions import check_region, region_descendants
+from graph.store.base import GraphStore, StageFirm
 
-from .stages import StageChain, chain_order, stage_chain
+from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, listing_limit, stage_betweenness, stage_chain
 
-__all__ = ["gaps", "compare", "stage_coverage", "GAP_KINDS", "STATUSES"]
+__all__ = ["gaps", "compare", "stage_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
 STATUSES = ("missing", "weak", "present")
 GAP_KINDS = ("break", "extension", "absent", "strengthen")
@@ -61,10 +81,13 @@ def _check_positive_int(name: str, value, minimum: int) -> int:
     return value
 
 
-def _listing(names: list[str]) -> str:
+def _listing(names: list[str], total: int | None = None) -> str:
+    """The first few ``names`` and how many more (of ``total``, when only the first were given)."""
     shown = ", ".join(names[:_NAMES_IN_REASON])
-    more = len(names) - _NAMES_IN_REASON
+    more = (len(names) if total is None else total) - _NAMES_IN_REASON
     return f"{shown} and {more} more" if more > 0 else shown
+
+
 
 
 def _status(count: int, min_firms: int) -> str:
@@ -73,17 +96,18 @@ def _status(count: int, min_firms: int) -> str:
     return "weak" if count < min_firms else "present"
 
 
-def stage_coverage(store: GraphStore, region: str, *, chain: StageChain | None = None) -> dict[str, set[str]]:
+def stage_coverage(store: GraphStore, region: str, *, chain: StageChain | None = None, regions: set[str] | None = None) -> dict[str, set[str]]:
     """R's enterprises per top-level stage: {stage id: {enterprise ids}} (every stage listed).
 
     Counted in the store (one query for R's OPERATES_IN relationships), then rolled up.
+    ``regions`` is R and its sub-regions when the caller already has them.
 
     >>> from graph.store.sqlite import SqliteStore
     >>> stage_coverage(SqliteStore(":memory:", create=True), "nowhere")
     Traceback (most recent call last):
     graph.errors.NotFound: unknown region 'nowhere'
     """
-    regions = region_descendants(store, region)
+    regions = region_descendants(store, region) if regions is None else regions
     chain = chain or stage_chain(store)
     local: dict[str, set[str]] = {stage: set() for stage in chain.graph}
     for op in store.operations(regions=regions):
@@ -92,17 +116,140 @@ def stage_coverage(store: GraphStore, region: str, *, chain: StageChain | None =
     return local
 
 
-def _sides(graph: nx.DiGraph, stage: str, local: dict[str, set[str]]) -> tuple[set[str], set[str], list[str], list[str]]:
-    """(upstream enterprises, downstream enterprises, upstream stages with some, downstream
-    stages with some) of ``stage`` in R."""
-    up_stages = sorted(s for s in nx.ancestors(graph, stage) if local[s])
-    down_stages = sorted(s for s in nx.descendants(graph, stage) if local[s])
-    up = set().union(*(local[s] for s in up_stages))
-    down = set().union(*(local[s] for s in down_stages))
-    return up, down, up_stages, down_stages
+@dataclass
+class LocalSides:
+    """Where a region's enterprises sit along FEEDS, seen from every top-level stage.
+
+    For a stage s, its upstream is ``nx.ancestors(chain, s)`` and its downstream
+    ``nx.descendants(chain, s)`` (s itself left out, even on a cycle). Sets are bitsets (ints):
+    bit i of a firm set is ``firms[i]``, bit i of a stage set is ``stages[i]`` (R's stages with
+    enterprises, in id order).
+    """
+
+    firms: list[str]
+    stages: list[str]
+    up_firms: dict[str, int]
+    down_firms: dict[str, int]
+    up_stages: dict[str, int]
+    down_stages: dict[str, int]
+
+    def upstream_local(self, stage: str) -> int:
+        """Distinct enterprises of R in ``stage``'s upstream stages."""
+        return self.up_firms.get(stage, 0).bit_count()
+
+    def downstream_local(self, stage: str) -> int:
+        return self.down_firms.get(stage, 0).bit_count()
+
+    def stages_above(self, stage: str, first: int | None = None) -> tuple[list[str], int]:
+        """(R's stages upstream of ``stage`` in id order — the first ``first`` of them when
+        given —, how many there are)."""
+        return self._decode(self.up_stages.get(stage, 0), first)
+
+    def stages_below(self, stage: str, first: int | None = None) -> tuple[list[str], int]:
+        return self._decode(self.down_stages.get(stage, 0), first)
+
+    def _decode(self, bits: int, first: int | None) -> tuple[list[str], int]:
+        total, found = bits.bit_count(), []
+        while bits and (first is None or len(found) < first):
+            low = bits & -bits
+            found.append(self.stages[low.bit_length() - 1])
+            bits ^= low
+        return found, total
 
 
-def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5) -> dict:
+def _spread(chain: StageChain, own: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """For bitsets ``own`` of some stages: per stage, the OR of ``own`` over its ancestors and
+    over its descendants (stages with an empty result left out).
+
+    Works on the condensed chain (cycles collapsed): a component's ancestors are its predecessor
+    components and their ancestors, so one pass in topological order carries the bits down —
+    over the components reachable from those holding bits only, so a town with firms in a few
+    stages costs a few searches, not the national chain. Inside a cycle every member is an
+    ancestor and a descendant of every other, but not of itself.
+    """
+    graph_c, mapping, order = condensed(chain)
+    position = chain.memo("topological_position", lambda: {c: i for i, c in enumerate(order)})
+    inside: dict[int, int] = {}  # component → OR of its members' own bits
+    for stage, bits in own.items():
+        if bits:
+            c = mapping[stage]
+            inside[c] = inside.get(c, 0) | bits
+    above = _carry(graph_c.succ, graph_c.pred, inside, position, downwards=True)
+    beneath = _carry(graph_c.pred, graph_c.succ, inside, position, downwards=False)
+    up: dict[str, int] = {}
+    down: dict[str, int] = {}
+    for c in set(above) | set(beneath) | set(inside):
+        group = graph_c.nodes[c]["members"]
+        if len(group) == 1:
+            (stage,) = group
+            if above.get(c):
+                up[stage] = above[c]
+            if beneath.get(c):
+                down[stage] = beneath[c]
+            continue
+        # the others of a cycle: OR the other members' bits (a firm of this stage may sit in
+        # another member too, so the stage's own bits cannot simply be taken away)
+        ordered = sorted(group)
+        bits = [own.get(s, 0) for s in ordered]
+        prefix, suffix = [0] * (len(bits) + 1), [0] * (len(bits) + 1)
+        for i, b in enumerate(bits):
+            prefix[i + 1] = prefix[i] | b
+        for i in range(len(bits) - 1, -1, -1):
+            suffix[i] = suffix[i + 1] | bits[i]
+        for i, stage in enumerate(ordered):
+            others = prefix[i] | suffix[i + 1]
+            if above.get(c, 0) | others:
+                up[stage] = above.get(c, 0) | others
+            if beneath.get(c, 0) | others:
+                down[stage] = beneath.get(c, 0) | others
+    return up, down
+
+
+def _carry(forward, backward, inside: dict[int, int], position: dict[int, int], *, downwards: bool) -> dict[int, int]:
+    """Per component reached from those in ``inside`` along ``forward``: the OR of ``inside``
+    over the components before it (along ``backward``, transitively)."""
+    reached: set[int] = set()
+    stack = list(inside)
+    while stack:
+        for nxt in forward[stack.pop()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                stack.append(nxt)
+    carried: dict[int, int] = {}
+    # in topological order (reversed going up): every component before c is done when c is
+    for c in sorted(reached, key=position.__getitem__, reverse=not downwards):
+        bits = 0
+        for before in backward[c]:
+            bits |= carried.get(before, 0) | inside.get(before, 0)
+        if bits:
+            carried[c] = bits
+    return carried
+
+
+def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
+    """R's enterprises and stages upstream and downstream of every stage, given R's enterprises
+    per top-level stage (:func:`stage_coverage`).
+
+    Equal to taking ``nx.ancestors`` and ``nx.descendants`` of every stage, in time linear in the
+    chain (times the bitsets' length) instead of stages × chain.
+
+    >>> from graph.analysis.stages import StageChain
+    >>> g = nx.DiGraph([("a", "b"), ("b", "c")])
+    >>> sides = local_sides(StageChain(g, {s: s for s in g}), {"a": {"e1"}, "b": set(), "c": {"e2", "e3"}})
+    >>> sides.upstream_local("b"), sides.downstream_local("b"), sides.stages_above("c")
+    (1, 2, (['a'], 1))
+    """
+    stages = sorted(s for s, firms in local.items() if firms)
+    firms = sorted(set().union(*(local[s] for s in stages))) if stages else []
+    bit = {firm: i for i, firm in enumerate(firms)}
+    firm_bits = {s: reduce(or_, (1 << bit[f] for f in local[s])) for s in stages}
+    stage_bits = {s: 1 << i for i, s in enumerate(stages)}
+    up_firms, down_firms = _spread(chain, firm_bits)
+    up_stages, down_stages = _spread(chain, stage_bits)
+    return LocalSides(firms, stages, up_firms, down_firms, up_stages, down_stages)
+
+
+def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None) -> dict:
     """The gaps of ``region``'s chain: missing and weak stages, classified, scored, with the
     enterprises elsewhere that could fill them.
 
@@ -122,6 +269,10 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         A stage with fewer local enterprises than this (but at least one) is ``weak``.
     top_candidates : int
         How many candidates to list per gap (0 for none).
+    top : int, optional
+        List only the ``top`` gaps by score, and in ``stages`` only those gaps' stages and the
+        ``top`` stages with the most local enterprises. When not given: everything on a chain of
+        up to :data:`FULL_LISTING_STAGES` top-level stages, else :data:`DEFAULT_TOP`.
 
     Returns
     -------
@@ -129,7 +280,8 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         ``{"region", "completeness", "completeness_weighted", "stages": [{"stage", "name",
         "status", "local_enterprises", ...}], "gaps": [{"stage", "name", "status", "kind",
         "score", "upstream_local", "downstream_local", "reasons", "candidates": [{"enterprise",
-        "name", "region", "score", "reasons"}]}]}``; gaps by score (highest first), then id.
+        "name", "region", "score", "reasons"}]}], "gaps_total", "listing", "stage_betweenness"}``;
+        gaps by score (highest first), then id; stages upstream to downstream.
 
     Examples
     --------
@@ -145,76 +297,80 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     >>> report = gaps(store, "r", min_firms=1)
     >>> [(g["stage"], g["kind"], g["score"]) for g in report["gaps"]]
     [('b', 'break', 0.5)]
+    >>> report["gaps_total"], report["listing"]["complete"], report["stage_betweenness"]["method"]
+    (1, True, 'exact')
     """
     _check_positive_int("min_firms", min_firms, 1)
     _check_positive_int("top_candidates", top_candidates, 0)
     chain = stage_chain(store)
-    local = stage_coverage(store, region, chain=chain)
+    limit = listing_limit(top, len(chain.graph))
+    regions = region_descendants(store, region)
+    local = stage_coverage(store, region, chain=chain, regions=regions)
     region_name = store.get_node(region).name
     graph = chain.graph
-    firms_total = len(set().union(*local.values())) if local else 0
-    betweenness = nx.betweenness_centrality(graph, normalized=True) if len(graph) else {}
+    sides = local_sides(chain, local)
+    firms_total = len(sides.firms)
+    betweenness, method = stage_betweenness(chain)
+    sampled = method["method"] != "exact"
 
     def share(count: int) -> float:
         return count / firms_total if firms_total else 0.0
 
-    stages_out, gap_rows, weights, present = [], [], {}, set()
-    for stage in chain_order(chain):
-        name, count = chain.name(stage), len(local[stage])
+    # Every stage's status and score first (they are cheap, and completeness needs them all);
+    # reasons and candidates only for the gaps that are listed.
+    order = chain_order(chain)
+    stages_out, found, weights, present = [], [], {}, set()
+    for stage in order:
+        count = len(local[stage])
         status = _status(count, min_firms)
-        up, down, up_stages, down_stages = _sides(graph, stage, local)
-        d, u, b = share(len(down)), share(len(up)), betweenness.get(stage, 0.0)
-        score = (d + u + b) / 3
+        up, down = sides.upstream_local(stage), sides.downstream_local(stage)
+        b = betweenness.get(stage, 0.0)
+        score = (share(down) + share(up) + b) / 3
         weights[stage] = score
-        sub_stages = [s for s in chain.members.get(stage, []) if s != stage]
-        stages_out.append({"stage": stage, "name": name, "tier": chain.tier(stage), "status": status, "local_enterprises": count, "sub_stages": sub_stages})
+        stages_out.append((stage, status, count))
         if status == "present":
             present.add(stage)
-            continue
-        where = f"{name} ({stage})" + (f" or its {len(sub_stages)} sub-stage{'s' if len(sub_stages) != 1 else ''}" if sub_stages else "")
-        if status == "missing":
-            reasons = [f"No enterprise in {region_name} operates in {where}."]
-            if up and down:
-                kind = "break"
-                reasons.append(
-                    f"{region_name} has {len(up)} enterprise(s) upstream (in {_listing([chain.name(s) for s in up_stages])}) and {len(down)} downstream "
-                    f"(in {_listing([chain.name(s) for s in down_stages])}): the local chain is broken here (补链 break)."
-                )
-            elif up or down:
-                kind = "extension"
-                side, firms, stages = ("upstream", up, up_stages) if up else ("downstream", down, down_stages)
-                direction = "downstream" if up else "upstream"
-                reasons.append(
-                    f"{region_name} has {len(firms)} enterprise(s) {side} only (in {_listing([chain.name(s) for s in stages])}): "
-                    f"attracting this stage extends the local chain {direction} (延链 extension)."
-                )
-            else:
-                kind = "absent"
-                reasons.append(f"{region_name} has no enterprise upstream or downstream of it along FEEDS links (absent).")
         else:
+            found.append((-round(score, 6), stage, status, up, down, b, score))
+    # gaps by score, then id; rows (with reasons and candidates) only for those listed
+    best = sorted(found) if limit is None else heapq.nsmallest(limit, found)
+    listed = []
+    for minus_score, stage, status, up, down, b, score in best:
+        if status == "weak":
             kind = "strengthen"
-            firms = [f"{n.name} ({n.id})" for n in sorted(store.nodes(["Enterprise"], ids=local[stage]), key=lambda n: n.id)]
-            reasons = [
-                f"Only {count} enterprise(s) in {region_name} operate in {where} ({_listing(firms)}), fewer than min_firms={min_firms} (强链 strengthen)."
-            ]
-        reasons.append(
-            f"score = (D + U + B) / 3 = ({len(down)}/{firms_total} + {len(up)}/{firms_total} + {b:.4f}) / 3 = {score:.4f}: "
-            f"D and U are the shares of {region_name}'s {firms_total} enterprises in the chain that sit downstream and upstream, "
-            "B the stage's betweenness in the stage graph."
-        )
-        gap_rows.append({
-            "stage": stage, "name": name, "status": status, "kind": kind, "score": round(score, 6),
-            "upstream_local": len(up), "downstream_local": len(down), "betweenness": round(b, 6),
-            "reasons": reasons, "candidates": [],
-        })
-    gap_rows.sort(key=lambda g: (-g["score"], g["stage"]))
-    if top_candidates and gap_rows:
-        _add_candidates(store, region, chain, gap_rows, top_candidates)
+        elif up and down:
+            kind = "break"
+        elif up or down:
+            kind = "extension"
+        else:
+            kind = "absent"
+        gap = {
+            "stage": stage, "name": chain.name(stage), "status": status, "kind": kind, "score": -minus_score,
+            "upstream_local": up, "downstream_local": down, "betweenness": round(b, 6), "reasons": [], "candidates": [],
+        }
+        gap["reasons"] = _gap_reasons(store, chain, sides, local, gap, region_name, firms_total, min_firms, b, score,
+                                      method if sampled else None)
+        listed.append(gap)
+    gaps_total = len(found)
+    if top_candidates and listed:
+        _add_candidates(store, regions, region_name, chain, listed, top_candidates)
+
+    if limit is not None:
+        busiest = sorted((s for s in order if local[s]), key=lambda s: -len(local[s]))[:limit]
+        shown = {g["stage"] for g in listed} | set(busiest)
+        stages_out = [row for row in stages_out if row[0] in shown]
+    stage_rows = [
+        {"stage": stage, "name": chain.name(stage), "tier": chain.tier(stage), "status": status, "local_enterprises": count,
+         "sub_stages": [s for s in chain.members.get(stage, []) if s != stage]}
+        for stage, status, count in stages_out
+    ]
 
     total_weight = sum(weights.values())
     completeness = len(present) / len(graph) if len(graph) else 0.0
     weighted = sum(weights[s] for s in present) / total_weight if total_weight else completeness
-    counts = {status: sum(1 for s in stages_out if s["status"] == status) for status in STATUSES}
+    counts = {"stages": len(graph), "missing": 0, "weak": 0, "present": len(present)}
+    for row in found:
+        counts[row[2]] += 1
     return {
         "region": region,
         "region_name": region_name,
@@ -222,36 +378,94 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         "completeness": round(completeness, 6),
         "completeness_weighted": round(weighted, 6),
         "local_enterprises": firms_total,
-        "counts": {"stages": len(graph), **counts},
-        "stages": stages_out,
-        "gaps": gap_rows,
+        "counts": counts,
+        "stages": stage_rows,
+        "gaps": listed,
+        "gaps_total": gaps_total,
+        "listing": {
+            "top": limit, "complete": len(listed) == gaps_total and len(stages_out) == len(graph),
+            "gaps_listed": len(listed), "stages_listed": len(stages_out),
+            "rule": _listing_rule(top, limit, len(graph)),
+        },
+        "stage_betweenness": method,
     }
 
 
-def _number(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
+def _listing_rule(top: int | None, limit: int | None, stages: int) -> str:
+    if limit is None:
+        return f"every gap and stage: the chain has {stages:,} top-level stages (lists are cut above {FULL_LISTING_STAGES:,})"
+    given = "as asked (top)" if top is not None else f"the default for a chain of more than {FULL_LISTING_STAGES:,} top-level stages"
+    return (f"the {limit:,} gaps with the highest score, and in stages those gaps' stages and the {limit:,} stages with the most "
+            f"local enterprises: {given}; counts, gaps_total and completeness cover all {stages:,} stages")
 
 
-def _add_candidates(store: GraphStore, region: str, chain: StageChain, gap_rows: list[dict], top: int) -> None:
-    """Fill each gap's ``candidates``: enterprises outside ``region`` operating in its stage."""
-    regions = region_descendants(store, region)
-    region_name = store.get_node(region).name
+def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local: dict[str, set[str]], gap: dict,
+                 region_name: str, firms_total: int, min_firms: int, b: float, score: float, sampled: dict | None) -> list[str]:
+    """The reasons of one gap row: why its status and kind, and its score with the numbers."""
+    stage, name, count = gap["stage"], gap["name"], len(local[gap["stage"]])
+    up, down = gap["upstream_local"], gap["downstream_local"]
+    sub_stages = [s for s in chain.members.get(stage, []) if s != stage]
+    where = f"{name} ({stage})" + (f" or its {len(sub_stages)} sub-stage{'s' if len(sub_stages) != 1 else ''}" if sub_stages else "")
+
+    def named(stages: tuple[list[str], int]) -> str:
+        first, total = stages
+        return _listing([chain.name(s) for s in first], total)
+
+    if gap["kind"] == "strengthen":
+        firms = [f"{n.name} ({n.id})" for n in sorted(store.nodes(["Enterprise"], ids=local[stage]), key=lambda n: n.id)]
+        reasons = [
+            f"Only {count} enterprise(s) in {region_name} operate in {where} ({_listing(firms)}), fewer than min_firms={min_firms} (强链 strengthen)."
+        ]
+    else:
+        reasons = [f"No enterprise in {region_name} operates in {where}."]
+        above = sides.stages_above(stage, _NAMES_IN_REASON)
+        below = sides.stages_below(stage, _NAMES_IN_REASON)
+        if gap["kind"] == "break":
+            reasons.append(
+                f"{region_name} has {up} enterprise(s) upstream (in {named(above)}) and {down} downstream "
+                f"(in {named(below)}): the local chain is broken here (补链 break)."
+            )
+        elif gap["kind"] == "extension":
+            side, firms, stages = ("upstream", up, above) if up else ("downstream", down, below)
+            direction = "downstream" if up else "upstream"
+            reasons.append(
+                f"{region_name} has {firms} enterprise(s) {side} only (in {named(stages)}): "
+                f"attracting this stage extends the local chain {direction} (延链 extension)."
+            )
+        else:
+            reasons.append(f"{region_name} has no enterprise upstream or downstream of it along FEEDS links (absent).")
+    estimated = (f" (estimated from {sampled['k']} sampled source stages, seed {sampled['seed']}: the chain has "
+                 f"{sampled['stages']:,} top-level stages)") if sampled else ""
+    reasons.append(
+        f"score = (D + U + B) / 3 = ({down}/{firms_total} + {up}/{firms_total} + {b:.4f}) / 3 = {score:.4f}: "
+        f"D and U are the shares of {region_name}'s {firms_total} enterprises in the chain that sit downstream and upstream, "
+        f"B the stage's betweenness in the stage graph{estimated}."
+    )
+    return reasons
+
+
+def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, gap_rows: list[dict], top: int) -> None:
+    """Fill each gap's ``candidates``: enterprises outside the region (``regions``: it and its
+    sub-regions) operating in its stage.
+
+    Everything comes from the store by query: the candidates of the listed gaps' stages with
+    their size (:meth:`GraphStore.stage_firms`), and the SUPPLIES and COLLABORATES_WITH links
+    between them and the region, read from whichever side has fewer nodes.
+    """
     members = {stage: g["stage"] for g in gap_rows for stage in chain.members[g["stage"]]}
-    by_gap: dict[str, set[str]] = defaultdict(set)
-    for op in store.operations(stages=members):
-        if op.region not in regions:
-            by_gap[members[op.stage]].add(op.enterprise)
-    pool = set().union(*by_gap.values()) if by_gap else set()
+    by_gap: dict[str, dict[str, StageFirm]] = defaultdict(dict)  # gap → its candidates' rows
+    pool: set[str] = set()
+    for row in store.stage_firms(members, exclude_regions=regions):
+        by_gap[members[row.stage]].setdefault(row.enterprise, row)
+        pool.add(row.enterprise)
     if not pool:
         return
-    local_firms = enterprises_in(store, region)
+    local_firms = store.enterprise_ids(regions)
 
     # SUPPLIES ties with R's enterprises, either direction.
     sells_to: dict[str, set[str]] = defaultdict(set)
     buys_from: dict[str, set[str]] = defaultdict(set)
-    for rel in store.incident(pool, ["SUPPLIES"]):
+    for rel in store.incident(min(pool, local_firms, key=len), ["SUPPLIES"]):
         if rel.source in pool and rel.target in local_firms:
             sells_to[rel.source].add(rel.target)
         if rel.target in pool and rel.source in local_firms:
@@ -260,36 +474,38 @@ def _add_candidates(store: GraphStore, region: str, chain: StageChain, gap_rows:
     # Institutes shared with R's enterprises.
     local_institutes = {r.target for r in store.incident(local_firms, ["COLLABORATES_WITH"]) if r.source in local_firms}
     shared: dict[str, set[str]] = defaultdict(set)
-    for rel in store.incident(pool, ["COLLABORATES_WITH"]):
+    for rel in store.incident(min(pool, local_institutes, key=len), ["COLLABORATES_WITH"]) if local_institutes else ():
         if rel.source in pool and rel.target in local_institutes:
             shared[rel.source].add(rel.target)
     institute_names = {n.id: n.name for n in store.nodes(["Institute"], ids=set().union(*shared.values()))} if shared else {}
-    info = {n.id: n for n in store.nodes(["Enterprise"], ids=pool | set().union(*sells_to.values(), *buys_from.values()))}
+    partners = set().union(*sells_to.values(), *buys_from.values())
+    local_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=partners)} if partners else {}
+
+    tied = set(sells_to) | set(buys_from) | set(shared)
+
+    def scored(rows: dict[str, StageFirm], max_revenue: float, max_employees: float) -> Iterator[tuple]:
+        for firm, row in rows.items():
+            s, i = (len(sells_to[firm] | buys_from[firm]), len(shared[firm])) if firm in tied else (0, 0)
+            z_revenue = row.revenue_cny / max_revenue if row.revenue_cny and max_revenue else 0.0
+            z_employees = row.employees / max_employees if row.employees and max_employees else 0.0
+            z = (z_revenue + z_employees) / 2
+            yield round(2 * s + i + z, 6), firm, s, i, z
 
     for gap in gap_rows:
-        firms = sorted(by_gap.get(gap["stage"], ()))
-        revenue = {e: _number(info[e].props.get("revenue_cny")) for e in firms}
-        employees = {e: _number(info[e].props.get("employees")) for e in firms}
-        max_revenue = max((v for v in revenue.values() if v), default=0.0)
-        max_employees = max((v for v in employees.values() if v), default=0.0)
-        scored = []
-        for firm in firms:
-            s = len(sells_to[firm] | buys_from[firm])
-            i = len(shared[firm])
-            z_revenue = revenue[firm] / max_revenue if revenue[firm] and max_revenue else 0.0
-            z_employees = employees[firm] / max_employees if employees[firm] and max_employees else 0.0
-            z = (z_revenue + z_employees) / 2
-            scored.append((round(2 * s + i + z, 6), firm, s, i, z))
-        scored.sort(key=lambda row: (-row[0], row[1]))
-        for score, firm, s, i, z in scored[:top]:
-            node = info[firm]
-            reasons = [f"Operates in {gap['name']} ({gap['stage']}) in {node.props.get('region')}, outside {region_name}."]
+        rows = by_gap.get(gap["stage"], {})
+        max_revenue = max((r.revenue_cny for r in rows.values() if r.revenue_cny), default=0.0)
+        max_employees = max((r.employees for r in rows.values() if r.employees), default=0.0)
+        # nsmallest = sorted(...)[:top], without sorting every enterprise of a national stage
+        best = heapq.nsmallest(top, scored(rows, max_revenue, max_employees), key=lambda row: (-row[0], row[1]))
+        for score, firm, s, i, z in best:
+            node = rows[firm]
+            reasons = [f"Operates in {gap['name']} ({gap['stage']}) in {node.region}, outside {region_name}."]
             if s:
                 parts = []
                 if sells_to[firm]:
-                    parts.append(f"supplies {len(sells_to[firm])} of {region_name}'s enterprises ({_listing(sorted(info[e].name for e in sells_to[firm]))})")
+                    parts.append(f"supplies {len(sells_to[firm])} of {region_name}'s enterprises ({_listing(sorted(local_names[e] for e in sells_to[firm]))})")
                 if buys_from[firm]:
-                    parts.append(f"buys from {len(buys_from[firm])} ({_listing(sorted(info[e].name for e in buys_from[firm]))})")
+                    parts.append(f"buys from {len(buys_from[firm])} ({_listing(sorted(local_names[e] for e in buys_from[firm]))})")
                 reasons.append(f"Already {' and '.join(parts)}: S = {s}.")
             else:
                 reasons.append(f"No SUPPLIES ties with {region_name}'s enterprises: S = 0.")
@@ -298,24 +514,29 @@ def _add_candidates(store: GraphStore, region: str, chain: StageChain, gap_rows:
             else:
                 reasons.append(f"Shares no institute with {region_name}'s enterprises: I = 0.")
             size = []
-            if revenue[firm] is not None:
-                size.append(f"revenue {revenue[firm]:,.0f} CNY (largest among candidates {max_revenue:,.0f})")
-            if employees[firm] is not None:
-                size.append(f"{employees[firm]:,.0f} employees (largest {max_employees:,.0f})")
+            if node.revenue_cny is not None:
+                size.append(f"revenue {node.revenue_cny:,.0f} CNY (largest among candidates {max_revenue:,.0f})")
+            if node.employees is not None:
+                size.append(f"{node.employees:,.0f} employees (largest {max_employees:,.0f})")
             reasons.append(f"Size: {', '.join(size) if size else 'revenue and employees not given'}: Z = {z:.4f}.")
             reasons.append(f"score = 2·S + I + Z = 2×{s} + {i} + {z:.4f} = {score:.4f}.")
             gap["candidates"].append({
-                "enterprise": firm, "name": node.name, "region": node.props.get("region"), "score": score,
+                "enterprise": firm, "name": node.name, "region": node.region, "score": score,
                 "supply_ties": s, "shared_institutes": i, "size": round(z, 6), "reasons": reasons,
             })
 
 
-def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2) -> dict:
+def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None) -> dict:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
     :func:`gaps`), plus ``present_in`` and ``lacking_in`` (regions where it is not present), so
     what one region has and another lacks reads off one row.
+
+    ``top`` cuts the rows to the ``top`` stages with the most enterprises of the regions
+    together (kept in chain order); when not given, every stage is listed on a chain of up to
+    :data:`FULL_LISTING_STAGES` top-level stages, else :data:`DEFAULT_TOP` rows. ``completeness``
+    and ``stages_total`` always cover every stage.
 
     Examples
     --------
@@ -343,9 +564,19 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2) ->
     for region in regions:
         check_region(store, region)
     chain = stage_chain(store)
+    limit = listing_limit(top, len(chain.graph))
     coverage = {region: stage_coverage(store, region, chain=chain) for region in regions}
+    order = chain_order(chain)
+    total = len(order)
+    present = {r: sum(1 for stage in order if len(coverage[r][stage]) >= min_firms) for r in regions}
+    completeness = {r: round(present[r] / total, 6) if total else 0.0 for r in regions}
+    listed = order
+    if limit is not None:
+        firms = {stage: sum(len(coverage[r][stage]) for r in regions) for stage in order}
+        kept = set(sorted((s for s in order if firms[s]), key=lambda s: -firms[s])[:limit])
+        listed = [stage for stage in order if stage in kept]
     rows = []
-    for stage in chain_order(chain):
+    for stage in listed:
         row = {"stage": stage, "name": chain.name(stage), "tier": chain.tier(stage)}
         for region in regions:
             count = len(coverage[region][stage])
@@ -353,6 +584,5 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2) ->
         row["present_in"] = [r for r in regions if row[r]["status"] == "present"]
         row["lacking_in"] = [r for r in regions if row[r]["status"] != "present"]
         rows.append(row)
-    total = len(rows)
-    completeness = {r: round(sum(1 for row in rows if row[r]["status"] == "present") / total, 6) if total else 0.0 for r in regions}
-    return {"regions": regions, "min_firms": min_firms, "completeness": completeness, "stages": rows}
+    return {"regions": regions, "min_firms": min_firms, "completeness": completeness, "stages": rows,
+            "stages_total": total, "stages_listed": len(rows), "top": limit}

@@ -19,16 +19,39 @@ analyses both work on this rolled-up chain, so their stage lists agree.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph.errors import InvalidParameter
 from graph.projection import projection
 from graph.store.base import GraphStore
 
-__all__ = ["StageChain", "stage_chain", "chain_order"]
+__all__ = [
+    "StageChain", "stage_chain", "build_stage_chain", "chain_order", "condensed", "reachable", "stage_betweenness",
+    "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
+    "listing_limit", "clear_cache",
+]
 
 _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
+
+# Stage betweenness (the B of a gap's score) is exact up to this many top-level stages: NetworkX
+# runs one search per stage and sets up a dict over the whole graph for each, so its cost grows
+# with the square of the stages (2,000 stages: about a second). Above it, BETWEENNESS_K sources
+# are sampled with BETWEENNESS_SEED, as ``nx.betweenness_centrality(G, k, seed=...)`` samples
+# them (the national chainkg chain, ~50,000 top-level stages: exact NetworkX does not finish, the
+# sample takes a third of a second in igraph).
+EXACT_BETWEENNESS_STAGES = 2_000
+BETWEENNESS_K = 256
+BETWEENNESS_SEED = 0
+# Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level
+# stages (the bundled textile chain has 31) and, by default, the DEFAULT_TOP items that matter
+# most on a larger one (chainkg: ~50,000); their counts always cover everything.
+FULL_LISTING_STAGES = 500
+DEFAULT_TOP = 200
 
 
 @dataclass
@@ -39,6 +62,19 @@ class StageChain:
     top: dict[str, str]  # every stage id → its top-level stage id
     members: dict[str, list[str]] = field(default_factory=dict)  # top-level id → its stage ids
     parent: dict[str, str] = field(default_factory=dict)  # sub-stage id → the stage it is PART_OF
+    # What is worked out from the chain once and kept with it (order, betweenness, reach): a
+    # cached chain serves every report of one store version.
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def memo(self, key, compute: Callable[[], object]):
+        """``compute()``, worked out once per chain (the chain is read-only once built)."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            return self._memo.setdefault(key, value)
 
     @property
     def stages(self) -> list[str]:
@@ -64,12 +100,41 @@ class StageChain:
         return found
 
 
+_cache: OrderedDict[tuple[str, str], StageChain] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 8
+
+
 def stage_chain(store: GraphStore) -> StageChain:
     """The rolled-up chain of ``store``: top-level stages and FEEDS between them.
 
     A stage is top-level when it is PART_OF no other stage. FEEDS links inside one top-level
     stage (between its sub-stages) disappear; the rest join the top-level stages of their ends.
+
+    Cached per store version, like the projections it is built from: the returned chain is shared
+    and read-only (its graph is frozen).
     """
+    key = (store.uri, store.version())
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    chain = build_stage_chain(store)
+    nx.freeze(chain.graph)
+    with _cache_lock:
+        chain = _cache.setdefault(key, chain)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return chain
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def build_stage_chain(store: GraphStore) -> StageChain:
+    """:func:`stage_chain`, uncached."""
     chain = projection(store, "chain")
     parent: dict[str, str] = {}
     for rel in store.relationships(["PART_OF"]):
@@ -104,10 +169,111 @@ def stage_chain(store: GraphStore) -> StageChain:
 
 def chain_order(chain: StageChain) -> list[str]:
     """Top-level stages from upstream to downstream: by tier (upstream, midstream, downstream,
-    support), then by how many FEEDS steps lie above them (cycles count as one step), then id."""
-    condensed = nx.condensation(chain.graph)
+    support), then by how many FEEDS steps lie above them (cycles count as one step), then id.
+
+    Worked out once per chain; the list is shared, so copy it before changing it."""
+    return chain.memo("order", lambda: _chain_order(chain))
+
+
+def _chain_order(chain: StageChain) -> list[str]:
+    graph_c, mapping, order = condensed(chain)
     level: dict[int, int] = {}
-    for component in nx.topological_sort(condensed):
-        level[component] = max((level[p] + 1 for p in condensed.predecessors(component)), default=0)
-    mapping = condensed.graph["mapping"]
+    for component in order:
+        level[component] = max((level[p] + 1 for p in graph_c.predecessors(component)), default=0)
     return sorted(chain.graph, key=lambda s: (_TIER_RANK.get(chain.tier(s) or "midstream", 1), level[mapping[s]], s))
+
+
+def condensed(chain: StageChain) -> tuple[nx.DiGraph, dict[str, int], list[int]]:
+    """(``nx.condensation`` of the chain, stage → its component, the components in topological
+    order), worked out once per chain: cycles of FEEDS collapsed, so passes up and down the
+    chain visit each component once."""
+    def compute():
+        graph_c = nx.condensation(chain.graph)
+        return graph_c, graph_c.graph["mapping"], list(nx.topological_sort(graph_c))
+
+    return chain.memo("condensed", compute)
+
+
+def reachable(adjacency, start: str) -> set[str]:
+    """The stages reachable from ``start`` along ``adjacency`` (``graph.succ`` for downstream,
+    ``graph.pred`` for upstream), ``start`` itself left out even on a cycle, as
+    ``nx.descendants`` / ``nx.ancestors`` leave it out.
+
+    >>> g = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
+    >>> sorted(reachable(g.succ, "a")), sorted(reachable(g.pred, "d"))
+    (['b', 'c', 'd'], ['a', 'b', 'c'])
+    """
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in adjacency[stack.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    seen.discard(start)
+    return seen
+
+
+def stage_betweenness(chain: StageChain) -> tuple[dict[str, float], dict]:
+    """Betweenness of every top-level stage in the rolled-up chain, and how it was computed.
+
+    Exact (``nx.betweenness_centrality(G, normalized=True)``) up to
+    :data:`EXACT_BETWEENNESS_STAGES` stages; above, sampled from :data:`BETWEENNESS_K` sources
+    with :data:`BETWEENNESS_SEED`, computed by :func:`graph.accel.betweenness_centrality` (igraph,
+    the values of ``nx.betweenness_centrality(G, k, seed=seed)``; sources drawn from the stages in
+    id order). Worked out once per chain.
+
+    Returns ``(values, method)`` with ``method = {"method": "exact" | "sampled", "k", "seed",
+    "engine", "stages", "exact_up_to", "note"}``.
+
+    >>> chain = StageChain(nx.DiGraph([("a", "b"), ("b", "c")]), {s: s for s in "abc"})
+    >>> values, method = stage_betweenness(chain)
+    >>> values["b"], method["method"], method["engine"]
+    (0.5, 'exact', 'networkx')
+    """
+    return chain.memo("betweenness", lambda: _stage_betweenness(chain.graph))
+
+
+def _stage_betweenness(graph: nx.DiGraph) -> tuple[dict[str, float], dict]:
+    limit = EXACT_BETWEENNESS_STAGES
+    n = len(graph)
+    if n <= limit:
+        values = nx.betweenness_centrality(graph, normalized=True) if n else {}
+        return values, {
+            "method": "exact", "k": None, "seed": None, "engine": "networkx", "stages": n, "exact_up_to": limit,
+            "note": f"exact betweenness over all {n} top-level stages",
+        }
+    from graph import accel
+
+    # Sources are sampled from the node list: in id order, so a seed means the same sample on
+    # either store (stage_chain adds the stages in id order; sorted again in case a caller did not).
+    ordered = graph if list(graph) == sorted(graph) else _sorted_copy(graph)
+    values = accel.betweenness_centrality(ordered, k=BETWEENNESS_K, seed=BETWEENNESS_SEED)
+    return values, {
+        "method": "sampled", "k": BETWEENNESS_K, "seed": BETWEENNESS_SEED, "engine": "igraph", "stages": n, "exact_up_to": limit,
+        "note": (
+            f"betweenness estimated from {BETWEENNESS_K} of {n:,} top-level stages as sources (seed {BETWEENNESS_SEED}): "
+            f"exact betweenness is computed up to {limit:,} stages"
+        ),
+    }
+
+
+def _sorted_copy(graph: nx.DiGraph) -> nx.DiGraph:
+    copy = nx.DiGraph()
+    copy.add_nodes_from(sorted(graph.nodes(data=True)))
+    copy.add_edges_from(graph.edges(data=True))
+    return copy
+
+
+def listing_limit(top: int | None, stages: int) -> int | None:
+    """How many items a report lists (None: all): ``top`` when given (a whole number ≥ 1), else
+    all on a chain of up to :data:`FULL_LISTING_STAGES` top-level stages and :data:`DEFAULT_TOP`
+    on a larger one.
+
+    >>> listing_limit(None, 31), listing_limit(None, 50_000), listing_limit(10, 31)
+    (None, 200, 10)
+    """
+    if top is None:
+        return None if stages <= FULL_LISTING_STAGES else DEFAULT_TOP
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise InvalidParameter("top", f"must be a whole number ≥ 1, got {top!r}")
+    return top

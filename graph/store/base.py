@@ -10,13 +10,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from graph.errors import NotFound
 from graph.model import LABELS, REL_TYPES, GraphData, Node, Relationship, check_label, check_rel_type
 
-__all__ = ["GraphStore", "WriteSummary", "Operation", "search_rank", "Progress", "BATCH_SIZE", "ProjectionColumns", "projection_weight"]
+__all__ = ["GraphStore", "WriteSummary", "Operation", "StageFirm", "search_rank", "Progress", "BATCH_SIZE", "ProjectionColumns", "projection_weight"]
 
 Progress = Callable[[int], None]
 BATCH_SIZE = 5_000
@@ -40,6 +41,20 @@ class Operation:
     region: str | None
     capacity: float | None
     unit: str | None
+
+
+class StageFirm(NamedTuple):
+    """An enterprise operating in a stage, with what ranking it as a candidate needs
+    (:meth:`GraphStore.stage_firms`): its name, ``region`` property and size. ``revenue_cny`` and
+    ``employees`` are floats when the property is a number, else None. A plain tuple, since a
+    national chain asks for a hundred thousand of them at once."""
+
+    stage: str
+    enterprise: str
+    name: str
+    region: str | None
+    revenue_cny: float | None
+    employees: float | None
 
 
 @dataclass(frozen=True)
@@ -225,6 +240,35 @@ class GraphStore(ABC):
                 continue
             found.append(Operation(rel.source, rel.target, region, _capacity(rel.props.get("capacity")), rel.props.get("unit")))
         return sorted(found, key=lambda op: (op.stage, op.enterprise))
+
+    def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
+        """The enterprises operating (OPERATES_IN) in one of ``stages``, except those whose
+        ``region`` is one of ``exclude_regions`` (an enterprise with no region is kept): one row
+        per (stage, enterprise), sorted by (stage, enterprise). What a candidate lookup needs,
+        without reading whole nodes. Stores override this with one query; this default works
+        from :meth:`operations` and :meth:`nodes`.
+        """
+        excluded = set(exclude_regions)
+        ops = [op for op in self.operations(stages=stages) if op.region not in excluded]
+        firms = {n.id: n for n in self.nodes(["Enterprise"], ids={op.enterprise for op in ops})}
+        return [
+            StageFirm(op.stage, op.enterprise, firms[op.enterprise].name, op.region,
+                      _capacity(firms[op.enterprise].props.get("revenue_cny")), _capacity(firms[op.enterprise].props.get("employees")))
+            for op in ops
+        ]
+
+    def links(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(type, source, target, key) of every relationship of ``types``, without properties, in
+        :meth:`relationships`' order: what counting and reachability need, on a national graph
+        (hundreds of thousands of supplies) without reading each relationship's properties.
+        Stores override this with one query; this default reads the relationships."""
+        return [(r.type, r.source, r.target, r.key) for r in self.relationships(types)]
+
+    def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
+        """Ids of the enterprises whose ``region`` property is one of ``regions``. Stores
+        override this with one indexed query; this default reads every enterprise."""
+        wanted = set(regions)
+        return {n.id for n in self.nodes(["Enterprise"]) if n.props.get("region") in wanted}
 
     def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:
         """The nodes with one of ``labels`` and the relationships of ``types`` between them, as

@@ -21,7 +21,7 @@ import numpy as np
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
 
-from .base import BATCH_SIZE, GraphStore, Operation, Progress, ProjectionColumns, WriteSummary, search_text
+from .base import BATCH_SIZE, GraphStore, Operation, Progress, ProjectionColumns, StageFirm, WriteSummary, search_text
 
 __all__ = ["SqliteStore"]
 
@@ -310,6 +310,42 @@ class SqliteStore(GraphStore):
                 for source, target, region, capacity, unit in self._db.execute(sql, params)
             )
         return sorted(found, key=lambda op: (op.stage, op.enterprise))
+
+    def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
+        # The OPERATES_IN rows come by the rels_target index, then each enterprise by its key
+        # (CROSS JOIN fixes that order: left alone, the planner walks every enterprise by the
+        # label index instead, ten times slower). Only the properties asked for leave the JSON,
+        # numbers only, as base._capacity reads them; rows come out as StageFirm wants them.
+        number = "CASE WHEN json_type(n.props, '$.{0}') IN ('integer', 'real') THEN CAST(json_extract(n.props, '$.{0}') AS REAL) END"
+        sql = (
+            f"SELECT r.target, r.source, n.name, json_extract(n.props, '$.region'), {number.format('revenue_cny')}, {number.format('employees')}"
+            " FROM rels r CROSS JOIN nodes n ON n.id = r.source AND +n.label = 'Enterprise'"
+            " WHERE r.type = 'OPERATES_IN' AND r.target IN ({marks})"
+            " ORDER BY r.target, r.source"  # byte order of UTF-8 = Python's code-point order
+        )
+        excluded = set(exclude_regions)
+        found: list[StageFirm] = []
+        # stages in id order, batch after batch: the rows come out sorted as a whole
+        for batch in _batched(sorted(set(stages)), _MAX_PARAMS):
+            rows = self._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
+            found.extend(map(StageFirm._make, (row for row in rows if row[3] not in excluded) if excluded else rows))
+        return found
+
+    def links(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        types = [check_rel_type(t) for t in types]
+        if not types:
+            return []
+        # the primary key covers it: no row's properties are read
+        sql = f"SELECT type, source, target, key FROM rels WHERE type IN ({','.join('?' * len(types))}) ORDER BY type, source, target, key"
+        return self._db.execute(sql, types).fetchall()
+
+    def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
+        # the nodes_region expression index finds them (the + keeps the planner off the label index)
+        found: set[str] = set()
+        for batch in _batched(sorted(set(regions)), _MAX_PARAMS):
+            sql = f"SELECT id FROM nodes WHERE +label = 'Enterprise' AND json_extract(props, '$.region') IN ({','.join('?' * len(batch))})"
+            found.update(row[0] for row in self._db.execute(sql, batch))
+        return found
 
     def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:
         labels = [check_label(label) for label in labels]

@@ -43,20 +43,26 @@ def summary_line(figures: dict[str, dict]) -> str:
     if c := figures.get("crash"):
         parts.append(f"{c['kills']} kills, {c['inconsistent']} inconsistent stores")
     if c := figures.get("fuzzing"):
-        parts.append(f"fuzzing: {c['requests']} requests, {c['server_errors']} 5xx, {c['schema_violations']} schema violations")
+        parts.append(
+            f"fuzzing: {c['requests']} requests over {len(c['operations'])} operations, {c['server_errors']} 5xx, "
+            f"{c['schema_violations']} schema violations"
+        )
     if c := figures.get("injection"):
         parts.append(f"injection: {c['strings']} strings, {c['changed_graph']} changed the graph, {c['not_round_tripped']} not round-tripped")
     if c := figures.get("xss"):
-        parts.append(f"XSS: {c['payloads']} payloads, {c['executed']} executed")
+        parts.append(f"XSS: {c['payloads']} payloads over {c['pages']} page loads, {c['executed']} executed")
     if c := figures.get("outages"):
         parts.append(
-            f"outages: {c['outages']} outages, {c['refused_clearly']} refused clearly, {c['partial_writes']} partial writes, "
-            f"{c['recovered']} recovered"
+            f"outages: {c['outages']} outages, {c['refused_clearly']} of {c['refusals']} requests refused clearly, "
+            f"{c['partial_writes']} partial writes, {c['recovered']} of {c['recoveries']} recovered"
         )
     if c := figures.get("limits"):
-        parts.append(f"limits: {c['enforced']} enforced")
+        parts.append(f"limits: {c['enforced']} of {c['checked']} enforced")
     if c := figures.get("write_protection"):
-        parts.append(f"write protection: {c['endpoints']} endpoints checked, {c['open']} open")
+        parts.append(
+            f"write protection: {c['endpoints']} endpoints checked ({c['writes']} writes), {c['open']} open; "
+            f"{c['reads_open']} reads open without a key"
+        )
     return "adversarial: " + "; ".join(parts)
 
 

@@ -111,12 +111,12 @@ def workbook_bytes(files: dict[str, str], *, hidden: dict[str, str] | None = Non
 
 
 def _typed(cell: str):
+    """A cell as a spreadsheet holds it: empty, a number, or text."""
     if cell == "":
         return None
-    try:
-        return int(cell) if re.fullmatch(r"\d+", cell) else float(cell) if re.fullmatch(r"\d+\.\d+", cell) else cell
-    except ValueError:
-        return cell
+    if re.fullmatch(r"\d+", cell):
+        return int(cell)
+    return float(cell) if re.fullmatch(r"\d+\.\d+", cell) else cell
 
 
 # -- zip archives written byte by byte: bombs and liars that zipfile will not write ---------

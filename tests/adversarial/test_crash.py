@@ -26,7 +26,7 @@ from graph.store.sqlite import SqliteStore
 from .conftest import CHAINX, fingerprint, run_chainx
 
 SEED = 20240806
-KILLS = 20  # per store
+KILLS = 12  # per store: 24 in all
 
 
 def make_dataset(folder: Path, enterprises: int, tag: str) -> Path:
@@ -47,18 +47,30 @@ def make_dataset(folder: Path, enterprises: int, tag: str) -> Path:
     return folder
 
 
-def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: dict[str, Path], work: Path, figures: dict) -> dict:
+def settle(store, quiet: float = 0.6, limit: float = 30.0) -> None:
+    """Wait until a server has finished what a killed client left it: a COMMIT sent just before
+    the kill is still applied (and a read half-way through it would see part of it)."""
+    version, since, started = store.version(), time.monotonic(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() - started < limit:
+        time.sleep(0.15)
+        if (now := store.version()) != version:
+            version, since = now, time.monotonic()
+
+
+def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: dict[str, Path], work: Path, figures: dict,
+               *, journal: Path | None = None, server: bool = False) -> dict:
+    """Kill loads of A and B in turn until KILLS were killed; returns what each kill left."""
     rng = random.Random(f"{SEED}-{kind}")
-    expected, durations = {}, []
+    expected, stats, durations = {}, {}, []
     for name, path in datasets.items():  # uninterrupted: the two graphs a store may hold, and how long a load lives
         started = time.monotonic()
         done = run_chainx("load", str(path), "--replace", "--store", uri, env=env, cwd=work)
         durations.append(time.monotonic() - started)
         assert done.returncode == 0, done.stderr
         with open_store() as store:
-            expected[name] = fingerprint(store)
-    assert expected["A"] != expected["B"]
-    life = max(durations)
+            expected[name], stats[name] = fingerprint(store), store.stats()
+    assert expected["A"] != expected["B"] and stats["A"] != stats["B"]
+    life = min(durations)  # (the first load into an empty Bolt database also makes its constraints)
 
     names = list(datasets)
     held = names[-1]  # what the store holds now
@@ -75,17 +87,23 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
             [*CHAINX, "load", str(datasets[target]), "--replace", "--store", uri],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment, cwd=work,
         )
-        time.sleep(rng.uniform(0.15, 1.05) * life)
+        # the first third of a load's life is Python starting: a kill there proves nothing new
+        time.sleep(rng.uniform(0.35, 1.05) * life)
         if process.poll() is not None:
             outcomes["finished before the kill"] += 1
             assert process.returncode == 0, process.stderr.read().decode()
             held = target
             continue
+        mid_write = journal is not None and journal.exists()  # SQLite's journal exists only inside a write
         process.send_signal(signal.SIGKILL)
         process.wait()
         process.stderr.close()
         outcomes["killed"] += 1
+        if journal is not None:
+            outcomes["inside the write transaction"] += mid_write
         with open_store() as store:  # it opens...
+            if server:
+                settle(store)
             after = fingerprint(store)  # ...and holds the old graph or the new one
         if after == expected[held]:
             outcomes["old graph"] += 1
@@ -95,10 +113,11 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
             inconsistent.append(f"kill {outcomes['killed']}: neither {held} nor {target}")
         tally["kills"] += 1
         tally["inconsistent"] = tally.get("inconsistent", 0) + (after not in (expected[held], expected[target]))
-        # the re-run completes (in-process: the same prepare-and-write the command runs)
+        # the re-run completes (in-process: the same prepare-and-write the command runs); A and B
+        # differ in every count, so the stats tell which graph is there
         with open_store() as store:
             load_path(store, datasets[target], replace=True)
-            assert fingerprint(store) == expected[target], f"kill {outcomes['killed']}: the re-run did not complete"
+            assert store.stats() == stats[target], f"kill {outcomes['killed']}: the re-run did not complete"
         held = target
     # and once more through the command itself, after the last kill
     other = next(name for name in names if name != held)
@@ -112,24 +131,25 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
     return dict(outcomes)
 
 
-@pytest.fixture(scope="module")
-def datasets(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("crash")
-    return {"A": make_dataset(root / "A", 3000, "甲"), "B": make_dataset(root / "B", 4000, "乙")}
+def datasets(root: Path, enterprises: int) -> dict[str, Path]:
+    return {"A": make_dataset(root / "A", enterprises, "甲"), "B": make_dataset(root / "B", enterprises * 4 // 3, "乙")}
 
 
-def test_loads_killed_at_random_moments_leave_the_embedded_store_old_or_new(datasets, tmp_path, figures):
+def test_loads_killed_at_random_moments_leave_the_embedded_store_old_or_new(tmp_path, figures):
     db = tmp_path / "chainx.db"
-    outcomes = crash_loop("sqlite", str(db), {}, lambda: SqliteStore(db), datasets, tmp_path, figures)
-    # the kills must have hit both sides of the commit, or the test proved little
-    assert outcomes.get("old graph", 0) > 0 and outcomes.get("new graph", 0) + outcomes.get("finished before the kill", 0) > 0, outcomes
+    outcomes = crash_loop("sqlite", str(db), {}, lambda: SqliteStore(db), datasets(tmp_path, 3000), tmp_path, figures,
+                          journal=Path(f"{db}-journal"))
+    # the kills must have landed inside write transactions too, or the test proved little
+    assert outcomes["old graph"] > 0 and outcomes["inside the write transaction"] > 0, outcomes
 
 
 @pytest.mark.neo4j
-def test_loads_killed_at_random_moments_leave_the_bolt_store_old_or_new(datasets, bolt_server, tmp_path, figures):
+def test_loads_killed_at_random_moments_leave_the_bolt_store_old_or_new(bolt_server, tmp_path, figures):
     if not bolt_server.running:
         bolt_server.start()
     with bolt_server.store() as store:
         store.clear()
-    outcomes = crash_loop("bolt", bolt_server.uri, bolt_server.env(), bolt_server.store, datasets, tmp_path, figures)
+    # smaller: the test server writes some 20 times slower than SQLite
+    outcomes = crash_loop("bolt", bolt_server.uri, bolt_server.env(), bolt_server.store, datasets(tmp_path, 300), tmp_path, figures,
+                          server=True)
     assert outcomes.get("old graph", 0) > 0, outcomes

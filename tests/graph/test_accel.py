@@ -48,7 +48,7 @@ def without_selfloops(G: nx.Graph) -> nx.Graph:
     return H
 
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -227,3 +227,23 @@ def test_an_unknown_metric_and_graph_type_are_refused():
         accel.compute([(1, 2)], "degree")
     with pytest.raises(ValueError):
         accel.from_edges(["a"], [0], [1], directed=True)
+
+
+def test_directed_closeness_when_the_reach_sets_are_done_in_several_blocks(monkeypatch):
+    """The bit sets of upstream components are split into column blocks when they would not fit
+    in memory; forcing tiny blocks must give the same numbers."""
+    monkeypatch.setattr(accel, "_BITSET_BYTES", 64)
+    G = nx.gnp_random_graph(300, 0.006, seed=2, directed=True)
+    G.add_edges_from([(0, 1), (1, 2), (2, 0), (2, 150), (150, 151), (151, 150)])  # a few cycles
+    assert_same(accel.closeness_centrality(G), nx.closeness_centrality(G))
+    assert_same(accel.closeness_centrality(G, wf_improved=False), nx.closeness_centrality(G, wf_improved=False))
+
+
+def test_the_time_estimate_counts_each_search_within_its_component():
+    one = nx.path_graph(1000)
+    split = nx.disjoint_union(nx.path_graph(500), nx.path_graph(500))
+    whole = accel.estimate_seconds(one, "closeness")
+    assert whole == pytest.approx(1000 * (1000 + 999) / accel._WORK_PER_SECOND["closeness"])
+    assert accel.estimate_seconds(split, "closeness") == pytest.approx(whole / 2, rel=0.01)  # half the reach each
+    assert accel.estimate_seconds(one, "betweenness", k=100) == pytest.approx(accel.estimate_seconds(one, "betweenness") / 10)
+    assert accel.estimate_seconds(one, "pagerank") == 0.0

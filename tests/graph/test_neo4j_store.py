@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainx.cli import app
-from graph.errors import StoreError, StoreUnavailable
+from graph.errors import InvalidParameter, StoreError, StoreUnavailable
 from graph.ingest import load_path
 from graph.model import GraphData, Node, Relationship
 from graph.store import open_store
@@ -151,7 +151,7 @@ def test_no_value_ever_reaches_the_query_text(neo4j_store, monkeypatch):
 )
 def test_labels_and_types_outside_the_allow_list_are_refused(neo4j_store, call):
     neo4j_store.write(chain())
-    with pytest.raises(ValueError, match="unknown"):
+    with pytest.raises(InvalidParameter, match="unknown"):
         call(neo4j_store)
     assert canonical(neo4j_store.snapshot()) == canonical(chain())
 
