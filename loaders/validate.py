@@ -203,7 +203,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
             stored = context.labels.get(node_id)
             if stored is not None and stored != label:
                 problems.append(
-                    Problem(rows.file, line, rows.header("id"), f"id {node_id!r} is already used by a {stored} in the store")
+                    Problem(rows.file, line, rows.header("id"), f"id {node_id!r} is already used by {'an' if stored[0] in 'AEIOU' else 'a'} {stored} in the store")
                 )
                 continue
             defined[node_id] = (label, rows.file, line)
