@@ -467,17 +467,23 @@ def main(argv: list[str] | None = None) -> int:
         },
         "sizes": {},
     }
+    args.results.mkdir(parents=True, exist_ok=True)
+    failed = False
     for size in sizes:
         print(f"benchmarking {size:,} relationships", file=sys.stderr, flush=True)
-        report["sizes"][str(size)] = _child(size, args.seed, args.budget)
-    report["meta"]["loadavg_end"] = round(os.getloadavg()[0], 2)
-    args.results.mkdir(parents=True, exist_ok=True)
-    markdown = render_markdown(report)
-    (args.results / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    (args.results / "latest.md").write_text(markdown, encoding="utf-8")
+        try:
+            report["sizes"][str(size)] = _child(size, args.seed, args.budget)
+        except subprocess.CalledProcessError as error:  # keep the sizes already measured
+            print(f"the {size:,} run failed (exit {error.returncode}); the table keeps the other sizes", file=sys.stderr)
+            failed = True
+        # written after every size, so a long --full run that is stopped keeps what it measured
+        report["meta"]["loadavg_end"] = round(os.getloadavg()[0], 2)
+        markdown = render_markdown(report)
+        (args.results / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        (args.results / "latest.md").write_text(markdown, encoding="utf-8")
     print(markdown)
     print(f"wrote {args.results / 'latest.json'} and {args.results / 'latest.md'}", file=sys.stderr)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
