@@ -21,7 +21,7 @@ import pytest
 
 from graph.ingest import load_path
 from graph.store.sqlite import SqliteStore
-from tests.viz.conftest import LiveServer, browser_context  # noqa: F401 (the views' browser fixture)
+from tests.viz.conftest import LiveServer  # the browser fixture is tests/conftest.py's
 
 pytestmark = pytest.mark.browser
 

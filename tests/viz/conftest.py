@@ -113,30 +113,6 @@ def hostile_server(hostile_db):
 
 
 # -- the browser -------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def browser_context():
-    """One headless Chromium for the session (a persistent context: Playwright refuses a
-    --user-data-dir argument and takes the directory this way instead)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (make test does) to install Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="chainx-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
-
-
 @dataclass
 class Visit:
     """What happened while a page loaded."""
