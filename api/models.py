@@ -261,6 +261,8 @@ class BottlenecksReport(Report):
     sources: list[str]
     end_products: list[str]
     counts: dict[str, int]
+    listed: dict[str, Any] = Field(description="Items listed per kind (`counts` counts them all), top, complete.")
+    critical_screening: dict[str, Any] = Field(description="Suspects of being critical, and how many got the full cascade.")
     items: list[BottleneckItem]
 
 

@@ -591,6 +591,7 @@ def bottlenecks_command(
     region: Annotated[Optional[str], typer.Option("--region", "-r", help="Count firms, single sources and critical enterprises in this region.")] = None,
     hhi_threshold: Annotated[float, typer.Option("--hhi-threshold", help="A stage whose capacity concentration (HHI, 0 to 1) exceeds this is single_source.")] = 0.5,
     min_firms: Annotated[int, typer.Option("--min-firms", help="Also flag enterprises whose removal leaves a stage with fewer firms than this.")] = 1,
+    top: Annotated[Optional[int], typer.Option("--top", help="List at most TOP items of each kind (default: all on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -601,7 +602,7 @@ def bottlenecks_command(
     from graph.analysis.bottlenecks import bottlenecks
 
     with store_from(store) as graph_store:
-        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms)
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
     if format == Format.json:
         emit(to_json(report))
     elif format == Format.csv:
@@ -610,7 +611,10 @@ def bottlenecks_command(
     else:
         rows = [{**item, "why": item["reasons"][0]} for item in report["items"]]
         counts = ", ".join(f"{n} {kind}" for kind, n in report["counts"].items())
-        emit(rows_to_table(rows, ["kind", "node", "name", "score", "why"]) + f"\n{counts} ({report['scope']})")
+        notes = "" if report["listed"]["complete"] else f"\nListed at most {report['listed']['top']:,} of each kind (--top to change)."
+        if not report["critical_screening"]["complete"]:
+            notes += f"\nCritical enterprises: {report['critical_screening']['rule']}."
+        emit(rows_to_table(rows, ["kind", "node", "name", "score", "why"]) + f"\n{counts} ({report['scope']})" + notes)
 
 
 @app.command("whatif")

@@ -80,9 +80,10 @@ def get_bottlenecks(
     region: RegionQuery = None,
     hhi_threshold: Annotated[float, Query(ge=0, le=1, description="A stage whose HHI exceeds this is single-source.")] = 0.5,
     min_firms: Annotated[int, Query(ge=1, le=10_000, description="Also critical: leaving a stage below this many firms.")] = 1,
+    top: Annotated[int | None, Query(ge=1, le=100_000, description="List at most this many items of each kind (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
 ) -> dict:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
-    return reports(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms)
+    return reports(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
 
 
 @router.post("/whatif", response_model=WhatIfReport, responses=error_responses(400, 413))

@@ -36,9 +36,10 @@ says so:
   with the highest score. ``counts``, ``gaps_total`` and both completeness figures always cover
   every stage; ``listing`` says what was cut.
 
-Where R's enterprises sit along FEEDS is worked out once for all stages (one pass over the
-condensed stage graph, carrying the sets of R's enterprises and stages as bitsets), not by
-ancestors and descendants of every stage.
+Where R's enterprises sit along FEEDS is worked out once for all stages, not by ancestors and
+descendants of every stage: from the stages where R has enterprises, a search down (and one up)
+the condensed stage graph visits what they reach, in topological order, carrying the sets of R's
+enterprises and stages as bitsets (:func:`local_sides`).
 
 Candidates to attract into a gap are enterprises outside R operating in the stage, scored::
 
@@ -58,8 +59,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-
-import networkx as nx
 
 from graph.errors import InvalidParameter
 from graph.regions import check_region, region_descendants
@@ -233,6 +232,7 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
     Equal to taking ``nx.ancestors`` and ``nx.descendants`` of every stage, in time linear in the
     chain (times the bitsets' length) instead of stages × chain.
 
+    >>> import networkx as nx
     >>> from graph.analysis.stages import StageChain
     >>> g = nx.DiGraph([("a", "b"), ("b", "c")])
     >>> sides = local_sides(StageChain(g, {s: s for s in g}), {"a": {"e1"}, "b": set(), "c": {"e2", "e3"}})

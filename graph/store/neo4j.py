@@ -447,8 +447,11 @@ class Neo4jStore(GraphStore):
     def incident(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[Relationship]:
         pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""
         returns = "RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
-        outgoing = f"MATCH (a:{{label}})-[r{pattern}]->(b) WHERE a.id IN $ids {returns}"
-        incoming = f"MATCH (a)-[r{pattern}]->(b:{{label}}) WHERE b.id IN $ids {returns}"
+        # Each end found by its (label, id) index first, then its relationships: ArcadeDB plans
+        # "(a)-[r]->(b:Label) WHERE b.id IN $ids" as a scan of every relationship of the type
+        # (seconds on a national chain), the UNWIND form as one index lookup per id.
+        outgoing = f"UNWIND $ids AS i MATCH (a:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
+        incoming = f"UNWIND $ids AS i MATCH (b:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
         query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
         found: dict[tuple, Relationship] = {}
         for batch in _batched(sorted(set(ids)), self.batch_size):
@@ -468,19 +471,17 @@ class Neo4jStore(GraphStore):
         return [node for node in hits if query in search_text(node)]
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
-        # One query with the filters pushed down, instead of every OPERATES_IN relationship
-        where, params = [], {}
-        if regions is not None:
-            where.append("e.region IN $regions")
-            params["regions"] = sorted(set(regions))
+        # One query with the filters pushed down, instead of every OPERATES_IN relationship;
+        # stages given are found by their index first (see incident()), the rest by pattern
+        params = {}
+        match = "MATCH (e:Enterprise)-[r:OPERATES_IN]->(s)"
         if stages is not None:
-            where.append("s.id IN $stages")
             params["stages"] = sorted(set(stages))
-        query = (
-            "MATCH (e:Enterprise)-[r:OPERATES_IN]->(s)"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " RETURN e.id AS enterprise, s.id AS stage, e.region AS region, r.capacity AS capacity, r.unit AS unit"
-        )
+            match = "UNWIND $stages AS sid MATCH (s:Stage {id: sid}) MATCH (e:Enterprise)-[r:OPERATES_IN]->(s)"
+        if regions is not None:
+            match += " WHERE e.region IN $regions"
+            params["regions"] = sorted(set(regions))
+        query = match + " RETURN e.id AS enterprise, s.id AS stage, e.region AS region, r.capacity AS capacity, r.unit AS unit"
         found = [
             Operation(r["enterprise"], r["stage"], r["region"], _capacity(r["capacity"]), r["unit"])
             for r in self._read(query, **params)
@@ -491,8 +492,10 @@ class Neo4jStore(GraphStore):
         stage_list = sorted(set(stages))
         if not stage_list:
             return []
+        # each stage by its index first (see incident()): ~0.5 s for 23,000 stages of the
+        # national chain on the ArcadeDB test server, against 100 s for "WHERE s.id IN $stages"
         query = (
-            "MATCH (e:Enterprise)-[:OPERATES_IN]->(s) WHERE s.id IN $stages"
+            "UNWIND $stages AS sid MATCH (s:Stage {id: sid}) MATCH (e:Enterprise)-[:OPERATES_IN]->(s)"
             " RETURN s.id AS stage, e.id AS enterprise, e.name AS name, e.region AS region,"
             " e.revenue_cny AS revenue, e.employees AS employees"
         )

@@ -1,0 +1,154 @@
+"""The analyses on the real national chain (chainkg, ~95,000 stages) with a town overlaid from
+data/overlay-example: centrality, gaps and bottlenecks run, hold what can be checked by hand, and
+give equal results on both stores (issue 7).
+
+The SQLite store is a copy of the session's chainkg import (tests/loaders/conftest.py); the Bolt
+store gets its own import, once for this module, and only when the module runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from graph.analysis.bottlenecks import bottlenecks, whatif
+from graph.analysis.centrality import centrality
+from graph.analysis.gaps import compare, gaps
+from graph.analysis.stages import BETWEENNESS_K, BETWEENNESS_SEED, DEFAULT_TOP, stage_chain
+from graph.ingest import load_path, prepare
+from graph.projection import projection
+from graph.store.sqlite import SqliteStore
+from loaders.chainkg import read_chainkg
+
+OVERLAY = Path(__file__).resolve().parents[2] / "data" / "overlay-example"
+TOWN = "shengze"  # data/overlay-example: five enterprises of 盛泽镇 on national stages
+TOWN_FIRMS = {"sz_hengli", "sz_shenghong", "sz_yingxiang", "sz_example_weaver", "sz_example_dyer"}
+CHAIN_METRICS = [("degree", None), ("pagerank", None), ("betweenness", 16)]
+
+
+@pytest.fixture(scope="module")
+def national(chainkg_import, tmp_path_factory):
+    """The imported national chain with the town overlaid, in SQLite (a copy: the session's own
+    import stays as the other importer tests expect it)."""
+    path = tmp_path_factory.mktemp("national") / "national.db"
+    shutil.copy(chainkg_import["store"], path)
+    store = SqliteStore(path)
+    load_path(store, OVERLAY)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def national_bolt(bolt_server, chainkg_dir):
+    """The same graph over Bolt: imported as ``chainx import chainkg`` does, then the overlay."""
+    if not bolt_server.running:
+        bolt_server.start()
+    store = bolt_server.store()
+    store.clear()
+    data, _ = prepare(store, read_chainkg(chainkg_dir).raw, match_stages=False)
+    store.write(data)
+    load_path(store, OVERLAY)
+    yield store
+    store.clear()  # a national graph left behind would slow every later test's clear()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def reports(national) -> dict:
+    """Every report the module checks, computed once on the SQLite store."""
+    return _reports(national)
+
+
+def _reports(store) -> dict:
+    out = {f"centrality_{metric}": centrality(store, metric, "chain", k=k, seed=0 if k else None, top=50) for metric, k in CHAIN_METRICS}
+    out["gaps"] = gaps(store, TOWN, top_candidates=3)
+    out["compare"] = compare(store, [TOWN, "wujiang"])
+    out["bottlenecks"] = bottlenecks(store, TOWN)
+    out["whatif"] = whatif(store, ["sz_hengli"], TOWN)
+    return out
+
+
+def town_firms_per_stage(store) -> dict[str, set[str]]:
+    """The town's enterprises per top-level stage, read from the store here."""
+    chain = stage_chain(store)
+    local: dict[str, set[str]] = {}
+    for op in store.operations(regions=[TOWN]):
+        local.setdefault(chain.top[op.stage], set()).add(op.enterprise)
+    return local
+
+
+def test_gaps_of_the_town_on_the_national_chain(national, reports):
+    report = reports["gaps"]
+    chain = stage_chain(national)
+    stage_ids = {n.id for n in national.nodes(["Stage"])}
+    sub_stages = {r.source for r in national.relationships(["PART_OF"]) if r.source in stage_ids and r.target in stage_ids}
+    assert report["counts"]["stages"] == len(stage_ids - sub_stages) == len(chain.graph)
+    assert report["local_enterprises"] == len(TOWN_FIRMS)
+    # ~50,000 stages: the DEFAULT_TOP gaps by score are listed, every one is counted
+    assert len(report["gaps"]) == DEFAULT_TOP and report["listing"]["complete"] is False
+    counts = report["counts"]
+    assert report["gaps_total"] == counts["missing"] + counts["weak"] == counts["stages"] - counts["present"]
+    assert [g["score"] for g in report["gaps"]] == sorted((g["score"] for g in report["gaps"]), reverse=True)
+    # betweenness sampled on a chain this size, and every score says so
+    method = report["stage_betweenness"]
+    assert (method["method"], method["k"], method["seed"], method["engine"]) == ("sampled", BETWEENNESS_K, BETWEENNESS_SEED, "igraph")
+    assert all("estimated from" in g["reasons"][-1] for g in report["gaps"])
+    # upstream/downstream counts of the listed gaps: NetworkX's ancestors and descendants on the
+    # rolled-up chain, against the town's firms per stage
+    local = town_firms_per_stage(national)
+    assert set().union(*local.values()) == TOWN_FIRMS
+    for gap in report["gaps"][:40]:
+        up = set().union(*(local.get(s, set()) for s in nx.ancestors(chain.graph, gap["stage"])))
+        down = set().union(*(local.get(s, set()) for s in nx.descendants(chain.graph, gap["stage"])))
+        assert (gap["upstream_local"], gap["downstream_local"]) == (len(up), len(down)), gap["stage"]
+        if gap["status"] == "missing":
+            assert gap["kind"] == ("break" if up and down else "extension" if up or down else "absent")
+        assert all(c["enterprise"] not in TOWN_FIRMS for c in gap["candidates"])
+    # the stages listed include every stage the town has firms in, with its count
+    listed = {s["stage"]: s for s in report["stages"]}
+    assert all(listed[s]["local_enterprises"] == len(firms) for s, firms in local.items())
+
+
+def test_compare_counts_every_stage_and_lists_the_busiest(national, reports):
+    report = reports["compare"]
+    # Wujiang holds only Shengze's firms: the rows listed are the town's stages (fewer than
+    # DEFAULT_TOP), in chain order; completeness still counts every stage
+    local = town_firms_per_stage(national)
+    assert {row["stage"] for row in report["stages"]} == set(local) and report["stages_listed"] == len(local) < DEFAULT_TOP
+    assert all(row[TOWN] == row["wujiang"] == {"status": row[TOWN]["status"], "local_enterprises": len(local[row["stage"]])} for row in report["stages"])
+    present = sum(1 for firms in local.values() if len(firms) >= 2)
+    assert report["completeness"][TOWN] == pytest.approx(present / report["stages_total"], abs=1e-6)
+    assert report["stages_total"] == len(stage_chain(national).graph)
+
+
+def test_bottlenecks_and_whatif_run_and_stay_bounded(national, reports):
+    report = reports["bottlenecks"]
+    assert report["counts"]["chokepoint"] > 0
+    assert all(report["listed"][kind] == min(report["counts"][kind], DEFAULT_TOP) for kind in report["counts"])
+    screening = report["critical_screening"]
+    assert screening["cascades"] == min(screening["suspects"], screening["limit"])
+    # the stages where the town has one firm are its single sources
+    singles = {i["node"] for i in report["items"] if i["kind"] == "single_source" and i["enterprises"] == 1}
+    assert singles == {stage for stage, firms in town_firms_per_stage(national).items() if len(firms) == 1}
+    assert reports["whatif"]["removed"] == [{"id": "sz_hengli", "name": "恒力集团", "kind": "Enterprise"}]
+
+
+def test_chain_centrality_equals_networkx_on_the_projection(national, reports):
+    G = projection(national, "chain")
+    expected = {"degree": nx.degree_centrality(G), "pagerank": nx.pagerank(G, weight="weight")}
+    for metric in ("degree", "pagerank"):
+        rows = reports[f"centrality_{metric}"]["rows"]
+        assert [r["value"] for r in rows] == pytest.approx([expected[metric][r["node"]] for r in rows], abs=1e-9)
+    sampled = reports["centrality_betweenness"]
+    assert (sampled["exact"], sampled["k"], sampled["seed"]) == (False, 16, 0)
+
+
+@pytest.mark.neo4j
+def test_every_report_is_the_same_over_bolt(national, national_bolt, reports):
+    assert national_bolt.stats() == national.stats()
+    over_bolt = _reports(national_bolt)
+    for name, report in reports.items():
+        assert over_bolt[name] == report, name
