@@ -319,6 +319,7 @@ class CentralityReport(Report):
     k: int | None
     seed: int | None
     total: int
+    engine: str = Field(description="What computed the values: networkx, or on a large projection igraph, scipy or numpy (NetworkX's definitions and numbers).")
     note: str
     rows: list[CentralityRow]
 

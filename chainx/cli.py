@@ -353,6 +353,7 @@ def centrality_command(
     k: Annotated[Optional[int], typer.Option("--k", help="Betweenness only: sample this many source nodes instead of all.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for --k sampling (default 0).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Run an exact computation even when it is estimated to take long.")] = False,
+    max_seconds: Annotated[Optional[float], typer.Option("--max-seconds", min=0.001, envvar="CHAINX_MAX_CENTRALITY_SECONDS", help="Refuse an exact betweenness, closeness or harmonic run estimated to take longer than this (default 60), unless --force.", show_default=False)] = None,
     write_back: Annotated[bool, typer.Option("--write-back", help="Store every node's value as property centrality_<metric>_<graph>.")] = False,
     store: StoreOption = None,
     format: FormatOption = Format.table,
@@ -364,7 +365,7 @@ def centrality_command(
     from graph.analysis.centrality import centrality, property_name, write_back as store_values
 
     with store_from(store) as graph_store:
-        report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force)
+        report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force, max_seconds=max_seconds)
         if write_back:
             written = store_values(graph_store, report)
             typer.echo(f"Stored {property_name(metric, graph)} on {written} nodes.", err=True)

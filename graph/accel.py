@@ -73,6 +73,7 @@ __all__ = [
     "worth_accelerating",
     "estimate_seconds",
     "compute",
+    "engine",
     "degree_centrality",
     "betweenness_centrality",
     "closeness_centrality",
@@ -542,6 +543,19 @@ def _without_selfloops(a: Arrays) -> Arrays:
         return a
     keep = a.src != a.dst
     return Arrays(a.ids, a.src[keep], a.dst[keep], None if a.weight is None else a.weight[keep], a.directed)
+
+
+# what :func:`compute` does the arithmetic of each metric with (the table at the top)
+_ENGINES = {"degree": "numpy", "in_degree": "numpy", "out_degree": "numpy", "pagerank": "scipy", "eigenvector": "scipy"}
+
+
+def engine(metric: str) -> str:
+    """The library :func:`compute` computes ``metric`` with.
+
+    >>> engine("betweenness"), engine("pagerank")
+    ('igraph', 'scipy')
+    """
+    return _ENGINES.get(metric, "igraph")
 
 
 def compute(graph, metric: str, *, k: int | None = None, seed=None) -> dict:

@@ -51,7 +51,9 @@ from collections import OrderedDict
 
 import networkx as nx
 
+from graph import accel
 from graph.errors import InvalidParameter, TooExpensive
+from graph.fastproj import FastProjection, fast_projection
 from graph.model import check_label
 from graph.projection import PROJECTIONS, projection
 from graph.regions import region_descendants
@@ -65,6 +67,7 @@ __all__ = [
     "EIGENVECTOR_MAX_ITER",
     "centrality",
     "centrality_values",
+    "analysis_graph",
     "compute_metric",
     "estimate_seconds",
     "affordable_k",
@@ -149,7 +152,12 @@ def estimate_seconds(G: nx.Graph, metric: str, k: int | None = None) -> float:
 
     >>> round(estimate_seconds(nx.path_graph(1000), "betweenness"), 1)
     8.5
+
+    On a fast projection the estimate is the compiled path's (:func:`graph.accel.estimate_seconds`),
+    since that is what will run.
     """
+    if isinstance(G, FastProjection):
+        return accel.estimate_seconds(G, metric, k)
     if metric not in _WORK_PER_SECOND or G.number_of_nodes() == 0:
         return 0.0
     if metric == "betweenness" and k is not None:
@@ -167,9 +175,14 @@ def affordable_k(G: nx.Graph, max_seconds: float | None = None) -> int:
     117
     """
     limit = MAX_SECONDS if max_seconds is None else max_seconds
-    if G.number_of_nodes() == 0:
+    n = G.number_of_nodes()
+    if n == 0:
         return 2
-    fit = int(limit / _seconds_per_source(G, "betweenness"))
+    if isinstance(G, FastProjection):
+        per_source = accel.estimate_seconds(G, "betweenness") / n
+    else:
+        per_source = _seconds_per_source(G, "betweenness")
+    fit = int(limit / per_source) if per_source > 0 else n
     return max(2, min(fit, G.number_of_nodes()))
 
 
@@ -206,16 +219,43 @@ def _exact_betweenness(G: nx.Graph) -> dict:
     return values
 
 
-def compute_metric(G: nx.Graph, metric: str, k: int | None = None, seed: int | None = None) -> dict:
+def analysis_graph(store: GraphStore, graph: str) -> nx.Graph | FastProjection:
+    """The projection ``graph`` as centralities compute on it: NetworkX's own graph while it is
+    small, the fast projection (arrays, for :mod:`graph.accel`) once compiled code pays off
+    (:func:`graph.accel.worth_accelerating`). Both list the same nodes with the same ``kind``,
+    ``name`` and ``region``; both are cached per store version."""
+    fast = fast_projection(store, graph)
+    return fast if accel.worth_accelerating(fast) else projection(store, graph)
+
+
+def _not_converged() -> InvalidParameter:
+    return InvalidParameter(
+        "metric",
+        f"eigenvector centrality did not converge in {EIGENVECTOR_MAX_ITER} iterations on this "
+        "graph (its largest eigenvalue is not dominant, as on bipartite or chain-shaped graphs); "
+        "use pagerank instead",
+    )
+
+
+def compute_metric(G: nx.Graph | FastProjection, metric: str, k: int | None = None, seed: int | None = None) -> dict:
     """``{node: value}`` of ``metric`` on ``G``, by NetworkX's own function (table above).
 
-    The one place a metric is computed, so an accelerated backend can be swapped in here.
+    The one place a metric is computed. A fast projection (see :func:`analysis_graph`) goes to
+    :func:`graph.accel.compute`, which returns NetworkX's numbers from compiled code (held to
+    NetworkX's own functions by tests/graph/test_accel.py); a NetworkX graph to NetworkX.
 
     >>> compute_metric(nx.star_graph(3), "betweenness")
     {0: 1.0, 1: 0.0, 2: 0.0, 3: 0.0}
     """
     if G.number_of_nodes() == 0:
         return {}
+    if isinstance(G, FastProjection):
+        try:
+            if metric == "eigenvector":
+                return accel.eigenvector_centrality(G, max_iter=EIGENVECTOR_MAX_ITER)
+            return accel.compute(G, metric, k=k, seed=seed)
+        except nx.PowerIterationFailedConvergence:
+            raise _not_converged() from None
     if metric == "degree":
         return nx.degree_centrality(G)
     if metric == "in_degree":
@@ -236,12 +276,7 @@ def compute_metric(G: nx.Graph, metric: str, k: int | None = None, seed: int | N
         try:
             return nx.eigenvector_centrality(G, max_iter=EIGENVECTOR_MAX_ITER)
         except nx.PowerIterationFailedConvergence:
-            raise InvalidParameter(
-                "metric",
-                f"eigenvector centrality did not converge in {EIGENVECTOR_MAX_ITER} iterations on this "
-                "graph (its largest eigenvalue is not dominant, as on bipartite or chain-shaped graphs); "
-                "use pagerank instead",
-            ) from None
+            raise _not_converged() from None
     if metric == "core":
         if nx.number_of_selfloops(G):
             # core_number refuses self-loops; a firm supplying itself says nothing about its core
@@ -312,7 +347,7 @@ def centrality_values(
     _check_choice("graph", graph, GRAPHS)
     if k is not None and seed is None:
         seed = 0
-    G = projection(store, graph)
+    G = analysis_graph(store, graph)
     _check(G, metric, graph, k, force, max_seconds)
     key = (store.uri, store.version(), metric, graph, k, seed if k is not None else None)
     with _cache_lock:
@@ -375,8 +410,10 @@ def centrality(
     Returns
     -------
     dict
-        ``{"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "note",
-        "rows": [{"rank", "node", "name", "kind", "value"}]}``. Values are computed on the whole
+        ``{"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note",
+        "rows": [{"rank", "node", "name", "kind", "value"}]}``. ``engine`` says what computed the
+        values: ``networkx`` itself, or on a large projection ``igraph``, ``scipy`` or ``numpy``
+        (compiled code giving NetworkX's numbers; see :func:`analysis_graph`). Values are computed on the whole
         projection before ``kind``/``region`` filter the rows; ``total`` counts the nodes that
         passed the filter. Rows run from the highest value down; values that agree to 12
         significant digits (:func:`tie_value`) are tied and ordered by node id.
@@ -404,7 +441,7 @@ def centrality(
             raise InvalidParameter("kind", str(error)) from None
     values = centrality_values(store, metric, graph, k=k, seed=seed, force=force, max_seconds=max_seconds)
     seed = (0 if seed is None else seed) if k is not None else None
-    G = projection(store, graph)
+    G = analysis_graph(store, graph)
     regions = region_descendants(store, region) if region is not None else None
 
     def listed(node: str) -> bool:
@@ -446,6 +483,7 @@ def centrality(
         "k": k,
         "seed": seed,
         "total": len(chosen),
+        "engine": accel.engine(metric) if isinstance(G, FastProjection) else "networkx",
         "note": note,
         "rows": rows,
     }

@@ -47,7 +47,7 @@ from graph.errors import TooExpensive
 from graph.projection import projection
 from graph.store.base import GraphStore
 
-from .centrality import affordable_k, centrality_values, tie_value
+from .centrality import affordable_k, analysis_graph, centrality_values, tie_value
 from .stages import stage_chain
 
 __all__ = ["ties_report", "enterprise_projection", "institute_projection", "burt_constraint", "SECTIONS", "MAX_PROJECTION_PAIRS"]
@@ -249,7 +249,7 @@ def _betweenness(store: GraphStore, G: nx.Graph, seed: int) -> tuple[dict, int |
     try:
         return centrality_values(store, "betweenness", "ties"), None
     except TooExpensive:
-        k = affordable_k(G)
+        k = affordable_k(analysis_graph(store, "ties"))
         return centrality_values(store, "betweenness", "ties", k=k, seed=seed), k
 
 

@@ -275,7 +275,7 @@ class GraphStore(ABC):
         columns (see :class:`ProjectionColumns`). Stores override this with one query; this
         default reads the nodes and relationships one by one."""
         labels = [check_label(label) for label in labels]
-        nodes = list(self.nodes(labels))
+        nodes = sorted(self.nodes(labels), key=lambda node: node.id)  # node order is id order, as documented
         index = {node.id: i for i, node in enumerate(nodes)}
         source, target, weight = [], [], []
         for rel in self.relationships([check_rel_type(t) for t in types]):

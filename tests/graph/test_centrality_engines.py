@@ -1,0 +1,140 @@
+"""Centrality reports computed by compiled code on large projections give NetworkX's own numbers.
+
+Above :data:`graph.accel.MIN_SIZE` nodes + edges a report is computed from the fast projection
+(arrays, igraph / SciPy / NumPy); below it by NetworkX itself. Either way every value must be what
+NetworkX's function returns on the NetworkX projection, which these tests call directly.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.generate import generate_dataset
+from graph import accel
+from graph.analysis.centrality import EIGENVECTOR_MAX_ITER, GRAPHS, centrality
+from graph.errors import TooExpensive
+from graph.projection import PROJECTIONS, build_projection
+from graph.store.sqlite import SqliteStore
+from loaders import load_dataset
+
+from .small_graphs import E, rel, write
+
+DIRECTED_ONLY = {"in_degree", "out_degree"}
+
+
+def networkx_values(G: nx.Graph, metric: str, k: int | None = None, seed: int | None = None) -> dict:
+    """NetworkX's own function for each metric, as the report's table documents it."""
+    if metric == "core":
+        G = G.copy()
+        G.remove_edges_from(list(nx.selfloop_edges(G)))
+    return {
+        "degree": lambda: nx.degree_centrality(G),
+        "in_degree": lambda: nx.in_degree_centrality(G),
+        "out_degree": lambda: nx.out_degree_centrality(G),
+        "betweenness": lambda: nx.betweenness_centrality(G, k=k, seed=seed),
+        "closeness": lambda: nx.closeness_centrality(G),
+        "harmonic": lambda: nx.harmonic_centrality(G),
+        "pagerank": lambda: nx.pagerank(G, weight="weight"),
+        "eigenvector": lambda: nx.eigenvector_centrality(G, max_iter=EIGENVECTOR_MAX_ITER),
+        "core": lambda: nx.core_number(G),
+    }[metric]()
+
+
+def in_id_order(G: nx.Graph) -> nx.Graph:
+    H = G.__class__()
+    H.add_nodes_from(sorted(G.nodes(data=True)))
+    H.add_edges_from(G.edges(data=True))
+    return H
+
+
+def report_values(report: dict) -> dict:
+    return {row["node"]: row["value"] for row in report["rows"]}
+
+
+@pytest.fixture(scope="module")
+def generated_store(tmp_path_factory):
+    """A seeded chain of 3,000 relationships: every projection but 'chain' is above MIN_SIZE."""
+    folder = generate_dataset(tmp_path_factory.mktemp("chain"), relationships=3_000, seed=11)
+    store = SqliteStore(tmp_path_factory.mktemp("db") / "chainx.db", create=True)
+    store.write(load_dataset(folder))
+    yield store
+    store.close()
+
+
+CASES = [(graph, metric) for graph in GRAPHS for metric in accel.METRICS
+         if PROJECTIONS[graph][2] or metric not in DIRECTED_ONLY]
+
+
+@pytest.mark.parametrize("graph, metric", CASES)
+def test_every_metric_on_a_large_projection_is_networkx_s_number(generated_store, graph, metric):
+    G = build_projection(generated_store, graph)
+    compiled = G.number_of_nodes() + G.number_of_edges() >= accel.MIN_SIZE
+    k = 40 if metric == "betweenness" else None
+    try:
+        expected = networkx_values(in_id_order(G), metric, k=k, seed=3 if k else None)
+    except nx.PowerIterationFailedConvergence:
+        pytest.fail(f"NetworkX's {metric} does not converge on {graph!r}: pick another seed for the dataset")
+    report = centrality(generated_store, metric, graph, top=1000, k=k, seed=3 if k else None)
+    assert report["engine"] == (accel.engine(metric) if compiled else "networkx")
+    assert report["total"] == len(expected)
+    listed = report_values(report)
+    assert listed == pytest.approx({node: expected[node] for node in listed}, abs=1e-9)
+    # and the rows are the top of NetworkX's ranking (ties by id)
+    top = sorted(expected, key=lambda node: (-round(expected[node], 9), node))[: len(listed)]
+    assert [round(expected[n], 9) for n in top] == [round(listed[n], 9) for n in sorted(listed, key=lambda n: (-round(listed[n], 9), n))]
+
+
+def test_the_large_projections_really_take_the_compiled_path(generated_store):
+    sizes = {g: build_projection(generated_store, g) for g in ("supply", "all")}
+    assert all(G.number_of_nodes() + G.number_of_edges() >= accel.MIN_SIZE for G in sizes.values())
+    assert centrality(generated_store, "betweenness", "all", k=10)["engine"] == "igraph"
+    assert centrality(generated_store, "pagerank", "supply")["engine"] == "scipy"
+
+
+def test_a_small_projection_stays_on_networkx(sqlite_store):
+    write(sqlite_store, [E(x) for x in "abc"], [rel("SUPPLIES", "a", "b"), rel("SUPPLIES", "b", "c")])
+    report = centrality(sqlite_store, "betweenness", "supply", top=3)
+    assert report["engine"] == "networkx"
+    assert report_values(report) == {"a": 0.0, "b": 0.5, "c": 0.0}  # b lies on the one a→c path of 2 ordered pairs
+
+
+def test_the_time_limit_uses_the_compiled_engine_s_estimate(generated_store):
+    G = build_projection(generated_store, "all")
+    seconds = accel.estimate_seconds(G, "betweenness")
+    # refused just under the compiled estimate, allowed just over it
+    with pytest.raises(TooExpensive, match=r"exact betweenness on 'all'"):
+        centrality(generated_store, "betweenness", "all", max_seconds=seconds / 2)
+    assert centrality(generated_store, "betweenness", "all", max_seconds=seconds * 2)["engine"] == "igraph"
+
+
+@st.composite
+def supply_graphs(draw):
+    n = draw(st.integers(min_value=1, max_value=14))
+    pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.sampled_from(["x", "y"]))
+    return n, draw(st.lists(pairs, max_size=40, unique=True))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(supply_graphs(), st.sampled_from([m for m in accel.METRICS]), st.sampled_from(["supply", "all"]))
+def test_forced_onto_the_compiled_path_small_random_graphs_give_networkx_s_numbers(graph, metric, projection_name):
+    n, rels = graph
+    if projection_name == "all" and metric in DIRECTED_ONLY:
+        return
+    store = SqliteStore(":memory:", create=True)
+    write(store, [E(f"n{i}") for i in range(n)], [rel("SUPPLIES", f"n{a}", f"n{b}", key) for a, b, key in rels])
+    G = in_id_order(build_projection(store, projection_name))
+    k = max(2, n // 2) if metric == "betweenness" and n >= 2 else None
+    try:
+        expected = networkx_values(G, metric, k=k, seed=5 if k else None)
+    except nx.PowerIterationFailedConvergence:
+        return  # the report's refusal of this is tested in test_centrality.py
+    with mock.patch.object(accel, "MIN_SIZE", 0):
+        report = centrality(store, metric, projection_name, top=1000, k=k, seed=5 if k else None)
+    assert report["engine"] != "networkx"
+    assert report_values(report) == pytest.approx(expected, abs=1e-9, nan_ok=True)
+    store.close()
