@@ -41,7 +41,7 @@ browser:
 # The benchmark table (benchmarks/results/latest.md): 100k relationships; BENCH=--full adds 1M,
 # BENCH=--quick runs 10k. Not part of `make test` (tests/test_bench_quick.py keeps it working).
 BENCH ?=
-bench: install
+bench: install-test
 	$(BIN)/python -m benchmarks.run $(BENCH)
 
 clean:

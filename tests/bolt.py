@@ -36,8 +36,10 @@ def free_port() -> int:
 class BoltServer:
     """A Bolt server for tests: where it is, how to log in, and (when local) how to stop it."""
 
-    def __init__(self, uri: str, user: str, password: str | None, database: str | None, *, data_dir: Path | None = None):
+    def __init__(self, uri: str, user: str, password: str | None, database: str | None, *, data_dir: Path | None = None,
+                 heap: str = "1g"):
         self.uri = uri
+        self.heap = heap
         self.user = user
         self.password = password
         self.database = database
@@ -52,8 +54,9 @@ class BoltServer:
             _servers.append(self)
 
     @classmethod
-    def for_tests(cls, workdir: Path) -> "BoltServer":
-        """The server named by CHAINX_TEST_NEO4J_URI, or a local one to be started in ``workdir``."""
+    def for_tests(cls, workdir: Path, *, heap: str = "1g") -> "BoltServer":
+        """The server named by CHAINX_TEST_NEO4J_URI, or a local one to be started in ``workdir``
+        (with a JVM heap of ``heap``)."""
         uri = os.environ.get("CHAINX_TEST_NEO4J_URI")
         if uri:
             return cls(
@@ -62,7 +65,7 @@ class BoltServer:
                 os.environ.get("CHAINX_TEST_NEO4J_PASSWORD"),
                 os.environ.get("CHAINX_TEST_NEO4J_DATABASE") or None,
             )
-        return cls(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-test-password", DATABASE, data_dir=workdir / "arcadedb")
+        return cls(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-test-password", DATABASE, data_dir=workdir / "arcadedb", heap=heap)
 
     # -- how clients reach it --------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -98,7 +101,7 @@ class BoltServer:
         command = [
             sys.executable, str(SERVER_SCRIPT), "--root", str(self.data_dir),
             "--http-port", str(self.http_port), "--bolt-port", str(self.bolt_port),
-            "--password", self.password,
+            "--password", self.password, "--heap", self.heap,
         ]
         # stdin stays a pipe to this process: when the test run ends, however it ends, the
         # server sees EOF and stops (tests/bolt_server.py). A session of its own keeps a ^C

@@ -53,7 +53,7 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path):
 def test_a_tiny_benchmark_run_writes_every_section(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--tiny", "--results", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
@@ -67,7 +67,18 @@ def test_a_tiny_benchmark_run_writes_every_section(tmp_path):
     assert "betweenness k=256 (all)" in centrality
     # the accelerated values are NetworkX's
     assert all(row["max_abs_diff"] is None or row["max_abs_diff"] < 1e-9 for row in sections["centrality"])
+    # the reports are computed by the compiled engines on these projections (above accel.MIN_SIZE)
+    assert {row["engine"] for row in sections["centrality"] if not row.get("estimated")} == {"numpy", "igraph", "scipy"}
     load = sections["load_embedded"][-1]
     assert load["rows_per_s"] > 0 and "peak_rss_mb" in sections["memory"][0]
+    # Bolt: the batched load beside one MERGE per row into the same server
+    bolt = {row["name"].split(" (")[0]: row for row in sections["load_bolt"]}
+    assert bolt["load into an empty graph"]["speedup"] > 1 and bolt["one MERGE per row"]["rows_per_s"] > 0
+    # the API answered every request of the load, and the cached gaps report under it
+    assert all(row["errors"] == 0 and row["requests_per_s"] > 0 for row in sections["api"])
+    assert any("/gaps" in row["name"] and row["p99_ms"] > 0 for row in sections["api"])
+    assert [row["name"].split(",")[0].split(" (")[0] for row in sections["analyses"]] == ["gaps for jiangsu_c0", "bottlenecks"]
+    assert sections["views"][-1]["cpu_s"] > 0
     table = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "## 3,000 relationships" in table and "| centrality | pagerank (all) |" in table
+    assert "| target | measured | met |" in table

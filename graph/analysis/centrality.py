@@ -67,6 +67,7 @@ __all__ = [
     "EIGENVECTOR_MAX_ITER",
     "centrality",
     "centrality_values",
+    "clear_cache",
     "analysis_graph",
     "compute_metric",
     "estimate_seconds",
@@ -360,6 +361,12 @@ def centrality_values(
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return values
+
+
+def clear_cache() -> None:
+    """Forget the values computed so far (benchmarks measure cold reports with it)."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def _rank_key(item: tuple[str, float]) -> tuple:

@@ -1,0 +1,97 @@
+"""What every measurement of :mod:`benchmarks.run` shares: the run's state, the registry, timing.
+
+A measurement is ``def f(run: Run) -> list[dict]`` decorated with ``@measurement("name")``; each
+returned row is ``{"name", "wall_s", "cpu_s", ...}`` (see :func:`row`) with optional
+``cached_cpu_s`` (the same again, caches warm), ``networkx_cpu_s`` or ``baseline_cpu_s`` (with
+``baseline``: what it is), ``library_cpu_s``, ``speedup`` (baseline ÷ chainx), ``over_library``
+(chainx ÷ library), ``rows_per_s`` / ``rows_per_cpu_s``, ``p50_ms`` / ``p99_ms``,
+``peak_rss_mb``, ``max_abs_diff``, ``target`` and ``note``. Measurements run in the order they are registered, each after the ones above it.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Run", "MEASUREMENTS", "measurement", "Timer", "timed", "span", "ratio", "row", "peak_rss_mb", "clear_caches", "SEED", "BETWEENNESS_K", "GRAPHS"]
+
+GRAPHS = ("supply", "all")  # the directed supply network and the undirected everything-graph
+BETWEENNESS_K = 256
+SEED = 1
+
+
+@dataclass
+class Run:
+    """What the measurements of one size share."""
+
+    size: int
+    seed: int
+    workdir: Path
+    budget: float
+    dataset: Path | None = None
+    store: object | None = None
+    extra: dict = field(default_factory=dict)
+
+
+MEASUREMENTS: dict[str, Callable[[Run], list[dict]]] = {}
+
+
+def measurement(name: str):
+    """Register a named measurement; they run in the order registered."""
+
+    def register(func):
+        MEASUREMENTS[name] = func
+        return func
+
+    return register
+
+
+class Timer:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+@contextmanager
+def timed():
+    t = Timer()
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield t
+    finally:
+        t.wall, t.cpu = time.perf_counter() - wall, time.process_time() - cpu
+
+
+def span(wall: float = 0.0, cpu: float = 0.0) -> Timer:
+    """A Timer for a time measured some other way (or none, for a row that only has figures)."""
+    t = Timer()
+    t.wall, t.cpu = wall, cpu
+    return t
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a ÷ b, rounded; None when either is missing or b is 0."""
+    return round(a / b, 2) if a is not None and b else None
+
+
+def row(name: str, t: Timer, **figures) -> dict:
+    return {"name": name, "wall_s": round(t.wall, 4), "cpu_s": round(t.cpu, 4), **figures}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def clear_caches() -> None:
+    """Forget every projection and stage chain cached per store version: the next analysis is
+    cold, as in a freshly started process over a warm store."""
+    from graph import fastproj, projection
+    from graph.analysis import centrality, stages
+
+    projection.clear_cache()
+    fastproj.clear_cache()
+    stages.clear_cache()
+    centrality.clear_cache()

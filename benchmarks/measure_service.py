@@ -1,0 +1,175 @@
+"""Measurements: gaps and bottlenecks for a region, the HTTP API under load, view generation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+from benchmarks.core import Run, clear_caches, measurement, ratio, row, span, timed
+
+ROOT = Path(__file__).resolve().parent.parent
+VIEW_NODES = 2_000  # the view size the target is set for
+API_REQUESTS = 2_000  # per endpoint, after one cold request
+API_CONCURRENCY = 4  # connections the load process keeps busy at once
+
+
+def busiest_region(dataset: Path, level: str = "city") -> str:
+    """The region of ``level`` whose districts hold the most enterprises: the hardest town-sized
+    gaps report of the dataset."""
+    with open(dataset / "regions.csv", encoding="utf-8-sig", newline="") as handle:
+        regions = {r["id"]: r for r in csv.DictReader(handle)}
+    with open(dataset / "enterprises.csv", encoding="utf-8-sig", newline="") as handle:
+        firms = Counter(r["region"] for r in csv.DictReader(handle))
+    per_region: Counter = Counter()
+    for region, count in firms.items():
+        while region:
+            if regions[region]["level"] == level:
+                per_region[region] += count
+            region = regions[region]["parent"]
+    return per_region.most_common(1)[0][0]
+
+
+@measurement("analyses")
+def _analyses(run: Run) -> list[dict]:
+    """Gaps for the busiest city and bottlenecks, cold (no projection or stage chain cached) and
+    again; beside the whole-graph NetworkX projection that the store's pushdown avoids."""
+    from graph.analysis.bottlenecks import bottlenecks
+    from graph.analysis.gaps import gaps
+    from graph.projection import build_projection
+
+    region = busiest_region(run.dataset)
+    run.extra["region"] = region
+    with timed() as whole_t:  # what gaps would cost if it pulled the whole graph into NetworkX
+        G = build_projection(run.store, "all")
+    del G
+    rows = []
+    clear_caches()
+    with timed() as cold_t:
+        report = gaps(run.store, region)
+    with timed() as warm_t:
+        gaps(run.store, region)
+    shape = f"{report['local_enterprises']:,} local firms, {report['counts']['stages']} stages, {report['gaps_total']} gaps"
+    rows.append(row(f"gaps for {region}, cold ({shape})", cold_t, cached_cpu_s=round(warm_t.cpu, 4),
+                    baseline_cpu_s=round(whole_t.cpu, 4), baseline="building the whole 'all' graph in NetworkX",
+                    speedup=ratio(whole_t.cpu, cold_t.cpu), target="≤ 1 s cold"))
+    clear_caches()
+    with timed() as cold_t:
+        report = bottlenecks(run.store)
+    with timed() as warm_t:
+        bottlenecks(run.store)
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in report["counts"].items())
+    rows.append(row(f"bottlenecks, whole graph, cold ({counts})", cold_t, cached_cpu_s=round(warm_t.cpu, 4),
+                    baseline_cpu_s=round(whole_t.cpu, 4), baseline="building the whole 'all' graph in NetworkX",
+                    speedup=ratio(whole_t.cpu, cold_t.cpu)))
+    return rows
+
+
+def _get(url: str, timeout: float = 600) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        body = response.read()
+    return time.perf_counter() - started, body
+
+
+@measurement("api")
+def _api(run: Run) -> list[dict]:
+    """``chainx serve`` in a process of its own; a first (cold) request per report, then
+    :data:`API_REQUESTS` more from a second process (:mod:`benchmarks.loadgen`) over
+    :data:`API_CONCURRENCY` keep-alive connections: p50 and p99 latency and requests per second.
+    Baseline: ``/health`` under the same load (the server's floor: routing, JSON, a store ping)."""
+    from tests.bolt import free_port
+
+    region = run.extra.get("region") or busiest_region(run.dataset)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "chainx", "serve", "--port", str(port), "--store", run.store.uri],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                _get(base + "/health", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    return [row("API", span(), note=f"not measured: the server did not start ({server.stderr.read().decode()[-300:]})")]
+                time.sleep(0.2)
+        endpoints = [
+            ("GET /health (baseline)", "/health"),
+            (f"GET /regions/{region}/gaps", f"/regions/{quote(region)}/gaps"),
+            ("GET /centrality pagerank, supply", "/centrality?metric=pagerank&graph=supply&top=20"),
+            ("GET /bottlenecks", "/bottlenecks"),
+        ]
+        floor = None
+        rows = []
+        for label, path in endpoints:
+            cold_s, body = _get(base + path)
+            figures = _load(base + path)
+            if floor is None:
+                floor = figures
+            rows.append(row(
+                f"{label} ({len(body):,} bytes)", span(cold_s),
+                p50_ms=figures["p50_ms"], p99_ms=figures["p99_ms"], requests_per_s=figures["requests_per_s"],
+                baseline_p99_ms=floor["p99_ms"], errors=figures["errors"],
+                target="≤ 20 ms p99 cached" if "gaps" in path else None,
+                note=f"wall s: the first (cold) request; then {figures['requests']:,} cached requests over {API_CONCURRENCY} connections",
+            ))
+        return rows
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _load(url: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.loadgen", url, "--requests", str(API_REQUESTS), "--concurrency", str(API_CONCURRENCY)],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=900,
+    )
+    return json.loads(result.stdout)
+
+
+@measurement("views")
+def _views(run: Run) -> list[dict]:
+    """The ego view of the biggest supplier, cut to :data:`VIEW_NODES` nodes: its data from the
+    store and its page; beside pyvis building the same network node by node (``add_node`` /
+    ``add_edge``, its documented way) and writing its HTML."""
+    from pyvis.network import Network
+
+    from graph.views_data import ego_view
+    from viz.pages import render
+
+    supply = run.store.projection_columns(["Enterprise"], ["SUPPLIES"])
+    hub = supply.ids[Counter(supply.source.tolist()).most_common(1)[0][0]]
+    with timed() as data_t:
+        payload = ego_view(run.store, hub, depth=2, limit=VIEW_NODES)
+    with timed() as page_t:
+        html = render(payload)
+    nodes, rels = payload["nodes"], payload["relationships"]
+    with timed() as pyvis_t:
+        net = Network(directed=True, cdn_resources="in_line")
+        for node in nodes:
+            net.add_node(node["id"], label=node["name"], title=node["name"], group=node["kind"])
+        for rel in rels:
+            net.add_edge(rel["source"], rel["target"], title=rel["type"])
+        pyvis_html = net.generate_html()
+    total = span(data_t.wall + page_t.wall, data_t.cpu + page_t.cpu)
+    shape = f"{len(nodes):,} nodes, {len(rels):,} relationships"
+    return [
+        row(f"ego view data, depth 2 ({shape})", data_t),
+        row(f"ego view page ({len(html) / 1e6:.1f} MB of HTML)", page_t, baseline_cpu_s=round(pyvis_t.cpu, 4),
+            baseline=f"pyvis add_node/add_edge + generate_html ({len(pyvis_html) / 1e6:.1f} MB)", speedup=ratio(pyvis_t.cpu, page_t.cpu)),
+        row(f"ego view, data and page ({shape})", total, target="≤ 0.5 s for 2,000 nodes"),
+    ]
