@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from graph.store import GraphStore
@@ -52,17 +52,38 @@ class ReportCache:
 
         The result is shared between requests: callers must not change it.
         """
+        key = (func.__module__, func.__qualname__, _frozen(args), _frozen(kwargs))
+        return self._cached(store, key, lambda: func(store, *args, **kwargs))
+
+    def rendered(self, store: GraphStore, render: Callable[[Any], Any], render_key: Hashable,
+                 func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """``render(report)`` of the report :meth:`run` gives, cached beside it under
+        ``render_key`` (what distinguishes one rendering from another): a response body made once
+        per store version, so a repeated report costs a lookup, not a re-serialisation.
+
+        >>> from graph.store.sqlite import SqliteStore
+        >>> cache, store, renders = ReportCache(4), SqliteStore(":memory:", create=True), []
+        >>> def render(report):
+        ...     renders.append(report)
+        ...     return str(report).encode()
+        >>> [cache.rendered(store, render, "str", lambda store: {"x": 1}) for _ in "ab"], len(renders)
+        ([b"{'x': 1}", b"{'x': 1}"], 1)
+        """
+        key = ("rendered", render_key, func.__module__, func.__qualname__, _frozen(args), _frozen(kwargs))
+        return self._cached(store, key, lambda: render(self.run(store, func, *args, **kwargs)))
+
+    def _cached(self, store: GraphStore, key: tuple, compute: Callable[[], Any]) -> Any:
         if self.size <= 0:
-            return func(store, *args, **kwargs)
+            return compute()
         version = store.version()
-        key = (store.uri, version, func.__module__, func.__qualname__, _frozen(args), _frozen(kwargs))
+        key = (store.uri, version, *key)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return self._entries[key]
             self.misses += 1
-        result = func(store, *args, **kwargs)
+        result = compute()
         if store.version() == version:
             with self._lock:
                 self._entries[key] = result

@@ -55,9 +55,9 @@ def region_gaps(
     min_firms: MinFirms = 2,
     top_candidates: Annotated[int, Query(ge=0, le=100, description="Candidates listed per gap.")] = 5,
     top: Annotated[int | None, Query(ge=1, le=100_000, description="List only the top gaps by score (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
-) -> dict:
+) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
-    return reports(gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
+    return reports.json(GapsReport, gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
 
 
 @router.get("/compare", response_model=CompareReport)
@@ -66,12 +66,12 @@ def compare_regions(
     regions: Annotated[str, Query(min_length=1, max_length=2000, description="Region ids, comma-separated: a,b", examples=["shengze,tianmen"])],
     min_firms: MinFirms = 2,
     top: Annotated[int | None, Query(ge=1, le=100_000, description="List only the stages with the most enterprises of these regions (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
-) -> dict:
+) -> Response:
     """Stage-by-stage coverage of several regions side by side."""
     ids = [r.strip() for r in regions.split(",") if r.strip()]
     if len(ids) > MAX_REGIONS:
         raise InvalidParameter("regions", f"at most {MAX_REGIONS} regions at once, not {len(ids)}")
-    return reports(compare, ids, min_firms=min_firms, top=top)
+    return reports.json(CompareReport, compare, ids, min_firms=min_firms, top=top)
 
 
 @router.get("/bottlenecks", response_model=BottlenecksReport)
@@ -81,15 +81,15 @@ def get_bottlenecks(
     hhi_threshold: Annotated[float, Query(ge=0, le=1, description="A stage whose HHI exceeds this is single-source.")] = 0.5,
     min_firms: Annotated[int, Query(ge=1, le=10_000, description="Also critical: leaving a stage below this many firms.")] = 1,
     top: Annotated[int | None, Query(ge=1, le=100_000, description="List at most this many items of each kind (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
-) -> dict:
+) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
-    return reports(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
+    return reports.json(BottlenecksReport, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
 
 
 @router.post("/whatif", response_model=WhatIfReport, responses=error_responses(400, 413))
-def post_whatif(reports: ReportsDep, body: WhatIfRequest) -> dict:
+def post_whatif(reports: ReportsDep, body: WhatIfRequest) -> Response:
     """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
-    return reports(whatif, body.remove, region=body.region, min_firms=body.min_firms)
+    return reports.json(WhatIfReport, whatif, body.remove, region=body.region, min_firms=body.min_firms)
 
 
 @router.get(
@@ -112,10 +112,11 @@ def get_centrality(
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv for a spreadsheet; by default as Accept asks.")] = None,
 ):
     """Rank nodes of a projection by a NetworkX centrality measure; JSON or CSV."""
-    report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed)
     if format == "csv" or (format is None and _prefers_csv(request.headers.get("accept", ""))):
+        report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed)
         return Response(rows_to_csv(report["rows"], CSV_COLUMNS), media_type="text/csv; charset=utf-8")
-    return report
+    return reports.json(CentralityReport, centrality, metric.value, graph.value, **_centrality_options(
+        settings, kind=kind, region=region, top=top, k=k, seed=seed))
 
 
 def _prefers_csv(accept: str) -> bool:
@@ -123,12 +124,14 @@ def _prefers_csv(accept: str) -> bool:
     return "text/csv" in types and ("application/json" not in types or types.index("text/csv") < types.index("application/json"))
 
 
-def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, *, kind: Kind | None = None,
-                region: str | None = None, top: int = 20, k: int | None = None, seed: int | None = None) -> dict:
-    return reports(
-        centrality, metric.value, graph.value, kind=kind.value if kind else None, region=region, top=top, k=k, seed=seed,
-        max_seconds=settings.max_centrality_seconds,
-    )
+def _centrality_options(settings: Settings, *, kind: Kind | None = None, region: str | None = None, top: int = 20,
+                        k: int | None = None, seed: int | None = None) -> dict:
+    return {"kind": kind.value if kind else None, "region": region, "top": top, "k": k, "seed": seed,
+            "max_seconds": settings.max_centrality_seconds}
+
+
+def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> dict:
+    return reports(centrality, metric.value, graph.value, **_centrality_options(settings, **options))
 
 
 @router.post(
@@ -155,6 +158,6 @@ def get_ties(
     institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Seed of community detection.")] = 0,
     top: Annotated[int, Query(ge=1, le=MAX_TOP, description="Pairs and brokers listed.")] = 20,
-) -> dict:
+) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
-    return reports(ties_report, institute=institute, seed=seed, top=top)
+    return reports.json(TiesReport, ties_report, institute=institute, seed=seed, top=top, exclude_unset=True)
