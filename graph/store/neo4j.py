@@ -26,10 +26,23 @@ from contextlib import contextmanager
 from itertools import islice
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import LABELS, GraphData, Node, Relationship, check_label, check_rel_type
 
-from .base import BATCH_SIZE, GraphStore, Operation, Progress, StageFirm, WriteSummary, _capacity, search_text
+from .base import (
+    BATCH_SIZE,
+    GraphStore,
+    Operation,
+    Progress,
+    ProjectionColumns,
+    StageFirm,
+    WriteSummary,
+    _capacity,
+    projection_weight,
+    search_text,
+)
 
 __all__ = ["Neo4jStore", "META_LABEL"]
 
@@ -443,6 +456,34 @@ class Neo4jStore(GraphStore):
             pattern = ":" + "|".join(types)
         query = f"MATCH (a)-[r{pattern}]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
         yield from sorted(map(self._rel, self._read(query)), key=lambda r: r.identity)
+
+    def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:
+        # Only the columns a projection needs cross the wire (not every property map), which
+        # roughly halves reading a national chain back over Bolt
+        labels = [check_label(label) for label in labels]
+        types = [check_rel_type(t) for t in types]
+        query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label, n.name AS name, n.region AS region", labels)
+        nodes = sorted(((r["id"], r["label"], r["name"] or "", r["region"]) for r in self._read(query)), key=lambda n: n[0])
+        index = {node[0]: i for i, node in enumerate(nodes)}
+        found = []
+        for rel_type in types:
+            query = (f"MATCH (a)-[r:{rel_type}]->(b) RETURN a.id AS source, b.id AS target, r.key AS key,"
+                     " r.weight AS weight, r.volume AS volume")
+            for r in self._read(query):
+                if r["source"] in index and r["target"] in index:
+                    # the property map projection_weight reads: a property the server does not hold is absent
+                    props = {name: r[name] for name in ("weight", "volume") if r[name] is not None}
+                    found.append((rel_type, r["source"], r["target"], r["key"] or "", projection_weight(rel_type, props)))
+        found.sort(key=lambda rel: rel[:4])  # relationships()' order: weights add up in the same order
+        return ProjectionColumns(
+            ids=[n[0] for n in nodes],
+            labels=[n[1] for n in nodes],
+            names=[n[2] for n in nodes],
+            regions=[n[3] for n in nodes],
+            source=np.fromiter((index[rel[1]] for rel in found), dtype=np.int64, count=len(found)),
+            target=np.fromiter((index[rel[2]] for rel in found), dtype=np.int64, count=len(found)),
+            weight=np.fromiter((rel[4] for rel in found), dtype=np.float64, count=len(found)),
+        )
 
     def incident(self, ids: Iterable[str], types: Iterable[str] | None = None) -> list[Relationship]:
         pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""

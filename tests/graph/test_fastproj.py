@@ -57,11 +57,11 @@ def test_the_sqlite_query_gives_what_the_generic_default_gives(generated_store, 
     assert got == sorted(zip(slow.source.tolist(), slow.target.tolist(), slow.weight.tolist()))
 
 
-def test_weights_follow_the_projection_rule(tmp_path):
+def test_weights_follow_the_projection_rule(store):
     """A supply weighs 1 whatever its volume; a tie its weight; a stage link without weight its
     volume; a weight that is not a number counts as 1 (and hides the volume); true counts as 1;
-    parallel relationships add up; a relationship to a node outside the projection is left out."""
-    store = SqliteStore(tmp_path / "w.db", create=True)
+    parallel relationships add up; a relationship to a node outside the projection is left out.
+    On both stores, whose own projection queries give what the generic default gives."""
     store.write(GraphData(
         nodes=[Node("Enterprise", "a", "A", {"region": "r1"}), Node("Enterprise", "b", "B"), Node("Institute", "i", "I"),
                Node("Stage", "s", "S"), Node("Stage", "t", "T"), Node("Stage", "u", "U"), Node("Region", "r1", "R")],
@@ -87,6 +87,10 @@ def test_weights_follow_the_projection_rule(tmp_path):
         assert edge_table(build_fast_projection(store, name).to_networkx()) == edge_table(build_projection(store, name))
     assert supply.nodes["a"] == {"kind": "Enterprise", "name": "A", "region": "r1"}
     assert "i" not in supply and "a" in supply
+    for labels, types, _ in PROJECTIONS.values():
+        fast, slow = store.projection_columns(labels, types), GraphStore.projection_columns(store, labels, types)
+        assert (fast.ids, fast.labels, fast.names, fast.regions) == (slow.ids, slow.labels, slow.names, slow.regions)
+        assert (fast.source.tolist(), fast.target.tolist(), fast.weight.tolist()) == (slow.source.tolist(), slow.target.tolist(), slow.weight.tolist())
 
 
 def test_fast_projections_are_cached_per_store_version(tmp_path):
