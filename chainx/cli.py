@@ -103,10 +103,11 @@ def load(
 
     Example: chainx load data/textile --store chainx.db
     """
-    from graph.ingest import prepare
+    from graph.ingest import gc_paused, prepare
     from loaders import read_dataset
 
-    with store_from(store, create=True) as graph_store:
+    # the collector paused as load_path pauses it: a load makes millions of objects that all live
+    with store_from(store, create=True) as graph_store, gc_paused():
         data, matches = prepare(graph_store, read_dataset(path), replace=replace, match_stages=match_stages)
         progress, done = _progress_bar(len(data), "loading")
         try:
@@ -152,12 +153,13 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
     import time
     from collections import Counter
 
-    from graph.ingest import prepare
+    from graph.ingest import gc_paused, prepare
     from loaders.validate import validate
     from loaders.write import write_dataset
 
     started = time.perf_counter()
-    imported = read()
+    with gc_paused():
+        imported = read()
     report = imported.report
     report_path = report_path or Path(f"chainx-import-{kind}.json")
     failures = report.failures()
@@ -173,7 +175,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
             files = write_dataset(data, to_dataset)
             target = f"{len(files)} files in {to_dataset}/ (load them with: chainx load {to_dataset})"
         else:
-            with store_from(store, create=True) as graph_store:
+            with store_from(store, create=True) as graph_store, gc_paused():
                 data, _ = prepare(graph_store, imported.raw, replace=replace, match_stages=False)
                 progress, done = _progress_bar(len(data), f"importing {kind}")
                 try:
