@@ -135,9 +135,10 @@ def targets(sections: dict[str, list[dict]], size: int) -> list[tuple[str, str, 
     check("Bolt load ≥ 10× one MERGE per row", bolt and bolt.get("speedup"), lambda x: x >= 10, bolt and f"{bolt.get('speedup')}×")
     view = _find(sections.get("views", []), "ego view, data and page")
     check("a 2,000-node view in ≤ 0.5 s", view and view["cpu_s"], lambda x: x <= 0.5, view and f"{view['cpu_s']:.3f} CPU s ({view['wall_s']:.3f} wall)")
-    gaps = _find(sections.get("analyses", []), "gaps for")
+    gaps = max((r for r in sections.get("analyses", []) if r["name"].startswith("gaps for")), key=lambda r: r["wall_s"], default=None)
     if size >= 1_000_000:
-        check("gaps for one region on 1M: ≤ 1 s cold", gaps and gaps["wall_s"], lambda x: x <= 1.0, gaps and f"{gaps['wall_s']:.3f} s wall")
+        check("gaps for one region on 1M: ≤ 1 s cold", gaps and gaps["wall_s"], lambda x: x <= 1.0,
+              gaps and f"{gaps['wall_s']:.3f} s wall, the slower of two cities ({gaps['name'].split(',')[0]})")
         api = next((r for r in sections.get("api", []) if "/gaps" in r["name"]), None)
         check("gaps for one region on 1M: ≤ 20 ms cached (API p99)", api and api["p99_ms"], lambda x: x <= 20,
               api and f"p99 {api['p99_ms']:.1f} ms (p50 {api['p50_ms']:.1f})")

@@ -77,7 +77,7 @@ def test_a_tiny_benchmark_run_writes_every_section(tmp_path):
     # the API answered every request of the load, and the cached gaps report under it
     assert all(row["errors"] == 0 and row["requests_per_s"] > 0 for row in sections["api"])
     assert any("/gaps" in row["name"] and row["p99_ms"] > 0 for row in sections["api"])
-    assert [row["name"].split(",")[0].split(" (")[0] for row in sections["analyses"]] == ["gaps for jiangsu_c0", "bottlenecks"]
+    assert [row["name"].split(",")[0] for row in sections["analyses"]] == ["gaps for jiangsu_c0", "gaps for fujian_c0", "bottlenecks"]
     assert sections["views"][-1]["cpu_s"] > 0
     table = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "## 3,000 relationships" in table and "| centrality | pagerank (all) |" in table
