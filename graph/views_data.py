@@ -168,12 +168,23 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     _check_limit(limit)
     label = label_for_kind(kind) if kind else None
     centre = store.get_node(node_id, label)
-    data = store.neighborhood(node_id, depth)
-    by_id = {n.id: n for n in data.nodes}
+    # The shape of the neighbourhood first, from relationship identities alone: a hub's two-hop
+    # neighbourhood on a national graph holds 10^5 relationships, of which a view shows a few
+    # thousand, so only the nodes and relationships kept are read whole.
+    seen, frontier = {node_id}, {node_id}
+    keys: set[tuple[str, str, str, str]] = set()
+    for _ in range(depth):
+        step = store.incident_keys(frontier)
+        keys |= step
+        reached = {end for key in step for end in key[1:3]}
+        frontier = reached - seen
+        seen |= reached
+        if not frontier:
+            break
     adjacency: dict[str, set[str]] = defaultdict(set)
-    for rel in data.relationships:
-        adjacency[rel.source].add(rel.target)
-        adjacency[rel.target].add(rel.source)
+    for _, source, target, _ in keys:
+        adjacency[source].add(target)
+        adjacency[target].add(source)
     distance = {node_id: 0}
     queue = deque([node_id])
     while queue:
@@ -192,17 +203,16 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
         key=lambda n: (distance[n], -len(adjacency[n]), n),
     )
     kept = set(ring[:limit])
-    rels = {r.identity: r for r in data.relationships}
-    outer = [n for n in kept if distance[n] == depth]
-    if outer:
-        # the store's neighbourhood stops at the outer ring; links among its nodes complete the
-        # picture (the subgraph the nodes induce, as networkx.ego_graph gives)
-        for rel in store.incident(outer):
-            rels.setdefault(rel.identity, rel)
-    relationships = sorted((r for r in rels.values() if r.source in kept and r.target in kept), key=lambda r: r.identity)
+    # every relationship among the kept nodes: the subgraph they induce, as networkx.ego_graph
+    # gives (links among the outer ring included, which the search above did not follow)
+    relationships = store.relationships_among(kept)
+    by_id = {n.id: n for n in store.nodes(ids=kept)}
     omitted_nodes = len(distance) - len(kept)
     omitted = None
     if omitted_nodes:
+        outer = [n for n in kept if distance[n] == depth]
+        if outer:
+            keys |= {k for k in store.incident_keys(outer) if k[1] in distance and k[2] in distance}
         reasons = []
         if shown_depth < depth:
             reasons.append(f"depth reduced from {depth} to {shown_depth} to stay within {limit} nodes")
@@ -210,7 +220,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
             reasons.append(f"only the {limit} best-connected nodes within depth {shown_depth} are shown")
         omitted = {
             "nodes": omitted_nodes,
-            "relationships": sum(1 for r in rels.values() if r.source in distance and r.target in distance) - len(relationships),
+            "relationships": len(keys) - len(relationships),
             "reason": "; ".join(reasons),
         }
     nodes = [_node_entry(by_id[n], distance=distance[n]) for n in sorted(kept, key=lambda n: (distance[n], by_id[n].label, n))]

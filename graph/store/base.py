@@ -200,6 +200,17 @@ class GraphStore(ABC):
         hits = sorted(self._search_candidates(query, label), key=lambda n: search_rank(n, query))
         return len(hits), hits[offset : offset + limit]
 
+    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
+        """The identities (type, source, target, key) of :meth:`incident`'s relationships, without
+        their properties: what a search that only needs the shape of a neighbourhood reads.
+        Stores override this with a narrower query; this default reads the relationships whole."""
+        return {rel.identity for rel in self.incident(ids, types)}
+
+    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
+        """Every relationship whose two ends are both in ``ids``, sorted by identity."""
+        wanted = set(ids)
+        return [r for r in self.incident(wanted) if r.source in wanted and r.target in wanted]
+
     def neighborhood(self, node_id: str, depth: int = 1, types: Iterable[str] | None = None) -> GraphData:
         """The node and everything within ``depth`` relationships of it, either direction."""
         types = [check_rel_type(t) for t in types] if types else None

@@ -501,6 +501,28 @@ class Neo4jStore(GraphStore):
                 found[rel.identity] = rel
         return sorted(found.values(), key=lambda r: r.identity)
 
+    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
+        pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""
+        returns = "RETURN type(r) AS type, a.id AS source, b.id AS target, r.key AS key"
+        # by each end's (label, id) index first, as incident() does
+        outgoing = f"UNWIND $ids AS i MATCH (a:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
+        incoming = f"UNWIND $ids AS i MATCH (b:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
+        query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
+        found: set[tuple[str, str, str, str]] = set()
+        for batch in _batched(sorted(set(ids)), self.batch_size):
+            found.update((r["type"], r["source"], r["target"], r["key"] or "") for r in self._read(query, ids=batch))
+        return found
+
+    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
+        wanted = sorted(set(ids))
+        query = _union(
+            "UNWIND $ids AS i MATCH (a:{label} {{id: i}}) MATCH (a)-[r]->(b) WHERE b.id IN $wanted"
+            " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props", LABELS)
+        found = []
+        for batch in _batched(wanted, self.batch_size):
+            found.extend(map(self._rel, self._read(query, ids=batch, wanted=wanted)))
+        return sorted(found, key=lambda r: r.identity)
+
     def _search_candidates(self, query: str, label: str | None) -> list[Node]:
         labels = [check_label(label)] if label else LABELS
         cypher = _union(

@@ -279,6 +279,26 @@ class SqliteStore(GraphStore):
                     found[rel.identity] = rel
         return sorted(found.values(), key=lambda r: r.identity)
 
+    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
+        type_list = [check_rel_type(t) for t in types] if types else None
+        type_clause = f" AND type IN ({','.join('?' * len(type_list))})" if type_list else ""
+        found: set[tuple[str, str, str, str]] = set()
+        for batch in _batched(sorted(set(ids)), 10_000):
+            marks = ",".join("?" * len(batch))
+            for end in ("source", "target"):
+                sql = f"SELECT type, source, target, key FROM rels WHERE {end} IN ({marks}){type_clause}"
+                found.update(self._db.execute(sql, batch + (type_list or [])))
+        return found
+
+    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
+        wanted = set(ids)
+        found = []
+        for batch in _batched(sorted(wanted), 10_000):
+            sql = f"SELECT type, source, target, key, props FROM rels WHERE source IN ({','.join('?' * len(batch))})"
+            # the far end is checked before the properties are parsed: a hub's other links cost a tuple each
+            found.extend(self._rel(row) for row in self._db.execute(sql, batch) if row[2] in wanted)
+        return sorted(found, key=lambda r: r.identity)
+
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
         # One join instead of pulling every OPERATES_IN relationship. With regions, the
         # enterprises come first, found by the nodes_region expression index (CROSS JOIN fixes

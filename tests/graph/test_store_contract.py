@@ -346,6 +346,35 @@ def test_incident(loaded):
     assert loaded.incident(["nope"]) == []
 
 
+def test_incident_keys_are_the_identities_of_the_incident_relationships(loaded):
+    assert loaded.incident_keys(["shenghong"], ["SUPPLIES"]) == {
+        ("SUPPLIES", "hengli", "shenghong", "poly"),
+        ("SUPPLIES", "hengli", "shenghong", "pta"),
+        ("SUPPLIES", "shenghong", "small", ""),
+    }
+    assert loaded.incident_keys(["dhu"]) == {
+        ("LOCATED_IN", "dhu", "js", ""),
+        ("COLLABORATES_WITH", "shenghong", "dhu", "joint_lab"),
+        ("COLLABORATES_WITH", "shenghong", "dhu", "project"),
+        ("RESEARCHES", "dhu", "spin", ""),
+    }
+    assert loaded.incident_keys(["nope"]) == set()
+
+
+def test_relationships_among_some_nodes(loaded):
+    # hengli, shenghong, wj: the two parallel supplies and the two firms' links to wj, nothing
+    # that leaves the three (hengli → p1, shenghong → spin, ...)
+    found = loaded.relationships_among(["hengli", "shenghong", "wj"])
+    assert [r.identity for r in found] == [
+        ("LOCATED_IN", "hengli", "wj", ""),
+        ("LOCATED_IN", "shenghong", "wj", ""),
+        ("SUPPLIES", "hengli", "shenghong", "poly"),
+        ("SUPPLIES", "hengli", "shenghong", "pta"),
+    ]
+    assert found[2].props == {"stage": "poly", "volume": 10.5}
+    assert loaded.relationships_among(["hengli"]) == [] and loaded.relationships_among([]) == []
+
+
 def test_neighborhood_depth_1(loaded):
     found = loaded.neighborhood("spin", 1)
     # spin's own relationships: fed by poly, feeds weave, operated by shenghong, researched by dhu

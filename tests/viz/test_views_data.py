@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from graph import views_data
 from graph.analysis.bottlenecks import bottlenecks
@@ -12,6 +14,7 @@ from graph.analysis.gaps import gaps
 from graph.analysis.ties import ties_report
 from graph.errors import InvalidParameter, NotFound
 from graph.model import GraphData, Node, Relationship
+from graph.store.sqlite import SqliteStore
 
 from .expected import bottleneck_counts, chain_counts, ego_counts, region_enterprises, ties_counts
 
@@ -62,6 +65,53 @@ def test_ego_above_the_limit_reduces_the_depth_first(sqlite_store):
     assert {n["id"] for n in view["nodes"]} == {"hub"} | {f"l{i:04d}" for i in range(5)}
     assert view["omitted"]["nodes"] == 20
     assert "depth reduced from 2 to 1" in view["omitted"]["reason"]
+
+
+def expected_ego(graph: nx.MultiGraph, centre: str, depth: int, limit: int) -> dict:
+    """What the ego view shows, worked out on a NetworkX multigraph keyed by identity: the
+    neighbourhood is every relationship with an end within depth − 1 (as the store's search
+    reaches it), nodes ranked by distance, then distinct neighbours in it, then id; the depth
+    reduced, then the nearest ring cut, to stay within ``limit``."""
+    distance = nx.single_source_shortest_path_length(graph, centre, cutoff=depth)
+    inner = [(u, v, k) for u, v, k in graph.edges(keys=True) if min(distance.get(u, depth), distance.get(v, depth)) < depth]
+    neighbours = {n: set() for n in distance}
+    for u, v, _ in inner:
+        neighbours[u].add(v)
+        neighbours[v].add(u)
+    shown = depth
+    while shown > 1 and sum(1 for d in distance.values() if d <= shown) > limit:
+        shown -= 1
+    ring = sorted((n for n, d in distance.items() if d <= shown), key=lambda n: (distance[n], -len(neighbours[n]), n))
+    kept = set(ring[:limit])
+    among = {k for u, v, k in graph.edges(keys=True) if u in kept and v in kept}
+    outer = {n for n in kept if distance[n] == depth}
+    known = {k for _, _, k in inner} | {k for u, v, k in graph.edges(keys=True) if (u in outer or v in outer) and u in distance and v in distance}
+    return {"nodes": {n: distance[n] for n in kept}, "relationships": among, "shown_depth": shown,
+            "omitted": None if len(kept) == len(distance) else (len(distance) - len(kept), len(known) - len(among))}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.integers(2, 16).flatmap(lambda n: st.tuples(
+    st.just(n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.sampled_from(["", "x"])), max_size=45, unique=True),
+    st.integers(1, 3), st.integers(1, 12))))
+def test_ego_equals_its_networkx_reckoning_on_random_graphs(tmp_path_factory, case):
+    n, links, depth, limit = case
+    store = SqliteStore(tmp_path_factory.mktemp("ego") / "g.db", create=True)
+    rels = [Relationship("SUPPLIES", f"n{a:02d}", f"n{b:02d}", key) for a, b, key in links]
+    store.write(GraphData([Node("Enterprise", f"n{i:02d}", f"N{i}") for i in range(n)], rels))
+    graph = nx.MultiGraph()
+    graph.add_nodes_from(f"n{i:02d}" for i in range(n))
+    for rel in rels:
+        graph.add_edge(rel.source, rel.target, key=rel.identity)
+    view = views_data.ego_view(store, "n00", depth=depth, limit=limit)
+    want = expected_ego(graph, "n00", depth, limit)
+    assert {node["id"]: node["distance"] for node in view["nodes"]} == want["nodes"]
+    assert {(r["type"], r["source"], r["target"], r["key"]) for r in view["relationships"]} == want["relationships"]
+    assert view["shown_depth"] == want["shown_depth"]
+    omitted = view["omitted"] and (view["omitted"]["nodes"], view["omitted"]["relationships"])
+    assert omitted == want["omitted"]
+    store.close()
 
 
 @pytest.mark.parametrize("kwargs, error", [
