@@ -6,6 +6,10 @@ from benchmarks.core import Run, Timer, measurement, peak_rss_mb, row, span, tim
 from benchmarks.generate import _generate
 
 ROW_BY_ROW_SAMPLE = 2_000  # nodes, and relationships among them, sent one MERGE at a time
+# the way a row is written one at a time: MERGE on the identity, then the properties
+_MERGE_NODE = "MERGE (n:{label} {{id: $id}}) SET n = $props"
+_MERGE_RELATIONSHIP = ("MATCH (a:{source} {{id: $source}}) MATCH (b:{target} {{id: $target}})"
+                       " MERGE (a)-[r:{type} {{key: $key}}]->(b) SET r = $props")
 BOLT_HEAP = "4g"  # the ArcadeDB server's JVM heap: a 1M-relationship load is one transaction
 
 
@@ -51,32 +55,29 @@ def _load_embedded(run: Run) -> list[dict]:
 
 def _row_by_row(store, data) -> tuple[int, Timer]:
     """The baseline: a sample of ``data`` written with one MERGE query per node or relationship
-    (the store's own MERGE, given a batch of one), in one transaction that is then rolled back.
-    Returns the rows sent and their time."""
+    (:data:`_MERGE_NODE`, :data:`_MERGE_RELATIONSHIP`), in one transaction that is then rolled
+    back. Returns the rows sent and their time."""
     from graph.model import GraphData
-    from graph.store import neo4j
 
     nodes = data.nodes[:ROW_BY_ROW_SAMPLE]
     ids = {node.id for node in nodes}
     rels = [r for r in data.relationships if r.source in ids and r.target in ids][:ROW_BY_ROW_SAMPLE]
-    sample = GraphData(nodes=nodes, relationships=rels)
+    labels = GraphData(nodes=nodes).label_of()
 
     class Rollback(Exception):
         pass
 
     try:
         with timed() as t, store._transaction() as tx:
-            for node in sample.nodes:
-                query = neo4j._MERGE_NODES.format(label=node.label)
-                store._merge(tx, query, [{"id": node.id, "props": {**node.props, "id": node.id, "name": node.name}}], "nodes")
-            for (rel_type, source, target), rows in store._relationship_groups(tx, sample.relationships, sample.label_of()).items():
-                query = neo4j._MERGE_RELS.format(type=rel_type, source=source, target=target)
-                for one in rows:
-                    store._merge(tx, query, [one], "relationships")
+            for node in nodes:
+                tx.run(_MERGE_NODE.format(label=node.label), id=node.id, props={**node.props, "id": node.id, "name": node.name}).consume()
+            for rel in rels:
+                query = _MERGE_RELATIONSHIP.format(type=rel.type, source=labels[rel.source], target=labels[rel.target])
+                tx.run(query, source=rel.source, target=rel.target, key=rel.key, props={**rel.props, "key": rel.key}).consume()
             raise Rollback  # leave the server as empty as it was
     except Rollback:
         pass
-    return len(sample), t
+    return len(nodes) + len(rels), t
 
 
 @measurement("load_bolt")

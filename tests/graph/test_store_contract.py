@@ -177,8 +177,33 @@ def test_a_rewritten_node_loses_the_properties_it_no_longer_has(loaded):
 
 
 def test_an_int_rewritten_as_a_float_reads_back_as_a_float(loaded):
-    loaded.write(GraphData(nodes=[N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 12.0})]))
+    version = loaded.version()
+    summary = loaded.write(GraphData(nodes=[N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 12.0})]))
     assert type(loaded.get_node("small").props["employees"]) is float
+    assert summary.changed and loaded.version() != version  # 12.0 is not the 12 stored
+
+
+def test_a_write_of_new_changed_and_unchanged_rows_writes_the_first_two(loaded):
+    version, before = loaded.version(), canonical(loaded.snapshot())
+    summary = loaded.write(GraphData(
+        nodes=[N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 12}),  # as stored
+               N("Stage", "weave", "织造", {"tier": "midstream", "name_en": "Weaving", "aliases": ["机织"]}),  # changed
+               N("Enterprise", "new", "新企业", {"region": "sz"})],  # new
+        relationships=[R("SUPPLIES", "shenghong", "small", "", {}),  # as stored
+                       R("SUPPLIES", "hengli", "shenghong", "pta", {"stage": "pta", "volume": 4}),  # changed
+                       R("SUPPLIES", "new", "small", "weave")],  # new
+    ))
+    assert summary.changed and loaded.version() != version
+    after = canonical(loaded.snapshot())
+    assert len(after[0]) == len(before[0]) + 1 and len(after[1]) == len(before[1]) + 1
+    assert loaded.get_node("weave").props["aliases"] == ["机织"]
+    assert [r.props for r in loaded.incident(["new"])] == [{}]
+    assert {r.key: r.props for r in loaded.incident(["hengli"], ["SUPPLIES"])}["pta"] == {"stage": "pta", "volume": 4}
+    # and the same rows again change nothing
+    version = loaded.version()
+    assert not loaded.write(GraphData(nodes=[N("Enterprise", "new", "新企业", {"region": "sz"})],
+                                      relationships=[R("SUPPLIES", "new", "small", "weave")])).changed
+    assert loaded.version() == version
 
 
 def test_a_write_adds_to_the_graph_and_may_point_at_nodes_already_stored(loaded):
