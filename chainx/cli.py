@@ -63,6 +63,11 @@ def cli_errors(func):
             fail(str(error))
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except BrokenPipeError:
+            # the reader went away (chainx gaps | head): nothing is wrong, and nothing more can be
+            # written; stdout goes to /dev/null so Python's exit flush does not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None  # 128 + SIGPIPE, as a shell reports a killed writer
         except Exception as error:  # the last line of defence: never a traceback to a user
             if os.environ.get("CHAINX_DEBUG"):
                 raise

@@ -128,3 +128,20 @@ def test_export_for_gephi(db, tmp_path, fmt, reader):
     graph = reader(out)
     assert graph.number_of_nodes() == 9 and graph.number_of_edges() == 10
     assert graph.nodes["e1"]["name"] == "恒力集团" and graph.nodes["p1"]["kind"] == "market" and graph.nodes["pta"]["aliases"] == "PTA;Purified Terephthalic Acid"
+
+
+def test_a_reader_that_has_gone_away_gets_no_error_message(db):
+    """chainx ... | head -1: the reader may close the pipe before chainx writes. A quiet exit
+    with 141 (128 + SIGPIPE, as a shell shows a writer the pipe killed), no message, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # gone before the first write, so the write always fails
+    try:
+        result = subprocess.run([sys.executable, "-m", "chainx", "stats", "--store", str(db)],
+                                stdout=write_end, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, b"")
