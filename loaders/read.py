@@ -120,10 +120,11 @@ def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
             if header is None:
                 header = cells
                 continue
-            if not "".join(cells).strip():
+            joined = "".join(cells)
+            if not joined.strip():
                 continue  # blank lines and rows of empty cells (trailing separators) say nothing
             # the per-cell checks only for a row that could fail one (nearly none: fast loads)
-            for index, cell in enumerate(cells) if has_control or sum(map(len, cells)) > MAX_CELL_CHARS else ():
+            for index, cell in enumerate(cells) if has_control or len(joined) > MAX_CELL_CHARS else ():
                 if len(cell) > MAX_CELL_CHARS:
                     column = header[index] if index < len(header) else f"column {index + 1}"
                     problems.append(

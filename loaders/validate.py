@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from itertools import compress, repeat
 
 from graph.errors import DatasetError, Problem
 from graph.model import GraphData, Node, Relationship
@@ -59,10 +60,14 @@ def _normalise_header(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
+def _list_items(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
 def _convert(value: str, column: Column, file: str, line: int, header: str, problems: list[Problem]):
     """Turn one non-empty cell into its typed value, or record a problem and return None."""
     if column.type == "list":
-        return [part.strip() for part in value.split(";") if part.strip()]
+        return _list_items(value)
     if column.type not in ("int", "float"):
         return value
     try:
@@ -83,13 +88,78 @@ def _convert(value: str, column: Column, file: str, line: int, header: str, prob
     return number
 
 
+# A cell after the first that could be a formula follows a newline once a column's cells are
+# joined by newlines (so does a line inside a cell: _typed_column then checks cell by cell).
+_FORMULA_AFTER_NEWLINE = re.compile(r"\n[=@+-]")
+
+
+def _typed_column(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem]) -> list:
+    """The typed values of one column's stripped cells, None where a cell is empty or wrong (each
+    wrong one recorded as a problem); ``lines`` are the cells' lines.
+
+    Most columns are clean and are typed in one sweep (float and int: the very conversions
+    _convert makes). A column that might hold a problem (an empty required cell, a cell starting
+    like a formula, a value that does not convert or is out of range) is checked cell by cell
+    instead, so that every problem is found, and worded, as there.
+    """
+    all_filled = all(values)
+    if (not all_filled and column is not None and column.required) or _may_hold_formula(values):
+        return _typed_cells(values, lines, column, file, header, problems)
+    kind = "text" if column is None else column.type
+    present = values if all_filled else [value for value in values if value]
+    if kind == "float" or kind == "int":
+        try:
+            typed = list(map(float if kind == "float" else int, present))
+        except ValueError:
+            return _typed_cells(values, lines, column, file, header, problems)
+        if kind == "float" and not all(map(math.isfinite, typed)):
+            return _typed_cells(values, lines, column, file, header, problems)
+        if column.minimum is not None and typed:
+            lowest = min(typed)
+            if (lowest <= column.minimum) if column.exclusive_minimum else (lowest < column.minimum):
+                return _typed_cells(values, lines, column, file, header, problems)
+    elif kind == "list":
+        typed = list(map(_list_items, present))
+    else:
+        typed = present  # text, references and unknown columns: the stripped text
+    if present is values:
+        return typed
+    typed_values = iter(typed)
+    return [next(typed_values) if value else None for value in values]
+
+
+def _may_hold_formula(values: list[str]) -> bool:
+    """Whether a cell of ``values`` (or a line inside one) starts with a character a formula can."""
+    return bool(values) and (values[0][:1] in _FORMULA_FIRST or _FORMULA_AFTER_NEWLINE.search("\n".join(values)) is not None)
+
+
+def _typed_cells(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem]) -> list:
+    """_typed_column, cell by cell."""
+    typed: list = []
+    for value, line in zip(values, lines):
+        if not value:
+            if column is not None and column.required:
+                problems.append(Problem(file, line, header, "is required but empty"))
+            typed.append(None)
+        elif value[0] in _FORMULA_FIRST and looks_like_formula(value):
+            problems.append(Problem(file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself"))
+            typed.append(None)
+        else:
+            # an unknown column keeps the stripped text, as _convert does for text and references
+            typed.append(value if column is None else _convert(value, column, file, line, header, problems))
+    return typed
+
+
 class _Rows:
-    """The rows of one table with cells keyed by normalised column name, checked and typed."""
+    """The rows of one table, checked and typed a column at a time (a national chain has ~10^6
+    cells): ``columns`` maps each normalised column name to a typed value per row, None where the
+    cell is empty or wrong; ``lines`` are the rows' lines. A row wider than the header is left out."""
 
     def __init__(self, table: Table, spec: FileSpec, problems: list[Problem]):
         self.file = table.file
         self.spec = spec
-        self.records: list[tuple[int, dict[str, object]]] = []
+        self.lines: list[int] = []
+        self.columns: dict[str, list] = {}
         self.headers: dict[str, str] = {}  # normalised name → as the user wrote it
         self.ok = True
 
@@ -112,41 +182,41 @@ class _Rows:
             return
 
         width = len(table.header)
-        # Looked up once per column, not once per cell: a national chain has ~10^6 cells.
-        # Unknown columns (column None), text and reference columns keep the stripped text as
-        # it is (what _convert would return for them).
-        plan = [
-            (name, index, self.headers[name], spec.column(name), spec.column(name) is None or spec.column(name).type not in ("list", "int", "float"))
-            for name, index in positions.items()
-        ]
-        for line, cells in table.rows:
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                problems.append(
-                    Problem(self.file, line, None, f"the row has {len(cells)} cells but the header names {width} columns")
-                )
-                continue
-            record: dict[str, object] = {}
-            for name, index, header, column, as_text in plan:
-                value = cells[index].strip() if index < len(cells) else ""
-                if not value:
-                    if column is not None and column.required:
-                        problems.append(Problem(self.file, line, header, "is required but empty"))
-                    continue
-                if value[0] in _FORMULA_FIRST and looks_like_formula(value):
-                    problems.append(
-                        Problem(self.file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself")
-                    )
-                    continue
-                if as_text:
-                    record[name] = value
-                    continue
-                converted = _convert(value, column, self.file, line, header, problems)
-                if converted is not None:
-                    record[name] = converted
-            self.records.append((line, record))
+        # The rows kept, each exactly as wide as the header: nearly always every row as it is.
+        self.lines, grid = [line for line, _ in table.rows], [cells for _, cells in table.rows]
+        if set(map(len, grid)) - {width}:
+            self.lines, grid = [], []
+            for line, cells in table.rows:
+                if len(cells) != width:
+                    if len(cells) > width and any(c.strip() for c in cells[width:]):
+                        problems.append(
+                            Problem(self.file, line, None, f"the row has {len(cells)} cells but the header names {width} columns")
+                        )
+                        continue
+                    cells = cells[:width] + [""] * (width - len(cells))  # the cells missing at the end are empty
+                self.lines.append(line)
+                grid.append(cells)
+        cells_by_column = list(zip(*grid)) or [()] * width
+        for name, index in positions.items():
+            values = list(map(str.strip, cells_by_column[index]))
+            self.columns[name] = _typed_column(values, self.lines, spec.column(name), self.file, self.headers[name], problems)
 
     def header(self, name: str) -> str:
         return self.headers.get(name, name)
+
+    def properties(self, exclude: tuple[str, ...]) -> tuple[list[str], Iterable[tuple]]:
+        """The names of the columns that become properties (all but ``exclude``), and each row's
+        values of them (see _props)."""
+        names = [name for name in self.columns if name not in exclude]
+        values = zip(*(self.columns[name] for name in names)) if names else repeat((), len(self.lines))
+        return names, values
+
+
+def _props(names: list[str], values: tuple) -> dict:
+    """A row's properties: its values by column name, without those empty or wrong (None)."""
+    if None in values:
+        return {name: value for name, value in zip(names, values) if value is not None}
+    return dict(zip(names, values))
 
 
 def _find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
@@ -182,7 +252,6 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     }
 
     nodes: list[Node] = []
-    relationships: list[Relationship] = []
     # id → (label, file, line) for every node the dataset defines
     defined: dict[str, tuple[str, str, int]] = {}
 
@@ -190,8 +259,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
         label = rows.spec.label
         if label is None or not rows.ok:
             continue
-        for line, record in rows.records:
-            node_id = record.get("id")
+        for line, node_id in zip(rows.lines, rows.columns["id"]):
             if not isinstance(node_id, str):
                 continue
             if node_id in defined:
@@ -208,50 +276,21 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
                 continue
             defined[node_id] = (label, rows.file, line)
 
-    def resolve(rows: _Rows, line: int, column: str, value: object, label: str) -> bool:
-        found = defined.get(value)
-        found_label = found[0] if found else context.labels.get(value)
-        if found_label == label:
-            return True
-        what = f"unknown {label.lower()} {value!r}"
-        if found_label is not None:
-            what += f" ({value!r} is a {found_label})"
-        problems.append(Problem(rows.file, line, rows.header(column), what))
-        return False
+    def label_of(node_id: str) -> str | None:
+        found = defined.get(node_id)
+        return found[0] if found else context.labels.get(node_id)
 
-    seen_relationships: dict[tuple, tuple[str, int]] = {}
+    relationships = _Relationships(problems)
     part_of: list[tuple[str, str, str, int]] = []  # child, parent, file, line
-
-    def add_relationship(rows: _Rows, line: int, rel: Relationship) -> None:
-        identity = rel.identity
-        earlier = seen_relationships.get(identity)
-        if earlier is not None:
-            problems.append(Problem(rows.file, line, None, f"duplicate row: same as line {earlier[1]}"))
-            return
-        seen_relationships[identity] = (rows.file, line)
-        relationships.append(rel)
 
     for name, rows in tables.items():
         if not rows.ok:
             continue
-        spec = rows.spec
-        refs = [(c.name, c.type[4:]) for c in spec.columns if c.type.startswith("ref:")]
-        required = {c.name for c in spec.columns if c.required}
-        for line, record in rows.records:
-            refs_ok = True
-            for column, label in refs:
-                if column in record:
-                    value = record[column]
-                    # the common case inline: a reference to a node this dataset defines
-                    found = defined.get(value)
-                    if found is None or found[0] != label:
-                        refs_ok &= resolve(rows, line, column, value, label)
-            required_present = record.keys() >= required
-            if not (refs_ok and required_present):
-                continue
-            if spec.label is not None and defined.get(record["id"], ("", "", 0))[1:] != (rows.file, line):
-                continue  # a duplicate id, already reported
-            _map_record(name, rows, line, record, nodes, add_relationship, part_of, problems)
+        accepted = _accepted_rows(rows, label_of, defined, problems)
+        if rows.spec.label is None:
+            _map_relationships(rows, _RELATIONSHIP_FILES[name], accepted, relationships, problems)
+        else:
+            _map_nodes(name, rows, accepted, nodes, relationships, part_of, problems)
 
     for kind in ("Stage", "Region"):
         edges = [(child, parent) for child, parent, _, _ in part_of if defined[child][0] == kind]
@@ -265,56 +304,114 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
 
     if problems:
         raise DatasetError(problems)
-    return GraphData(nodes=nodes, relationships=relationships, manifest=dict(raw.manifest))
+    return GraphData(nodes=nodes, relationships=relationships.found, manifest=dict(raw.manifest))
 
 
-_CORE_COLUMNS = {"id", "name"}
-
-
-def _map_record(name, rows: _Rows, line, record, nodes, add_relationship, part_of, problems) -> None:
-    """Turn one checked record into nodes and relationships of the graph model."""
-    rel = Relationship
+def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: dict, problems: list[Problem]) -> list[bool]:
+    """Whether each row of ``rows`` goes into the graph: its references resolve (each one that
+    does not is reported), it holds every required column (an empty or wrong one is already
+    reported) and, for nodes, its id is not a duplicate (already reported)."""
+    accepted = [True] * len(rows.lines)
+    for column in rows.spec.columns:
+        values = rows.columns.get(column.name)
+        if values is None:
+            continue
+        if column.type.startswith("ref:"):
+            label = column.type[4:]
+            # each distinct value looked up once; the rows holding a wrong one are then found
+            wrong = {}  # value → the label of the node it names, None for none
+            for value in set(values):
+                if value is not None and (found := label_of(value)) != label:
+                    wrong[value] = found
+            if wrong:
+                for index, value in enumerate(values):
+                    if value in wrong:
+                        what = f"unknown {label.lower()} {value!r}"
+                        if wrong[value] is not None:
+                            what += f" ({value!r} is a {wrong[value]})"
+                        problems.append(Problem(rows.file, rows.lines[index], rows.header(column.name), what))
+                        accepted[index] = False
+        if column.required and None in values:
+            for index, value in enumerate(values):
+                if value is None:
+                    accepted[index] = False
     if rows.spec.label is not None:
-        props = {k: v for k, v in record.items() if k not in _CORE_COLUMNS}
-        node_id, label = record["id"], rows.spec.label
-        if name == "stages.csv":
+        for index, (line, node_id) in enumerate(zip(rows.lines, rows.columns["id"])):
+            if accepted[index] and defined.get(node_id, ("", "", 0))[1:] != (rows.file, line):
+                accepted[index] = False  # a duplicate id, or one of another kind in the store
+    return accepted
+
+
+class _Relationships:
+    """The dataset's relationships, each once: a second row of the same one is a problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.found: list[Relationship] = []
+        self._lines: dict[tuple[str, str, str, str], int] = {}  # identity → the line that gave it
+        self._problems = problems
+
+    def add(self, file: str, line: int, rel_type: str, source: str, target: str, key: str = "", props: dict | None = None) -> None:
+        identity = (rel_type, source, target, key)  # Relationship.identity
+        earlier = self._lines.get(identity)
+        if earlier is not None:
+            self._problems.append(Problem(file, line, None, f"duplicate row: same as line {earlier}"))
+            return
+        self._lines[identity] = line
+        self.found.append(Relationship(rel_type, source, target, key, {} if props is None else props))
+
+
+# The files of relationships: file → (relationship type, source column, target column, the column
+# that tells parallel relationships apart or None, the problem with a row whose source is its
+# target or None when that cannot happen).
+_RELATIONSHIP_FILES: dict[str, tuple[str, str, str, str | None, str | None]] = {
+    "stage_links.csv": ("FEEDS", "source", "target", None, "a stage cannot feed itself"),
+    "enterprise_stages.csv": ("OPERATES_IN", "enterprise", "stage", None, None),
+    "supplies.csv": ("SUPPLIES", "supplier", "customer", "stage", "an enterprise cannot supply itself"),
+    "ties.csv": ("COLLABORATES_WITH", "enterprise", "institute", "kind", None),
+    "institute_stages.csv": ("RESEARCHES", "institute", "stage", None, None),
+}
+
+
+def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], relationships: _Relationships, part_of, problems) -> None:
+    """Turn the accepted rows of a file of nodes into nodes, PART_OF and LOCATED_IN."""
+    file, label = rows.file, rows.spec.label
+    is_stage = name == "stages.csv"
+    has_parent = name in ("stages.csv", "regions.csv")
+    has_region = name in ("parks.csv", "enterprises.csv", "institutes.csv")
+    has_park = name == "enterprises.csv"
+    prop_names, prop_values = rows.properties(exclude=("id", "name"))
+    for line, node_id, node_name, values in compress(zip(rows.lines, rows.columns["id"], rows.columns["name"], prop_values), accepted):
+        props = _props(prop_names, values)
+        if is_stage:
             tier = str(props.get("tier", "midstream")).lower()
             if tier not in TIERS:
-                problems.append(Problem(rows.file, line, rows.header("tier"), f"{props['tier']!r} is not one of {', '.join(TIERS)}"))
-                return
+                problems.append(Problem(file, line, rows.header("tier"), f"{props['tier']!r} is not one of {', '.join(TIERS)}"))
+                continue
             props["tier"] = tier
-        nodes.append(Node(label, node_id, str(record["name"]), props))
-        parent = props.get("parent")
-        if name in ("stages.csv", "regions.csv") and parent is not None:
+        nodes.append(Node(label, node_id, str(node_name), props))
+        parent = props.get("parent") if has_parent else None
+        if parent is not None:
             if parent == node_id:
-                problems.append(Problem(rows.file, line, rows.header("parent"), f"{node_id!r} cannot be its own parent"))
-                return
-            add_relationship(rows, line, rel("PART_OF", node_id, parent))
-            part_of.append((node_id, parent, rows.file, line))
-        if name in ("parks.csv", "enterprises.csv", "institutes.csv") and "region" in props:
-            add_relationship(rows, line, rel("LOCATED_IN", node_id, props["region"]))
-        if name == "enterprises.csv" and "park" in props:
-            add_relationship(rows, line, rel("LOCATED_IN", node_id, props["park"]))
-        return
+                problems.append(Problem(file, line, rows.header("parent"), f"{node_id!r} cannot be its own parent"))
+                continue
+            relationships.add(file, line, "PART_OF", node_id, parent)
+            part_of.append((node_id, parent, file, line))
+        if has_region and "region" in props:
+            relationships.add(file, line, "LOCATED_IN", node_id, props["region"])
+        if has_park and "park" in props:
+            relationships.add(file, line, "LOCATED_IN", node_id, props["park"])
 
-    def props_without(*keys):
-        return {k: v for k, v in record.items() if k not in keys}
 
-    if name == "stage_links.csv":
-        if record["source"] == record["target"]:
-            problems.append(Problem(rows.file, line, rows.header("target"), "a stage cannot feed itself"))
-            return
-        add_relationship(rows, line, rel("FEEDS", record["source"], record["target"], "", props_without("source", "target")))
-    elif name == "enterprise_stages.csv":
-        add_relationship(rows, line, rel("OPERATES_IN", record["enterprise"], record["stage"], "", props_without("enterprise", "stage")))
-    elif name == "supplies.csv":
-        if record["supplier"] == record["customer"]:
-            problems.append(Problem(rows.file, line, rows.header("customer"), "an enterprise cannot supply itself"))
-            return
-        key = str(record.get("stage", ""))
-        add_relationship(rows, line, rel("SUPPLIES", record["supplier"], record["customer"], key, props_without("supplier", "customer")))
-    elif name == "ties.csv":
-        key = str(record.get("kind", ""))
-        add_relationship(rows, line, rel("COLLABORATES_WITH", record["enterprise"], record["institute"], key, props_without("enterprise", "institute")))
-    elif name == "institute_stages.csv":
-        add_relationship(rows, line, rel("RESEARCHES", record["institute"], record["stage"], "", props_without("institute", "stage")))
+def _map_relationships(rows: _Rows, kind: tuple, accepted: list[bool], relationships: _Relationships, problems: list[Problem]) -> None:
+    """Turn the accepted rows of a file of relationships into relationships (``kind``: the
+    file's entry in _RELATIONSHIP_FILES)."""
+    rel_type, source_column, target_column, key_column, self_loop = kind
+    key_values = rows.columns.get(key_column) if key_column is not None else None
+    keys = repeat("") if key_values is None else ["" if key is None else str(key) for key in key_values]
+    prop_names, prop_values = rows.properties(exclude=(source_column, target_column))
+    sources, targets = rows.columns[source_column], rows.columns[target_column]
+    for line, source, target, key, values in compress(zip(rows.lines, sources, targets, keys, prop_values), accepted):
+        if self_loop is not None and source == target:
+            problems.append(Problem(rows.file, line, rows.header(target_column), self_loop))
+            continue
+        relationships.add(rows.file, line, rel_type, source, target, key, _props(prop_names, values))
