@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from benchmarks.core import BETWEENNESS_K, GRAPHS, SEED, Run, clear_caches, measurement, ratio, row, span, timed
 
+
 @measurement("projection")
 def _projections(run: Run) -> list[dict]:
     import igraph
@@ -190,7 +191,7 @@ def _networkx_timed(metric: str, G, k, budget: float):
     return values, t.cpu, failed
 
 
-def _estimatedrow(label, metric, G, g, n, per_source, passes, budget) -> dict:
+def _estimated_row(label, metric, G, g, n, per_source, budget) -> dict:
     """Neither side run in full: igraph timed on a sample of vertices and scaled to all of them."""
     sample = random.Random(SEED).sample(range(n), min(n, 200))
     mode = "in" if g.is_directed() else "all"
@@ -203,7 +204,7 @@ def _estimatedrow(label, metric, G, g, n, per_source, passes, budget) -> dict:
     _, nx_t, _ = _networkx_timed(metric, G, None, 0.0)
     return row(label, span(library, library), networkx_cpu_s=round(nx_t, 2), library_cpu_s=round(library, 2), estimated=True,
                speedup=ratio(nx_t, library), over_library=1.0,
-                note=f"not run (over the {budget:.0f} s budget): both sides extrapolated from sampled sources; "
-                "chainx refuses exact runs this size unless forced")
+               note=f"not run (over the {budget:.0f} s budget): both sides extrapolated from sampled sources; "
+               "chainx refuses exact runs this size unless forced")
 
 

@@ -44,7 +44,7 @@ def test_an_unexpected_error_is_a_generic_500_without_details(db_path, caplog):
 
     with TestClient(app, raise_server_exceptions=False) as client, caplog.at_level(logging.ERROR, "chainx.api"):
         response = client.get("/boom")
-    error = assert_error(response, 500, "InternalError", contains="server log")
+    assert_error(response, 500, "InternalError", contains="server log")
     assert "secret" not in response.text and "RuntimeError" not in response.text
     assert "secret internals" in caplog.text  # kept for the operator
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.store.sqlite import SqliteStore
-from tests.loaders.test_validate import ENTERPRISES, PARKS, REGIONS, STAGES, good
+from tests.loaders.test_validate import good
 
 runner = CliRunner()
 

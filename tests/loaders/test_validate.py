@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from graph.errors import DatasetError
 from loaders import load_dataset, read_dataset
-from loaders.validate import StoreContext, validate
+from loaders.validate import StoreContext
 
 STAGES = "id,name,tier,parent,aliases\npta,精对苯二甲酸,upstream,,PTA;Purified Terephthalic Acid\npoly,聚合,upstream,,polymerisation\nspin,纺丝,midstream,,spinning\nvortex,涡流纺,midstream,spin,vortex spinning\n"
 REGIONS = "id,name,parent,level\njiangsu,江苏,,province\nshengze,盛泽,jiangsu,town\n"

@@ -4,9 +4,7 @@ shared by the whole session."""
 
 from __future__ import annotations
 
-import shutil
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
