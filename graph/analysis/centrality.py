@@ -50,6 +50,7 @@ import threading
 from collections import OrderedDict
 
 import networkx as nx
+import numpy as np
 
 from graph import accel
 from graph.errors import InvalidParameter, TooExpensive
@@ -74,6 +75,7 @@ __all__ = [
     "affordable_k",
     "property_name",
     "tie_value",
+    "top_ranked",
     "write_back",
 ]
 
@@ -374,6 +376,27 @@ def _rank_key(item: tuple[str, float]) -> tuple:
     return (-tie_value(value), node)
 
 
+def top_ranked(nodes: list, values: dict, top: int) -> list[tuple]:
+    """The first ``top`` of ``nodes`` as (node, value), highest value first, tied values
+    (:func:`tie_value`) by node id: ``sorted(..., key=_rank_key)[:top]``, sorting only the nodes
+    that can be among them. On a national graph the ranking of every node would cost more than
+    the compiled computation of the values.
+
+    >>> top_ranked(["a", "b", "c", "d"], {"a": 0.5, "b": 0.9, "c": 0.5, "d": 0.1}, 3)
+    [('b', 0.9), ('a', 0.5), ('c', 0.5)]
+    """
+    if len(nodes) > 4 * top:
+        raw = np.fromiter((values[node] for node in nodes), dtype=np.float64, count=len(nodes))
+        kth = np.partition(raw, len(raw) - top)[len(raw) - top]  # the top-th highest value
+        if not np.isnan(kth):
+            # a value can tie with the top-th only within 12 significant digits of it (or both
+            # within _ZERO of zero); a wider margin than that costs nothing
+            floor = kth - abs(kth) * 1e-10 - 2 * _ZERO
+            keep = (raw >= floor) | np.isnan(raw)
+            nodes = [node for node, kept in zip(nodes, keep.tolist()) if kept]
+    return sorted(((node, values[node]) for node in nodes), key=_rank_key)[:top]
+
+
 def centrality(
     store: GraphStore,
     metric: str,
@@ -461,7 +484,7 @@ def centrality(
                 return False
         return True
 
-    chosen = sorted(((node, value) for node, value in values.items() if listed(node)), key=_rank_key)
+    chosen = list(values) if kind is None and regions is None else [node for node in values if listed(node)]
     rows = [
         {
             "rank": rank,
@@ -470,7 +493,7 @@ def centrality(
             "kind": G.nodes[node].get("kind"),
             "value": value,
         }
-        for rank, (node, value) in enumerate(chosen[:top], start=1)
+        for rank, (node, value) in enumerate(top_ranked(chosen, values, top), start=1)
     ]
     if k is not None:
         note = (

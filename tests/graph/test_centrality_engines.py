@@ -138,3 +138,18 @@ def test_forced_onto_the_compiled_path_small_random_graphs_give_networkx_s_numbe
     assert report["engine"] != "networkx"
     assert report_values(report) == pytest.approx(expected, abs=1e-9, nan_ok=True)
     store.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 1e-13, -1e-13, 0.25, 0.25 * (1 + 1e-13), 0.25 * (1 - 1e-14), 0.5, 3.0, 3, 7e-5, float("nan")]),
+                min_size=1, max_size=60),
+       st.integers(1, 12))
+def test_the_top_rows_are_the_top_of_the_full_ranking(values, top):
+    """Ranking only the nodes that can make the top gives the full sort's first rows, ties within
+    12 significant digits (and around zero) included."""
+    from graph.analysis.centrality import _rank_key, top_ranked
+
+    by_node = {f"n{i:03d}": v for i, v in enumerate(values)}
+    want = sorted(by_node.items(), key=_rank_key)[:top]
+    got = top_ranked(list(by_node), by_node, top)
+    assert [node for node, _ in got] == [node for node, _ in want]
