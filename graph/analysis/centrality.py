@@ -46,6 +46,7 @@ Notebook use:
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 
@@ -373,7 +374,9 @@ def clear_cache() -> None:
 
 def _rank_key(item: tuple[str, float]) -> tuple:
     node, value = item
-    return (-tie_value(value), node)
+    value = tie_value(value)
+    # a NaN (a value NetworkX cannot estimate) after every number, so the order stays total
+    return (math.inf if value != value else -value, node)
 
 
 def top_ranked(nodes: list, values: dict, top: int) -> list[tuple]:
@@ -387,12 +390,11 @@ def top_ranked(nodes: list, values: dict, top: int) -> list[tuple]:
     """
     if len(nodes) > 4 * top:
         raw = np.fromiter((values[node] for node in nodes), dtype=np.float64, count=len(nodes))
-        kth = np.partition(raw, len(raw) - top)[len(raw) - top]  # the top-th highest value
-        if not np.isnan(kth):
+        if not np.isnan(raw).any():  # (NaNs, ranked last, are too rare to be worth a special case)
+            kth = np.partition(raw, len(raw) - top)[len(raw) - top]  # the top-th highest value
             # a value can tie with the top-th only within 12 significant digits of it (or both
             # within _ZERO of zero); a wider margin than that costs nothing
-            floor = kth - abs(kth) * 1e-10 - 2 * _ZERO
-            keep = (raw >= floor) | np.isnan(raw)
+            keep = raw >= kth - abs(kth) * 1e-10 - 2 * _ZERO
             nodes = [node for node, kept in zip(nodes, keep.tolist()) if kept]
     return sorted(((node, values[node]) for node in nodes), key=_rank_key)[:top]
 

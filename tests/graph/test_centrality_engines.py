@@ -141,7 +141,7 @@ def test_forced_onto_the_compiled_path_small_random_graphs_give_networkx_s_numbe
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([0.0, 1e-13, -1e-13, 0.25, 0.25 * (1 + 1e-13), 0.25 * (1 - 1e-14), 0.5, 3.0, 3, 7e-5, float("nan")]),
+@given(st.lists(st.sampled_from([0.0, 1e-13, -1e-13, 0.9e-12, 1e-12, 2e-12, 0.25, 0.25 * (1 + 1e-13), 0.25 * (1 - 1e-14), 0.5, 3.0, 3, 7e-5, float("nan")]),
                 min_size=1, max_size=60),
        st.integers(1, 12))
 def test_the_top_rows_are_the_top_of_the_full_ranking(values, top):
