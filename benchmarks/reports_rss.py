@@ -31,8 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     supply = store.projection_columns(["Enterprise"], ["SUPPLIES"])
     if len(supply.source):
         ego_view(store, supply.ids[Counter(supply.source.tolist()).most_common(1)[0][0]], depth=2)
-    print(json.dumps({"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+    print(json.dumps({"peak_rss_mb": round(peak_rss_kib() / 1024, 1)}))
     return 0
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS. Linux keeps getrusage's ru_maxrss across exec, so a process
+    started by a big one would report its parent's peak; /proc's VmHWM is this program's own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":
