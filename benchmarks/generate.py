@@ -23,7 +23,7 @@ whatever the rest leaves. The same seed and size give the same bytes.
 
 Command line::
 
-    python -m benchmarks.generate --relationships 100000 --seed 1 --out /tmp/chain-100k
+    python -m benchmarks.generate --relationships 100000 --seed 1 --out chain-100k
 
 From tests::
 

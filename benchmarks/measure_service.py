@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 import time
@@ -104,38 +103,21 @@ def _api(run: Run) -> list[dict]:
     :data:`API_REQUESTS` more from a second process (:mod:`benchmarks.loadgen`) over
     :data:`API_CONCURRENCY` keep-alive connections: p50 and p99 latency and requests per second.
     Baseline: ``/health`` under the same load (the server's floor: routing, JSON, a store ping)."""
-    from tests.bolt import free_port
+    from tests.serve import chainx_serve
 
     region = run.extra.get("region") or report_regions(run.dataset)[0]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "chainx", "serve", "--port", str(port), "--store", run.store.uri],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                _get(base + "/health", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    return [row("API", span(), note=f"not measured: the server did not start ({server.stderr.read().decode()[-300:]})")]
-                time.sleep(0.2)
-        endpoints = [
-            ("GET /health (baseline)", "/health"),
-            (f"GET /regions/{region}/gaps", f"/regions/{quote(region)}/gaps"),
-            ("GET /centrality pagerank, supply", "/centrality?metric=pagerank&graph=supply&top=20"),
-            ("GET /bottlenecks", "/bottlenecks"),
-        ]
-        floor = None
-        rows = []
+    endpoints = [
+        ("GET /health (baseline)", "/health"),
+        (f"GET /regions/{region}/gaps", f"/regions/{quote(region)}/gaps"),
+        ("GET /centrality pagerank, supply", "/centrality?metric=pagerank&graph=supply&top=20"),
+        ("GET /bottlenecks", "/bottlenecks"),
+    ]
+    rows, floor = [], None
+    with chainx_serve(run.store.uri) as base:  # chainx's own server: one that does not start fails the run
         for label, path in endpoints:
             cold_s, body = _get(base + path)
             figures = _load(base + path)
-            if floor is None:
-                floor = figures
+            floor = floor or figures  # /health's, measured first
             rows.append(row(
                 f"{label} ({len(body):,} bytes)", span(cold_s),
                 p50_ms=figures["p50_ms"], p99_ms=figures["p99_ms"], requests_per_s=figures["requests_per_s"],
@@ -143,13 +125,7 @@ def _api(run: Run) -> list[dict]:
                 target="≤ 20 ms p99 cached" if "gaps" in path else None,
                 note=f"wall s: the first (cold) request; then {figures['requests']:,} cached requests over {API_CONCURRENCY} connections",
             ))
-        return rows
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    return rows
 
 
 def _load(url: str) -> dict:

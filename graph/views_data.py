@@ -15,7 +15,7 @@ part; the payload's ``omitted`` says what was left out and why, and the page say
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 
 import networkx as nx
@@ -171,28 +171,20 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     # The shape of the neighbourhood first, from relationship identities alone: a hub's two-hop
     # neighbourhood on a national graph holds 10^5 relationships, of which a view shows a few
     # thousand, so only the nodes and relationships kept are read whole.
-    seen, frontier = {node_id}, {node_id}
+    # Searched ring by ring, so a node's distance is the ring that first reaches it.
+    distance, frontier = {node_id: 0}, {node_id}
     keys: set[tuple[str, str, str, str]] = set()
-    for _ in range(depth):
+    for ring_number in range(1, depth + 1):
         step = store.incident_keys(frontier)
         keys |= step
-        reached = {end for key in step for end in key[1:3]}
-        frontier = reached - seen
-        seen |= reached
+        frontier = {end for key in step for end in key[1:3] if end not in distance}
+        distance.update(dict.fromkeys(frontier, ring_number))
         if not frontier:
             break
     adjacency: dict[str, set[str]] = defaultdict(set)
     for _, source, target, _ in keys:
         adjacency[source].add(target)
         adjacency[target].add(source)
-    distance = {node_id: 0}
-    queue = deque([node_id])
-    while queue:
-        current = queue.popleft()
-        for other in adjacency[current]:
-            if other not in distance:
-                distance[other] = distance[current] + 1
-                queue.append(other)
 
     shown_depth = depth
     while shown_depth > 1 and sum(1 for d in distance.values() if d <= shown_depth) > limit:

@@ -4,55 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
 from tests.api.conftest import API_KEY, FILES, zip_bytes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.serve import chainx_serve
 
 
 @pytest.fixture(scope="module")
 def server(template_db, tmp_path_factory):
     db_path = tmp_path_factory.mktemp("served") / "chainx.db"
     shutil.copyfile(template_db, db_path)
-    port = free_port()
-    env = {**os.environ, "CHAINX_API_KEY": API_KEY, "CHAINX_MAX_BODY_BYTES": "1000", "CHAINX_MAX_UPLOAD_BYTES": "100000"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chainx", "serve", "--port", str(port), "--store", str(db_path)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chainx serve did not come up:\n{process.stdout.read() if process.poll() is not None else ''}")
-            time.sleep(0.1)
+    env = {"CHAINX_API_KEY": API_KEY, "CHAINX_MAX_BODY_BYTES": "1000", "CHAINX_MAX_UPLOAD_BYTES": "100000"}
+    with chainx_serve(str(db_path), env=env, timeout=60) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_serve_answers_reports_over_http(server):

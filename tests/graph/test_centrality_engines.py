@@ -14,13 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.generate import generate_dataset
 from graph import accel
 from graph.analysis.centrality import EIGENVECTOR_MAX_ITER, GRAPHS, centrality
 from graph.errors import TooExpensive
 from graph.projection import PROJECTIONS, build_projection
 from graph.store.sqlite import SqliteStore
-from loaders import load_dataset
 
 from .small_graphs import E, rel, write
 
@@ -54,16 +52,6 @@ def in_id_order(G: nx.Graph) -> nx.Graph:
 
 def report_values(report: dict) -> dict:
     return {row["node"]: row["value"] for row in report["rows"]}
-
-
-@pytest.fixture(scope="module")
-def generated_store(tmp_path_factory):
-    """A seeded chain of 3,000 relationships: every projection but 'chain' is above MIN_SIZE."""
-    folder = generate_dataset(tmp_path_factory.mktemp("chain"), relationships=3_000, seed=11)
-    store = SqliteStore(tmp_path_factory.mktemp("db") / "chainx.db", create=True)
-    store.write(load_dataset(folder))
-    yield store
-    store.close()
 
 
 CASES = [(graph, metric) for graph in GRAPHS for metric in accel.METRICS

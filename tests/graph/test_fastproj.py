@@ -6,23 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.generate import generate_dataset
 from graph import accel
 from graph.fastproj import build_fast_projection, fast_projection
 from graph.model import GraphData, Node, Relationship
 from graph.projection import PROJECTIONS, build_projection
 from graph.store.base import GraphStore
 from graph.store.sqlite import SqliteStore
-from loaders import load_dataset
-
-
-@pytest.fixture(scope="module")
-def generated_store(tmp_path_factory):
-    folder = generate_dataset(tmp_path_factory.mktemp("chain"), relationships=3_000, seed=7)
-    store = SqliteStore(tmp_path_factory.mktemp("db") / "chainx.db", create=True)
-    store.write(load_dataset(folder))
-    yield store
-    store.close()
 
 
 def edge_table(G) -> dict:

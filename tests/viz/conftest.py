@@ -4,7 +4,6 @@ shared by the whole session."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ import pytest
 
 from graph.ingest import load_path
 from graph.store.sqlite import SqliteStore
+from tests.bolt import free_port
 
 from .hostile import write_hostile_dataset
 
@@ -63,12 +63,6 @@ def hostile_store(hostile_db):
 
 
 # -- the API over loopback HTTP ----------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class LiveServer:
     """``create_app`` served by uvicorn on a free loopback port, in a thread."""
 
@@ -78,7 +72,7 @@ class LiveServer:
         from api.app import create_app
         from api.settings import Settings
 
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(Settings(store=str(db))), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)

@@ -1,0 +1,47 @@
+"""``chainx serve`` as a user starts it: a child process on a free loopback port, used once its
+``/health`` answers. Shared by the HTTP tests and the API benchmark."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.bolt import free_port
+
+__all__ = ["chainx_serve"]
+
+
+@contextmanager
+def chainx_serve(store: str, *, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
+    """Serve ``store`` (with ``env`` added to this process's environment) and yield its base URL;
+    RuntimeError, with what the server printed, if it does not come up within ``timeout`` s."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chainx", "serve", "--port", str(port), "--store", store],
+        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read() if process.poll() is not None else ""
+                    raise RuntimeError(f"chainx serve did not come up:\n{output[-2000:]}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
