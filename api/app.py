@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-import chainx
+import graph
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore, open_store
 
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         yield
         handle.close()
 
-    app = FastAPI(title="chainx", version=chainx.__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="chainx", version=graph.__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.store_handle = handle
     app.state.report_cache = ReportCache(settings.cache_size)

@@ -202,7 +202,7 @@ def _estimated_row(label, metric, G, g, n, per_source, budget) -> dict:
             g.harmonic_centrality(vertices=sample, mode=mode, normalized=False)
     library = t.cpu * n / len(sample) if metric != "betweenness" else per_source * n
     _, nx_t, _ = _networkx_timed(metric, G, None, 0.0)
-    return row(label, span(library, library), networkx_cpu_s=round(nx_t, 2), library_cpu_s=round(library, 2), estimated=True,
+    return row(label, span(library, library), networkx_cpu_s=round(nx_t, 4), library_cpu_s=round(library, 4), estimated=True,
                speedup=ratio(nx_t, library), over_library=1.0,
                note=f"not run (over the {budget:.0f} s budget): both sides extrapolated from sampled sources; "
                "chainx refuses exact runs this size unless forced")

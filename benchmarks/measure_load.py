@@ -27,12 +27,12 @@ def _generate_dataset(run: Run) -> list[dict]:
 
 @measurement("load_embedded")
 def _load_embedded(run: Run) -> list[dict]:
-    from graph.ingest import gc_paused, prepare
+    from loaders.pipeline import gc_paused, prepare
     from graph.store.sqlite import SqliteStore
     from loaders import read_dataset
 
     store = SqliteStore(run.workdir / "chainx.db", create=True)
-    # the steps of graph.ingest.load_path, timed one by one (it pauses the collector throughout)
+    # the steps of loaders.pipeline.load_path, timed one by one (it pauses the collector throughout)
     with gc_paused():
         with timed() as read_t:
             raw = read_dataset(run.dataset)
@@ -80,7 +80,7 @@ def _load_bolt(run: Run) -> list[dict]:
     """chainx's load over Bolt (batched UNWIND) against one MERGE per row into the same server
     (ArcadeDB's Bolt plugin, started as the tests start it, or CHAINX_TEST_NEO4J_URI's)."""
     from graph.fastproj import build_fast_projection
-    from graph.ingest import gc_paused, prepare
+    from loaders.pipeline import gc_paused, prepare
     from loaders import read_dataset
     from tests.bolt import BoltServer
 

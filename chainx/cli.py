@@ -16,10 +16,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from graph import __version__
 from graph.errors import ChainxError, DatasetError
 from graph.store import GraphStore, default_store_uri, open_store
 
-from .output import Format, emit, rows_to_csv, rows_to_table, to_json
+from viz.formats import Format, emit, rows_to_csv, rows_to_table, to_json
 
 app = typer.Typer(
     name="chainx",
@@ -29,6 +30,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"chainx {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Explore an industrial chain as a graph: load it, find its gaps and bottlenecks, serve it."""
 
 StoreOption = Annotated[
     Optional[str],
@@ -108,7 +122,7 @@ def load(
 
     Example: chainx load data/textile --store chainx.db
     """
-    from graph.ingest import gc_paused, prepare
+    from loaders.pipeline import gc_paused, prepare
     from loaders import read_dataset
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
@@ -158,7 +172,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
     import time
     from collections import Counter
 
-    from graph.ingest import gc_paused, prepare
+    from loaders.pipeline import gc_paused, prepare
     from loaders.validate import validate
     from loaders.write import write_dataset
 

@@ -67,7 +67,9 @@ def test_a_tiny_benchmark_run_writes_every_section(tmp_path):
         assert f"{metric} (supply)" in centrality
     assert "betweenness k=256 (all)" in centrality
     estimated = [row for row in sections["centrality"] if row.get("estimated")]
-    assert estimated and all(row["library_cpu_s"] > 0 and row["networkx_cpu_s"] > 0 for row in estimated)
+    # both sides are figures (how large depends on the machine: no assertion on a timing)
+    assert estimated and all(isinstance(row[side], float) and row[side] >= 0 and "extrapolated" in row["note"]
+                             for row in estimated for side in ("library_cpu_s", "networkx_cpu_s"))
     # the accelerated values are NetworkX's
     assert all(row.get("max_abs_diff") is None or row["max_abs_diff"] < 1e-9 for row in sections["centrality"])
     # the reports are computed by the compiled engines on these projections (above accel.MIN_SIZE)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from chainx.output import rows_to_csv
+from viz.formats import rows_to_csv
 from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import MAX_TOP, centrality, property_name, write_back
 from graph.analysis.gaps import compare, gaps

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from graph.errors import InvalidParameter
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 
 from ..deps import HandleDep, require_api_key
 from ..models import UploadResult, error_responses

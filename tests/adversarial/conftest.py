@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 from tests.conftest import ROOT, TEXTILE
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 
 from .conftest import CHAINX, fingerprint, run_chainx

@@ -25,7 +25,7 @@ from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
 from graph.errors import InvalidParameter
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from tests.conftest import TEXTILE
 
 from .conftest import fingerprint, run_chainx

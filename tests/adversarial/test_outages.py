@@ -29,7 +29,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.neo4j import Neo4jStore
 from tests.conftest import TEXTILE
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 from tests.viz.conftest import LiveServer  # the browser fixture is tests/conftest.py's
 

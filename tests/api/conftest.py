@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 
 FILES = {

@@ -14,7 +14,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.store import StoreHandle
 from graph.errors import StoreUnavailable
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 from tests.api.conftest import assert_error, write_dataset
 

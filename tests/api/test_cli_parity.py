@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 from tests.conftest import TEXTILE
 

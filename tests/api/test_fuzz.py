@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from api.settings import Settings
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 from tests.api.conftest import API_KEY
 from tests.conftest import TEXTILE

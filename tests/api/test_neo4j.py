@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from tests.api.conftest import API_KEY, assert_error, write_dataset, zip_bytes
 
 pytestmark = pytest.mark.neo4j

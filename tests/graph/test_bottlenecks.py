@@ -249,7 +249,7 @@ def test_bottleneck_cascades_equal_whatif(sqlite_store):
 
 @pytest.fixture(scope="module")
 def textile(tmp_path_factory):
-    from graph.ingest import load_path
+    from loaders.pipeline import load_path
     from tests.conftest import TEXTILE
 
     store = SqliteStore(tmp_path_factory.mktemp("textile") / "chainx.db", create=True)

@@ -404,7 +404,7 @@ def test_both_stores_give_the_same_reports(store):
 
 @pytest.fixture(scope="module")
 def textile_store(tmp_path_factory):
-    from graph.ingest import load_path
+    from loaders.pipeline import load_path
     from tests.conftest import TEXTILE
 
     store = SqliteStore(tmp_path_factory.mktemp("textile") / "chainx.db", create=True)

@@ -288,7 +288,7 @@ def test_removing_a_non_critical_enterprise_never_changes_the_gap_list(chain, mi
 
 @pytest.fixture(scope="module")
 def textile(tmp_path_factory):
-    from graph.ingest import load_path
+    from loaders.pipeline import load_path
     from tests.conftest import TEXTILE
 
     store = SqliteStore(tmp_path_factory.mktemp("textile") / "chainx.db", create=True)
@@ -347,7 +347,7 @@ def test_compare_on_textile_shows_what_each_region_has_that_the_other_lacks(text
 
 def test_reports_are_identical_on_both_stores(store, textile):
     from graph.analysis.bottlenecks import whatif
-    from graph.ingest import load_path
+    from loaders.pipeline import load_path
     from tests.conftest import TEXTILE
 
     load_path(store, TEXTILE)

@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from graph.errors import DatasetError
-from graph.ingest import gc_paused, load_path
+from loaders.pipeline import gc_paused, load_path
 
 
 def test_the_collector_is_paused_inside_and_resumed_after_the_outermost_block():

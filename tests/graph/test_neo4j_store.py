@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.errors import InvalidParameter, StoreError, StoreUnavailable
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.model import GraphData, Node, Relationship
 from graph.store import open_store
 from graph.store.neo4j import Neo4jStore

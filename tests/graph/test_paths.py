@@ -172,7 +172,7 @@ def test_paths_and_neighbors_on_both_stores(store):
 
 
 def test_paths_on_the_textile_dataset(sqlite_store):
-    from graph.ingest import load_path
+    from loaders.pipeline import load_path
     from tests.conftest import TEXTILE
 
     data, _ = load_path(sqlite_store, TEXTILE)

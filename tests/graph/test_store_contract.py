@@ -16,7 +16,7 @@ import json
 import pytest
 
 from graph.errors import NotFound, StoreError
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.model import GraphData, Node, Relationship
 from graph.store.base import Operation
 from tests.conftest import TEXTILE

@@ -211,7 +211,7 @@ def test_the_ties_report_is_the_same_on_both_stores(store):
 
 
 def test_the_ties_report_on_the_textile_dataset(sqlite_store):
-    from graph.ingest import load_path
+    from loaders.pipeline import load_path
     from tests.conftest import TEXTILE
 
     load_path(sqlite_store, TEXTILE)

@@ -18,7 +18,7 @@ from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.stages import BETWEENNESS_K, BETWEENNESS_SEED, DEFAULT_TOP, stage_chain
-from graph.ingest import load_path, prepare
+from loaders.pipeline import load_path, prepare
 from graph.projection import projection
 from graph.store.sqlite import SqliteStore
 from loaders.chainkg import read_chainkg

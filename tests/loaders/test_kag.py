@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from chainx.cli import app
-from graph.ingest import prepare
+from loaders.pipeline import prepare
 from graph.store.sqlite import SqliteStore
 from loaders.kag import FILES, read_kag
 from loaders.validate import validate

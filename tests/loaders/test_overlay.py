@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.errors import DatasetError
-from graph.ingest import prepare, store_context
+from loaders.pipeline import prepare, store_context
 from graph.regions import enterprises_in
 from graph.store.sqlite import SqliteStore
 from loaders import read_dataset, validate

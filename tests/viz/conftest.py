@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from graph.ingest import load_path
+from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
 from tests.bolt import free_port
 

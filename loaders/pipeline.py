@@ -13,14 +13,14 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from loaders import StoreContext, read_dataset, validate
-from loaders.overlay import OverlayReport, overlay
-from loaders.read import RawDataset
+from graph.model import GraphData
+from graph.store.base import GraphStore, Progress, WriteSummary
 
-from .model import GraphData
-from .store.base import GraphStore, Progress, WriteSummary
+from .overlay import OverlayReport, overlay
+from .read import RawDataset, read_dataset
+from .validate import StoreContext, validate
 
-__all__ = ["store_context", "load_path", "load_data", "prepare", "gc_paused"]
+__all__ = ["store_context", "load_path", "prepare", "gc_paused"]
 
 
 def store_context(store: GraphStore, replace: bool = False) -> StoreContext:
@@ -29,10 +29,6 @@ def store_context(store: GraphStore, replace: bool = False) -> StoreContext:
         return StoreContext()
     part_of = [(r.source, r.target) for r in store.relationships(["PART_OF"])]
     return StoreContext(store.id_labels(), part_of)
-
-
-def load_data(store: GraphStore, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
-    return store.write(data, replace=replace, progress=progress)
 
 
 def prepare(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True) -> tuple[GraphData, OverlayReport]:
