@@ -127,7 +127,8 @@ def load(
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with store_from(store, create=True) as graph_store, gc_paused():
-        data, matches = prepare(graph_store, read_dataset(path), replace=replace, match_stages=match_stages)
+        raw = read_dataset(path)
+        data, matches = prepare(graph_store, raw, replace=replace, match_stages=match_stages)
         progress, done = _progress_bar(len(data), "loading")
         try:
             summary = graph_store.write(data, replace=replace, progress=progress)
@@ -137,6 +138,8 @@ def load(
         typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
         if matches.summary():
             typer.echo(matches.summary())
+        for note in raw.notes:
+            typer.echo(f"Note: {note}")
 
 
 # -- import: public chain knowledge graphs (loaders/chainkg.py, loaders/kag.py) -----------------
