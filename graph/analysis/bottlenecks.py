@@ -41,13 +41,13 @@ downstream of a lost stage that still have firms lose that input.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, NotFound
 from graph.projection import projection
 from graph.regions import region_descendants
@@ -272,25 +272,14 @@ class _Reach(dict):
         return found
 
 
-_worlds: OrderedDict[tuple, _World] = OrderedDict()
-_worlds_lock = threading.Lock()
-_WORLDS_KEPT = 2  # one world of a 1M-relationship graph holds a few hundred MB
+_worlds = VersionedCache("supply world", size=2)  # one world of a 1M-relationship graph holds a few hundred MB
 
 
 def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
     """The supply world of ``store`` for ``regions``, read once per store version: a bottlenecks
     report and the what-ifs that follow it share it (it is only read afterwards)."""
-    key = (store.uri, store.version(), None if regions is None else frozenset(regions))
-    with _worlds_lock:
-        if key in _worlds:
-            _worlds.move_to_end(key)
-            return _worlds[key]
-    world = _read_world(store, chain, regions)
-    with _worlds_lock:
-        world = _worlds.setdefault(key, world)
-        while len(_worlds) > _WORLDS_KEPT:
-            _worlds.popitem(last=False)
-    return world
+    key = None if regions is None else frozenset(regions)
+    return _worlds.get(store, key, lambda: _read_world(store, chain, regions))
 
 
 def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:

@@ -47,13 +47,12 @@ Notebook use:
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 
 import networkx as nx
 import numpy as np
 
 from graph import accel
+from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, TooExpensive
 from graph.fastproj import FastProjection, fast_projection
 from graph.model import check_label
@@ -69,7 +68,6 @@ __all__ = [
     "EIGENVECTOR_MAX_ITER",
     "centrality",
     "centrality_values",
-    "clear_cache",
     "analysis_graph",
     "compute_metric",
     "estimate_seconds",
@@ -325,9 +323,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-_cache: OrderedDict[tuple, dict] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 32
+_values = VersionedCache("centrality values", size=32)
 
 
 def centrality_values(
@@ -342,7 +338,7 @@ def centrality_values(
 ) -> dict:
     """``{node id: value}`` of ``metric`` for every node of projection ``graph``.
 
-    Cached per store version, so a report followed by :func:`write_back` computes once. With
+    Cached per store version (:mod:`graph.cache`), so a report followed by :func:`write_back` computes once. With
     ``k`` betweenness samples ``k`` sources; ``seed`` (0 when not given) makes that repeatable.
     Raises InvalidParameter for an unknown metric or graph or a bad ``k``, and TooExpensive when
     the estimated time exceeds ``max_seconds`` (default :data:`MAX_SECONDS`) unless ``force``.
@@ -353,23 +349,8 @@ def centrality_values(
         seed = 0
     G = analysis_graph(store, graph)
     _check(G, metric, graph, k, force, max_seconds)
-    key = (store.uri, store.version(), metric, graph, k, seed if k is not None else None)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    values = compute_metric(G, metric, k, seed)
-    with _cache_lock:
-        _cache[key] = values
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return values
-
-
-def clear_cache() -> None:
-    """Forget the values computed so far (benchmarks measure cold reports with it)."""
-    with _cache_lock:
-        _cache.clear()
+    key = (metric, graph, k, seed if k is not None else None)
+    return _values.get(store, key, lambda: compute_metric(G, metric, k, seed))
 
 
 def _rank_key(item: tuple[str, float]) -> tuple:

@@ -20,12 +20,12 @@ analyses both work on this rolled-up chain, so their stage lists agree.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph.cache import VersionedCache
 from graph.errors import InvalidParameter
 from graph.projection import projection
 from graph.store.base import GraphStore
@@ -33,7 +33,7 @@ from graph.store.base import GraphStore
 __all__ = [
     "StageChain", "stage_chain", "build_stage_chain", "chain_order", "condensed", "reachable", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
-    "listing_limit", "clear_cache",
+    "listing_limit",
 ]
 
 _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
@@ -100,9 +100,7 @@ class StageChain:
         return found
 
 
-_cache: OrderedDict[tuple[str, str], StageChain] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 8
+_chains = VersionedCache("stage chain", size=8)
 
 
 def stage_chain(store: GraphStore) -> StageChain:
@@ -111,26 +109,15 @@ def stage_chain(store: GraphStore) -> StageChain:
     A stage is top-level when it is PART_OF no other stage. FEEDS links inside one top-level
     stage (between its sub-stages) disappear; the rest join the top-level stages of their ends.
 
-    Cached per store version, like the projections it is built from: the returned chain is shared
-    and read-only (its graph is frozen).
+    Cached per store version (:mod:`graph.cache`), like the projections it is built from: the
+    returned chain is shared and read-only (its graph is frozen).
     """
-    key = (store.uri, store.version())
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    chain = build_stage_chain(store)
+    return _chains.get(store, (), lambda: _frozen_chain(build_stage_chain(store)))
+
+
+def _frozen_chain(chain: StageChain) -> StageChain:
     nx.freeze(chain.graph)
-    with _cache_lock:
-        chain = _cache.setdefault(key, chain)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
     return chain
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
 
 
 def build_stage_chain(store: GraphStore) -> StageChain:
