@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from graph.cache import VersionedCache
-from graph.errors import InvalidParameter
+from graph.checks import whole_number
 from graph.projection import projection
 from graph.store.base import GraphStore
 
@@ -261,6 +261,4 @@ def listing_limit(top: int | None, stages: int) -> int | None:
     """
     if top is None:
         return None if stages <= FULL_LISTING_STAGES else DEFAULT_TOP
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise InvalidParameter("top", f"must be a whole number ≥ 1, got {top!r}")
-    return top
+    return whole_number("top", top)
