@@ -35,8 +35,7 @@ import numpy as np
 
 from .accel import Arrays
 from .cache import VersionedCache
-from .errors import InvalidParameter
-from .projection import PROJECTIONS
+from .projection import projection_spec
 from .store.base import GraphStore
 
 __all__ = ["FastProjection", "fast_projection", "build_fast_projection"]
@@ -109,10 +108,7 @@ class FastProjection:
 
 def build_fast_projection(store: GraphStore, name: str) -> FastProjection:
     """Build the projection ``name`` of ``store`` as arrays (uncached)."""
-    try:
-        labels, types, directed = PROJECTIONS[name]
-    except KeyError:
-        raise InvalidParameter("graph", f"unknown projection {name!r}; expected one of {', '.join(PROJECTIONS)}") from None
+    labels, types, directed = projection_spec(name)
     columns = store.projection_columns(labels, types)
     n = len(columns.ids)
     src, dst, weight = columns.source, columns.target, columns.weight

@@ -17,7 +17,7 @@ from .cache import VersionedCache
 from .errors import InvalidParameter
 from .store.base import GraphStore
 
-__all__ = ["PROJECTIONS", "projection", "build_projection"]
+__all__ = ["PROJECTIONS", "projection_spec", "projection", "build_projection"]
 
 # name → (node labels, relationship types, directed)
 PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -26,6 +26,15 @@ PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "ties": (("Enterprise", "Institute"), ("COLLABORATES_WITH",), False),
     "all": (("Stage", "Enterprise", "Institute", "Park", "Region"), ("FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"), False),
 }
+
+def projection_spec(name: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(node labels, relationship types, directed) of projection ``name``; InvalidParameter
+    naming the known projections otherwise."""
+    try:
+        return PROJECTIONS[name]
+    except KeyError:
+        raise InvalidParameter("graph", f"unknown projection {name!r}; expected one of {', '.join(PROJECTIONS)}") from None
+
 
 _NODE_ATTRS = ("tier", "parent", "region", "park", "revenue_cny", "employees", "kind")
 
@@ -38,10 +47,7 @@ def build_projection(store: GraphStore, name: str) -> nx.Graph:
     kinds) collapse into one edge whose ``weight`` adds up their weights (1 each when absent)
     and whose ``count`` counts them.
     """
-    try:
-        labels, types, directed = PROJECTIONS[name]
-    except KeyError:
-        raise InvalidParameter("graph", f"unknown projection {name!r}; expected one of {', '.join(PROJECTIONS)}") from None
+    labels, types, directed = projection_spec(name)
     graph: nx.Graph = nx.DiGraph() if directed else nx.Graph()
     graph.graph["name"] = name
     for node in store.nodes(labels):

@@ -51,12 +51,13 @@ from graph.cache import VersionedCache
 from graph.checks import number, whole_number
 from graph.errors import InvalidParameter, NotFound
 from graph.projection import projection
+from graph.reach import reachable
 from graph.regions import region_descendants
 from graph.store.base import GraphStore
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
-from .stages import StageChain, chain_order, condensed, listing_limit, reachable, stage_chain
+from .stages import StageChain, chain_order, condensed, listing_limit, stage_chain
 
 __all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT"]
 

@@ -28,10 +28,11 @@ import networkx as nx
 from graph.cache import VersionedCache
 from graph.checks import whole_number
 from graph.projection import projection
+from graph.reach import reachable
 from graph.store.base import GraphStore
 
 __all__ = [
-    "StageChain", "stage_chain", "build_stage_chain", "chain_order", "condensed", "reachable", "stage_betweenness",
+    "StageChain", "stage_chain", "build_stage_chain", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
     "listing_limit",
 ]
@@ -91,13 +92,7 @@ class StageChain:
         children: dict[str, list[str]] = {}
         for child, parent in self.parent.items():
             children.setdefault(parent, []).append(child)
-        found, stack = {stage}, [stage]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-        return found
+        return reachable(children, stage) | {stage}
 
 
 _chains = VersionedCache("stage chain", size=8)
@@ -179,25 +174,6 @@ def condensed(chain: StageChain) -> tuple[nx.DiGraph, dict[str, int], list[int]]
         return graph_c, graph_c.graph["mapping"], list(nx.topological_sort(graph_c))
 
     return chain.memo("condensed", compute)
-
-
-def reachable(adjacency, start: str) -> set[str]:
-    """The stages reachable from ``start`` along ``adjacency`` (``graph.succ`` for downstream,
-    ``graph.pred`` for upstream), ``start`` itself left out even on a cycle, as
-    ``nx.descendants`` / ``nx.ancestors`` leave it out.
-
-    >>> g = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
-    >>> sorted(reachable(g.succ, "a")), sorted(reachable(g.pred, "d"))
-    (['b', 'c', 'd'], ['a', 'b', 'c'])
-    """
-    seen, stack = {start}, [start]
-    while stack:
-        for nxt in adjacency[stack.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    seen.discard(start)
-    return seen
 
 
 def stage_betweenness(chain: StageChain) -> tuple[dict[str, float], dict]:
