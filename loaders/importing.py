@@ -160,9 +160,6 @@ class ImportReport:
         assert outcome in VALUE_OUTCOMES, outcome
         self.entries.append(Entry(file, line, outcome, reason, message))
 
-    def outcome_of(self, file: str, line: int) -> str:
-        return self.files[file].outcomes.get(line, "mapped")
-
     # -- reading it back -----------------------------------------------------------------------
     def counts(self, file: str) -> dict[str, int]:
         entry = self.files[file]
