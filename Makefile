@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= chainx.db
+PORT ?= 8000
 
 .PHONY: demo test install install-test clean bench browser
 
@@ -25,7 +26,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/chainx load data/textile --store $(STORE)
 	$(BIN)/chainx stats --store $(STORE)
-	$(BIN)/chainx serve --store $(STORE)
+	$(BIN)/chainx serve --store $(STORE) --port $(PORT)
 
 test: install-test browser
 	$(BIN)/python -m pytest

@@ -127,7 +127,8 @@ def load(
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with store_from(store, create=True) as graph_store, gc_paused():
-        data, matches = prepare(graph_store, read_dataset(path), replace=replace, match_stages=match_stages)
+        raw = read_dataset(path)
+        data, matches = prepare(graph_store, raw, replace=replace, match_stages=match_stages)
         progress, done = _progress_bar(len(data), "loading")
         try:
             summary = graph_store.write(data, replace=replace, progress=progress)
@@ -137,6 +138,8 @@ def load(
         typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
         if matches.summary():
             typer.echo(matches.summary())
+        for note in raw.notes:
+            typer.echo(f"Note: {note}")
 
 
 # -- import: public chain knowledge graphs (loaders/chainkg.py, loaders/kag.py) -----------------
@@ -338,12 +341,12 @@ def export(
 @cli_errors
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535, envvar="CHAINX_PORT")] = 8000,
     store: StoreOption = None,
 ):
     """Serve the HTTP API and the interactive views.
 
-    Example: chainx serve --port 8000   (then open http://127.0.0.1:8000/)
+    Example: chainx serve --port 8001   (then open http://127.0.0.1:8001/)
     """
     import uvicorn
 
@@ -352,8 +355,49 @@ def serve(
 
     settings = Settings(store=store or default_store_uri())
     store_from(settings.store).close()  # fail now, with a clear line, if the store is missing
-    typer.echo(f"Serving {settings.store} on http://{host}:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Bind before saying "Serving": a port in use is one clear line with a free one to try, and
+    # the socket handed to uvicorn is the one checked (no window for another server to take it).
+    sock = _listening_socket(host, port)
+    typer.echo(f"Serving {settings.store} on http://{host}:{sock.getsockname()[1]}/ (Ctrl+C to stop)")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    server.run(sockets=[sock])
+
+
+def _listening_socket(host: str, port: int):
+    import errno
+    import socket
+
+    def bound(at_port: int):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a restart need not wait out TIME_WAIT
+        try:
+            sock.bind((host, at_port))
+        except OSError:
+            sock.close()
+            raise
+        sock.listen(2048)
+        return sock
+
+    try:
+        return bound(port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            fail(f"cannot listen on {host}:{port}: {error.strerror}")
+        free = next((p for p in range(port + 1, min(port + 100, 65535) + 1) if _port_free(host, p)), None)
+        hint = f"; try --port {free} (or CHAINX_PORT={free}, make demo PORT={free})" if free else ""
+        fail(f"port {port} on {host} is already in use{hint}")
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 # -- centrality, ties, paths, neighbourhoods (graph/analysis/centrality.py, ties.py, paths.py) --

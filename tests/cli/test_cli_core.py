@@ -121,6 +121,21 @@ def test_export_csv_round_trips_through_load(db, tmp_path):
         assert a.snapshot() == b.snapshot()
 
 
+def test_export_csv_refuses_a_folder_that_holds_files_and_writes_nothing(db, tmp_path):
+    out = tmp_path / "old-export"
+    out.mkdir()
+    (out / "ties.csv").write_text("enterprise,institute\nstale,row\n", encoding="utf-8")
+    result = run("export", "--format", "csv", "-o", str(out), "--store", str(db))
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: output: folder {out} is not empty (it holds ties.csv); "
+                                     "give a new or empty folder, so that nothing else loads back with the export")
+    assert sorted(p.name for p in out.iterdir()) == ["ties.csv"]
+    # an empty folder is fine
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run("export", "--format", "csv", "-o", str(empty), "--store", str(db)).exit_code == 0
+
+
 @pytest.mark.parametrize("fmt, reader", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
 def test_export_for_gephi(db, tmp_path, fmt, reader):
     out = tmp_path / f"g.{fmt}"
