@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .errors import NotFound
+from .reach import reachable
 from .store.base import GraphStore
 
 __all__ = ["region_tree", "region_descendants", "enterprises_in", "check_region"]
@@ -38,14 +39,7 @@ def check_region(store: GraphStore, region: str) -> str:
 def region_descendants(store: GraphStore, region: str) -> set[str]:
     """``region`` and every region below it."""
     check_region(store, region)
-    children = region_tree(store)
-    found, stack = {region}, [region]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
+    return reachable(region_tree(store), region) | {region}
 
 
 def enterprises_in(store: GraphStore, region: str) -> set[str]:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from .checks import whole_number
 from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
 from .projection import projection
@@ -80,12 +81,6 @@ def label_for_kind(kind: str) -> str:
     raise InvalidParameter("kind", f"unknown node kind {kind!r}; expected one of {', '.join(l.lower() for l in LABELS)}")
 
 
-def _check_limit(limit: int) -> int:
-    if not isinstance(limit, int) or limit < 1:
-        raise InvalidParameter("limit", f"must be a positive whole number, got {limit!r}")
-    return limit
-
-
 def _node_entry(node: Node, **extra) -> dict:
     details = {key: node.props[key] for key in _DETAIL_PROPS if node.props.get(key) not in (None, "", [])}
     return {"id": node.id, "name": node.name, "kind": node.label, "details": details, **extra}
@@ -139,7 +134,7 @@ def search_view(store: GraphStore, text: str, *, limit: int = 50) -> dict:
     text = (text or "").strip()
     if not text:
         return {"view": "search", "query": "", "total": 0, "results": []}
-    total, hits = store.search(text, limit=_check_limit(limit))
+    total, hits = store.search(text, limit=whole_number("limit", limit))
     return {"view": "search", "query": text, "total": total, "results": [_node_entry(n) for n in hits]}
 
 
@@ -165,7 +160,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     """
     if not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
         raise InvalidParameter("depth", f"must be between 1 and {MAX_DEPTH}, got {depth!r}")
-    _check_limit(limit)
+    whole_number("limit", limit)
     label = label_for_kind(kind) if kind else None
     centre = store.get_node(node_id, label)
     # The shape of the neighbourhood first, from relationship identities alone: a hub's two-hop
@@ -395,7 +390,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
     """
     from .analysis.ties import ties_report
 
-    _check_limit(limit)
+    whole_number("limit", limit)
     if institute is not None:
         store.get_node(institute, "Institute")
     report = ties_report(store, seed=seed, top=BROKERS_TOP)
@@ -474,7 +469,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
     from .analysis.bottlenecks import bottlenecks
     from .analysis.stages import stage_chain
 
-    _check_limit(limit)
+    whole_number("limit", limit)
     report = bottlenecks(store, region)
     chain = stage_chain(store)
     flags: dict[str, list[dict]] = defaultdict(list)

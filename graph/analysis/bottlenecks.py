@@ -41,24 +41,27 @@ downstream of a lost stage that still have firms lose that input.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph.cache import VersionedCache
+from graph.checks import number, whole_number
 from graph.errors import InvalidParameter, NotFound
 from graph.projection import projection
+from graph.reach import reachable
 from graph.regions import region_descendants
 from graph.store.base import GraphStore
 
-from .stages import StageChain, chain_order, condensed, listing_limit, reachable, stage_chain
+from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
+from .reasons import listing as _listing
+from .stages import StageChain, chain_order, condensed, listing_limit, stage_chain
 
 __all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT"]
 
 KINDS = ("chokepoint", "single_source", "critical_enterprise")
-_NAMES_IN_REASON = 5
 _PIECES_IN_REASON = 20  # part sizes a chokepoint's reason spells out
 _CASCADE_LISTED = 20  # enterprises listed per critical enterprise's cascade (all are counted)
 # The full cascade is worked out for at most this many suspects, those with the most direct
@@ -66,14 +69,6 @@ _CASCADE_LISTED = 20  # enterprises listed per critical enterprise's cascade (al
 # chain 500 of ~43,000 (each cascade can walk a good part of the supply network).
 CASCADE_LIMIT = 500
 _SUPER_SOURCE = ("virtual source",)  # not a string, so it can never clash with a stage id
-
-
-def _listing(names: Iterable[str], total: int | None = None) -> str:
-    """The first few names and how many more (of ``total``, when more exist than were given)."""
-    names = list(names)
-    shown = ", ".join(names[:_NAMES_IN_REASON])
-    more = (len(names) if total is None else total) - _NAMES_IN_REASON
-    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def hhi(shares: Iterable[float]) -> float:
@@ -203,9 +198,8 @@ def chokepoints(chain: StageChain) -> list[dict]:
             pieces = parts[stage]
             cut = sum(pieces) - pieces[0]
             cut_share = cut / (linked - 1) if linked > 1 else 0.0
-            sizes = ", ".join(map(str, pieces[:_PIECES_IN_REASON]))
-            if len(pieces) > _PIECES_IN_REASON:  # a hub of a national chain holds thousands of single stages
-                sizes += f" and {len(pieces) - _PIECES_IN_REASON} more"
+            # a hub of a national chain holds thousands of single stages
+            sizes = _listing(map(str, pieces), shown=_PIECES_IN_REASON)
             reasons.append(
                 f"Removing it splits the stage graph into {len(pieces)} parts ({sizes} stages): "
                 f"{cut} stage(s) lose their link to the largest part (articulation point)."
@@ -272,25 +266,14 @@ class _Reach(dict):
         return found
 
 
-_worlds: OrderedDict[tuple, _World] = OrderedDict()
-_worlds_lock = threading.Lock()
-_WORLDS_KEPT = 2  # one world of a 1M-relationship graph holds a few hundred MB
+_worlds = VersionedCache("supply world", size=2)  # one world of a 1M-relationship graph holds a few hundred MB
 
 
 def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
     """The supply world of ``store`` for ``regions``, read once per store version: a bottlenecks
     report and the what-ifs that follow it share it (it is only read afterwards)."""
-    key = (store.uri, store.version(), None if regions is None else frozenset(regions))
-    with _worlds_lock:
-        if key in _worlds:
-            _worlds.move_to_end(key)
-            return _worlds[key]
-    world = _read_world(store, chain, regions)
-    with _worlds_lock:
-        world = _worlds.setdefault(key, world)
-        while len(_worlds) > _WORLDS_KEPT:
-            _worlds.popitem(last=False)
-    return world
+    key = None if regions is None else frozenset(regions)
+    return _worlds.get(store, key, lambda: _read_world(store, chain, regions))
 
 
 def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
@@ -439,14 +422,8 @@ def _cascade_score(cascade: dict) -> int:
 # -- the reports ----------------------------------------------------------------------------
 
 def _check_params(hhi_threshold: float, min_firms: int) -> None:
-    if isinstance(hhi_threshold, bool) or not isinstance(hhi_threshold, (int, float)) or not 0 <= hhi_threshold <= 1:
-        raise InvalidParameter("hhi_threshold", f"must be a number from 0 to 1, got {hhi_threshold!r}")
-    _check_min_firms(min_firms)
-
-
-def _check_min_firms(min_firms: int) -> None:
-    if isinstance(min_firms, bool) or not isinstance(min_firms, int) or min_firms < 1:
-        raise InvalidParameter("min_firms", f"must be a whole number ≥ 1, got {min_firms!r}")
+    number("hhi_threshold", hhi_threshold, 0, 1)
+    whole_number("min_firms", min_firms)
 
 
 def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]:
@@ -668,7 +645,7 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     remove = list(dict.fromkeys(remove))
     if not remove:
         raise InvalidParameter("remove", "give at least one enterprise or stage id")
-    _check_min_firms(min_firms)
+    whole_number("min_firms", min_firms)
     found = {n.id: n for n in store.nodes(ids=remove)}
     unknown = [i for i in remove if i not in found]
     if unknown:

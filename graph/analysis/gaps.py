@@ -60,33 +60,19 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from graph.checks import whole_number
 from graph.errors import InvalidParameter
 from graph.regions import check_region, region_descendants
 from graph.store.base import GraphStore, StageFirm
 
+from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
+from .reasons import listing as _listing
 from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, listing_limit, stage_betweenness, stage_chain
 
 __all__ = ["gaps", "compare", "stage_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
 STATUSES = ("missing", "weak", "present")
 GAP_KINDS = ("break", "extension", "absent", "strengthen")
-# How many stage or enterprise names a reason spells out before saying "and N more".
-_NAMES_IN_REASON = 5
-
-
-def _check_positive_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidParameter(name, f"must be a whole number ≥ {minimum}, got {value!r}")
-    return value
-
-
-def _listing(names: list[str], total: int | None = None) -> str:
-    """The first few ``names`` and how many more (of ``total``, when only the first were given)."""
-    shown = ", ".join(names[:_NAMES_IN_REASON])
-    more = (len(names) if total is None else total) - _NAMES_IN_REASON
-    return f"{shown} and {more} more" if more > 0 else shown
-
-
 
 
 def _status(count: int, min_firms: int) -> str:
@@ -300,8 +286,8 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     >>> report["gaps_total"], report["listing"]["complete"], report["stage_betweenness"]["method"]
     (1, True, 'exact')
     """
-    _check_positive_int("min_firms", min_firms, 1)
-    _check_positive_int("top_candidates", top_candidates, 0)
+    whole_number("min_firms", min_firms)
+    whole_number("top_candidates", top_candidates, minimum=0)
     chain = stage_chain(store)
     limit = listing_limit(top, len(chain.graph))
     regions = region_descendants(store, region)
@@ -560,7 +546,7 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     reserved = {"stage", "name", "tier", "present_in", "lacking_in"} & set(regions)
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
-    _check_positive_int("min_firms", min_firms, 1)
+    whole_number("min_firms", min_firms)
     for region in regions:
         check_region(store, region)
     chain = stage_chain(store)

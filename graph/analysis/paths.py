@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graph.errors import InvalidParameter, NotFound
+from graph.checks import whole_number
+from graph.errors import NotFound
 from graph.model import Relationship, check_label
 from graph.projection import projection
 from graph.store.base import GraphStore
@@ -170,15 +171,10 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
     >>> [n["id"] for n in neighbors(store, "a", depth=2, kind="Stage")["nodes"]]
     ['s']
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
-        raise InvalidParameter("depth", f"must be a whole number from 1 to {MAX_DEPTH}, not {depth!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_NEIGHBORS:
-        raise InvalidParameter("limit", f"must be a whole number from 1 to {MAX_NEIGHBORS}, not {limit!r}")
+    whole_number("depth", depth, maximum=MAX_DEPTH)
+    whole_number("limit", limit, maximum=MAX_NEIGHBORS)
     if kind is not None:
-        try:
-            check_label(kind)
-        except ValueError as error:
-            raise InvalidParameter("kind", str(error)) from None
+        check_label(kind)
     data = store.neighborhood(node_id, depth)
     by_id = {node.id: node for node in data.nodes}
     centre = by_id[node_id]
