@@ -19,6 +19,7 @@ import typer
 from graph import __version__
 from graph.errors import ChainxError, DatasetError
 from graph.store import GraphStore, default_store_uri, open_store
+from graph.store import reads
 
 from viz.formats import Format, emit, rows_to_csv, rows_to_table, to_json
 
@@ -272,7 +273,7 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table):
     Example: chainx stats --format json
     """
     with store_from(store) as graph_store:
-        result = graph_store.stats()
+        result = reads.stats(graph_store)
     if format == Format.json:
         emit(to_json(result))
         return
@@ -328,7 +329,7 @@ def export(
     from loaders.write import write_dataset
 
     with store_from(store) as graph_store:
-        data = graph_store.snapshot()
+        data = reads.snapshot(graph_store)
     if format == ExportFormat.csv:
         files = write_dataset(data, output)
         typer.echo(f"Wrote {len(files)} files to {output}/")

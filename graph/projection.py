@@ -15,7 +15,7 @@ import networkx as nx
 
 from .cache import VersionedCache
 from .errors import InvalidParameter
-from .store.base import GraphStore
+from .store.base import GraphStore, projection_weight
 
 __all__ = ["PROJECTIONS", "projection_spec", "projection", "build_projection"]
 
@@ -61,8 +61,7 @@ def build_projection(store: GraphStore, name: str) -> nx.Graph:
     for rel in store.relationships(types):
         if rel.source not in graph or rel.target not in graph:
             continue
-        weight = rel.props.get("weight", rel.props.get("volume", 1.0)) if rel.type != "SUPPLIES" else 1.0
-        weight = float(weight) if isinstance(weight, (int, float)) else 1.0
+        weight = projection_weight(rel.type, rel.props)
         if graph.has_edge(rel.source, rel.target):
             edge = graph.edges[rel.source, rel.target]
             edge["weight"] += weight

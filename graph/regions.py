@@ -11,6 +11,8 @@ from collections import defaultdict
 from .errors import NotFound
 from .reach import reachable
 from .store.base import GraphStore
+from .store.queries import queries
+from .store.reads import get_node
 
 __all__ = ["region_tree", "region_descendants", "enterprises_in", "check_region"]
 
@@ -30,7 +32,7 @@ def region_tree(store: GraphStore) -> dict[str, list[str]]:
 def check_region(store: GraphStore, region: str) -> str:
     """``region`` if it names a region in the store; NotFound naming it otherwise."""
     try:
-        store.get_node(region, "Region")
+        get_node(store, region, "Region")
     except NotFound:
         raise NotFound(f"unknown region {region!r}") from None
     return region
@@ -44,4 +46,4 @@ def region_descendants(store: GraphStore, region: str) -> set[str]:
 
 def enterprises_in(store: GraphStore, region: str) -> set[str]:
     """Ids of the enterprises located in ``region`` or below it."""
-    return store.enterprise_ids(region_descendants(store, region))
+    return queries(store).enterprise_ids(region_descendants(store, region))

@@ -107,8 +107,10 @@ def _name(product: str) -> str:
 
 
 def _parent(product: str) -> str | None:
+    """The product one dash up, cleaned as product ids are ("1 -" is under "1", not "1 "); None
+    at the top."""
     parts = _segments(product)
-    return "-".join(parts[:-1]) if len(parts) > 1 else None
+    return (clean_name("-".join(parts[:-1])) or None) if len(parts) > 1 else None
 
 
 class _Kag(FolderImport):

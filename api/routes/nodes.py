@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from graph.analysis.paths import MAX_DEPTH, MAX_NEIGHBORS, explained_path, neighbors
 from graph.model import Node
 from graph.regions import region_descendants
+from graph.store import reads
 
 from ..deps import ReportsDep, StoreDep
 from ..models import Kind, Neighbors, NodeOut, NodeSearch, PathOut, error_responses
@@ -65,14 +66,14 @@ def get_neighbors(
     limit: Annotated[int, Query(ge=1, le=MAX_NEIGHBORS)] = 1000,
 ) -> dict:
     """The nodes within ``depth`` relationships of a node, nearest first."""
-    store.get_node(node_id, kind.value)  # 404 when the id is not of this kind
+    reads.get_node(store, node_id, kind.value)  # 404 when the id is not of this kind
     return reports(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
 
 
 @router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
 def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
     """One node with all its properties."""
-    return node_out(store.get_node(node_id, kind.value))
+    return node_out(reads.get_node(store, node_id, kind.value))
 
 
 @router.get("/paths", response_model=PathOut, responses=error_responses(404))

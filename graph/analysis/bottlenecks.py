@@ -54,6 +54,8 @@ from graph.projection import projection
 from graph.reach import reachable
 from graph.regions import region_descendants
 from graph.store.base import GraphStore
+from graph.store.queries import queries
+from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
@@ -281,7 +283,7 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     stages_of: dict[str, set[str]] = defaultdict(set)
     region_of: dict[str, str | None] = {}
     capacity: dict[tuple[str, str], tuple[float | None, str | None]] = {}
-    for op in store.operations(regions=regions):
+    for op in queries(store).operations(regions=regions):
         if op.stage in chain.top:
             top = chain.top[op.stage]
             firms[top].setdefault(op.enterprise, set()).add(op.stage)
@@ -290,7 +292,7 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
             capacity[(op.enterprise, op.stage)] = (op.capacity, op.unit)
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     # ends only: a national graph has hundreds of thousands of supplies, their properties unused
-    for _, supplier, customer, stage in store.links(["SUPPLIES"]):
+    for _, supplier, customer, stage in queries(store).links(["SUPPLIES"]):
         if stage:
             groups[(customer, stage)].add(supplier)
     supplier_groups: dict[str, list] = defaultdict(list)
@@ -430,7 +432,7 @@ def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]
     if region is None:
         return None, "the whole graph"
     regions = region_descendants(store, region)
-    return regions, store.get_node(region).name
+    return regions, get_node(store, region).name
 
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,

@@ -515,7 +515,7 @@ def write_back(store: GraphStore, report: dict) -> int:
     ...                           relationships=[Relationship("SUPPLIES", "a", "b")]))
     >>> write_back(store, centrality(store, "out_degree", "supply"))
     2
-    >>> store.get_node("a").props["centrality_out_degree_supply"]
+    >>> next(store.nodes(ids=["a"])).props["centrality_out_degree_supply"]
     1.0
     """
     metric, graph = report["metric"], report["graph"]

@@ -63,7 +63,9 @@ from operator import or_
 from graph.checks import whole_number
 from graph.errors import InvalidParameter
 from graph.regions import check_region, region_descendants
-from graph.store.base import GraphStore, StageFirm
+from graph.store.base import GraphStore
+from graph.store.queries import StageFirm, queries
+from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
@@ -95,7 +97,7 @@ def stage_coverage(store: GraphStore, region: str, *, chain: StageChain | None =
     regions = region_descendants(store, region) if regions is None else regions
     chain = chain or stage_chain(store)
     local: dict[str, set[str]] = {stage: set() for stage in chain.graph}
-    for op in store.operations(regions=regions):
+    for op in queries(store).operations(regions=regions):
         if op.stage in chain.top:
             local[chain.top[op.stage]].add(op.enterprise)
     return local
@@ -292,7 +294,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     limit = listing_limit(top, len(chain.graph))
     regions = region_descendants(store, region)
     local = stage_coverage(store, region, chain=chain, regions=regions)
-    region_name = store.get_node(region).name
+    region_name = get_node(store, region).name
     graph = chain.graph
     sides = local_sides(chain, local)
     firms_total = len(sides.firms)
@@ -441,12 +443,12 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
     members = {stage: g["stage"] for g in gap_rows for stage in chain.members[g["stage"]]}
     by_gap: dict[str, dict[str, StageFirm]] = defaultdict(dict)  # gap → its candidates' rows
     pool: set[str] = set()
-    for row in store.stage_firms(members, exclude_regions=regions):
+    for row in queries(store).stage_firms(members, exclude_regions=regions):
         by_gap[members[row.stage]].setdefault(row.enterprise, row)
         pool.add(row.enterprise)
     if not pool:
         return
-    local_firms = store.enterprise_ids(regions)
+    local_firms = queries(store).enterprise_ids(regions)
 
     # SUPPLIES ties with R's enterprises, either direction.
     sells_to: dict[str, set[str]] = defaultdict(set)

@@ -46,6 +46,7 @@ import networkx as nx
 from graph.errors import TooExpensive
 from graph.projection import projection
 from graph.store.base import GraphStore
+from graph.store.reads import get_node
 
 from .centrality import affordable_k, analysis_graph, centrality_values, tie_value
 from .stages import stage_chain
@@ -380,7 +381,7 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
     G = projection(store, "ties")
     focus_node = None
     if institute is not None:
-        focus_node = store.get_node(institute, "Institute")
+        focus_node = get_node(store, institute, "Institute")
     institutes, enterprises = _tie_counts(store, G)
     communities = _communities(G, seed)
     all_enterprises, firm_projection, firm_work = _one_mode(G, "Enterprise")

@@ -33,6 +33,7 @@ from graph.store.sqlite import SqliteStore
 
 from .conftest import fingerprint, run_chainx
 from .corpus import BASE, CASES, VALID, bad_inputs, write_files
+from graph.store import reads
 
 CASE_BY_NAME = {case.name: case for case in CASES}
 API_KEY = "adversarial-key-0123456789"
@@ -113,11 +114,11 @@ def bolt_outcomes(corpus, bolt_textile, bolt_server, tmp_path_factory) -> dict[s
     side on one database, so a change is seen by the next check after it: the figure is exact,
     the case blamed may be a neighbour."""
     work = tmp_path_factory.mktemp("corpus-bolt")
-    before = (bolt_textile.stats(), bolt_textile.version())
+    before = (reads.stats(bolt_textile), bolt_textile.version())
 
     def run(name: str) -> Outcome:
         done = run_chainx("load", str(corpus[name]), "--store", bolt_server.uri, env=bolt_server.env(), cwd=work)
-        return Outcome(done.returncode, done.stdout, done.stderr, (bolt_textile.stats(), bolt_textile.version()) != before)
+        return Outcome(done.returncode, done.stdout, done.stderr, (reads.stats(bolt_textile), bolt_textile.version()) != before)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         return dict(zip(corpus, pool.map(run, corpus)))

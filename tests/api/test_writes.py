@@ -10,6 +10,7 @@ import pytest
 
 from graph.store.sqlite import SqliteStore
 from tests.api.conftest import API_KEY, FILES, assert_error, zip_bytes
+from graph.store import reads
 
 # A firm in sz that weaves: fills the gap of the tiny chain.
 WEAVER = {
@@ -24,7 +25,7 @@ def upload(client, data: bytes, name: str = "dataset.zip", **params):
 
 def store_state(path):
     with SqliteStore(path) as store:
-        return store.version(), store.snapshot()
+        return store.version(), reads.snapshot(store)
 
 
 WRITES = [

@@ -14,6 +14,7 @@ from graph.model import GraphData
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, R, S, rel, tie, write
+from graph.store.queries import Queries, queries
 
 
 def broken_chain(store):
@@ -202,7 +203,7 @@ def test_operations_default_and_sql_agree(sqlite_store):
     from graph.store.base import GraphStore
 
     for regions, stages in [(None, None), (["r", "rsub"], None), (None, ["mid", "down_dye"]), (["q"], ["end"]), ([], None), (None, [])]:
-        assert sqlite_store.operations(regions=regions, stages=stages) == GraphStore.operations(sqlite_store, regions=regions, stages=stages)
+        assert queries(sqlite_store).operations(regions=regions, stages=stages) == Queries(sqlite_store).operations(regions=regions, stages=stages)
 
 
 # -- invariants on random chains ------------------------------------------------------------
