@@ -21,6 +21,9 @@ from graph.errors import ChainxError, DatasetError
 from graph.store import GraphStore, default_store_uri, open_store
 from graph.store import reads
 
+from .options import option
+
+from graph import params as P
 from viz.formats import Format, emit, rows_to_csv, rows_to_table, to_json
 
 app = typer.Typer(
@@ -287,7 +290,7 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table):
 def search(
     text: Annotated[str, typer.Argument(help="Text to find in ids, names (Chinese or English) and aliases.")],
     kind: Annotated[Optional[str], typer.Option("--kind", help="Only this node kind, e.g. Enterprise.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    limit: Annotated[int, option(P.SEARCH_LIMIT)] = P.SEARCH_LIMIT.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -414,12 +417,12 @@ def centrality_command(
     metric: Annotated[str, typer.Option("--metric", "-m", help="degree, in_degree, out_degree, betweenness, closeness, harmonic, pagerank, eigenvector or core.")] = "degree",
     graph: Annotated[str, typer.Option("--graph", "-g", help="Projection: supply (Enterprise SUPPLIES), chain (Stage FEEDS), ties (Enterprise–Institute) or all.")] = "all",
     kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise (values are computed on the whole graph first).")] = None,
-    region: Annotated[Optional[str], typer.Option("--region", help="List only nodes in this region or below it.")] = None,
-    top: Annotated[int, typer.Option("--top", help="How many rows, 1 to 1000.")] = 20,
-    k: Annotated[Optional[int], typer.Option("--k", help="Betweenness only: sample this many source nodes instead of all.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for --k sampling (default 0).")] = None,
+    region: Annotated[Optional[str], option(P.REGION, help="List only nodes in this region or below it.")] = None,
+    top: Annotated[int, option(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
+    k: Annotated[Optional[int], option(P.SAMPLES)] = P.SAMPLES.default,
+    seed: Annotated[Optional[int], option(P.SEED)] = P.SEED.default,
     force: Annotated[bool, typer.Option("--force", help="Run an exact computation even when it is estimated to take long.")] = False,
-    max_seconds: Annotated[Optional[float], typer.Option("--max-seconds", min=0.001, envvar="CHAINX_MAX_CENTRALITY_SECONDS", help="Refuse an exact betweenness, closeness or harmonic run estimated to take longer than this (default 60), unless --force.", show_default=False)] = None,
+    max_seconds: Annotated[float, option(P.MAX_SECONDS, envvar=P.MAX_SECONDS_ENV)] = P.MAX_SECONDS.default,
     write_back: Annotated[bool, typer.Option("--write-back", help="Store every node's value as property centrality_<metric>_<graph>.")] = False,
     store: StoreOption = None,
     format: FormatOption = Format.table,
@@ -473,8 +476,8 @@ def _ties_rows(report: dict, section: str) -> list[dict]:
 def ties_command(
     institute: Annotated[Optional[str], typer.Option("--institute", help="Focus on one institute: its partners, its community, the institutes it shares firms with.")] = None,
     section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, brokers, research_gaps (focus with --institute).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Louvain community detection.")] = 0,
-    top: Annotated[int, typer.Option("--top", help="Pairs and brokers to list.", min=1, max=1000)] = 20,
+    seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
+    top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -531,9 +534,9 @@ def path_command(
 @cli_errors
 def neighbors_command(
     node: Annotated[str, typer.Argument(help="Id of the node to look around.", show_default=False)],
-    depth: Annotated[int, typer.Option("--depth", help="How many relationships away, 1 to 3.")] = 1,
+    depth: Annotated[int, option(P.DEPTH)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many nodes, nearest first.")] = 1000,
+    limit: Annotated[int, option(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -565,11 +568,11 @@ def _joined(values) -> str:
 @app.command("gaps")
 @cli_errors
 def gaps_command(
-    region: Annotated[str, typer.Option("--region", "-r", help="Region id, e.g. tianmen; its sub-regions count as part of it.", show_default=False)],
-    min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
-    top_candidates: Annotated[int, typer.Option("--top-candidates", help="Enterprises elsewhere to suggest per gap (0 for none).")] = 5,
+    region: Annotated[str, option(P.REGION)],
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     stages: Annotated[bool, typer.Option("--stages", help="List every stage's status instead of the gaps (table and csv).")] = False,
-    top: Annotated[Optional[int], typer.Option("--top", help="List only the TOP gaps by score (default: all of them on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
+    top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -615,9 +618,9 @@ def gaps_command(
 @app.command("compare")
 @cli_errors
 def compare_command(
-    regions: Annotated[list[str], typer.Argument(help="Two or more region ids, e.g. shengze tianmen.", show_default=False)],
-    min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
-    top: Annotated[Optional[int], typer.Option("--top", help="List only the TOP stages with the most enterprises of these regions (default: every stage on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
+    regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Spaces separate them too: shengze tianmen.", show_default=False)],
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -628,7 +631,7 @@ def compare_command(
     from graph.analysis.gaps import compare
 
     with store_from(store) as graph_store:
-        report = compare(graph_store, regions, min_firms=min_firms, top=top)
+        report = compare(graph_store, P.split_list(regions), min_firms=min_firms, top=top)
     if format == Format.json:
         emit(to_json(report))
         return
@@ -655,10 +658,10 @@ def compare_command(
 @app.command("bottlenecks")
 @cli_errors
 def bottlenecks_command(
-    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Count firms, single sources and critical enterprises in this region.")] = None,
-    hhi_threshold: Annotated[float, typer.Option("--hhi-threshold", help="A stage whose capacity concentration (HHI, 0 to 1) exceeds this is single_source.")] = 0.5,
-    min_firms: Annotated[int, typer.Option("--min-firms", help="Also flag enterprises whose removal leaves a stage with fewer firms than this.")] = 1,
-    top: Annotated[Optional[int], typer.Option("--top", help="List at most TOP items of each kind (default: all on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
+    region: Annotated[Optional[str], option(P.REGION, help="Count firms, single sources and critical enterprises in this region.")] = None,
+    hhi_threshold: Annotated[float, option(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
+    min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
+    top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -687,9 +690,9 @@ def bottlenecks_command(
 @app.command("whatif")
 @cli_errors
 def whatif_command(
-    remove: Annotated[list[str], typer.Option("--remove", help="Enterprise or stage ids to take out, comma-separated (or repeat the option).", show_default=False)],
-    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Count lost stages and enterprises in this region.")] = None,
-    min_firms: Annotated[int, typer.Option("--min-firms", help="Also report stages left with fewer firms than this.")] = 1,
+    remove: Annotated[list[str], option(P.REMOVE)],
+    region: Annotated[Optional[str], option(P.REGION, help="Count lost stages and enterprises in this region.")] = None,
+    min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -699,7 +702,7 @@ def whatif_command(
     """
     from graph.analysis.bottlenecks import whatif
 
-    ids = [part.strip() for value in remove for part in value.split(",") if part.strip()]
+    ids = P.split_list(remove)
     with store_from(store) as graph_store:
         report = whatif(graph_store, ids, region, min_firms=min_firms)
     if format == Format.json:
@@ -744,10 +747,10 @@ def _write_view(payload: dict, output: Path) -> None:
 @view_app.command("chain")
 @cli_errors
 def view_chain(
-    region: Annotated[str, typer.Option("--region", "-r", help="Region id, e.g. shengze.", show_default=False)],
+    region: Annotated[str, option(P.REGION)],
     output: ViewOutput,
-    min_firms: Annotated[int, typer.Option("--min-firms", min=1, help="A stage with fewer local firms is weak.")] = 2,
-    top_candidates: Annotated[int, typer.Option("--top-candidates", min=0, help="Candidates listed per gap.")] = 5,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     store: StoreOption = None,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked.
@@ -764,9 +767,9 @@ def view_chain(
 @view_app.command("compare")
 @cli_errors
 def view_compare(
-    regions: Annotated[str, typer.Option("--regions", help="Two to four region ids, comma-separated.", show_default=False)],
+    regions: Annotated[str, option(P.VIEW_REGIONS)],
     output: ViewOutput,
-    min_firms: Annotated[int, typer.Option("--min-firms", min=1, help="A stage with fewer local firms is weak.")] = 2,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     store: StoreOption = None,
 ):
     """Chain maps of two to four regions on one layout, with their coverage side by side.
@@ -776,7 +779,7 @@ def view_compare(
     from graph.views_data import compare_view
 
     with store_from(store) as graph_store:
-        payload = compare_view(graph_store, regions.split(","), min_firms=min_firms)
+        payload = compare_view(graph_store, P.split_list(regions), min_firms=min_firms)
     _write_view(payload, output)
 
 
@@ -785,7 +788,7 @@ def view_compare(
 def view_ego(
     node_id: Annotated[str, typer.Argument(metavar="ID", help="The node's id.", show_default=False)],
     output: ViewOutput,
-    depth: Annotated[int, typer.Option("--depth", "-d", help="How many relationships away, 1 to 3.")] = 1,
+    depth: Annotated[int, option(P.DEPTH, help=P.DEPTH.help)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Check the node is of this kind, e.g. Enterprise.")] = None,
     store: StoreOption = None,
 ):
@@ -805,7 +808,7 @@ def view_ego(
 def view_ties(
     output: ViewOutput,
     institute: Annotated[Optional[str], typer.Option("--institute", help="Keep one institute, its enterprises and their other institutes.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Louvain communities.")] = 0,
+    seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     store: StoreOption = None,
 ):
     """Enterprises and institutes, coloured by community, brokers emphasised.
@@ -823,7 +826,7 @@ def view_ties(
 @cli_errors
 def view_bottlenecks(
     output: ViewOutput,
-    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Region id; the whole graph when absent.")] = None,
+    region: Annotated[Optional[str], option(P.REGION, help="Region id; the whole graph when absent.")] = None,
     store: StoreOption = None,
 ):
     """The supply network with chokepoint stages and critical enterprises highlighted.

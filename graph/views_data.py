@@ -25,6 +25,7 @@ from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
 from .projection import projection
 from .regions import check_region, enterprises_in, region_descendants
+from .params import VIEW_REGIONS, split_list
 from .neighbourhood import MAX_DEPTH, check_depth, rings
 from .store.base import GraphStore
 from .store.queries import queries
@@ -350,10 +351,7 @@ def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 
     :func:`graph.analysis.gaps.compare` (which region has what the other lacks)."""
     from .analysis.gaps import compare
 
-    regions = [r.strip() for r in regions if r and r.strip()]
-    regions = list(dict.fromkeys(regions))
-    if not 2 <= len(regions) <= 4:
-        raise InvalidParameter("regions", f"give two to four different regions, got {len(regions)}")
+    regions = VIEW_REGIONS.check(list(dict.fromkeys(split_list(regions))))
     for region in regions:
         check_region(store, region)
     maps = [chain_view(store, r, min_firms=min_firms, top_candidates=top_candidates) for r in regions]

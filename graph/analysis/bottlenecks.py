@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from graph.cache import VersionedCache
-from graph.checks import number, whole_number
+from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
 from graph.errors import InvalidParameter, NotFound
 from graph.projection import projection
 from graph.reach import reachable
@@ -424,8 +424,8 @@ def _cascade_score(cascade: dict) -> int:
 # -- the reports ----------------------------------------------------------------------------
 
 def _check_params(hhi_threshold: float, min_firms: int) -> None:
-    number("hhi_threshold", hhi_threshold, 0, 1)
-    whole_number("min_firms", min_firms)
+    HHI_THRESHOLD.check(hhi_threshold)
+    CRITICAL_MIN_FIRMS.check(min_firms)
 
 
 def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]:
@@ -647,7 +647,7 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     remove = list(dict.fromkeys(remove))
     if not remove:
         raise InvalidParameter("remove", "give at least one enterprise or stage id")
-    whole_number("min_firms", min_firms)
+    CRITICAL_MIN_FIRMS.check(min_firms)
     found = {n.id: n for n in store.nodes(ids=remove)}
     unknown = [i for i in remove if i not in found]
     if unknown:

@@ -53,7 +53,9 @@ import numpy as np
 
 from graph import accel
 from graph.cache import VersionedCache
-from graph.checks import one_of, whole_number
+from graph.checks import one_of
+from graph.params import CENTRALITY_TOP, SAMPLES, SEED
+from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
 from graph.errors import InvalidParameter, TooExpensive
 from graph.fastproj import FastProjection, fast_projection
 from graph.model import check_label
@@ -92,7 +94,7 @@ METRICS: tuple[str, ...] = (
 )
 GRAPHS: tuple[str, ...] = tuple(PROJECTIONS)
 DIRECTED_ONLY = frozenset({"in_degree", "out_degree"})
-MAX_TOP = 1000
+MAX_TOP = int(CENTRALITY_TOP.maximum)
 EIGENVECTOR_MAX_ITER = 1000
 
 # Exact betweenness, closeness and harmonic centrality run one search from every node. A search
@@ -101,7 +103,7 @@ EIGENVECTOR_MAX_ITER = 1000
 # of that work per second, measured on pure-Python NetworkX on one core of the 2-core reference
 # machine on hub-heavy chain graphs (small random graphs run up to 5x faster), turn it into a
 # rough, cautious time; a computation estimated above MAX_SECONDS is refused unless forced.
-MAX_SECONDS = 60.0
+MAX_SECONDS = MAX_SECONDS_PARAM.default
 _WORK_PER_SECOND = {"betweenness": 4e5, "closeness": 2.5e6, "harmonic": 2e6}
 _SETUP_PER_SECOND = 1e6  # betweenness: per node of the graph, per source
 
@@ -290,8 +292,7 @@ def _check(G: nx.Graph, metric: str, graph: str, k: int | None, force: bool, max
     if k is not None:
         if metric != "betweenness":
             raise InvalidParameter("k", "only betweenness can be sampled; drop k for other metrics")
-        # From one sample NetworkX cannot estimate the sampled node's own value (it returns NaN)
-        whole_number("k", k, minimum=2)
+        SAMPLES.check(k)
         if k > G.number_of_nodes():
             raise InvalidParameter("k", f"{k} samples but the {graph!r} graph has only {G.number_of_nodes()} nodes")
     limit = MAX_SECONDS if max_seconds is None else max_seconds
@@ -339,6 +340,7 @@ def centrality_values(
     """
     one_of("metric", metric, METRICS)
     one_of("graph", graph, GRAPHS)
+    SEED.check(seed)
     if k is not None and seed is None:
         seed = 0
     G = analysis_graph(store, graph)
@@ -439,7 +441,7 @@ def centrality(
     >>> [(r["rank"], r["node"], r["value"]) for r in report["rows"]], report["exact"]
     ([(1, 'hub', 1.0), (2, 'e0', 0.0)], True)
     """
-    whole_number("top", top, maximum=MAX_TOP)
+    CENTRALITY_TOP.check(top)
     if kind is not None:
         check_label(kind)
     values = centrality_values(store, metric, graph, k=k, seed=seed, force=force, max_seconds=max_seconds)

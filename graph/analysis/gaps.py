@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from graph.checks import whole_number
+from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.errors import InvalidParameter
 from graph.regions import check_region, region_descendants
 from graph.store.base import GraphStore
@@ -288,8 +288,8 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     >>> report["gaps_total"], report["listing"]["complete"], report["stage_betweenness"]["method"]
     (1, True, 'exact')
     """
-    whole_number("min_firms", min_firms)
-    whole_number("top_candidates", top_candidates, minimum=0)
+    MIN_FIRMS.check(min_firms)
+    TOP_CANDIDATES.check(top_candidates)
     chain = stage_chain(store)
     limit = listing_limit(top, len(chain.graph))
     regions = region_descendants(store, region)
@@ -539,16 +539,14 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     >>> row["r1"], row["r2"]["status"], row["lacking_in"]
     ({'status': 'present', 'local_enterprises': 1}, 'missing', ['r2'])
     """
-    regions = list(regions)
-    if not regions:
-        raise InvalidParameter("regions", "give at least one region")
+    regions = REGIONS.check(list(regions))
     duplicates = sorted({r for r in regions if regions.count(r) > 1})
     if duplicates:
         raise InvalidParameter("regions", f"each region once, please: {', '.join(duplicates)} repeated")
     reserved = {"stage", "name", "tier", "present_in", "lacking_in"} & set(regions)
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
-    whole_number("min_firms", min_firms)
+    MIN_FIRMS.check(min_firms)
     for region in regions:
         check_region(store, region)
     chain = stage_chain(store)

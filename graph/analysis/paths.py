@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graph.checks import whole_number
+from graph.params import NEIGHBOR_LIMIT
 from graph.errors import NotFound
 from graph.model import Relationship, check_label
 from graph.projection import projection
@@ -36,7 +36,7 @@ from graph.store.reads import get_node
 
 __all__ = ["explained_path", "neighbors", "MAX_DEPTH", "MAX_NEIGHBORS"]
 
-MAX_NEIGHBORS = 10_000
+MAX_NEIGHBORS = int(NEIGHBOR_LIMIT.maximum)
 
 
 def _node_info(store: GraphStore, node_id: str) -> dict:
@@ -173,7 +173,7 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
     ['s']
     """
     check_depth(depth)
-    whole_number("limit", limit, maximum=MAX_NEIGHBORS)
+    NEIGHBOR_LIMIT.check(limit)
     if kind is not None:
         check_label(kind)
     found_rings = rings(store, node_id, depth)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from graph.cache import VersionedCache
-from graph.checks import whole_number
+from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP
 from graph.projection import projection
 from graph.reach import reachable
 from graph.store.base import GraphStore
@@ -48,11 +48,6 @@ _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
 EXACT_BETWEENNESS_STAGES = 2_000
 BETWEENNESS_K = 256
 BETWEENNESS_SEED = 0
-# Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level
-# stages (the bundled textile chain has 31) and, by default, the DEFAULT_TOP items that matter
-# most on a larger one (chainkg: ~50,000); their counts always cover everything.
-FULL_LISTING_STAGES = 500
-DEFAULT_TOP = 200
 
 
 @dataclass
@@ -237,4 +232,4 @@ def listing_limit(top: int | None, stages: int) -> int | None:
     """
     if top is None:
         return None if stages <= FULL_LISTING_STAGES else DEFAULT_TOP
-    return whole_number("top", top)
+    return LISTING_TOP.check(top)

@@ -46,6 +46,7 @@ import networkx as nx
 from graph.errors import TooExpensive
 from graph.projection import projection
 from graph.store.base import GraphStore
+from graph.params import COMMUNITY_SEED, TIES_TOP
 from graph.store.reads import get_node
 
 from .centrality import affordable_k, analysis_graph, centrality_values, tie_value
@@ -378,6 +379,8 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
     >>> [c["institutes"] + c["enterprises"] for c in ties_report(store)["communities"]]
     [['u1', 'a1', 'a2'], ['u2', 'b1', 'b2']]
     """
+    COMMUNITY_SEED.check(seed)
+    TIES_TOP.check(top)
     G = projection(store, "ties")
     focus_node = None
     if institute is not None:

@@ -97,7 +97,7 @@ def test_bottlenecks_and_whatif(supply_db):
     "args, message",
     [
         (["gaps", "--region", "nowhere"], "Error: unknown region 'nowhere'"),
-        (["gaps", "--region", "r", "--min-firms", "0"], "Error: min_firms: must be a whole number ≥ 1, not 0"),
+        (["gaps", "--region", "r", "--min-firms", "0"], "Error: min_firms: must be a whole number from 1 to 10000, not 0"),
         (["compare", "r", "r"], "Error: regions: each region once, please: r repeated"),
         (["compare", "r", "zz"], "Error: unknown region 'zz'"),
         (["bottlenecks", "--hhi-threshold", "2"], "Error: hhi_threshold: must be a number from 0 to 1, not 2.0"),

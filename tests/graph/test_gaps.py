@@ -175,8 +175,10 @@ def test_compare_lays_regions_side_by_side(store):
 
 def test_compare_refuses_bad_region_lists(sqlite_store):
     broken_chain(sqlite_store)
-    with pytest.raises(InvalidParameter, match="at least one"):
+    with pytest.raises(InvalidParameter, match="give 1 to 20 regions, not 0"):
         compare(sqlite_store, [])
+    with pytest.raises(InvalidParameter, match="give 1 to 20 regions, not 21"):
+        compare(sqlite_store, [f"r{i}" for i in range(21)])
     with pytest.raises(InvalidParameter, match="r repeated"):
         compare(sqlite_store, ["r", "q", "r"])
     with pytest.raises(NotFound, match="unknown region 'zz'"):
