@@ -301,7 +301,7 @@ def search(
     if not text.strip():
         fail("TEXT: give some text to search for")
     with store_from(store) as graph_store:
-        total, hits = graph_store.search(text, label=kind, limit=limit)
+        total, hits = graph_store.search(text, label=kind, limit=P.SEARCH_LIMIT.check(limit))
     rows = [{"id": n.id, "kind": n.label, "name": n.name, "name_en": n.props.get("name_en") or "; ".join(n.props.get("aliases", []))} for n in hits]
     if format == Format.json:
         emit(to_json({"total": total, "results": rows}))

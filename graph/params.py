@@ -111,7 +111,7 @@ NEIGHBOR_LIMIT = Param("limit", int, 1000, "At most this many nodes, nearest fir
 SEARCH_LIMIT = Param("limit", int, 20, "At most this many matches.", 1, 1000)
 SEARCH_OFFSET = Param("offset", int, 0, "Skip this many matches (paging).", 0, 10_000_000)
 MAX_SECONDS = Param("max_seconds", float, 60.0, "Refuse an exact betweenness, closeness or harmonic run estimated to take longer "
-                    "than this many seconds, unless forced.", 0.001, 86_400)
+                    "than this many seconds, unless forced.", 1e-9, 86_400)
 MAX_SECONDS_ENV = "CHAINX_MAX_CENTRALITY_SECONDS"
 REMOVE = Param("remove", "list", None, "Enterprise or stage ids to take out, comma-separated (or repeated).", 1, 1000)
 
