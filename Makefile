@@ -29,6 +29,7 @@ demo: install
 	$(BIN)/chainx serve --store $(STORE) --port $(PORT)
 
 test: install-test browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The browser tests (tests/viz) drive Debian's Chromium; Playwright's own browser download does

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from graph.analysis.centrality import GRAPHS, METRICS
 from graph import params as P
+from graph.analysis.centrality import GRAPHS, METRICS
 from graph.model import LABELS
 
 from .params import field_bounds

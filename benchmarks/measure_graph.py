@@ -132,7 +132,7 @@ def _centrality(run: Run) -> list[dict]:
             if predicted > run.budget:
                 rows.append(_estimated_row(label, metric, G, g, n, per_source, run.budget))
                 continue
-            report = lambda: reports.centrality(run.store, metric, name, k=kk, seed=SEED if kk else None, force=True)  # noqa: E731
+            report = lambda metric=metric, name=name, kk=kk: reports.centrality(run.store, metric, name, k=kk, seed=SEED if kk else None, force=True)  # noqa: E731
             clear_all()
             with timed() as acc_t:  # the report a user asks for, from the warm store
                 got, failed = _attempt(report)

@@ -28,9 +28,9 @@ def _generate_dataset(run: Run) -> list[dict]:
 
 @measurement("load_embedded")
 def _load_embedded(run: Run) -> list[dict]:
-    from loaders.pipeline import gc_paused, prepare
     from graph.store.sqlite import SqliteStore
     from loaders import read_dataset
+    from loaders.pipeline import gc_paused, prepare
 
     store = SqliteStore(run.workdir / "chainx.db", create=True)
     # the steps of loaders.pipeline.load_path, timed one by one (it pauses the collector throughout)
@@ -81,8 +81,8 @@ def _load_bolt(run: Run) -> list[dict]:
     """chainx's load over Bolt (batched UNWIND) against one MERGE per row into the same server
     (ArcadeDB's Bolt plugin, started as the tests start it, or CHAINX_TEST_NEO4J_URI's)."""
     from graph.fastproj import build_fast_projection
-    from loaders.pipeline import gc_paused, prepare
     from loaders import read_dataset
+    from loaders.pipeline import gc_paused, prepare
     from tests.bolt import BoltServer
 
     try:

@@ -10,21 +10,19 @@ import functools
 import logging
 import os
 import sys
-from pathlib import Path
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from graph import __version__
+from graph import params as P
 from graph.errors import ChainxError, DatasetError
-from graph.store import GraphStore, default_store_uri, open_store
-from graph.store import reads
+from graph.store import GraphStore, default_store_uri, open_store, reads
+from viz.formats import Format, emit, rows_to_csv, rows_to_table, to_json
 
 from .options import option
-
-from graph import params as P
-from viz.formats import Format, emit, rows_to_csv, rows_to_table, to_json
 
 app = typer.Typer(
     name="chainx",
@@ -116,7 +114,9 @@ def load(
     path: Annotated[Path, typer.Argument(help="Dataset: a folder of CSV files, an .xlsx workbook or a .zip.", show_default=False)],
     store: StoreOption = None,
     replace: Annotated[bool, typer.Option("--replace", help="Swap the store's graph for this dataset's.")] = False,
-    match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages", help="Match the dataset's stages to stages already in the store by name or alias (a town's enterprises onto an imported national chain).")] = True,
+    match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages",
+                                               help="Match the dataset's stages to stages already in the store by name or alias "
+                                                    "(a town's enterprises onto an imported national chain).")] = True,
 ):
     """Validate a dataset and write it to the store, all or nothing.
 
@@ -126,8 +126,8 @@ def load(
 
     Example: chainx load data/textile --store chainx.db
     """
-    from loaders.pipeline import gc_paused, prepare
     from loaders import read_dataset
+    from loaders.pipeline import gc_paused, prepare
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with store_from(store, create=True) as graph_store, gc_paused():
@@ -162,7 +162,9 @@ class Dangling(str, Enum):
 
 ImportDirArgument = Annotated[Path, typer.Argument(help="The folder of the format's files.", show_default=False)]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Fail, writing nothing, if any input line is skipped or any value dropped.")]
-ToDatasetOption = Annotated[Optional[Path], typer.Option("--to-dataset", help="Write the mapped dataset as contract CSV files into this folder (for Excel, then chainx load) instead of into the store.", show_default=False)]
+ToDatasetOption = Annotated[Optional[Path], typer.Option(
+    "--to-dataset", help="Write the mapped dataset as contract CSV files into this folder (for Excel, then chainx load) instead of into the store.",
+    show_default=False)]
 ReportOption = Annotated[Optional[Path], typer.Option("--report", help="Where to write the JSON import report (default ./chainx-import-FORMAT.json).", show_default=False)]
 ReplaceOption = Annotated[bool, typer.Option("--replace", help="Swap the store's graph for the imported one.")]
 
@@ -431,7 +433,8 @@ def centrality_command(
 
     Example: chainx centrality --metric betweenness --graph supply --kind Enterprise --top 10
     """
-    from graph.analysis.centrality import centrality, property_name, write_back as store_values
+    from graph.analysis.centrality import centrality, property_name
+    from graph.analysis.centrality import write_back as store_values
 
     with store_from(store) as graph_store:
         report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force, max_seconds=max_seconds)
@@ -475,7 +478,8 @@ def _ties_rows(report: dict, section: str) -> list[dict]:
 @cli_errors
 def ties_command(
     institute: Annotated[Optional[str], typer.Option("--institute", help="Focus on one institute: its partners, its community, the institutes it shares firms with.")] = None,
-    section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, brokers, research_gaps (focus with --institute).")] = None,
+    section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, "
+                                                                     "brokers, research_gaps (focus with --institute).")] = None,
     seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
     store: StoreOption = None,
@@ -728,7 +732,9 @@ view_app = typer.Typer(
 )
 app.add_typer(view_app, name="view")
 
-ViewOutput = Annotated[Path, typer.Option("--output", "-o", help="File to write: .html for the page (opens in any browser, no internet needed), .json for the payload it is drawn from.", show_default=False)]
+ViewOutput = Annotated[Path, typer.Option(
+    "--output", "-o", help="File to write: .html for the page (opens in any browser, no internet needed), .json for the payload it is drawn from.",
+    show_default=False)]
 
 
 def _write_view(payload: dict, output: Path) -> None:

@@ -23,10 +23,10 @@ import networkx as nx
 from .checks import whole_number
 from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
+from .neighbourhood import MAX_DEPTH, check_depth, rings
+from .params import VIEW_REGIONS, split_list
 from .projection import projection
 from .regions import check_region, enterprises_in, region_descendants
-from .params import VIEW_REGIONS, split_list
-from .neighbourhood import MAX_DEPTH, check_depth, rings
 from .store.base import GraphStore
 from .store.queries import queries
 from .store.reads import get_node, stats
@@ -81,7 +81,7 @@ def label_for_kind(kind: str) -> str:
     for label in LABELS:
         if kind.strip().lower() == label.lower():
             return label
-    raise InvalidParameter("kind", f"unknown node kind {kind!r}; expected one of {', '.join(l.lower() for l in LABELS)}")
+    raise InvalidParameter("kind", f"unknown node kind {kind!r}; expected one of {', '.join(known.lower() for known in LABELS)}")
 
 
 def _node_entry(node: Node, **extra) -> dict:

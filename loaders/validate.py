@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from itertools import compress, repeat
 
@@ -396,7 +396,7 @@ class _Suggestions:
     PER_COLUMN = 20
     MAX_POOL = 50_000
 
-    def __init__(self, tables: dict[str, "_Rows"], context: StoreContext):
+    def __init__(self, tables: dict[str, _Rows], context: StoreContext):
         self._tables, self._context = tables, context
         self._pools: dict[str, tuple[dict[str, str], list[str]]] = {}
 

@@ -11,15 +11,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from viz.formats import rows_to_csv
-from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph import params as P
+from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality, property_name, write_back
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.ties import ties_report
+from viz.formats import rows_to_csv
 
 from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, require_api_key
-from ..params import path, query
 from ..models import (
     BottlenecksReport,
     CentralityReport,
@@ -35,6 +34,7 @@ from ..models import (
     WriteBackResult,
     error_responses,
 )
+from ..params import path, query
 from ..settings import Settings
 
 __all__ = ["router"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from graph.errors import StoreUnavailable
-from graph.store import is_bolt_uri
-from graph.store import reads
+from graph.store import is_bolt_uri, reads
 
 from ..deps import HandleDep, StoreDep
 from ..models import Health, Stats, error_responses

@@ -14,8 +14,8 @@ from graph.regions import region_descendants
 from graph.store import reads
 
 from ..deps import ReportsDep, StoreDep
-from ..params import query
 from ..models import Kind, Neighbors, NodeOut, NodeSearch, PathOut, error_responses
+from ..params import query
 
 __all__ = ["router"]
 

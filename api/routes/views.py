@@ -8,8 +8,9 @@ status the JSON API would give (JSON with ``?format=json``).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -19,10 +20,10 @@ from graph import views_data
 from graph.errors import InvalidParameter, NotFound
 from viz.pages import index_page, render, search_page
 
-from ..params import query
 from ..deps import ReportsDep, StoreDep
 from ..errors import status_of
 from ..models import error_responses
+from ..params import query
 
 __all__ = ["router", "BASE"]
 

@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from graph.cache import VersionedCache
-from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
 from graph.errors import InvalidParameter, NotFound
+from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
 from graph.projection import projection
 from graph.reach import reachable
 from graph.regions import region_descendants
@@ -509,7 +509,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     for suppliers in world.groups.values():
         if len(suppliers) == 1:
             direct[next(iter(suppliers))] += 1
-    for stage, firms in world.firms.items():
+    for firms in world.firms.values():
         if len(firms) in (1, min_firms):
             for firm in firms:
                 direct[firm] += 1

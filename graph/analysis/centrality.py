@@ -54,11 +54,11 @@ import numpy as np
 from graph import accel
 from graph.cache import VersionedCache
 from graph.checks import one_of
-from graph.params import CENTRALITY_TOP, SAMPLES, SEED
-from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
 from graph.errors import InvalidParameter, TooExpensive
 from graph.fastproj import FastProjection, fast_projection
 from graph.model import check_label
+from graph.params import CENTRALITY_TOP, SAMPLES, SEED
+from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
 from graph.projection import PROJECTIONS, projection
 from graph.regions import region_descendants
 from graph.store.base import GraphStore

@@ -60,8 +60,8 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.errors import InvalidParameter
+from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
 from graph.store.base import GraphStore
 from graph.store.queries import StageFirm, queries

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graph.params import NEIGHBOR_LIMIT
 from graph.errors import NotFound
 from graph.model import Relationship, check_label
-from graph.projection import projection
 from graph.neighbourhood import MAX_DEPTH, check_depth, rings
+from graph.params import NEIGHBOR_LIMIT
+from graph.projection import projection
 from graph.store.base import GraphStore
 from graph.store.reads import get_node
 

@@ -44,9 +44,9 @@ from collections import Counter, defaultdict
 import networkx as nx
 
 from graph.errors import TooExpensive
+from graph.params import COMMUNITY_SEED, TIES_TOP
 from graph.projection import projection
 from graph.store.base import GraphStore
-from graph.params import COMMUNITY_SEED, TIES_TOP
 from graph.store.reads import get_node
 
 from .centrality import affordable_k, analysis_graph, centrality_values, tie_value

@@ -192,7 +192,7 @@ class Neo4jStore(GraphStore):
         self._driver_lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, uri: str) -> "Neo4jStore":
+    def from_env(cls, uri: str) -> Neo4jStore:
         """The store at ``uri`` with the login from CHAINX_NEO4J_USER / _PASSWORD / _DATABASE."""
         return cls(
             uri,
@@ -212,7 +212,7 @@ class Neo4jStore(GraphStore):
 
                 auth = (self.user, self._password) if self._password is not None else None
                 try:
-                    urlsplit(self.uri).port  # a port that is not a number fails here, not mid-query
+                    _ = urlsplit(self.uri).port  # a port that is not a number fails here, not mid-query
                     self._driver = neo4j.GraphDatabase.driver(
                         self.uri,
                         auth=auth,
@@ -568,7 +568,7 @@ class Neo4jQueries(Queries):
     """The report queries pushed down into Cypher, one query each; :class:`graph.store.queries.Queries`
     is the reference the store contract suite holds them to."""
 
-    store: "Neo4jStore"
+    store: Neo4jStore
 
     def id_labels(self) -> dict[str, str]:
         query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label", LABELS)

@@ -347,7 +347,7 @@ class SqliteQueries(Queries):
     """The report queries pushed down into SQL, one query each; :class:`graph.store.queries.Queries`
     is the reference the store contract suite holds them to."""
 
-    store: "SqliteStore"
+    store: SqliteStore
 
     def id_labels(self) -> dict[str, str]:
         return dict(self.store._db.execute("SELECT id, label FROM nodes"))

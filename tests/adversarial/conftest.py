@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from graph.store.neo4j import clear_database
-
-from loaders.pipeline import load_path
-from graph.store.sqlite import SqliteStore
-from tests.conftest import ROOT, TEXTILE
 from graph.store import reads
+from graph.store.neo4j import clear_database
+from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
+from tests.conftest import ROOT, TEXTILE
 
 ARTIFACT = ROOT / "tests" / "artifacts" / "adversarial.json"
 CHAINX = [sys.executable, "-m", "chainx"]

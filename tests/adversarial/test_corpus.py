@@ -28,12 +28,12 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from graph.errors import Problem
-from loaders.pipeline import load_path
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 
 from .conftest import fingerprint, run_chainx
 from .corpus import BASE, CASES, VALID, bad_inputs, write_files
-from graph.store import reads
 
 CASE_BY_NAME = {case.name: case for case in CASES}
 API_KEY = "adversarial-key-0123456789"

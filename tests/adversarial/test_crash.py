@@ -20,13 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from graph.store import reads
 from graph.store.neo4j import clear_database
-
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 
 from .conftest import CHAINX, fingerprint, run_chainx
-from graph.store import reads
 
 SEED = 20240806
 KILLS = 12  # per store: 24 in all

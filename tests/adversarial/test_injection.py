@@ -18,8 +18,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
-from graph.store.neo4j import clear_database
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -27,13 +25,14 @@ from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
 from graph.errors import InvalidParameter
+from graph.neighbourhood import neighbourhood_data
+from graph.store import reads
+from graph.store.neo4j import clear_database
+from graph.store.queries import queries
 from loaders.pipeline import load_path
 from tests.conftest import TEXTILE
 
 from .conftest import fingerprint, run_chainx
-from graph.store import reads
-from graph.store.queries import queries
-from graph.neighbourhood import neighbourhood_data
 
 pytestmark = pytest.mark.neo4j
 

@@ -29,13 +29,13 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from loaders.pipeline import load_path
+from graph.store import reads
 from graph.store.neo4j import Neo4jStore, clear_database
+from loaders.pipeline import load_path
 from tests.conftest import TEXTILE
 
 from .conftest import CHAINX, run_chainx
 from .test_crash import make_dataset
-from graph.store import reads
 
 pytestmark = pytest.mark.neo4j
 

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from graph.store import reads
 from loaders.pipeline import load_path
 from tests.api.conftest import API_KEY, assert_error, write_dataset, zip_bytes
-from graph.store import reads
 
 pytestmark = pytest.mark.neo4j
 

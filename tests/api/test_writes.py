@@ -8,9 +8,9 @@ import json
 import httpx
 import pytest
 
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from tests.api.conftest import API_KEY, FILES, assert_error, zip_bytes
-from graph.store import reads
 
 # A firm in sz that weaves: fills the gap of the tiny chain.
 WEAVER = {

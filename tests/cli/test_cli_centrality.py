@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from chainx.cli import app
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from tests.graph.small_graphs import E, rel, star, write
-from graph.store import reads
 
 runner = CliRunner()
 

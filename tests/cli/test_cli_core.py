@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from chainx.cli import app
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from tests.loaders.test_validate import good
-from graph.store import reads
 
 runner = CliRunner()
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from graph.analysis import centrality as centrality_module
 from graph.analysis.centrality import GRAPHS, METRICS, centrality, centrality_values, write_back
 from graph.errors import InvalidParameter, NotFound, TooExpensive
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, R, S, rel, star, tie, write
-from graph.store import reads
 
 
 def values(report):

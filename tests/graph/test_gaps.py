@@ -11,10 +11,10 @@ from graph.analysis.bottlenecks import bottlenecks
 from graph.analysis.gaps import compare, gaps
 from graph.errors import InvalidParameter, NotFound
 from graph.model import GraphData
+from graph.store.queries import Queries, queries
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, R, S, rel, tie, write
-from graph.store.queries import Queries, queries
 
 
 def broken_chain(store):
@@ -202,7 +202,6 @@ def test_the_stage_counts_come_from_the_store_query_not_a_graph_pull(sqlite_stor
 
 def test_operations_default_and_sql_agree(sqlite_store):
     broken_chain(sqlite_store)
-    from graph.store.base import GraphStore
 
     for regions, stages in [(None, None), (["r", "rsub"], None), (None, ["mid", "down_dye"]), (["q"], ["end"]), ([], None), (None, [])]:
         assert queries(sqlite_store).operations(regions=regions, stages=stages) == Queries(sqlite_store).operations(regions=regions, stages=stages)

@@ -15,17 +15,16 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.errors import InvalidParameter, StoreError, StoreUnavailable
-from loaders.pipeline import load_path
 from graph.model import GraphData, Node, Relationship
-from graph.store import open_store
+from graph.neighbourhood import neighbourhood_data
+from graph.store import open_store, reads
 from graph.store.neo4j import Neo4jStore
+from graph.store.queries import queries
+from loaders.pipeline import load_path
 from tests.bolt import free_port
 from tests.conftest import ROOT, TEXTILE
 from tests.graph.test_sqlite_crash import make_dataset
 from tests.graph.test_store_contract import HOSTILE, canonical, chain
-from graph.store import reads
-from graph.store.queries import queries
-from graph.neighbourhood import neighbourhood_data
 
 pytestmark = pytest.mark.neo4j
 

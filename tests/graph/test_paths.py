@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.store import reads
 from graph.analysis.paths import explained_path, neighbors
 from graph.errors import InvalidParameter, NotFound
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, R, S, rel, tie, write

@@ -17,16 +17,14 @@ from graph.analysis.gaps import compare, gaps, local_sides
 from graph.analysis.stages import StageChain, stage_chain
 from graph.errors import InvalidParameter
 from graph.model import GraphData
-from graph.store.base import GraphStore
+from graph.store import reads
+from graph.store.queries import Queries, queries
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, R, S, rel, write
 from .test_bottlenecks import supply_chain
 from .test_gaps import broken_chain, random_chains
 from .test_store_contract import chain as contract_chain
-from graph.store import reads
-from graph.store.queries import Queries, queries
-
 
 # -- where a region's firms sit: one pass against ancestors/descendants of every stage ---------
 

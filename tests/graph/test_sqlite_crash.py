@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from graph.store.sqlite import SqliteStore
 from graph.store import reads
+from graph.store.sqlite import SqliteStore
 
 CHAINX = [sys.executable, "-m", "chainx"]
 

@@ -18,13 +18,13 @@ import json
 import pytest
 
 from graph.errors import NotFound, StoreError
-from loaders.pipeline import load_path
 from graph.model import GraphData, Node, Relationship
-from graph.store.base import Operation
-from tests.conftest import TEXTILE
-from graph.store import reads
-from graph.store.queries import queries
 from graph.neighbourhood import neighbourhood_data
+from graph.store import reads
+from graph.store.base import Operation
+from graph.store.queries import queries
+from loaders.pipeline import load_path
+from tests.conftest import TEXTILE
 
 # -- a small chain, every kind of node and relationship, every kind of property value ----------
 N, R = Node, Relationship

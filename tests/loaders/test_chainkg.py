@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from chainx.cli import app
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from loaders.chainkg import FILES, read_chainkg
 from loaders.validate import validate
 from tests.loaders.test_validate import good
-from graph.store import reads
 
 runner = CliRunner()
 

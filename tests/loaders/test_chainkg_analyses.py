@@ -14,18 +14,17 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.store.neo4j import clear_database
-
 from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.stages import BETWEENNESS_K, BETWEENNESS_SEED, DEFAULT_TOP, stage_chain
-from loaders.pipeline import load_path, prepare
 from graph.projection import projection
+from graph.store import reads
+from graph.store.neo4j import clear_database
+from graph.store.queries import queries
 from graph.store.sqlite import SqliteStore
 from loaders.chainkg import read_chainkg
-from graph.store import reads
-from graph.store.queries import queries
+from loaders.pipeline import load_path, prepare
 
 OVERLAY = Path(__file__).resolve().parents[2] / "data" / "overlay-example"
 TOWN = "shengze"  # data/overlay-example: five enterprises of 盛泽镇 on national stages

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from chainx.cli import app
-from loaders.pipeline import prepare
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from loaders.kag import FILES, read_kag
+from loaders.pipeline import prepare
 from loaders.validate import validate
-from graph.store import reads
 
 runner = CliRunner()
 

@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.errors import DatasetError
-from loaders.pipeline import prepare, store_context
 from graph.regions import enterprises_in
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from loaders import read_dataset, validate
 from loaders.overlay import overlay
+from loaders.pipeline import prepare, store_context
 from tests.loaders.test_validate import good, write
-from graph.store import reads
 
 runner = CliRunner()
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "overlay-example"

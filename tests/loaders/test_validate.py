@@ -11,7 +11,8 @@ from graph.errors import DatasetError
 from loaders import load_dataset, read_dataset
 from loaders.validate import StoreContext
 
-STAGES = "id,name,tier,parent,aliases\npta,精对苯二甲酸,upstream,,PTA;Purified Terephthalic Acid\npoly,聚合,upstream,,polymerisation\nspin,纺丝,midstream,,spinning\nvortex,涡流纺,midstream,spin,vortex spinning\n"
+STAGES = ("id,name,tier,parent,aliases\npta,精对苯二甲酸,upstream,,PTA;Purified Terephthalic Acid\npoly,聚合,upstream,,polymerisation\n"
+          "spin,纺丝,midstream,,spinning\nvortex,涡流纺,midstream,spin,vortex spinning\n")
 REGIONS = "id,name,parent,level\njiangsu,江苏,,province\nshengze,盛泽,jiangsu,town\n"
 ENTERPRISES = "id,name,region,park,revenue_cny,employees,founded,tags\ne1,恒力集团,shengze,,1000.5,100,1994,real;big\ne2,盛虹集团,shengze,p1,,,,\n"
 PARKS = "id,name,region,kind\np1,东方丝绸市场,shengze,market\n"
