@@ -622,7 +622,7 @@ def gaps_command(
 @app.command("compare")
 @cli_errors
 def compare_command(
-    regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Spaces separate them too: shengze tianmen.", show_default=False)],
+    regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Or as separate arguments, taken as they are (an id may hold a comma): shengze tianmen.", show_default=False)],
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
     store: StoreOption = None,
@@ -635,7 +635,9 @@ def compare_command(
     from graph.analysis.gaps import compare
 
     with store_from(store) as graph_store:
-        report = compare(graph_store, P.split_list(regions), min_firms=min_firms, top=top)
+        # one argument may list them with commas, as the API takes them; several are taken as they
+        # are, so an id holding a comma can still be given
+        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top)
     if format == Format.json:
         emit(to_json(report))
         return
