@@ -328,7 +328,17 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
             },
             **layout[stage_id],
         })
-    links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges)]
+    # On a large chain the report lists some stages only (its listing rule): the map draws those
+    # and the links among them, and says how much it left out
+    drawn = {stage["stage"] for stage in stages}
+    links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges) if u in drawn and v in drawn]
+    omitted = None
+    if len(drawn) < len(chain.graph):
+        omitted = {
+            "nodes": len(chain.graph) - len(drawn),
+            "relationships": chain.graph.number_of_edges() - len(links),
+            "reason": f"only the stages the gaps report lists are drawn: {report['listing']['rule']}",
+        }
     summary: dict[str, int] = defaultdict(int)
     for stage in stages:
         summary[stage["gap"]["kind"] if stage["gap"] else stage["status"]] += 1
@@ -342,7 +352,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
         "summary": dict(sorted(summary.items())),
         "stages": stages,
         "links": links,
-        "omitted": None,
+        "omitted": omitted,
     }
 
 

@@ -248,3 +248,25 @@ def test_index_view_lists_regions_as_a_tree(textile_store):
     for node in textile_store.nodes(["Enterprise"]):
         firms[node.props["region"]] = firms.get(node.props["region"], 0) + 1
     assert [firms.get(r, 0) for r in view["featured"]] == sorted(firms.values(), reverse=True)[:2]
+
+
+def test_the_chain_map_of_a_chain_too_large_to_list_draws_the_listed_stages_and_says_what_it_left_out(sqlite_store):
+    # 600 stages in a line (over the 500 listed in full); the region's one firm sits at stage 300,
+    # and there is one gap per other stage (599 gaps, of which the report lists its top 200)
+    n = 600
+    stages = [Node("Stage", f"s{i:03d}", f"环节{i}") for i in range(n)]
+    links = [Relationship("FEEDS", f"s{i:03d}", f"s{i + 1:03d}") for i in range(n - 1)]
+    sqlite_store.write(GraphData(
+        nodes=[*stages, Node("Region", "town", "镇"), Node("Enterprise", "e1", "厂", {"region": "town"})],
+        relationships=[*links, Relationship("LOCATED_IN", "e1", "town"), Relationship("OPERATES_IN", "e1", "s300")]))
+    view = views_data.chain_view(sqlite_store, "town")
+    drawn = {s["stage"] for s in view["stages"]}
+    listed = {row["stage"] for row in gaps(sqlite_store, "town")["stages"]}
+    assert drawn == listed and "s300" in drawn and len(drawn) < n
+    # every link drawn joins two drawn stages; the links of the line between drawn stages, by construction
+    assert all(link["source"] in drawn and link["target"] in drawn for link in view["links"])
+    expected = {(f"s{i:03d}", f"s{i + 1:03d}") for i in range(n - 1) if f"s{i:03d}" in drawn and f"s{i + 1:03d}" in drawn}
+    assert {(link["source"], link["target"]) for link in view["links"]} == expected
+    assert view["omitted"]["nodes"] == n - len(drawn)
+    assert view["omitted"]["relationships"] == (n - 1) - len(expected)
+    assert view["omitted"]["reason"].startswith("only the stages the gaps report lists are drawn: ")
