@@ -35,7 +35,7 @@ class BoltServer:
     """A Bolt server for tests: where it is, how to log in, and (when local) how to stop it."""
 
     def __init__(self, uri: str, user: str, password: str | None, database: str | None, *, data_dir: Path | None = None,
-                 heap: str = "1g"):
+                 heap: str = "2g"):
         self.uri = uri
         self.heap = heap
         self.user = user
@@ -51,7 +51,7 @@ class BoltServer:
             _servers.append(self)
 
     @classmethod
-    def for_tests(cls, workdir: Path, *, heap: str = "1g") -> "BoltServer":
+    def for_tests(cls, workdir: Path, *, heap: str = "2g") -> "BoltServer":
         """The server named by CHAINX_TEST_NEO4J_URI, or a local one to be started in ``workdir``
         (with a JVM heap of ``heap``)."""
         uri = os.environ.get("CHAINX_TEST_NEO4J_URI")
