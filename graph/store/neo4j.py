@@ -314,9 +314,13 @@ class Neo4jStore(GraphStore):
     def _read(self, query: str, **params) -> list:
         """Run one read query (in a read transaction, retried as :meth:`_retrying` says); the
         records as a list."""
+        from neo4j import READ_ACCESS
+
         def run() -> list:
-            with self._session() as session:
-                return session.execute_read(lambda tx: list(tx.run(query, params)))
+            # an explicit transaction: the driver's execute_read would retry on its own, for 30 s
+            with self._get_driver().session(database=self.database, default_access_mode=READ_ACCESS) as session:
+                with session.begin_transaction() as tx:
+                    return list(tx.run(query, params))
 
         with self._errors():
             return self._retrying(run)

@@ -369,15 +369,15 @@ def test_a_read_that_meets_a_transient_error_is_tried_again(neo4j_store, monkeyp
     from neo4j import Session
 
     neo4j_store.write(chain())
-    execute_read, calls = Session.execute_read, []
+    begin, calls = Session.begin_transaction, []
 
-    def failing_once(self, work, *args, **kwargs):
+    def failing_once(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise server_error("Neo.TransientError.General.DatabaseUnavailable")
-        return execute_read(self, work, *args, **kwargs)
+        return begin(self, *args, **kwargs)
 
-    monkeypatch.setattr(Session, "execute_read", failing_once)
+    monkeypatch.setattr(Session, "begin_transaction", failing_once)
     monkeypatch.setattr("graph.store.neo4j.RETRY_PAUSE", 0.0)
     assert neo4j_store.counts()[0]["Stage"] == 6 and len(calls) == 3  # counts() reads twice: nodes, then relationships
 
