@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= chainx.db
+PORT ?= 8000
 
 .PHONY: demo test install install-test clean bench browser java neo4j neo4j-build
 
@@ -25,9 +26,10 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/chainx load data/textile --store $(STORE)
 	$(BIN)/chainx stats --store $(STORE)
-	$(BIN)/chainx serve --store $(STORE)
+	$(BIN)/chainx serve --store $(STORE) --port $(PORT)
 
 test: install-test browser neo4j-build
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The browser tests (tests/viz) drive Debian's Chromium; Playwright's own browser download does

@@ -22,6 +22,7 @@ from graph.store import GraphStore, open_store
 
 from .cache import ReportCache
 from .deps import API_KEY_HEADER
+from .docs import install_offline_docs
 from .errors import install_error_handlers
 from .limits import BodyLimitMiddleware
 from .routes import analyses, datasets, meta, nodes, views
@@ -68,12 +69,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         yield
         handle.close()
 
-    app = FastAPI(title="chainx", version=graph.__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="chainx", version=graph.__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # install_offline_docs serves them without a CDN
     app.state.settings = settings
     app.state.store_handle = handle
     app.state.report_cache = ReportCache(settings.cache_size)
 
     install_error_handlers(app)
+    install_offline_docs(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, limits={"/datasets": settings.max_upload_bytes})
     if settings.cors_origins:
         app.add_middleware(

@@ -11,8 +11,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from graph import params as P
 from graph.analysis.centrality import GRAPHS, METRICS
 from graph.model import LABELS
+
+from .params import field_bounds
 
 __all__ = [
     "Kind", "Metric", "GraphName",
@@ -268,11 +271,11 @@ class BottlenecksReport(Report):
 
 class WhatIfRequest(Model):
     remove: list[Annotated[str, StringConstraints(min_length=1, max_length=500)]] = Field(
-        min_length=1, max_length=1000, description="Ids of the enterprises and stages to take out.",
+        min_length=int(P.REMOVE.minimum), max_length=int(P.REMOVE.maximum), description="Ids of the enterprises and stages to take out.",
         examples=[["e_hengli_group"]],
     )
-    region: str | None = Field(default=None, min_length=1, max_length=200, description="Count effects in this region only.")
-    min_firms: int = Field(default=1, ge=1, le=10_000, description="A stage left with fewer firms is weakened.")
+    region: str | None = Field(default=None, **field_bounds(P.REGION))
+    min_firms: int = Field(default=P.CRITICAL_MIN_FIRMS.default, **field_bounds(P.CRITICAL_MIN_FIRMS))
 
 
 class Disrupted(Report):
@@ -327,8 +330,8 @@ class CentralityReport(Report):
 class WriteBackRequest(Model):
     metric: Metric
     graph: GraphName = GraphName("all")
-    k: int | None = Field(default=None, ge=1, le=1_000_000, description="Betweenness only: sample k sources.")
-    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    k: int | None = Field(default=None, **field_bounds(P.SAMPLES))
+    seed: int | None = Field(default=None, **field_bounds(P.SEED))
 
 
 class WriteBackResult(Model):

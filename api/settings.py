@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from graph import params as P
 from graph.store import default_store_uri
 
 __all__ = ["Settings"]
@@ -34,8 +35,9 @@ class Settings(BaseSettings):
     )
     cache_size: int = Field(default=128, ge=0, description="Analysis results kept per app (LRU); 0 turns caching off.")
     max_centrality_seconds: float = Field(
-        default=10.0,
-        gt=0,
+        default=P.MAX_SECONDS.default,
+        ge=P.MAX_SECONDS.minimum,
+        le=P.MAX_SECONDS.maximum,
         description="Refuse exact betweenness/closeness/harmonic centrality estimated to take longer (422).",
     )
     store_retry_seconds: float = Field(

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Run", "MEASUREMENTS", "measurement", "Timer", "timed", "span", "ratio", "row", "peak_rss_mb", "clear_caches", "SEED", "BETWEENNESS_K", "GRAPHS"]
+__all__ = ["Run", "MEASUREMENTS", "measurement", "Timer", "timed", "span", "ratio", "row", "peak_rss_mb", "SEED", "BETWEENNESS_K", "GRAPHS"]
 
 GRAPHS = ("supply", "all")  # the directed supply network and the undirected everything-graph
 BETWEENNESS_K = 256
@@ -83,15 +83,3 @@ def row(name: str, t: Timer, **figures) -> dict:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def clear_caches() -> None:
-    """Forget every projection and stage chain cached per store version: the next analysis is
-    cold, as in a freshly started process over a warm store."""
-    from graph import fastproj, projection
-    from graph.analysis import centrality, stages
-
-    projection.clear_cache()
-    fastproj.clear_cache()
-    stages.clear_cache()
-    centrality.clear_cache()

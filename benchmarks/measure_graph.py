@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Callable
 
-from benchmarks.core import BETWEENNESS_K, GRAPHS, SEED, Run, clear_caches, measurement, ratio, row, span, timed
+from benchmarks.core import BETWEENNESS_K, GRAPHS, SEED, Run, measurement, ratio, row, span, timed
 
 
 @measurement("projection")
@@ -106,13 +106,14 @@ def _centrality(run: Run) -> list[dict]:
 
     from graph import accel
     from graph.analysis import centrality as reports
+    from graph.cache import clear_all
     from graph.fastproj import fast_projection
     from graph.projection import PROJECTIONS
 
     rows = []
     for name in GRAPHS:
         G = run.extra[f"nx:{name}"]
-        clear_caches()
+        clear_all()
         a = fast_projection(run.store, name).arrays
         g = igraph.Graph(n=len(a.ids), edges=list(zip(a.src.tolist(), a.dst.tolist())), directed=a.directed, edge_attrs={"weight": a.weight.tolist()})
         n = len(a.ids)
@@ -131,11 +132,11 @@ def _centrality(run: Run) -> list[dict]:
             if predicted > run.budget:
                 rows.append(_estimated_row(label, metric, G, g, n, per_source, run.budget))
                 continue
-            report = lambda: reports.centrality(run.store, metric, name, k=kk, seed=SEED if kk else None, force=True)  # noqa: E731
-            clear_caches()
+            report = lambda metric=metric, name=name, kk=kk: reports.centrality(run.store, metric, name, k=kk, seed=SEED if kk else None, force=True)  # noqa: E731
+            clear_all()
             with timed() as acc_t:  # the report a user asks for, from the warm store
                 got, failed = _attempt(report)
-            reports.clear_cache()
+            clear_all("centrality values")
             with timed() as cached_t:  # again, its projection cached for the store version
                 _attempt(report)
             values = None if failed else reports.centrality_values(run.store, metric, name, k=kk, seed=SEED if kk else None, force=True)

@@ -10,17 +10,19 @@ import functools
 import logging
 import os
 import sys
-from pathlib import Path
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from graph import __version__
+from graph import params as P
 from graph.errors import ChainxError, DatasetError
-from graph.store import GraphStore, default_store_uri, open_store
-
+from graph.store import GraphStore, default_store_uri, open_store, reads
 from viz.formats import Format, emit, rows_to_csv, rows_to_table, to_json
+
+from .options import option
 
 app = typer.Typer(
     name="chainx",
@@ -112,7 +114,9 @@ def load(
     path: Annotated[Path, typer.Argument(help="Dataset: a folder of CSV files, an .xlsx workbook or a .zip.", show_default=False)],
     store: StoreOption = None,
     replace: Annotated[bool, typer.Option("--replace", help="Swap the store's graph for this dataset's.")] = False,
-    match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages", help="Match the dataset's stages to stages already in the store by name or alias (a town's enterprises onto an imported national chain).")] = True,
+    match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages",
+                                               help="Match the dataset's stages to stages already in the store by name or alias "
+                                                    "(a town's enterprises onto an imported national chain).")] = True,
 ):
     """Validate a dataset and write it to the store, all or nothing.
 
@@ -122,12 +126,13 @@ def load(
 
     Example: chainx load data/textile --store chainx.db
     """
-    from loaders.pipeline import gc_paused, prepare
     from loaders import read_dataset
+    from loaders.pipeline import gc_paused, prepare
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with store_from(store, create=True) as graph_store, gc_paused():
-        data, matches = prepare(graph_store, read_dataset(path), replace=replace, match_stages=match_stages)
+        raw = read_dataset(path)
+        data, matches = prepare(graph_store, raw, replace=replace, match_stages=match_stages)
         progress, done = _progress_bar(len(data), "loading")
         try:
             summary = graph_store.write(data, replace=replace, progress=progress)
@@ -137,6 +142,8 @@ def load(
         typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
         if matches.summary():
             typer.echo(matches.summary())
+        for note in raw.notes:
+            typer.echo(f"Note: {note}")
 
 
 # -- import: public chain knowledge graphs (loaders/chainkg.py, loaders/kag.py) -----------------
@@ -155,7 +162,9 @@ class Dangling(str, Enum):
 
 ImportDirArgument = Annotated[Path, typer.Argument(help="The folder of the format's files.", show_default=False)]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Fail, writing nothing, if any input line is skipped or any value dropped.")]
-ToDatasetOption = Annotated[Optional[Path], typer.Option("--to-dataset", help="Write the mapped dataset as contract CSV files into this folder (for Excel, then chainx load) instead of into the store.", show_default=False)]
+ToDatasetOption = Annotated[Optional[Path], typer.Option(
+    "--to-dataset", help="Write the mapped dataset as contract CSV files into this folder (for Excel, then chainx load) instead of into the store.",
+    show_default=False)]
 ReportOption = Annotated[Optional[Path], typer.Option("--report", help="Where to write the JSON import report (default ./chainx-import-FORMAT.json).", show_default=False)]
 ReplaceOption = Annotated[bool, typer.Option("--replace", help="Swap the store's graph for the imported one.")]
 
@@ -269,7 +278,7 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table):
     Example: chainx stats --format json
     """
     with store_from(store) as graph_store:
-        result = graph_store.stats()
+        result = reads.stats(graph_store)
     if format == Format.json:
         emit(to_json(result))
         return
@@ -283,7 +292,7 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table):
 def search(
     text: Annotated[str, typer.Argument(help="Text to find in ids, names (Chinese or English) and aliases.")],
     kind: Annotated[Optional[str], typer.Option("--kind", help="Only this node kind, e.g. Enterprise.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    limit: Annotated[int, option(P.SEARCH_LIMIT)] = P.SEARCH_LIMIT.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -294,7 +303,7 @@ def search(
     if not text.strip():
         fail("TEXT: give some text to search for")
     with store_from(store) as graph_store:
-        total, hits = graph_store.search(text, label=kind, limit=limit)
+        total, hits = graph_store.search(text, label=kind, limit=P.SEARCH_LIMIT.check(limit))
     rows = [{"id": n.id, "kind": n.label, "name": n.name, "name_en": n.props.get("name_en") or "; ".join(n.props.get("aliases", []))} for n in hits]
     if format == Format.json:
         emit(to_json({"total": total, "results": rows}))
@@ -325,7 +334,7 @@ def export(
     from loaders.write import write_dataset
 
     with store_from(store) as graph_store:
-        data = graph_store.snapshot()
+        data = reads.snapshot(graph_store)
     if format == ExportFormat.csv:
         files = write_dataset(data, output)
         typer.echo(f"Wrote {len(files)} files to {output}/")
@@ -338,12 +347,12 @@ def export(
 @cli_errors
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535, envvar="CHAINX_PORT")] = 8000,
     store: StoreOption = None,
 ):
     """Serve the HTTP API and the interactive views.
 
-    Example: chainx serve --port 8000   (then open http://127.0.0.1:8000/)
+    Example: chainx serve --port 8001   (then open http://127.0.0.1:8001/)
     """
     import uvicorn
 
@@ -352,8 +361,49 @@ def serve(
 
     settings = Settings(store=store or default_store_uri())
     store_from(settings.store).close()  # fail now, with a clear line, if the store is missing
-    typer.echo(f"Serving {settings.store} on http://{host}:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Bind before saying "Serving": a port in use is one clear line with a free one to try, and
+    # the socket handed to uvicorn is the one checked (no window for another server to take it).
+    sock = _listening_socket(host, port)
+    typer.echo(f"Serving {settings.store} on http://{host}:{sock.getsockname()[1]}/ (Ctrl+C to stop)")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    server.run(sockets=[sock])
+
+
+def _listening_socket(host: str, port: int):
+    import errno
+    import socket
+
+    def bound(at_port: int):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a restart need not wait out TIME_WAIT
+        try:
+            sock.bind((host, at_port))
+        except OSError:
+            sock.close()
+            raise
+        sock.listen(2048)
+        return sock
+
+    try:
+        return bound(port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            fail(f"cannot listen on {host}:{port}: {error.strerror}")
+        free = next((p for p in range(port + 1, min(port + 100, 65535) + 1) if _port_free(host, p)), None)
+        hint = f"; try --port {free} (or CHAINX_PORT={free}, make demo PORT={free})" if free else ""
+        fail(f"port {port} on {host} is already in use{hint}")
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 # -- centrality, ties, paths, neighbourhoods (graph/analysis/centrality.py, ties.py, paths.py) --
@@ -369,12 +419,12 @@ def centrality_command(
     metric: Annotated[str, typer.Option("--metric", "-m", help="degree, in_degree, out_degree, betweenness, closeness, harmonic, pagerank, eigenvector or core.")] = "degree",
     graph: Annotated[str, typer.Option("--graph", "-g", help="Projection: supply (Enterprise SUPPLIES), chain (Stage FEEDS), ties (Enterprise–Institute) or all.")] = "all",
     kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise (values are computed on the whole graph first).")] = None,
-    region: Annotated[Optional[str], typer.Option("--region", help="List only nodes in this region or below it.")] = None,
-    top: Annotated[int, typer.Option("--top", help="How many rows, 1 to 1000.")] = 20,
-    k: Annotated[Optional[int], typer.Option("--k", help="Betweenness only: sample this many source nodes instead of all.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed for --k sampling (default 0).")] = None,
+    region: Annotated[Optional[str], option(P.REGION, help="List only nodes in this region or below it.")] = None,
+    top: Annotated[int, option(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
+    k: Annotated[Optional[int], option(P.SAMPLES)] = P.SAMPLES.default,
+    seed: Annotated[Optional[int], option(P.SEED)] = P.SEED.default,
     force: Annotated[bool, typer.Option("--force", help="Run an exact computation even when it is estimated to take long.")] = False,
-    max_seconds: Annotated[Optional[float], typer.Option("--max-seconds", min=0.001, envvar="CHAINX_MAX_CENTRALITY_SECONDS", help="Refuse an exact betweenness, closeness or harmonic run estimated to take longer than this (default 60), unless --force.", show_default=False)] = None,
+    max_seconds: Annotated[float, option(P.MAX_SECONDS, envvar=P.MAX_SECONDS_ENV)] = P.MAX_SECONDS.default,
     write_back: Annotated[bool, typer.Option("--write-back", help="Store every node's value as property centrality_<metric>_<graph>.")] = False,
     store: StoreOption = None,
     format: FormatOption = Format.table,
@@ -383,7 +433,8 @@ def centrality_command(
 
     Example: chainx centrality --metric betweenness --graph supply --kind Enterprise --top 10
     """
-    from graph.analysis.centrality import centrality, property_name, write_back as store_values
+    from graph.analysis.centrality import centrality, property_name
+    from graph.analysis.centrality import write_back as store_values
 
     with store_from(store) as graph_store:
         report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force, max_seconds=max_seconds)
@@ -427,9 +478,10 @@ def _ties_rows(report: dict, section: str) -> list[dict]:
 @cli_errors
 def ties_command(
     institute: Annotated[Optional[str], typer.Option("--institute", help="Focus on one institute: its partners, its community, the institutes it shares firms with.")] = None,
-    section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, brokers, research_gaps (focus with --institute).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Louvain community detection.")] = 0,
-    top: Annotated[int, typer.Option("--top", help="Pairs and brokers to list.", min=1, max=1000)] = 20,
+    section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, "
+                                                                     "brokers, research_gaps (focus with --institute).")] = None,
+    seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
+    top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -486,9 +538,9 @@ def path_command(
 @cli_errors
 def neighbors_command(
     node: Annotated[str, typer.Argument(help="Id of the node to look around.", show_default=False)],
-    depth: Annotated[int, typer.Option("--depth", help="How many relationships away, 1 to 3.")] = 1,
+    depth: Annotated[int, option(P.DEPTH)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many nodes, nearest first.")] = 1000,
+    limit: Annotated[int, option(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -520,11 +572,11 @@ def _joined(values) -> str:
 @app.command("gaps")
 @cli_errors
 def gaps_command(
-    region: Annotated[str, typer.Option("--region", "-r", help="Region id, e.g. tianmen; its sub-regions count as part of it.", show_default=False)],
-    min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
-    top_candidates: Annotated[int, typer.Option("--top-candidates", help="Enterprises elsewhere to suggest per gap (0 for none).")] = 5,
+    region: Annotated[str, option(P.REGION)],
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     stages: Annotated[bool, typer.Option("--stages", help="List every stage's status instead of the gaps (table and csv).")] = False,
-    top: Annotated[Optional[int], typer.Option("--top", help="List only the TOP gaps by score (default: all of them on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
+    top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -570,9 +622,9 @@ def gaps_command(
 @app.command("compare")
 @cli_errors
 def compare_command(
-    regions: Annotated[list[str], typer.Argument(help="Two or more region ids, e.g. shengze tianmen.", show_default=False)],
-    min_firms: Annotated[int, typer.Option("--min-firms", help="A stage with fewer local enterprises than this is weak.")] = 2,
-    top: Annotated[Optional[int], typer.Option("--top", help="List only the TOP stages with the most enterprises of these regions (default: every stage on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
+    regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Or as separate arguments, taken as they are (an id may hold a comma): shengze tianmen.", show_default=False)],
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -583,7 +635,9 @@ def compare_command(
     from graph.analysis.gaps import compare
 
     with store_from(store) as graph_store:
-        report = compare(graph_store, regions, min_firms=min_firms, top=top)
+        # one argument may list them with commas, as the API takes them; several are taken as they
+        # are, so an id holding a comma can still be given
+        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top)
     if format == Format.json:
         emit(to_json(report))
         return
@@ -610,10 +664,10 @@ def compare_command(
 @app.command("bottlenecks")
 @cli_errors
 def bottlenecks_command(
-    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Count firms, single sources and critical enterprises in this region.")] = None,
-    hhi_threshold: Annotated[float, typer.Option("--hhi-threshold", help="A stage whose capacity concentration (HHI, 0 to 1) exceeds this is single_source.")] = 0.5,
-    min_firms: Annotated[int, typer.Option("--min-firms", help="Also flag enterprises whose removal leaves a stage with fewer firms than this.")] = 1,
-    top: Annotated[Optional[int], typer.Option("--top", help="List at most TOP items of each kind (default: all on a chain of up to 500 top-level stages, else 200).", show_default=False)] = None,
+    region: Annotated[Optional[str], option(P.REGION, help="Count firms, single sources and critical enterprises in this region.")] = None,
+    hhi_threshold: Annotated[float, option(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
+    min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
+    top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -642,9 +696,9 @@ def bottlenecks_command(
 @app.command("whatif")
 @cli_errors
 def whatif_command(
-    remove: Annotated[list[str], typer.Option("--remove", help="Enterprise or stage ids to take out, comma-separated (or repeat the option).", show_default=False)],
-    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Count lost stages and enterprises in this region.")] = None,
-    min_firms: Annotated[int, typer.Option("--min-firms", help="Also report stages left with fewer firms than this.")] = 1,
+    remove: Annotated[list[str], option(P.REMOVE)],
+    region: Annotated[Optional[str], option(P.REGION, help="Count lost stages and enterprises in this region.")] = None,
+    min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -654,7 +708,7 @@ def whatif_command(
     """
     from graph.analysis.bottlenecks import whatif
 
-    ids = [part.strip() for value in remove for part in value.split(",") if part.strip()]
+    ids = P.split_list(remove)
     with store_from(store) as graph_store:
         report = whatif(graph_store, ids, region, min_firms=min_firms)
     if format == Format.json:
@@ -680,7 +734,9 @@ view_app = typer.Typer(
 )
 app.add_typer(view_app, name="view")
 
-ViewOutput = Annotated[Path, typer.Option("--output", "-o", help="File to write: .html for the page (opens in any browser, no internet needed), .json for the payload it is drawn from.", show_default=False)]
+ViewOutput = Annotated[Path, typer.Option(
+    "--output", "-o", help="File to write: .html for the page (opens in any browser, no internet needed), .json for the payload it is drawn from.",
+    show_default=False)]
 
 
 def _write_view(payload: dict, output: Path) -> None:
@@ -699,10 +755,10 @@ def _write_view(payload: dict, output: Path) -> None:
 @view_app.command("chain")
 @cli_errors
 def view_chain(
-    region: Annotated[str, typer.Option("--region", "-r", help="Region id, e.g. shengze.", show_default=False)],
+    region: Annotated[str, option(P.REGION)],
     output: ViewOutput,
-    min_firms: Annotated[int, typer.Option("--min-firms", min=1, help="A stage with fewer local firms is weak.")] = 2,
-    top_candidates: Annotated[int, typer.Option("--top-candidates", min=0, help="Candidates listed per gap.")] = 5,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     store: StoreOption = None,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked.
@@ -719,9 +775,9 @@ def view_chain(
 @view_app.command("compare")
 @cli_errors
 def view_compare(
-    regions: Annotated[str, typer.Option("--regions", help="Two to four region ids, comma-separated.", show_default=False)],
+    regions: Annotated[str, option(P.VIEW_REGIONS)],
     output: ViewOutput,
-    min_firms: Annotated[int, typer.Option("--min-firms", min=1, help="A stage with fewer local firms is weak.")] = 2,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     store: StoreOption = None,
 ):
     """Chain maps of two to four regions on one layout, with their coverage side by side.
@@ -731,7 +787,7 @@ def view_compare(
     from graph.views_data import compare_view
 
     with store_from(store) as graph_store:
-        payload = compare_view(graph_store, regions.split(","), min_firms=min_firms)
+        payload = compare_view(graph_store, P.split_list(regions), min_firms=min_firms)
     _write_view(payload, output)
 
 
@@ -740,7 +796,7 @@ def view_compare(
 def view_ego(
     node_id: Annotated[str, typer.Argument(metavar="ID", help="The node's id.", show_default=False)],
     output: ViewOutput,
-    depth: Annotated[int, typer.Option("--depth", "-d", help="How many relationships away, 1 to 3.")] = 1,
+    depth: Annotated[int, option(P.DEPTH, help=P.DEPTH.help)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Check the node is of this kind, e.g. Enterprise.")] = None,
     store: StoreOption = None,
 ):
@@ -760,7 +816,7 @@ def view_ego(
 def view_ties(
     output: ViewOutput,
     institute: Annotated[Optional[str], typer.Option("--institute", help="Keep one institute, its enterprises and their other institutes.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Louvain communities.")] = 0,
+    seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     store: StoreOption = None,
 ):
     """Enterprises and institutes, coloured by community, brokers emphasised.
@@ -778,7 +834,7 @@ def view_ties(
 @cli_errors
 def view_bottlenecks(
     output: ViewOutput,
-    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Region id; the whole graph when absent.")] = None,
+    region: Annotated[Optional[str], option(P.REGION, help="Region id; the whole graph when absent.")] = None,
     store: StoreOption = None,
 ):
     """The supply network with chokepoint stages and critical enterprises highlighted.

@@ -28,19 +28,17 @@ NetworkX projection are not read).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
 
 from .accel import Arrays
-from .errors import InvalidParameter
-from .projection import PROJECTIONS
+from .cache import VersionedCache
+from .projection import projection_spec
 from .store.base import GraphStore
 
-__all__ = ["FastProjection", "fast_projection", "build_fast_projection", "clear_cache"]
+__all__ = ["FastProjection", "fast_projection", "build_fast_projection"]
 
 
 class _NodeAttrs(Mapping):
@@ -110,10 +108,7 @@ class FastProjection:
 
 def build_fast_projection(store: GraphStore, name: str) -> FastProjection:
     """Build the projection ``name`` of ``store`` as arrays (uncached)."""
-    try:
-        labels, types, directed = PROJECTIONS[name]
-    except KeyError:
-        raise InvalidParameter("graph", f"unknown projection {name!r}; expected one of {', '.join(PROJECTIONS)}") from None
+    labels, types, directed = projection_spec(name)
     columns = store.projection_columns(labels, types)
     n = len(columns.ids)
     src, dst, weight = columns.source, columns.target, columns.weight
@@ -135,26 +130,9 @@ def build_fast_projection(store: GraphStore, name: str) -> FastProjection:
     return FastProjection(name, arrays, columns.labels, columns.names, columns.regions, count)
 
 
-_cache: OrderedDict[tuple[str, str, str], FastProjection] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 16
+_fast_projections = VersionedCache("fast projection", size=16)
 
 
 def fast_projection(store: GraphStore, name: str) -> FastProjection:
     """The fast projection ``name`` of ``store``, cached per store version (read-only)."""
-    key = (store.uri, store.version(), name)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    built = build_fast_projection(store, name)
-    with _cache_lock:
-        _cache[key] = built
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    return _fast_projections.get(store, name, lambda: build_fast_projection(store, name))

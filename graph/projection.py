@@ -1,8 +1,8 @@
 """NetworkX projections of a store: the graphs analyses run on.
 
 Each named projection reads only the labels and relationship types it needs. Projections are
-cached per store version, so a repeated report does not rebuild its graph and any write (which
-changes the version) invalidates them.
+cached per store version (:mod:`graph.cache`), so a repeated report does not rebuild its graph
+and any write (which changes the version) invalidates them.
 
 >>> from graph.projection import PROJECTIONS
 >>> sorted(PROJECTIONS)
@@ -11,15 +11,13 @@ changes the version) invalidates them.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import networkx as nx
 
+from .cache import VersionedCache
 from .errors import InvalidParameter
-from .store.base import GraphStore
+from .store.base import GraphStore, projection_weight
 
-__all__ = ["PROJECTIONS", "projection", "build_projection", "clear_cache"]
+__all__ = ["PROJECTIONS", "projection_spec", "projection", "build_projection"]
 
 # name → (node labels, relationship types, directed)
 PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -28,6 +26,15 @@ PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "ties": (("Enterprise", "Institute"), ("COLLABORATES_WITH",), False),
     "all": (("Stage", "Enterprise", "Institute", "Park", "Region"), ("FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"), False),
 }
+
+def projection_spec(name: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(node labels, relationship types, directed) of projection ``name``; InvalidParameter
+    naming the known projections otherwise."""
+    try:
+        return PROJECTIONS[name]
+    except KeyError:
+        raise InvalidParameter("graph", f"unknown projection {name!r}; expected one of {', '.join(PROJECTIONS)}") from None
+
 
 _NODE_ATTRS = ("tier", "parent", "region", "park", "revenue_cny", "employees", "kind")
 
@@ -40,10 +47,7 @@ def build_projection(store: GraphStore, name: str) -> nx.Graph:
     kinds) collapse into one edge whose ``weight`` adds up their weights (1 each when absent)
     and whose ``count`` counts them.
     """
-    try:
-        labels, types, directed = PROJECTIONS[name]
-    except KeyError:
-        raise InvalidParameter("graph", f"unknown projection {name!r}; expected one of {', '.join(PROJECTIONS)}") from None
+    labels, types, directed = projection_spec(name)
     graph: nx.Graph = nx.DiGraph() if directed else nx.Graph()
     graph.graph["name"] = name
     for node in store.nodes(labels):
@@ -57,8 +61,7 @@ def build_projection(store: GraphStore, name: str) -> nx.Graph:
     for rel in store.relationships(types):
         if rel.source not in graph or rel.target not in graph:
             continue
-        weight = rel.props.get("weight", rel.props.get("volume", 1.0)) if rel.type != "SUPPLIES" else 1.0
-        weight = float(weight) if isinstance(weight, (int, float)) else 1.0
+        weight = projection_weight(rel.type, rel.props)
         if graph.has_edge(rel.source, rel.target):
             edge = graph.edges[rel.source, rel.target]
             edge["weight"] += weight
@@ -69,30 +72,12 @@ def build_projection(store: GraphStore, name: str) -> nx.Graph:
     return graph
 
 
-_cache: OrderedDict[tuple[str, str, str], nx.Graph] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 16
+_projections = VersionedCache("projection", size=16)
 
 
 def projection(store: GraphStore, name: str) -> nx.Graph:
-    """The projection ``name`` of ``store``, cached per store version.
+    """The projection ``name`` of ``store``, cached per store version (:mod:`graph.cache`).
 
-    The returned graph is shared: treat it as read-only (``graph.copy()`` before changing it).
+    The returned graph is shared and frozen: ``graph.copy()`` before changing it.
     """
-    key = (store.uri, store.version(), name)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    graph = build_projection(store, name)
-    nx.freeze(graph)
-    with _cache_lock:
-        _cache[key] = graph
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return graph
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    return _projections.get(store, name, lambda: nx.freeze(build_projection(store, name)))

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .errors import NotFound
+from .reach import reachable
 from .store.base import GraphStore
+from .store.queries import queries
+from .store.reads import get_node
 
 __all__ = ["region_tree", "region_descendants", "enterprises_in", "check_region"]
 
@@ -29,7 +32,7 @@ def region_tree(store: GraphStore) -> dict[str, list[str]]:
 def check_region(store: GraphStore, region: str) -> str:
     """``region`` if it names a region in the store; NotFound naming it otherwise."""
     try:
-        store.get_node(region, "Region")
+        get_node(store, region, "Region")
     except NotFound:
         raise NotFound(f"unknown region {region!r}") from None
     return region
@@ -38,16 +41,9 @@ def check_region(store: GraphStore, region: str) -> str:
 def region_descendants(store: GraphStore, region: str) -> set[str]:
     """``region`` and every region below it."""
     check_region(store, region)
-    children = region_tree(store)
-    found, stack = {region}, [region]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
+    return reachable(region_tree(store), region) | {region}
 
 
 def enterprises_in(store: GraphStore, region: str) -> set[str]:
     """Ids of the enterprises located in ``region`` or below it."""
-    return store.enterprise_ids(region_descendants(store, region))
+    return queries(store).enterprise_ids(region_descendants(store, region))

@@ -20,11 +20,16 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from .checks import whole_number
 from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
+from .neighbourhood import MAX_DEPTH, check_depth, rings
+from .params import VIEW_REGIONS, split_list
 from .projection import projection
 from .regions import check_region, enterprises_in, region_descendants
 from .store.base import GraphStore
+from .store.queries import queries
+from .store.reads import get_node, stats
 
 __all__ = [
     "NODE_LIMIT",
@@ -43,7 +48,6 @@ __all__ = [
 ]
 
 NODE_LIMIT = 2000
-MAX_DEPTH = 3
 
 # The views the index page links to: (name, title, what it needs).
 VIEWS: tuple[tuple[str, str, str], ...] = (
@@ -77,13 +81,7 @@ def label_for_kind(kind: str) -> str:
     for label in LABELS:
         if kind.strip().lower() == label.lower():
             return label
-    raise InvalidParameter("kind", f"unknown node kind {kind!r}; expected one of {', '.join(l.lower() for l in LABELS)}")
-
-
-def _check_limit(limit: int) -> int:
-    if not isinstance(limit, int) or limit < 1:
-        raise InvalidParameter("limit", f"must be a positive whole number, got {limit!r}")
-    return limit
+    raise InvalidParameter("kind", f"unknown node kind {kind!r}; expected one of {', '.join(known.lower() for known in LABELS)}")
 
 
 def _node_entry(node: Node, **extra) -> dict:
@@ -130,7 +128,7 @@ def index_view(store: GraphStore) -> dict:
         "regions": ordered,
         "featured": featured,
         "institutes": institutes,
-        "stats": store.stats(),
+        "stats": stats(store),
     }
 
 
@@ -139,7 +137,7 @@ def search_view(store: GraphStore, text: str, *, limit: int = 50) -> dict:
     text = (text or "").strip()
     if not text:
         return {"view": "search", "query": "", "total": 0, "results": []}
-    total, hits = store.search(text, limit=_check_limit(limit))
+    total, hits = store.search(text, limit=whole_number("limit", limit))
     return {"view": "search", "query": text, "total": total, "results": [_node_entry(n) for n in hits]}
 
 
@@ -163,24 +161,14 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     >>> [(n["id"], n["distance"]) for n in view["nodes"]], len(view["relationships"])
     ([('a', 0), ('b', 1)], 1)
     """
-    if not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
-        raise InvalidParameter("depth", f"must be between 1 and {MAX_DEPTH}, got {depth!r}")
-    _check_limit(limit)
+    check_depth(depth)
+    whole_number("limit", limit)
     label = label_for_kind(kind) if kind else None
-    centre = store.get_node(node_id, label)
-    # The shape of the neighbourhood first, from relationship identities alone: a hub's two-hop
-    # neighbourhood on a national graph holds 10^5 relationships, of which a view shows a few
-    # thousand, so only the nodes and relationships kept are read whole.
-    # Searched ring by ring, so a node's distance is the ring that first reaches it.
-    distance, frontier = {node_id: 0}, {node_id}
-    keys: set[tuple[str, str, str, str]] = set()
-    for ring_number in range(1, depth + 1):
-        step = store.incident_keys(frontier)
-        keys |= step
-        frontier = {end for key in step for end in key[1:3] if end not in distance}
-        distance.update(dict.fromkeys(frontier, ring_number))
-        if not frontier:
-            break
+    centre = get_node(store, node_id, label)
+    # The shape of the neighbourhood first, from relationship identities alone (graph.neighbourhood):
+    # only the nodes and relationships kept are read whole.
+    found = rings(store, node_id, depth)
+    distance, keys = found.distance, set(found.keys)
     adjacency: dict[str, set[str]] = defaultdict(set)
     for _, source, target, _ in keys:
         adjacency[source].add(target)
@@ -197,14 +185,14 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     kept = set(ring[:limit])
     # every relationship among the kept nodes: the subgraph they induce, as networkx.ego_graph
     # gives (links among the outer ring included, which the search above did not follow)
-    relationships = store.relationships_among(kept)
+    relationships = queries(store).relationships_among(kept)
     by_id = {n.id: n for n in store.nodes(ids=kept)}
     omitted_nodes = len(distance) - len(kept)
     omitted = None
     if omitted_nodes:
         outer = [n for n in kept if distance[n] == depth]
         if outer:
-            keys |= {k for k in store.incident_keys(outer) if k[1] in distance and k[2] in distance}
+            keys |= {k for k in queries(store).incident_keys(outer) if k[1] in distance and k[2] in distance}
         reasons = []
         if shown_depth < depth:
             reasons.append(f"depth reduced from {depth} to {shown_depth} to stay within {limit} nodes")
@@ -304,7 +292,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     firm_ids = set().union(*local.values()) if local else set()
     firm_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=firm_ids)} if firm_ids else {}
     by_sub_stage: dict[str, set[str]] = defaultdict(set)
-    for op in store.operations(regions=region_descendants(store, region)):
+    for op in queries(store).operations(regions=region_descendants(store, region)):
         by_sub_stage[op.stage].add(op.enterprise)
     stage_names = {n.id: n.name for n in store.nodes(["Stage"])}
     gap_of = {g["stage"]: g for g in report["gaps"]}
@@ -363,10 +351,7 @@ def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 
     :func:`graph.analysis.gaps.compare` (which region has what the other lacks)."""
     from .analysis.gaps import compare
 
-    regions = [r.strip() for r in regions if r and r.strip()]
-    regions = list(dict.fromkeys(regions))
-    if not 2 <= len(regions) <= 4:
-        raise InvalidParameter("regions", f"give two to four different regions, got {len(regions)}")
+    regions = VIEW_REGIONS.check(list(dict.fromkeys(split_list(regions))))
     for region in regions:
         check_region(store, region)
     maps = [chain_view(store, r, min_firms=min_firms, top_candidates=top_candidates) for r in regions]
@@ -395,9 +380,9 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
     """
     from .analysis.ties import ties_report
 
-    _check_limit(limit)
+    whole_number("limit", limit)
     if institute is not None:
-        store.get_node(institute, "Institute")
+        get_node(store, institute, "Institute")
     report = ties_report(store, seed=seed, top=BROKERS_TOP)
     graph = projection(store, "ties")
     if institute is not None:
@@ -474,7 +459,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
     from .analysis.bottlenecks import bottlenecks
     from .analysis.stages import stage_chain
 
-    _check_limit(limit)
+    whole_number("limit", limit)
     report = bottlenecks(store, region)
     chain = stage_chain(store)
     flags: dict[str, list[dict]] = defaultdict(list)
@@ -487,7 +472,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
     regions = region_descendants(store, region) if region else None
     operates = sorted({
         (op.enterprise, chain.top[op.stage])
-        for op in store.operations(regions=regions)
+        for op in queries(store).operations(regions=regions)
         if chain.top.get(op.stage) in flagged_stages and op.enterprise in enterprises
     })
     degree = {n: sum(1 for m in (supply.pred[n] if n in supply else ()) if m in enterprises)

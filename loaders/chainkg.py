@@ -39,14 +39,11 @@ import math
 import re
 from pathlib import Path
 
-from graph.errors import DatasetError, Problem
-
 from .importing import (
-    DANGLING_CHOICES,
     PLACEHOLDER_REGION,
-    ImportReport,
+    FolderImport,
     Imported,
-    TableBuilder,
+    checked_folder,
     clean_name,
     looks_like_formula,
     parenthesised_aliases,
@@ -97,23 +94,13 @@ def read_chainkg(folder: str | Path, *, dangling: str = "skip") -> Imported:
     Raises DatasetError only when the folder or product.json is missing; every other defect is
     a report entry.
     """
-    folder = Path(folder)
-    if dangling not in DANGLING_CHOICES:
-        raise ValueError(f"dangling must be one of {DANGLING_CHOICES}")
-    if not folder.is_dir():
-        raise DatasetError([Problem(str(folder), None, None, "not a folder: give the folder that holds chainkg's product.json")])
-    missing = [name for name in REQUIRED if not (folder / name).is_file()]
-    if missing:
-        raise DatasetError([Problem(name, None, None, "required chainkg file is missing from the folder") for name in missing])
+    folder = checked_folder(folder, label="chainkg", required=REQUIRED, dangling=dangling)
     return _Chainkg(folder, dangling).run()
 
 
-class _Chainkg:
+class _Chainkg(FolderImport):
     def __init__(self, folder: Path, dangling: str):
-        self.folder = folder
-        self.dangling = dangling
-        self.report = ImportReport("chainkg", folder)
-        self.tables = TableBuilder(str(folder), self.report)
+        super().__init__(folder, dangling, "chainkg")
         self.products: dict[str, int] = {}  # cleaned name → its line in product.json
         self.placeholders: dict[str, tuple[str, int]] = {}  # name → (file, line) that first named it
         self.feeds: dict[tuple[str, str], int] = {}  # (source, target) → line
@@ -124,13 +111,6 @@ class _Chainkg:
         self.industry_parent: dict[str, tuple[str, int]] = {}  # code → (parent code, line)
         self.row_industry_names: dict[str, str] = {}  # names of codes missing from industry.json
         self.used_industries: set[str] = set()
-
-    def present(self, name: str) -> Path | None:
-        path = self.folder / name
-        if path.is_file():
-            return path
-        self.report.file(name, present=False, note="not in the folder")
-        return None
 
     def run(self) -> Imported:
         for name in FILES:
@@ -154,9 +134,7 @@ class _Chainkg:
             for line, _ in read_ndjson(path, self.report):
                 self.report.line(path.name, line, "ignored", "industry_links",
                                  "upstream-industry weights are not imported: they are co-occurrence noise, and industries are a classification of enterprises here, not nodes")
-        for extra in sorted(self.folder.iterdir()):
-            if extra.suffix.lower() in (".json", ".csv") and extra.name not in FILES:
-                self.report.file(extra.name, note="not a chainkg file: not read")
+        self.note_other_files(FILES, (".json", ".csv"), "not a chainkg file: not read")
 
         self.build_tables(company_industry, operates)
         self.account_industries()

@@ -1,10 +1,17 @@
-"""The data contract (dataset v1): which files a dataset may hold and what their columns mean."""
+"""The data contract (dataset v1): which files a dataset may hold and what their columns mean.
+
+Offices keep their workbooks in Chinese: every file (sheet) and column has Chinese aliases
+beside its English name (环节 for stages, 编号 for id, 所在地区 for region, ...), matched after
+trimming and case folding. README's table lists them; :func:`file_for` and :meth:`FileSpec.column_for`
+are the only places that resolve them.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER"]
+__all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER", "TIERS", "TIER_ALIASES", "file_for", "fold"]
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,8 @@ class Column:
     # for numbers: the smallest allowed value, and whether it is itself allowed
     minimum: float | None = None
     exclusive_minimum: bool = False
+    # other header names for it, as Chinese workbooks write them
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class FileSpec:
     columns: tuple[Column, ...]
     # the label of the nodes this file defines (None for files of relationships)
     label: str | None = None
+    # other sheet or file names for it (without .csv)
+    aliases: tuple[str, ...] = ()
 
     @property
     def stem(self) -> str:
@@ -32,9 +43,32 @@ class FileSpec:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def column_for(self, header: str) -> str | None:
+        """The contract's name of the column a header names (its name or an alias), else None.
 
-def _ref(name: str, label: str, required: bool = False) -> Column:
-    return Column(name, required=required, type=f"ref:{label}")
+        >>> FILES["enterprises.csv"].column_for(" 所在地区 "), FILES["enterprises.csv"].column_for("Region")
+        ('region', 'region')
+        """
+        folded = fold(header)
+        return next((c.name for c in self.columns if folded == c.name or folded in map(fold, c.aliases)), None)
+
+    def header_names(self) -> list[str]:
+        """Every header this file understands: the column names, then their aliases."""
+        return [c.name for c in self.columns] + [alias for c in self.columns for alias in c.aliases]
+
+
+def fold(text: str) -> str:
+    """A header or sheet name as it is compared: without a BOM, trimmed, width- and case-folded
+    (Excel on Chinese Windows may write full-width letters: ＩＤ is id)."""
+    return unicodedata.normalize("NFKC", text.replace("\ufeff", "")).strip().casefold()
+
+
+def _ref(name: str, label: str, required: bool = False, aliases: tuple[str, ...] = ()) -> Column:
+    return Column(name, required=required, type=f"ref:{label}", aliases=aliases)
+
+
+_ID = ("编号", "代码", "标识")
+_NAME = ("名称",)
 
 
 _POSITIVE = {"minimum": 0.0, "exclusive_minimum": True}
@@ -46,101 +80,111 @@ FILES: dict[str, FileSpec] = {
         FileSpec(
             "stages.csv",
             (
-                Column("id", required=True),
-                Column("name", required=True),
-                Column("tier"),
-                _ref("parent", "Stage"),
-                Column("aliases", type="list"),
-                Column("description"),
+                Column("id", required=True, aliases=_ID + ("环节编号",)),
+                Column("name", required=True, aliases=_NAME + ("环节", "环节名称")),
+                Column("tier", aliases=("层级", "链位", "位置")),
+                _ref("parent", "Stage", aliases=("上级", "上级环节", "父环节")),
+                Column("aliases", type="list", aliases=("别名", "又名")),
+                Column("description", aliases=("描述", "说明", "简介")),
             ),
             label="Stage",
+            aliases=("环节", "阶段", "产业链环节", "链条环节"),
         ),
         FileSpec(
             "stage_links.csv",
             (
-                _ref("source", "Stage", required=True),
-                _ref("target", "Stage", required=True),
-                Column("weight", type="float", **_POSITIVE),
+                _ref("source", "Stage", required=True, aliases=("上游", "上游环节", "来源")),
+                _ref("target", "Stage", required=True, aliases=("下游", "下游环节", "去向")),
+                Column("weight", type="float", **_POSITIVE, aliases=("权重",)),
             ),
+            aliases=("环节关系", "上下游", "上下游关系", "环节联系"),
         ),
         FileSpec(
             "regions.csv",
             (
-                Column("id", required=True),
-                Column("name", required=True),
-                _ref("parent", "Region"),
-                Column("level"),
+                Column("id", required=True, aliases=_ID + ("地区编号",)),
+                Column("name", required=True, aliases=_NAME + ("地区", "地区名称")),
+                _ref("parent", "Region", aliases=("上级", "上级地区")),
+                Column("level", aliases=("级别", "层级", "行政级别")),
             ),
             label="Region",
+            aliases=("地区", "区域", "行政区"),
         ),
         FileSpec(
             "parks.csv",
             (
-                Column("id", required=True),
-                Column("name", required=True),
-                _ref("region", "Region", required=True),
-                Column("kind"),
+                Column("id", required=True, aliases=_ID + ("园区编号",)),
+                Column("name", required=True, aliases=_NAME + ("园区", "园区名称")),
+                _ref("region", "Region", required=True, aliases=("地区", "所在地区", "所属地区")),
+                Column("kind", aliases=("类型", "类别")),
             ),
             label="Park",
+            aliases=("园区", "产业园区", "开发区"),
         ),
         FileSpec(
             "enterprises.csv",
             (
-                Column("id", required=True),
-                Column("name", required=True),
-                _ref("region", "Region", required=True),
-                _ref("park", "Park"),
-                Column("revenue_cny", type="float", **_NON_NEGATIVE),
-                Column("employees", type="int", **_NON_NEGATIVE),
-                Column("founded", type="int"),
-                Column("tags", type="list"),
+                Column("id", required=True, aliases=_ID + ("企业编号", "统一社会信用代码")),
+                Column("name", required=True, aliases=_NAME + ("企业", "企业名称")),
+                _ref("region", "Region", required=True, aliases=("地区", "所在地区", "所属地区")),
+                _ref("park", "Park", aliases=("园区", "所在园区", "所属园区")),
+                Column("revenue_cny", type="float", **_NON_NEGATIVE, aliases=("营收", "营业收入", "营收（元）", "营业收入（元）")),
+                Column("employees", type="int", **_NON_NEGATIVE, aliases=("员工", "员工数", "职工人数", "从业人数")),
+                Column("founded", type="int", aliases=("成立年份", "成立时间")),
+                Column("tags", type="list", aliases=("标签",)),
             ),
             label="Enterprise",
+            aliases=("企业", "企业名录", "企业名单"),
         ),
         FileSpec(
             "enterprise_stages.csv",
             (
-                _ref("enterprise", "Enterprise", required=True),
-                _ref("stage", "Stage", required=True),
-                Column("capacity", type="float", **_NON_NEGATIVE),
-                Column("unit"),
+                _ref("enterprise", "Enterprise", required=True, aliases=("企业", "企业编号")),
+                _ref("stage", "Stage", required=True, aliases=("环节", "环节编号")),
+                Column("capacity", type="float", **_NON_NEGATIVE, aliases=("产能",)),
+                Column("unit", aliases=("单位",)),
             ),
+            aliases=("企业环节", "企业所属环节", "经营环节"),
         ),
         FileSpec(
             "supplies.csv",
             (
-                _ref("supplier", "Enterprise", required=True),
-                _ref("customer", "Enterprise", required=True),
-                _ref("stage", "Stage"),
-                Column("volume", type="float", **_NON_NEGATIVE),
+                _ref("supplier", "Enterprise", required=True, aliases=("供应商", "供方")),
+                _ref("customer", "Enterprise", required=True, aliases=("客户", "需方")),
+                _ref("stage", "Stage", aliases=("环节", "产品环节")),
+                Column("volume", type="float", **_NON_NEGATIVE, aliases=("数量", "供应量", "金额")),
             ),
+            aliases=("供应", "供应关系", "供货关系", "配套关系"),
         ),
         FileSpec(
             "institutes.csv",
             (
-                Column("id", required=True),
-                Column("name", required=True),
-                Column("kind"),
-                _ref("region", "Region"),
+                Column("id", required=True, aliases=_ID + ("机构编号",)),
+                Column("name", required=True, aliases=_NAME + ("机构", "机构名称")),
+                Column("kind", aliases=("类型", "类别")),
+                _ref("region", "Region", aliases=("地区", "所在地区", "所属地区")),
             ),
             label="Institute",
+            aliases=("机构", "科研机构", "院校", "高校院所"),
         ),
         FileSpec(
             "ties.csv",
             (
-                _ref("enterprise", "Enterprise", required=True),
-                _ref("institute", "Institute", required=True),
-                Column("kind"),
-                Column("year", type="int"),
-                Column("weight", type="float", **_POSITIVE),
+                _ref("enterprise", "Enterprise", required=True, aliases=("企业", "企业编号")),
+                _ref("institute", "Institute", required=True, aliases=("机构", "机构编号")),
+                Column("kind", aliases=("类型", "合作方式")),
+                Column("year", type="int", aliases=("年份",)),
+                Column("weight", type="float", **_POSITIVE, aliases=("权重",)),
             ),
+            aliases=("合作", "产学研合作", "校企合作"),
         ),
         FileSpec(
             "institute_stages.csv",
             (
-                _ref("institute", "Institute", required=True),
-                _ref("stage", "Stage", required=True),
+                _ref("institute", "Institute", required=True, aliases=("机构", "机构编号")),
+                _ref("stage", "Stage", required=True, aliases=("环节", "环节编号")),
             ),
+            aliases=("机构环节", "研究方向"),
         ),
     ]
 }
@@ -161,3 +205,16 @@ FILE_ORDER: tuple[str, ...] = (
 )
 
 TIERS = ("upstream", "midstream", "downstream", "support")
+# how Chinese workbooks name the tiers (配套 / 支撑: supporting services)
+TIER_ALIASES = {"上游": "upstream", "中游": "midstream", "下游": "downstream", "配套": "support", "支撑": "support"}
+
+
+def file_for(name: str) -> str | None:
+    """The contract's file that a file or sheet name stands for (by its name or an alias, with or
+    without .csv), else None.
+
+    >>> file_for("环节"), file_for("Stages.CSV"), file_for("企业.csv"), file_for("notes")
+    ('stages.csv', 'stages.csv', 'enterprises.csv', None)
+    """
+    folded = fold(name).removesuffix(".csv").strip()
+    return next((spec.name for spec in FILES.values() if folded == spec.stem or folded in map(fold, spec.aliases)), None)

@@ -45,6 +45,8 @@ __all__ = [
     "Entry",
     "Imported",
     "TableBuilder",
+    "FolderImport",
+    "checked_folder",
     "clean_name",
     "looks_like_formula",
     "parenthesised_aliases",
@@ -158,9 +160,6 @@ class ImportReport:
         assert outcome in VALUE_OUTCOMES, outcome
         self.entries.append(Entry(file, line, outcome, reason, message))
 
-    def outcome_of(self, file: str, line: int) -> str:
-        return self.files[file].outcomes.get(line, "mapped")
-
     # -- reading it back -----------------------------------------------------------------------
     def counts(self, file: str) -> dict[str, int]:
         entry = self.files[file]
@@ -272,6 +271,48 @@ class TableBuilder:
                 cell = ""
             cells.append(cell)
         self.table(contract_file, source_file, header).rows.append((line, cells))
+
+
+def checked_folder(folder: str | Path, *, label: str, required: tuple[str, ...], dangling: str) -> Path:
+    """``folder`` as a Path once it is a folder holding the ``required`` files of format ``label``.
+
+    Raises ValueError for a ``dangling`` rule that is not one of :data:`DANGLING_CHOICES` (a
+    caller's mistake), DatasetError when the folder or a required file is missing (the user's).
+    """
+    folder = Path(folder)
+    if dangling not in DANGLING_CHOICES:
+        raise ValueError(f"dangling must be one of {DANGLING_CHOICES}")
+    if not folder.is_dir():
+        raise DatasetError([Problem(str(folder), None, None, f"not a folder: give the folder that holds {label}'s {required[0]}")])
+    missing = [name for name in required if not (folder / name).is_file()]
+    if missing:
+        raise DatasetError([Problem(name, None, None, f"required {label} file is missing from the folder") for name in missing])
+    return folder
+
+
+class FolderImport:
+    """One import of a foreign folder: its folder, its dangling rule, its report and its tables,
+    and how it looks for the files of the format (each importer's class builds on this)."""
+
+    def __init__(self, folder: Path, dangling: str, format: str):
+        self.folder = folder
+        self.dangling = dangling
+        self.report = ImportReport(format, folder)
+        self.tables = TableBuilder(str(folder), self.report)
+
+    def present(self, name: str) -> Path | None:
+        """The path of file ``name`` of the folder, or None (reported as absent)."""
+        path = self.folder / name
+        if path.is_file():
+            return path
+        self.report.file(name, present=False, note="not in the folder")
+        return None
+
+    def note_other_files(self, known: tuple[str, ...], suffixes: tuple[str, ...], note: str) -> None:
+        """Report every file with one of ``suffixes`` (lower case) that is not ``known`` as not read."""
+        for extra in sorted(self.folder.iterdir()):
+            if extra.suffix.lower() in suffixes and extra.name not in known:
+                self.report.file(extra.name, note=note)
 
 
 # -- readers that keep line numbers ----------------------------------------------------------------

@@ -33,14 +33,11 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from graph.errors import DatasetError, Problem
-
 from .importing import (
-    DANGLING_CHOICES,
     PLACEHOLDER_REGION,
-    ImportReport,
+    FolderImport,
     Imported,
-    TableBuilder,
+    checked_folder,
     clean_name,
     looks_like_formula,
     read_csv_records,
@@ -94,14 +91,7 @@ def read_kag(folder: str | Path, *, dangling: str = "placeholder") -> Imported:
     Raises DatasetError only when the folder or Product.csv is missing; every other defect is a
     report entry.
     """
-    folder = Path(folder)
-    if dangling not in DANGLING_CHOICES:
-        raise ValueError(f"dangling must be one of {DANGLING_CHOICES}")
-    if not folder.is_dir():
-        raise DatasetError([Problem(str(folder), None, None, "not a folder: give the folder that holds KAG's Product.csv")])
-    missing = [name for name in REQUIRED if not (folder / name).is_file()]
-    if missing:
-        raise DatasetError([Problem(name, None, None, "required KAG file is missing from the folder") for name in missing])
+    folder = checked_folder(folder, label="KAG", required=REQUIRED, dangling=dangling)
     return _Kag(folder, dangling).run()
 
 
@@ -117,27 +107,19 @@ def _name(product: str) -> str:
 
 
 def _parent(product: str) -> str | None:
+    """The product one dash up, cleaned as product ids are ("1 -" is under "1", not "1 "); None
+    at the top."""
     parts = _segments(product)
-    return "-".join(parts[:-1]) if len(parts) > 1 else None
+    return (clean_name("-".join(parts[:-1])) or None) if len(parts) > 1 else None
 
 
-class _Kag:
+class _Kag(FolderImport):
     def __init__(self, folder: Path, dangling: str):
-        self.folder = folder
-        self.dangling = dangling
-        self.report = ImportReport("kag", folder)
-        self.tables = TableBuilder(str(folder), self.report)
+        super().__init__(folder, dangling, "kag")
         self.products: dict[str, dict] = {}  # product id → {"line", "industry", "downstream": {target: line}}
         self.placeholders: dict[str, tuple[str, int]] = {}  # product id → (file, line) that first named it
         self.companies: dict[str, dict] = {}  # company id → {"line", "name", "products": {product: (file, line)}}
         self.used_industries: set[str] = set()
-
-    def present(self, name: str) -> Path | None:
-        path = self.folder / name
-        if path.is_file():
-            return path
-        self.report.file(name, present=False, note="not in the folder")
-        return None
 
     def run(self) -> Imported:
         for name in FILES:
@@ -157,9 +139,7 @@ class _Kag:
             if path := self.present(name):
                 for line, _ in read_csv_records(path, self.report):
                     self.report.line(name, line, "ignored", reason, message)
-        for extra in sorted(self.folder.iterdir()):
-            if extra.suffix.lower() == ".csv" and extra.name not in FILES:
-                self.report.file(extra.name, note="not a KAG supply-chain file: not read")
+        self.note_other_files(FILES, (".csv",), "not a KAG supply-chain file: not read")
         self.build_tables(supplies)
         return Imported(self.tables.raw, self.report)
 

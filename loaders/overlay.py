@@ -132,7 +132,7 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
         columns = {cell.replace("\ufeff", "").strip().lower(): i for i, cell in enumerate(stages.header)}
         id_at, name_at, alias_at = columns.get("id"), columns.get("name"), columns.get("aliases")
         for line, cells in stages.rows:
-            cell = lambda at: cells[at].strip() if at is not None and at < len(cells) else ""  # noqa: E731
+            cell = lambda at, cells=cells: cells[at].strip() if at is not None and at < len(cells) else ""  # noqa: E731
             stage_id, name = cell(id_at), cell(name_at)
             if not stage_id or stage_id in store.ids:
                 continue  # an ordinary row: a new stage id, or an update of a stage of the store by id

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from graph.model import GraphData
 from graph.store.base import GraphStore, Progress, WriteSummary
+from graph.store.queries import queries
 
 from .overlay import OverlayReport, overlay
 from .read import RawDataset, read_dataset
@@ -28,7 +29,7 @@ def store_context(store: GraphStore, replace: bool = False) -> StoreContext:
     if replace:
         return StoreContext()
     part_of = [(r.source, r.target) for r in store.relationships(["PART_OF"])]
-    return StoreContext(store.id_labels(), part_of)
+    return StoreContext(queries(store).id_labels(), part_of)
 
 
 def prepare(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True) -> tuple[GraphData, OverlayReport]:

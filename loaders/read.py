@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from graph.errors import DatasetError, Problem
 
-from .contract import FILES
+from .contract import file_for
 
 __all__ = ["Table", "RawDataset", "read_dataset", "decode", "MAX_CELL_CHARS", "MAX_UNZIPPED_BYTES"]
 
@@ -45,6 +45,22 @@ class RawDataset:
     tables: dict[str, Table] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # what is worth saying though nothing is wrong (a value read with 约 dropped, ...)
+    notes: list[Problem] = field(default_factory=list)
+    # the file or sheet each table came from, as the dataset names it (环节, data/stages.csv, ...)
+    origins: dict[str, str] = field(default_factory=dict)
+    # the files and sheets that are not part of the contract, as named (a user's own notes, or a typo)
+    ignored: list[str] = field(default_factory=list)
+
+    def claim(self, file: str, origin: str) -> bool:
+        """Record that ``origin`` holds the contract's ``file``; a second holder is a problem
+        naming both (nothing may load by whichever came last)."""
+        earlier = self.origins.get(file)
+        if earlier is not None:
+            self.problems.append(Problem(file, None, None, f"both {earlier!r} and {origin!r} are {file}; keep one of them"))
+            return False
+        self.origins[file] = origin
+        return True
 
 
 def decode(data: bytes, file: str) -> tuple[str, str]:
@@ -145,13 +161,20 @@ def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
     return Table(file, header, rows)
 
 
-def _read_csv_bytes(data: bytes, file: str, raw: RawDataset) -> None:
+def _as_shown(name: str, file: str) -> str:
+    """What problems call a table: the contract's file name, with the name the user gave it
+    beside it when that is an alias (企业.csv (enterprises.csv); 环节 (stages.csv) for a sheet)."""
+    return file if name.strip().lower() in (file, file.removesuffix(".csv")) else f"{name.strip()} ({file})"
+
+
+def _read_csv_bytes(data: bytes, file: str, raw: RawDataset, shown: str | None = None) -> None:
+    shown = shown or file
     try:
-        text, encoding = decode(data, file)
+        text, encoding = decode(data, shown)
     except DatasetError as error:
         raw.problems.extend(error.problems)
         return
-    table = _parse_csv(text, file, raw.problems)
+    table = _parse_csv(text, shown, raw.problems)
     if table is not None:
         table.encoding = encoding
         raw.tables[file] = table
@@ -170,14 +193,17 @@ def _read_manifest(data: bytes, raw: RawDataset) -> None:
     raw.manifest = manifest
 
 
-def _accept(name: str, data: bytes, raw: RawDataset) -> None:
+def _accept(name: str, data: bytes, raw: RawDataset, shown: str | None = None) -> None:
+    """Take one file of a folder or zip (``shown``: its path as the user knows it)."""
+    shown = shown or name
     if name == "dataset.json":
         _read_manifest(data, raw)
     elif name.lower().endswith(".csv"):
-        known = next((f for f in FILES if f == name.lower()), None)
+        known = file_for(name)
         if known is None:
-            return  # not part of the contract: a user's own notes beside the data
-        _read_csv_bytes(data, known, raw)
+            raw.ignored.append(shown)  # not part of the contract: a user's own notes beside the data
+        elif raw.claim(known, shown):
+            _read_csv_bytes(data, known, raw, _as_shown(name, known))
 
 
 def _read_folder(path: Path, raw: RawDataset) -> None:
@@ -222,7 +248,7 @@ def _read_zip(path: Path, raw: RawDataset, name: str) -> None:
             if len(data) > member.file_size:
                 raw.problems.append(Problem(name, None, None, f"member {member.filename!r} is larger than it declares"))
                 continue
-            _accept(member_path.name, data, raw)
+            _accept(member_path.name, data, raw, member.filename)
 
 
 def _too_big(archive: zipfile.ZipFile, name: str) -> Problem | None:
@@ -292,9 +318,14 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
         return
     try:
         for sheet in workbook.worksheets:
-            file = f"{sheet.title.strip().lower()}.csv"
-            if file not in FILES:
+            file = file_for(sheet.title)
+            if file is None:
+                if sheet.title.strip().lower() != "dataset":
+                    raw.ignored.append(sheet.title)
                 continue
+            if not raw.claim(file, sheet.title):
+                continue
+            known, file = file, _as_shown(sheet.title, file)
             if sheet.sheet_state != "visible":
                 raw.problems.append(
                     Problem(file, None, None, f"sheet {sheet.title!r} is hidden; unhide it or remove it so nothing loads unseen")
@@ -319,7 +350,7 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
                         raw.problems.append(Problem(file, line, column, f"cell of {len(cell):,} characters is longer than the limit of {MAX_CELL_CHARS:,}"))
                         cells[index] = ""
                 body.append((line, cells))
-            raw.tables[file] = Table(file, header, body, encoding="xlsx")
+            raw.tables[known] = Table(file, header, body, encoding="xlsx")
         if "dataset" in workbook.sheetnames:
             sheet = workbook["dataset"]
             raw.manifest = {str(k): _cell_text(v) for k, v, *_ in sheet.iter_rows(values_only=True) if k}

@@ -6,15 +6,18 @@ whole list at once, each as ``file:line: column: what is wrong``.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from itertools import compress, repeat
 
 from graph.errors import DatasetError, Problem
 from graph.model import GraphData, Node, Relationship
 
-from .contract import FILE_ORDER, FILES, TIERS, Column, FileSpec
+from .contract import FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold
 from .read import RawDataset, Table
 
 __all__ = ["validate", "StoreContext"]
@@ -64,18 +67,51 @@ def _list_items(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
-def _convert(value: str, column: Column, file: str, line: int, header: str, problems: list[Problem]):
+# How office workbooks write amounts: 1.2亿 (10^8), 300万 (10^4), 5千; 约 / 大约 / 近 in front of
+# an estimate; thousands separators, full-width digits.
+_UNITS = {"亿": 100_000_000, "万": 10_000, "千": 1_000}
+_APPROXIMATE = ("大约", "约", "近", "逾", "超过", "~", "≈")
+_OFFICE_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(亿|万|千)?\s*(?:元|人|家|个)?$")
+
+
+def office_number(value: str) -> tuple[float, bool] | None:
+    """A number as office workbooks write it, and whether it was marked approximate; None when
+    ``value`` is no such number.
+
+    >>> office_number("1.2亿"), office_number("约300"), office_number("1,200万元"), office_number("３００"), office_number("三百")
+    ((120000000.0, False), (300.0, True), (12000000.0, False), (300.0, False), None)
+    """
+    text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+    approximate = text.startswith(_APPROXIMATE)
+    for mark in _APPROXIMATE:
+        text = text.removeprefix(mark)
+    found = _OFFICE_NUMBER.match(text.strip())
+    if found is None:
+        return None
+    digits, unit = found.groups()
+    # Decimal arithmetic: 1.2 * 10^8 must be 120000000, not 119999999.99999999
+    return float(Decimal(digits) * _UNITS.get(unit, 1)), approximate
+
+
+def _convert(value: str, column: Column, file: str, line: int, header: str, problems: list[Problem],
+             notes: list[Problem] | None = None):
     """Turn one non-empty cell into its typed value, or record a problem and return None."""
     if column.type == "list":
         return _list_items(value)
     if column.type not in ("int", "float"):
         return value
+    kind = "a whole number" if column.type == "int" else "a number"
     try:
         number = float(value) if column.type == "float" else int(value)
     except ValueError:
-        kind = "a whole number" if column.type == "int" else "a number"
-        problems.append(Problem(file, line, header, f"{value[:40]!r} is not {kind}"))
-        return None
+        office = office_number(value)
+        if office is None or (column.type == "int" and not office[0].is_integer()):
+            problems.append(Problem(file, line, header, f"{value[:40]!r} is not {kind} "
+                                    "(write it as 1200, 1.2万, 1.2亿 or 约300)"))
+            return None
+        number = int(office[0]) if column.type == "int" else office[0]
+        if office[1] and notes is not None:
+            notes.append(Problem(file, line, header, f"{value[:40]!r} read as {number:g}: an estimate, kept as the number"))
     if column.type == "float" and not math.isfinite(number):
         problems.append(Problem(file, line, header, f"{value!r} is not a finite number"))
         return None
@@ -93,7 +129,8 @@ def _convert(value: str, column: Column, file: str, line: int, header: str, prob
 _FORMULA_AFTER_NEWLINE = re.compile(r"\n[=@+-]")
 
 
-def _typed_column(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem]) -> list:
+def _typed_column(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem],
+                  notes: list[Problem] | None = None) -> list:
     """The typed values of one column's stripped cells, None where a cell is empty or wrong (each
     wrong one recorded as a problem); ``lines`` are the cells' lines.
 
@@ -104,20 +141,20 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
     """
     all_filled = all(values)
     if (not all_filled and column is not None and column.required) or _may_hold_formula(values):
-        return _typed_cells(values, lines, column, file, header, problems)
+        return _typed_cells(values, lines, column, file, header, problems, notes)
     kind = "text" if column is None else column.type
     present = values if all_filled else [value for value in values if value]
     if kind == "float" or kind == "int":
         try:
             typed = list(map(float if kind == "float" else int, present))
         except ValueError:
-            return _typed_cells(values, lines, column, file, header, problems)
+            return _typed_cells(values, lines, column, file, header, problems, notes)
         if kind == "float" and not all(map(math.isfinite, typed)):
-            return _typed_cells(values, lines, column, file, header, problems)
+            return _typed_cells(values, lines, column, file, header, problems, notes)
         if column.minimum is not None and typed:
             lowest = min(typed)
             if (lowest <= column.minimum) if column.exclusive_minimum else (lowest < column.minimum):
-                return _typed_cells(values, lines, column, file, header, problems)
+                return _typed_cells(values, lines, column, file, header, problems, notes)
     elif kind == "list":
         typed = list(map(_list_items, present))
     else:
@@ -133,7 +170,8 @@ def _may_hold_formula(values: list[str]) -> bool:
     return bool(values) and (values[0][:1] in _FORMULA_FIRST or _FORMULA_AFTER_NEWLINE.search("\n".join(values)) is not None)
 
 
-def _typed_cells(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem]) -> list:
+def _typed_cells(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem],
+                 notes: list[Problem] | None = None) -> list:
     """_typed_column, cell by cell."""
     typed: list = []
     for value, line in zip(values, lines):
@@ -146,8 +184,42 @@ def _typed_cells(values: list[str], lines: list[int], column: Column | None, fil
             typed.append(None)
         else:
             # an unknown column keeps the stripped text, as _convert does for text and references
-            typed.append(value if column is None else _convert(value, column, file, line, header, problems))
+            typed.append(value if column is None else _convert(value, column, file, line, header, problems, notes))
     return typed
+
+
+def _nearest(text: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The choices closest to ``text`` (a typo's likely meaning), best first."""
+    folded = {fold(choice): choice for choice in choices}
+    return [folded[f] for f in difflib.get_close_matches(fold(text), list(folded), n=n, cutoff=0.6)]
+
+
+def _missing_column(name: str, spec: FileSpec, header: list[str], positions: dict[str, int]) -> str:
+    """The message for a required column the header lacks: the headers seen, and which one was
+    probably meant (a header that is no column of the file and is close to this one's names)."""
+    seen = [h.strip() for h in header if h.strip()]
+    column = spec.column(name)
+    unknown = [h for h in seen if spec.column_for(h) is None]
+    guess = next((h for h in unknown if _nearest(h, (name, *column.aliases), n=1)), None)
+    message = "required column is missing from the header"
+    if column.aliases:
+        message += f" (also accepted: {', '.join(column.aliases)})"
+    message += f"; the header has: {', '.join(seen) if seen else 'nothing'}"
+    if guess is not None:
+        message += f"; did you mean {guess!r}?"
+    return message
+
+
+def _missing_file(raw: RawDataset) -> str:
+    """The message for a dataset without stages.csv: what it holds instead, and the likely one."""
+    message = "required file is missing from the dataset (a stages.csv file, or a sheet named stages or 环节)"
+    found = [*raw.origins.values(), *raw.ignored]
+    if found:
+        message += f"; found: {', '.join(found)}"
+    guess = next((name for name in raw.ignored if _nearest(name.removesuffix(".csv"), ("stages", *FILES["stages.csv"].aliases), n=1)), None)
+    if guess is not None:
+        message += f"; did you mean {guess!r}?"
+    return message
 
 
 class _Rows:
@@ -155,29 +227,34 @@ class _Rows:
     cells): ``columns`` maps each normalised column name to a typed value per row, None where the
     cell is empty or wrong; ``lines`` are the rows' lines. A row wider than the header is left out."""
 
-    def __init__(self, table: Table, spec: FileSpec, problems: list[Problem]):
+    def __init__(self, table: Table, spec: FileSpec, problems: list[Problem], notes: list[Problem] | None = None):
         self.file = table.file
         self.spec = spec
         self.lines: list[int] = []
         self.columns: dict[str, list] = {}
-        self.headers: dict[str, str] = {}  # normalised name → as the user wrote it
+        self.headers: dict[str, str] = {}  # the contract's column name → the header as the user wrote it
         self.ok = True
 
         positions: dict[str, int] = {}
         for index, written in enumerate(table.header):
-            name = _normalise_header(written)
+            # a column of the contract by its name or an alias (编号 is id); any other column is
+            # kept as a property under its own (folded) name
+            name = spec.column_for(written) or _normalise_header(written)
             if not name:
                 continue
             if name in positions:
-                problems.append(Problem(self.file, 1, written, "the column appears twice in the header"))
+                first = self.headers[name]
+                both = f"with {first!r}" if fold(first) != fold(written) else "twice in the header"
+                problems.append(Problem(self.file, 1, written.strip(), f"the column appears {both}" if both.startswith("twice")
+                                        else f"names the same column as {first!r} ({name}); keep one of them"))
                 self.ok = False
                 continue
             positions[name] = index
             self.headers[name] = written.strip()
-        for column in spec.columns:
-            if column.required and column.name not in positions:
-                problems.append(Problem(self.file, 1, column.name, "required column is missing from the header"))
-                self.ok = False
+        missing = [column.name for column in spec.columns if column.required and column.name not in positions]
+        for name in missing:
+            problems.append(Problem(self.file, 1, name, _missing_column(name, spec, table.header, positions)))
+            self.ok = False
         if not self.ok:
             return
 
@@ -199,7 +276,7 @@ class _Rows:
         cells_by_column = list(zip(*grid)) or [()] * width
         for name, index in positions.items():
             values = list(map(str.strip, cells_by_column[index]))
-            self.columns[name] = _typed_column(values, self.lines, spec.column(name), self.file, self.headers[name], problems)
+            self.columns[name] = _typed_column(values, self.lines, spec.column(name), self.file, self.headers[name], problems, notes)
 
     def header(self, name: str) -> str:
         return self.headers.get(name, name)
@@ -242,11 +319,11 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     context = context or StoreContext()
     problems = list(raw.problems)
     unreadable = bool(problems) and not raw.tables  # the container itself was refused
-    if "stages.csv" not in raw.tables and not unreadable and not any(p.file == "stages.csv" for p in problems):
-        problems.append(Problem("stages.csv", None, None, "required file is missing from the dataset"))
+    if "stages.csv" not in raw.tables and not unreadable and not any(p.file.endswith("stages.csv") for p in problems):
+        problems.append(Problem("stages.csv", None, None, _missing_file(raw)))
 
     tables = {
-        name: _Rows(raw.tables[name], FILES[name], problems)
+        name: _Rows(raw.tables[name], FILES[name], problems, raw.notes)
         for name in FILE_ORDER
         if name in raw.tables
     }
@@ -282,11 +359,15 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
 
     relationships = _Relationships(problems)
     part_of: list[tuple[str, str, str, int]] = []  # child, parent, file, line
+    # A file of nodes that could not be read at all (a required column missing) makes every
+    # reference to its kind look unknown: those follow-on problems would only mislead.
+    unreadable_kinds = {rows.spec.label for rows in tables.values() if rows.spec.label and not rows.ok}
+    suggest = _Suggestions(tables, context)
 
     for name, rows in tables.items():
         if not rows.ok:
             continue
-        accepted = _accepted_rows(rows, label_of, defined, problems)
+        accepted = _accepted_rows(rows, label_of, defined, problems, unreadable_kinds, suggest)
         if rows.spec.label is None:
             _map_relationships(rows, _RELATIONSHIP_FILES[name], accepted, relationships, problems)
         else:
@@ -307,7 +388,46 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     return GraphData(nodes=nodes, relationships=relationships.found, manifest=dict(raw.manifest))
 
 
-def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: dict, problems: list[Problem]) -> list[bool]:
+class _Suggestions:
+    """What an unknown reference probably meant: the node whose name it is (an id column given a
+    name), else the nearest ids and names of that kind. Worked out for a few values per column
+    only: a national chain has ~10^5 ids, and a list of a thousand guesses helps nobody."""
+
+    PER_COLUMN = 20
+    MAX_POOL = 50_000
+
+    def __init__(self, tables: dict[str, _Rows], context: StoreContext):
+        self._tables, self._context = tables, context
+        self._pools: dict[str, tuple[dict[str, str], list[str]]] = {}
+
+    def _pool(self, label: str) -> tuple[dict[str, str], list[str]]:
+        if label not in self._pools:
+            by_name: dict[str, str] = {}  # folded name → id, from the dataset's own files
+            ids: list[str] = []
+            for rows in self._tables.values():
+                if rows.spec.label == label and rows.ok:
+                    for node_id, name in zip(rows.columns["id"], rows.columns["name"]):
+                        if isinstance(node_id, str):
+                            ids.append(node_id)
+                            if isinstance(name, str):
+                                by_name.setdefault(fold(name), node_id)
+            stored = [i for i, found in self._context.labels.items() if found == label]
+            if len(ids) + len(stored) <= self.MAX_POOL:
+                ids.extend(stored)
+            self._pools[label] = (by_name, ids)
+        return self._pools[label]
+
+    def __call__(self, value: str, label: str) -> str:
+        by_name, ids = self._pool(label)
+        named = by_name.get(fold(value))
+        if named is not None:
+            return f"; {value!r} is the name of {named!r}: give its id"
+        near = _nearest(value, ids)
+        return f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+
+
+def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: dict, problems: list[Problem],
+                   unreadable_kinds: set[str] = frozenset(), suggest: Callable[[str, str], str] | None = None) -> list[bool]:
     """Whether each row of ``rows`` goes into the graph: its references resolve (each one that
     does not is reported), it holds every required column (an empty or wrong one is already
     reported) and, for nodes, its id is not a duplicate (already reported)."""
@@ -324,13 +444,19 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
                 if value is not None and (found := label_of(value)) != label:
                     wrong[value] = found
             if wrong:
+                hints = {}
+                if suggest is not None:
+                    for value in sorted(v for v, found in wrong.items() if found is None)[: _Suggestions.PER_COLUMN]:
+                        hints[value] = suggest(value, label)
                 for index, value in enumerate(values):
                     if value in wrong:
+                        accepted[index] = False
+                        if label in unreadable_kinds:
+                            continue
                         what = f"unknown {label.lower()} {value!r}"
                         if wrong[value] is not None:
                             what += f" ({value!r} is a {wrong[value]})"
-                        problems.append(Problem(rows.file, rows.lines[index], rows.header(column.name), what))
-                        accepted[index] = False
+                        problems.append(Problem(rows.file, rows.lines[index], rows.header(column.name), what + hints.get(value, "")))
         if column.required and None in values:
             for index, value in enumerate(values):
                 if value is None:
@@ -383,9 +509,13 @@ def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], 
     for line, node_id, node_name, values in compress(zip(rows.lines, rows.columns["id"], rows.columns["name"], prop_values), accepted):
         props = _props(prop_names, values)
         if is_stage:
-            tier = str(props.get("tier", "midstream")).lower()
+            tier = str(props.get("tier", "midstream")).strip().lower()
+            tier = TIER_ALIASES.get(tier, tier)
             if tier not in TIERS:
-                problems.append(Problem(file, line, rows.header("tier"), f"{props['tier']!r} is not one of {', '.join(TIERS)}"))
+                near = _nearest(tier, TIERS, n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                problems.append(Problem(file, line, rows.header("tier"), f"{props['tier']!r} is not one of {', '.join(TIERS)} "
+                                        f"(or {', '.join(TIER_ALIASES)}){hint}"))
                 continue
             props["tier"] = tier
         nodes.append(Node(label, node_id, str(node_name), props))

@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from graph.errors import InvalidParameter
 from graph.model import GraphData
 
 from .contract import FILES
@@ -49,8 +50,21 @@ def _write(path: Path, contract_columns: list[str], rows: list[dict]) -> None:
 
 
 def write_dataset(data: GraphData, out: str | Path) -> list[Path]:
-    """Write ``data`` as contract CSV files into the folder ``out``; return the files written."""
+    """Write ``data`` as contract CSV files into the folder ``out`` (new or empty); return the
+    files written.
+
+    A folder that already holds files is refused (InvalidParameter): a stale ties.csv left
+    beside the export would load back with it as if it were part of the graph.
+    """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InvalidParameter("output", f"{out} is a file; a csv export is a folder of files (give a new folder)")
+    if out.is_dir():
+        present = sorted(child.name for child in out.iterdir())
+        if present:
+            shown = ", ".join(present[:5]) + (f" and {len(present) - 5} more" if len(present) > 5 else "")
+            raise InvalidParameter("output", f"folder {out} is not empty (it holds {shown}); "
+                                   "give a new or empty folder, so that nothing else loads back with the export")
     out.mkdir(parents=True, exist_ok=True)
     by_label = defaultdict(list)
     for node in data.nodes:

@@ -51,7 +51,7 @@ class BoltServer:
             _servers.append(self)
 
     @classmethod
-    def for_tests(cls, workdir: Path, *, heap: str = "2g") -> "BoltServer":
+    def for_tests(cls, workdir: Path, *, heap: str = "2g") -> BoltServer:
         """The server named by CHAINX_TEST_NEO4J_URI, or a local one to be started in ``workdir``
         (with a JVM heap of ``heap``)."""
         uri = os.environ.get("CHAINX_TEST_NEO4J_URI")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from graph.store.neo4j import clear_database
+
 ROOT = Path(__file__).resolve().parent.parent
 TEXTILE = ROOT / "data" / "textile"
 SHARED = ROOT.parent / "shared"
@@ -45,7 +47,7 @@ def neo4j_store(bolt_server):
     if not bolt_server.running:
         bolt_server.start()
     store = bolt_server.store()
-    store.clear()
+    clear_database(store)
     yield store
     store.close()
 

@@ -17,13 +17,17 @@ __all__ = ["chainx_serve"]
 
 
 @contextmanager
-def chainx_serve(store: str, *, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
-    """Serve ``store`` (with ``env`` added to this process's environment) and yield its base URL;
+def chainx_serve(store: str, *, env: dict[str, str] | None = None, timeout: float = 120,
+                 port_option: bool = True) -> Iterator[str]:
+    """Serve ``store`` (with ``env`` added to this process's environment) on a free port, given
+    as ``--port`` or, without ``port_option``, as CHAINX_PORT, and yield its base URL;
     RuntimeError, with what the server printed, if it does not come up within ``timeout`` s."""
     port = free_port()
+    port_args = ["--port", str(port)] if port_option else []
+    env = {**os.environ, **(env or {}), **({} if port_option else {"CHAINX_PORT": str(port)})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "chainx", "serve", "--port", str(port), "--store", store],
-        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "chainx", "serve", *port_args, "--store", store],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -20,7 +20,7 @@ def asset_dir() -> Path:
     return Path(pyvis.__file__).resolve().parent / "templates" / "lib" / f"vis-{VIS_VERSION}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(name: str) -> str:
     text = (asset_dir() / name).read_text(encoding="utf-8")
     # Inlined into a <script>/<style> element: a closing tag inside would end it early.

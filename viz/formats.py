@@ -57,9 +57,13 @@ def _is_number(text: str) -> bool:
         return False
 
 
+# Unicode ranges of East Asian wide characters (Hangul Jamo, CJK, Hangul syllables, compatibility
+# ideographs, full-width forms): they take two columns in a terminal.
+_WIDE = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFF00, 0xFF60), (0xFFE0, 0xFFE6))
+
+
 def _width(text: str) -> int:
-    # CJK characters take two columns in a terminal
-    return sum(2 if "\u1100" <= ch and (ch <= "\u115f" or "\u2e80" <= ch <= "\ua4cf" or "\uac00" <= ch <= "\ud7a3" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uff60" or "\uffe0" <= ch <= "\uffe6") else 1 for ch in text)
+    return sum(2 if any(low <= ord(ch) <= high for low, high in _WIDE) else 1 for ch in text)
 
 
 def rows_to_table(rows: Sequence[dict], columns: Sequence[str]) -> str:

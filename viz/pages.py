@@ -24,8 +24,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from markupsafe import Markup
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from pyvis.network import Network
 
 from .assets import vis_css, vis_js
@@ -87,7 +87,7 @@ def _env() -> Environment:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _static(name: str) -> str:
     return (_HERE / "static" / name).read_text(encoding="utf-8")
 

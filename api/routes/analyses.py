@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from viz.formats import rows_to_csv
+from graph import params as P
 from graph.analysis.bottlenecks import bottlenecks, whatif
-from graph.analysis.centrality import MAX_TOP, centrality, property_name, write_back
+from graph.analysis.centrality import centrality, property_name, write_back
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.ties import ties_report
-from graph.errors import InvalidParameter
+from viz.formats import rows_to_csv
 
 from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, require_api_key
 from ..models import (
@@ -34,17 +34,15 @@ from ..models import (
     WriteBackResult,
     error_responses,
 )
+from ..params import path, query
 from ..settings import Settings
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["analyses"], responses=error_responses(404, 422, 500, 503))
 
-MAX_REGIONS = 20
-RegionId = Annotated[str, Path(min_length=1, max_length=200, description="Region id; its sub-regions count as part of it.", examples=["tianmen"])]
-RegionQuery = Annotated[str | None, Query(min_length=1, max_length=200, description="Only this region (and below).", examples=["wujiang"])]
-MinFirms = Annotated[int, Query(ge=1, le=10_000, description="Fewer local enterprises than this make a stage weak.")]
-Seed = Annotated[int | None, Query(ge=0, le=2**32 - 1, description="Seed of any random sampling, for repeatable results.")]
+RegionId = Annotated[str, path(P.REGION)]
+RegionQuery = Annotated[str | None, query(P.REGION, description="Only this region (and below).")]
 CSV_COLUMNS = ["rank", "node", "name", "kind", "value"]
 
 
@@ -52,9 +50,9 @@ CSV_COLUMNS = ["rank", "node", "name", "kind", "value"]
 def region_gaps(
     reports: ReportsDep,
     region: RegionId,
-    min_firms: MinFirms = 2,
-    top_candidates: Annotated[int, Query(ge=0, le=100, description="Candidates listed per gap.")] = 5,
-    top: Annotated[int | None, Query(ge=1, le=100_000, description="List only the top gaps by score (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
+    top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
     return reports.json(GapsReport, gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
@@ -63,14 +61,12 @@ def region_gaps(
 @router.get("/compare", response_model=CompareReport)
 def compare_regions(
     reports: ReportsDep,
-    regions: Annotated[str, Query(min_length=1, max_length=2000, description="Region ids, comma-separated: a,b", examples=["shengze,tianmen"])],
-    min_firms: MinFirms = 2,
-    top: Annotated[int | None, Query(ge=1, le=100_000, description="List only the stages with the most enterprises of these regions (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
+    regions: Annotated[str, query(P.REGIONS)],
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Stage-by-stage coverage of several regions side by side."""
-    ids = [r.strip() for r in regions.split(",") if r.strip()]
-    if len(ids) > MAX_REGIONS:
-        raise InvalidParameter("regions", f"at most {MAX_REGIONS} regions at once, not {len(ids)}")
+    ids = P.split_list(regions)
     return reports.json(CompareReport, compare, ids, min_firms=min_firms, top=top)
 
 
@@ -78,9 +74,9 @@ def compare_regions(
 def get_bottlenecks(
     reports: ReportsDep,
     region: RegionQuery = None,
-    hhi_threshold: Annotated[float, Query(ge=0, le=1, description="A stage whose HHI exceeds this is single-source.")] = 0.5,
-    min_firms: Annotated[int, Query(ge=1, le=10_000, description="Also critical: leaving a stage below this many firms.")] = 1,
-    top: Annotated[int | None, Query(ge=1, le=100_000, description="List at most this many items of each kind (default: all on a chain of up to 500 top-level stages, else 200).")] = None,
+    hhi_threshold: Annotated[float, query(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
+    min_firms: Annotated[int, query(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
+    top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
     return reports.json(BottlenecksReport, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
@@ -106,9 +102,9 @@ def get_centrality(
     graph: GraphName = GraphName("all"),
     kind: Annotated[Kind | None, Query(description="List only nodes of this kind.")] = None,
     region: RegionQuery = None,
-    top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 20,
-    k: Annotated[int | None, Query(ge=1, le=1_000_000, description="Betweenness only: sample k sources.")] = None,
-    seed: Seed = None,
+    top: Annotated[int, query(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
+    k: Annotated[int | None, query(P.SAMPLES)] = P.SAMPLES.default,
+    seed: Annotated[int | None, query(P.SEED)] = P.SEED.default,
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv for a spreadsheet; by default as Accept asks.")] = None,
 ):
     """Rank nodes of a projection by a NetworkX centrality measure; JSON or CSV."""
@@ -156,8 +152,8 @@ def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDe
 def get_ties(
     reports: ReportsDep,
     institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="Seed of community detection.")] = 0,
-    top: Annotated[int, Query(ge=1, le=MAX_TOP, description="Pairs and brokers listed.")] = 20,
+    seed: Annotated[int, query(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
+    top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
 ) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
     return reports.json(TiesReport, ties_report, institute=institute, seed=seed, top=top, exclude_unset=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from graph.errors import StoreUnavailable
-from graph.store import is_bolt_uri
+from graph.store import is_bolt_uri, reads
 
 from ..deps import HandleDep, StoreDep
 from ..models import Health, Stats, error_responses
@@ -30,4 +30,4 @@ def health(handle: HandleDep) -> dict:
 @router.get("/stats", response_model=Stats)
 def stats(store: StoreDep) -> dict:
     """Nodes per kind and relationships per type (every known one, 0 when absent)."""
-    return store.stats()
+    return reads.stats(store)

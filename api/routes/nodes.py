@@ -7,18 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from graph.analysis.paths import MAX_DEPTH, MAX_NEIGHBORS, explained_path, neighbors
+from graph import params as P
+from graph.analysis.paths import explained_path, neighbors
 from graph.model import Node
 from graph.regions import region_descendants
+from graph.store import reads
 
 from ..deps import ReportsDep, StoreDep
 from ..models import Kind, Neighbors, NodeOut, NodeSearch, PathOut, error_responses
+from ..params import query
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["nodes"], responses=error_responses(422, 500, 503))
 
-MAX_PAGE = 1000
 NodeId = Annotated[str, Path(min_length=1, max_length=500, description="The node's id.", examples=["e_hengli_group"])]
 
 
@@ -37,8 +39,8 @@ def search_nodes(
     q: Annotated[str, Query(max_length=200, description="Text in the id, name, English name or an alias.", examples=["涤纶", "weaving"])] = "",
     kind: Annotated[Kind | None, Query(description="Only nodes of this kind.")] = None,
     region: Annotated[str | None, Query(max_length=200, description="Only nodes in this region or below it.", examples=["shengze"])] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, query(P.SEARCH_LIMIT)] = P.SEARCH_LIMIT.default,
+    offset: Annotated[int, query(P.SEARCH_OFFSET)] = P.SEARCH_OFFSET.default,
 ) -> dict:
     """Search nodes by name or alias, Chinese or English; best matches first, paged, with the total."""
     label = kind.value if kind else None
@@ -60,19 +62,19 @@ def get_neighbors(
     reports: ReportsDep,
     kind: Kind,
     node_id: NodeId,
-    depth: Annotated[int, Query(ge=1, le=MAX_DEPTH, description="How many relationships away.")] = 1,
+    depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
     only: Annotated[Kind | None, Query(description="List only neighbours of this kind.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_NEIGHBORS)] = 1000,
+    limit: Annotated[int, query(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
 ) -> dict:
     """The nodes within ``depth`` relationships of a node, nearest first."""
-    store.get_node(node_id, kind.value)  # 404 when the id is not of this kind
+    reads.get_node(store, node_id, kind.value)  # 404 when the id is not of this kind
     return reports(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
 
 
 @router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
 def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
     """One node with all its properties."""
-    return node_out(store.get_node(node_id, kind.value))
+    return node_out(reads.get_node(store, node_id, kind.value))
 
 
 @router.get("/paths", response_model=PathOut, responses=error_responses(404))

@@ -8,12 +8,14 @@ status the JSON API would give (JSON with ``?format=json``).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from graph import params as P
 from graph import views_data
 from graph.errors import InvalidParameter, NotFound
 from viz.pages import index_page, render, search_page
@@ -21,6 +23,7 @@ from viz.pages import index_page, render, search_page
 from ..deps import ReportsDep, StoreDep
 from ..errors import status_of
 from ..models import error_responses
+from ..params import query
 
 __all__ = ["router", "BASE"]
 
@@ -50,7 +53,7 @@ class ViewFormat(str, Enum):
 
 
 FormatQuery = Annotated[ViewFormat, Query(alias="format", description="html (the page) or json (the payload it is drawn from).")]
-RegionQuery = Annotated[str, Query(min_length=1, max_length=200, description="Region id, e.g. shengze.")]
+RegionQuery = Annotated[str, query(P.REGION)]
 _HTML = {200: {"content": {"text/html": {}, "application/json": {}}, "description": "The page, or its payload with ?format=json."}}
 
 
@@ -113,8 +116,8 @@ def search(
 def chain(
     reports: ReportsDep,
     region: RegionQuery,
-    min_firms: Annotated[int, Query(ge=1, le=1000, description="A stage with fewer local firms is weak.")] = 2,
-    top_candidates: Annotated[int, Query(ge=0, le=50, description="Candidates listed per gap.")] = 5,
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     format: FormatQuery = ViewFormat.html,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked."""
@@ -124,12 +127,13 @@ def chain(
 @router.get(f"{BASE}/compare", response_class=HTMLResponse, responses=_HTML)
 def compare(
     reports: ReportsDep,
-    regions: Annotated[list[str], Query(min_length=1, max_length=4, description="Two to four region ids: regions=a,b or regions=a&regions=b.")],
-    min_firms: Annotated[int, Query(ge=1, le=1000)] = 2,
+    regions: Annotated[list[str], Query(min_length=1, max_length=int(P.VIEW_REGIONS.maximum),
+                                        description=P.VIEW_REGIONS.help + " Or repeated: regions=a&regions=b.")],
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     format: FormatQuery = ViewFormat.html,
 ):
     """Chain maps of two to four regions on one layout, with their coverage side by side."""
-    ids = tuple(part.strip() for value in regions for part in value.split(",") if part.strip())
+    ids = tuple(P.split_list(regions))
     return _respond(format, lambda: reports(views_data.compare_view, ids, min_firms=min_firms), _page)
 
 
@@ -138,7 +142,7 @@ def ego(
     reports: ReportsDep,
     kind: Annotated[str, Path(max_length=20, description="The node's kind: stage, enterprise, institute, park or region.")],
     node_id: Annotated[str, Path(min_length=1, max_length=500, description="The node's id.")],
-    depth: Annotated[int, Query(ge=1, le=views_data.MAX_DEPTH, description="How many relationships away.")] = 1,
+    depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
     format: FormatQuery = ViewFormat.html,
 ):
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""
@@ -149,7 +153,7 @@ def ego(
 def ties(
     reports: ReportsDep,
     institute: Annotated[str | None, Query(max_length=200, description="Keep one institute, its enterprises and their other institutes.")] = None,
-    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="Seed of the Louvain communities.")] = 0,
+    seed: Annotated[int, query(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     format: FormatQuery = ViewFormat.html,
 ):
     """Enterprises and institutes, coloured by community, brokers emphasised."""

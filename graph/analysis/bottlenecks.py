@@ -41,24 +41,29 @@ downstream of a lost stage that still have firms lose that input.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, NotFound
+from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
 from graph.projection import projection
+from graph.reach import reachable
 from graph.regions import region_descendants
 from graph.store.base import GraphStore
+from graph.store.queries import queries
+from graph.store.reads import get_node
 
-from .stages import StageChain, chain_order, condensed, listing_limit, reachable, stage_chain
+from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
+from .reasons import listing as _listing
+from .stages import StageChain, chain_order, condensed, listing_limit, stage_chain
 
 __all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT"]
 
 KINDS = ("chokepoint", "single_source", "critical_enterprise")
-_NAMES_IN_REASON = 5
 _PIECES_IN_REASON = 20  # part sizes a chokepoint's reason spells out
 _CASCADE_LISTED = 20  # enterprises listed per critical enterprise's cascade (all are counted)
 # The full cascade is worked out for at most this many suspects, those with the most direct
@@ -66,14 +71,6 @@ _CASCADE_LISTED = 20  # enterprises listed per critical enterprise's cascade (al
 # chain 500 of ~43,000 (each cascade can walk a good part of the supply network).
 CASCADE_LIMIT = 500
 _SUPER_SOURCE = ("virtual source",)  # not a string, so it can never clash with a stage id
-
-
-def _listing(names: Iterable[str], total: int | None = None) -> str:
-    """The first few names and how many more (of ``total``, when more exist than were given)."""
-    names = list(names)
-    shown = ", ".join(names[:_NAMES_IN_REASON])
-    more = (len(names) if total is None else total) - _NAMES_IN_REASON
-    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def hhi(shares: Iterable[float]) -> float:
@@ -203,9 +200,8 @@ def chokepoints(chain: StageChain) -> list[dict]:
             pieces = parts[stage]
             cut = sum(pieces) - pieces[0]
             cut_share = cut / (linked - 1) if linked > 1 else 0.0
-            sizes = ", ".join(map(str, pieces[:_PIECES_IN_REASON]))
-            if len(pieces) > _PIECES_IN_REASON:  # a hub of a national chain holds thousands of single stages
-                sizes += f" and {len(pieces) - _PIECES_IN_REASON} more"
+            # a hub of a national chain holds thousands of single stages
+            sizes = _listing(map(str, pieces), shown=_PIECES_IN_REASON)
             reasons.append(
                 f"Removing it splits the stage graph into {len(pieces)} parts ({sizes} stages): "
                 f"{cut} stage(s) lose their link to the largest part (articulation point)."
@@ -272,25 +268,14 @@ class _Reach(dict):
         return found
 
 
-_worlds: OrderedDict[tuple, _World] = OrderedDict()
-_worlds_lock = threading.Lock()
-_WORLDS_KEPT = 2  # one world of a 1M-relationship graph holds a few hundred MB
+_worlds = VersionedCache("supply world", size=2)  # one world of a 1M-relationship graph holds a few hundred MB
 
 
 def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
     """The supply world of ``store`` for ``regions``, read once per store version: a bottlenecks
     report and the what-ifs that follow it share it (it is only read afterwards)."""
-    key = (store.uri, store.version(), None if regions is None else frozenset(regions))
-    with _worlds_lock:
-        if key in _worlds:
-            _worlds.move_to_end(key)
-            return _worlds[key]
-    world = _read_world(store, chain, regions)
-    with _worlds_lock:
-        world = _worlds.setdefault(key, world)
-        while len(_worlds) > _WORLDS_KEPT:
-            _worlds.popitem(last=False)
-    return world
+    key = None if regions is None else frozenset(regions)
+    return _worlds.get(store, key, lambda: _read_world(store, chain, regions))
 
 
 def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
@@ -298,7 +283,7 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     stages_of: dict[str, set[str]] = defaultdict(set)
     region_of: dict[str, str | None] = {}
     capacity: dict[tuple[str, str], tuple[float | None, str | None]] = {}
-    for op in store.operations(regions=regions):
+    for op in queries(store).operations(regions=regions):
         if op.stage in chain.top:
             top = chain.top[op.stage]
             firms[top].setdefault(op.enterprise, set()).add(op.stage)
@@ -307,7 +292,7 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
             capacity[(op.enterprise, op.stage)] = (op.capacity, op.unit)
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     # ends only: a national graph has hundreds of thousands of supplies, their properties unused
-    for _, supplier, customer, stage in store.links(["SUPPLIES"]):
+    for _, supplier, customer, stage in queries(store).links(["SUPPLIES"]):
         if stage:
             groups[(customer, stage)].add(supplier)
     supplier_groups: dict[str, list] = defaultdict(list)
@@ -439,21 +424,15 @@ def _cascade_score(cascade: dict) -> int:
 # -- the reports ----------------------------------------------------------------------------
 
 def _check_params(hhi_threshold: float, min_firms: int) -> None:
-    if isinstance(hhi_threshold, bool) or not isinstance(hhi_threshold, (int, float)) or not 0 <= hhi_threshold <= 1:
-        raise InvalidParameter("hhi_threshold", f"must be a number from 0 to 1, got {hhi_threshold!r}")
-    _check_min_firms(min_firms)
-
-
-def _check_min_firms(min_firms: int) -> None:
-    if isinstance(min_firms, bool) or not isinstance(min_firms, int) or min_firms < 1:
-        raise InvalidParameter("min_firms", f"must be a whole number ≥ 1, got {min_firms!r}")
+    HHI_THRESHOLD.check(hhi_threshold)
+    CRITICAL_MIN_FIRMS.check(min_firms)
 
 
 def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]:
     if region is None:
         return None, "the whole graph"
     regions = region_descendants(store, region)
-    return regions, store.get_node(region).name
+    return regions, get_node(store, region).name
 
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
@@ -530,7 +509,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     for suppliers in world.groups.values():
         if len(suppliers) == 1:
             direct[next(iter(suppliers))] += 1
-    for stage, firms in world.firms.items():
+    for firms in world.firms.values():
         if len(firms) in (1, min_firms):
             for firm in firms:
                 direct[firm] += 1
@@ -668,7 +647,7 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     remove = list(dict.fromkeys(remove))
     if not remove:
         raise InvalidParameter("remove", "give at least one enterprise or stage id")
-    _check_min_firms(min_firms)
+    CRITICAL_MIN_FIRMS.check(min_firms)
     found = {n.id: n for n in store.nodes(ids=remove)}
     unknown = [i for i in remove if i not in found]
     if unknown:

@@ -47,16 +47,18 @@ Notebook use:
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 
 import networkx as nx
 import numpy as np
 
 from graph import accel
+from graph.cache import VersionedCache
+from graph.checks import one_of
 from graph.errors import InvalidParameter, TooExpensive
 from graph.fastproj import FastProjection, fast_projection
 from graph.model import check_label
+from graph.params import CENTRALITY_TOP, SAMPLES, SEED
+from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
 from graph.projection import PROJECTIONS, projection
 from graph.regions import region_descendants
 from graph.store.base import GraphStore
@@ -69,7 +71,6 @@ __all__ = [
     "EIGENVECTOR_MAX_ITER",
     "centrality",
     "centrality_values",
-    "clear_cache",
     "analysis_graph",
     "compute_metric",
     "estimate_seconds",
@@ -93,7 +94,7 @@ METRICS: tuple[str, ...] = (
 )
 GRAPHS: tuple[str, ...] = tuple(PROJECTIONS)
 DIRECTED_ONLY = frozenset({"in_degree", "out_degree"})
-MAX_TOP = 1000
+MAX_TOP = int(CENTRALITY_TOP.maximum)
 EIGENVECTOR_MAX_ITER = 1000
 
 # Exact betweenness, closeness and harmonic centrality run one search from every node. A search
@@ -102,7 +103,7 @@ EIGENVECTOR_MAX_ITER = 1000
 # of that work per second, measured on pure-Python NetworkX on one core of the 2-core reference
 # machine on hub-heavy chain graphs (small random graphs run up to 5x faster), turn it into a
 # rough, cautious time; a computation estimated above MAX_SECONDS is refused unless forced.
-MAX_SECONDS = 60.0
+MAX_SECONDS = MAX_SECONDS_PARAM.default
 _WORK_PER_SECOND = {"betweenness": 4e5, "closeness": 2.5e6, "harmonic": 2e6}
 _SETUP_PER_SECOND = 1e6  # betweenness: per node of the graph, per source
 
@@ -121,12 +122,6 @@ def tie_value(value: float) -> float:
     """
     value = float(value)
     return 0.0 if abs(value) < _ZERO else float(f"{value:.{_TIE_DIGITS}g}")
-
-
-def _check_choice(parameter: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise InvalidParameter(parameter, f"unknown {parameter} {value!r}; expected one of {', '.join(allowed)}")
-    return value
 
 
 def _search_work(G: nx.Graph) -> float:
@@ -297,9 +292,7 @@ def _check(G: nx.Graph, metric: str, graph: str, k: int | None, force: bool, max
     if k is not None:
         if metric != "betweenness":
             raise InvalidParameter("k", "only betweenness can be sampled; drop k for other metrics")
-        # From one sample NetworkX cannot estimate the sampled node's own value (it returns NaN)
-        if isinstance(k, bool) or not isinstance(k, int) or k < 2:
-            raise InvalidParameter("k", f"must be a whole number of at least 2, not {k!r}")
+        SAMPLES.check(k)
         if k > G.number_of_nodes():
             raise InvalidParameter("k", f"{k} samples but the {graph!r} graph has only {G.number_of_nodes()} nodes")
     limit = MAX_SECONDS if max_seconds is None else max_seconds
@@ -325,9 +318,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-_cache: OrderedDict[tuple, dict] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 32
+_values = VersionedCache("centrality values", size=32)
 
 
 def centrality_values(
@@ -342,34 +333,20 @@ def centrality_values(
 ) -> dict:
     """``{node id: value}`` of ``metric`` for every node of projection ``graph``.
 
-    Cached per store version, so a report followed by :func:`write_back` computes once. With
+    Cached per store version (:mod:`graph.cache`), so a report followed by :func:`write_back` computes once. With
     ``k`` betweenness samples ``k`` sources; ``seed`` (0 when not given) makes that repeatable.
     Raises InvalidParameter for an unknown metric or graph or a bad ``k``, and TooExpensive when
     the estimated time exceeds ``max_seconds`` (default :data:`MAX_SECONDS`) unless ``force``.
     """
-    _check_choice("metric", metric, METRICS)
-    _check_choice("graph", graph, GRAPHS)
+    one_of("metric", metric, METRICS)
+    one_of("graph", graph, GRAPHS)
+    SEED.check(seed)
     if k is not None and seed is None:
         seed = 0
     G = analysis_graph(store, graph)
     _check(G, metric, graph, k, force, max_seconds)
-    key = (store.uri, store.version(), metric, graph, k, seed if k is not None else None)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    values = compute_metric(G, metric, k, seed)
-    with _cache_lock:
-        _cache[key] = values
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return values
-
-
-def clear_cache() -> None:
-    """Forget the values computed so far (benchmarks measure cold reports with it)."""
-    with _cache_lock:
-        _cache.clear()
+    key = (metric, graph, k, seed if k is not None else None)
+    return _values.get(store, key, lambda: compute_metric(G, metric, k, seed))
 
 
 def _rank_key(item: tuple[str, float]) -> tuple:
@@ -464,13 +441,9 @@ def centrality(
     >>> [(r["rank"], r["node"], r["value"]) for r in report["rows"]], report["exact"]
     ([(1, 'hub', 1.0), (2, 'e0', 0.0)], True)
     """
-    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
-        raise InvalidParameter("top", f"must be a whole number from 1 to {MAX_TOP}, not {top!r}")
+    CENTRALITY_TOP.check(top)
     if kind is not None:
-        try:
-            check_label(kind)
-        except ValueError as error:
-            raise InvalidParameter("kind", str(error)) from None
+        check_label(kind)
     values = centrality_values(store, metric, graph, k=k, seed=seed, force=force, max_seconds=max_seconds)
     seed = (0 if seed is None else seed) if k is not None else None
     G = analysis_graph(store, graph)
@@ -527,7 +500,7 @@ def property_name(metric: str, graph: str) -> str:
     >>> property_name("pagerank", "supply")
     'centrality_pagerank_supply'
     """
-    return f"centrality_{_check_choice('metric', metric, METRICS)}_{_check_choice('graph', graph, GRAPHS)}"
+    return f"centrality_{one_of('metric', metric, METRICS)}_{one_of('graph', graph, GRAPHS)}"
 
 
 def write_back(store: GraphStore, report: dict) -> int:
@@ -544,7 +517,7 @@ def write_back(store: GraphStore, report: dict) -> int:
     ...                           relationships=[Relationship("SUPPLIES", "a", "b")]))
     >>> write_back(store, centrality(store, "out_degree", "supply"))
     2
-    >>> store.get_node("a").props["centrality_out_degree_supply"]
+    >>> next(store.nodes(ids=["a"])).props["centrality_out_degree_supply"]
     1.0
     """
     metric, graph = report["metric"], report["graph"]

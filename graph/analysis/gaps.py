@@ -61,32 +61,20 @@ from functools import reduce
 from operator import or_
 
 from graph.errors import InvalidParameter
+from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
-from graph.store.base import GraphStore, StageFirm
+from graph.store.base import GraphStore
+from graph.store.queries import StageFirm, queries
+from graph.store.reads import get_node
 
+from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
+from .reasons import listing as _listing
 from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, listing_limit, stage_betweenness, stage_chain
 
 __all__ = ["gaps", "compare", "stage_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
 STATUSES = ("missing", "weak", "present")
 GAP_KINDS = ("break", "extension", "absent", "strengthen")
-# How many stage or enterprise names a reason spells out before saying "and N more".
-_NAMES_IN_REASON = 5
-
-
-def _check_positive_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidParameter(name, f"must be a whole number ≥ {minimum}, got {value!r}")
-    return value
-
-
-def _listing(names: list[str], total: int | None = None) -> str:
-    """The first few ``names`` and how many more (of ``total``, when only the first were given)."""
-    shown = ", ".join(names[:_NAMES_IN_REASON])
-    more = (len(names) if total is None else total) - _NAMES_IN_REASON
-    return f"{shown} and {more} more" if more > 0 else shown
-
-
 
 
 def _status(count: int, min_firms: int) -> str:
@@ -109,7 +97,7 @@ def stage_coverage(store: GraphStore, region: str, *, chain: StageChain | None =
     regions = region_descendants(store, region) if regions is None else regions
     chain = chain or stage_chain(store)
     local: dict[str, set[str]] = {stage: set() for stage in chain.graph}
-    for op in store.operations(regions=regions):
+    for op in queries(store).operations(regions=regions):
         if op.stage in chain.top:
             local[chain.top[op.stage]].add(op.enterprise)
     return local
@@ -300,13 +288,13 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     >>> report["gaps_total"], report["listing"]["complete"], report["stage_betweenness"]["method"]
     (1, True, 'exact')
     """
-    _check_positive_int("min_firms", min_firms, 1)
-    _check_positive_int("top_candidates", top_candidates, 0)
+    MIN_FIRMS.check(min_firms)
+    TOP_CANDIDATES.check(top_candidates)
     chain = stage_chain(store)
     limit = listing_limit(top, len(chain.graph))
     regions = region_descendants(store, region)
     local = stage_coverage(store, region, chain=chain, regions=regions)
-    region_name = store.get_node(region).name
+    region_name = get_node(store, region).name
     graph = chain.graph
     sides = local_sides(chain, local)
     firms_total = len(sides.firms)
@@ -455,12 +443,12 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
     members = {stage: g["stage"] for g in gap_rows for stage in chain.members[g["stage"]]}
     by_gap: dict[str, dict[str, StageFirm]] = defaultdict(dict)  # gap → its candidates' rows
     pool: set[str] = set()
-    for row in store.stage_firms(members, exclude_regions=regions):
+    for row in queries(store).stage_firms(members, exclude_regions=regions):
         by_gap[members[row.stage]].setdefault(row.enterprise, row)
         pool.add(row.enterprise)
     if not pool:
         return
-    local_firms = store.enterprise_ids(regions)
+    local_firms = queries(store).enterprise_ids(regions)
 
     # SUPPLIES ties with R's enterprises, either direction.
     sells_to: dict[str, set[str]] = defaultdict(set)
@@ -551,16 +539,14 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     >>> row["r1"], row["r2"]["status"], row["lacking_in"]
     ({'status': 'present', 'local_enterprises': 1}, 'missing', ['r2'])
     """
-    regions = list(regions)
-    if not regions:
-        raise InvalidParameter("regions", "give at least one region")
+    regions = REGIONS.check(list(regions))
     duplicates = sorted({r for r in regions if regions.count(r) > 1})
     if duplicates:
         raise InvalidParameter("regions", f"each region once, please: {', '.join(duplicates)} repeated")
     reserved = {"stage", "name", "tier", "present_in", "lacking_in"} & set(regions)
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
-    _check_positive_int("min_firms", min_firms, 1)
+    MIN_FIRMS.check(min_firms)
     for region in regions:
         check_region(store, region)
     chain = stage_chain(store)

@@ -26,19 +26,21 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graph.errors import InvalidParameter, NotFound
+from graph.errors import NotFound
 from graph.model import Relationship, check_label
+from graph.neighbourhood import MAX_DEPTH, check_depth, rings
+from graph.params import NEIGHBOR_LIMIT
 from graph.projection import projection
 from graph.store.base import GraphStore
+from graph.store.reads import get_node
 
 __all__ = ["explained_path", "neighbors", "MAX_DEPTH", "MAX_NEIGHBORS"]
 
-MAX_DEPTH = 3
-MAX_NEIGHBORS = 10_000
+MAX_NEIGHBORS = int(NEIGHBOR_LIMIT.maximum)
 
 
 def _node_info(store: GraphStore, node_id: str) -> dict:
-    node = store.get_node(node_id)
+    node = get_node(store, node_id)
     return {"id": node.id, "name": node.name, "kind": node.label}
 
 
@@ -170,37 +172,24 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
     >>> [n["id"] for n in neighbors(store, "a", depth=2, kind="Stage")["nodes"]]
     ['s']
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= MAX_DEPTH:
-        raise InvalidParameter("depth", f"must be a whole number from 1 to {MAX_DEPTH}, not {depth!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_NEIGHBORS:
-        raise InvalidParameter("limit", f"must be a whole number from 1 to {MAX_NEIGHBORS}, not {limit!r}")
+    check_depth(depth)
+    NEIGHBOR_LIMIT.check(limit)
     if kind is not None:
-        try:
-            check_label(kind)
-        except ValueError as error:
-            raise InvalidParameter("kind", str(error)) from None
-    data = store.neighborhood(node_id, depth)
-    by_id = {node.id: node for node in data.nodes}
+        check_label(kind)
+    found_rings = rings(store, node_id, depth)
+    distance = found_rings.distance
+    by_id = {node.id: node for node in store.nodes(ids=distance)}
     centre = by_id[node_id]
-    # Rings by breadth-first search over the fetched relationships, either direction.
-    adjacent: dict[str, set[str]] = {}
-    for rel in data.relationships:
-        adjacent.setdefault(rel.source, set()).add(rel.target)
-        adjacent.setdefault(rel.target, set()).add(rel.source)
-    distance, ring = {node_id: 0}, [node_id]
-    for step in range(1, depth + 1):
-        ring = sorted({n for r in ring for n in adjacent.get(r, ()) if n not in distance})
-        distance.update((n, step) for n in ring)
     found = sorted(
-        (node for node in data.nodes if node.id != node_id and node.id in distance and (kind is None or node.label == kind)),
+        (node for node in by_id.values() if node.id != node_id and (kind is None or node.label == kind)),
         key=lambda n: (distance[n.id], n.label, n.id),
     )
     shown = found[:limit]
     keep = {n.id for n in shown} | {node_id}
     relationships = [
-        {"source": r.source, "type": r.type, "target": r.target, "key": r.key}
-        for r in data.relationships
-        if r.source in keep and r.target in keep
+        {"source": source, "type": rel_type, "target": target, "key": key}
+        for rel_type, source, target, key in sorted(found_rings.keys)
+        if source in keep and target in keep
     ]
     return {
         "node": {"id": centre.id, "name": centre.name, "kind": centre.label},

@@ -20,20 +20,21 @@ analyses both work on this rolled-up chain, so their stage lists agree.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
-from graph.errors import InvalidParameter
+from graph.cache import VersionedCache
+from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP
 from graph.projection import projection
+from graph.reach import reachable
 from graph.store.base import GraphStore
 
 __all__ = [
-    "StageChain", "stage_chain", "build_stage_chain", "chain_order", "condensed", "reachable", "stage_betweenness",
+    "StageChain", "stage_chain", "build_stage_chain", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
-    "listing_limit", "clear_cache",
+    "listing_limit",
 ]
 
 _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
@@ -47,11 +48,6 @@ _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
 EXACT_BETWEENNESS_STAGES = 2_000
 BETWEENNESS_K = 256
 BETWEENNESS_SEED = 0
-# Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level
-# stages (the bundled textile chain has 31) and, by default, the DEFAULT_TOP items that matter
-# most on a larger one (chainkg: ~50,000); their counts always cover everything.
-FULL_LISTING_STAGES = 500
-DEFAULT_TOP = 200
 
 
 @dataclass
@@ -91,18 +87,10 @@ class StageChain:
         children: dict[str, list[str]] = {}
         for child, parent in self.parent.items():
             children.setdefault(parent, []).append(child)
-        found, stack = {stage}, [stage]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    stack.append(child)
-        return found
+        return reachable(children, stage) | {stage}
 
 
-_cache: OrderedDict[tuple[str, str], StageChain] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 8
+_chains = VersionedCache("stage chain", size=8)
 
 
 def stage_chain(store: GraphStore) -> StageChain:
@@ -111,26 +99,15 @@ def stage_chain(store: GraphStore) -> StageChain:
     A stage is top-level when it is PART_OF no other stage. FEEDS links inside one top-level
     stage (between its sub-stages) disappear; the rest join the top-level stages of their ends.
 
-    Cached per store version, like the projections it is built from: the returned chain is shared
-    and read-only (its graph is frozen).
+    Cached per store version (:mod:`graph.cache`), like the projections it is built from: the
+    returned chain is shared and read-only (its graph is frozen).
     """
-    key = (store.uri, store.version())
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    chain = build_stage_chain(store)
+    return _chains.get(store, (), lambda: _frozen_chain(build_stage_chain(store)))
+
+
+def _frozen_chain(chain: StageChain) -> StageChain:
     nx.freeze(chain.graph)
-    with _cache_lock:
-        chain = _cache.setdefault(key, chain)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
     return chain
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
 
 
 def build_stage_chain(store: GraphStore) -> StageChain:
@@ -194,25 +171,6 @@ def condensed(chain: StageChain) -> tuple[nx.DiGraph, dict[str, int], list[int]]
     return chain.memo("condensed", compute)
 
 
-def reachable(adjacency, start: str) -> set[str]:
-    """The stages reachable from ``start`` along ``adjacency`` (``graph.succ`` for downstream,
-    ``graph.pred`` for upstream), ``start`` itself left out even on a cycle, as
-    ``nx.descendants`` / ``nx.ancestors`` leave it out.
-
-    >>> g = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
-    >>> sorted(reachable(g.succ, "a")), sorted(reachable(g.pred, "d"))
-    (['b', 'c', 'd'], ['a', 'b', 'c'])
-    """
-    seen, stack = {start}, [start]
-    while stack:
-        for nxt in adjacency[stack.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    seen.discard(start)
-    return seen
-
-
 def stage_betweenness(chain: StageChain) -> tuple[dict[str, float], dict]:
     """Betweenness of every top-level stage in the rolled-up chain, and how it was computed.
 
@@ -274,6 +232,4 @@ def listing_limit(top: int | None, stages: int) -> int | None:
     """
     if top is None:
         return None if stages <= FULL_LISTING_STAGES else DEFAULT_TOP
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise InvalidParameter("top", f"must be a whole number ≥ 1, got {top!r}")
-    return top
+    return LISTING_TOP.check(top)

@@ -44,8 +44,10 @@ from collections import Counter, defaultdict
 import networkx as nx
 
 from graph.errors import TooExpensive
+from graph.params import COMMUNITY_SEED, TIES_TOP
 from graph.projection import projection
 from graph.store.base import GraphStore
+from graph.store.reads import get_node
 
 from .centrality import affordable_k, analysis_graph, centrality_values, tie_value
 from .stages import stage_chain
@@ -377,10 +379,12 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
     >>> [c["institutes"] + c["enterprises"] for c in ties_report(store)["communities"]]
     [['u1', 'a1', 'a2'], ['u2', 'b1', 'b2']]
     """
+    COMMUNITY_SEED.check(seed)
+    TIES_TOP.check(top)
     G = projection(store, "ties")
     focus_node = None
     if institute is not None:
-        focus_node = store.get_node(institute, "Institute")
+        focus_node = get_node(store, institute, "Institute")
     institutes, enterprises = _tie_counts(store, G)
     communities = _communities(G, seed)
     all_enterprises, firm_projection, firm_work = _one_mode(G, "Enterprise")

@@ -35,17 +35,15 @@ from graph.model import LABELS, GraphData, Node, Relationship, check_label, chec
 from .base import (
     BATCH_SIZE,
     GraphStore,
-    Operation,
     Progress,
     ProjectionColumns,
-    StageFirm,
     WriteSummary,
-    _capacity,
     projection_weight,
     search_text,
 )
+from .queries import Operation, Queries, StageFirm, number_or_none
 
-__all__ = ["Neo4jStore", "META_LABEL"]
+__all__ = ["Neo4jStore", "META_LABEL", "clear_database"]
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +228,7 @@ class Neo4jStore(GraphStore):
         self._driver_lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, uri: str) -> "Neo4jStore":
+    def from_env(cls, uri: str) -> Neo4jStore:
         """The store at ``uri`` with the login from CHAINX_NEO4J_USER / _PASSWORD / _DATABASE."""
         return cls(
             uri,
@@ -250,7 +248,7 @@ class Neo4jStore(GraphStore):
 
                 auth = (self.user, self._password) if self._password is not None else None
                 try:
-                    urlsplit(self.uri).port  # a port that is not a number fails here, not mid-query
+                    _ = urlsplit(self.uri).port  # a port that is not a number fails here, not mid-query
                     self._driver = neo4j.GraphDatabase.driver(
                         self.uri,
                         auth=auth,
@@ -543,10 +541,6 @@ class Neo4jStore(GraphStore):
         rels = {r["k"]: r["c"] for r in self._read(rel_query) if r["c"]}
         return nodes, rels
 
-    def id_labels(self) -> dict[str, str]:
-        query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label", LABELS)
-        return {record["id"]: record["label"] for record in self._read(query)}
-
     @staticmethod
     def _node(record) -> Node:
         props = dict(record["props"])
@@ -626,28 +620,6 @@ class Neo4jStore(GraphStore):
                 found[rel.identity] = rel
         return sorted(found.values(), key=lambda r: r.identity)
 
-    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
-        pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""
-        returns = "RETURN type(r) AS type, a.id AS source, b.id AS target, r.key AS key"
-        # by each end's (label, id) index first, as incident() does
-        outgoing = f"UNWIND $ids AS i MATCH (a:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
-        incoming = f"UNWIND $ids AS i MATCH (b:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
-        query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
-        found: set[tuple[str, str, str, str]] = set()
-        for batch in _batched(sorted(set(ids)), self.batch_size):
-            found.update((r["type"], r["source"], r["target"], r["key"] or "") for r in self._read(query, ids=batch))
-        return found
-
-    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
-        wanted = sorted(set(ids))
-        query = _union(
-            "UNWIND $ids AS i MATCH (a:{label} {{id: i}}) MATCH (a)-[r]->(b) WHERE b.id IN $wanted"
-            " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props", LABELS)
-        found = []
-        for batch in _batched(wanted, self.batch_size):
-            found.extend(map(self._rel, self._read(query, ids=batch, wanted=wanted)))
-        return sorted(found, key=lambda r: r.identity)
-
     def _search_candidates(self, query: str, label: str | None) -> list[Node]:
         labels = [check_label(label)] if label else LABELS
         cypher = _union(
@@ -657,6 +629,45 @@ class Neo4jStore(GraphStore):
         # The server's toLower and CONTAINS narrow the candidates; the final word is the same
         # test the embedded store applies, so both stores find exactly the same nodes.
         return [node for node in hits if query in search_text(node)]
+
+    def close(self) -> None:
+        with self._driver_lock:
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None
+
+
+class Neo4jQueries(Queries):
+    """The report queries pushed down into Cypher, one query each; :class:`graph.store.queries.Queries`
+    is the reference the store contract suite holds them to."""
+
+    store: Neo4jStore
+
+    def id_labels(self) -> dict[str, str]:
+        query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label", LABELS)
+        return {record["id"]: record["label"] for record in self.store._read(query)}
+
+    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
+        pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""
+        returns = "RETURN type(r) AS type, a.id AS source, b.id AS target, r.key AS key"
+        # by each end's (label, id) index first, as incident() does
+        outgoing = f"UNWIND $ids AS i MATCH (a:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
+        incoming = f"UNWIND $ids AS i MATCH (b:{{label}} {{{{id: i}}}}) MATCH (a)-[r{pattern}]->(b) {returns}"
+        query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
+        found: set[tuple[str, str, str, str]] = set()
+        for batch in _batched(sorted(set(ids)), self.store.batch_size):
+            found.update((r["type"], r["source"], r["target"], r["key"] or "") for r in self.store._read(query, ids=batch))
+        return found
+
+    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
+        wanted = sorted(set(ids))
+        query = _union(
+            "UNWIND $ids AS i MATCH (a:{label} {{id: i}}) MATCH (a)-[r]->(b) WHERE b.id IN $wanted"
+            " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props", LABELS)
+        found = []
+        for batch in _batched(wanted, self.store.batch_size):
+            found.extend(map(self.store._rel, self.store._read(query, ids=batch, wanted=wanted)))
+        return sorted(found, key=lambda r: r.identity)
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
         # One query with the filters pushed down, instead of every OPERATES_IN relationship;
@@ -671,8 +682,8 @@ class Neo4jStore(GraphStore):
             params["regions"] = sorted(set(regions))
         query = match + " RETURN e.id AS enterprise, s.id AS stage, e.region AS region, r.capacity AS capacity, r.unit AS unit"
         found = [
-            Operation(r["enterprise"], r["stage"], r["region"], _capacity(r["capacity"]), r["unit"])
-            for r in self._read(query, **params)
+            Operation(r["enterprise"], r["stage"], r["region"], number_or_none(r["capacity"]), r["unit"])
+            for r in self.store._read(query, **params)
         ]
         return sorted(found, key=lambda op: (op.stage, op.enterprise))
 
@@ -689,8 +700,8 @@ class Neo4jStore(GraphStore):
         )
         excluded = set(exclude_regions)
         found = [
-            StageFirm(r["stage"], r["enterprise"], r["name"] or "", r["region"], _capacity(r["revenue"]), _capacity(r["employees"]))
-            for r in self._read(query, stages=stage_list)
+            StageFirm(r["stage"], r["enterprise"], r["name"] or "", r["region"], number_or_none(r["revenue"]), number_or_none(r["employees"]))
+            for r in self.store._read(query, stages=stage_list)
             if r["region"] not in excluded
         ]
         return sorted(found, key=lambda row: (row.stage, row.enterprise))
@@ -701,25 +712,23 @@ class Neo4jStore(GraphStore):
             return []
         query = f"MATCH (a)-[r:{'|'.join(types)}]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, r.key AS key"
         # sorted here, as relationships() sorts: the server orders strings by UTF-16 unit
-        return sorted((r["type"], r["source"], r["target"], r["key"] or "") for r in self._read(query))
+        return sorted((r["type"], r["source"], r["target"], r["key"] or "") for r in self.store._read(query))
 
     def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
         region_list = sorted(set(regions))
         if not region_list:
             return set()
-        return {r["id"] for r in self._read("MATCH (e:Enterprise) WHERE e.region IN $regions RETURN e.id AS id", regions=region_list)}
+        return {r["id"] for r in self.store._read("MATCH (e:Enterprise) WHERE e.region IN $regions RETURN e.id AS id", regions=region_list)}
 
-    def clear(self) -> None:
-        """Delete every node and relationship, the version node included; constraints stay.
-        The tests start each case from an empty database with it."""
-        def once() -> None:
-            with self._transaction() as tx:
-                tx.run("MATCH (n) DETACH DELETE n").consume()
 
-        self._write(once)
+Neo4jStore._queries = Neo4jQueries
 
-    def close(self) -> None:
-        with self._driver_lock:
-            if self._driver is not None:
-                self._driver.close()
-                self._driver = None
+
+def clear_database(store: Neo4jStore) -> None:
+    """Delete every node and relationship of the store's database, the version node included;
+    constraints stay. The tests start each case from an empty database with it."""
+    def once() -> None:
+        with store._transaction() as tx:
+            tx.run("MATCH (n) DETACH DELETE n").consume()
+
+    store._write(once)

@@ -21,7 +21,8 @@ import numpy as np
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
 
-from .base import BATCH_SIZE, GraphStore, Operation, Progress, ProjectionColumns, StageFirm, WriteSummary, search_text
+from .base import BATCH_SIZE, GraphStore, Progress, ProjectionColumns, WriteSummary, search_text
+from .queries import Operation, Queries, StageFirm
 
 __all__ = ["SqliteStore"]
 
@@ -129,8 +130,8 @@ class SqliteStore(GraphStore):
 
     >>> import tempfile, os
     >>> store = SqliteStore(os.path.join(tempfile.mkdtemp(), "g.db"), create=True)
-    >>> store.stats()["total_nodes"]
-    0
+    >>> store.counts()
+    ({}, {})
     """
 
     def __init__(self, path: str | Path, *, create: bool = False):
@@ -248,9 +249,6 @@ class SqliteStore(GraphStore):
         rows = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'version')"))
         return f"{rows['store_id']}:{rows['version']}"
 
-    def id_labels(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT id, label FROM nodes"))
-
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         nodes = dict(self._db.execute("SELECT label, count(*) FROM nodes GROUP BY label"))
         rels = dict(self._db.execute("SELECT type, count(*) FROM rels GROUP BY type"))
@@ -301,94 +299,6 @@ class SqliteStore(GraphStore):
                     found[rel.identity] = rel
         return sorted(found.values(), key=lambda r: r.identity)
 
-    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
-        type_list = [check_rel_type(t) for t in types] if types else None
-        type_clause = f" AND type IN ({','.join('?' * len(type_list))})" if type_list else ""
-        found: set[tuple[str, str, str, str]] = set()
-        for batch in _batched(sorted(set(ids)), 10_000):
-            marks = ",".join("?" * len(batch))
-            for end in ("source", "target"):
-                sql = f"SELECT type, source, target, key FROM rels WHERE {end} IN ({marks}){type_clause}"
-                found.update(self._db.execute(sql, batch + (type_list or [])))
-        return found
-
-    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
-        wanted = set(ids)
-        found = []
-        for batch in _batched(sorted(wanted), 10_000):
-            sql = f"SELECT type, source, target, key, props FROM rels WHERE source IN ({','.join('?' * len(batch))})"
-            # the far end is checked before the properties are parsed: a hub's other links cost a tuple each
-            found.extend(self._rel(row) for row in self._db.execute(sql, batch) if row[2] in wanted)
-        return sorted(found, key=lambda r: r.identity)
-
-    def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
-        # One join instead of pulling every OPERATES_IN relationship. With regions, the
-        # enterprises come first, found by the nodes_region expression index (CROSS JOIN fixes
-        # that order; the + keeps the planner off the label index); stores made before the index
-        # existed scan the nodes instead.
-        columns = (
-            "SELECT r.source, r.target, json_extract(n.props, '$.region'),"
-            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN json_extract(r.props, '$.capacity') END,"
-            " json_extract(r.props, '$.unit')"
-        )
-        region_params: list[str] = []
-        if regions is None:
-            base = columns + " FROM rels r JOIN nodes n ON n.id = r.source AND n.label = 'Enterprise' WHERE r.type = 'OPERATES_IN'"
-        else:
-            region_params = sorted(set(regions))
-            base = (
-                columns + " FROM nodes n CROSS JOIN rels r ON r.source = n.id AND r.type = 'OPERATES_IN'"
-                f" WHERE +n.label = 'Enterprise' AND json_extract(n.props, '$.region') IN ({','.join('?' * len(region_params))})"
-            )
-        stage_batches = [None] if stages is None else list(_batched(sorted(set(stages)), _MAX_PARAMS - len(region_params)))
-        found = []
-        for batch in stage_batches:
-            sql, params = base, list(region_params)
-            if batch is not None:
-                sql += f" AND r.target IN ({','.join('?' * len(batch))})"
-                params += batch
-            found.extend(
-                Operation(source, target, region, None if capacity is None else float(capacity), unit)
-                for source, target, region, capacity, unit in self._db.execute(sql, params)
-            )
-        return sorted(found, key=lambda op: (op.stage, op.enterprise))
-
-    def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
-        # The OPERATES_IN rows come by the rels_target index, then each enterprise by its key
-        # (CROSS JOIN fixes that order: left alone, the planner walks every enterprise by the
-        # label index instead, ten times slower). Only the properties asked for leave the JSON,
-        # numbers only, as base._capacity reads them; rows come out as StageFirm wants them.
-        number = "CASE WHEN json_type(n.props, '$.{0}') IN ('integer', 'real') THEN CAST(json_extract(n.props, '$.{0}') AS REAL) END"
-        sql = (
-            f"SELECT r.target, r.source, n.name, json_extract(n.props, '$.region'), {number.format('revenue_cny')}, {number.format('employees')}"
-            " FROM rels r CROSS JOIN nodes n ON n.id = r.source AND +n.label = 'Enterprise'"
-            " WHERE r.type = 'OPERATES_IN' AND r.target IN ({marks})"
-            " ORDER BY r.target, r.source"  # byte order of UTF-8 = Python's code-point order
-        )
-        excluded = set(exclude_regions)
-        found: list[StageFirm] = []
-        # stages in id order, batch after batch: the rows come out sorted as a whole
-        for batch in _batched(sorted(set(stages)), _MAX_PARAMS):
-            rows = self._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
-            found.extend(map(StageFirm._make, (row for row in rows if row[3] not in excluded) if excluded else rows))
-        return found
-
-    def links(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        types = [check_rel_type(t) for t in types]
-        if not types:
-            return []
-        # the primary key covers it: no row's properties are read
-        sql = f"SELECT type, source, target, key FROM rels WHERE type IN ({','.join('?' * len(types))}) ORDER BY type, source, target, key"
-        return self._db.execute(sql, types).fetchall()
-
-    def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
-        # the nodes_region expression index finds them (the + keeps the planner off the label index)
-        found: set[str] = set()
-        for batch in _batched(sorted(set(regions)), _MAX_PARAMS):
-            sql = f"SELECT id FROM nodes WHERE +label = 'Enterprise' AND json_extract(props, '$.region') IN ({','.join('?' * len(batch))})"
-            found.update(row[0] for row in self._db.execute(sql, batch))
-        return found
-
     def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:
         labels = [check_label(label) for label in labels]
         types = [check_rel_type(t) for t in types]
@@ -431,3 +341,104 @@ class SqliteStore(GraphStore):
 
     def close(self) -> None:
         self._db.close()
+
+
+class SqliteQueries(Queries):
+    """The report queries pushed down into SQL, one query each; :class:`graph.store.queries.Queries`
+    is the reference the store contract suite holds them to."""
+
+    store: SqliteStore
+
+    def id_labels(self) -> dict[str, str]:
+        return dict(self.store._db.execute("SELECT id, label FROM nodes"))
+
+    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
+        type_list = [check_rel_type(t) for t in types] if types else None
+        type_clause = f" AND type IN ({','.join('?' * len(type_list))})" if type_list else ""
+        found: set[tuple[str, str, str, str]] = set()
+        for batch in _batched(sorted(set(ids)), 10_000):
+            marks = ",".join("?" * len(batch))
+            for end in ("source", "target"):
+                sql = f"SELECT type, source, target, key FROM rels WHERE {end} IN ({marks}){type_clause}"
+                found.update(self.store._db.execute(sql, batch + (type_list or [])))
+        return found
+
+    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
+        wanted = set(ids)
+        found = []
+        for batch in _batched(sorted(wanted), 10_000):
+            sql = f"SELECT type, source, target, key, props FROM rels WHERE source IN ({','.join('?' * len(batch))})"
+            # the far end is checked before the properties are parsed: a hub's other links cost a tuple each
+            found.extend(self.store._rel(row) for row in self.store._db.execute(sql, batch) if row[2] in wanted)
+        return sorted(found, key=lambda r: r.identity)
+
+    def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
+        # One join instead of pulling every OPERATES_IN relationship. With regions, the
+        # enterprises come first, found by the nodes_region expression index (CROSS JOIN fixes
+        # that order; the + keeps the planner off the label index); stores made before the index
+        # existed scan the nodes instead.
+        columns = (
+            "SELECT r.source, r.target, json_extract(n.props, '$.region'),"
+            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN json_extract(r.props, '$.capacity') END,"
+            " json_extract(r.props, '$.unit')"
+        )
+        region_params: list[str] = []
+        if regions is None:
+            base = columns + " FROM rels r JOIN nodes n ON n.id = r.source AND n.label = 'Enterprise' WHERE r.type = 'OPERATES_IN'"
+        else:
+            region_params = sorted(set(regions))
+            base = (
+                columns + " FROM nodes n CROSS JOIN rels r ON r.source = n.id AND r.type = 'OPERATES_IN'"
+                f" WHERE +n.label = 'Enterprise' AND json_extract(n.props, '$.region') IN ({','.join('?' * len(region_params))})"
+            )
+        stage_batches = [None] if stages is None else list(_batched(sorted(set(stages)), _MAX_PARAMS - len(region_params)))
+        found = []
+        for batch in stage_batches:
+            sql, params = base, list(region_params)
+            if batch is not None:
+                sql += f" AND r.target IN ({','.join('?' * len(batch))})"
+                params += batch
+            found.extend(
+                Operation(source, target, region, None if capacity is None else float(capacity), unit)
+                for source, target, region, capacity, unit in self.store._db.execute(sql, params)
+            )
+        return sorted(found, key=lambda op: (op.stage, op.enterprise))
+
+    def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
+        # The OPERATES_IN rows come by the rels_target index, then each enterprise by its key
+        # (CROSS JOIN fixes that order: left alone, the planner walks every enterprise by the
+        # label index instead, ten times slower). Only the properties asked for leave the JSON,
+        # numbers only, as base._capacity reads them; rows come out as StageFirm wants them.
+        number = "CASE WHEN json_type(n.props, '$.{0}') IN ('integer', 'real') THEN CAST(json_extract(n.props, '$.{0}') AS REAL) END"
+        sql = (
+            f"SELECT r.target, r.source, n.name, json_extract(n.props, '$.region'), {number.format('revenue_cny')}, {number.format('employees')}"
+            " FROM rels r CROSS JOIN nodes n ON n.id = r.source AND +n.label = 'Enterprise'"
+            " WHERE r.type = 'OPERATES_IN' AND r.target IN ({marks})"
+            " ORDER BY r.target, r.source"  # byte order of UTF-8 = Python's code-point order
+        )
+        excluded = set(exclude_regions)
+        found: list[StageFirm] = []
+        # stages in id order, batch after batch: the rows come out sorted as a whole
+        for batch in _batched(sorted(set(stages)), _MAX_PARAMS):
+            rows = self.store._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
+            found.extend(map(StageFirm._make, (row for row in rows if row[3] not in excluded) if excluded else rows))
+        return found
+
+    def links(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        types = [check_rel_type(t) for t in types]
+        if not types:
+            return []
+        # the primary key covers it: no row's properties are read
+        sql = f"SELECT type, source, target, key FROM rels WHERE type IN ({','.join('?' * len(types))}) ORDER BY type, source, target, key"
+        return self.store._db.execute(sql, types).fetchall()
+
+    def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
+        # the nodes_region expression index finds them (the + keeps the planner off the label index)
+        found: set[str] = set()
+        for batch in _batched(sorted(set(regions)), _MAX_PARAMS):
+            sql = f"SELECT id FROM nodes WHERE +label = 'Enterprise' AND json_extract(props, '$.region') IN ({','.join('?' * len(batch))})"
+            found.update(row[0] for row in self.store._db.execute(sql, batch))
+        return found
+
+
+SqliteStore._queries = SqliteQueries

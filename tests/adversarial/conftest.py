@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from loaders.pipeline import load_path
+from graph.store import reads
+from graph.store.neo4j import clear_database
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 from tests.conftest import ROOT, TEXTILE
 
 ARTIFACT = ROOT / "tests" / "artifacts" / "adversarial.json"
@@ -99,7 +101,7 @@ def bolt_textile(bolt_server):
     if not bolt_server.running:
         bolt_server.start()
     store = bolt_server.store()
-    store.clear()
+    clear_database(store)
     load_path(store, TEXTILE)
     yield store
     store.close()
@@ -114,7 +116,7 @@ def run_chainx(*args: str, env: dict[str, str] | None = None, cwd: Path | None =
 
 def fingerprint(store) -> tuple:
     """What a store holds, compared whole: every node and relationship with its properties."""
-    data = store.snapshot()
+    data = reads.snapshot(store)
     return (
         tuple((n.label, n.id, n.name, json.dumps(n.props, sort_keys=True, ensure_ascii=False)) for n in data.nodes),
         tuple((r.type, r.source, r.target, r.key, json.dumps(r.props, sort_keys=True, ensure_ascii=False)) for r in data.relationships),

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from loaders.pipeline import load_path
+from graph.store import reads
+from graph.store.neo4j import clear_database
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 
 from .conftest import CHAINX, fingerprint, run_chainx
 
@@ -68,7 +70,7 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
         durations.append(time.monotonic() - started)
         assert done.returncode == 0, done.stderr
         with open_store() as store:
-            expected[name], stats[name] = fingerprint(store), store.stats()
+            expected[name], stats[name] = fingerprint(store), reads.stats(store)
     assert expected["A"] != expected["B"] and stats["A"] != stats["B"]
     life = min(durations)  # (the first load into an empty Bolt database also makes its constraints)
 
@@ -117,7 +119,7 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
         # differ in every count, so the stats tell which graph is there
         with open_store() as store:
             load_path(store, datasets[target], replace=True)
-            assert store.stats() == stats[target], f"kill {outcomes['killed']}: the re-run did not complete"
+            assert reads.stats(store) == stats[target], f"kill {outcomes['killed']}: the re-run did not complete"
         held = target
     # and once more through the command itself, after the last kill
     other = next(name for name in names if name != held)
@@ -148,7 +150,7 @@ def test_loads_killed_at_random_moments_leave_the_bolt_store_old_or_new(bolt_ser
     if not bolt_server.running:
         bolt_server.start()
     with bolt_server.store() as store:
-        store.clear()
+        clear_database(store)
     # smaller: the test server writes some 20 times slower than SQLite
     outcomes = crash_loop("bolt", bolt_server.uri, bolt_server.env(), bolt_server.store, datasets(tmp_path, 300), tmp_path, figures,
                           server=True)

@@ -25,6 +25,10 @@ from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
 from graph.errors import InvalidParameter
+from graph.neighbourhood import neighbourhood_data
+from graph.store import reads
+from graph.store.neo4j import clear_database
+from graph.store.queries import queries
 from loaders.pipeline import load_path
 from tests.conftest import TEXTILE
 
@@ -105,10 +109,10 @@ def injected(bolt_server, tmp_path_factory):
     work = tmp_path_factory.mktemp("injection")
     dataset = write_dataset(work / "dataset")
     store = bolt_server.store()
-    store.clear()
+    clear_database(store)
     load_path(store, TEXTILE)
     textile = fingerprint(store)
-    textile_stats = store.stats()
+    textile_stats = reads.stats(store)
     app = create_app(Settings(store=bolt_server.uri, api_key=API_KEY), store=store)
     with TestClient(app) as client:
         client.headers["X-API-Key"] = API_KEY
@@ -128,7 +132,7 @@ def tally(figures: dict) -> dict:
 
 def test_the_strings_load_as_data_and_leave_the_rest_of_the_graph_alone(injected, figures):
     store, n = injected["store"], len(INJECTIONS)
-    before, after = injected["textile_stats"], store.stats()
+    before, after = injected["textile_stats"], reads.stats(store)
     expected_nodes = {**before["nodes"], "Stage": before["nodes"]["Stage"] + n, "Region": before["nodes"]["Region"] + n,
                       "Enterprise": before["nodes"]["Enterprise"] + n}
     rels = before["relationships"]
@@ -137,14 +141,14 @@ def test_the_strings_load_as_data_and_leave_the_rest_of_the_graph_alone(injected
     assert (after["nodes"], after["relationships"]) == (expected_nodes, expected_rels)
     textile_ids = {node[1] for node in injected["textile"][0]}
     assert textile_part(injected["loaded"], textile_ids) == injected["textile"]
-    assert "pwned" not in store.id_labels()
+    assert "pwned" not in queries(store).id_labels()
 
 
 @pytest.mark.parametrize("i", range(len(INJECTIONS)))
 def test_each_string_round_trips_as_data_through_store_api_and_cli(i, injected, figures):
     s, store, client = INJECTIONS[i], injected["store"], injected["client"]
     wrong = []
-    enterprise, region, stage = store.get_node(s), store.get_node(region_of(i)), store.get_node(f"inj_s{i}")
+    enterprise, region, stage = reads.get_node(store, s), reads.get_node(store, region_of(i)), reads.get_node(store, f"inj_s{i}")
     if (enterprise.label, enterprise.id, enterprise.name) != ("Enterprise", s, s) or region.name != s or stage.name != s:
         wrong.append("store: the node does not hold the string")
     if stage.props.get("description") != s or (";" not in s and stage.props.get("aliases") != [s]):
@@ -231,7 +235,7 @@ def test_the_whole_set_at_once_through_the_cli_changes_nothing(injected, figures
 def test_labels_and_types_off_the_allow_list_are_refused_clearly(value, injected, figures):
     store, client, env = injected["store"], injected["client"], injected["env"]
     for call in (lambda: list(store.nodes([value])), lambda: list(store.relationships([value])),
-                 lambda: store.search("x", label=value), lambda: store.neighborhood("px", 1, [value]),
+                 lambda: store.search("x", label=value), lambda: neighbourhood_data(store, "px", 1, [value]),
                  lambda: store.incident(["px"], [value])):
         with pytest.raises(InvalidParameter, match="unknown"):
             call()

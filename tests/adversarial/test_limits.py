@@ -22,8 +22,8 @@ from api.settings import Settings
 from chainx.cli import app as cli
 from graph.analysis.centrality import MAX_TOP, affordable_k, analysis_graph, estimate_seconds
 from graph.analysis.paths import MAX_DEPTH, MAX_NEIGHBORS
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 
 from .test_crash import make_dataset
 

@@ -29,8 +29,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from graph.store import reads
+from graph.store.neo4j import Neo4jStore, clear_database
 from loaders.pipeline import load_path
-from graph.store.neo4j import Neo4jStore
 from tests.conftest import TEXTILE
 
 from .conftest import CHAINX, run_chainx
@@ -52,7 +53,7 @@ def server(bolt_server):
     if not bolt_server.running:
         bolt_server.start()
     with bolt_server.store() as store:
-        store.clear()
+        clear_database(store)
         load_path(store, TEXTILE)
     try:
         yield bolt_server
@@ -63,7 +64,7 @@ def server(bolt_server):
 
 def state(server) -> tuple:
     with server.store() as store:
-        return store.stats(), store.version()
+        return reads.stats(store), store.version()
 
 
 def tally(figures: dict) -> dict:

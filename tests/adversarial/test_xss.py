@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import pytest
 
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 from tests.viz.conftest import LiveServer  # the browser fixture is tests/conftest.py's
 
 pytestmark = pytest.mark.browser

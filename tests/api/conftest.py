@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 
 FILES = {
     "stages": (

@@ -53,7 +53,7 @@ def test_compare_errors(client):
     assert_error(client.get("/compare", params={"regions": "sz,atlantis"}), 404, "NotFound", contains="'atlantis'")
     assert_error(client.get("/compare", params={"regions": "sz,sz"}), 422, "InvalidParameter", parameter="regions")
     assert_error(client.get("/compare", params={"regions": ",".join(f"r{i}" for i in range(21))}), 422, "InvalidParameter",
-                 contains="at most 20", parameter="regions")
+                 contains="give 1 to 20 regions, not 21", parameter="regions")
     assert_error(client.get("/compare"), 422, "ValidationError", parameter="regions")
 
 

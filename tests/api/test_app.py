@@ -14,8 +14,8 @@ from api.app import create_app
 from api.settings import Settings
 from api.store import StoreHandle
 from graph.errors import StoreUnavailable
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 from tests.api.conftest import assert_error, write_dataset
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 from tests.conftest import TEXTILE
 
 

@@ -20,8 +20,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from api.settings import Settings
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 from tests.api.conftest import API_KEY
 from tests.conftest import TEXTILE
 

@@ -63,3 +63,29 @@ def test_concurrent_reads_during_a_load_all_succeed(server):
     assert load.result() == 200
     assert httpx.get(f"{server}/nodes/Stage/knit").status_code == 200
     assert statuses == [200] * len(urls)
+
+
+def test_serve_on_a_port_in_use_says_so_before_serving_and_names_a_free_one(db_path, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "chainx", "serve", "--port", str(port), "--store", str(db_path)],
+                                capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Serving" not in result.stdout
+    first, *rest = result.stderr.splitlines()
+    assert rest == [] and first.startswith(f"Error: port {port} on 127.0.0.1 is already in use; try --port ")
+    suggested = int(first.split("try --port ")[1].split()[0])
+    assert suggested > port
+    with socket.socket() as probe:  # the port it names is one a server can take
+        probe.bind(("127.0.0.1", suggested))
+
+
+def test_serve_takes_its_port_from_chainx_port(db_path):
+    with chainx_serve(str(db_path), port_option=False) as url:  # answers on the port CHAINX_PORT names
+        assert httpx.get(f"{url}/health").json()["status"] == "ok"

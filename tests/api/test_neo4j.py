@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from graph.store import reads
 from loaders.pipeline import load_path
 from tests.api.conftest import API_KEY, assert_error, write_dataset, zip_bytes
 
@@ -98,7 +99,7 @@ INJECTIONS = [
 
 def test_injection_strings_are_only_ever_data(neo4j_store, tmp_path):
     load_path(neo4j_store, write_dataset(tmp_path / "dataset"))
-    before = neo4j_store.snapshot()
+    before = reads.snapshot(neo4j_store)
     with TestClient(create_app(Settings(store=neo4j_store.uri), store=neo4j_store)) as client:
         for text in INJECTIONS:
             in_path = quote(text, safe="")
@@ -112,4 +113,4 @@ def test_injection_strings_are_only_ever_data(neo4j_store, tmp_path):
             assert_error(client.post("/whatif", json={"remove": [text]}), 404, "NotFound")
             assert_error(client.get("/ties", params={"institute": text}), 404, "NotFound")
             assert_error(client.get("/centrality", params={"metric": "degree", "kind": text}), 422, "ValidationError", parameter="kind")
-    assert neo4j_store.snapshot() == before
+    assert reads.snapshot(neo4j_store) == before

@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from tests.api.conftest import API_KEY, FILES, assert_error, zip_bytes
 
@@ -24,7 +25,7 @@ def upload(client, data: bytes, name: str = "dataset.zip", **params):
 
 def store_state(path):
     with SqliteStore(path) as store:
-        return store.version(), store.snapshot()
+        return store.version(), reads.snapshot(store)
 
 
 WRITES = [

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainx.cli import app
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from tests.graph.small_graphs import E, rel, star, write
 
@@ -70,8 +71,8 @@ def test_write_back_stores_properties_and_says_so_on_stderr(db):
     assert "Stored centrality_out_degree_supply on 6 nodes." in result.stderr
     json.loads(result.stdout)  # stdout stays valid JSON
     with SqliteStore(db) as store:
-        assert store.get_node("s1").props["centrality_out_degree_supply"] == 0.2
-        assert store.get_node("s2").props["centrality_out_degree_supply"] == 0.0
+        assert reads.get_node(store, "s1").props["centrality_out_degree_supply"] == 0.2
+        assert reads.get_node(store, "s2").props["centrality_out_degree_supply"] == 0.0
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainx.cli import app
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from tests.loaders.test_validate import good
 
@@ -43,12 +44,12 @@ def test_every_command_has_help_with_an_example():
 
 def test_load_reports_counts_and_a_second_load_changes_nothing(db, dataset):
     with SqliteStore(db) as store:
-        version, snapshot = store.version(), store.snapshot()
+        version, snapshot = store.version(), reads.snapshot(store)
     result = run("load", str(dataset), "--store", str(db))
     assert result.exit_code == 0
     assert "Loaded 9 nodes and 10 relationships" in result.output and "(no changes)" in result.output
     with SqliteStore(db) as store:
-        assert store.version() == version and store.snapshot() == snapshot
+        assert store.version() == version and reads.snapshot(store) == snapshot
 
 
 def test_a_broken_dataset_is_reported_and_leaves_the_store_byte_identical(db, tmp_path):
@@ -118,7 +119,22 @@ def test_export_csv_round_trips_through_load(db, tmp_path):
     copy = tmp_path / "copy.db"
     assert run("load", str(out), "--store", str(copy)).exit_code == 0
     with SqliteStore(db) as a, SqliteStore(copy) as b:
-        assert a.snapshot() == b.snapshot()
+        assert reads.snapshot(a) == reads.snapshot(b)
+
+
+def test_export_csv_refuses_a_folder_that_holds_files_and_writes_nothing(db, tmp_path):
+    out = tmp_path / "old-export"
+    out.mkdir()
+    (out / "ties.csv").write_text("enterprise,institute\nstale,row\n", encoding="utf-8")
+    result = run("export", "--format", "csv", "-o", str(out), "--store", str(db))
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: output: folder {out} is not empty (it holds ties.csv); "
+                                     "give a new or empty folder, so that nothing else loads back with the export")
+    assert sorted(p.name for p in out.iterdir()) == ["ties.csv"]
+    # an empty folder is fine
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run("export", "--format", "csv", "-o", str(empty), "--store", str(db)).exit_code == 0
 
 
 @pytest.mark.parametrize("fmt, reader", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])

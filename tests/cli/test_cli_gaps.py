@@ -97,10 +97,10 @@ def test_bottlenecks_and_whatif(supply_db):
     "args, message",
     [
         (["gaps", "--region", "nowhere"], "Error: unknown region 'nowhere'"),
-        (["gaps", "--region", "r", "--min-firms", "0"], "Error: min_firms: must be a whole number ≥ 1, got 0"),
+        (["gaps", "--region", "r", "--min-firms", "0"], "Error: min_firms: must be a whole number from 1 to 10000, not 0"),
         (["compare", "r", "r"], "Error: regions: each region once, please: r repeated"),
         (["compare", "r", "zz"], "Error: unknown region 'zz'"),
-        (["bottlenecks", "--hhi-threshold", "2"], "Error: hhi_threshold: must be a number from 0 to 1, got 2.0"),
+        (["bottlenecks", "--hhi-threshold", "2"], "Error: hhi_threshold: must be a number from 0 to 1, not 2.0"),
         (["bottlenecks", "--region", "zz"], "Error: unknown region 'zz'"),
         (["whatif", "--remove", "up,nope"], "Error: unknown id(s) to remove: nope"),
         (["whatif", "--remove", "q"], "Error: remove: only enterprises and stages can be removed: q is a Region"),

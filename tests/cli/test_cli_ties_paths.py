@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.store.sqlite import SqliteStore
-from tests.graph.small_graphs import E, I, two_communities, tie, write
+from tests.graph.small_graphs import E, I, tie, two_communities, write
 
 runner = CliRunner()
 

@@ -156,7 +156,7 @@ def test_compute_is_the_centrality_reports_networkx_table(G, data):
             "degree": lambda: nx.degree_centrality(G),
             "in_degree": lambda: nx.in_degree_centrality(G),
             "out_degree": lambda: nx.out_degree_centrality(G),
-            "betweenness": lambda: nx.betweenness_centrality(G, k=k, seed=5),
+            "betweenness": lambda k=k: nx.betweenness_centrality(G, k=k, seed=5),
             "closeness": lambda: nx.closeness_centrality(G),
             "harmonic": lambda: nx.harmonic_centrality(G),
             "pagerank": lambda: nx.pagerank(G, weight="weight"),

@@ -47,7 +47,7 @@ def test_dominators_and_articulation_points_by_hand(store):
     # score = max(dominated / 2 end products, cut off / (8 - 1) stages)
     scores = [(i["node"], i["score"]) for i in items(report, "chokepoint")]
     assert scores == [("a", pytest.approx(4 / 7, abs=1e-6)), ("b", 0.5), ("c", 0.5)]
-    assert set(nx.articulation_points(nx.Graph([l for l in _links(store)]))) == {"a", "b", "c"}
+    assert set(nx.articulation_points(nx.Graph(list(_links(store))))) == {"a", "b", "c"}
 
 
 def _links(store):

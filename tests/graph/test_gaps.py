@@ -11,6 +11,7 @@ from graph.analysis.bottlenecks import bottlenecks
 from graph.analysis.gaps import compare, gaps
 from graph.errors import InvalidParameter, NotFound
 from graph.model import GraphData
+from graph.store.queries import Queries, queries
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, R, S, rel, tie, write
@@ -174,8 +175,10 @@ def test_compare_lays_regions_side_by_side(store):
 
 def test_compare_refuses_bad_region_lists(sqlite_store):
     broken_chain(sqlite_store)
-    with pytest.raises(InvalidParameter, match="at least one"):
+    with pytest.raises(InvalidParameter, match="give 1 to 20 regions, not 0"):
         compare(sqlite_store, [])
+    with pytest.raises(InvalidParameter, match="give 1 to 20 regions, not 21"):
+        compare(sqlite_store, [f"r{i}" for i in range(21)])
     with pytest.raises(InvalidParameter, match="r repeated"):
         compare(sqlite_store, ["r", "q", "r"])
     with pytest.raises(NotFound, match="unknown region 'zz'"):
@@ -199,10 +202,9 @@ def test_the_stage_counts_come_from_the_store_query_not_a_graph_pull(sqlite_stor
 
 def test_operations_default_and_sql_agree(sqlite_store):
     broken_chain(sqlite_store)
-    from graph.store.base import GraphStore
 
     for regions, stages in [(None, None), (["r", "rsub"], None), (None, ["mid", "down_dye"]), (["q"], ["end"]), ([], None), (None, [])]:
-        assert sqlite_store.operations(regions=regions, stages=stages) == GraphStore.operations(sqlite_store, regions=regions, stages=stages)
+        assert queries(sqlite_store).operations(regions=regions, stages=stages) == Queries(sqlite_store).operations(regions=regions, stages=stages)
 
 
 # -- invariants on random chains ------------------------------------------------------------

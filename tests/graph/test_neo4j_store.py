@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.errors import InvalidParameter, StoreError, StoreUnavailable
-from loaders.pipeline import load_path
 from graph.model import GraphData, Node, Relationship
-from graph.store import open_store
+from graph.neighbourhood import neighbourhood_data
+from graph.store import open_store, reads
 from graph.store.neo4j import Neo4jStore
+from graph.store.queries import queries
+from loaders.pipeline import load_path
 from tests.bolt import free_port
 from tests.conftest import ROOT, TEXTILE
 from tests.graph.test_sqlite_crash import make_dataset
@@ -49,7 +51,7 @@ def test_opening_a_store_does_not_connect():
 def test_a_server_that_is_down_is_one_clear_line():
     uri = dead_uri()
     with Neo4jStore(uri, password="x") as store:
-        for call in (store.stats, store.version, lambda: store.search("x"), lambda: store.write(chain())):
+        for call in (store.counts, store.version, lambda: store.search("x"), lambda: store.write(chain())):
             with pytest.raises(StoreUnavailable) as caught:
                 call()
             message = one_line(str(caught.value))
@@ -60,7 +62,7 @@ def test_a_server_that_is_down_is_one_clear_line():
 def test_a_wrong_password_is_one_clear_line(bolt_server):
     with bolt_server.store(password="not-the-password") as store:
         with pytest.raises(StoreUnavailable) as caught:
-            store.stats()
+            reads.stats(store)
     assert one_line(str(caught.value)) == f"the Neo4j server at {bolt_server.uri} refused the login for user {bolt_server.user!r}"
 
 
@@ -69,13 +71,13 @@ def test_no_password_says_which_variable_to_set(bolt_server):
         pytest.skip("an external server may allow logins without a password")
     with bolt_server.store(password=None) as store:
         with pytest.raises(StoreUnavailable, match=r"refused the login .*set CHAINX_NEO4J_PASSWORD"):
-            store.stats()
+            reads.stats(store)
 
 
 def test_an_unknown_database_is_one_clear_line(bolt_server):
     with bolt_server.store(database="no_such_db") as store:
         with pytest.raises(StoreUnavailable) as caught:
-            store.stats()
+            reads.stats(store)
     assert one_line(str(caught.value)) == (
         f"the Neo4j server at {bolt_server.uri} has no database 'no_such_db' (CHAINX_NEO4J_DATABASE)"
     )
@@ -97,17 +99,17 @@ def test_an_outage_is_reported_and_the_same_store_recovers(bolt_server, neo4j_st
     if not bolt_server.local:
         pytest.skip("the tests cannot stop an external server")
     neo4j_store.write(chain())
-    before = canonical(neo4j_store.snapshot())
+    before = canonical(reads.snapshot(neo4j_store))
     bolt_server.stop()
     try:
-        for call in (neo4j_store.stats, lambda: neo4j_store.write(chain()), lambda: neo4j_store.get_node("px")):
+        for call in (neo4j_store.counts, lambda: neo4j_store.write(chain()), lambda: reads.get_node(neo4j_store, "px")):
             with pytest.raises(StoreUnavailable, match="is it running"):
                 call()
     finally:
         bolt_server.start()
-    assert canonical(neo4j_store.snapshot()) == before  # durable, and the same driver reconnects
+    assert canonical(reads.snapshot(neo4j_store)) == before  # durable, and the same driver reconnects
     neo4j_store.write(GraphData(nodes=[Node("Stage", "after", "之后", {})]))
-    assert neo4j_store.stats()["nodes"]["Stage"] == 7
+    assert reads.stats(neo4j_store)["nodes"]["Stage"] == 7
 
 
 # -- query text: labels and types from the allow-list, values only as parameters -----------------
@@ -131,11 +133,11 @@ def test_no_value_ever_reaches_the_query_text(neo4j_store, monkeypatch):
     neo4j_store.set_properties({text: {"note": text} for text in HOSTILE})
     for text in HOSTILE:
         neo4j_store.search(text)
-        neo4j_store.neighborhood(text, 2)
+        neighbourhood_data(neo4j_store, text, 2)
     assert queries
     for text in HOSTILE:
         assert not any(text in query for query in queries), text
-    assert neo4j_store.stats()["total_nodes"] == len(HOSTILE)
+    assert reads.stats(neo4j_store)["total_nodes"] == len(HOSTILE)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +155,7 @@ def test_labels_and_types_outside_the_allow_list_are_refused(neo4j_store, call):
     neo4j_store.write(chain())
     with pytest.raises(InvalidParameter, match="unknown"):
         call(neo4j_store)
-    assert canonical(neo4j_store.snapshot()) == canonical(chain())
+    assert canonical(reads.snapshot(neo4j_store)) == canonical(chain())
 
 
 def test_a_relationship_to_a_node_the_graph_lacks_writes_nothing(neo4j_store):
@@ -163,7 +165,7 @@ def test_a_relationship_to_a_node_the_graph_lacks_writes_nothing(neo4j_store):
     broken = GraphData(nodes=[Node("Stage", "new", "新", {})], relationships=[Relationship("FEEDS", "new", "ghost")])
     with pytest.raises(StoreError, match="ghost"):
         neo4j_store.write(broken)
-    assert canonical(neo4j_store.snapshot()) == canonical(chain())
+    assert canonical(reads.snapshot(neo4j_store)) == canonical(chain())
 
 
 def test_ids_are_unique_per_label_on_the_server_itself(bolt_server, neo4j_store):
@@ -175,7 +177,7 @@ def test_ids_are_unique_per_label_on_the_server_itself(bolt_server, neo4j_store)
         with driver.session(database=bolt_server.database) as session:
             with pytest.raises(neo4j.exceptions.ConstraintError):
                 session.run("CREATE (n:Stage {id: $id, name: 'dup'})", id="px").consume()
-    assert neo4j_store.stats()["nodes"]["Stage"] == 6
+    assert reads.stats(neo4j_store)["nodes"]["Stage"] == 6
 
 
 def test_the_version_node_is_not_part_of_the_graph(neo4j_store):
@@ -183,8 +185,8 @@ def test_the_version_node_is_not_part_of_the_graph(neo4j_store):
     neo4j_store.write(chain())
     store_id, counter = neo4j_store.version().split(":")
     assert counter == "1" and len(store_id) == 32
-    assert neo4j_store.stats()["total_nodes"] == 14 and len(neo4j_store.snapshot().nodes) == 14
-    assert "graph" not in neo4j_store.id_labels()
+    assert reads.stats(neo4j_store)["total_nodes"] == 14 and len(reads.snapshot(neo4j_store).nodes) == 14
+    assert "graph" not in queries(neo4j_store).id_labels()
 
 
 # -- the CLI over Bolt ---------------------------------------------------------------------------
@@ -257,7 +259,7 @@ def test_a_load_killed_mid_write_leaves_the_previous_graph(bolt_server, neo4j_st
     big = make_dataset(tmp_path / "big", 3_000)
     env = bolt_server.env()
     load_path(neo4j_store, small)
-    before = canonical(neo4j_store.snapshot())
+    before = canonical(reads.snapshot(neo4j_store))
     version = neo4j_store.version()
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINX_")} | env
@@ -280,12 +282,12 @@ def test_a_load_killed_mid_write_leaves_the_previous_graph(bolt_server, neo4j_st
     assert process.returncode == -signal.SIGKILL
 
     with bolt_server.store() as store:  # a fresh connection, as the next command would open
-        assert canonical(store.snapshot()) == before
+        assert canonical(reads.snapshot(store)) == before
         assert store.version() == version
 
     rerun = chainx("load", str(big), "--store", bolt_server.uri, env=env)
     assert rerun.returncode == 0, rerun.stderr
-    stats = neo4j_store.stats()
+    stats = reads.stats(neo4j_store)
     assert stats["nodes"]["Enterprise"] == 3_000 and stats["relationships"]["OPERATES_IN"] == 3_000
     assert stats["relationships"]["LOCATED_IN"] == 3_000 and stats["nodes"]["Stage"] == 50
 

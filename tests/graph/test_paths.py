@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from graph.analysis.paths import explained_path, neighbors
 from graph.errors import InvalidParameter, NotFound
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, R, S, rel, tie, write
@@ -139,7 +140,7 @@ def test_neighbors_ask_the_store_not_the_whole_graph(sqlite_store, monkeypatch):
         raise AssertionError("neighbors must not read the whole graph")
 
     monkeypatch.setattr(sqlite_store, "relationships", whole_graph)
-    monkeypatch.setattr(sqlite_store, "snapshot", whole_graph)
+    monkeypatch.setattr(reads, "snapshot", whole_graph)
     assert [n["id"] for n in neighbors(sqlite_store, "a", depth=2)["nodes"]] == ["b", "dhu", "weave"]
 
 

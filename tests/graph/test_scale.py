@@ -17,14 +17,14 @@ from graph.analysis.gaps import compare, gaps, local_sides
 from graph.analysis.stages import StageChain, stage_chain
 from graph.errors import InvalidParameter
 from graph.model import GraphData
-from graph.store.base import GraphStore
+from graph.store import reads
+from graph.store.queries import Queries, queries
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, R, S, rel, write
 from .test_bottlenecks import supply_chain
 from .test_gaps import broken_chain, random_chains
 from .test_store_contract import chain as contract_chain
-
 
 # -- where a region's firms sit: one pass against ancestors/descendants of every stage ---------
 
@@ -231,16 +231,16 @@ def test_the_stage_chain_and_supply_world_are_re_read_after_a_write(sqlite_store
 def test_pushdown_queries_equal_their_defaults(store):
     store.write(contract_chain())
     for stages, exclude in [(["pta", "poly", "spin", "weave"], []), (["pta", "spin"], ["wj"]), (["weave", "jet"], ["sz", "js"]), ([], [])]:
-        assert store.stage_firms(stages, exclude_regions=exclude) == GraphStore.stage_firms(store, stages, exclude_regions=exclude)
-    rows = store.stage_firms(["pta", "poly"])
+        assert queries(store).stage_firms(stages, exclude_regions=exclude) == Queries(store).stage_firms(stages, exclude_regions=exclude)
+    rows = queries(store).stage_firms(["pta", "poly"])
     assert [(r.stage, r.enterprise, r.revenue_cny, r.employees) for r in rows] == [
         ("poly", "hengli", 150_000_000_000.0, 100_000.0), ("pta", "hengli", 150_000_000_000.0, 100_000.0)]
     for regions in (["wj"], ["sz", "wj"], ["nowhere"], []):
-        assert store.enterprise_ids(regions) == GraphStore.enterprise_ids(store, regions)
-    assert store.enterprise_ids(["wj"]) == {"hengli", "shenghong"}
+        assert queries(store).enterprise_ids(regions) == Queries(store).enterprise_ids(regions)
+    assert queries(store).enterprise_ids(["wj"]) == {"hengli", "shenghong"}
     for types in (["SUPPLIES"], ["FEEDS", "PART_OF"], []):
-        assert store.links(types) == GraphStore.links(store, types)
-    assert store.links(["SUPPLIES"])[0] == ("SUPPLIES", "hengli", "shenghong", "poly")
+        assert queries(store).links(types) == Queries(store).links(types)
+    assert queries(store).links(["SUPPLIES"])[0] == ("SUPPLIES", "hengli", "shenghong", "poly")
 
 
 def test_a_first_write_with_repeated_rows_keeps_the_last_as_a_later_write_would(store):
@@ -252,10 +252,10 @@ def test_a_first_write_with_repeated_rows_keeps_the_last_as_a_later_write_would(
     )
     summary = store.write(data)  # into an empty store: the bulk path on Neo4j
     assert summary.changed
-    assert store.get_node("a").name == "last" and store.get_node("a").props == {}
+    assert reads.get_node(store, "a").name == "last" and reads.get_node(store, "a").props == {}
     assert [r.props for r in store.relationships(["FEEDS"])] == [{"weight": 2}]
     store.write(data)  # the merge path (Neo4j: the store is no longer empty) ends the same way
-    assert store.get_node("a").name == "last" and [r.props for r in store.relationships(["FEEDS"])] == [{"weight": 2}]
+    assert reads.get_node(store, "a").name == "last" and [r.props for r in store.relationships(["FEEDS"])] == [{"weight": 2}]
 
 
 def test_the_cli_says_what_it_cut(tmp_path):

@@ -11,14 +11,19 @@ with what it holds before writing, as the embedded store's upsert does).
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 
 import pytest
 
 from graph.errors import NotFound, StoreError
-from loaders.pipeline import load_path
 from graph.model import GraphData, Node, Relationship
+from graph.neighbourhood import neighbourhood_data
+from graph.store import reads
 from graph.store.base import Operation
+from graph.store.queries import queries
+from loaders.pipeline import load_path
 from tests.conftest import TEXTILE
 
 # -- a small chain, every kind of node and relationship, every kind of property value ----------
@@ -103,17 +108,17 @@ def loaded(store):
 
 # -- writing and reading back ------------------------------------------------------------------
 def test_a_write_reads_back_exactly_with_every_property_type(loaded):
-    snapshot = loaded.snapshot()
+    snapshot = reads.snapshot(loaded)
     assert canonical(snapshot) == canonical(chain())
     # snapshot order: nodes by id, relationships by (type, source, target, key)
     assert ids(snapshot.nodes) == sorted(n.id for n in NODES)
     assert [r.identity for r in snapshot.relationships] == sorted(r.identity for r in RELATIONSHIPS)
-    hengli = loaded.get_node("hengli")
+    hengli = reads.get_node(loaded, "hengli")
     assert hengli.props["tags"] == ["化纤", "PTA"]
     assert type(hengli.props["revenue_cny"]) is int and type(hengli.props["ratio"]) is float
-    assert type(loaded.get_node("shenghong").props["revenue_cny"]) is float
+    assert type(reads.get_node(loaded, "shenghong").props["revenue_cny"]) is float
     assert hengli.props["note"] == "unknown column: kept as text \\u4e2d \U0001f9f5"
-    assert loaded.get_node("weave").props["aliases"] == []
+    assert reads.get_node(loaded, "weave").props["aliases"] == []
 
 
 def test_nodes_and_relationships_filter_and_order(loaded):
@@ -129,13 +134,13 @@ def test_nodes_and_relationships_filter_and_order(loaded):
     ]
     assert [r.type for r in loaded.relationships(["RESEARCHES", "PART_OF"])] == ["PART_OF"] * 3 + ["RESEARCHES"]
     assert list(loaded.relationships([])) == []
-    assert loaded.id_labels() == {n.id: n.label for n in NODES}
+    assert queries(loaded).id_labels() == {n.id: n.label for n in NODES}
 
 
 def test_counts_and_stats(loaded):
     nodes, rels = loaded.counts()
     assert (nodes, rels) == COUNTS
-    stats = loaded.stats()
+    stats = reads.stats(loaded)
     assert stats["nodes"] == {"Stage": 6, "Enterprise": 3, "Institute": 1, "Park": 1, "Region": 3}
     assert stats["total_nodes"] == 14 and stats["total_relationships"] == 23
     assert list(stats["relationships"]) == ["FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"]
@@ -143,8 +148,8 @@ def test_counts_and_stats(loaded):
 
 def test_an_empty_store(store):
     assert store.counts() == ({}, {})
-    assert store.stats()["total_nodes"] == 0
-    assert store.snapshot() == GraphData()
+    assert reads.stats(store)["total_nodes"] == 0
+    assert reads.snapshot(store) == GraphData()
     assert store.search("x") == (0, [])
 
 
@@ -167,12 +172,12 @@ def test_a_relationship_property_named_key_is_kept_beside_the_relationships_own_
 # -- idempotence, change, replace ----------------------------------------------------------------
 def test_writing_the_same_data_again_changes_nothing(store):
     first = store.write(chain())
-    version, snapshot = store.version(), store.snapshot()
+    version, snapshot = store.version(), reads.snapshot(store)
     second = store.write(chain())
     assert first.changed and not second.changed
     assert (second.nodes, second.relationships) == (14, 23)
     assert store.version() == version
-    assert canonical(store.snapshot()) == canonical(snapshot)
+    assert canonical(reads.snapshot(store)) == canonical(snapshot)
 
 
 def test_a_changed_value_is_written_and_moves_the_version(loaded):
@@ -182,25 +187,25 @@ def test_a_changed_value_is_written_and_moves_the_version(loaded):
         relationships=[R("FEEDS", "spin", "weave", "", {"weight": 0.5})],
     ))
     assert summary.changed and loaded.version() != version
-    assert loaded.get_node("small").props == {"region": "sz", "employees": 13}
+    assert reads.get_node(loaded, "small").props == {"region": "sz", "employees": 13}
     assert [r.props for r in loaded.incident(["weave"], ["FEEDS"])] == [{"weight": 0.5}]
 
 
 def test_a_rewritten_node_loses_the_properties_it_no_longer_has(loaded):
     loaded.write(GraphData(nodes=[N("Enterprise", "hengli", "恒力", {"region": "wj"})]))
-    assert loaded.get_node("hengli") == N("Enterprise", "hengli", "恒力", {"region": "wj"})
-    assert loaded.stats()["total_relationships"] == 23  # its relationships stay
+    assert reads.get_node(loaded, "hengli") == N("Enterprise", "hengli", "恒力", {"region": "wj"})
+    assert reads.stats(loaded)["total_relationships"] == 23  # its relationships stay
 
 
 def test_an_int_rewritten_as_a_float_reads_back_as_a_float(loaded):
     version = loaded.version()
     summary = loaded.write(GraphData(nodes=[N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 12.0})]))
-    assert type(loaded.get_node("small").props["employees"]) is float
+    assert type(reads.get_node(loaded, "small").props["employees"]) is float
     assert summary.changed and loaded.version() != version  # 12.0 is not the 12 stored
 
 
 def test_a_write_of_new_changed_and_unchanged_rows_writes_the_first_two(loaded):
-    version, before = loaded.version(), canonical(loaded.snapshot())
+    version, before = loaded.version(), canonical(reads.snapshot(loaded))
     summary = loaded.write(GraphData(
         nodes=[N("Enterprise", "small", "小织厂", {"region": "sz", "employees": 12}),  # as stored
                N("Stage", "weave", "织造", {"tier": "midstream", "name_en": "Weaving", "aliases": ["机织"]}),  # changed
@@ -210,9 +215,9 @@ def test_a_write_of_new_changed_and_unchanged_rows_writes_the_first_two(loaded):
                        R("SUPPLIES", "new", "small", "weave")],  # new
     ))
     assert summary.changed and loaded.version() != version
-    after = canonical(loaded.snapshot())
+    after = canonical(reads.snapshot(loaded))
     assert len(after[0]) == len(before[0]) + 1 and len(after[1]) == len(before[1]) + 1
-    assert loaded.get_node("weave").props["aliases"] == ["机织"]
+    assert reads.get_node(loaded, "weave").props["aliases"] == ["机织"]
     assert [r.props for r in loaded.incident(["new"])] == [{}]
     assert {r.key: r.props for r in loaded.incident(["hengli"], ["SUPPLIES"])}["pta"] == {"stage": "pta", "volume": 4}
     # and the same rows again change nothing
@@ -243,7 +248,7 @@ def test_replace_swaps_the_graph(loaded):
     )
     summary = loaded.write(small, replace=True)
     assert summary.replaced and summary.changed
-    assert canonical(loaded.snapshot()) == canonical(small)
+    assert canonical(reads.snapshot(loaded)) == canonical(small)
     assert loaded.version() != version
     assert loaded.search("恒力") == (0, [])
 
@@ -266,7 +271,7 @@ class Boom(Exception):
 
 @pytest.mark.parametrize("after", ["nodes", "relationships"])
 def test_a_write_that_fails_midway_leaves_the_previous_graph(loaded, after):
-    before, version = canonical(loaded.snapshot()), loaded.version()
+    before, version = canonical(reads.snapshot(loaded)), loaded.version()
     bigger = GraphData(
         nodes=[*NODES[:3], N("Stage", "new", "新阶段", {}), N("Enterprise", "hengli", "改名", {})],
         relationships=[R("FEEDS", "new", "px"), R("SUPPLIES", "shenghong", "hengli")],
@@ -280,19 +285,19 @@ def test_a_write_that_fails_midway_leaves_the_previous_graph(loaded, after):
 
     with pytest.raises(Boom):
         loaded.write(bigger, progress=fail)
-    assert canonical(loaded.snapshot()) == before
+    assert canonical(reads.snapshot(loaded)) == before
     assert loaded.version() == version
 
 
 def test_a_replace_that_fails_midway_leaves_the_previous_graph(loaded):
-    before = canonical(loaded.snapshot())
+    before = canonical(reads.snapshot(loaded))
 
     def fail(done):
         raise Boom(done)
 
     with pytest.raises(Boom):
         loaded.write(GraphData(nodes=[N("Stage", "only", "唯一", {})]), replace=True, progress=fail)
-    assert canonical(loaded.snapshot()) == before
+    assert canonical(reads.snapshot(loaded)) == before
 
 
 # -- set_properties --------------------------------------------------------------------------
@@ -300,29 +305,29 @@ def test_set_properties_merges_values_and_moves_the_version(loaded):
     version = loaded.version()
     loaded.set_properties({"hengli": {"pagerank": 0.125, "employees": 99}, "spin": {"betweenness": 0.5}})
     assert loaded.version() != version
-    hengli = loaded.get_node("hengli")
+    hengli = reads.get_node(loaded, "hengli")
     assert hengli.props["pagerank"] == 0.125 and hengli.props["employees"] == 99
     assert hengli.props["tags"] == ["化纤", "PTA"]  # untouched ones stay
-    assert loaded.get_node("spin").props["betweenness"] == 0.5
-    assert loaded.stats()["total_nodes"] == 14
+    assert reads.get_node(loaded, "spin").props["betweenness"] == 0.5
+    assert reads.stats(loaded)["total_nodes"] == 14
 
 
 def test_set_properties_on_an_unknown_node_changes_nothing(loaded):
-    before, version = canonical(loaded.snapshot()), loaded.version()
+    before, version = canonical(reads.snapshot(loaded)), loaded.version()
     with pytest.raises(StoreError, match="nope"):
         loaded.set_properties({"hengli": {"pagerank": 1.0}, "nope": {"pagerank": 2.0}})
-    assert canonical(loaded.snapshot()) == before
+    assert canonical(reads.snapshot(loaded)) == before
     assert loaded.version() == version
 
 
 # -- lookup and search -------------------------------------------------------------------------
 def test_get_node(loaded):
-    assert loaded.get_node("dhu") == NODES[-1]
-    assert loaded.get_node("dhu", label="Institute").name == "东华大学"
+    assert reads.get_node(loaded, "dhu") == NODES[-1]
+    assert reads.get_node(loaded, "dhu", label="Institute").name == "东华大学"
     with pytest.raises(NotFound, match="no node with id 'nope'"):
-        loaded.get_node("nope")
+        reads.get_node(loaded, "nope")
     with pytest.raises(NotFound, match="no stage with id 'hengli'"):
-        loaded.get_node("hengli", label="Stage")
+        reads.get_node(loaded, "hengli", label="Stage")
 
 
 @pytest.mark.parametrize(
@@ -346,7 +351,7 @@ def test_search(loaded, text, expected):
 
 def test_search_pages_and_label_filter(loaded):
     assert ids(loaded.search("盛")[1]) == ["shenghong", "p1"]
-    assert loaded.search("weav", limit=1) == (2, [loaded.get_node("weave")])
+    assert loaded.search("weav", limit=1) == (2, [reads.get_node(loaded, "weave")])
     assert ids(loaded.search("weav", limit=1, offset=1)[1]) == ["jet"]
     assert loaded.search("weav", offset=5) == (2, [])
     total, hits = loaded.search("盛", label="Enterprise")
@@ -357,18 +362,18 @@ def test_search_pages_and_label_filter(loaded):
 # -- plain aggregations pushed down to the store ---------------------------------------------------
 def test_operations(loaded):
     # (stage, enterprise) order; capacity as a float, None when not stated
-    assert loaded.operations() == [
+    assert queries(loaded).operations() == [
         Operation("hengli", "poly", "wj", 12.5, None),
         Operation("hengli", "pta", "wj", 660.0, "万吨"),
         Operation("shenghong", "spin", "wj", None, None),
         Operation("small", "weave", "sz", None, None),
     ]
-    assert [(op.stage, op.enterprise) for op in loaded.operations(regions=["wj"])] == [
+    assert [(op.stage, op.enterprise) for op in queries(loaded).operations(regions=["wj"])] == [
         ("poly", "hengli"), ("pta", "hengli"), ("spin", "shenghong"),
     ]
-    assert [op.enterprise for op in loaded.operations(stages=["weave", "pta"])] == ["hengli", "small"]
-    assert loaded.operations(regions=["sz"], stages=["pta"]) == []
-    assert loaded.operations(regions=[]) == []
+    assert [op.enterprise for op in queries(loaded).operations(stages=["weave", "pta"])] == ["hengli", "small"]
+    assert queries(loaded).operations(regions=["sz"], stages=["pta"]) == []
+    assert queries(loaded).operations(regions=[]) == []
 
 
 # -- neighbourhoods ----------------------------------------------------------------------------
@@ -388,24 +393,24 @@ def test_incident(loaded):
 
 
 def test_incident_keys_are_the_identities_of_the_incident_relationships(loaded):
-    assert loaded.incident_keys(["shenghong"], ["SUPPLIES"]) == {
+    assert queries(loaded).incident_keys(["shenghong"], ["SUPPLIES"]) == {
         ("SUPPLIES", "hengli", "shenghong", "poly"),
         ("SUPPLIES", "hengli", "shenghong", "pta"),
         ("SUPPLIES", "shenghong", "small", ""),
     }
-    assert loaded.incident_keys(["dhu"]) == {
+    assert queries(loaded).incident_keys(["dhu"]) == {
         ("LOCATED_IN", "dhu", "js", ""),
         ("COLLABORATES_WITH", "shenghong", "dhu", "joint_lab"),
         ("COLLABORATES_WITH", "shenghong", "dhu", "project"),
         ("RESEARCHES", "dhu", "spin", ""),
     }
-    assert loaded.incident_keys(["nope"]) == set()
+    assert queries(loaded).incident_keys(["nope"]) == set()
 
 
 def test_relationships_among_some_nodes(loaded):
     # hengli, shenghong, wj: the two parallel supplies and the two firms' links to wj, nothing
     # that leaves the three (hengli → p1, shenghong → spin, ...)
-    found = loaded.relationships_among(["hengli", "shenghong", "wj"])
+    found = queries(loaded).relationships_among(["hengli", "shenghong", "wj"])
     assert [r.identity for r in found] == [
         ("LOCATED_IN", "hengli", "wj", ""),
         ("LOCATED_IN", "shenghong", "wj", ""),
@@ -413,11 +418,11 @@ def test_relationships_among_some_nodes(loaded):
         ("SUPPLIES", "hengli", "shenghong", "pta"),
     ]
     assert found[2].props == {"stage": "poly", "volume": 10.5}
-    assert loaded.relationships_among(["hengli"]) == [] and loaded.relationships_among([]) == []
+    assert queries(loaded).relationships_among(["hengli"]) == [] and queries(loaded).relationships_among([]) == []
 
 
 def test_neighborhood_depth_1(loaded):
-    found = loaded.neighborhood("spin", 1)
+    found = neighbourhood_data(loaded, "spin", 1)
     # spin's own relationships: fed by poly, feeds weave, operated by shenghong, researched by dhu
     assert sorted(ids(found.nodes)) == ["dhu", "poly", "shenghong", "spin", "weave"]
     assert [r.identity for r in found.relationships] == [
@@ -430,7 +435,7 @@ def test_neighborhood_depth_1(loaded):
 
 
 def test_neighborhood_depth_2(loaded):
-    found = loaded.neighborhood("spin", 2)
+    found = neighbourhood_data(loaded, "spin", 2)
     # ring 2: pta, hengli (via poly), jet, small (via weave), wj (via shenghong), js (via dhu)
     assert sorted(ids(found.nodes)) == sorted(
         ["spin", "poly", "weave", "shenghong", "dhu", "pta", "hengli", "jet", "small", "wj", "js"]
@@ -450,13 +455,13 @@ def test_neighborhood_depth_2(loaded):
 
 
 def test_neighborhood_of_some_types_only(loaded):
-    found = loaded.neighborhood("spin", 2, types=["FEEDS"])
+    found = neighbourhood_data(loaded, "spin", 2, types=["FEEDS"])
     assert ids(found.nodes) == ["poly", "pta", "spin", "weave"]
     assert [r.identity for r in found.relationships] == [
         ("FEEDS", "poly", "spin", ""), ("FEEDS", "pta", "poly", ""), ("FEEDS", "spin", "weave", ""),
     ]
     with pytest.raises(NotFound):
-        loaded.neighborhood("nope")
+        neighbourhood_data(loaded, "nope")
 
 
 # -- hostile text is data ----------------------------------------------------------------------
@@ -483,15 +488,15 @@ def test_hostile_ids_names_and_search_text_are_only_data(loaded):
     nodes, rels = loaded.counts()
     assert nodes["Enterprise"] == 3 + len(HOSTILE) and rels["SUPPLIES"] == 3 + len(HOSTILE)
     for text in HOSTILE:
-        assert loaded.get_node(text).name == text
+        assert reads.get_node(loaded, text).name == text
         total, hits = loaded.search(text)
         assert text in ids(hits)
         assert [r.key for r in loaded.incident([text])] == [text]
     expected = chain()
     expected.nodes += hostile.nodes
     expected.relationships += hostile.relationships
-    assert canonical(loaded.snapshot()) == canonical(expected)
-    assert ids(loaded.snapshot().nodes) == sorted(n.id for n in expected.nodes)
+    assert canonical(reads.snapshot(loaded)) == canonical(expected)
+    assert ids(reads.snapshot(loaded).nodes) == sorted(n.id for n in expected.nodes)
 
 
 # -- the bundled dataset, loaded into both stores -------------------------------------------------
@@ -499,10 +504,98 @@ def test_hostile_ids_names_and_search_text_are_only_data(loaded):
 def test_the_textile_dataset_gives_the_same_graph_in_both_stores(sqlite_store, neo4j_store):
     load_path(sqlite_store, TEXTILE)
     load_path(neo4j_store, TEXTILE)
-    assert neo4j_store.stats() == sqlite_store.stats()
-    assert sqlite_store.stats()["total_nodes"] > 100
-    assert canonical(neo4j_store.snapshot()) == canonical(sqlite_store.snapshot())
-    assert neo4j_store.snapshot() == sqlite_store.snapshot()
+    assert reads.stats(neo4j_store) == reads.stats(sqlite_store)
+    assert reads.stats(sqlite_store)["total_nodes"] > 100
+    assert canonical(reads.snapshot(neo4j_store)) == canonical(reads.snapshot(sqlite_store))
+    assert reads.snapshot(neo4j_store) == reads.snapshot(sqlite_store)
     # and again: nothing changes on either
     assert not load_path(neo4j_store, TEXTILE)[1].changed
     assert not load_path(sqlite_store, TEXTILE)[1].changed
+
+
+# -- the interface, and the pushed-down queries against their reference --------------------------
+INTERFACE = {"write", "set_properties", "version", "counts", "nodes", "relationships", "incident", "search", "close",
+             "projection_columns"}
+
+
+def public_methods(cls) -> set[str]:
+    """Instance methods a caller may use (constructors such as classmethod from_env aside)."""
+    return {name for name in dir(cls) if not name.startswith("_") and callable(getattr(cls, name))
+            and not isinstance(inspect.getattr_static(cls, name), (classmethod, staticmethod))}
+
+
+def test_the_store_interface_is_a_handful_of_primitives():
+    from graph.store.base import GraphStore
+    from graph.store.neo4j import Neo4jStore
+    from graph.store.sqlite import SqliteStore
+
+    assert public_methods(GraphStore) == INTERFACE and len(INTERFACE) <= 12
+    assert public_methods(SqliteStore) == INTERFACE
+    assert public_methods(Neo4jStore) == INTERFACE
+
+
+# Data that makes pushed-down queries go wrong where they can: an enterprise with no region, a
+# capacity that is text, a bool and a negative zero, parallel relationships, a dangling-looking
+# region value, an id with quotes and a slash.
+TRICKY = GraphData(
+    nodes=[*NODES,
+           N("Enterprise", "noregion", "无地区企业", {"revenue_cny": "很多"}),
+           N("Enterprise", "o'brien/1", "奥布莱恩", {"region": "nowhere", "employees": True, "revenue_cny": -0.0}),
+           N("Stage", "empty", "无人环节")],
+    relationships=[*RELATIONSHIPS,
+                   R("OPERATES_IN", "noregion", "spin", "", {"capacity": "很大"}),
+                   R("OPERATES_IN", "o'brien/1", "spin", "", {"capacity": True, "unit": "吨"}),
+                   R("OPERATES_IN", "o'brien/1", "weave", "", {"capacity": 0}),
+                   R("SUPPLIES", "o'brien/1", "small", "weave", {"stage": "weave"}),
+                   R("SUPPLIES", "o'brien/1", "small", "spin", {"stage": "spin"})],
+)
+
+
+def with_types(value):
+    """``value`` as comparable rows with every scalar's type beside it (dicts and sets in order)."""
+    if dataclasses.is_dataclass(value):
+        value = dataclasses.astuple(value)
+    if isinstance(value, dict):
+        return sorted((with_types(k), with_types(v)) for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return sorted(with_types(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [with_types(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
+    from graph.store.queries import Queries
+
+    store.write(TRICKY)
+    own, reference = queries(store), Queries(store)
+    assert type(own) is not Queries  # each backend pushes these down
+    everyone = [n.id for n in TRICKY.nodes]
+    stages = ["spin", "weave", "empty", "pta", "missing"]
+    calls = [
+        ("id_labels", (), {}),
+        ("incident_keys", (["spin", "o'brien/1"],), {}),
+        ("incident_keys", (["spin"], ["OPERATES_IN", "FEEDS"]), {}),
+        ("incident_keys", ([],), {}),
+        ("relationships_among", (everyone,), {}),
+        ("relationships_among", (["hengli", "shenghong", "o'brien/1", "small"],), {}),
+        ("operations", (), {}),
+        ("operations", (), {"regions": ["wj", "nowhere"]}),
+        ("operations", (), {"stages": stages}),
+        ("operations", (), {"regions": ["sz"], "stages": ["weave"]}),
+        ("operations", (), {"regions": []}),
+        ("stage_firms", (stages,), {}),
+        ("stage_firms", (stages,), {"exclude_regions": ["wj"]}),
+        ("stage_firms", ([],), {}),
+        ("links", (["SUPPLIES"],), {}),
+        ("links", (["SUPPLIES", "FEEDS", "PART_OF"],), {}),
+        ("links", ([],), {}),
+        ("enterprise_ids", (["wj", "nowhere"],), {}),
+        ("enterprise_ids", ([],), {}),
+    ]
+    for name, args, kwargs in calls:
+        mine, expected = getattr(own, name)(*args, **kwargs), getattr(reference, name)(*args, **kwargs)
+        if name == "relationships_among":
+            mine, expected = canonical(GraphData(relationships=mine)), canonical(GraphData(relationships=expected))
+        # with the types: a capacity is a float or None on both, never an int on one and a float on the other
+        assert with_types(mine) == with_types(expected), (name, args, kwargs)

@@ -14,7 +14,6 @@ from networkx.algorithms import bipartite
 from graph.analysis.centrality import centrality
 from graph.analysis.ties import burt_constraint, enterprise_projection, institute_projection, ties_report
 from graph.errors import NotFound
-
 from graph.store.sqlite import SqliteStore
 
 from .small_graphs import E, I, S, rel, tie, two_communities, write

@@ -9,14 +9,15 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from chainx.cli import app
-from loaders.pipeline import prepare
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from loaders.kag import FILES, read_kag
+from loaders.pipeline import prepare
 from loaders.validate import validate
 
 runner = CliRunner()
@@ -174,8 +175,8 @@ def kag_store(kag_dir, store):
 
 def test_kag_lands_whole_in_each_store(kag_store):
     store, data, _ = kag_store
-    assert store.snapshot().nodes == sorted(data.nodes, key=lambda n: n.id)
-    assert store.snapshot().relationships == sorted(data.relationships, key=lambda r: r.identity)
+    assert reads.snapshot(store).nodes == sorted(data.nodes, key=lambda n: n.id)
+    assert reads.snapshot(store).relationships == sorted(data.relationships, key=lambda r: r.identity)
 
 
 def test_the_product_hierarchy_comes_from_the_dashed_ids(kag_store, kag_dir):
@@ -220,7 +221,7 @@ def test_butadiene_rubber_feeds_its_seven_targets_and_the_dangling_one_is_report
     dangling = {t for t in targets if t not in rows_by_id}
     assert dangling == {"化工商品贸易-化工产品贸易-橡塑制品贸易"}
     for target in dangling:
-        assert store.get_node(f"kp:{target}").props["placeholder"] == "yes"
+        assert reads.get_node(store, f"kp:{target}").props["placeholder"] == "yes"
         assert any(e.outcome == "placeholder" and repr(target) in e.message for e in report.entries)
     makers = {r.source for r in store.relationships(["OPERATES_IN"]) if r.target == f"kp:{product}"}
     assert makers == {"kc:CSF0000001579", "kc:CSF0000000025", "kc:CSF0000000053"}  # SOURCE.md
@@ -241,7 +242,7 @@ def test_fund_transfers_become_totals_and_supplies_only_by_kags_rule(kag_store, 
     store, _, _ = kag_store
     transfers = rows(kag_dir, "Company_fundTrans_Company.csv")
     assert len(transfers) == 19 and sum(int(t["transAmt"]) for t in transfers) == 9_000_000  # SOURCE.md
-    assert store.get_node("kc:CSF0000001579").props["fund_in_total"] == "1000000"  # SOURCE.md: 3 transfers, 1,000,000
+    assert reads.get_node(store, "kc:CSF0000001579").props["fund_in_total"] == "1000000"  # SOURCE.md: 3 transfers, 1,000,000
     # KAG's mainSupply rule, worked out again here: the payee makes an upstream product whose
     # hasSupplyChain lists a product the payer makes, and the payer sent > 50 % of its inflow.
     makes = defaultdict(set)
@@ -277,7 +278,7 @@ def test_strict_import_of_the_real_example_succeeds(kag_dir, tmp_path):
     result = runner.invoke(app, ["import", "kag", str(kag_dir), "--strict", "--store", str(tmp_path / "k.db"), "--report", str(tmp_path / "r.json")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     with SqliteStore(tmp_path / "k.db") as store:
-        assert store.stats()["nodes"]["Enterprise"] == 103
+        assert reads.stats(store)["nodes"]["Enterprise"] == 103
 
 
 # -- any input: never a crash, every line accounted for, always a valid dataset -------------------
@@ -297,6 +298,8 @@ _CSV = {
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(tables=st.fixed_dictionaries({name: st.lists(rows, max_size=8) for name, (_, rows) in _CSV.items()}),
        dangling=st.sampled_from(["skip", "placeholder"]))
+# found by this test: "1 -" is under "1" (its parent cleaned as ids are), not a placeholder "1 " that becomes a second kp:1
+@example(tables={"Product.csv": [("1", "", ""), ("1 -", "", "")], **{name: [] for name in _CSV if name != "Product.csv"}}, dangling="placeholder")
 def test_any_input_maps_onto_a_valid_dataset_and_every_line_is_accounted_for(tmp_path_factory, tables, dangling):
     folder = tmp_path_factory.mktemp("any")
     for name, body in tables.items():

@@ -12,11 +12,12 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.errors import DatasetError
-from loaders.pipeline import prepare, store_context
 from graph.regions import enterprises_in
+from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from loaders import read_dataset, validate
 from loaders.overlay import overlay
+from loaders.pipeline import prepare, store_context
 from tests.loaders.test_validate import good, write
 
 runner = CliRunner()
@@ -52,7 +53,7 @@ def operates(db: Path) -> set[tuple[str, str]]:
 
 def test_the_town_example_attaches_to_the_national_chain(national):
     with SqliteStore(national) as store:
-        stages_before = store.stats()["nodes"]["Stage"]
+        stages_before = reads.stats(store)["nodes"]["Stage"]
     result = run("load", str(EXAMPLE), "--store", str(national))
     assert result.exit_code == 0, result.output
     assert "polyester_filament (涤纶长丝) → p:涤纶长丝 (涤纶长丝, by name)" in result.output
@@ -66,8 +67,8 @@ def test_the_town_example_attaches_to_the_national_chain(national):
         ("sz_example_dyer", "p:丝绸"), ("sz_example_dyer", "p:印染"),
     }
     with SqliteStore(national) as store:
-        assert store.stats()["nodes"]["Stage"] == stages_before + 1  # 涤纶长丝 not duplicated
-        weaving = store.get_node("water_jet_weaving")
+        assert reads.stats(store)["nodes"]["Stage"] == stages_before + 1  # 涤纶长丝 not duplicated
+        weaving = reads.get_node(store, "water_jet_weaving")
         assert weaving.props["parent"] == "p:织造"  # its parent named 织造 in the town's file
         assert ("PART_OF", "jiangsu", "cn") in {(r.type, r.source, r.target) for r in store.relationships(["PART_OF"])}
         assert enterprises_in(store, "shengze") == {"sz_hengli", "sz_shenghong", "sz_yingxiang", "sz_example_weaver", "sz_example_dyer"}
@@ -77,11 +78,11 @@ def test_the_town_example_attaches_to_the_national_chain(national):
 def test_loading_the_overlay_again_changes_nothing(national):
     assert run("load", str(EXAMPLE), "--store", str(national)).exit_code == 0
     with SqliteStore(national) as store:
-        version, snapshot = store.version(), store.snapshot()
+        version, snapshot = store.version(), reads.snapshot(store)
     result = run("load", str(EXAMPLE), "--store", str(national))
     assert "(no changes)" in result.output
     with SqliteStore(national) as store:
-        assert store.version() == version and store.snapshot() == snapshot
+        assert store.version() == version and reads.snapshot(store) == snapshot
 
 
 def test_without_matching_the_towns_stage_stays_its_own(national):
@@ -138,7 +139,7 @@ def test_the_town_example_on_the_real_national_chain(chainkg_import, tmp_path):
     assert {("sz_hengli", "p:精对苯二甲酸(PTA)"), ("sz_hengli", "p:涤纶长丝"), ("sz_yingxiang", "p:聚酰胺6(PA6)"),
             ("sz_shenghong", "p:涤纶"), ("sz_example_weaver", "water_jet_weaving")} <= links
     with SqliteStore(db) as store:
-        assert store.get_node("water_jet_weaving").props["parent"] == "p:织造"
+        assert reads.get_node(store, "water_jet_weaving").props["parent"] == "p:织造"
         assert len(enterprises_in(store, "shengze")) == 5
         # the town's firms now sit on the national chain "from a drop of oil to a cloth"
         upstream_of_pta = {r.source for r in store.relationships(["FEEDS"]) if r.target == "p:精对苯二甲酸(PTA)"}

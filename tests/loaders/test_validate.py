@@ -11,7 +11,8 @@ from graph.errors import DatasetError
 from loaders import load_dataset, read_dataset
 from loaders.validate import StoreContext
 
-STAGES = "id,name,tier,parent,aliases\npta,精对苯二甲酸,upstream,,PTA;Purified Terephthalic Acid\npoly,聚合,upstream,,polymerisation\nspin,纺丝,midstream,,spinning\nvortex,涡流纺,midstream,spin,vortex spinning\n"
+STAGES = ("id,name,tier,parent,aliases\npta,精对苯二甲酸,upstream,,PTA;Purified Terephthalic Acid\npoly,聚合,upstream,,polymerisation\n"
+          "spin,纺丝,midstream,,spinning\nvortex,涡流纺,midstream,spin,vortex spinning\n")
 REGIONS = "id,name,parent,level\njiangsu,江苏,,province\nshengze,盛泽,jiangsu,town\n"
 ENTERPRISES = "id,name,region,park,revenue_cny,employees,founded,tags\ne1,恒力集团,shengze,,1000.5,100,1994,real;big\ne2,盛虹集团,shengze,p1,,,,\n"
 PARKS = "id,name,region,kind\np1,东方丝绸市场,shengze,market\n"
@@ -64,33 +65,34 @@ def test_headers_are_matched_case_insensitively_and_unknown_columns_kept(tmp_pat
 
 
 def test_only_stages_is_required(tmp_path):
-    assert problems_of(write(tmp_path, regions=REGIONS)) == ["stages.csv: required file is missing from the dataset"]
+    assert problems_of(write(tmp_path, regions=REGIONS)) == [
+        "stages.csv: required file is missing from the dataset (a stages.csv file, or a sheet named stages or 环节); found: regions.csv"]
 
 
 @pytest.mark.parametrize(
     "files, expected",
     [
         # a missing required column
-        ({"stages": "id,tier\npta,upstream\n"}, ["stages.csv:1: name: required column is missing from the header"]),
+        ({"stages": "id,tier\npta,upstream\n"}, ["stages.csv:1: name: required column is missing from the header (also accepted: 名称, 环节, 环节名称); the header has: id, tier"]),
         # an empty id
         ({"stages": STAGES + ",空的,,,\n"}, ["stages.csv:6: id: is required but empty"]),
         # a duplicate id, within a file and across kinds
         ({"stages": STAGES + "pta,又一个,,,\n"}, ["stages.csv:6: id: duplicate id 'pta': already used by Stage at stages.csv:2"]),
         ({"regions": REGIONS + "pta,某地,,town\n"}, ["regions.csv:4: id: duplicate id 'pta': already used by Stage at stages.csv:2"]),
         # references to unknown stage / enterprise / region / institute / park
-        ({"enterprise_stages": "enterprise,stage\ne1,ptx\n"}, ["enterprise_stages.csv:2: stage: unknown stage 'ptx'"]),
+        ({"enterprise_stages": "enterprise,stage\ne1,ptx\n"}, ["enterprise_stages.csv:2: stage: unknown stage 'ptx'; did you mean 'pta'?"]),
         ({"supplies": "supplier,customer,stage\ne1,e9,pta\n"}, ["supplies.csv:2: customer: unknown enterprise 'e9'"]),
         ({"enterprises": ENTERPRISES + "e3,某厂,tianmen,,,,,\n"}, ["enterprises.csv:4: region: unknown region 'tianmen'"]),
         ({"ties": "enterprise,institute,kind\ne1,i_donghua,project\n"}, ["ties.csv:2: institute: unknown institute 'i_donghua'"]),
         ({"enterprises": ENTERPRISES + "e3,某厂,shengze,nopark,,,,\n"}, ["enterprises.csv:4: park: unknown park 'nopark'"]),
         ({"enterprise_stages": "enterprise,stage\ne1,shengze\n"}, ["enterprise_stages.csv:2: stage: unknown stage 'shengze' ('shengze' is a Region)"]),
         # values of the wrong type, negative numbers, zero weight
-        ({"enterprises": ENTERPRISES + "e3,某厂,shengze,,lots,,,\n"}, ["enterprises.csv:4: revenue_cny: 'lots' is not a number"]),
-        ({"enterprises": ENTERPRISES + "e3,某厂,shengze,,,12.5,,\n"}, ["enterprises.csv:4: employees: '12.5' is not a whole number"]),
+        ({"enterprises": ENTERPRISES + "e3,某厂,shengze,,lots,,,\n"}, ["enterprises.csv:4: revenue_cny: 'lots' is not a number (write it as 1200, 1.2万, 1.2亿 or 约300)"]),
+        ({"enterprises": ENTERPRISES + "e3,某厂,shengze,,,12.5,,\n"}, ["enterprises.csv:4: employees: '12.5' is not a whole number (write it as 1200, 1.2万, 1.2亿 or 约300)"]),
         ({"enterprise_stages": "enterprise,stage,capacity\ne1,pta,-3\n"}, ["enterprise_stages.csv:2: capacity: -3 must be at least 0"]),
         ({"stage_links": "source,target,weight\npta,poly,0\n"}, ["stage_links.csv:2: weight: 0 must be greater than 0"]),
         ({"stage_links": "source,target,weight\npta,poly,nan\n"}, ["stage_links.csv:2: weight: 'nan' is not a finite number"]),
-        ({"stages": STAGES + "x,某,sideways,,\n"}, ["stages.csv:6: tier: 'sideways' is not one of upstream, midstream, downstream, support"]),
+        ({"stages": STAGES + "x,某,sideways,,\n"}, ["stages.csv:6: tier: 'sideways' is not one of upstream, midstream, downstream, support (or 上游, 中游, 下游, 配套, 支撑)"]),
         # cycles in PART_OF, for stages and for regions
         ({"stages": "id,name,parent\na,甲,b\nb,乙,c\nc,丙,a\n"}, ["stages.csv:2: parent: parent links form a cycle: a → b → c → a"]),
         ({"regions": REGIONS + "r1,一,r2,\nr2,二,r1,\n"}, ["regions.csv:4: parent: parent links form a cycle: r1 → r2 → r1"]),
@@ -111,9 +113,9 @@ def test_each_error_kind_is_reported_with_file_line_and_column(tmp_path, files, 
 def test_all_problems_are_reported_at_once(tmp_path):
     folder = good(tmp_path, enterprise_stages="enterprise,stage,capacity\ne1,ptx,5\ne2,pta,-1\n,pta,x\n")
     assert problems_of(folder) == [
-        "enterprise_stages.csv:2: stage: unknown stage 'ptx'",
+        "enterprise_stages.csv:2: stage: unknown stage 'ptx'; did you mean 'pta'?",
         "enterprise_stages.csv:3: capacity: -1 must be at least 0",
-        "enterprise_stages.csv:4: capacity: 'x' is not a number",
+        "enterprise_stages.csv:4: capacity: 'x' is not a number (write it as 1200, 1.2万, 1.2亿 or 约300)",
         "enterprise_stages.csv:4: enterprise: is required but empty",
     ]
 

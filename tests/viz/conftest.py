@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from loaders.pipeline import load_path
 from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
 from tests.bolt import free_port
 
 from .hostile import write_hostile_dataset
@@ -78,7 +78,7 @@ class LiveServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:

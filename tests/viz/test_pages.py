@@ -103,9 +103,9 @@ def test_files_written_by_the_cli_have_no_links_into_the_server(hostile_db, tmp_
 # -- CLI -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("args, message", [
     (["chain", "--region", "atlantis"], "Error: unknown region 'atlantis'"),
-    (["compare", "--regions", "shengze"], "Error: regions: give two to four different regions, got 1"),
+    (["compare", "--regions", "shengze"], "Error: regions: give 2 to 4 regions, not 1"),
     (["ego", "nobody"], "Error: no node with id 'nobody'"),
-    (["ego", "e_hengli_group", "--depth", "5"], "Error: depth: must be between 1 and 3, got 5"),
+    (["ego", "e_hengli_group", "--depth", "5"], "Error: depth: must be a whole number from 1 to 3, not 5"),
     (["ties", "--institute", "e_hengli_group"], "Error: no institute with id 'e_hengli_group'"),
     (["bottlenecks", "--region", "atlantis"], "Error: unknown region 'atlantis'"),
 ])

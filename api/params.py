@@ -1,0 +1,39 @@
+"""FastAPI query and path parameters built from the report parameters' one definition
+(graph/params.py): the same name, bounds, default and help as the CLI's options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Path, Query
+
+from graph.params import Param
+
+__all__ = ["query", "path", "field_bounds"]
+
+
+def field_bounds(param: Param) -> dict[str, Any]:
+    """The pydantic / FastAPI keywords of ``param``'s bounds and help."""
+    bounds: dict[str, Any] = {"description": param.help}
+    if param.kind in (int, float):
+        bounds.update(ge=param.minimum, le=param.maximum)
+    elif param.kind is str and param.maximum is not None:
+        bounds.update(min_length=int(param.minimum or 0), max_length=int(param.maximum))
+    if param.example:
+        bounds["examples"] = [param.example]
+    return bounds
+
+
+def query(param: Param, *, description: str | None = None, **extra: Any) -> Any:
+    """The ``Query`` of ``param`` (give its default in the signature: ``= param.default``)."""
+    bounds = field_bounds(param)
+    if description:
+        bounds["description"] = description
+    if param.kind == "list":  # comma-separated text: its length bound is on the items, checked by the analysis
+        bounds.update(min_length=1, max_length=2000)
+    return Query(**{**bounds, **extra})
+
+
+def path(param: Param, **extra: Any) -> Any:
+    """The ``Path`` of ``param``."""
+    return Path(**{**field_bounds(param), **extra})

@@ -1,0 +1,132 @@
+"""Every report parameter, defined once: its name, type, bounds, default and help.
+
+The command line (chainx/options.py) and the HTTP API (api/params.py) build their options and
+query parameters from these definitions, and the analyses check the values they are given
+against the same ones (:meth:`Param.check`), so a bound is the same whether a person types it, a
+client sends it or a notebook passes it. tests/arch/test_params.py asks both edges for each
+parameter's bounds and compares.
+
+>>> TOP_CANDIDATES.check(3), TOP_CANDIDATES.minimum, TOP_CANDIDATES.maximum
+(3, 0, 100)
+>>> MIN_FIRMS.check(0)
+Traceback (most recent call last):
+...
+graph.errors.InvalidParameter: min_firms: must be a whole number from 1 to 10000, not 0
+>>> split_list(" shengze, tianmen ,,")
+['shengze', 'tianmen']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .checks import number, whole_number
+from .errors import InvalidParameter
+
+__all__ = [
+    "Param", "split_list", "PARAMS",
+    "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
+    "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
+    "SEARCH_OFFSET", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE",
+]
+
+# Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
+# (the bundled textile chain has 31) and, by default, the DEFAULT_TOP items that matter most on a
+# larger one (chainkg: ~50,000); their counts always cover everything.
+FULL_LISTING_STAGES = 500
+DEFAULT_TOP = 200
+_LISTING_RULE = f"default: all on a chain of up to {FULL_LISTING_STAGES} top-level stages, else {DEFAULT_TOP}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One report parameter. ``kind`` is int, float, str, bool or "list" (comma-separated text,
+    :func:`split_list`); ``minimum`` / ``maximum`` bound a number, or a list's length or a text's
+    length; ``default`` None means optional with no value. ``flag`` and ``short`` name it on the
+    command line (default ``--name-with-dashes``)."""
+
+    name: str
+    kind: Any
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    flag: str | None = None
+    short: str | None = None
+    example: str | None = None
+
+    @property
+    def cli_flag(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    def check(self, value: Any) -> Any:
+        """``value`` when it is within this parameter's bounds (None when it may be absent),
+        else InvalidParameter naming it."""
+        if value is None and self.default is None:
+            return None
+        if self.kind is int:
+            return whole_number(self.name, value, int(self.minimum if self.minimum is not None else 1),
+                                None if self.maximum is None else int(self.maximum))
+        if self.kind is float:
+            return number(self.name, value, self.minimum, self.maximum)
+        if self.kind == "list":
+            items = split_list(value) if isinstance(value, str) else list(value)
+            if not (self.minimum or 0) <= len(items) <= (self.maximum or len(items)):
+                raise InvalidParameter(self.name, f"give {self._count_rule()} {self.name}, not {len(items)}")
+            return items
+        return value
+
+    def _count_rule(self) -> str:
+        low, high = int(self.minimum or 0), int(self.maximum) if self.maximum is not None else None
+        if high is None:
+            return f"at least {low}"
+        return f"{low} to {high}" if low != high else f"{low}"
+
+
+def split_list(value: str | Iterable[str]) -> list[str]:
+    """Items of a comma-separated value, or of several (a repeated option, a repeated query
+    parameter), each trimmed, empty ones dropped, the order kept."""
+    parts = [value] if isinstance(value, str) else list(value)
+    return [item.strip() for part in parts for item in str(part).split(",") if item.strip()]
+
+
+REGION = Param("region", str, None, "Region id; its sub-regions count as part of it.", 1, 200, short="-r", example="tianmen")
+REGIONS = Param("regions", "list", None, "Region ids, comma-separated (or repeated): shengze,tianmen.", 1, 20, example="shengze,tianmen")
+VIEW_REGIONS = Param("regions", "list", None, "Two to four region ids, comma-separated: shengze,tianmen.", 2, 4, example="shengze,tianmen")
+MIN_FIRMS = Param("min_firms", int, 2, "A stage with fewer local enterprises than this is weak.", 1, 10_000)
+CRITICAL_MIN_FIRMS = Param("min_firms", int, 1, "Also flag what leaves a stage with fewer firms than this.", 1, 10_000)
+TOP_CANDIDATES = Param("top_candidates", int, 5, "Enterprises elsewhere to suggest per gap (0 for none).", 0, 100)
+LISTING_TOP = Param("top", int, None, f"List at most this many items of each list ({_LISTING_RULE}).", 1, 100_000)
+HHI_THRESHOLD = Param("hhi_threshold", float, 0.5, "A stage whose capacity concentration (HHI, 0 to 1) exceeds this is single-source.", 0, 1)
+CENTRALITY_TOP = Param("top", int, 20, "How many rows.", 1, 1000)
+# one sample cannot estimate the sampled node's own value (NetworkX returns NaN), hence 2
+SAMPLES = Param("k", int, None, "Betweenness only: sample this many source nodes (at least 2) instead of all.", 2, 1_000_000, flag="--k")
+SEED = Param("seed", int, None, "Seed of any random sampling, for repeatable results (default 0).", 0, 2**32 - 1)
+COMMUNITY_SEED = Param("seed", int, 0, "Seed of the Louvain community detection.", 0, 2**32 - 1)
+TIES_TOP = Param("top", int, 20, "Pairs and brokers to list.", 1, 1000)
+DEPTH = Param("depth", int, 1, "How many relationships away.", 1, 3)
+NEIGHBOR_LIMIT = Param("limit", int, 1000, "At most this many nodes, nearest first.", 1, 10_000)
+SEARCH_LIMIT = Param("limit", int, 20, "At most this many matches.", 1, 1000)
+SEARCH_OFFSET = Param("offset", int, 0, "Skip this many matches (paging).", 0, 10_000_000)
+MAX_SECONDS = Param("max_seconds", float, 60.0, "Refuse an exact betweenness, closeness or harmonic run estimated to take longer "
+                    "than this many seconds, unless forced.", 1e-9, 86_400)
+MAX_SECONDS_ENV = "CHAINX_MAX_CENTRALITY_SECONDS"
+REMOVE = Param("remove", "list", None, "Enterprise or stage ids to take out, comma-separated (or repeated).", 1, 1000)
+
+# every parameter by (report, name): what the edges are built from and what the test compares
+PARAMS: dict[str, dict[str, Param]] = {
+    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP},
+    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP},
+    "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP},
+    "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS},
+    "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED},
+    "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP},
+    "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT},
+    "search": {"limit": SEARCH_LIMIT},
+    "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES},
+    "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
+    "view ego": {"depth": DEPTH},
+    "view ties": {"seed": COMMUNITY_SEED},
+}

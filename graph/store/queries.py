@@ -1,0 +1,131 @@
+"""The queries a few reports push down into the store, for speed on a national chain.
+
+:class:`Queries` works from :class:`~graph.store.base.GraphStore`'s primitives only: it is the
+reference. Each backend overrides it beside its own code with one query per method
+(``SqliteQueries`` in graph/store/sqlite.py, ``Neo4jQueries`` in graph/store/neo4j.py), and the
+store contract suite (tests/graph/test_store_contract.py) holds each override to the reference
+on the same data. Reports ask :func:`queries` for the store's own.
+
+>>> from graph.model import GraphData, Node, Relationship
+>>> from graph.store.sqlite import SqliteStore
+>>> store = SqliteStore(":memory:", create=True)
+>>> _ = store.write(GraphData(nodes=[Node("Stage", "spin", "纺丝"), Node("Enterprise", "e1", "甲", {"region": "sz"})],
+...                           relationships=[Relationship("OPERATES_IN", "e1", "spin")]))
+>>> queries(store).operations(regions=["sz"]) == Queries(store).operations(regions=["sz"])
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from graph.model import Relationship
+
+if TYPE_CHECKING:
+    from .base import GraphStore
+
+__all__ = ["Queries", "queries", "Operation", "StageFirm", "number_or_none"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One OPERATES_IN relationship with what aggregations need: the enterprise's region and the
+    capacity it states (None when not given)."""
+
+    enterprise: str
+    stage: str
+    region: str | None
+    capacity: float | None
+    unit: str | None
+
+
+class StageFirm(NamedTuple):
+    """An enterprise operating in a stage, with what ranking it as a candidate needs
+    (:meth:`Queries.stage_firms`): its name, ``region`` property and size. ``revenue_cny`` and
+    ``employees`` are floats when the property is a number, else None. A plain tuple, since a
+    national chain asks for a hundred thousand of them at once."""
+
+    stage: str
+    enterprise: str
+    name: str
+    region: str | None
+    revenue_cny: float | None
+    employees: float | None
+
+
+def number_or_none(value) -> float | None:
+    """A stated amount (capacity, revenue) as a number; None when absent or not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def queries(store: GraphStore) -> Queries:
+    """The report queries of ``store``'s backend."""
+    return store._queries(store)
+
+
+class Queries:
+    """Report queries built on the store's primitives (the reference; see the module docstring)."""
+
+    def __init__(self, store: GraphStore):
+        self.store = store
+
+    def id_labels(self) -> dict[str, str]:
+        """Every node id with its label."""
+        return {node.id: node.label for node in self.store.nodes()}
+
+    def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
+        """The identities (type, source, target, key) of the store's ``incident`` relationships,
+        without their properties: what a search that only needs the shape of a neighbourhood reads."""
+        return {rel.identity for rel in self.store.incident(ids, types)}
+
+    def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
+        """Every relationship whose two ends are both in ``ids``, sorted by identity."""
+        wanted = set(ids)
+        return [r for r in self.store.incident(wanted) if r.source in wanted and r.target in wanted]
+
+    def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
+        """OPERATES_IN relationships, with the enterprise's ``region`` property and the capacity.
+
+        Only enterprises whose region is one of ``regions`` and only the ``stages`` given, when
+        given. Sorted by (stage, enterprise).
+        """
+        region_set = set(regions) if regions is not None else None
+        stage_set = set(stages) if stages is not None else None
+        rels = [r for r in self.store.relationships(["OPERATES_IN"]) if stage_set is None or r.target in stage_set]
+        region_of = {n.id: n.props.get("region") for n in self.store.nodes(["Enterprise"], ids={r.source for r in rels})}
+        found = []
+        for rel in rels:
+            region = region_of.get(rel.source)
+            if rel.source not in region_of or (region_set is not None and region not in region_set):
+                continue
+            found.append(Operation(rel.source, rel.target, region, number_or_none(rel.props.get("capacity")), rel.props.get("unit")))
+        return sorted(found, key=lambda op: (op.stage, op.enterprise))
+
+    def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
+        """The enterprises operating (OPERATES_IN) in one of ``stages``, except those whose
+        ``region`` is one of ``exclude_regions`` (an enterprise with no region is kept): one row
+        per (stage, enterprise), sorted by (stage, enterprise). What a candidate lookup needs,
+        without reading whole nodes."""
+        excluded = set(exclude_regions)
+        ops = [op for op in self.operations(stages=stages) if op.region not in excluded]
+        firms = {n.id: n for n in self.store.nodes(["Enterprise"], ids={op.enterprise for op in ops})}
+        return [
+            StageFirm(op.stage, op.enterprise, firms[op.enterprise].name, op.region,
+                      number_or_none(firms[op.enterprise].props.get("revenue_cny")), number_or_none(firms[op.enterprise].props.get("employees")))
+            for op in ops
+        ]
+
+    def links(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(type, source, target, key) of every relationship of ``types``, without properties, in
+        the store's ``relationships`` order: what counting and reachability need on a national
+        graph (hundreds of thousands of supplies) without reading each relationship's properties."""
+        return [(r.type, r.source, r.target, r.key) for r in self.store.relationships(types)]
+
+    def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
+        """Ids of the enterprises whose ``region`` property is one of ``regions``."""
+        wanted = set(regions)
+        return {n.id for n in self.store.nodes(["Enterprise"]) if n.props.get("region") in wanted}

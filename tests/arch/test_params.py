@@ -1,0 +1,121 @@
+"""Each report parameter is defined once (graph/params.py): the CLI and the API are asked for its
+bounds and default and must both give the definition's, and a value just outside the bounds is
+refused at both edges naming the parameter."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.settings import Settings
+from chainx.cli import app as cli
+from graph.params import PARAMS, Param
+from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
+from tests.conftest import TEXTILE
+
+# report → (the CLI command, the arguments it needs besides the parameter), (API method, path, the
+# request's other parameters)
+EDGES = {
+    "gaps": (["gaps", "--region", "tianmen"], ("get", "/regions/{region}/gaps", "/regions/tianmen/gaps", {})),
+    "compare": (["compare", "shengze", "tianmen"], ("get", "/compare", "/compare", {"regions": "shengze,tianmen"})),
+    "bottlenecks": (["bottlenecks"], ("get", "/bottlenecks", "/bottlenecks", {})),
+    "whatif": (["whatif", "--remove", "e_wj_lianjie_zipper"], ("post", "/whatif", "/whatif", {"remove": ["e_wj_lianjie_zipper"]})),
+    "centrality": (["centrality"], ("get", "/centrality", "/centrality", {"metric": "degree"})),
+    "ties": (["ties"], ("get", "/ties", "/ties", {})),
+    "neighbors": (["neighbors", "i_donghua_university"],
+                  ("get", "/nodes/{kind}/{node_id}/neighbors", "/nodes/Institute/i_donghua_university/neighbors", {})),
+    "search": (["search", "涤纶"], ("get", "/nodes", "/nodes", {"q": "涤纶"})),
+    "view chain": (["view", "chain", "--region", "tianmen"], ("get", "/views/chain", "/views/chain", {"region": "tianmen", "format": "json"})),
+    "view compare": (["view", "compare", "--regions", "shengze,tianmen"],
+                     ("get", "/views/compare", "/views/compare", {"regions": "shengze,tianmen", "format": "json"})),
+    "view ego": (["view", "ego", "e_hengli_group"], ("get", "/views/ego/{kind}/{node_id}", "/views/ego/enterprise/e_hengli_group", {"format": "json"})),
+    "view ties": (["view", "ties"], ("get", "/views/ties", "/views/ties", {"format": "json"})),
+}
+NUMERIC = [(report, param) for report, params in PARAMS.items() for param in params.values() if param.kind in (int, float)]
+
+
+def test_every_report_s_parameters_have_edges_here():
+    assert set(EDGES) == set(PARAMS)
+
+
+@pytest.fixture(scope="module")
+def textile_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("params") / "chainx.db"
+    with SqliteStore(path, create=True) as store:
+        load_path(store, TEXTILE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def api(textile_db):
+    with TestClient(create_app(Settings(store=str(textile_db)))) as client:
+        yield client
+
+
+def cli_option(command: list[str], param: Param):
+    """The click option the CLI declares for ``param`` in ``command``."""
+    group = typer.main.get_command(cli)
+    for name in command:
+        if not hasattr(group, "commands"):
+            break
+        group = group.commands.get(name, group)
+    found = [p for p in group.params if p.name == param.name]
+    assert found, f"{' '.join(command)} has no option for {param.name}"
+    return found[0]
+
+
+def api_schema(api, method: str, route: str, param: Param) -> dict:
+    """The OpenAPI schema the API declares for ``param`` at ``route``."""
+    operation = api.app.openapi()["paths"][route][method]
+    if method == "post":
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        schema = api.app.openapi()["components"]["schemas"][ref]["properties"][param.name]
+    else:
+        (declared,) = [p for p in operation["parameters"] if p["name"] == param.name]
+        schema = declared["schema"]
+    # an optional number is anyOf [number, null]
+    return next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema) | {"default": schema.get("default")}
+
+
+@pytest.mark.parametrize(("report", "param"), NUMERIC, ids=[f"{r}-{p.name}" for r, p in NUMERIC])
+def test_the_cli_and_the_api_declare_the_definition_s_bounds_and_default(api, report, param):
+    command, (method, route, _, _) = EDGES[report]
+    option = cli_option(command, param)
+    schema = api_schema(api, method, route, param)
+    assert (schema["minimum"], schema["maximum"]) == (param.minimum, param.maximum)
+    assert f"[{param.minimum:g} to {param.maximum:g}]" in option.help
+    assert option.default == param.default == schema["default"]
+
+
+def _outside(param: Param) -> list:
+    step = 1 if param.kind is int else 0.5
+    return [param.minimum - step, param.maximum + step]
+
+
+@pytest.mark.parametrize(("report", "param"), NUMERIC, ids=[f"{r}-{p.name}" for r, p in NUMERIC])
+def test_a_value_outside_the_bounds_is_refused_at_both_edges_naming_the_parameter(api, textile_db, tmp_path, report, param):
+    command, (method, _, url, others) = EDGES[report]
+    output = ["-o", str(tmp_path / "v.html")] if command[0] == "view" else []
+    for value in _outside(param):
+        result = CliRunner().invoke(cli, [*command, param.cli_flag, str(value), *output, "--store", str(textile_db)])
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().splitlines() == [result.output.strip()]  # one line
+        assert result.output.startswith(f"Error: {param.name}: ")
+        if method == "post":
+            response = api.post(url, json={**others, param.name: value})
+        else:
+            response = api.get(url, params={**others, param.name: value})
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["parameter"] == param.name
+
+
+def test_a_list_over_its_bound_is_refused_alike_at_both_edges(api, textile_db):
+    regions = [f"r{i}" for i in range(21)]
+    result = CliRunner().invoke(cli, ["compare", ",".join(regions), "--store", str(textile_db)])
+    assert result.exit_code == 1 and result.output.strip() == "Error: regions: give 1 to 20 regions, not 21"
+    error = api.get("/compare", params={"regions": ",".join(regions)}).json()["error"]
+    assert error["parameter"] == "regions" and error["message"] == "regions: give 1 to 20 regions, not 21"
