@@ -334,7 +334,7 @@ def test_a_write_that_meets_a_transient_error_is_tried_again_whole(neo4j_store, 
     summary = neo4j_store.write(chain())
     assert summary.changed and failing.calls > 2
     # exactly the graph, once: what the failed tries had sent was rolled back with them
-    assert canonical(neo4j_store.snapshot()) == canonical(chain())
+    assert canonical(reads.snapshot(neo4j_store)) == canonical(chain())
     assert neo4j_store.version().endswith(":1")
 
 
@@ -342,7 +342,7 @@ def test_a_write_that_keeps_failing_gives_up_after_its_tries_and_writes_nothing(
     from graph.store import neo4j as module
 
     neo4j_store.write(chain())
-    before, version = canonical(neo4j_store.snapshot()), neo4j_store.version()
+    before, version = canonical(reads.snapshot(neo4j_store)), neo4j_store.version()
     failing = FailingOnce(10**6)
     monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(failing))
     monkeypatch.setattr(module, "RETRY_PAUSE", 0.0)
@@ -351,7 +351,7 @@ def test_a_write_that_keeps_failing_gives_up_after_its_tries_and_writes_nothing(
     with pytest.raises(StoreUnavailable, match="try again"):
         neo4j_store.write(bigger)
     assert failing.calls == module.ATTEMPTS  # one batch sent per try, each try a transaction of its own
-    assert canonical(neo4j_store.snapshot()) == before and neo4j_store.version() == version
+    assert canonical(reads.snapshot(neo4j_store)) == before and neo4j_store.version() == version
 
 
 def test_an_error_that_is_not_transient_is_not_tried_again(neo4j_store, monkeypatch):
@@ -420,6 +420,6 @@ def test_two_loads_at_once_into_an_empty_graph_both_complete(bolt_server, neo4j_
         for store in stores:
             store.close()
     assert not any(isinstance(r, Exception) for r in results.values()), results
-    stats = neo4j_store.stats()
+    stats = reads.stats(neo4j_store)
     # the same dataset twice: one graph of 400 enterprises
     assert stats["nodes"]["Enterprise"] == 400 and stats["relationships"]["OPERATES_IN"] == 400
