@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STORE ?= chainx.db
 PORT ?= 8000
 
-.PHONY: demo test install install-test clean bench browser
+.PHONY: demo test install install-test clean bench browser java neo4j neo4j-build
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ demo: install
 	$(BIN)/chainx stats --store $(STORE)
 	$(BIN)/chainx serve --store $(STORE) --port $(PORT)
 
-test: install-test browser
+test: install-test browser neo4j-build
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -40,6 +40,32 @@ browser:
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; \
 	fi
 
+# A real Neo4j (Community Edition 5.26 LTS, from Maven Central) embedded in a small launcher:
+# neo4j/pom.xml and neo4j/src/main/java/chainx/Neo4jLauncher.java. Java 17 and Maven come from
+# Debian's packages when missing; Maven resolves offline from ~/.m2 after its first online run.
+# `make neo4j` serves bolt://127.0.0.1:7687 (user neo4j, password NEO4J_PASSWORD) with its data
+# under .neo4j/, in the foreground; `make test` builds the launcher and the suite starts its own.
+NEO4J_JAR := neo4j/target/chainx-neo4j.jar
+NEO4J_PASSWORD ?= chainx-neo4j
+NEO4J_PORT ?= 7687
+NEO4J_HEAP ?= 2g
+java:
+	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y openjdk-17-jdk-headless maven; \
+	fi
+
+neo4j-build: $(NEO4J_JAR)
+
+$(NEO4J_JAR): neo4j/pom.xml neo4j/src/main/java/chainx/Neo4jLauncher.java | java
+	cd neo4j && { mvn -B -q -o package 2>/dev/null || mvn -B -q package; }
+	@touch $@
+
+neo4j: neo4j-build
+	@mkdir -p .neo4j
+	@echo "Neo4j on bolt://127.0.0.1:$(NEO4J_PORT), user neo4j, password $(NEO4J_PASSWORD), data in .neo4j/; in another terminal:"
+	@echo "  CHAINX_NEO4J_PASSWORD=$(NEO4J_PASSWORD) $(BIN)/chainx load data/textile --store bolt://127.0.0.1:$(NEO4J_PORT)"
+	java -Xmx$(NEO4J_HEAP) -XX:+UseSerialGC -jar $(NEO4J_JAR) --home .neo4j --bolt-port $(NEO4J_PORT) --password $(NEO4J_PASSWORD)
+
 # The benchmark table (benchmarks/results/latest.md): 100k relationships; BENCH=--full adds 1M,
 # BENCH=--quick runs 10k. Not part of `make test` (tests/test_bench_quick.py keeps it working).
 BENCH ?=
@@ -47,4 +73,4 @@ bench: install-test
 	$(BIN)/python -m benchmarks.run $(BENCH)
 
 clean:
-	rm -rf $(VENV) $(STORE) .pytest_cache
+	rm -rf $(VENV) $(STORE) .pytest_cache neo4j/target

@@ -11,7 +11,7 @@ ROW_BY_ROW_SAMPLE = 2_000  # nodes, and relationships among them, sent one MERGE
 _MERGE_NODE = "MERGE (n:{label} {{id: $id}}) SET n = $props"
 _MERGE_RELATIONSHIP = ("MATCH (a:{source} {{id: $source}}) MATCH (b:{target} {{id: $target}})"
                        " MERGE (a)-[r:{type} {{key: $key}}]->(b) SET r = $props")
-BOLT_HEAP = "4g"  # the ArcadeDB server's JVM heap: a 1M-relationship load is one transaction
+BOLT_HEAP = "4g"  # the Neo4j test server's JVM heap: a 1M-relationship load is one transaction
 
 
 def _rates(rows: int, t: Timer) -> dict:
@@ -79,7 +79,7 @@ def _row_by_row(store, data) -> tuple[int, Timer]:
 @measurement("load_bolt")
 def _load_bolt(run: Run) -> list[dict]:
     """chainx's load over Bolt (batched UNWIND) against one MERGE per row into the same server
-    (ArcadeDB's Bolt plugin, started as the tests start it, or CHAINX_TEST_NEO4J_URI's)."""
+    (Neo4j Community from neo4j/, started as the tests start it, or CHAINX_TEST_NEO4J_URI's)."""
     from graph.fastproj import build_fast_projection
     from loaders import read_dataset
     from loaders.pipeline import gc_paused, prepare

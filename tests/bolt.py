@@ -2,8 +2,8 @@
 
 When ``CHAINX_TEST_NEO4J_URI`` is set, that server is used (with ``CHAINX_TEST_NEO4J_USER``,
 ``_PASSWORD``, ``_DATABASE``); its data is deleted before every test that uses it. Otherwise the
-run starts a local ArcadeDB server with its Neo4j Bolt plugin (the ``arcadedb-embedded`` package
-of the ``test`` extra) in a child process, once per session, on free loopback ports. Tests can
+run starts a local Neo4j Community Edition (the launcher in neo4j/, see tests/bolt_server.py) in
+a child process, once per session, on a free loopback port. Tests can
 :meth:`BoltServer.stop` and :meth:`BoltServer.start` it again — same ports, same data — to play an
 outage.
 """
@@ -15,15 +15,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.bolt_server import DATABASE, READY, USER
+from tests.bolt_server import DATABASE, READY, USER, command
 
 __all__ = ["BoltServer", "free_port"]
 
-SERVER_SCRIPT = Path(__file__).with_name("bolt_server.py")
 START_TIMEOUT = 180  # seconds; a cold JVM on a busy 2-core machine takes 5-20
 
 
@@ -37,7 +35,7 @@ class BoltServer:
     """A Bolt server for tests: where it is, how to log in, and (when local) how to stop it."""
 
     def __init__(self, uri: str, user: str, password: str | None, database: str | None, *, data_dir: Path | None = None,
-                 heap: str = "1g"):
+                 heap: str = "2g"):
         self.uri = uri
         self.heap = heap
         self.user = user
@@ -50,11 +48,10 @@ class BoltServer:
         self._log = None
         if self.local:
             self.bolt_port = int(uri.rsplit(":", 1)[1])
-            self.http_port = free_port()
             _servers.append(self)
 
     @classmethod
-    def for_tests(cls, workdir: Path, *, heap: str = "1g") -> BoltServer:
+    def for_tests(cls, workdir: Path, *, heap: str = "2g") -> BoltServer:
         """The server named by CHAINX_TEST_NEO4J_URI, or a local one to be started in ``workdir``
         (with a JVM heap of ``heap``)."""
         uri = os.environ.get("CHAINX_TEST_NEO4J_URI")
@@ -65,7 +62,7 @@ class BoltServer:
                 os.environ.get("CHAINX_TEST_NEO4J_PASSWORD"),
                 os.environ.get("CHAINX_TEST_NEO4J_DATABASE") or None,
             )
-        return cls(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-test-password", DATABASE, data_dir=workdir / "arcadedb", heap=heap)
+        return cls(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-test-password", DATABASE, data_dir=workdir / "neo4j", heap=heap)
 
     # -- how clients reach it --------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -98,16 +95,12 @@ class BoltServer:
         log_path = self.data_dir.parent / "server.log"
         self._log = open(log_path, "ab")
         begun = time.monotonic()
-        command = [
-            sys.executable, str(SERVER_SCRIPT), "--root", str(self.data_dir),
-            "--http-port", str(self.http_port), "--bolt-port", str(self.bolt_port),
-            "--password", self.password, "--heap", self.heap,
-        ]
+        argv = command(self.data_dir, self.bolt_port, self.password, heap=self.heap)
         # stdin stays a pipe to this process: when the test run ends, however it ends, the
-        # server sees EOF and stops (tests/bolt_server.py). A session of its own keeps a ^C
-        # meant for pytest from killing it before the fixture stops it in order.
+        # server sees EOF and stops (--stop-on-eof). A session of its own keeps a ^C meant for
+        # pytest from killing it before the fixture stops it in order.
         self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
         offset = log_path.stat().st_size
         while True:

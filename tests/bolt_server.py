@@ -1,77 +1,57 @@
-"""A local Bolt + Cypher server for the test run: ArcadeDB with its Neo4j Bolt plugin.
+"""The local Bolt server of the test run: Neo4j Community Edition, run by the launcher in neo4j/.
 
-Run as a child process by tests/bolt.py (a process of its own, so a test can stop and restart it
-to play a server outage). It serves Bolt on loopback, prints one ``READY`` line once it accepts
-connections, and runs until it gets SIGTERM or its parent closes its stdin — so it never
-outlives the test run, even when pytest itself is killed.
-
-    python tests/bolt_server.py --root DIR --http-port P1 --bolt-port P2 --password SECRET
+The launcher (neo4j/pom.xml, neo4j/src/main/java/chainx/Neo4jLauncher.java) embeds Neo4j in a
+JVM with its Bolt connector on a loopback port, a data folder of its own and a password for the
+user ``neo4j``; it prints one :data:`READY` line once Bolt takes logins. Built with Maven from
+Maven Central by ``make neo4j-build`` (``make test`` and ``make neo4j`` do it; :func:`ensure_built`
+does it when the suite is run by hand). tests/bolt.py runs it as a child process.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import signal
-import sys
-import threading
-import time
+import shutil
+import subprocess
+from pathlib import Path
 
-__all__ = ["READY", "DATABASE", "USER", "main"]
+__all__ = ["READY", "DATABASE", "USER", "JAR", "command", "ensure_built"]
 
-READY = "CHAINX-BOLT-READY"
-DATABASE = "chain"
-USER = "root"
-JVM_ARGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:CICompilerCount=1"
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", required=True, help="data directory (kept across restarts)")
-    parser.add_argument("--http-port", type=int, required=True)
-    parser.add_argument("--bolt-port", type=int, required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--heap", default="1g")
-    args = parser.parse_args(argv)
-
-    started = time.monotonic()
-    from arcadedb_embedded.server import ArcadeDBServer
-
-    server = ArcadeDBServer(
-        root_path=args.root,
-        root_password=args.password,
-        config={
-            "host": "127.0.0.1",
-            "http_port": args.http_port,
-            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
-            "bolt_port": args.bolt_port,
-            "server_defaultDatabases": f"{DATABASE}[{USER}]",
-        },
-        # A test server lives for minutes on a small, busy machine: the quick (C1) compiler and
-        # a single-threaded collector halve its start and leave the cores to the tests.
-        jvm_kwargs={"heap_size": args.heap, "jvm_args": JVM_ARGS},
-    )
-    server.start()
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    def watch_parent() -> None:
-        # stdin is a pipe from the test run: EOF means the run ended, however it ended.
-        sys.stdin.read()
-        stop.set()
-
-    threading.Thread(target=watch_parent, daemon=True).start()
-    print(f"{READY} bolt://127.0.0.1:{args.bolt_port} in {time.monotonic() - started:.1f}s", flush=True)
-    while not stop.wait(0.5):
-        pass
-    server.stop()
-    # The databases are closed now. A Bolt connection a client still holds keeps a non-daemon
-    # JVM thread alive, which would hold the interpreter's exit until the client goes away.
-    sys.stdout.flush()
-    os._exit(0)
+ROOT = Path(__file__).resolve().parent.parent
+LAUNCHER = ROOT / "neo4j"
+JAR = LAUNCHER / "target" / "chainx-neo4j.jar"
+SOURCES = (LAUNCHER / "pom.xml", LAUNCHER / "src" / "main" / "java" / "chainx" / "Neo4jLauncher.java")
+READY = "CHAINX-NEO4J-READY"
+USER = "neo4j"
+DATABASE = "neo4j"  # Community Edition holds one user database
+# A test server lives for minutes on a small, busy machine: a single-threaded collector leaves
+# the cores to the tests.
+JVM_ARGS = ("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
 
 
-if __name__ == "__main__":
-    main()
+def ensure_built() -> Path:
+    """The launcher's jar, built first (``make neo4j-build``) when missing or older than its sources."""
+    if not JAR.exists() or JAR.stat().st_mtime < max(source.stat().st_mtime for source in SOURCES):
+        done = subprocess.run(["make", "-s", "-C", str(ROOT), "neo4j-build"], capture_output=True, text=True)
+        if done.returncode or not JAR.exists():
+            raise RuntimeError(f"building the Neo4j launcher failed (make neo4j-build):\n{(done.stdout + done.stderr)[-3000:]}")
+    return JAR
+
+
+def java() -> str:
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return str(Path(home) / "bin" / "java")
+    found = shutil.which("java")
+    if not found:
+        raise RuntimeError("no java on PATH: run `make neo4j-build` (it installs Debian's openjdk-17-jdk-headless and maven)")
+    return found
+
+
+def command(home: Path, bolt_port: int, password: str, *, heap: str = "1g", page_cache: str = "128m") -> list[str]:
+    """The command that runs Neo4j on ``bolt_port`` with its data in ``home``; it stops when its
+    standard input closes (the test run's end, however it ends) or on SIGTERM."""
+    return [
+        java(), f"-Xmx{heap}", *JVM_ARGS, "-jar", str(ensure_built()),
+        "--home", str(home), "--bolt-port", str(bolt_port), "--password", password,
+        "--page-cache", page_cache, "--stop-on-eof",
+    ]

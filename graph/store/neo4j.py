@@ -5,7 +5,7 @@ runs against both — so the rest of the tool never knows which one it has.
 
 How the graph sits in the server: a node is a node with one label from the allow-list and the
 properties ``id``, ``name`` and its props as native properties; a relationship carries ``key``
-and its props. One ``_ChainxMeta`` node holds the store's identity and version counter; it is
+and its props (a prop itself named ``key`` stored as ``~key``). One ``_ChainxMeta`` node holds the store's identity and version counter; it is
 never reported as part of the graph.
 
 Cypher cannot take a label or a relationship type as a parameter, so those two — and only those,
@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -103,6 +104,18 @@ CREATE (a)-[r:{type}]->(b)
 SET r = row.props
 RETURN count(*) AS written, count(*) AS changed
 """
+# The first statement of every write: the version node's lock, held to the commit, so that
+# chainx's writes to one database take turns (two loads into an empty graph would otherwise both
+# create, and the second fail on the uniqueness constraint). Made here on the first write.
+_LOCK = f"""
+MERGE (m:{META_LABEL} {{key: $key}})
+ON CREATE SET m.store_id = $store_id, m.version = 0
+SET m.writing = true REMOVE m.writing
+"""
+# Tries of one transaction on an error the driver calls retryable (a deadlock, a leader switch,
+# a connection lost mid-way), each a new transaction from the start, after a growing pause.
+ATTEMPTS = 3
+RETRY_PAUSE = 0.2  # seconds before the second try; doubled before each next one
 _BUMP_VERSION = f"""
 MERGE (m:{META_LABEL} {{key: $key}})
 ON CREATE SET m.store_id = $store_id, m.version = 0
@@ -142,6 +155,29 @@ def _same(stored, given) -> bool:
     if isinstance(stored, dict) and isinstance(given, dict):
         return stored.keys() == given.keys() and all(_same(stored[k], given[k]) for k in stored)
     return type(stored) is type(given) and stored == given
+
+
+def _stored_rel_props(props: dict, key: str) -> dict:
+    """A relationship's property map as stored: its own ``key`` (what tells parallel relationships
+    apart) under the name ``key``, and its data properties beside it, where one named ``key`` (or
+    starting with ``~``) gets a leading ``~`` so that nothing is overwritten. :func:`_data_rel_props`
+    undoes it.
+
+    >>> _stored_rel_props({"key": "c7", "~x": 1, "volume": 2}, "pta")
+    {'~key': 'c7', '~~x': 1, 'volume': 2, 'key': 'pta'}
+    >>> _data_rel_props(_stored_rel_props({"key": "c7", "~x": 1, "volume": 2}, "pta"))
+    ('pta', {'key': 'c7', '~x': 1, 'volume': 2})
+    """
+    stored = {("~" + name if name == "key" or name.startswith("~") else name): value for name, value in props.items()}
+    stored["key"] = key
+    return stored
+
+
+def _data_rel_props(stored: dict) -> tuple[str, dict]:
+    """(key, data properties) of a relationship's stored property map (see :func:`_stored_rel_props`)."""
+    props = dict(stored)
+    key = props.pop("key", "") or ""
+    return key, {(name[1:] if name.startswith("~") else name): value for name, value in props.items()}
 
 
 def _union(template: str, labels: Iterable[str]) -> str:
@@ -257,21 +293,53 @@ class Neo4jStore(GraphStore):
     def _session(self):
         return self._get_driver().session(database=self.database)
 
+    def _retrying(self, run):
+        """``run()``, tried again up to :data:`ATTEMPTS` times in all while it fails with an error
+        the driver calls retryable. Every try is a transaction of its own and every write is
+        idempotent (it compares what is stored before it writes), so a commit that did land
+        before its answer was lost is not applied twice."""
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return run()
+            except (DriverError, Neo4jError) as error:
+                if attempt == ATTEMPTS or not error.is_retryable():
+                    raise
+                log.info("try %d of %d at %s failed, trying again: %s", attempt, ATTEMPTS, self.uri, _reason(error))
+                time.sleep(RETRY_PAUSE * 2 ** (attempt - 1))
+
     def _read(self, query: str, **params) -> list:
-        """Run one read query; the records as a list (no retry: a dead server fails fast)."""
-        with self._errors(), self._session() as session:
-            return list(session.run(query, params))
+        """Run one read query (in a read transaction, retried as :meth:`_retrying` says); the
+        records as a list."""
+        from neo4j import READ_ACCESS
+
+        def run() -> list:
+            # an explicit transaction: the driver's execute_read would retry on its own, for 30 s
+            with self._get_driver().session(database=self.database, default_access_mode=READ_ACCESS) as session:
+                with session.begin_transaction() as tx:
+                    return list(tx.run(query, params))
+
+        with self._errors():
+            return self._retrying(run)
+
+    def _write(self, work):
+        """``work()`` — one :meth:`_transaction` — retried as :meth:`_retrying` says."""
+        with self._errors():
+            return self._retrying(work)
 
     @contextmanager
     def _transaction(self):
         """One explicit write transaction: committed when the block ends, rolled back on any
-        error — and, by the server, when this process dies mid-way."""
+        error — and, by the server, when this process dies mid-way. It holds the version node's
+        lock (see _LOCK) from its start. Not retried itself: :meth:`_write` retries a whole one."""
         from neo4j.exceptions import AuthError, ServiceUnavailable
 
         self._ensure_schema()
-        with self._errors(), self._session() as session:
+        with self._session() as session:  # errors translated by _write, after its retries
             tx = session.begin_transaction()
             try:
+                tx.run(_LOCK, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).consume()
                 yield tx
                 tx.commit()
             except BaseException as error:
@@ -295,15 +363,15 @@ class Neo4jStore(GraphStore):
 
         statements = (
             # Neo4j 4.4+, 5, and ArcadeDB's Bolt plugin
-            "CREATE CONSTRAINT chainx_{lower}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+            "CREATE CONSTRAINT chainx_{lower}_{prop} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE",
             # Neo4j 4.1–4.3
-            "CREATE CONSTRAINT chainx_{lower}_id IF NOT EXISTS ON (n:{label}) ASSERT n.id IS UNIQUE",
+            "CREATE CONSTRAINT chainx_{lower}_{prop} IF NOT EXISTS ON (n:{label}) ASSERT n.{prop} IS UNIQUE",
         )
         with self._errors(), self._session() as session:
-            for label in LABELS:
+            for label, prop in (*((label, "id") for label in LABELS), (META_LABEL, "key")):
                 for statement in statements:
                     try:
-                        session.run(statement.format(label=label, lower=label.lower())).consume()
+                        session.run(statement.format(label=label, lower=label.lower(), prop=prop)).consume()
                         break
                     except ClientError as error:
                         if error.code in ("Neo.ClientError.Security.Unauthorized", "Neo.ClientError.Database.DatabaseNotFound"):
@@ -312,12 +380,15 @@ class Neo4jStore(GraphStore):
                             break  # the same constraint under another name
                         last = error
                 else:
-                    log.warning("no uniqueness constraint on %s(id): %s", label, _reason(last))
+                    log.warning("no uniqueness constraint on %s(%s): %s", label, prop, _reason(last))
         with _schema_lock:
             _schema_ready.add((self.uri, self.database))
 
     # -- writing -------------------------------------------------------------------------
     def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
+        return self._write(lambda: self._write_once(data, replace, progress))
+
+    def _write_once(self, data: GraphData, replace: bool, progress: Progress | None) -> WriteSummary:
         by_label: dict[str, list[dict]] = defaultdict(list)
         for node in data.nodes:
             by_label[check_label(node.label)].append(
@@ -415,7 +486,7 @@ class Neo4jStore(GraphStore):
         for rel in rels:
             key = (rel.type, labels[rel.source], labels[rel.target])
             groups[key].append(
-                {"source": rel.source, "target": rel.target, "key": rel.key, "props": {**rel.props, "key": rel.key}}
+                {"source": rel.source, "target": rel.target, "key": rel.key, "props": _stored_rel_props(rel.props, rel.key)}
             )
         return groups
 
@@ -430,6 +501,9 @@ class Neo4jStore(GraphStore):
         tx.run(_BUMP_VERSION, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).consume()
 
     def set_properties(self, values: dict[str, dict]) -> None:
+        self._write(lambda: self._set_properties_once(values))
+
+    def _set_properties_once(self, values: dict[str, dict]) -> None:
         with self._transaction() as tx:
             ids = list(values)
             labels = self._labels_of(tx, ids)
@@ -489,8 +563,7 @@ class Neo4jStore(GraphStore):
 
     @staticmethod
     def _rel(record) -> Relationship:
-        props = dict(record["props"])
-        key = props.pop("key", "") or ""
+        key, props = _data_rel_props(record["props"])
         return Relationship(record["type"], record["source"], record["target"], key, props)
 
     def relationships(self, types: Iterable[str] | None = None) -> Iterator[Relationship]:
@@ -654,5 +727,8 @@ Neo4jStore._queries = Neo4jQueries
 def clear_database(store: Neo4jStore) -> None:
     """Delete every node and relationship of the store's database, the version node included;
     constraints stay. The tests start each case from an empty database with it."""
-    with store._transaction() as tx:
-        tx.run("MATCH (n) DETACH DELETE n").consume()
+    def once() -> None:
+        with store._transaction() as tx:
+            tx.run("MATCH (n) DETACH DELETE n").consume()
+
+    store._write(once)

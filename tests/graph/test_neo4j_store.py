@@ -290,3 +290,136 @@ def test_a_load_killed_mid_write_leaves_the_previous_graph(bolt_server, neo4j_st
     stats = reads.stats(neo4j_store)
     assert stats["nodes"]["Enterprise"] == 3_000 and stats["relationships"]["OPERATES_IN"] == 3_000
     assert stats["relationships"]["LOCATED_IN"] == 3_000 and stats["nodes"]["Stage"] == 50
+
+
+# -- the server, managed transactions, writers at once -------------------------------------------
+def test_the_server_really_is_neo4j(bolt_server):
+    import neo4j
+
+    auth = (bolt_server.user, bolt_server.password) if bolt_server.password is not None else None
+    with neo4j.GraphDatabase.driver(bolt_server.uri, auth=auth) as driver:
+        components = driver.execute_query("CALL dbms.components() YIELD name, versions, edition RETURN *", database_="system").records
+    assert [c["name"] for c in components] == ["Neo4j Kernel"]
+    if bolt_server.local:  # the launcher's: Community Edition of the 5.26 LTS line
+        assert components[0]["edition"] == "community" and components[0]["versions"][0].startswith("5.26.")
+
+
+def server_error(code: str = "Neo.TransientError.Transaction.DeadlockDetected"):
+    """The error the server sends with ``code`` (by default, a deadlock), as the driver hands it over."""
+    from neo4j.exceptions import Neo4jError
+
+    return Neo4jError._hydrate_neo4j(code=code, message="simulated: the transaction was chosen as a deadlock victim")
+
+
+class FailingOnce:
+    """Wraps Neo4jStore._merge: the first ``failures`` calls send their batch, then raise a
+    transient error, inside the open transaction (which by then holds part of the write)."""
+
+    def __init__(self, failures: int):
+        self.failures, self.calls = failures, 0
+        self.merge = Neo4jStore._merge
+
+    def __call__(self, tx, query, batch, what):
+        result = self.merge(tx, query, batch, what)
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise server_error()
+        return result
+
+
+def test_a_write_that_meets_a_transient_error_is_tried_again_whole(neo4j_store, monkeypatch):
+    failing = FailingOnce(2)
+    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(failing))
+    monkeypatch.setattr("graph.store.neo4j.RETRY_PAUSE", 0.0)
+    summary = neo4j_store.write(chain())
+    assert summary.changed and failing.calls > 2
+    # exactly the graph, once: what the failed tries had sent was rolled back with them
+    assert canonical(reads.snapshot(neo4j_store)) == canonical(chain())
+    assert neo4j_store.version().endswith(":1")
+
+
+def test_a_write_that_keeps_failing_gives_up_after_its_tries_and_writes_nothing(neo4j_store, monkeypatch):
+    from graph.store import neo4j as module
+
+    neo4j_store.write(chain())
+    before, version = canonical(reads.snapshot(neo4j_store)), neo4j_store.version()
+    failing = FailingOnce(10**6)
+    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(failing))
+    monkeypatch.setattr(module, "RETRY_PAUSE", 0.0)
+    bigger = chain()
+    bigger.nodes.append(Node("Stage", "extra", "额外", {}))
+    with pytest.raises(StoreUnavailable, match="try again"):
+        neo4j_store.write(bigger)
+    assert failing.calls == module.ATTEMPTS  # one batch sent per try, each try a transaction of its own
+    assert canonical(reads.snapshot(neo4j_store)) == before and neo4j_store.version() == version
+
+
+def test_an_error_that_is_not_transient_is_not_tried_again(neo4j_store, monkeypatch):
+    calls = []
+
+    def refusing(tx, query, batch, what):
+        calls.append(what)
+        raise server_error("Neo.ClientError.Statement.SyntaxError")
+
+    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(refusing))
+    with pytest.raises(StoreError, match="refused the operation"):
+        neo4j_store.write(chain())
+    assert calls == ["nodes"] and neo4j_store.version() == "empty:0"
+
+
+def test_a_read_that_meets_a_transient_error_is_tried_again(neo4j_store, monkeypatch):
+    from neo4j import Session
+
+    neo4j_store.write(chain())
+    begin, calls = Session.begin_transaction, []
+
+    def failing_once(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise server_error("Neo.TransientError.General.DatabaseUnavailable")
+        return begin(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "begin_transaction", failing_once)
+    monkeypatch.setattr("graph.store.neo4j.RETRY_PAUSE", 0.0)
+    assert neo4j_store.counts()[0]["Stage"] == 6 and len(calls) == 3  # counts() reads twice: nodes, then relationships
+
+
+def test_two_loads_at_once_into_an_empty_graph_both_complete(bolt_server, neo4j_store, tmp_path):
+    # Both begin their transactions together (a barrier just before BEGIN): without the version
+    # node's lock both would see an empty graph, both create, and the second would break the
+    # uniqueness constraint. With it they take turns, and the second finds nothing to change.
+    import threading
+
+    first, second = make_dataset(tmp_path / "a", 400), make_dataset(tmp_path / "b", 400)
+    stores = [bolt_server.store(), bolt_server.store()]
+    barrier = threading.Barrier(2, timeout=60)
+    begin = Neo4jStore._transaction
+
+    def together(self):
+        if self in stores:  # the retries and clear() of other stores are not held
+            barrier.wait()
+        return begin(self)
+
+    results: dict[int, object] = {}
+
+    def load(i, path):
+        try:
+            results[i] = load_path(stores[i], path)
+        except Exception as error:  # reported below, with its message
+            results[i] = error
+
+    try:
+        Neo4jStore._transaction = together
+        threads = [threading.Thread(target=load, args=(i, p)) for i, p in enumerate((first, second))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    finally:
+        Neo4jStore._transaction = begin
+        for store in stores:
+            store.close()
+    assert not any(isinstance(r, Exception) for r in results.values()), results
+    stats = reads.stats(neo4j_store)
+    # the same dataset twice: one graph of 400 enterprises
+    assert stats["nodes"]["Enterprise"] == 400 and stats["relationships"]["OPERATES_IN"] == 400

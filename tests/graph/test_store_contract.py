@@ -153,6 +153,22 @@ def test_an_empty_store(store):
     assert store.search("x") == (0, [])
 
 
+def test_a_relationship_property_named_key_is_kept_beside_the_relationships_own_key(store):
+    # the key that tells parallel relationships apart and a data column that happens to be called
+    # "key" are two things: both read back, and rewriting the column is a change like any other
+    nodes = [Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B")]
+    rels = [Relationship("SUPPLIES", "a", "b", "pta", {"key": "contract-7", "volume": 2}),
+            Relationship("SUPPLIES", "a", "b", "", {"key": 3})]
+    store.write(GraphData(nodes, rels))
+    found = {r.key: r.props for r in store.relationships()}
+    assert found == {"pta": {"key": "contract-7", "volume": 2}, "": {"key": 3}}
+    assert {r.key: r.props for r in store.incident(["a"])} == found
+    assert not store.write(GraphData(nodes, rels)).changed
+    changed = [Relationship("SUPPLIES", "a", "b", "pta", {"key": "contract-8", "volume": 2}), rels[1]]
+    assert store.write(GraphData(nodes, changed)).changed
+    assert {r.key: r.props["key"] for r in store.relationships()} == {"pta": "contract-8", "": 3}
+
+
 # -- idempotence, change, replace ----------------------------------------------------------------
 def test_writing_the_same_data_again_changes_nothing(store):
     first = store.write(chain())

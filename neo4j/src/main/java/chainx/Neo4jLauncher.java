@@ -1,0 +1,129 @@
+package chainx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.io.ByteUnit;
+import org.neo4j.kernel.internal.Version;
+
+/**
+ * Neo4j Community Edition in one JVM, for chainx: the embedded database management service with
+ * its Bolt connector on a loopback port, a data folder of its own and a password for the user
+ * {@code neo4j}. It prints one {@code CHAINX-NEO4J-READY} line once Bolt accepts logins and runs
+ * until it is stopped (Ctrl+C or SIGTERM shut it down cleanly; with {@code --stop-on-eof}, also
+ * the end of its standard input, so a test run that dies never leaves it behind).
+ *
+ * <pre>
+ * java -Xmx1g -jar neo4j/target/chainx-neo4j.jar --home DIR --bolt-port 7687 --password SECRET [--stop-on-eof]
+ * </pre>
+ */
+public final class Neo4jLauncher {
+    public static final String READY = "CHAINX-NEO4J-READY";
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = parse(argv);
+        Path home = Path.of(args.getOrDefault("home", ".neo4j")).toAbsolutePath();
+        int port = Integer.parseInt(args.getOrDefault("bolt-port", "7687"));
+        String password = args.get("password");
+        if (password == null || password.length() < 8) {
+            fail("--password is required (8 characters or more: Neo4j's minimum)");
+        }
+        String pageCache = args.getOrDefault("page-cache", "128m");
+        boolean stopOnEof = args.containsKey("stop-on-eof");
+        long started = System.nanoTime();
+
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+                // small on purpose: a test server shares two cores and its memory with the rest of the run
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(pageCache))
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
+                // GDS (when its jars are on the classpath) runs as procedures that need the kernel's internals
+                .setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("gds.*"))
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ZERO)
+                .build();
+        Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown, "chainx-neo4j-shutdown"));
+
+        setPassword(dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME), password);
+        GraphDatabaseService db = dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+        db.executeTransactionally("RETURN 1");
+
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("%s bolt://127.0.0.1:%d user neo4j database %s (Neo4j %s) data %s in %.1fs%n",
+                READY, port, db.databaseName(), Version.getNeo4jVersion(), home, seconds);
+        if (!stopOnEof) {
+            System.out.println("Ctrl+C (or kill " + ProcessHandle.current().pid() + ") stops it.");
+        }
+        System.out.flush();
+
+        if (stopOnEof) {
+            waitForEof(System.in);
+            System.exit(0);  // the shutdown hook closes the databases
+        }
+        Thread.currentThread().join();
+    }
+
+    /** The password of the user neo4j is the one given, whatever it was before (no change forced at first login). */
+    private static void setPassword(GraphDatabaseService system, String password) {
+        try {
+            system.executeTransactionally("ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                    Map.of("password", password));
+        } catch (RuntimeException error) {
+            // it already is this password (a restart on the same data)
+            if (!String.valueOf(error.getMessage()).contains("cannot be the same")) {
+                throw error;
+            }
+        }
+    }
+
+    private static void waitForEof(InputStream in) {
+        byte[] buffer = new byte[256];
+        try {
+            while (in.read(buffer) >= 0) {
+                // nothing is read from the parent but its going away
+            }
+        } catch (IOException ignored) {
+            // a broken pipe is an end too
+        }
+    }
+
+    private static Map<String, String> parse(String[] argv) {
+        Map<String, String> args = new HashMap<>();
+        for (int i = 0; i < argv.length; i++) {
+            String name = argv[i];
+            if (!name.startsWith("--")) {
+                fail("unexpected argument: " + name);
+            }
+            name = name.substring(2);
+            if (name.equals("stop-on-eof")) {
+                args.put(name, "");
+            } else if (i + 1 < argv.length) {
+                args.put(name, argv[++i]);
+            } else {
+                fail("--" + name + " needs a value");
+            }
+        }
+        return args;
+    }
+
+    private static void fail(String message) {
+        System.err.println("chainx-neo4j: " + message);
+        System.exit(2);
+    }
+
+    private Neo4jLauncher() {
+    }
+}
