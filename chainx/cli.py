@@ -108,6 +108,24 @@ def _progress_bar(total: int, label: str):
     return (lambda done: bar.update(task, completed=done)), bar.stop
 
 
+def _load_with_bar(graph_store: GraphStore, raw, label: str, **options):
+    """loaders.pipeline.load with a progress bar over the write (made once the data is validated:
+    a load validated again after another write got in first gets a new bar)."""
+    from loaders.pipeline import load as load_dataset
+
+    bar = {"progress": None, "done": lambda: None}
+
+    def validated(data) -> None:
+        bar["done"]()
+        bar["progress"], bar["done"] = _progress_bar(len(data), label)
+
+    try:
+        return load_dataset(graph_store, raw, progress=lambda done: bar["progress"] and bar["progress"](done),
+                            on_validated=validated, **options)
+    finally:
+        bar["done"]()
+
+
 @app.command()
 @cli_errors
 def load(
@@ -127,17 +145,13 @@ def load(
     Example: chainx load data/textile --store chainx.db
     """
     from loaders import read_dataset
-    from loaders.pipeline import gc_paused, prepare
+    from loaders.pipeline import gc_paused
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with store_from(store, create=True) as graph_store, gc_paused():
         raw = read_dataset(path)
-        data, matches = prepare(graph_store, raw, replace=replace, match_stages=match_stages)
-        progress, done = _progress_bar(len(data), "loading")
-        try:
-            summary = graph_store.write(data, replace=replace, progress=progress)
-        finally:
-            done()
+        loaded = _load_with_bar(graph_store, raw, "loading", replace=replace, match_stages=match_stages)
+        summary, matches = loaded.summary, loaded.overlay
         state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
         typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
         if matches.summary():
@@ -181,7 +195,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
     import time
     from collections import Counter
 
-    from loaders.pipeline import gc_paused, prepare
+    from loaders.pipeline import gc_paused
     from loaders.validate import validate
     from loaders.write import write_dataset
 
@@ -204,12 +218,8 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
             target = f"{len(files)} files in {to_dataset}/ (load them with: chainx load {to_dataset})"
         else:
             with store_from(store, create=True) as graph_store, gc_paused():
-                data, _ = prepare(graph_store, imported.raw, replace=replace, match_stages=False)
-                progress, done = _progress_bar(len(data), f"importing {kind}")
-                try:
-                    summary = graph_store.write(data, replace=replace, progress=progress)
-                finally:
-                    done()
+                loaded = _load_with_bar(graph_store, imported.raw, f"importing {kind}", replace=replace, match_stages=False)
+                data, summary = loaded.data, loaded.summary
                 state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
                 target = f"{graph_store.uri} ({state})"
     except DatasetError:

@@ -10,6 +10,8 @@ __all__ = [
     "DatasetError",
     "StoreError",
     "StoreUnavailable",
+    "StoreChanged",
+    "StoreBusy",
     "NotFound",
     "InvalidParameter",
     "TooExpensive",
@@ -55,6 +57,15 @@ class StoreError(ChainxError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached (server down, login refused, file unreadable)."""
+
+
+class StoreChanged(StoreError):
+    """The store changed after a load read it for validation; the load wrote nothing (and is
+    validated again against the new graph)."""
+
+
+class StoreBusy(StoreError):
+    """Another write held the store for longer than a write waits; nothing was written."""
 
 
 class NotFound(ChainxError):

@@ -22,6 +22,7 @@ __all__ = [
     "GraphData",
     "check_label",
     "check_rel_type",
+    "a_kind",
 ]
 
 
@@ -69,6 +70,11 @@ REL_ENDPOINTS: dict[str, set[tuple[str, str]]] = {
     "COLLABORATES_WITH": {("Enterprise", "Institute")},
     "RESEARCHES": {("Institute", "Stage")},
 }
+
+
+def a_kind(label: str) -> str:
+    """The label with its article, for messages: "a Stage", "an Enterprise"."""
+    return f"{'an' if label[:1] in 'AEIOU' else 'a'} {label}"
 
 
 def check_label(label: str) -> str:

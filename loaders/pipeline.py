@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from graph.errors import StoreChanged
 from graph.model import GraphData
 from graph.store.base import GraphStore, Progress, WriteSummary
 from graph.store.queries import queries
@@ -21,7 +24,10 @@ from .overlay import OverlayReport, overlay
 from .read import RawDataset, read_dataset
 from .validate import StoreContext, validate
 
-__all__ = ["store_context", "load_path", "prepare", "gc_paused"]
+__all__ = ["store_context", "load", "load_path", "prepare", "gc_paused", "Loaded", "LOAD_TRIES"]
+
+# How many times a load validates and tries to write while other writes keep getting in first.
+LOAD_TRIES = 5
 
 
 def store_context(store: GraphStore, replace: bool = False) -> StoreContext:
@@ -42,13 +48,51 @@ def prepare(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_
     return validate(raw, store_context(store, replace)), report
 
 
+@dataclass
+class Loaded:
+    """What a load did: the data written, the store's summary of the write, and the overlay."""
+
+    data: GraphData
+    summary: WriteSummary
+    overlay: OverlayReport
+
+
+def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True,
+         progress: Progress | None = None, on_validated: Callable[[GraphData], None] | None = None) -> Loaded:
+    """Validate ``raw`` against ``store`` and write it, as one step against one version.
+
+    Validation reads the store (the ids and labels it holds, its stages, its parent links); the
+    write then checks under its own lock that the store is still at the version validation read
+    (``expect_version``). When another load got in between, nothing is written and the dataset
+    is validated again against the new graph, up to :data:`LOAD_TRIES` times; so two concurrent
+    loads never both write onto a graph one of them was not checked against. A replace reads
+    nothing of the store and needs no check. ``on_validated(data)`` is called before each write
+    (the CLI says what it is about to write; tests hold a load there).
+    """
+    for attempt in range(1, LOAD_TRIES + 1):
+        version = None if replace else store.version()  # read before anything it vouches for
+        data, report = prepare(store, raw, replace=replace, match_stages=match_stages)
+        if on_validated is not None:
+            on_validated(data)
+        try:
+            summary = store.write(data, replace=replace, progress=progress, expect_version=version)
+        except StoreChanged:
+            if attempt == LOAD_TRIES:
+                raise StoreChanged(f"{store.uri} changed {LOAD_TRIES} times while the dataset was validated "
+                                   "(other loads are writing to it); nothing was loaded: try again") from None
+            continue
+        return Loaded(data, summary, report)
+    raise AssertionError("unreachable")
+
+
 def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, progress: Progress | None = None,
-              name: str | None = None) -> tuple[GraphData, WriteSummary]:
-    """Validate the dataset at ``path`` and write it to ``store``; DatasetError leaves the store
-    untouched. ``name``: what problems call the file (an upload's own name; see read_dataset)."""
+              name: str | None = None, on_validated: Callable[[GraphData], None] | None = None) -> tuple[GraphData, WriteSummary]:
+    """Validate the dataset at ``path`` and write it to ``store`` (see :func:`load`); DatasetError
+    leaves the store untouched. ``name``: what problems call the file (an upload's own name;
+    see read_dataset)."""
     with gc_paused():
-        data, _ = prepare(store, read_dataset(path, name=name), replace=replace)
-        return data, store.write(data, replace=replace, progress=progress)
+        loaded = load(store, read_dataset(path, name=name), replace=replace, progress=progress, on_validated=on_validated)
+        return loaded.data, loaded.summary
 
 
 _gc_lock = threading.Lock()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import compress, repeat
 
 from graph.errors import DatasetError, Problem
-from graph.model import GraphData, Node, Relationship
+from graph.model import GraphData, Node, Relationship, a_kind
 
 from .contract import FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold
 from .read import RawDataset, Table
@@ -348,7 +348,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
             stored = context.labels.get(node_id)
             if stored is not None and stored != label:
                 problems.append(
-                    Problem(rows.file, line, rows.header("id"), f"id {node_id!r} is already used by {'an' if stored[0] in 'AEIOU' else 'a'} {stored} in the store")
+                    Problem(rows.file, line, rows.header("id"), f"id {node_id!r} is already used by {a_kind(stored)} in the store and cannot also be {a_kind(label)}")
                 )
                 continue
             defined[node_id] = (label, rows.file, line)

@@ -103,12 +103,18 @@ class GraphStore(ABC):
 
     # -- writing ---------------------------------------------------------------------------
     @abstractmethod
-    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
+    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None,
+              expect_version: str | None = None) -> WriteSummary:
         """Write ``data`` in one transaction: all of it or none of it.
 
         Nodes and relationships are merged by identity (node id; relationship type, ends and
         key), so writing the same data twice changes nothing. With ``replace`` the store's graph
-        is swapped for ``data``.
+        is swapped for ``data``. An id the store holds under another label is refused
+        (StoreError naming both kinds): labels are part of a node's identity.
+
+        ``expect_version``: the :meth:`version` the data was validated against. Checked under
+        the write's own lock, before anything is written: a store at another version (a
+        concurrent load got in first) raises StoreChanged and is left as it was.
         """
 
     @abstractmethod

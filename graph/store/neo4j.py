@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from graph.errors import StoreError, StoreUnavailable
-from graph.model import LABELS, GraphData, Node, Relationship, check_label, check_rel_type
+from graph.errors import StoreChanged, StoreError, StoreUnavailable
+from graph.model import LABELS, GraphData, Node, Relationship, a_kind, check_label, check_rel_type
 
 from .base import (
     BATCH_SIZE,
@@ -385,10 +385,11 @@ class Neo4jStore(GraphStore):
             _schema_ready.add((self.uri, self.database))
 
     # -- writing -------------------------------------------------------------------------
-    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
-        return self._write(lambda: self._write_once(data, replace, progress))
+    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None,
+              expect_version: str | None = None) -> WriteSummary:
+        return self._write(lambda: self._write_once(data, replace, progress, expect_version))
 
-    def _write_once(self, data: GraphData, replace: bool, progress: Progress | None) -> WriteSummary:
+    def _write_once(self, data: GraphData, replace: bool, progress: Progress | None, expect_version: str | None = None) -> WriteSummary:
         by_label: dict[str, list[dict]] = defaultdict(list)
         for node in data.nodes:
             by_label[check_label(node.label)].append(
@@ -400,9 +401,13 @@ class Neo4jStore(GraphStore):
         done = 0
         changed = 0
         with self._transaction() as tx:
+            if expect_version is not None:
+                self._check_version(tx, expect_version)
             if replace:
                 changed += self._scalar(tx, f"MATCH (n) WHERE NOT n:{META_LABEL} DETACH DELETE n RETURN count(*) AS c")
             create = replace or self._is_empty(tx)
+            if not create:
+                self._refuse_other_labels(tx, data.nodes)
             for label, rows in by_label.items():
                 unique = _last_of_each(rows, "id")
                 done += len(rows) - len(unique)  # duplicates count as written: the last one is
@@ -489,6 +494,25 @@ class Neo4jStore(GraphStore):
                 {"source": rel.source, "target": rel.target, "key": rel.key, "props": _stored_rel_props(rel.props, rel.key)}
             )
         return groups
+
+    def _check_version(self, tx, expected: str) -> None:
+        """StoreChanged unless the graph is still at version ``expected``, read under the lock
+        (a version node made by this very transaction's lock is the empty graph's "empty:0")."""
+        record = tx.run(f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN m.store_id AS store_id, m.version AS version",
+                        {"key": _META_KEY}).single()
+        current = f"{record['store_id']}:{record['version']}"
+        if current != expected and not (expected == "empty:0" and record["version"] == 0):
+            raise StoreChanged(f"the graph at {self.uri} changed while the data was validated (another write got in first)")
+
+    def _refuse_other_labels(self, tx, nodes: list[Node]) -> None:
+        """StoreError for a node whose id the store holds under another label (the per-label
+        uniqueness constraint would let both exist)."""
+        stored = self._labels_of(tx, sorted({node.id for node in nodes}))
+        for node in nodes:
+            other = stored.get(node.id)
+            if other is not None and other != node.label:
+                raise StoreError(f"id {node.id!r} is {a_kind(other)} in the store and cannot also be {a_kind(node.label)}: "
+                                 "ids are unique across kinds")
 
     def _labels_of(self, tx, ids: list[str]) -> dict[str, str]:
         query = _union("MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id, '{label}' AS label", LABELS)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.errors import StoreError, StoreUnavailable
-from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
+from graph.errors import StoreBusy, StoreChanged, StoreError, StoreUnavailable
+from graph.model import GraphData, Node, Relationship, a_kind, check_label, check_rel_type
 
 from .base import BATCH_SIZE, GraphStore, Progress, ProjectionColumns, WriteSummary, search_text
 from .queries import Operation, Queries, StageFirm
@@ -63,6 +63,9 @@ INSERT INTO rels (type, source, target, key, props) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (type, source, target, key) DO UPDATE SET props = excluded.props
 WHERE rels.props IS NOT excluded.props
 """
+
+# How long a write waits for another one to finish (and a read for a commit), in seconds
+_BUSY_SECONDS = 30
 
 # SQLite allows at most 32,766 host parameters in one statement
 _MAX_PARAMS = 30_000
@@ -144,7 +147,7 @@ class SqliteStore(GraphStore):
         try:
             # check_same_thread=False: the API serves requests from a thread pool; every
             # statement runs under the connection's own lock.
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = OFF")
             if not self._has_schema():
@@ -159,12 +162,15 @@ class SqliteStore(GraphStore):
         return row[0] == 3
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None) -> WriteSummary:
+    def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None,
+              expect_version: str | None = None) -> WriteSummary:
         db = self._db
         done = 0
         cache = db.execute("PRAGMA cache_size").fetchone()[0]
         try:
-            db.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
+            if expect_version is not None and self.version() != expect_version:
+                raise StoreChanged(f"{self.path} changed while the data was validated (another write got in first)")
             before = db.total_changes
             db.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
             empty = replace or not db.execute("SELECT EXISTS (SELECT 1 FROM nodes) OR EXISTS (SELECT 1 FROM rels)").fetchone()[0]
@@ -179,6 +185,8 @@ class SqliteStore(GraphStore):
                 db.execute("DELETE FROM nodes")
                 db.execute("DELETE FROM rels")
             for batch in _batched(data.nodes, BATCH_SIZE):
+                if not empty:
+                    self._refuse_other_labels(batch)
                 db.executemany(
                     UPSERT_NODE,
                     [(n.id, n.label, n.name, _dumps(n.props), search_text(n)) for n in batch],
@@ -209,6 +217,26 @@ class SqliteStore(GraphStore):
                 db.execute(f"PRAGMA cache_size = {int(cache)}")
         return WriteSummary(len(data.nodes), len(data.relationships), changed, replace)
 
+    def _begin_immediate(self) -> None:
+        """Take the write lock (waiting for another writer up to the connection's timeout)."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise StoreBusy(f"{self.path} is busy: another write held it for {_BUSY_SECONDS} s; try again") from None
+            raise
+
+    def _refuse_other_labels(self, batch: list[Node]) -> None:
+        """StoreError for a node whose id the store holds under another label: the upsert would
+        silently turn a Stage into an Enterprise, keeping the Stage's relationships."""
+        ids = [n.id for n in batch]
+        stored = dict(self._db.execute(f"SELECT id, label FROM nodes WHERE id IN ({','.join('?' * len(ids))})", ids))
+        for node in batch:
+            other = stored.get(node.id)
+            if other is not None and other != node.label:
+                raise StoreError(f"id {node.id!r} is {a_kind(other)} in the store and cannot also be {a_kind(node.label)}: "
+                                 "ids are unique across kinds")
+
     def _secondary_indexes(self) -> list[tuple[str, str]]:
         """(name, CREATE statement) of the indexes on nodes and rels other than their keys."""
         return self._db.execute(
@@ -221,7 +249,7 @@ class SqliteStore(GraphStore):
     def set_properties(self, values: dict[str, dict]) -> None:
         db = self._db
         try:
-            db.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
             for batch in _batched(values.items(), _MAX_PARAMS):
                 ids = [node_id for node_id, _ in batch]
                 current = {

@@ -44,6 +44,8 @@ def summary_line(figures: dict[str, dict]) -> str:
         parts.append(part)
     if c := figures.get("crash"):
         parts.append(f"{c['kills']} kills, {c['inconsistent']} inconsistent stores")
+    if c := figures.get("concurrency"):
+        parts.append(f"concurrent loads: {c['loads']}, {c['corrupt']} corrupt; reads under replace: {c['reads']}, {c['mixed']} mixed")
     if c := figures.get("fuzzing"):
         parts.append(
             f"fuzzing: {c['requests']} requests over {len(c['operations'])} operations, {c['server_errors']} 5xx, "

@@ -132,7 +132,7 @@ def test_references_may_point_into_the_store(tmp_path):
     data = load_dataset(folder, context)
     assert {(r.type, r.source, r.target) for r in data.relationships} == {("OPERATES_IN", "e1", "pta"), ("LOCATED_IN", "e1", "shengze")}
     clash = StoreContext({"x": "Enterprise"})
-    assert problems_of(write(tmp_path / "b", stages="id,name\nx,新\n"), clash) == ["stages.csv:2: id: id 'x' is already used by an Enterprise in the store"]
+    assert problems_of(write(tmp_path / "b", stages="id,name\nx,新\n"), clash) == ["stages.csv:2: id: id 'x' is already used by an Enterprise in the store and cannot also be a Stage"]
 
 
 def test_a_cycle_through_the_stores_parent_links_is_refused(tmp_path):
