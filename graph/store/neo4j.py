@@ -404,7 +404,7 @@ class Neo4jStore(GraphStore):
             if expect_version is not None:
                 self._check_version(tx, expect_version)
             if replace:
-                changed += self._scalar(tx, f"MATCH (n) WHERE NOT n:{META_LABEL} DETACH DELETE n RETURN count(*) AS c")
+                changed += self._delete_graph(tx)
             create = replace or self._is_empty(tx)
             if not create:
                 self._refuse_other_labels(tx, data.nodes)
@@ -460,7 +460,12 @@ class Neo4jStore(GraphStore):
     @staticmethod
     def _is_empty(tx) -> bool:
         """Whether the graph holds no node (the version node aside), read inside ``tx``."""
-        return tx.run(f"MATCH (n) WHERE NOT n:{META_LABEL} RETURN n.id AS id LIMIT 1").single() is None
+        return tx.run(_union("MATCH (n:{label}) RETURN n.id AS id LIMIT 1", LABELS)).single() is None
+
+    def _delete_graph(self, tx) -> int:
+        """Delete chainx's graph (its labels' nodes and their relationships), nothing else of the
+        database: a user's own nodes (a :Person, an :Invoice) stay. How many nodes went."""
+        return sum(self._scalar(tx, f"MATCH (n:{check_label(label)}) DETACH DELETE n RETURN count(*) AS c") for label in LABELS)
 
     @staticmethod
     def _scalar(tx, query: str, **params) -> int:
@@ -591,13 +596,15 @@ class Neo4jStore(GraphStore):
         return Relationship(record["type"], record["source"], record["target"], key, props)
 
     def relationships(self, types: Iterable[str] | None = None) -> Iterator[Relationship]:
-        pattern = ""
-        if types is not None:
-            types = [check_rel_type(t) for t in types]
-            if not types:
-                return
-            pattern = ":" + "|".join(types)
-        query = f"MATCH (a)-[r{pattern}]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
+        from graph.model import REL_TYPES
+
+        # chainx's types only, between chainx's nodes: a user's own relationships are not the graph's
+        types = list(REL_TYPES) if types is None else [check_rel_type(t) for t in types]
+        if not types:
+            return
+        pattern = ":" + "|".join(types)
+        ends = " OR ".join(f"{{end}}:{check_label(label)}" for label in LABELS)
+        query = f"MATCH (a)-[r{pattern}]->(b) WHERE ({ends.format(end='a')}) AND ({ends.format(end='b')}) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
         yield from sorted(map(self._rel, self._read(query)), key=lambda r: r.identity)
 
     def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:

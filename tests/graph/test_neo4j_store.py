@@ -20,6 +20,7 @@ from graph.neighbourhood import neighbourhood_data
 from graph.store import open_store, reads
 from graph.store.neo4j import Neo4jStore
 from graph.store.queries import queries
+from graph.store.sqlite import SqliteStore
 from loaders.pipeline import load_path
 from tests.bolt import free_port
 from tests.conftest import ROOT, TEXTILE
@@ -239,12 +240,12 @@ HELD_LOAD = textwrap.dedent(
 
     write = Neo4jStore.write
 
-    def held_write(self, data, *, replace=False, progress=None):
+    def held_write(self, data, *, replace=False, progress=None, **options):
         def tick(done):
             if done > len(data.nodes):
                 print("WROTE", done, flush=True)
                 sys.stdin.readline()  # held here until killed
-        return write(self, data, replace=replace, progress=tick)
+        return write(self, data, replace=replace, progress=tick, **options)
 
     Neo4jStore.write = held_write
     from chainx.cli import main
@@ -395,8 +396,13 @@ def test_two_loads_at_once_into_an_empty_graph_both_complete(bolt_server, neo4j_
     barrier = threading.Barrier(2, timeout=60)
     begin = Neo4jStore._transaction
 
+    held = []
+
     def together(self):
-        if self in stores:  # the retries and clear() of other stores are not held
+        # the retries, the second try after the other load got in first (validated again) and
+        # clear() of other stores are not held
+        if self in stores and self not in held:
+            held.append(self)
             barrier.wait()
         return begin(self)
 
@@ -423,3 +429,20 @@ def test_two_loads_at_once_into_an_empty_graph_both_complete(bolt_server, neo4j_
     stats = reads.stats(neo4j_store)
     # the same dataset twice: one graph of 400 enterprises
     assert stats["nodes"]["Enterprise"] == 400 and stats["relationships"]["OPERATES_IN"] == 400
+
+
+# -- replace touches only chainx's graph ----------------------------------------------------------
+def test_replace_deletes_only_chainxs_graph_and_a_users_own_nodes_survive(neo4j_store, tmp_path):
+    load_path(neo4j_store, TEXTILE)
+    with neo4j_store._session() as session:
+        session.run("CREATE (:Person {name: 'Ann'})-[:KNOWS]->(:Person {name: 'Bob'})-[:PAID]->(:Invoice {no: 7})").consume()
+    other = make_dataset(tmp_path / "other", 3)
+    load_path(neo4j_store, other, replace=True)
+    with neo4j_store._session() as session:
+        left = session.run("MATCH (p:Person)-[:KNOWS]->(q:Person)-[:PAID]->(i:Invoice) RETURN p.name AS p, q.name AS q, i.no AS i").data()
+    assert left == [{"p": "Ann", "q": "Bob", "i": 7}]
+    # the user's nodes and relationships are not part of chainx's graph either
+    with SqliteStore(tmp_path / "alone.db", create=True) as alone:
+        load_path(alone, other)
+        assert reads.snapshot(neo4j_store) == reads.snapshot(alone)
+        assert neo4j_store.counts() == alone.counts()
