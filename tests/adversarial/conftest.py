@@ -45,7 +45,10 @@ def summary_line(figures: dict[str, dict]) -> str:
     if c := figures.get("crash"):
         parts.append(f"{c['kills']} kills, {c['inconsistent']} inconsistent stores")
     if c := figures.get("concurrency"):
-        parts.append(f"concurrent loads: {c['loads']}, {c['corrupt']} corrupt; reads under replace: {c['reads']}, {c['mixed']} mixed")
+        part = f"concurrent loads: {c['loads']}, {c['corrupt']} corrupt"
+        if c.get("reads"):  # measured only where reads under replace ran
+            part += f"; reads under replace: {c['reads']}, {c['mixed']} mixed"
+        parts.append(part)
     if c := figures.get("fuzzing"):
         parts.append(
             f"fuzzing: {c['requests']} requests over {len(c['operations'])} operations, {c['server_errors']} 5xx, "
