@@ -40,9 +40,8 @@ from .params import FULL_LISTING_STAGES, SCOPE, SCOPE_DEPTH
 from .store.base import GraphStore
 from .store.queries import queries
 
-__all__ = ["Scope", "chain_in_scope", "neighbourhood", "between", "ENDPOINT_SLACK", "SCOPES"]
+__all__ = ["Scope", "chain_in_scope", "neighbourhood", "between", "ENDPOINT_SLACK"]
 
-SCOPES = SCOPE.choices
 ENDPOINT_SLACK = 1
 
 
@@ -53,7 +52,7 @@ class Scope:
     kind: str  # whole | region | endpoints
     stages: int  # top-level stages in the scope
     of: int  # top-level stages of the whole chain
-    rollup: str  # how sub-stages were rolled up (graph.analysis.stages.ROLLUPS)
+    rollup: str  # how sub-stages were rolled up (graph.params.ROLLUP)
     depth: int | None = None  # region: FEEDS steps up and down from the region's stages
     source: str | None = None  # endpoints
     sink: str | None = None

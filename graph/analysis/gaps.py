@@ -167,18 +167,11 @@ def _spread(chain: StageChain, own: dict[str, int]) -> tuple[dict[str, int], dic
     beneath = _carry(graph_c.pred, graph_c.succ, inside, position, downwards=False)
     up: dict[str, int] = {}
     down: dict[str, int] = {}
-    for c in set(above) | set(beneath) | set(inside):
-        group = graph_c.nodes[c]["members"]
-        if len(group) == 1:
-            (stage,) = group
-            if above.get(c):
-                up[stage] = above[c]
-            if beneath.get(c):
-                down[stage] = beneath[c]
-            continue
-        # a cycle is one link of the chain: its members are neither upstream nor downstream of
-        # one another, so a firm in one of them never makes another a "break" between two sides
-        for stage in group:
+    # every member of a component gets the component's sides: a cycle is one link of the chain, its
+    # members neither upstream nor downstream of one another, so a firm in one of them never makes
+    # another a "break" between two sides
+    for c in set(above) | set(beneath):
+        for stage in graph_c.nodes[c]["members"]:
             if above.get(c):
                 up[stage] = above[c]
             if beneath.get(c):
