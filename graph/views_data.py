@@ -217,7 +217,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
 
 
 # -- chain map ---------------------------------------------------------------------------------
-def chain_layout(store: GraphStore) -> dict[str, dict]:
+def chain_layout(store: GraphStore, chain=None) -> dict[str, dict]:
     """Where each top-level stage sits on a chain map: ``{stage id: {"column", "row", "band"}}``.
 
     The map shows the chain the gap analysis works on: top-level stages, sub-stages rolled up
@@ -240,7 +240,7 @@ def chain_layout(store: GraphStore) -> dict[str, dict]:
     """
     from .analysis.stages import stage_chain
 
-    graph = stage_chain(store).graph
+    graph = (chain or stage_chain(store)).graph  # a report's scope (graph.scope), or the whole chain
     support = {s for s in graph if graph.nodes[s].get("tier") == "support"}
     main = graph.subgraph(s for s in graph if s not in support)
     column: dict[str, int] = {}
@@ -280,15 +280,18 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
 
     Statuses, local counts, gap kinds, scores and candidates are those of
     :func:`graph.analysis.gaps.gaps`; this adds who the local enterprises are (per stage and per
-    sub-stage), the rolled-up FEEDS links and the layout.
+    sub-stage), the rolled-up FEEDS links and the layout. It lays out and links the chain of the
+    report's scope (:mod:`graph.scope`; on a national chain, the region's neighbourhood), not the
+    whole chain, whose columns would spread a few hundred stages over tens of thousands of places.
     """
     from .analysis.gaps import gaps, stage_coverage
     from .analysis.stages import stage_chain
+    from .scope import chain_in_scope
 
     report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates)
-    chain = stage_chain(store)
+    chain, _ = chain_in_scope(store, regions=region_descendants(store, region))  # the report's (cached)
     local = stage_coverage(store, region, chain=chain)
-    layout = chain_layout(store)
+    layout = chain_layout(store, chain)
     firm_ids = set().union(*local.values()) if local else set()
     firm_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=firm_ids)} if firm_ids else {}
     by_sub_stage: dict[str, set[str]] = defaultdict(set)
@@ -332,12 +335,16 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     # and the links among them, and says how much it left out
     drawn = {stage["stage"] for stage in stages}
     links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges) if u in drawn and v in drawn]
+    whole = stage_chain(store)
+    scope = report["scope"]
     omitted = None
-    if len(drawn) < len(chain.graph):
+    if len(drawn) < len(whole.graph):
+        why = report["listing"]["rule"] if report["listing"]["complete"] is False or scope["kind"] == "whole" else scope["rule"]
+        widen = f" (to widen: {scope['widen']})" if scope["kind"] != "whole" and scope.get("widen") else ""
         omitted = {
-            "nodes": len(chain.graph) - len(drawn),
-            "relationships": chain.graph.number_of_edges() - len(links),
-            "reason": f"only the stages the gaps report lists are drawn: {report['listing']['rule']}",
+            "nodes": len(whole.graph) - len(drawn),
+            "relationships": whole.graph.number_of_edges() - len(links),
+            "reason": f"only the stages the gaps report lists are drawn: {why}{widen}",
         }
     summary: dict[str, int] = defaultdict(int)
     for stage in stages:
