@@ -16,7 +16,7 @@ from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality, property_name, write_back
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.ties import ties_report
-from viz.formats import rows_to_csv
+from viz.formats import report_csv
 
 from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, require_api_key
 from ..models import (
@@ -43,7 +43,6 @@ router = APIRouter(tags=["analyses"], responses=error_responses(404, 422, 500, 5
 
 RegionId = Annotated[str, path(P.REGION)]
 RegionQuery = Annotated[str | None, query(P.REGION, description="Only this region (and below).")]
-CSV_COLUMNS = ["rank", "node", "name", "kind", "value"]
 
 
 @router.get("/regions/{region:path}/gaps", response_model=GapsReport)  # :path: ids may hold slashes
@@ -110,7 +109,7 @@ def get_centrality(
     """Rank nodes of a projection by a NetworkX centrality measure; JSON or CSV."""
     if format == "csv" or (format is None and _prefers_csv(request.headers.get("accept", ""))):
         report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed)
-        return Response(rows_to_csv(report["rows"], CSV_COLUMNS), media_type="text/csv; charset=utf-8")
+        return Response(report_csv(report), media_type="text/csv; charset=utf-8")
     return reports.json(CentralityReport, centrality, metric.value, graph.value, **_centrality_options(
         settings, kind=kind, region=region, top=top, k=k, seed=seed))
 
@@ -126,7 +125,7 @@ def _centrality_options(settings: Settings, *, kind: Kind | None = None, region:
             "max_seconds": settings.max_centrality_seconds}
 
 
-def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> dict:
+def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> CentralityReport:
     return reports(centrality, metric.value, graph.value, **_centrality_options(settings, **options))
 
 
@@ -143,7 +142,7 @@ def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDe
     with handle.writer() as store:
         count = write_back(store, report)
         version = store.version()
-    return {"metric": report["metric"], "graph": report["graph"], "property": property_name(report["metric"], report["graph"]),
+    return {"metric": report.metric, "graph": report.graph, "property": property_name(report.metric, report.graph),
             "nodes": count, "version": version}
 
 
@@ -156,4 +155,4 @@ def get_ties(
     top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
 ) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
-    return reports.json(TiesReport, ties_report, institute=institute, seed=seed, top=top, exclude_unset=True)
+    return reports.json(TiesReport, ties_report, institute=institute, seed=seed, top=top)

@@ -28,6 +28,6 @@ def health(handle: HandleDep) -> dict:
 
 
 @router.get("/stats", response_model=Stats)
-def stats(store: StoreDep) -> dict:
+def stats(store: StoreDep) -> Stats:
     """Nodes per kind and relationships per type (every known one, 0 when absent)."""
     return reads.stats(store)

@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from graph import params as P
 from graph.analysis.paths import explained_path, neighbors
@@ -65,10 +66,10 @@ def get_neighbors(
     depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
     only: Annotated[Kind | None, Query(description="List only neighbours of this kind.")] = None,
     limit: Annotated[int, query(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
-) -> dict:
+) -> Response:
     """The nodes within ``depth`` relationships of a node, nearest first."""
     reads.get_node(store, node_id, kind.value)  # 404 when the id is not of this kind
-    return reports(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
+    return reports.json(Neighbors, neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
 
 
 @router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
@@ -82,6 +83,6 @@ def get_path(
     reports: ReportsDep,
     source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Node id to start from.", examples=["e_hengli_group"])],
     target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Node id to reach.", examples=["px"])],
-) -> dict:
+) -> Response:
     """A shortest path between two nodes, each step with its relationship and direction."""
-    return reports(explained_path, source, target)
+    return reports.json(PathOut, explained_path, source, target)
