@@ -21,11 +21,12 @@ the analysis left out (a ties report's ``focus`` without an institute) left out.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "Column", "Table", "Model", "Report",
@@ -39,7 +40,7 @@ __all__ = [
     "CentralityRow", "CentralityReport",
     "TiesSummary", "InstituteTies", "EnterpriseTies", "Pair", "Projection", "Projections", "Community",
     "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "TiesReport",
-    "REPORTS",
+    "REPORTS", "report_model",
 ]
 
 Number = int | float
@@ -252,6 +253,14 @@ class GapsReport(Report):
     gaps_total: int = Field(description="Every gap of the region; `gaps` lists the top ones when the chain is large.")
     listing: GapsListing = Field(description="What `gaps` and `stages` list, and by which rule.")
     stage_betweenness: StageBetweenness = Field(description="How the B of the scores was computed.")
+    # who the counts of local_enterprises are, per top-level stage: for the chain view, not
+    # part of the JSON (a national chain has tens of thousands of stages)
+    _firms: dict[str, set[str]] = PrivateAttr(default_factory=dict)
+
+    def firms_in(self, stage: str) -> set[str]:
+        """The region's enterprises in ``stage`` (a top-level stage), when the analysis made this
+        report (a report read back from JSON does not know them)."""
+        return self._firms.get(stage, set())
 
     tables: ClassVar[dict[str, Table]] = {
         "gaps": Table(
@@ -631,3 +640,16 @@ class TiesReport(Report):
 REPORTS: tuple[type[Report], ...] = (
     Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
 )
+
+
+def report_model(func: Callable[..., Any]) -> type[Report]:
+    """The report model an analysis function returns (its return annotation).
+
+    >>> from graph.analysis.gaps import gaps
+    >>> report_model(gaps).__name__
+    'GapsReport'
+    """
+    model = typing.get_type_hints(func).get("return")
+    if not (isinstance(model, type) and issubclass(model, Report)):
+        raise TypeError(f"{func.__qualname__} is not annotated to return a report (it says {model!r})")
+    return model

@@ -282,14 +282,13 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     :func:`graph.analysis.gaps.gaps`; this adds who the local enterprises are (per stage and per
     sub-stage), the rolled-up FEEDS links and the layout.
     """
-    from .analysis.gaps import gaps, stage_coverage
+    from .analysis.gaps import gaps
     from .analysis.stages import stage_chain
 
     report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates)
     chain = stage_chain(store)
-    local = stage_coverage(store, region, chain=chain)
     layout = chain_layout(store)
-    firm_ids = set().union(*local.values()) if local else set()
+    firm_ids = set().union(*(report.firms_in(row.stage) for row in report.stages))
     firm_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=firm_ids)} if firm_ids else {}
     by_sub_stage: dict[str, set[str]] = defaultdict(set)
     for op in queries(store).operations(regions=region_descendants(store, region)):
@@ -310,7 +309,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
             "tier": row.tier,
             "status": row.status,
             "local_enterprises": row.local_enterprises,
-            "enterprises": firms(local.get(stage_id, ())),
+            "enterprises": firms(report.firms_in(stage_id)),
             "sub_stages": [
                 {"stage": sub, "name": stage_names.get(sub, sub), "local_enterprises": len(by_sub_stage.get(sub, ()))}
                 for sub in row.sub_stages

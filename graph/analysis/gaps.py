@@ -375,7 +375,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     counts = {"stages": len(graph), "missing": 0, "weak": 0, "present": len(present)}
     for row in found:
         counts[row[2]] += 1
-    return GapsReport.model_construct(
+    report = GapsReport.model_construct(
         region=region,
         region_name=region_name,
         min_firms=min_firms,
@@ -393,6 +393,8 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         ),
         stage_betweenness=StageBetweenness.model_construct(**method),
     )
+    report._firms = local
+    return report
 
 
 def _listing_rule(top: int | None, limit: int | None, stages: int) -> str:
