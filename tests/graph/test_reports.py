@@ -8,9 +8,14 @@ import inspect
 import typing
 
 import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
+from typer.testing import CliRunner
 
 import graph.reports as reports_module
+from api.app import create_app
+from chainx.cli import app as cli
 from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality
 from graph.analysis.gaps import compare, gaps
@@ -109,3 +114,124 @@ def test_every_table_of_every_report_renders_from_the_model(textile):
             for csv in (False, True):
                 headers, rows = table.render(report, csv=csv)
                 assert headers and all(len(row) == len(headers) for row in rows), (name, section, csv)
+
+
+# -- the API and the CLI present the models ---------------------------------------------------
+# which analysis each report route answers with, written down here (not read from the routes)
+ROUTE_ANALYSES = {
+    "/stats": reads.stats,
+    "/nodes/{kind}/{node_id:path}/neighbors": neighbors,
+    "/paths": explained_path,
+    "/regions/{region:path}/gaps": gaps,
+    "/compare": compare,
+    "/bottlenecks": bottlenecks,
+    "/whatif": whatif,
+    "/centrality": centrality,
+    "/ties": ties_report,
+}
+
+
+def _api_routes(routes) -> list[APIRoute]:
+    found = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):  # an included router (FastAPI >= 0.165 keeps them nested)
+            found.extend(_api_routes(route.original_router.routes))
+        elif hasattr(route, "routes"):
+            found.extend(_api_routes(route.routes))
+    return found
+
+
+def test_each_report_route_declares_exactly_what_its_analysis_returns(tmp_path):
+    app = create_app(store=SqliteStore(tmp_path / "empty.db", create=True))
+    declared = {route.path: route.response_model for route in _api_routes(app.routes)
+                if inspect.isclass(route.response_model) and issubclass(route.response_model, Report)}
+    assert set(declared) == set(ROUTE_ANALYSES)
+    for path, func in ROUTE_ANALYSES.items():
+        assert declared[path] is typing.get_type_hints(func)["return"], path
+
+
+# The top-level JSON keys of each report, as the API and the CLI gave them before the models
+# (api/models.py and the report dicts of the analyses then).
+KEYS = {
+    "/stats": {"nodes", "relationships", "total_nodes", "total_relationships"},
+    "/nodes/Institute/i_donghua_university/neighbors?depth=2": {"node", "depth", "kind", "total", "truncated", "nodes", "relationships"},
+    "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
+    "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
+                              "stages", "gaps", "gaps_total", "listing", "stage_betweenness"},
+    "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top"},
+    "/bottlenecks": {"region", "scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
+    "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note", "rows"},
+    "/ties": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities", "brokers", "brokers_method",
+              "research_gaps"},
+    "/ties?institute=i_donghua_university": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities",
+                                             "brokers", "brokers_method", "research_gaps", "focus"},
+}
+WHATIF_KEYS = {"region", "scope", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened", "stages_downstream", "score",
+               "reasons", "supplies_cut", "enterprises_total", "enterprises_in_scope"}
+
+
+@pytest.fixture(scope="module")
+def api(textile):
+    with TestClient(create_app(store=textile)) as client:
+        yield client
+
+
+@pytest.mark.parametrize("url", list(KEYS))
+def test_the_api_json_keeps_its_keys(api, url):
+    response = api.get(url)
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == KEYS[url]
+
+
+def test_the_api_json_of_whatif_keeps_its_keys(api):
+    response = api.post("/whatif", json={"remove": ["e_hengli_group"], "region": "wujiang"})
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == WHATIF_KEYS
+
+
+def test_the_json_of_a_path_and_of_a_comparison_row_keep_their_inner_keys(api):
+    path = api.get("/paths", params={"from": "e_hengli_group", "to": "px"}).json()
+    assert path["from"] == "e_hengli_group" and "from_" not in path
+    assert set(path["steps"][0]) == {"source", "type", "target", "forward"}
+    row = api.get("/compare", params={"regions": "shengze,tianmen"}).json()["stages"][0]
+    assert set(row) == {"stage", "name", "tier", "present_in", "lacking_in", "shengze", "tianmen"}
+    assert set(row["shengze"]) == {"status", "local_enterprises"}
+
+
+@pytest.fixture(scope="module")
+def textile_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reports-cli") / "textile.db"
+    with SqliteStore(path, create=True) as store:
+        load_path(store, TEXTILE)
+    return path
+
+
+# The CLI's table headers (first line) and CSV headers as they were before the tables moved into
+# the models (the column lists of chainx/cli.py then).
+CLI_HEADERS = [
+    (["stats", "--format", "csv"], "kind,name,count"),
+    (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,candidates,reasons"),
+    (["compare", "shengze", "tianmen", "--format", "csv"], "stage,name,tier,shengze_status,shengze_firms,tianmen_status,tianmen_firms"),
+    (["centrality", "--metric", "degree", "--format", "csv"], "rank,node,name,kind,value"),
+    (["path", "e_hengli_group", "px", "--format", "csv"], "step,source,type,target,forward"),
+    (["neighbors", "i_donghua_university", "--format", "csv"], "distance,id,kind,name"),
+    (["whatif", "--remove", "e_hengli_group", "--format", "csv"], "effect,id,name,detail"),
+    (["bottlenecks", "--format", "csv"], "kind,node,name,score,reasons"),
+]
+
+
+@pytest.mark.parametrize("args, header", CLI_HEADERS, ids=lambda value: " ".join(value) if isinstance(value, list) else None)
+def test_the_cli_csv_keeps_its_columns(textile_db, args, header):
+    result = CliRunner().invoke(cli, [*args, "--store", str(textile_db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == header
+
+
+def test_the_cli_tables_keep_their_columns(textile_db):
+    result = CliRunner().invoke(cli, ["compare", "shengze", "tianmen", "--store", str(textile_db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split() == ["stage", "name", "shengze", "tianmen"]
+    result = CliRunner().invoke(cli, ["gaps", "--region", "tianmen", "--store", str(textile_db)], catch_exceptions=False)
+    assert result.stdout.splitlines()[1].split() == ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "candidates"]
