@@ -32,7 +32,7 @@ __all__ = [
     "Column", "Table", "Model", "Report",
     "Stats",
     "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
-    "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "StageBetweenness", "GapsReport",
+    "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
     "RegionCoverage", "CompareRow", "CompareReport",
     "Chokepoint", "Share", "SingleSource", "Disrupted", "StageChange", "DownstreamStage", "Cascade",
     "CriticalEnterprise", "BottleneckItem", "BottlenecksListed", "CriticalScreening", "BottlenecksReport",
@@ -204,6 +204,7 @@ class Gap(Model):
     upstream_local: int
     downstream_local: int
     betweenness: float
+    cycle: int = Field(description="Stages of the FEEDS cycle the stage sits on (0: on none).")
     reasons: list[str]
     candidates: list[Candidate]
 
@@ -233,6 +234,35 @@ class StageBetweenness(Model):
     note: str
 
 
+class Scope(Model):
+    """The part of the chain a report read, and how it was chosen (:class:`graph.scope.Scope`)."""
+
+    kind: Literal["whole", "region", "endpoints"]
+    stages: int = Field(description="Top-level stages in the scope.")
+    of: int = Field(description="Top-level stages of the whole chain.")
+    rollup: str = Field(description="How sub-stages were rolled up.")
+    depth: int | None = Field(description="Region scope: FEEDS steps up and down from the region's stages.")
+    source: str | None = Field(description="Endpoints scope: the stage the chain starts from.")
+    sink: str | None = Field(description="Endpoints scope: the stage the chain ends at.")
+    rule: str = Field(description="What the scope holds, in one sentence.")
+    widen: str | None = Field(description="How to read more of the chain (null: it is all read).")
+
+
+class CycleListing(Model):
+    size: int
+    stages: list[str] = Field(description="Its first stages.")
+    names: list[str]
+    local_enterprises: int
+
+
+class Cycles(Model):
+    """The FEEDS cycles of the chain read: each counts as one link of it."""
+
+    count: int
+    stages: int = Field(description="Stages on any cycle.")
+    largest: list[CycleListing]
+
+
 _GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
 
 
@@ -253,6 +283,8 @@ class GapsReport(Report):
     gaps_total: int = Field(description="Every gap of the region; `gaps` lists the top ones when the chain is large.")
     listing: GapsListing = Field(description="What `gaps` and `stages` list, and by which rule.")
     stage_betweenness: StageBetweenness = Field(description="How the B of the scores was computed.")
+    scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    cycles: Cycles
     # who the counts of local_enterprises are, per top-level stage: for the chain view, not
     # part of the JSON (a national chain has tens of thousands of stages)
     _firms: dict[str, set[str]] = PrivateAttr(default_factory=dict)

@@ -153,13 +153,14 @@ def test_each_report_route_declares_exactly_what_its_analysis_returns(tmp_path):
 
 
 # The top-level JSON keys of each report, as the API and the CLI gave them before the models
-# (api/models.py and the report dicts of the analyses then).
+# (api/models.py and the report dicts of the analyses then; the gaps report's scope and cycles
+# came with the chain scopes).
 KEYS = {
     "/stats": {"nodes", "relationships", "total_nodes", "total_relationships"},
     "/nodes/Institute/i_donghua_university/neighbors?depth=2": {"node", "depth", "kind", "total", "truncated", "nodes", "relationships"},
     "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
     "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
-                              "stages", "gaps", "gaps_total", "listing", "stage_betweenness"},
+                              "stages", "gaps", "gaps_total", "listing", "stage_betweenness", "scope", "cycles"},
     "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top"},
     "/bottlenecks": {"region", "scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
     "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note", "rows"},
@@ -191,13 +192,18 @@ def test_the_api_json_of_whatif_keeps_its_keys(api):
     assert set(response.json()) == WHATIF_KEYS
 
 
-def test_the_json_of_a_path_and_of_a_comparison_row_keep_their_inner_keys(api):
+def test_the_json_of_a_path_a_comparison_row_and_a_gaps_scope_keep_their_inner_keys(api):
     path = api.get("/paths", params={"from": "e_hengli_group", "to": "px"}).json()
     assert path["from"] == "e_hengli_group" and "from_" not in path
     assert set(path["steps"][0]) == {"source", "type", "target", "forward"}
     row = api.get("/compare", params={"regions": "shengze,tianmen"}).json()["stages"][0]
     assert set(row) == {"stage", "name", "tier", "present_in", "lacking_in", "shengze", "tianmen"}
     assert set(row["shengze"]) == {"status", "local_enterprises"}
+    report = api.get("/regions/tianmen/gaps").json()
+    # graph.scope.Scope's fields, and the cycles summary of graph.analysis.gaps.cycle_summary
+    assert set(report["scope"]) == {"kind", "stages", "of", "rollup", "depth", "source", "sink", "rule", "widen"}
+    assert set(report["cycles"]) == {"count", "stages", "largest"}
+    assert all(isinstance(gap["cycle"], int) for gap in report["gaps"])
 
 
 @pytest.fixture(scope="module")
