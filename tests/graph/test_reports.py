@@ -21,6 +21,7 @@ from graph.analysis.centrality import centrality
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.paths import explained_path, neighbors
 from graph.analysis.ties import ties_report
+from graph.model import GraphData, Node, Relationship
 from graph.reports import REPORTS, CompareRow, Report
 from graph.store import reads
 from graph.store.sqlite import SqliteStore
@@ -32,6 +33,7 @@ CALLS = {
     "stats": (reads.stats, (), {}),
     "gaps": (gaps, ("tianmen",), {}),
     "gaps, cut": (gaps, ("shengze",), {"top": 2, "min_firms": 3}),
+    "gaps between two stages": (gaps, ("tianmen",), {"source": "cotton", "sink": "garments", "rollup": "none"}),
     "compare": (compare, (["shengze", "tianmen", "wujiang"],), {}),
     "bottlenecks": (bottlenecks, (), {}),
     "bottlenecks of a region": (bottlenecks, ("tianmen",), {"min_firms": 2}),
@@ -68,6 +70,19 @@ def test_each_analysis_returns_its_declared_model_and_the_model_is_valid(textile
     checked = declared.model_validate(report.to_dict())
     assert checked.to_dict() == report.to_dict()
     assert checked.model_dump(mode="json", by_alias=True) == report.model_dump(mode="json", by_alias=True)
+
+
+def test_a_gaps_report_on_a_feeds_cycle_is_valid(tmp_path):
+    store = SqliteStore(tmp_path / "cycle.db", create=True)
+    store.write(GraphData(
+        nodes=[Node("Region", "r", "R"), *(Node("Stage", s, s.upper()) for s in "abc"), Node("Enterprise", "e", "E", {"region": "r"})],
+        relationships=[Relationship("FEEDS", "a", "b"), Relationship("FEEDS", "b", "c"), Relationship("FEEDS", "c", "a"),
+                       Relationship("OPERATES_IN", "e", "a")]))
+    report = gaps(store, "r", min_firms=1)
+    checked = type(report).model_validate(report.to_dict())
+    assert checked.cycles.largest[0].stages == ["a", "b", "c"] and {g.cycle for g in checked.gaps} == {3}
+    assert checked.scope.kind == "whole"
+    store.close()
 
 
 def test_the_calls_above_cover_every_report_model():
