@@ -70,7 +70,7 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
         durations.append(time.monotonic() - started)
         assert done.returncode == 0, done.stderr
         with open_store() as store:
-            expected[name], stats[name] = fingerprint(store), reads.stats(store)
+            expected[name], stats[name] = fingerprint(store), reads.stats(store).to_dict()
     assert expected["A"] != expected["B"] and stats["A"] != stats["B"]
     life = min(durations)  # (the first load into an empty Bolt database also makes its constraints)
 
@@ -126,7 +126,7 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
         # differ in every count, so the stats tell which graph is there
         with open_store() as store:
             load_path(store, datasets[target], replace=True)
-            assert reads.stats(store) == stats[target], f"kill {outcomes['killed']}: the re-run did not complete"
+            assert reads.stats(store).to_dict() == stats[target], f"kill {outcomes['killed']}: the re-run did not complete"
         held = target
     # and once more through the command itself, after the last kill
     other = next(name for name in names if name != held)
