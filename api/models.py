@@ -38,7 +38,7 @@ __all__ = [
     "GapsReport", "CompareReport",
     "BottlenecksReport", "WhatIfRequest", "WhatIfReport",
     "CentralityReport", "WriteBackRequest", "WriteBackResult",
-    "TiesReport", "UploadResult",
+    "TiesReport", "UploadResult", "PropertyChange", "RelationshipChange", "KeptDefinition",
 ]
 
 # Enums built from graph/'s allow-lists, so a new label or metric reaches the API by itself.
@@ -150,9 +150,46 @@ class WriteBackResult(Model):
 
 
 # -- datasets --------------------------------------------------------------------------------
+class PropertyChange(Model):
+    kind: str
+    id: str
+    name: str = Field(description="The node's name as the store had it.")
+    property: str
+    old: Any = Field(description="The store's value (null: the node had none).")
+    new: Any = Field(description="The dataset's value.")
+
+
+class RelationshipChange(Model):
+    type: str
+    source: str
+    target: str
+    key: str
+    property: str
+    old: Any
+    new: Any
+
+
+class KeptDefinition(Model):
+    kind: str
+    id: str
+    name: str
+    property: str = Field(description="name, aliases, description or source of a stage the store held.")
+    store: Any = Field(description="The value kept.")
+    dataset: Any = Field(description="What the dataset says (written with update_existing=true).")
+
+
 class UploadResult(Model):
     nodes: int = Field(description="Nodes in the uploaded dataset.")
     relationships: int = Field(description="Relationships in the uploaded dataset.")
-    changed: bool = Field(description="Whether the graph changed (loading the same data twice changes nothing).")
+    changed: bool = Field(description="Whether the graph changed, or with dry_run would change (loading the same data twice changes nothing).")
     replaced: bool
-    version: str = Field(description="The store's version after the load.")
+    version: str = Field(description="The store's version after the load (with dry_run, as it is: nothing was written).")
+    dry_run: bool = False
+    new_nodes: int = Field(0, description="Nodes of the dataset the store did not hold.")
+    new_relationships: int = Field(0, description="Relationships of the dataset the store did not hold.")
+    changed_properties: list[PropertyChange] = Field(default_factory=list, description="Every property of a node the store held that the "
+                                                                                        "dataset changed (old → new).")
+    changed_relationships: list[RelationshipChange] = Field(default_factory=list)
+    kept: list[KeptDefinition] = Field(default_factory=list, description="Stage definitions the dataset would have rewritten, kept.")
+    overlay: dict[str, list[dict[str, Any]]] = Field(default_factory=dict, description="The dataset's stage references matched to the "
+                                                                                     "store's stages (matched, new_stages, unmatched, ambiguous).")

@@ -6,10 +6,12 @@ shown only with CHAINX_DEBUG=1.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import sys
+import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,7 +21,7 @@ import typer
 from graph import __version__
 from graph import params as P
 from graph.errors import ChainxError, DatasetError
-from graph.store import GraphStore, default_store_uri, open_store, reads
+from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
 from viz.formats import Format, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
 from .options import option
@@ -135,29 +137,57 @@ def load(
     match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages",
                                                help="Match the dataset's stages to stages already in the store by name or alias "
                                                     "(a town's enterprises onto an imported national chain).")] = True,
+    update_existing: Annotated[bool, option(P.UPDATE_EXISTING)] = P.UPDATE_EXISTING.default,
+    dry_run: Annotated[bool, option(P.DRY_RUN)] = P.DRY_RUN.default,
 ):
     """Validate a dataset and write it to the store, all or nothing.
 
     Every problem is reported as file:line: column: what is wrong, and the store is left as it
     was. Loading the same dataset again changes nothing. Stages the dataset names by the id,
-    exact name or alias of a stage already in the store are that stage (an overlay).
+    exact name or alias of a stage already in the store are that stage (an overlay). A node the
+    store holds changes only where the dataset says something new, and every changed property
+    is listed (old → new); stages' definitions are kept unless --update-existing.
 
-    Example: chainx load data/textile --store chainx.db
+    Example: chainx load data/textile --store chainx.db --dry-run
     """
     from loaders import read_dataset
     from loaders.pipeline import gc_paused
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
-    with store_from(store, create=True) as graph_store, gc_paused():
+    with _load_store(store, dry_run) as graph_store, gc_paused():
         raw = read_dataset(path)
-        loaded = _load_with_bar(graph_store, raw, "loading", replace=replace, match_stages=match_stages)
+        loaded = _load_with_bar(graph_store, raw, "loading", replace=replace, match_stages=match_stages,
+                                update_existing=update_existing, dry_run=dry_run)
         summary, matches = loaded.summary, loaded.overlay
-        state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
-        typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
+        uri = store or default_store_uri()
+        if dry_run:
+            state = "would replace the graph" if replace else ("would change the graph" if summary.changed else "would change nothing")
+            typer.echo(f"Dry run: {summary.nodes} nodes and {summary.relationships} relationships from {path} validated against {uri} "
+                       f"({state}); nothing was written.")
+        else:
+            state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
+            typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
         if matches.summary():
             typer.echo(matches.summary())
+        for line in loaded.existing.lines():
+            typer.echo(line)
         for note in raw.notes:
             typer.echo(f"Note: {note}")
+
+
+@contextlib.contextmanager
+def _load_store(uri: str | None, dry_run: bool):
+    """The store a load writes to; for a dry run, the store as it is, or an empty one in a
+    temporary folder where there is no store yet (a dry run creates no file)."""
+    target = uri or default_store_uri()
+    if not dry_run or is_bolt_uri(target) or Path(target).exists():
+        with store_from(target, create=not dry_run) as graph_store:
+            yield graph_store
+        return
+    from graph.store.sqlite import SqliteStore
+
+    with tempfile.TemporaryDirectory(prefix="chainx-dry-run-") as folder, SqliteStore(Path(folder) / "empty.db", create=True) as empty:
+        yield empty
 
 
 # -- import: public chain knowledge graphs (loaders/chainkg.py, loaders/kag.py) -----------------

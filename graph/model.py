@@ -134,6 +134,9 @@ class GraphData:
     nodes: list[Node] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
+    # node id → the properties a loader filled in by default (a stage's tier when its row gives
+    # none): not something the dataset says, so they never overwrite a stored node's values
+    defaults: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
     def label_of(self) -> dict[str, str]:
         return {node.id: node.label for node in self.nodes}

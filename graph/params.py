@@ -30,6 +30,7 @@ __all__ = [
     "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE",
+    "DRY_RUN", "UPDATE_EXISTING",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -125,6 +126,10 @@ SINK = Param("sink", str, None, "Chain scope by its ends: the stage it ends at (
 ROLLUP = Param("rollup", str, "auto", "Sub-stages: roll up into their top-level stage (top), not at all (none), or auto (top, except "
                "into broad categories with more than 50 stages below them).", choices=("auto", "top", "none"))
 REMOVE = Param("remove", "list", None, "Enterprise or stage ids to take out, comma-separated (or repeated).", 1, 1000)
+DRY_RUN = Param("dry_run", bool, False, "Validate and report what the load would change (every changed property of every node "
+                "already in the store), writing nothing.")
+UPDATE_EXISTING = Param("update_existing", bool, False, "Let the dataset rewrite the definitions (name, aliases, description, source) "
+                        "of stages the store already holds; without it they are kept and the report lists them.")
 
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.
@@ -145,4 +150,5 @@ PARAMS: dict[str, dict[str, Param]] = {
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
     "view ego": {"depth": DEPTH},
     "view ties": {"seed": COMMUNITY_SEED},
+    "load": {"dry_run": DRY_RUN, "update_existing": UPDATE_EXISTING},
 }

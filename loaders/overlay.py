@@ -105,11 +105,21 @@ def _aliases(value) -> list[str]:
     return [part.strip() for part in str(value or "").split(";") if part.strip()]
 
 
+def _positions(table: Table, file: str) -> dict[str, int]:
+    """The position of each column of ``file`` by its contract name (headers may be Chinese aliases: 环节编号 is id)."""
+    spec = FILES[file]
+    positions: dict[str, int] = {}
+    for i, cell in enumerate(table.header):
+        name = spec.column_for(cell)
+        if name is not None:
+            positions.setdefault(name, i)
+    return positions
+
+
 def _stage_columns(table: Table, file: str) -> dict[str, int]:
     """Positions of the columns of ``file`` that refer to stages."""
-    spec = FILES[file]
-    positions = {cell.replace("\ufeff", "").strip().lower(): i for i, cell in enumerate(table.header)}
-    return {c.name: positions[c.name] for c in spec.columns if c.type == "ref:Stage" and c.name in positions}
+    positions = _positions(table, file)
+    return {c.name: positions[c.name] for c in FILES[file].columns if c.type == "ref:Stage" and c.name in positions}
 
 
 def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, OverlayReport]:
@@ -129,7 +139,7 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
     dropped_lines: set[int] = set()
     own = _Index()  # the dataset's stages that stay its own
     if stages is not None:
-        columns = {cell.replace("\ufeff", "").strip().lower(): i for i, cell in enumerate(stages.header)}
+        columns = _positions(stages, "stages.csv")
         id_at, name_at, alias_at = columns.get("id"), columns.get("name"), columns.get("aliases")
         for line, cells in stages.rows:
             cell = lambda at, cells=cells: cells[at].strip() if at is not None and at < len(cells) else ""  # noqa: E731
@@ -159,7 +169,8 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
     changed = bool(renamed)
     for file, table in raw.tables.items():
         refs = _stage_columns(table, file) if file in FILES else {}
-        if not refs:
+        # a stages.csv without a parent column refers to no stage, but its matched rows must still go
+        if not refs and not (file == "stages.csv" and dropped_lines):
             continue
         rows = []
         for line, cells in table.rows:

@@ -20,11 +20,12 @@ from graph.model import GraphData
 from graph.store.base import GraphStore, Progress, WriteSummary
 from graph.store.queries import queries
 
+from .existing import ExistingReport, merge_existing
 from .overlay import OverlayReport, overlay
 from .read import RawDataset, read_dataset
 from .validate import StoreContext, validate
 
-__all__ = ["store_context", "load", "load_path", "prepare", "gc_paused", "Loaded", "LOAD_TRIES"]
+__all__ = ["store_context", "load", "load_path", "load_report", "prepare", "gc_paused", "Loaded", "LOAD_TRIES"]
 
 # How many times a load validates and tries to write while other writes keep getting in first.
 LOAD_TRIES = 5
@@ -50,15 +51,18 @@ def prepare(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_
 
 @dataclass
 class Loaded:
-    """What a load did: the data written, the store's summary of the write, and the overlay."""
+    """What a load did (or, dry, would do): the data written, the store's summary of the write,
+    the overlay, and what it changed in nodes and relationships the store held."""
 
     data: GraphData
     summary: WriteSummary
     overlay: OverlayReport
+    existing: ExistingReport
+    dry_run: bool = False
 
 
-def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True,
-         progress: Progress | None = None, on_validated: Callable[[GraphData], None] | None = None) -> Loaded:
+def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True, update_existing: bool = False,
+         dry_run: bool = False, progress: Progress | None = None, on_validated: Callable[[GraphData], None] | None = None) -> Loaded:
     """Validate ``raw`` against ``store`` and write it, as one step against one version.
 
     Validation reads the store (the ids and labels it holds, its stages, its parent links); the
@@ -68,10 +72,17 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
     loads never both write onto a graph one of them was not checked against. A replace reads
     nothing of the store and needs no check. ``on_validated(data)`` is called before each write
     (the CLI says what it is about to write; tests hold a load there).
+
+    Nodes and relationships the store holds are merged with what the dataset says
+    (loaders/existing.py; ``update_existing`` lets it rewrite stages' definitions). ``dry_run``
+    validates and reports all of that and writes nothing.
     """
     for attempt in range(1, LOAD_TRIES + 1):
         version = None if replace else store.version()  # read before anything it vouches for
         data, report = prepare(store, raw, replace=replace, match_stages=match_stages)
+        data, existing = merge_existing(store, data, replace=replace, update_existing=update_existing)
+        if dry_run:
+            return Loaded(data, WriteSummary(len(data.nodes), len(data.relationships), existing.changes_graph, replace), report, existing, True)
         if on_validated is not None:
             on_validated(data)
         try:
@@ -81,7 +92,7 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
                 raise StoreChanged(f"{store.uri} changed {LOAD_TRIES} times while the dataset was validated "
                                    "(other loads are writing to it); nothing was loaded: try again") from None
             continue
-        return Loaded(data, summary, report)
+        return Loaded(data, summary, report, existing)
     raise AssertionError("unreachable")
 
 
@@ -90,9 +101,18 @@ def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, pro
     """Validate the dataset at ``path`` and write it to ``store`` (see :func:`load`); DatasetError
     leaves the store untouched. ``name``: what problems call the file (an upload's own name;
     see read_dataset)."""
+    loaded = load_report(store, path, replace=replace, progress=progress, name=name, on_validated=on_validated)
+    return loaded.data, loaded.summary
+
+
+def load_report(store: GraphStore, path: str | Path, *, replace: bool = False, update_existing: bool = False, dry_run: bool = False,
+                progress: Progress | None = None, name: str | None = None,
+                on_validated: Callable[[GraphData], None] | None = None) -> Loaded:
+    """:func:`load_path` with everything :func:`load` reports (the overlay, the changes to what
+    the store held), and its ``update_existing`` and ``dry_run``."""
     with gc_paused():
-        loaded = load(store, read_dataset(path, name=name), replace=replace, progress=progress, on_validated=on_validated)
-        return loaded.data, loaded.summary
+        return load(store, read_dataset(path, name=name), replace=replace, update_existing=update_existing, dry_run=dry_run,
+                    progress=progress, on_validated=on_validated)
 
 
 _gc_lock = threading.Lock()

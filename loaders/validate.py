@@ -329,6 +329,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     }
 
     nodes: list[Node] = []
+    defaults: dict[str, frozenset[str]] = {}
     # id → (label, file, line) for every node the dataset defines
     defined: dict[str, tuple[str, str, int]] = {}
 
@@ -371,7 +372,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
         if rows.spec.label is None:
             _map_relationships(rows, _RELATIONSHIP_FILES[name], accepted, relationships, problems)
         else:
-            _map_nodes(name, rows, accepted, nodes, relationships, part_of, problems)
+            _map_nodes(name, rows, accepted, nodes, relationships, part_of, problems, defaults)
 
     for kind in ("Stage", "Region"):
         edges = [(child, parent) for child, parent, _, _ in part_of if defined[child][0] == kind]
@@ -385,7 +386,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
 
     if problems:
         raise DatasetError(problems)
-    return GraphData(nodes=nodes, relationships=relationships.found, manifest=dict(raw.manifest))
+    return GraphData(nodes=nodes, relationships=relationships.found, manifest=dict(raw.manifest), defaults=defaults)
 
 
 class _Suggestions:
@@ -498,7 +499,11 @@ _RELATIONSHIP_FILES: dict[str, tuple[str, str, str, str | None, str | None]] = {
 }
 
 
-def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], relationships: _Relationships, part_of, problems) -> None:
+_TIER_DEFAULTED = frozenset({"tier"})
+
+
+def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], relationships: _Relationships, part_of, problems,
+               defaults: dict[str, frozenset[str]]) -> None:
     """Turn the accepted rows of a file of nodes into nodes, PART_OF and LOCATED_IN."""
     file, label = rows.file, rows.spec.label
     is_stage = name == "stages.csv"
@@ -509,6 +514,8 @@ def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], 
     for line, node_id, node_name, values in compress(zip(rows.lines, rows.columns["id"], rows.columns["name"], prop_values), accepted):
         props = _props(prop_names, values)
         if is_stage:
+            if "tier" not in props:
+                defaults[node_id] = _TIER_DEFAULTED
             tier = str(props.get("tier", "midstream")).strip().lower()
             tier = TIER_ALIASES.get(tier, tier)
             if tier not in TIERS:

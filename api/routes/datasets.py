@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from graph import params as P
 from graph.errors import InvalidParameter
-from loaders.pipeline import load_path
+from loaders.pipeline import load_report
 
 from ..deps import HandleDep, require_api_key
 from ..models import UploadResult, error_responses
+from ..params import query
 from ..store import StoreHandle
 
 __all__ = ["router", "SUFFIXES"]
@@ -56,6 +58,8 @@ async def upload_dataset(
     request: Request,
     handle: HandleDep,
     replace: Annotated[bool, Query(description="Swap the store's graph for this dataset's.")] = False,
+    dry_run: Annotated[bool, query(P.DRY_RUN)] = P.DRY_RUN.default,
+    update_existing: Annotated[bool, query(P.UPDATE_EXISTING)] = P.UPDATE_EXISTING.default,
 ) -> dict:
     """Validate an uploaded dataset and write it, all or nothing; a rejected one lists every problem."""
     async with request.form(max_files=1, max_fields=1) as form:
@@ -73,12 +77,16 @@ async def upload_dataset(
                     out.write(chunk)
             # ...but the problems name the file as the client knows it, not as upload.zip
             name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
-            return await run_in_threadpool(_load, handle, path, replace, name)
+            return await run_in_threadpool(_load, handle, path, name, replace=replace, dry_run=dry_run, update_existing=update_existing)
 
 
-def _load(handle: StoreHandle, path: Path, replace: bool, name: str) -> dict:
+def _load(handle: StoreHandle, path: Path, name: str, **options: bool) -> dict:
     with handle.writer() as store:
-        data, summary = load_path(store, path, replace=replace, name=name)
+        loaded = load_report(store, path, name=name, **options)
         version = store.version()
+    summary, existing = loaded.summary, loaded.existing
     return {"nodes": summary.nodes, "relationships": summary.relationships, "changed": summary.changed,
-            "replaced": summary.replaced, "version": version}
+            "replaced": summary.replaced, "version": version, "dry_run": loaded.dry_run,
+            "new_nodes": existing.new_nodes, "new_relationships": existing.new_relationships,
+            "changed_properties": existing.changed, "changed_relationships": existing.changed_relationships, "kept": existing.kept,
+            "overlay": loaded.overlay.as_dict()}
