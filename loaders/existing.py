@@ -24,6 +24,9 @@ __all__ = ["STAGE_DEFINITION", "ExistingReport", "merge_existing"]
 # A stage's shared definition: what a town's file does not rewrite without update_existing.
 STAGE_DEFINITION = ("name", "aliases", "description", "source")
 
+# A dataset with at least 1/_SCAN_SHARE as many nodes (relationships) as the store is compared by one scan of the store's.
+_SCAN_SHARE = 4
+
 
 def _show(value) -> str:
     if value is None:
@@ -159,7 +162,13 @@ def merge_existing(store: GraphStore, data: GraphData, *, replace: bool = False,
         report.new_nodes, report.new_relationships = len(data.nodes), len(data.relationships)
         return data, report
 
-    stored_nodes = {node.id: node for node in store.nodes(ids=[node.id for node in data.nodes])}
+    # A dataset as large as a good part of the store (a national chain reloaded) reads the store
+    # in one scan; a town's reads only its own ids (a batched lookup costs more per row than a scan).
+    ids = {node.id for node in data.nodes}
+    if len(ids) * _SCAN_SHARE >= sum(node_counts.values()):
+        stored_nodes = {node.id: node for node in store.nodes() if node.id in ids}
+    else:
+        stored_nodes = {node.id: node for node in store.nodes(ids=ids)}
     nodes = []
     for node in data.nodes:
         stored = stored_nodes.get(node.id)
@@ -173,7 +182,13 @@ def merge_existing(store: GraphStore, data: GraphData, *, replace: bool = False,
 
     wanted = {rel.identity for rel in data.relationships}
     types = sorted({rel.type for rel in data.relationships})
-    stored_rels = {rel.identity: rel for rel in store.incident({rel.source for rel in data.relationships}, types) if rel.identity in wanted} if types else {}
+    if not types:
+        found = []
+    elif len(wanted) * _SCAN_SHARE >= sum(rel_counts.get(t, 0) for t in types):
+        found = store.relationships(types)
+    else:
+        found = store.incident({rel.source for rel in data.relationships}, types)
+    stored_rels = {rel.identity: rel for rel in found if rel.identity in wanted}
     relationships = []
     for rel in data.relationships:
         stored = stored_rels.get(rel.identity)

@@ -180,3 +180,25 @@ def test_write_back_stores_the_values_on_every_node(writer, db_path):
 def test_write_back_validates_its_body(writer):
     assert_error(writer.post("/centrality/write-back", json={"metric": "fame"}), 422, "ValidationError", parameter="metric")
     assert_error(writer.post("/centrality/write-back", json={"metric": "degree", "k": 2}), 422, "InvalidParameter", parameter="k")
+
+
+def test_a_dry_run_upload_reports_every_change_and_writes_nothing(writer, db_path):
+    before = db_path.read_bytes()
+    # e4 gets an employee count of 12 (was 10); the stage weave renamed (a definition: kept)
+    changed = zip_bytes(enterprises=FILES["enterprises"].replace("e4,天门织造厂,tm,,100,10", "e4,天门织造厂,tm,,100,12"),
+                        stages=FILES["stages"].replace("weave,织造,", "weave,机织,"))
+    response = upload(writer, changed, dry_run="true")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["dry_run"] is True and body["changed"] is True
+    assert body["changed_properties"] == [{"kind": "Enterprise", "id": "e4", "name": "天门织造厂", "property": "employees", "old": 10, "new": 12}]
+    assert body["kept"] == [{"kind": "Stage", "id": "weave", "name": "织造", "property": "name", "store": "织造", "dataset": "机织"}]
+    assert (body["new_nodes"], body["new_relationships"]) == (0, 0)
+    assert db_path.read_bytes() == before
+    # for real, with update_existing: both changes written, the report the same
+    written = upload(writer, changed, update_existing="true").json()
+    assert written["dry_run"] is False and written["kept"] == []
+    assert {(c["id"], c["property"], c["old"], c["new"]) for c in written["changed_properties"]} == {("e4", "employees", 10, 12), ("weave", "name", "织造", "机织")}
+    with SqliteStore(db_path) as store:
+        assert reads.get_node(store, "weave").name == "机织" and reads.get_node(store, "e4").props["employees"] == 12
+

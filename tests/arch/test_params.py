@@ -34,8 +34,10 @@ EDGES = {
                      ("get", "/views/compare", "/views/compare", {"regions": "shengze,tianmen", "format": "json"})),
     "view ego": (["view", "ego", "e_hengli_group"], ("get", "/views/ego/{kind}/{node_id}", "/views/ego/enterprise/e_hengli_group", {"format": "json"})),
     "view ties": (["view", "ties"], ("get", "/views/ties", "/views/ties", {"format": "json"})),
+    "load": (["load"], ("post", "/datasets", "/datasets", {})),
 }
 NUMERIC = [(report, param) for report, params in PARAMS.items() for param in params.values() if param.kind in (int, float)]
+BOOLEAN = [(report, param) for report, params in PARAMS.items() for param in params.values() if param.kind is bool]
 
 
 def test_every_report_s_parameters_have_edges_here():
@@ -119,3 +121,12 @@ def test_a_list_over_its_bound_is_refused_alike_at_both_edges(api, textile_db):
     assert result.exit_code == 1 and result.output.strip() == "Error: regions: give 1 to 20 regions, not 21"
     error = api.get("/compare", params={"regions": ",".join(regions)}).json()["error"]
     assert error["parameter"] == "regions" and error["message"] == "regions: give 1 to 20 regions, not 21"
+
+
+@pytest.mark.parametrize(("report", "param"), BOOLEAN, ids=[f"{r}-{p.name}" for r, p in BOOLEAN])
+def test_a_switch_is_the_definition_s_flag_and_query_parameter(api, report, param):
+    command, (method, route, _, _) = EDGES[report]
+    option = cli_option(command, param)
+    assert option.opts == [param.cli_flag] and option.help == param.help and option.default is param.default
+    (declared,) = [p for p in api.app.openapi()["paths"][route][method]["parameters"] if p["name"] == param.name]
+    assert declared["in"] == "query" and declared["schema"]["default"] is param.default and declared["description"] == param.help
