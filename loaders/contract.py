@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER", "TIERS", "TIER_ALIASES", "file_for", "fold"]
+__all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER", "TIERS", "TIER_ALIASES", "COLUMN_TYPES", "EXTRA_TYPES", "file_for", "fold"]
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,11 @@ FILE_ORDER: tuple[str, ...] = (
     "ties.csv",
     "institute_stages.csv",
 )
+
+# dataset.json may type the columns beyond the contract: {"column_types": {"enterprises.csv":
+# {"pagerank": "float"}}} (an export writes it, so written-back numbers load back as numbers)
+COLUMN_TYPES = "column_types"
+EXTRA_TYPES = ("float", "int", "list", "text")
 
 TIERS = ("upstream", "midstream", "downstream", "support")
 # how Chinese workbooks name the tiers (配套 / 支撑: supporting services)

@@ -196,8 +196,10 @@ def _read_manifest(data: bytes, raw: RawDataset) -> None:
 def _accept(name: str, data: bytes, raw: RawDataset, shown: str | None = None) -> None:
     """Take one file of a folder or zip (``shown``: its path as the user knows it)."""
     shown = shown or name
-    if name == "dataset.json":
-        _read_manifest(data, raw)
+    if name.casefold() == "dataset.json":
+        # a second manifest (Dataset.json, dataset/dataset.json) would replace the first unseen
+        if raw.claim("dataset.json", shown):
+            _read_manifest(data, raw)
     elif name.lower().endswith(".csv"):
         known = file_for(name)
         if known is None:

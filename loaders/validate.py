@@ -17,7 +17,7 @@ from itertools import compress, repeat
 from graph.errors import DatasetError, Problem
 from graph.model import GraphData, Node, Relationship, a_kind
 
-from .contract import FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold
+from .contract import COLUMN_TYPES, EXTRA_TYPES, FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold
 from .read import RawDataset, Table
 
 __all__ = ["validate", "StoreContext"]
@@ -210,6 +210,31 @@ def _missing_column(name: str, spec: FileSpec, header: list[str], positions: dic
     return message
 
 
+def _extra_types(manifest: dict, problems: list[Problem]) -> dict[str, dict[str, Column]]:
+    """The types dataset.json gives columns beyond the contract (contract.COLUMN_TYPES), by
+    file and column; a malformed entry is a problem naming it."""
+    given = manifest.get(COLUMN_TYPES)
+    if given is None:
+        return {}
+    shape = f'"{COLUMN_TYPES}" must map files to {{column: type}} with a type among {", ".join(EXTRA_TYPES)}'
+    if not isinstance(given, dict):
+        problems.append(Problem("dataset.json", None, COLUMN_TYPES, shape))
+        return {}
+    found: dict[str, dict[str, Column]] = {}
+    for file, columns in given.items():
+        spec = FILES.get(file)
+        if spec is None or not isinstance(columns, dict):
+            problems.append(Problem("dataset.json", None, COLUMN_TYPES, f"{file!r}: " + (f"not a file of the contract; {shape}" if spec is None else shape)))
+            continue
+        for name, kind in columns.items():
+            if kind not in EXTRA_TYPES or spec.column_for(str(name)) is not None:
+                what = "a column of the contract has its own type" if kind in EXTRA_TYPES else shape
+                problems.append(Problem("dataset.json", None, COLUMN_TYPES, f"{file!r} {name!r}: {what}"))
+                continue
+            found.setdefault(file, {})[_normalise_header(str(name))] = Column(str(name), type=kind)
+    return found
+
+
 def _missing_file(raw: RawDataset) -> str:
     """The message for a dataset without stages.csv: what it holds instead, and the likely one."""
     message = "required file is missing from the dataset (a stages.csv file, or a sheet named stages or 环节)"
@@ -227,7 +252,8 @@ class _Rows:
     cells): ``columns`` maps each normalised column name to a typed value per row, None where the
     cell is empty or wrong; ``lines`` are the rows' lines. A row wider than the header is left out."""
 
-    def __init__(self, table: Table, spec: FileSpec, problems: list[Problem], notes: list[Problem] | None = None):
+    def __init__(self, table: Table, spec: FileSpec, problems: list[Problem], notes: list[Problem] | None = None,
+                 extra_types: dict[str, Column] | None = None):
         self.file = table.file
         self.spec = spec
         self.lines: list[int] = []
@@ -276,7 +302,8 @@ class _Rows:
         cells_by_column = list(zip(*grid)) or [()] * width
         for name, index in positions.items():
             values = list(map(str.strip, cells_by_column[index]))
-            self.columns[name] = _typed_column(values, self.lines, spec.column(name), self.file, self.headers[name], problems, notes)
+            column = spec.column(name) or (extra_types or {}).get(name)
+            self.columns[name] = _typed_column(values, self.lines, column, self.file, self.headers[name], problems, notes)
 
     def header(self, name: str) -> str:
         return self.headers.get(name, name)
@@ -322,8 +349,9 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     if "stages.csv" not in raw.tables and not unreadable and not any(p.file.endswith("stages.csv") for p in problems):
         problems.append(Problem("stages.csv", None, None, _missing_file(raw)))
 
+    extra_types = _extra_types(raw.manifest, problems)
     tables = {
-        name: _Rows(raw.tables[name], FILES[name], problems, raw.notes)
+        name: _Rows(raw.tables[name], FILES[name], problems, raw.notes, extra_types.get(name, {}))
         for name in FILE_ORDER
         if name in raw.tables
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 from graph.errors import InvalidParameter
 from graph.model import GraphData
 
-from .contract import FILES
+from .contract import COLUMN_TYPES, FILES
 
 __all__ = ["write_dataset"]
 
@@ -39,7 +39,23 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _write(path: Path, contract_columns: list[str], rows: list[dict]) -> None:
+def _column_type(values: list) -> str | None:
+    """The type a column beyond the contract loads back as (COLUMN_TYPES), None for text: what
+    every value of it is (numbers written back by centrality, lists); mixed columns stay text."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "int"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "float"
+    if all(isinstance(v, list) for v in present):
+        return "list"
+    return None
+
+
+def _write(path: Path, contract_columns: list[str], rows: list[dict]) -> dict[str, str]:
+    """Write one file; return the types of its columns beyond the contract that are not text."""
     extra = sorted({k for row in rows for k in row} - set(contract_columns))
     columns = contract_columns + extra
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -47,6 +63,8 @@ def _write(path: Path, contract_columns: list[str], rows: list[dict]) -> None:
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_cell(row.get(c)) for c in columns])
+    types = {column: _column_type([row.get(column) for row in rows]) for column in extra}
+    return {column: kind for column, kind in types.items() if kind is not None}
 
 
 def write_dataset(data: GraphData, out: str | Path) -> list[Path]:
@@ -74,19 +92,23 @@ def write_dataset(data: GraphData, out: str | Path) -> list[Path]:
         by_type[rel.type].append(rel)
 
     written = []
+    column_types: dict[str, dict[str, str]] = {}
     for label, file in _NODE_FILES.items():
         rows = sorted(by_label.get(label, []), key=lambda r: r["id"])
         if rows or file == "stages.csv":
-            _write(out / file, [c.name for c in FILES[file].columns], rows)
+            column_types[file] = _write(out / file, [c.name for c in FILES[file].columns], rows)
             written.append(out / file)
     for rel_type, (file, source_col, target_col) in _REL_FILES.items():
         rels = sorted(by_type.get(rel_type, []), key=lambda r: r.identity)
         if not rels:
             continue
         rows = [{source_col: r.source, target_col: r.target, **r.props} for r in rels]
-        _write(out / file, [c.name for c in FILES[file].columns], rows)
+        column_types[file] = _write(out / file, [c.name for c in FILES[file].columns], rows)
         written.append(out / file)
-    if data.manifest:
-        (out / "dataset.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    # numbers and lists beyond the contract (a written-back pagerank) load back as what they were
+    column_types = {file: types for file, types in column_types.items() if types}
+    manifest = {**data.manifest, COLUMN_TYPES: column_types} if column_types else data.manifest
+    if manifest:
+        (out / "dataset.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         written.append(out / "dataset.json")
     return written
