@@ -47,8 +47,17 @@ def get_handle(request: Request) -> StoreHandle:
     return request.app.state.store_handle
 
 
-def get_store(handle: Annotated[StoreHandle, Depends(get_handle)]) -> Iterator[GraphStore]:
-    """The app's store; a request that finds it down drops it so a later one reconnects."""
+def get_store(request: Request, handle: Annotated[StoreHandle, Depends(get_handle)]) -> Iterator[GraphStore]:
+    """The app's store (as the request's snapshot reads it: api/snapshot.py); a request that
+    finds it down drops it so a later one reconnects."""
+    snapshot = getattr(request.state, "snapshot", None)
+    if snapshot is not None:
+        try:
+            yield snapshot
+        except StoreUnavailable:
+            handle.drop(request.state.snapshot_of)
+            raise
+        return
     store = handle.get()
     try:
         yield store

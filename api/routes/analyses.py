@@ -31,10 +31,11 @@ from ..models import (
 )
 from ..params import path, query
 from ..settings import Settings
+from ..snapshot import SnapshotRoute
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["analyses"], responses=error_responses(404, 422, 500, 503))
+router = APIRouter(route_class=SnapshotRoute, tags=["analyses"], responses=error_responses(404, 422, 500, 503))
 
 RegionId = Annotated[str, path(P.REGION)]
 RegionQuery = Annotated[str | None, query(P.REGION, description="Only this region (and below).")]

@@ -10,10 +10,11 @@ from graph.store import is_bolt_uri, reads
 
 from ..deps import HandleDep, StoreDep
 from ..models import Health, error_responses
+from ..snapshot import SnapshotRoute
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["meta"], responses=error_responses(500, 503))
+router = APIRouter(route_class=SnapshotRoute, tags=["meta"], responses=error_responses(500, 503))
 
 
 @router.get("/health", response_model=Health)

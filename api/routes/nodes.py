@@ -18,10 +18,11 @@ from graph.store import reads
 from ..deps import ReportsDep, StoreDep
 from ..models import Kind, NodeOut, NodeSearch, error_responses
 from ..params import query
+from ..snapshot import SnapshotRoute
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["nodes"], responses=error_responses(422, 500, 503))
+router = APIRouter(route_class=SnapshotRoute, tags=["nodes"], responses=error_responses(422, 500, 503))
 
 NodeId = Annotated[str, Path(min_length=1, max_length=500, description="The node's id.", examples=["e_hengli_group"])]
 

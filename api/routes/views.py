@@ -24,6 +24,7 @@ from ..deps import ReportsDep, StoreDep
 from ..errors import status_of
 from ..models import error_responses
 from ..params import query
+from ..snapshot import SnapshotRoute
 
 __all__ = ["router", "BASE"]
 
@@ -42,7 +43,7 @@ def _view_errors(*codes: int) -> dict:
     return responses
 
 
-router = APIRouter(tags=["views"], responses=_view_errors(404, 422, 500, 503))
+router = APIRouter(route_class=SnapshotRoute, tags=["views"], responses=_view_errors(404, 422, 500, 503))
 
 BASE = "/views"
 

@@ -7,6 +7,7 @@ suite runs against both, so anything built on this interface behaves the same on
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -125,6 +126,14 @@ class GraphStore(ABC):
     @abstractmethod
     def version(self) -> str:
         """A token that changes whenever the graph changes; caches key on it."""
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[GraphStore]:
+        """A store that reads one version of the graph for as long as the block lasts, where the
+        backend can hold one (SQLite: one read transaction on a connection of its own); else
+        this store itself, and the caller compares :meth:`version` before and after
+        (:func:`graph.store.reads.consistent` does both)."""
+        yield self
 
     @abstractmethod
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:

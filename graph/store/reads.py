@@ -3,13 +3,21 @@ the whole graph in memory. Plain functions of a store, the same on every backend
 
 from __future__ import annotations
 
-from graph.errors import NotFound
+from collections.abc import Callable
+from typing import TypeVar
+
+from graph.errors import NotFound, StoreChanged
 from graph.model import LABELS, REL_TYPES, GraphData, Node, check_label
 
 from ..reports import Stats
 from .base import GraphStore
 
-__all__ = ["stats", "get_node", "snapshot"]
+__all__ = ["stats", "get_node", "snapshot", "consistent", "READ_TRIES"]
+
+T = TypeVar("T")
+
+# How many times a read is made again while writes keep changing the graph under it.
+READ_TRIES = 5
 
 
 def stats(store: GraphStore) -> Stats:
@@ -39,3 +47,17 @@ def snapshot(store: GraphStore) -> GraphData:
         nodes=sorted(store.nodes(), key=lambda n: n.id),
         relationships=sorted(store.relationships(), key=lambda r: r.identity),
     )
+
+
+def consistent(store: GraphStore, read: Callable[[GraphStore], T], tries: int = READ_TRIES) -> T:
+    """``read(view)`` of one version of the graph: in the store's snapshot (:meth:`GraphStore.reading`),
+    made again when the version changed while it read (a store without snapshots, Neo4j), at
+    most ``tries`` times; then StoreChanged. A replace meanwhile gives the old graph's answer or
+    the new one's, never a mix of the two."""
+    for _ in range(tries):
+        with store.reading() as view:
+            before = view.version()
+            value = read(view)
+            if view.version() == before:
+                return value
+    raise StoreChanged(f"{store.uri} changed {tries} times while it was read (other loads are writing to it); try again")

@@ -277,6 +277,30 @@ class SqliteStore(GraphStore):
         rows = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'version')"))
         return f"{rows['store_id']}:{rows['version']}"
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[SqliteStore]:
+        # A connection of its own in one read transaction: the shared connection serves other
+        # threads' statements, which must not run inside this snapshot. A write waits for the
+        # transaction to end before it commits (the rollback journal's shared lock), so what
+        # this reads is one version however long the report takes.
+        if str(self.path) == ":memory:":  # another connection would be another, empty database
+            yield self
+            return
+        view = SqliteStore.__new__(SqliteStore)
+        view.path, view.uri = self.path, self.uri
+        try:
+            view._db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+            view._db.execute("BEGIN")
+            view.version()  # the first read takes the shared lock: from here on, this version
+        except sqlite3.DatabaseError as error:
+            raise StoreUnavailable(f"{self.path} cannot be read: {error}") from None
+        try:
+            yield view
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                view._db.execute("COMMIT")
+            view._db.close()
+
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         nodes = dict(self._db.execute("SELECT label, count(*) FROM nodes GROUP BY label"))
         rels = dict(self._db.execute("SELECT type, count(*) FROM rels GROUP BY type"))

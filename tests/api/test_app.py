@@ -118,10 +118,19 @@ def test_a_store_failing_mid_session_is_dropped_and_reopened(make_client, monkey
     def unavailable(*args, **kwargs):
         raise StoreUnavailable("connection reset")
 
+    # the connection fails as the request starts reading (its snapshot) or while it reads
+    monkeypatch.setattr(broken, "reading", unavailable)
     monkeypatch.setattr(broken, "counts", unavailable)
     assert_error(client.get("/stats"), 503, "StoreUnavailable", contains="connection reset")
     assert client.get("/stats").status_code == 200  # a fresh connection, not the broken one
     assert handle.get() is not broken
+    # failing while the snapshot reads drops the store just the same
+    second = handle.get()
+    with monkeypatch.context() as patch:
+        patch.setattr(SqliteStore, "counts", unavailable)
+        assert_error(client.get("/stats"), 503, "StoreUnavailable", contains="connection reset")
+    assert client.get("/stats").status_code == 200
+    assert handle.get() is not second
 
 
 class FakeStore:

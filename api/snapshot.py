@@ -1,0 +1,64 @@
+"""Each answer of the API reads one version of the graph.
+
+A report reads the store many times (its nodes, its relationships, a projection, a page of
+rows); a replace committed between two of those reads would give an answer made of two graphs,
+or a KeyError (a 500) where a node of one meets a relationship of the other. Every read route is
+a :class:`SnapshotRoute`: its dependencies and its endpoint run on the store's snapshot
+(:meth:`graph.store.base.GraphStore.reading`: one read transaction on SQLite), and the whole
+request is answered again when the version changed meanwhile (a store without snapshots,
+Neo4j), at most :data:`graph.store.reads.READ_TRIES` times, then 409 StoreChanged. Write routes
+(those that require the API key) are left as they are: answering them again would write again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from graph.errors import StoreChanged, StoreUnavailable
+from graph.store.reads import READ_TRIES
+
+from .deps import require_api_key
+
+__all__ = ["SnapshotRoute"]
+
+
+def _enter(snapshot: contextlib.ExitStack, store):
+    return snapshot.enter_context(store.reading())
+
+
+class SnapshotRoute(APIRoute):
+    """A read route answered from one version of the graph (the module's docstring)."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+        if any(dependency.dependency is require_api_key for dependency in self.dependencies):
+            return handler
+
+        async def one_version(request: Request):
+            handle = request.app.state.store_handle
+            for _ in range(READ_TRIES):
+                store = await run_in_threadpool(handle.get)  # StoreUnavailable: 503, as every route says
+                snapshot = contextlib.ExitStack()
+                try:
+                    view = await run_in_threadpool(_enter, snapshot, store)
+                    before = await run_in_threadpool(view.version)
+                except StoreUnavailable:
+                    await run_in_threadpool(snapshot.close)
+                    handle.drop(store)  # the next request reconnects
+                    raise
+                request.state.snapshot, request.state.snapshot_of = view, store
+                try:
+                    response = await handler(request)
+                    after = await run_in_threadpool(view.version)
+                finally:
+                    request.state.snapshot = None
+                    await run_in_threadpool(snapshot.close)
+                if after == before:
+                    return response
+            raise StoreChanged(f"the graph changed {READ_TRIES} times while this answer was read (loads are writing to it); try again")
+
+        return one_version
