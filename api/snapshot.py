@@ -6,7 +6,8 @@ or a KeyError (a 500) where a node of one meets a relationship of the other. Eve
 a :class:`SnapshotRoute`: its dependencies and its endpoint run on the store's snapshot
 (:meth:`graph.store.base.GraphStore.reading`: one read transaction on SQLite), and the whole
 request is answered again when the version changed meanwhile (a store without snapshots,
-Neo4j), at most :data:`graph.store.reads.READ_TRIES` times, then 409 StoreChanged. Write routes
+Neo4j, whose reads may even meet a replace half-committed: an error then is not the answer
+either), at most :data:`graph.store.reads.READ_TRIES` times, then 409 StoreChanged. Write routes
 (those that require the API key) are left as they are: answering them again would write again.
 """
 
@@ -51,13 +52,19 @@ class SnapshotRoute(APIRoute):
                     handle.drop(store)  # the next request reconnects
                     raise
                 request.state.snapshot, request.state.snapshot_of = view, store
+                failure: Exception | None = None
                 try:
-                    response = await handler(request)
+                    try:
+                        response = await handler(request)
+                    except Exception as error:  # what a read across two graphs may raise: asked again below
+                        failure = error
                     after = await run_in_threadpool(view.version)
                 finally:
                     request.state.snapshot = None
                     await run_in_threadpool(snapshot.close)
                 if after == before:
+                    if failure is not None:
+                        raise failure
                     return response
             raise StoreChanged(f"the graph changed {READ_TRIES} times while this answer was read (loads are writing to it); try again")
 

@@ -112,6 +112,12 @@ MERGE (m:{META_LABEL} {{key: $key}})
 ON CREATE SET m.store_id = $store_id, m.version = 0
 SET m.writing = true REMOVE m.writing
 """
+# The version read under that lock, changing nothing (Neo4jStore.version)
+_VERSION_LOCKED = f"""
+MATCH (m:{META_LABEL} {{key: $key}})
+SET m.reading = true REMOVE m.reading
+RETURN m.store_id AS store_id, m.version AS version
+"""
 # Tries of one transaction on an error the driver calls retryable (a deadlock, a leader switch,
 # a connection lost mid-way), each a new transaction from the start, after a growing pause.
 ATTEMPTS = 3
@@ -551,10 +557,32 @@ class Neo4jStore(GraphStore):
     # -- reading -------------------------------------------------------------------------
     def version(self) -> str:
         """``store id:counter``; the counter moves on every write that changes the graph and on
-        every set_properties (as the embedded store's does). "empty:0" before the first write."""
-        records = self._read(
-            f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN m.store_id AS store_id, m.version AS version", key=_META_KEY
-        )
+        every set_properties (as the embedded store's does). "empty:0" before the first write.
+
+        Read under the version node's lock (taken and rolled back at once): a write holds it until
+        its commit is applied, and a read meeting a commit half-applied may see the new version
+        beside old data. So a version read waits for a write in progress, and two equal versions
+        read around a computation (graph.cache, reads.consistent) mean no write was applied,
+        even in part, in between. A login that may not write reads it without the lock."""
+        from neo4j.exceptions import ClientError
+
+        def locked() -> list | None:
+            with self._session() as session:
+                tx = session.begin_transaction()
+                try:
+                    return list(tx.run(_VERSION_LOCKED, {"key": _META_KEY}))
+                except ClientError as error:
+                    if "Forbidden" in (error.code or ""):  # a read-only login or database
+                        return None
+                    raise
+                finally:
+                    if not tx.closed():
+                        tx.rollback()  # nothing to keep: the lock was the point
+
+        with self._errors():
+            records = self._retrying(locked)
+        if records is None:
+            records = self._read(f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN m.store_id AS store_id, m.version AS version", key=_META_KEY)
         if not records:
             return "empty:0"
         return f"{records[0]['store_id']}:{records[0]['version']}"
