@@ -20,7 +20,7 @@ import typer
 
 from graph import __version__
 from graph import params as P
-from graph.errors import ChainxError, DatasetError
+from graph.errors import ChainxError, DatasetError, StoreChanged
 from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
 from viz.formats import Format, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
@@ -96,6 +96,19 @@ def cli_errors(func):
 
 def store_from(uri: str | None, *, create: bool = False) -> GraphStore:
     return open_store(uri or default_store_uri(), create=create)
+
+
+@contextlib.contextmanager
+def read_store(uri: str | None):
+    """The store as a command's reads see it: one version of the graph (SQLite: one read
+    transaction, so a load by another process meanwhile is not seen half-way; elsewhere the
+    version is compared at the end, and a graph changed meanwhile is StoreChanged, not a
+    report mixing two graphs)."""
+    with store_from(uri) as graph_store, graph_store.reading() as view:
+        before = view.version()
+        yield view
+        if view.version() != before:
+            raise StoreChanged(f"{graph_store.uri} changed while this command read it (a load was writing to it); run it again")
 
 
 def _progress_bar(total: int, label: str):
@@ -317,7 +330,7 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table):
 
     Example: chainx stats --format json
     """
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         result = reads.stats(graph_store)
     if format == Format.json:
         emit(to_json(result))
@@ -340,7 +353,7 @@ def search(
     """
     if not text.strip():
         fail("TEXT: give some text to search for")
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         total, hits = graph_store.search(text, label=kind, limit=P.SEARCH_LIMIT.check(limit))
     rows = [{"id": n.id, "kind": n.label, "name": n.name, "name_en": n.props.get("name_en") or "; ".join(n.props.get("aliases", []))} for n in hits]
     if format == Format.json:
@@ -371,7 +384,7 @@ def export(
     from graph.export import write_graph_file
     from loaders.write import write_dataset
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         data = reads.snapshot(graph_store)
     if format == ExportFormat.csv:
         files = write_dataset(data, output)
@@ -470,7 +483,7 @@ def centrality_command(
     from graph.analysis.centrality import centrality, property_name
     from graph.analysis.centrality import write_back as store_values
 
-    with store_from(store) as graph_store:
+    with (store_from(store) if write_back else read_store(store)) as graph_store:
         report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force, max_seconds=max_seconds)
         if write_back:
             written = store_values(graph_store, report)
@@ -506,7 +519,7 @@ def ties_command(
         raise InvalidParameter("section", f"unknown section {section!r}; expected one of {', '.join(sections)}")
     if format == Format.csv and section is None:
         raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         report = ties_report(graph_store, institute=institute, seed=seed, top=top)
     if format == Format.json:
         emit(to_json(report if section is None else getattr(report, section)))
@@ -531,7 +544,7 @@ def path_command(
     """
     from graph.analysis.paths import explained_path
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         result = explained_path(graph_store, source, target)
     if format == Format.json:
         emit(to_json(result))
@@ -557,7 +570,7 @@ def neighbors_command(
     """
     from graph.analysis.paths import neighbors
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         result = neighbors(graph_store, node, depth=depth, kind=kind, limit=limit)
     if format == Format.json:
         emit(to_json(result))
@@ -589,7 +602,7 @@ def gaps_command(
     """
     from graph.analysis.gaps import gaps
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
     if format == Format.json:
         emit(to_json(report))
@@ -628,7 +641,7 @@ def compare_command(
     """
     from graph.analysis.gaps import compare
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
         report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top)
@@ -660,7 +673,7 @@ def bottlenecks_command(
     """
     from graph.analysis.bottlenecks import bottlenecks
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
     if format == Format.json:
         emit(to_json(report))
@@ -690,7 +703,7 @@ def whatif_command(
     from graph.analysis.bottlenecks import whatif
 
     ids = P.split_list(remove)
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         report = whatif(graph_store, ids, region, min_firms=min_firms)
     if format == Format.json:
         emit(to_json(report))
@@ -743,7 +756,7 @@ def view_chain(
     """
     from graph.views_data import chain_view
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates)
     _write_view(payload, output)
 
@@ -762,7 +775,7 @@ def view_compare(
     """
     from graph.views_data import compare_view
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         payload = compare_view(graph_store, P.split_list(regions), min_firms=min_firms)
     _write_view(payload, output)
 
@@ -782,7 +795,7 @@ def view_ego(
     """
     from graph.views_data import ego_view
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         payload = ego_view(graph_store, node_id, depth=depth, kind=kind)
     _write_view(payload, output)
 
@@ -801,7 +814,7 @@ def view_ties(
     """
     from graph.views_data import ties_view
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         payload = ties_view(graph_store, institute=institute, seed=seed)
     _write_view(payload, output)
 
@@ -819,7 +832,7 @@ def view_bottlenecks(
     """
     from graph.views_data import bottlenecks_view
 
-    with store_from(store) as graph_store:
+    with read_store(store) as graph_store:
         payload = bottlenecks_view(graph_store, region=region)
     _write_view(payload, output)
 

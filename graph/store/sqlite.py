@@ -208,9 +208,13 @@ class SqliteStore(GraphStore):
             if changed:
                 self._bump_version()
             db.execute("COMMIT")
-        except BaseException:
+        except BaseException as error:
             if db.in_transaction:
                 db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
+                # readers' snapshots (GraphStore.reading) held the file past the wait, at the commit
+                raise StoreBusy(f"{self.path} is busy: reads held it for {_BUSY_SECONDS} s while this write waited to commit; "
+                                "nothing was written, try again") from None
             raise
         finally:
             with contextlib.suppress(sqlite3.Error):  # back to the usual cache, between loads
