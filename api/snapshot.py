@@ -58,7 +58,11 @@ class SnapshotRoute(APIRoute):
                         response = await handler(request)
                     except Exception as error:  # what a read across two graphs may raise: asked again below
                         failure = error
-                    after = await run_in_threadpool(view.version)
+                    try:
+                        after = await run_in_threadpool(view.version)
+                    except StoreUnavailable:
+                        handle.drop(store)
+                        raise
                 finally:
                     request.state.snapshot = None
                     await run_in_threadpool(snapshot.close)
