@@ -466,7 +466,8 @@ class Neo4jStore(GraphStore):
     @staticmethod
     def _is_empty(tx) -> bool:
         """Whether the graph holds no node (the version node aside), read inside ``tx``."""
-        return tx.run(_union("MATCH (n:{label}) RETURN n.id AS id LIMIT 1", LABELS)).single() is None
+        # one record per label that has a node: any record at all says no (single() would warn of several)
+        return next(iter(tx.run(_union("MATCH (n:{label}) RETURN n.id AS id LIMIT 1", LABELS))), None) is None
 
     def _delete_graph(self, tx) -> int:
         """Delete chainx's graph (its labels' nodes and their relationships), nothing else of the
