@@ -9,13 +9,14 @@ a notebook gets and the API returns as a 422, instead of click's usage screen.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Optional
 
 import typer
 
+from graph import params as P
 from graph.params import Param
 
-__all__ = ["option"]
+__all__ = ["option", "ScopeOption", "ScopeDepthOption", "SourceOption", "SinkOption", "RollupOption", "scope_line"]
 
 
 def option(param: Param, *, help: str | None = None, **extra: Any) -> Any:
@@ -23,5 +24,30 @@ def option(param: Param, *, help: str | None = None, **extra: Any) -> Any:
     text = help or param.help
     if param.kind in (int, float):
         text += f" [{param.minimum:g} to {param.maximum:g}]"
+    if param.choices:
+        text += f" [{'|'.join(param.choices)}]"
     names = [param.cli_flag] + ([param.short] if param.short else [])
     return typer.Option(*names, help=text, show_default=param.default is not None, **extra)
+
+
+# The chain scope of every report that reads the chain (graph.params.CHAIN_SCOPE)
+ScopeOption = Annotated[str, option(P.SCOPE)]
+ScopeDepthOption = Annotated[int, option(P.SCOPE_DEPTH)]
+SourceOption = Annotated[Optional[str], option(P.SOURCE)]
+SinkOption = Annotated[Optional[str], option(P.SINK)]
+RollupOption = Annotated[str, option(P.ROLLUP)]
+
+
+def scope_line(report: dict) -> str:
+    """The lines a table ends with to say which part of the chain was read, and what cycles did."""
+    scope = report.get("chain_scope")
+    lines = []
+    if scope:
+        widen = f" (to widen: {scope['widen']})" if scope.get("widen") else ""
+        lines.append(f"Scope: {scope['rule']}{widen}.")
+    cycles = report.get("cycles")
+    if cycles and cycles["count"]:
+        largest = cycles["largest"][0]
+        lines.append(f"FEEDS cycles: {cycles['count']} in scope ({cycles['stages']} stages; largest {largest['size']}: "
+                     f"{', '.join(largest['names'])}{'…' if largest['size'] > len(largest['names']) else ''}); a cycle counts as one link.")
+    return "".join("\n" + line for line in lines)

@@ -23,6 +23,7 @@ import networkx as nx
 from .checks import whole_number
 from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
+from .names import resolve
 from .neighbourhood import MAX_DEPTH, check_depth, rings
 from .params import VIEW_REGIONS, split_list
 from .projection import projection
@@ -164,6 +165,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     check_depth(depth)
     whole_number("limit", limit)
     label = label_for_kind(kind) if kind else None
+    node_id = resolve(store, node_id, [label] if label else None, parameter="node")
     centre = get_node(store, node_id, label)
     # The shape of the neighbourhood first, from relationship identities alone (graph.neighbourhood):
     # only the nodes and relationships kept are read whole.
@@ -217,7 +219,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
 
 
 # -- chain map ---------------------------------------------------------------------------------
-def chain_layout(store: GraphStore) -> dict[str, dict]:
+def chain_layout(store: GraphStore, chain=None) -> dict[str, dict]:
     """Where each top-level stage sits on a chain map: ``{stage id: {"column", "row", "band"}}``.
 
     The map shows the chain the gap analysis works on: top-level stages, sub-stages rolled up
@@ -240,7 +242,7 @@ def chain_layout(store: GraphStore) -> dict[str, dict]:
     """
     from .analysis.stages import stage_chain
 
-    graph = stage_chain(store).graph
+    graph = (chain or stage_chain(store)).graph  # the chain of a report's scope, or the whole one
     support = {s for s in graph if graph.nodes[s].get("tier") == "support"}
     main = graph.subgraph(s for s in graph if s not in support)
     column: dict[str, int] = {}
@@ -274,21 +276,25 @@ def chain_layout(store: GraphStore) -> dict[str, dict]:
     return placed
 
 
-def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5) -> dict:
+def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, scope: str = "auto",
+               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
     """The chain map of ``region``: every top-level stage with its status there, its gap (if
     any) with the top candidates to attract, its local enterprises, and its place on the map.
 
     Statuses, local counts, gap kinds, scores and candidates are those of
     :func:`graph.analysis.gaps.gaps`; this adds who the local enterprises are (per stage and per
-    sub-stage), the rolled-up FEEDS links and the layout.
+    sub-stage), the rolled-up FEEDS links and the layout. It draws the chain of the report's
+    scope (:mod:`graph.scope`: on a national chain, the region's neighbourhood).
     """
     from .analysis.gaps import gaps, stage_coverage
-    from .analysis.stages import stage_chain
+    from .scope import chain_in_scope
 
-    report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates)
-    chain = stage_chain(store)
+    region = check_region(store, region)
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup}
+    report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, scope_depth=scope_depth, **scoping)
+    chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)
     local = stage_coverage(store, region, chain=chain)
-    layout = chain_layout(store)
+    layout = chain_layout(store, chain)
     firm_ids = set().union(*local.values()) if local else set()
     firm_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=firm_ids)} if firm_ids else {}
     by_sub_stage: dict[str, set[str]] = defaultdict(set)
@@ -353,6 +359,8 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
         "stages": stages,
         "links": links,
         "omitted": omitted,
+        "chain_scope": report["chain_scope"],
+        "cycles": report["cycles"],
     }
 
 
@@ -361,9 +369,7 @@ def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 
     :func:`graph.analysis.gaps.compare` (which region has what the other lacks)."""
     from .analysis.gaps import compare
 
-    regions = VIEW_REGIONS.check(list(dict.fromkeys(split_list(regions))))
-    for region in regions:
-        check_region(store, region)
+    regions = VIEW_REGIONS.check(list(dict.fromkeys(check_region(store, r) for r in split_list(regions))))
     maps = [chain_view(store, r, min_firms=min_firms, top_candidates=top_candidates) for r in regions]
     return {
         "view": "compare",
@@ -470,6 +476,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
     from .analysis.stages import stage_chain
 
     whole_number("limit", limit)
+    region = check_region(store, region) if region else None
     report = bottlenecks(store, region)
     chain = stage_chain(store)
     flags: dict[str, list[dict]] = defaultdict(list)

@@ -303,6 +303,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     """
     MIN_FIRMS.check(min_firms)
     TOP_CANDIDATES.check(top_candidates)
+    region = check_region(store, region)
     regions = region_descendants(store, region)
     region_name = get_node(store, region).name
     chain, used = chain_in_scope(store, regions=regions, region_label=region_name, scope=scope, depth=scope_depth,
@@ -392,7 +393,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
             "rule": _listing_rule(top, limit, len(graph)),
         },
         "stage_betweenness": method,
-        "scope": used.as_dict(),
+        "chain_scope": used.as_dict(),
         "cycles": cycle_summary(chain, local),
     }
 
@@ -541,7 +542,8 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             })
 
 
-def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None) -> dict:
+def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
+            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
@@ -566,7 +568,7 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     >>> row["r1"], row["r2"]["status"], row["lacking_in"]
     ({'status': 'present', 'local_enterprises': 1}, 'missing', ['r2'])
     """
-    regions = REGIONS.check(list(regions))
+    regions = [check_region(store, r) for r in REGIONS.check(list(regions))]
     duplicates = sorted({r for r in regions if regions.count(r) > 1})
     if duplicates:
         raise InvalidParameter("regions", f"each region once, please: {', '.join(duplicates)} repeated")
@@ -574,9 +576,10 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
     MIN_FIRMS.check(min_firms)
-    for region in regions:
-        check_region(store, region)
-    chain = stage_chain(store)
+    # one chain for all the regions: the union of their neighbourhoods on a national chain
+    everywhere = set().union(*(region_descendants(store, r) for r in regions))
+    chain, used = chain_in_scope(store, regions=everywhere, region_label=" and ".join(regions), scope=scope, depth=scope_depth,
+                                 source=source, sink=sink, rollup=rollup)
     limit = listing_limit(top, len(chain.graph))
     coverage = {region: stage_coverage(store, region, chain=chain) for region in regions}
     order = chain_order(chain)
@@ -598,4 +601,4 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
         row["lacking_in"] = [r for r in regions if row[r]["status"] != "present"]
         rows.append(row)
     return {"regions": regions, "min_firms": min_firms, "completeness": completeness, "stages": rows,
-            "stages_total": total, "stages_listed": len(rows), "top": limit}
+            "stages_total": total, "stages_listed": len(rows), "top": limit, "chain_scope": used.as_dict()}

@@ -100,9 +100,9 @@ def test_gaps_of_the_town_on_the_national_chain(national, reports):
     local = town_firms_per_stage(national)
     assert set().union(*local.values()) == TOWN_FIRMS
     scope = _town_scope(chain, local)
-    assert report["scope"]["kind"] == "region" and report["scope"]["depth"] == 2
-    assert report["scope"]["of"] == len(chain.graph) > 50_000
-    assert report["counts"]["stages"] == report["scope"]["stages"] == len(scope) < 500
+    assert report["chain_scope"]["kind"] == "region" and report["chain_scope"]["depth"] == 2
+    assert report["chain_scope"]["of"] == len(chain.graph) > 50_000
+    assert report["counts"]["stages"] == report["chain_scope"]["stages"] == len(scope) < 500
     assert report["local_enterprises"] == len(TOWN_FIRMS)
     counts = report["counts"]
     assert report["gaps_total"] == counts["missing"] + counts["weak"] == counts["stages"] - counts["present"] == len(report["gaps"])
