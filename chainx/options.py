@@ -9,6 +9,7 @@ a notebook gets and the API returns as a 422, instead of click's usage screen.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Optional
 
 import typer
@@ -38,16 +39,23 @@ SinkOption = Annotated[Optional[str], option(P.SINK)]
 RollupOption = Annotated[str, option(P.ROLLUP)]
 
 
-def scope_line(report: dict) -> str:
-    """The lines a table ends with to say which part of the chain was read, and what cycles did."""
-    scope = report.get("chain_scope")
+def scope_line(report) -> str:
+    """The lines a table ends with to say which part of the chain was read (when not all of
+    it), and what cycles did."""
+    scope = getattr(report, "chain_scope", None)
     lines = []
-    if scope:
-        widen = f" (to widen: {scope['widen']})" if scope.get("widen") else ""
-        lines.append(f"Scope: {scope['rule']}{widen}.")
-    cycles = report.get("cycles")
-    if cycles and cycles["count"]:
-        largest = cycles["largest"][0]
-        lines.append(f"FEEDS cycles: {cycles['count']} in scope ({cycles['stages']} stages; largest {largest['size']}: "
-                     f"{', '.join(largest['names'])}{'…' if largest['size'] > len(largest['names']) else ''}); a cycle counts as one link.")
+    if scope is not None and scope.kind != "whole":
+        widen = f" (to widen: {as_flags(scope.widen)})" if scope.widen else ""
+        lines.append(f"Scope: {scope.rule}{widen}.")
+    cycles = getattr(report, "cycles", None)
+    if cycles is not None and cycles.count:
+        largest = cycles.largest[0]
+        lines.append(f"FEEDS cycles: {cycles.count} in scope ({cycles.stages} stages; largest {largest.size}: "
+                     f"{', '.join(largest.names)}{'…' if largest.size > len(largest.names) else ''}); a cycle counts as one link.")
     return "".join("\n" + line for line in lines)
+
+
+def as_flags(text: str) -> str:
+    """A report's advice in the library's parameter names (``scope_depth=3, or scope="whole"``),
+    in this command's options (``--scope-depth 3, or --scope whole``)."""
+    return re.sub(r'\b([a-z_]+)="?([^",\s]+)"?', lambda m: f"--{m[1].replace('_', '-')} {m[2]}", text)
