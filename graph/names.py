@@ -35,6 +35,10 @@ MAX_SUGGESTIONS = 5
 # Nearest names by edit similarity are looked for among at most this many names of the kind
 # asked (difflib compares the text with each); above, only the store's substring search suggests.
 _FUZZY_NAMES = 20_000
+# How alike (difflib's ratio) a name must be to be suggested: a typo of one character in five
+# (weavng → weaving, 0.92; 盛泽 → 盛泽镇, 0.8) is, an unrelated word sharing a few letters
+# (atlantis → dalian, 0.57) is not
+FUZZY_CUTOFF = 0.75
 
 _indexes = VersionedCache("name index", size=8)
 
@@ -95,7 +99,7 @@ def _suggestions(store: GraphStore, text: str, labels: tuple[str, ...] | None) -
             found.setdefault(node.id, node)
     index = _index(store, labels)
     if len(found) < MAX_SUGGESTIONS and len(index) <= _FUZZY_NAMES:
-        for name in difflib.get_close_matches(fold(text), list(index), n=MAX_SUGGESTIONS, cutoff=0.5):
+        for name in difflib.get_close_matches(fold(text), list(index), n=MAX_SUGGESTIONS, cutoff=FUZZY_CUTOFF):
             for node in sorted(index[name].values(), key=lambda n: n.id):
                 found.setdefault(node.id, node)
     return list(found.values())[:MAX_SUGGESTIONS]

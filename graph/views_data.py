@@ -361,8 +361,8 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
         "stages": stages,
         "links": links,
         "omitted": omitted,
-        "chain_scope": report["chain_scope"],
-        "cycles": report["cycles"],
+        "chain_scope": report.chain_scope.model_dump(),
+        "cycles": report.cycles.model_dump(),
     }
 
 
