@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 
+from graph import params as P
 from graph.params import Param
 
-__all__ = ["query", "path", "field_bounds"]
+__all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope"]
 
 
 def field_bounds(param: Param) -> dict[str, Any]:
@@ -19,6 +20,8 @@ def field_bounds(param: Param) -> dict[str, Any]:
         bounds.update(ge=param.minimum, le=param.maximum)
     elif param.kind is str and param.maximum is not None:
         bounds.update(min_length=int(param.minimum or 0), max_length=int(param.maximum))
+    if param.choices:
+        bounds["json_schema_extra"] = {"enum": list(param.choices)}
     if param.example:
         bounds["examples"] = [param.example]
     return bounds
@@ -37,3 +40,17 @@ def query(param: Param, *, description: str | None = None, **extra: Any) -> Any:
 def path(param: Param, **extra: Any) -> Any:
     """The ``Path`` of ``param``."""
     return Path(**{**field_bounds(param), **extra})
+
+
+def chain_scope(
+    scope: Annotated[str, query(P.SCOPE)] = P.SCOPE.default,
+    scope_depth: Annotated[int, query(P.SCOPE_DEPTH)] = P.SCOPE_DEPTH.default,
+    source: Annotated[str | None, query(P.SOURCE)] = None,
+    sink: Annotated[str | None, query(P.SINK)] = None,
+    rollup: Annotated[str, query(P.ROLLUP)] = P.ROLLUP.default,
+) -> dict[str, Any]:
+    """The chain-scope query parameters every report that reads the chain takes (graph.params.CHAIN_SCOPE)."""
+    return {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup}
+
+
+ChainScope = Annotated[dict, Depends(chain_scope)]

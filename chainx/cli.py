@@ -22,7 +22,7 @@ from graph.errors import ChainxError, DatasetError
 from graph.store import GraphStore, default_store_uri, open_store, reads
 from viz.formats import Format, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
-from .options import option
+from .options import RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
 
 app = typer.Typer(
     name="chainx",
@@ -480,8 +480,11 @@ def ties_command(
 @app.command("path")
 @cli_errors
 def path_command(
-    source: Annotated[str, typer.Argument(help="Id of the node to start from.", show_default=False)],
-    target: Annotated[str, typer.Argument(help="Id of the node to reach.", show_default=False)],
+    source: Annotated[str, typer.Argument(help="Id, name or alias of the node to start from.", show_default=False)],
+    target: Annotated[str, typer.Argument(help="Id, name or alias of the node to reach.", show_default=False)],
+    via: Annotated[str, option(P.VIA)] = P.VIA.default,
+    directed: Annotated[bool, option(P.DIRECTED)] = P.DIRECTED.default,
+    through_regions: Annotated[bool, option(P.THROUGH_REGIONS)] = P.THROUGH_REGIONS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -492,7 +495,7 @@ def path_command(
     from graph.analysis.paths import explained_path
 
     with store_from(store) as graph_store:
-        result = explained_path(graph_store, source, target)
+        result = explained_path(graph_store, source, target, via=via, directed=directed, through_regions=through_regions)
     if format == Format.json:
         emit(to_json(result))
     elif format == Format.csv:
@@ -508,6 +511,7 @@ def neighbors_command(
     depth: Annotated[int, option(P.DEPTH)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise.")] = None,
     limit: Annotated[int, option(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
+    via: Annotated[str, option(P.VIA)] = P.VIA.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -518,7 +522,7 @@ def neighbors_command(
     from graph.analysis.paths import neighbors
 
     with store_from(store) as graph_store:
-        result = neighbors(graph_store, node, depth=depth, kind=kind, limit=limit)
+        result = neighbors(graph_store, node, depth=depth, kind=kind, limit=limit, via=via)
     if format == Format.json:
         emit(to_json(result))
     elif format == Format.csv:
@@ -539,6 +543,11 @@ def gaps_command(
     top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     stages: Annotated[bool, typer.Option("--stages", help="List every stage's status instead of the gaps (table and csv).")] = False,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -550,7 +559,7 @@ def gaps_command(
     from graph.analysis.gaps import gaps
 
     with store_from(store) as graph_store:
-        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
     if format == Format.json:
         emit(to_json(report))
         return
@@ -569,7 +578,7 @@ def gaps_command(
     emit(
         f"{report.region_name} ({report.region}): {counts.present} of {counts.stages} stages present, "
         f"{counts.weak} weak, {counts.missing} missing; completeness {report.completeness:.3f} "
-        f"(score-weighted {report.completeness_weighted:.3f})\n" + report_table(report, section) + notes
+        f"(score-weighted {report.completeness_weighted:.3f})\n" + report_table(report, section) + notes + scope_line(report)
     )
 
 
@@ -579,6 +588,11 @@ def compare_command(
     regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Or as separate arguments, taken as they are (an id may hold a comma): shengze tianmen.", show_default=False)],
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -591,7 +605,8 @@ def compare_command(
     with store_from(store) as graph_store:
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
-        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top)
+        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top,
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
     if format == Format.json:
         emit(to_json(report))
         return
@@ -601,7 +616,7 @@ def compare_command(
     footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
     if report.stages_listed < report.stages_total:
         footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
-    emit(report_table(report) + "\n" + footer)
+    emit(report_table(report) + "\n" + footer + scope_line(report))
 
 
 @app.command("bottlenecks")
@@ -611,6 +626,11 @@ def bottlenecks_command(
     hhi_threshold: Annotated[float, option(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
     min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -621,7 +641,7 @@ def bottlenecks_command(
     from graph.analysis.bottlenecks import bottlenecks
 
     with store_from(store) as graph_store:
-        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
     if format == Format.json:
         emit(to_json(report))
     elif format == Format.csv:
@@ -631,7 +651,7 @@ def bottlenecks_command(
         notes = "" if report.listed.complete else f"\nListed at most {report.listed.top:,} of each kind (--top to change)."
         if not report.critical_screening.complete:
             notes += f"\nCritical enterprises: {report.critical_screening.rule}."
-        emit(report_table(report) + f"\n{counts} ({report.scope})" + notes)
+        emit(report_table(report) + f"\n{counts} ({report.scope})" + notes + scope_line(report))
 
 
 @app.command("whatif")
@@ -640,6 +660,11 @@ def whatif_command(
     remove: Annotated[list[str], option(P.REMOVE)],
     region: Annotated[Optional[str], option(P.REGION, help="Count lost stages and enterprises in this region.")] = None,
     min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ):
@@ -651,7 +676,7 @@ def whatif_command(
 
     ids = P.split_list(remove)
     with store_from(store) as graph_store:
-        report = whatif(graph_store, ids, region, min_firms=min_firms)
+        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
     if format == Format.json:
         emit(to_json(report))
         return
@@ -695,6 +720,11 @@ def view_chain(
     output: ViewOutput,
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked.
@@ -704,7 +734,8 @@ def view_chain(
     from graph.views_data import chain_view
 
     with store_from(store) as graph_store:
-        payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates)
+        payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates,
+                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
     _write_view(payload, output)
 
 

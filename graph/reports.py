@@ -283,7 +283,7 @@ class GapsReport(Report):
     gaps_total: int = Field(description="Every gap of the region; `gaps` lists the top ones when the chain is large.")
     listing: GapsListing = Field(description="What `gaps` and `stages` list, and by which rule.")
     stage_betweenness: StageBetweenness = Field(description="How the B of the scores was computed.")
-    scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
     cycles: Cycles
     # who the counts of local_enterprises are, per top-level stage: for the chain view, not
     # part of the JSON (a national chain has tens of thousands of stages)
@@ -349,6 +349,7 @@ class CompareReport(Report):
     stages_total: int
     stages_listed: int
     top: int | None = Field(description="How many stages were listed at most (null: all).")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
 
     tables: ClassVar[dict[str, Table]] = {"stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns)}
 
@@ -449,7 +450,8 @@ _ITEM_COLUMNS = _fields("kind", "node", "name", "score")
 
 class BottlenecksReport(Report):
     region: str | None
-    scope: str
+    scope: str = Field(description="Where the items were looked for: the region's name, or the whole graph.")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
     hhi_threshold: float
     min_firms: int
     sources: list[str]
@@ -478,7 +480,8 @@ def _effects(report: WhatIfReport) -> list[tuple[str, str, str, str]]:
 
 class WhatIfReport(Report):
     region: str | None
-    scope: str
+    scope: str = Field(description="Where the cascade was followed: the region's name, or the whole graph.")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
     min_firms: int
     removed: list[NodeRef]
     supplies_cut: int

@@ -29,7 +29,7 @@ from ..models import (
     WriteBackResult,
     error_responses,
 )
-from ..params import path, query
+from ..params import ChainScope, path, query
 from ..settings import Settings
 
 __all__ = ["router"]
@@ -43,43 +43,47 @@ RegionQuery = Annotated[str | None, query(P.REGION, description="Only this regio
 @router.get("/regions/{region:path}/gaps", response_model=report_model(gaps))  # :path: ids may hold slashes
 def region_gaps(
     reports: ReportsDep,
+    scope: ChainScope,
     region: RegionId,
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
-    return reports.json(gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
+    return reports.json(gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top, **scope)
 
 
 @router.get("/compare", response_model=report_model(compare))
 def compare_regions(
     reports: ReportsDep,
+    scope: ChainScope,
     regions: Annotated[str, query(P.REGIONS)],
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Stage-by-stage coverage of several regions side by side."""
     ids = P.split_list(regions)
-    return reports.json(compare, ids, min_firms=min_firms, top=top)
+    return reports.json(compare, ids, min_firms=min_firms, top=top, **scope)
 
 
 @router.get("/bottlenecks", response_model=report_model(bottlenecks))
 def get_bottlenecks(
     reports: ReportsDep,
+    scope: ChainScope,
     region: RegionQuery = None,
     hhi_threshold: Annotated[float, query(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
     min_firms: Annotated[int, query(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
-    return reports.json(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
+    return reports.json(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, **scope)
 
 
 @router.post("/whatif", response_model=report_model(whatif), responses=error_responses(400, 413))
 def post_whatif(reports: ReportsDep, body: WhatIfRequest) -> Response:
     """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
-    return reports.json(whatif, body.remove, region=body.region, min_firms=body.min_firms)
+    return reports.json(whatif, body.remove, region=body.region, min_firms=body.min_firms,
+                        **body.model_dump(include=set(P.CHAIN_SCOPE)))
 
 
 @router.get(

@@ -67,10 +67,11 @@ def get_neighbors(
     depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
     only: Annotated[Kind | None, Query(description="List only neighbours of this kind.")] = None,
     limit: Annotated[int, query(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
+    via: Annotated[str, query(P.VIA)] = P.VIA.default,
 ) -> Response:
     """The nodes within ``depth`` relationships of a node, nearest first."""
     reads.get_node(store, node_id, kind.value)  # 404 when the id is not of this kind
-    return reports.json(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
+    return reports.json(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit, via=via)
 
 
 @router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
@@ -82,8 +83,12 @@ def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
 @router.get("/paths", response_model=report_model(explained_path), responses=error_responses(404))
 def get_path(
     reports: ReportsDep,
-    source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Node id to start from.", examples=["e_hengli_group"])],
-    target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Node id to reach.", examples=["px"])],
+    source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Id, name or alias of the node to start from.",
+                                 examples=["e_hengli_group"])],
+    target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Id, name or alias of the node to reach.", examples=["px"])],
+    via: Annotated[str, query(P.VIA)] = P.VIA.default,
+    directed: Annotated[bool, query(P.DIRECTED)] = P.DIRECTED.default,
+    through_regions: Annotated[bool, query(P.THROUGH_REGIONS)] = P.THROUGH_REGIONS.default,
 ) -> Response:
     """A shortest path between two nodes, each step with its relationship and direction."""
-    return reports.json(explained_path, source, target)
+    return reports.json(explained_path, source, target, via=via, directed=directed, through_regions=through_regions)
