@@ -298,8 +298,15 @@ class GapsReport(Report):
         "gaps": Table(
             lambda r: r.gaps,
             [*_GAP_COLUMNS, Column("candidates", _candidate_cells)],
-            csv_columns=[*_GAP_COLUMNS, Column("candidates", lambda g: _joined(_candidate_cells(g))),
-                         Column("reasons", lambda g: _joined(g.reasons))],
+            # a spreadsheet gets the candidates one per row (their own table), to sort and filter
+            csv_columns=[*_GAP_COLUMNS, Column("reasons", lambda g: _joined(g.reasons))],
+        ),
+        "candidates": Table(
+            lambda r: [(gap, rank, c) for gap in r.gaps for rank, c in enumerate(gap.candidates, start=1)],
+            [Column("gap", lambda t: t[0].stage), Column("gap_name", lambda t: t[0].name), Column("rank", lambda t: t[1]),
+             *(Column(name, lambda t, name=name: getattr(t[2], name))
+               for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size")),
+             Column("reasons", lambda t: _joined(t[2].reasons))],
         ),
         "stages": Table(lambda r: r.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
     }
