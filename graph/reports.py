@@ -266,6 +266,12 @@ class Cycles(Model):
 _GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
 
 
+# a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)
+_CANDIDATE_COLUMNS = [Column("gap", lambda t: t[0].stage), Column("gap_name", lambda t: t[0].name), Column("rank", lambda t: t[1]),
+                      *(Column(name, lambda t, name=name: getattr(t[2], name))
+                        for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size"))]
+
+
 def _candidate_cells(gap: Gap) -> list[str]:
     return [f"{c.name} ({c.enterprise}, {c.score:.2f})" for c in gap.candidates]
 
@@ -303,10 +309,7 @@ class GapsReport(Report):
         ),
         "candidates": Table(
             lambda r: [(gap, rank, c) for gap in r.gaps for rank, c in enumerate(gap.candidates, start=1)],
-            [Column("gap", lambda t: t[0].stage), Column("gap_name", lambda t: t[0].name), Column("rank", lambda t: t[1]),
-             *(Column(name, lambda t, name=name: getattr(t[2], name))
-               for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size")),
-             Column("reasons", lambda t: _joined(t[2].reasons))],
+            _CANDIDATE_COLUMNS, csv_columns=[*_CANDIDATE_COLUMNS, Column("reasons", lambda t: _joined(t[2].reasons))],
         ),
         "stages": Table(lambda r: r.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
     }

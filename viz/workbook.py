@@ -49,7 +49,8 @@ def report_xlsx(report: BaseModel, about: Mapping[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = ABOUT_SHEET
-    _write(sheet, ["item", "value"], [[key, _about_value(value)] for key, value in [*about.items(), *_figures(report)]])
+    figures = [(key, value) for key, value in _figures(report) if about.get(key, not value) != value]  # region, min_firms: said once
+    _write(sheet, ["item", "value"], [[key, _about_value(value)] for key, value in [*about.items(), *figures]])
     for name, headers, rows in report_sections(report, csv=True):
         _write(book.create_sheet(_sheet_name(name)), headers, rows)
     buffer = io.BytesIO()
