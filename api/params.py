@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 
+from graph import params as P
 from graph.params import Param
 
-__all__ = ["query", "path", "field_bounds"]
+__all__ = ["query", "path", "field_bounds", "FormatQuery", "SectionQuery", "FILE_RESPONSES"]
 
 
 def field_bounds(param: Param) -> dict[str, Any]:
@@ -37,3 +38,15 @@ def query(param: Param, *, description: str | None = None, **extra: Any) -> Any:
 def path(param: Param, **extra: Any) -> Any:
     """The ``Path`` of ``param``."""
     return Path(**{**field_bounds(param), **extra})
+
+
+#: ``format`` of a report route: the file formats of graph.params (json, csv, xlsx).
+FormatQuery = Annotated[Literal[P.FILE_FORMATS] | None, query(P.RESPONSE_FORMAT)]
+SectionQuery = Annotated[str | None, query(P.SECTION)]
+
+#: What a report route answers besides JSON, for its OpenAPI ``responses``.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"text/csv": {"schema": {"type": "string"}}, P.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    "description": "The report: JSON, or with format=csv or xlsx (or Accept: text/csv or the xlsx type) one table as CSV or an "
+                   "Excel workbook with a 说明 About sheet and a sheet per table.",
+}}
