@@ -30,7 +30,7 @@ def health(handle: HandleDep) -> dict:
     return {"status": "ok", "store": "neo4j" if is_bolt_uri(store.uri) else "embedded", "version": version}
 
 
-@router.get("/stats", response_model=report_model(reads.stats), responses=FILE_RESPONSES)
+@router.get("/stats", response_model=report_model(reads.stats), responses={**error_responses(422), **FILE_RESPONSES})
 def stats(request: Request, reports: ReportsDep, format: FormatQuery = None) -> Response:
     """Nodes per kind and relationships per type (every known one, 0 when absent)."""
     return reports.present(request, format, reads.stats)
