@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -122,9 +123,12 @@ def _is_number(text: str) -> bool:
 _WIDE = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFF00, 0xFF60), (0xFFE0, 0xFFE6))
 
 
+_WIDE_CHARS = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _WIDE) + "]")
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal or a spreadsheet: two for a Chinese character."""
-    return sum(2 if any(low <= ord(ch) <= high for low, high in _WIDE) else 1 for ch in text)
+    return len(text) + len(_WIDE_CHARS.findall(text))
 
 
 
