@@ -629,6 +629,10 @@ def gaps_command(
     """
     format = output_format(format, output)
     from graph.analysis.gaps import gaps
+    from graph.errors import InvalidParameter
+
+    if stages and candidates:
+        raise InvalidParameter("candidates", "list the stages (--stages) or the candidates (--candidates), not both")
 
     with store_from(store) as graph_store:
         given = about(graph_store)

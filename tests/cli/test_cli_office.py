@@ -188,6 +188,7 @@ def test_json_to_a_file_is_the_printed_json(db, tmp_path):
         (["stats", "-o", "counts.txt"], "Error: output: write a .xlsx, .csv or .json file, or say which with --format, not 'counts.txt'"),
         (["ties", "-o", "ties.csv"], "Error: section: --format csv shows one table: choose --section (summary, institutes, enterprises, projections, "
                                      "communities, brokers, research_gaps)"),
+        (["gaps", "--region", "tianmen", "--stages", "--candidates"], "Error: candidates: list the stages (--stages) or the candidates (--candidates), not both"),
         (["search", "涤纶", "--format", "xlsx"], "Error: format: search prints table, json or csv; the reports (gaps, compare, ...) write xlsx"),
     ],
 )
