@@ -91,7 +91,6 @@ def test_serve_takes_its_port_from_chainx_port(db_path):
         assert httpx.get(f"{url}/health").json()["status"] == "ok"
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 @pytest.mark.parametrize(("make_args", "env", "port"), [([], {}, "8000"), (["PORT=8011"], {}, "8011"), ([], {"CHAINX_PORT": "8012"}, "8012"),
                                                         (["PORT=8013"], {"CHAINX_PORT": "8012"}, "8013")])
 def test_make_demo_serves_on_port_or_chainx_port(make_args, env, port):
