@@ -91,10 +91,11 @@ class Reports:
 
 
     def present(self, request: Request, format: str | None, func: Callable[..., Any], /, *args: Any, section: str | None = None,
-                **kwargs: Any) -> Response:
+                given: dict[str, Any] | None = None, **kwargs: Any) -> Response:
         """``func``'s report in the format asked for by ``format`` or else the request's Accept
         header: JSON (:meth:`json`), one table as CSV (``section``, default the first), or an
-        .xlsx workbook whose 说明 About sheet names the route, its parameters and the data version."""
+        .xlsx workbook whose 说明 About sheet names the route, its parameters (the query's, and
+        ``given``: a request body's) and the data version."""
         from viz.formats import report_csv
         from viz.workbook import report_xlsx
 
@@ -110,7 +111,8 @@ class Reports:
             version = self.store.version()  # before the report: the version it was computed at
             report = self(func, *args, **kwargs)
             about = {"report": f"{request.method} {request.url.path}", "chainx": __version__, "data version": version,
-                     **{name: value for name, value in request.query_params.multi_items() if name not in ("format", "section")}}
+                     **{name: value for name, value in request.query_params.multi_items() if name not in ("format", "section")},
+                     **{name: value for name, value in (given or {}).items() if value is not None}}
             name = request.url.path.strip("/").replace("/", "-") or "report"
             return Response(report_xlsx(report, about), media_type=P.XLSX_MEDIA_TYPE,
                             headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}.xlsx"'})

@@ -85,7 +85,7 @@ def get_bottlenecks(
 @router.post("/whatif", response_model=report_model(whatif), responses={**error_responses(400, 413), **FILE_RESPONSES})
 def post_whatif(request: Request, reports: ReportsDep, body: WhatIfRequest, format: FormatQuery = None) -> Response:
     """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
-    return reports.present(request, format, whatif, body.remove, region=body.region, min_firms=body.min_firms)
+    return reports.present(request, format, whatif, body.remove, given=body.model_dump(), region=body.region, min_firms=body.min_firms)
 
 
 @router.get(

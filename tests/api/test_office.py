@@ -88,6 +88,12 @@ def test_the_gaps_workbook_over_http_has_the_json_s_numbers_and_ids(api):
     assert about["top_candidates"] == "2" and about["region"] == "tianmen"
 
 
+def test_a_whatif_workbook_says_what_the_body_asked(api):
+    response = api.post("/whatif", params={"format": "xlsx"}, json={"remove": ["e_wj_lianjie_zipper", "e_hengli_group"], "region": "tianmen"})
+    about = {row[0].value: row[1].value for row in load_workbook(io.BytesIO(response.content))["说明 About"].iter_rows()}
+    assert about["remove"] == "e_wj_lianjie_zipper, e_hengli_group" and about["region"] == "tianmen"
+
+
 def test_gaps_and_compare_csv_over_http(api):
     gaps = api.get("/regions/tianmen/gaps", params={"format": "csv", "section": "candidates", "top_candidates": 1}).text
     rows = list(csv.DictReader(io.StringIO(gaps)))
