@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query
 
@@ -11,6 +11,7 @@ from graph import params as P
 from graph.params import Param
 
 __all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope"]
+__all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope", "FormatQuery", "SectionQuery", "FILE_RESPONSES"]
 
 
 def field_bounds(param: Param) -> dict[str, Any]:
@@ -54,3 +55,13 @@ def chain_scope(
 
 
 ChainScope = Annotated[dict, Depends(chain_scope)]
+#: ``format`` of a report route: the file formats of graph.params (json, csv, xlsx).
+FormatQuery = Annotated[Literal[P.FILE_FORMATS] | None, query(P.RESPONSE_FORMAT)]
+SectionQuery = Annotated[str | None, query(P.SECTION)]
+
+#: What a report route answers besides JSON, for its OpenAPI ``responses``.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"text/csv": {"schema": {"type": "string"}}, P.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    "description": "The report: JSON, or with format=csv or xlsx (or Accept: text/csv or the xlsx type) one table as CSV or an "
+                   "Excel workbook with a 说明 About sheet and a sheet per table.",
+}}

@@ -30,6 +30,7 @@ __all__ = [
     "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
+    "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -130,6 +131,19 @@ DIRECTED = Param("directed", bool, False, "Follow relationships only the way the
 THROUGH_REGIONS = Param("through_regions", bool, False, "Let a path pass through regions (by default it never does: two firms "
                         "in one province are not a supply route).")
 REMOVE = Param("remove", "list", None, "Enterprise or stage ids to take out, comma-separated (or repeated).", 1, 1000)
+
+# How a report is presented. The command line prints a table by default and takes every format;
+# the API answers JSON by default (or as Accept asks) and takes the file formats only.
+FORMAT = Param("format", str, "table", "Output format: table (for the terminal), json, csv, or xlsx (an Excel workbook, with --output).",
+               short="-f", choices=("table", "json", "csv", "xlsx"))
+FILE_FORMATS = ("json", "csv", "xlsx")
+RESPONSE_FORMAT = Param("format", str, None, "json, csv (one table of the report: section) or xlsx (an Excel workbook, a sheet per "
+                        "table); by default as the Accept header asks, else json.", choices=FILE_FORMATS)
+SECTION = Param("section", str, None, "CSV only: which table of the report (default its first), e.g. candidates of a gaps report.", 1, 100)
+OUTPUT = Param("output", str, None, "Write the report to this file instead of the terminal: .xlsx (a sheet per table), .csv (UTF-8 "
+               "with a BOM, which Excel needs to read Chinese) or .json; the suffix gives the format unless --format does.",
+               1, 4096, short="-o")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.

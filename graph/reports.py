@@ -266,6 +266,12 @@ class Cycles(Model):
 _GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
 
 
+# a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)
+_CANDIDATE_COLUMNS = [Column("gap", lambda t: t[0].stage), Column("gap_name", lambda t: t[0].name), Column("rank", lambda t: t[1]),
+                      *(Column(name, lambda t, name=name: getattr(t[2], name))
+                        for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size"))]
+
+
 def _candidate_cells(gap: Gap) -> list[str]:
     return [f"{c.name} ({c.enterprise}, {c.score:.2f})" for c in gap.candidates]
 
@@ -298,8 +304,12 @@ class GapsReport(Report):
         "gaps": Table(
             lambda r: r.gaps,
             [*_GAP_COLUMNS, Column("candidates", _candidate_cells)],
-            csv_columns=[*_GAP_COLUMNS, Column("candidates", lambda g: _joined(_candidate_cells(g))),
-                         Column("reasons", lambda g: _joined(g.reasons))],
+            # a spreadsheet gets the candidates one per row (their own table), to sort and filter
+            csv_columns=[*_GAP_COLUMNS, Column("reasons", lambda g: _joined(g.reasons))],
+        ),
+        "candidates": Table(
+            lambda r: [(gap, rank, c) for gap in r.gaps for rank, c in enumerate(gap.candidates, start=1)],
+            _CANDIDATE_COLUMNS, csv_columns=[*_CANDIDATE_COLUMNS, Column("reasons", lambda t: _joined(t[2].reasons))],
         ),
         "stages": Table(lambda r: r.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
     }

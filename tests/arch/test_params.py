@@ -148,3 +148,30 @@ def test_a_list_over_its_bound_is_refused_alike_at_both_edges(api, textile_db):
     assert result.exit_code == 1 and result.output.strip() == "Error: regions: give 1 to 20 regions, not 21"
     error = api.get("/compare", params={"regions": ",".join(regions)}).json()["error"]
     assert error["parameter"] == "regions" and error["message"] == "regions: give 1 to 20 regions, not 21"
+
+
+REPORT_COMMANDS = ["stats", "gaps", "compare", "bottlenecks", "whatif", "centrality", "ties", "path", "neighbors"]
+REPORT_ROUTES = [("get", "/stats"), ("get", "/regions/{region}/gaps"), ("get", "/compare"), ("get", "/bottlenecks"), ("post", "/whatif"),
+                 ("get", "/centrality"), ("get", "/ties"), ("get", "/paths"), ("get", "/nodes/{kind}/{node_id}/neighbors")]
+
+
+@pytest.mark.parametrize("command", REPORT_COMMANDS)
+def test_every_report_command_takes_the_defined_format_and_output(command):
+    from graph.params import FORMAT, OUTPUT
+
+    group = typer.main.get_command(cli)
+    (fmt,) = [p for p in group.commands[command].params if p.name == "format"]
+    (out,) = [p for p in group.commands[command].params if p.name == "output"]
+    assert [choice.value for choice in type(fmt.default)] == list(FORMAT.choices) and fmt.default.value == FORMAT.default
+    assert set(fmt.opts) == {"--format", "-f"} and fmt.help == FORMAT.help
+    assert set(out.opts) == {"--output", "-o"} and out.help == OUTPUT.help
+
+
+@pytest.mark.parametrize(("method", "route"), REPORT_ROUTES)
+def test_every_report_route_takes_the_defined_format(api, method, route):
+    from graph.params import FILE_FORMATS, RESPONSE_FORMAT
+
+    operation = api.app.openapi()["paths"][route][method]
+    (declared,) = [p for p in operation["parameters"] if p["name"] == "format"]
+    schema = next(s for s in declared["schema"]["anyOf"] if s.get("type") != "null")
+    assert schema["enum"] == list(FILE_FORMATS) and declared["description"] == RESPONSE_FORMAT.help

@@ -234,7 +234,10 @@ def textile_db(tmp_path_factory):
 # the models (the column lists of chainx/cli.py then).
 CLI_HEADERS = [
     (["stats", "--format", "csv"], "kind,name,count"),
-    (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,candidates,reasons"),
+    # the candidates left the gaps' CSV for a table of their own, one per row (issue 17)
+    (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,reasons"),
+    (["gaps", "--region", "tianmen", "--candidates", "--format", "csv"],
+     "gap,gap_name,rank,enterprise,name,region,score,supply_ties,shared_institutes,size,reasons"),
     (["compare", "shengze", "tianmen", "--format", "csv"], "stage,name,tier,shengze_status,shengze_firms,tianmen_status,tianmen_firms"),
     (["centrality", "--metric", "degree", "--format", "csv"], "rank,node,name,kind,value"),
     (["path", "e_hengli_group", "px", "--format", "csv"], "step,source,type,target,forward"),
