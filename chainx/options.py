@@ -26,7 +26,8 @@ def option(param: Param, *, help: str | None = None, **extra: Any) -> Any:
     if param.kind in (int, float):
         text += f" [{param.minimum:g} to {param.maximum:g}]"
     if param.choices:
-        text += f" [{'|'.join(param.choices)}]"
+        # shown where the help shows a value's type (rich would take "[a|b]" in the text for markup)
+        extra.setdefault("metavar", "|".join(param.choices))
     names = [param.cli_flag] + ([param.short] if param.short else [])
     return typer.Option(*names, help=text, show_default=param.default is not None, **extra)
 
