@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Sequence
 from enum import Enum
+
+from graph.export import csv_line, spreadsheet_safe
 
 __all__ = ["Format", "emit", "to_json", "rows_to_csv", "rows_to_table"]
 
@@ -33,28 +33,21 @@ def _cell(value) -> str:
 
 
 def rows_to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
+    """The rows as CSV for a spreadsheet: every cell safe from running as a formula
+    (graph.export.csv_line, OWASP's CSV-injection guidance)."""
+    lines = [csv_line(columns)]
+    lines.extend(csv_line([_csv_cell(row.get(c)) for c in columns]) for row in rows)
+    return "\n".join(lines) + "\n"
 
 
 def _csv_cell(value) -> str:
-    text = _cell(value) if not isinstance(value, float) else repr(value)
-    # A cell starting with = + - @ would run as a formula in Excel; a leading quote keeps it text.
-    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        # each item safe on its own: a spreadsheet splitting on "; " would start a cell with it
+        return "; ".join(spreadsheet_safe(_cell(v)) for v in value)
+    # a report's text may be a list joined already ("a; =b"): each piece safe on its own too
+    return ";".join(map(spreadsheet_safe, _cell(value).split(";")))
 
 
 # Unicode ranges of East Asian wide characters (Hangul Jamo, CJK, Hangul syllables, compatibility

