@@ -117,18 +117,7 @@ def build_stage_chain(store: GraphStore) -> StageChain:
     for rel in store.relationships(["PART_OF"]):
         if rel.source in chain and rel.target in chain:
             parent[rel.source] = rel.target
-    top: dict[str, str] = {}
-    for stage in chain:
-        # The loader refuses PART_OF cycles; data written directly might still hold one, so a
-        # walk that comes back to a stage makes the cycle's smallest id its top.
-        path, current = [stage], stage
-        while current in parent:
-            current = parent[current]
-            if current in path:
-                current = min(path[path.index(current):])
-                break
-            path.append(current)
-        top[stage] = current
+    top = _tops(chain, parent)
     graph = nx.DiGraph()
     members: dict[str, list[str]] = {}
     for stage in sorted(chain):
@@ -142,6 +131,39 @@ def build_stage_chain(store: GraphStore) -> StageChain:
         if a != b:
             graph.add_edge(a, b)
     return StageChain(graph=graph, top=top, members=members, parent=parent)
+
+
+def _tops(stages, parent: dict[str, str]) -> dict[str, str]:
+    """Every stage's top-level stage, each PART_OF link followed once in all (a walk stops at the
+    first stage whose top is known), so a chain 20,000 sub-stages deep costs 20,000 steps.
+
+    The loader refuses PART_OF cycles; data written directly might still hold one, so a walk that
+    comes back to a stage makes the cycle's smallest id the top of the cycle and of all above it.
+
+    >>> sorted(_tops("abcxyz", {"a": "b", "b": "c", "x": "y", "y": "x", "z": "x"}).items())
+    [('a', 'c'), ('b', 'c'), ('c', 'c'), ('x', 'x'), ('y', 'x'), ('z', 'x')]
+    """
+    top: dict[str, str] = {}
+    for stage in stages:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        current = stage
+        while current not in top:
+            if current in on_path:
+                cycle = path[on_path[current]:]
+                root = min(cycle)
+                top.update(dict.fromkeys(cycle, root))
+                break
+            if current not in parent:
+                top[current] = current
+                break
+            on_path[current] = len(path)
+            path.append(current)
+            current = parent[current]
+        found = top[current]
+        for walked in path:
+            top.setdefault(walked, found)
+    return top
 
 
 def chain_order(chain: StageChain) -> list[str]:
