@@ -187,6 +187,10 @@ def _read_manifest(data: bytes, raw: RawDataset) -> None:
         line = getattr(error, "lineno", None)
         raw.problems.append(Problem("dataset.json", line, None, f"not valid JSON: {error}"))
         return
+    except RecursionError:
+        # json gives up on deep nesting (200,000 "[") with Python's own recursion limit
+        raw.problems.append(Problem("dataset.json", 1, None, "nested too deeply to be read; a manifest is a flat JSON object of names and values"))
+        return
     if not isinstance(manifest, dict):
         raw.problems.append(Problem("dataset.json", 1, None, "must be a JSON object"))
         return

@@ -199,3 +199,28 @@ def test_a_20000_deep_stage_and_region_hierarchy_loads_and_reports(tmp_path, fig
     # the deepest sub-stage's enterprise is in r0 (its region is r0's deepest descendant) and
     # counts for the one top-level stage
     assert tally(figures, "deep hierarchies", report["counts"]["present"] == 1 and report["local_enterprises"] == 1), report["counts"]
+
+
+# -- deeply nested manifests ------------------------------------------------------------------------
+def test_a_deeply_nested_dataset_json_is_a_clear_problem_on_the_cli_and_a_4xx_over_http(tmp_path, figures):
+    import zipfile
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    folder = write(tmp_path / "nested", {"stages.csv": "id,name\ns1,纺丝\n", "dataset.json": "[" * 200_000})
+    with SqliteStore(tmp_path / "n.db", create=True):
+        pass
+    result = CliRunner().invoke(cli, ["load", str(folder), "--store", str(tmp_path / "n.db")])
+    assert result.exit_code != 0 and "dataset.json:1: nested too deeply" in result.output and "Recursion" not in result.output, result.output
+    archive = tmp_path / "nested.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for child in folder.iterdir():
+            zipped.write(child, child.name)
+    key = "round-two-key-0123456789"
+    with TestClient(create_app(Settings(store=str(tmp_path / "n.db"), api_key=key))) as client:
+        response = client.post("/datasets", files={"file": ("nested.zip", archive.read_bytes(), "application/zip")}, headers={"X-API-Key": key})
+    problems = response.json()["error"].get("problems", [])
+    assert tally(figures, "nested manifests", response.status_code == 422 and problems and problems[0]["file"] == "dataset.json"), response.text
