@@ -180,7 +180,7 @@ def test_stage_tops_follow_each_part_of_link_once(figures):
 
 def test_a_20000_deep_stage_and_region_hierarchy_loads_and_reports(tmp_path, figures):
     from graph.analysis.gaps import gaps
-    from graph.analysis.stages import build_stage_chain
+    from graph.analysis.stages import ROLLUP_MAX_BELOW, build_stage_chain
     from graph.regions import region_descendants
 
     depth = 20_000
@@ -192,10 +192,15 @@ def test_a_20000_deep_stage_and_region_hierarchy_loads_and_reports(tmp_path, fig
     })
     with SqliteStore(tmp_path / "deep.db", create=True) as store:
         load_path(store, folder)
-        chain = build_stage_chain(store)
+        chain = build_stage_chain(store, "top")
         assert chain.stages == ["s0"] and len(chain.members["s0"]) == depth
+        # by construction, rolling up only into categories of at most ROLLUP_MAX_BELOW stages:
+        # s_i has depth-1-i below it, so the last ROLLUP_MAX_BELOW+1 go into the first of them
+        first = depth - 1 - ROLLUP_MAX_BELOW
+        auto = build_stage_chain(store, "auto")
+        assert len(auto.stages) == first + 1 and auto.top[f"s{depth - 1}"] == f"s{first}" and auto.top[f"s{first - 1}"] == f"s{first - 1}"
         assert len(region_descendants(store, "r0")) == depth
-        report = gaps(store, "r0", min_firms=1)
+        report = gaps(store, "r0", min_firms=1, rollup="top")
     # the deepest sub-stage's enterprise is in r0 (its region is r0's deepest descendant) and
     # counts for the one top-level stage
     assert tally(figures, "deep hierarchies", report["counts"]["present"] == 1 and report["local_enterprises"] == 1), report["counts"]
