@@ -229,3 +229,17 @@ def test_a_deeply_nested_dataset_json_is_a_clear_problem_on_the_cli_and_a_4xx_ov
         response = client.post("/datasets", files={"file": ("nested.zip", archive.read_bytes(), "application/zip")}, headers={"X-API-Key": key})
     problems = response.json()["error"].get("problems", [])
     assert tally(figures, "nested manifests", response.status_code == 422 and problems and problems[0]["file"] == "dataset.json"), response.text
+
+
+# -- XML-invalid names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt, read", [("gexf", nx.read_gexf), ("graphml", nx.read_graphml)])
+def test_every_export_with_xml_invalid_characters_parses(tmp_path, figures, fmt, read):
+    bad = "名\ufffe称\uffff\x01\x1f"
+    data = GraphData(nodes=[Node("Stage", "s\ufffe1", bad, {"aliases": [bad], "description": bad, f"k\x02{bad}": bad}),
+                            Node("Stage", "s2", "ok")],
+                     relationships=[Relationship("FEEDS", "s\ufffe1", "s2", "", {"note": bad})])
+    path = tmp_path / f"x.{fmt}"
+    write_graph_file(data, path, fmt)
+    graph = read(path)  # raises on invalid XML
+    names = {attrs.get("name") for _, attrs in graph.nodes(data=True)}
+    assert tally(figures, "XML-invalid names", "名\\ufffe称\\uffff\\u0001\\u001f" in names and graph.number_of_edges() == 1), names
