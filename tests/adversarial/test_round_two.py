@@ -203,7 +203,7 @@ def test_a_20000_deep_stage_and_region_hierarchy_loads_and_reports(tmp_path, fig
         report = gaps(store, "r0", min_firms=1, rollup="top")
     # the deepest sub-stage's enterprise is in r0 (its region is r0's deepest descendant) and
     # counts for the one top-level stage
-    assert tally(figures, "deep hierarchies", report["counts"]["present"] == 1 and report["local_enterprises"] == 1), report["counts"]
+    assert tally(figures, "deep hierarchies", report.counts.present == 1 and report.local_enterprises == 1), report.counts
 
 
 # -- deeply nested manifests ------------------------------------------------------------------------
