@@ -14,7 +14,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 
-from graph.errors import StoreUnavailable
+from graph.errors import StoreBusy, StoreUnavailable
 from graph.reports import report_model
 from graph.store import GraphStore
 
@@ -52,6 +52,8 @@ def get_store(handle: Annotated[StoreHandle, Depends(get_handle)]) -> Iterator[G
     store = handle.get()
     try:
         yield store
+    except StoreBusy:
+        raise  # the connection is fine: another one holds the lock
     except StoreUnavailable:
         handle.drop(store)
         raise

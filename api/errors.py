@@ -23,6 +23,7 @@ from graph.errors import (
     DatasetError,
     InvalidParameter,
     NotFound,
+    StoreBusy,
     StoreError,
     StoreUnavailable,
     TooExpensive,
@@ -58,6 +59,10 @@ STATUS_TYPES = {
 }
 
 
+# seconds a client told "store busy" waits before it asks again
+BUSY_RETRY_AFTER = 5
+
+
 def status_of(error: ChainxError) -> int:
     return next(status for cls, status in _LIBRARY_STATUS if isinstance(error, cls))
 
@@ -78,6 +83,9 @@ async def _library_error(request: Request, error: ChainxError) -> JSONResponse:
         # the first line only: the problems travel as structured data, not as text
         message = ChainxError.__str__(error)
         return error_response(status, "DatasetError", message, problems=[p.as_dict() for p in error.problems])
+    if isinstance(error, StoreBusy):
+        # a load holds the store: not an outage, and over soon
+        return error_response(status, "StoreBusy", str(error), headers={"Retry-After": str(BUSY_RETRY_AFTER)})
     if isinstance(error, StoreUnavailable):
         log.warning("store unavailable: %s", error)
         return error_response(status, "StoreUnavailable", f"the graph store is unavailable: {error}")

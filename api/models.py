@@ -103,9 +103,10 @@ def error_responses(*codes: int) -> dict[int | str, dict]:
 
 # -- meta ------------------------------------------------------------------------------------
 class Health(Model):
-    status: Literal["ok"]
+    status: Literal["ok", "busy"] = Field(description="busy: another connection holds the store (a load); reads answer 503 until it is done.")
     store: Literal["embedded", "neo4j"]
-    version: str = Field(description="Changes whenever the graph changes.")
+    version: str = Field(description="Changes whenever the graph changes; while busy, the last one read.")
+    message: str | None = Field(default=None, description="Why the store is busy.")
 
 
 # -- nodes and paths -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ __all__ = [
     "DatasetError",
     "StoreError",
     "StoreUnavailable",
+    "StoreBusy",
     "NotFound",
     "InvalidParameter",
     "TooExpensive",
@@ -55,6 +56,11 @@ class StoreError(ChainxError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached (server down, login refused, file unreadable)."""
+
+
+class StoreBusy(StoreUnavailable):
+    """The store is there but locked by another connection (a load in progress) for longer than
+    chainx waits: try again shortly."""
 
 
 class NotFound(ChainxError):
