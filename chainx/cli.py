@@ -358,6 +358,7 @@ def serve(
     from api.settings import Settings
 
     settings = Settings(store=store or default_store_uri())
+    settings.allowed_hosts = [*settings.allowed_hosts, host]  # its own address is one of its names
     store_from(settings.store).close()  # fail now, with a clear line, if the store is missing
     # Bind before saying "Serving": a port in use is one clear line with a free one to try, and
     # the socket handed to uvicorn is the one checked (no window for another server to take it).

@@ -243,3 +243,92 @@ def test_every_export_with_xml_invalid_characters_parses(tmp_path, figures, fmt,
     graph = read(path)  # raises on invalid XML
     names = {attrs.get("name") for _, attrs in graph.nodes(data=True)}
     assert tally(figures, "XML-invalid names", "名\\ufffe称\\uffff\\u0001\\u001f" in names and graph.number_of_edges() == 1), names
+
+
+# -- a locked store ---------------------------------------------------------------------------------
+def test_a_locked_store_is_busy_on_the_cli_and_a_503_over_http_and_health_answers_from_memory(textile_db, monkeypatch, figures):
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+    from tests.adversarial.conftest import fingerprint, run_chainx
+
+    with SqliteStore(textile_db) as store:
+        before, version = fingerprint(store), store.version()
+    # a short wait, so the test does not sit out the default; the lock is real: another
+    # connection's exclusive transaction, as a load's commit holds it
+    monkeypatch.setenv("CHAINX_BUSY_SECONDS", "0.2")
+    with TestClient(create_app(Settings(store=str(textile_db)))) as client:
+        assert client.get("/health").json()["version"] == version
+        locker = sqlite3.connect(textile_db, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            stats = client.get("/stats")
+            health = client.get("/health")
+            cli_result = run_chainx("stats", "--store", str(textile_db), env={"CHAINX_BUSY_SECONDS": "0.2"})
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        after = client.get("/stats")
+    held = (stats.status_code == 503 and stats.json()["error"]["type"] == "StoreBusy" and "store busy" in stats.json()["error"]["message"]
+            and stats.headers.get("retry-after") is not None)
+    assert tally(figures, "locked store", held), (stats.status_code, stats.text)
+    # /health: up, and says so, with the version it read before the lock
+    assert tally(figures, "locked store", health.status_code == 200 and health.json()["status"] == "busy" and health.json()["version"] == version), health.text
+    lines = cli_result.stderr.strip().splitlines()
+    assert tally(figures, "locked store", cli_result.returncode != 0 and len(lines) == 1 and "store busy" in lines[0]
+                 and "not a chainx store" not in lines[0] and "CHAINX_BUSY_SECONDS" in lines[0]), cli_result.stderr
+    assert after.status_code == 200  # the lock gone, the same connection reads again
+    with SqliteStore(textile_db) as store:
+        assert fingerprint(store) == before
+
+
+# -- Host headers ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("host, allowed, extra", [
+    ("attacker.example", False, ""),
+    ("attacker.example:8000", False, ""),
+    ("127.0.0.1.attacker.example", False, ""),
+    ("localhost.attacker.example", False, ""),
+    ("", False, ""),
+    ("localhost:8000", True, ""),
+    ("127.0.0.1:8000", True, ""),
+    ("[::1]:8000", True, ""),
+    ("chain.lab.example", True, "chain.lab.example"),
+    ("other.lab.example", False, "chain.lab.example"),
+])
+def test_the_host_header_is_checked_against_the_allow_list(textile_db, monkeypatch, figures, host, allowed, extra):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    monkeypatch.setenv("CHAINX_ALLOWED_HOSTS", extra)
+    # a DNS-rebinding page: same origin as far as the browser knows
+    headers = {"Host": host, "Origin": f"http://{host}"}
+    with TestClient(create_app(Settings(store=str(textile_db)))) as client:
+        response = client.get("/stats", headers=headers)
+    if allowed:
+        assert tally(figures, "Host headers", response.status_code == 200), response.text
+    else:
+        message = response.json()["error"]["message"]
+        assert tally(figures, "Host headers", response.status_code == 403 and "CHAINX_ALLOWED_HOSTS" in message and "not allowed" in message), response.text
+
+
+def test_chainx_serve_answers_to_the_address_it_binds_to_and_refuses_another_host(textile_db, figures):
+    import http.client
+
+    from tests.serve import chainx_serve
+
+    # bound to every interface: its bind address is one of its names (not a loopback one, so
+    # only the addition lets it in), a stranger's name is not
+    with chainx_serve(str(textile_db), env={"CHAINX_ALLOWED_HOSTS": ""}, host="0.0.0.0") as base:
+        port = int(base.rsplit(":", 1)[1])
+        statuses = {}
+        for name in (f"0.0.0.0:{port}", f"127.0.0.1:{port}", f"attacker.example:{port}"):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("GET", "/health", headers={"Host": name})
+            statuses[name] = connection.getresponse().status
+            connection.close()
+    assert tally(figures, "Host headers", statuses == {f"0.0.0.0:{port}": 200, f"127.0.0.1:{port}": 200, f"attacker.example:{port}": 403}), statuses
