@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import zipfile
 import zlib
@@ -20,13 +21,36 @@ from graph.errors import DatasetError, Problem
 
 from .contract import file_for
 
-__all__ = ["Table", "RawDataset", "read_dataset", "decode", "MAX_CELL_CHARS", "MAX_UNZIPPED_BYTES"]
+__all__ = ["Table", "RawDataset", "read_dataset", "decode", "MAX_CELL_CHARS", "MAX_UNZIPPED_BYTES", "MAX_COLUMNS", "MAX_ROW_BYTES", "limit"]
 
 # A single cell longer than this is a mistake (or an attack), never a name or a description.
 MAX_CELL_CHARS = 100_000
 # A dataset zip may expand to at most this much; larger is refused before it is unpacked.
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1_000
+# A file of more columns, or a row (one node's or link's properties) of more bytes, is an attack
+# or a mistake: 200,000 extra columns of 250 rows zip to 530 KB and take gigabytes to load,
+# store and search. The contract's files have a dozen columns; a user's own few dozen more.
+MAX_COLUMNS = 1_000
+MAX_ROW_BYTES = 1024 * 1024
+# the variables that raise each limit (a trusted dataset that is larger)
+LIMIT_ENV = {"MAX_COLUMNS": "CHAINX_MAX_COLUMNS", "MAX_ROW_BYTES": "CHAINX_MAX_ROW_BYTES", "MAX_UNZIPPED_BYTES": "CHAINX_MAX_UNZIPPED_BYTES"}
+
+
+def limit(name: str) -> int:
+    """The limit ``name`` (MAX_COLUMNS, MAX_ROW_BYTES, MAX_UNZIPPED_BYTES): its variable's value
+    when set, else the default above."""
+    env = LIMIT_ENV[name]
+    text = os.environ.get(env, "").strip().replace("_", "").replace(",", "")
+    if not text:
+        return globals()[name]
+    if not text.isdigit() or int(text) < 1:
+        raise DatasetError([Problem(env, None, None, f"must be a whole number of at least 1, not {os.environ[env]!r}")])
+    return int(text)
+
+
+def _over(what: str, size: int, name: str, unit: str) -> str:
+    return f"{what} {size:,} {unit}; at most {limit(name):,} {unit} are accepted (raise the limit with {LIMIT_ENV[name]})"
 
 
 @dataclass
@@ -128,17 +152,26 @@ def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
     rows: list[tuple[int, list[str]]] = []
     line = 1
     has_control = _CONTROL.search(text) is not None
+    max_columns, max_row_bytes = limit("MAX_COLUMNS"), limit("MAX_ROW_BYTES")
     try:
         for cells in reader:
             # A record starts on the line after the previous one ended; reader.line_num is
             # where this one ended (quoted cells may span lines).
             start, line = line, reader.line_num + 1
+            if len(cells) > max_columns:
+                # stop here: the rest would be read (and stored) for nothing
+                problems.append(Problem(file, start, None, _over("has", len(cells), "MAX_COLUMNS", "columns")))
+                return None
             if header is None:
                 header = cells
                 continue
             joined = "".join(cells)
             if not joined.strip():
                 continue  # blank lines and rows of empty cells (trailing separators) say nothing
+            # a character is at most 4 bytes: only a long row is measured
+            if len(joined) * 4 > max_row_bytes and (size := len(joined.encode("utf-8", "surrogatepass"))) > max_row_bytes:
+                problems.append(Problem(file, start, None, _over("the row (one record's properties) has", size, "MAX_ROW_BYTES", "bytes")))
+                continue
             # the per-cell checks only for a row that could fail one (nearly none: fast loads)
             for index, cell in enumerate(cells) if has_control or len(joined) > MAX_CELL_CHARS else ():
                 if len(cell) > MAX_CELL_CHARS:
@@ -262,8 +295,8 @@ def _too_big(archive: zipfile.ZipFile, name: str) -> Problem | None:
     if len(members) > MAX_ZIP_MEMBERS:
         return Problem(name, None, None, f"holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are accepted")
     total = sum(m.file_size for m in members)
-    if total > MAX_UNZIPPED_BYTES:
-        return Problem(name, None, None, f"would expand to {total:,} bytes; at most {MAX_UNZIPPED_BYTES:,} are accepted")
+    if total > limit("MAX_UNZIPPED_BYTES"):
+        return Problem(name, None, None, _over("would expand to", total, "MAX_UNZIPPED_BYTES", "bytes"))
     return None
 
 
@@ -338,6 +371,10 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
             rows = [(index, [_cell_text(v) for v in values]) for index, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
             if not rows:
                 raw.problems.append(Problem(file, 1, None, "the sheet is empty: it needs a header row"))
+                continue
+            width = max(len(cells) for _, cells in rows)
+            if width > limit("MAX_COLUMNS"):
+                raw.problems.append(Problem(file, 1, None, _over("has", width, "MAX_COLUMNS", "columns")))
                 continue
             header = rows[0][1]
             for ref, letters, line in _merged_cells(workbook, sheet):

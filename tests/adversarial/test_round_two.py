@@ -332,3 +332,50 @@ def test_chainx_serve_answers_to_the_address_it_binds_to_and_refuses_another_hos
             statuses[name] = connection.getresponse().status
             connection.close()
     assert tally(figures, "Host headers", statuses == {f"0.0.0.0:{port}": 200, f"127.0.0.1:{port}": 200, f"attacker.example:{port}": 403}), statuses
+
+
+# -- wide files -----------------------------------------------------------------------------------
+def _wide_stages(columns: int, rows: int = 3) -> str:
+    header = "id,name," + ",".join(f"x{i}" for i in range(columns))
+    return header + "\n" + "".join(f"s{r},环节{r}," + ",".join("宽" for _ in range(columns)) + "\n" for r in range(rows))
+
+
+def test_a_file_of_too_many_columns_is_refused_naming_the_file_the_limit_and_the_variable(tmp_path, textile_db, figures):
+    from tests.adversarial.conftest import fingerprint, run_chainx
+
+    folder = write(tmp_path / "wide", {"stages.csv": _wide_stages(2_000)})
+    with SqliteStore(textile_db) as store:
+        before = fingerprint(store)
+    result = run_chainx("load", str(folder), "--store", str(textile_db))
+    assert tally(figures, "wide files", result.returncode == 1 and "stages.csv:1: has 2,002 columns; at most 1,000 columns are accepted "
+                 "(raise the limit with CHAINX_MAX_COLUMNS)" in result.stderr and "Traceback" not in result.stderr), result.stderr
+    with SqliteStore(textile_db) as store:
+        assert fingerprint(store) == before
+    # the limit is the user's to raise for a trusted file
+    raised = run_chainx("load", str(folder), "--store", str(textile_db), env={"CHAINX_MAX_COLUMNS": "5000"})
+    assert raised.returncode == 0, raised.stderr
+
+
+def test_a_row_of_too_many_bytes_is_refused(tmp_path, monkeypatch, figures):
+    # 15 cells of 90,000 characters, each under the cell limit: 1,350,000 bytes, over 1 MiB
+    cells = ["a" * 90_000] * 15
+    folder = write(tmp_path / "fat", {"stages.csv": "id,name," + ",".join(f"x{i}" for i in range(15)) + "\ns1,纺丝," + ",".join(cells) + "\ns2,织造" + "," * 15 + "\n"})
+    expected = (f"stages.csv:2: the row (one record's properties) has {15 * 90_000 + 2 + 6:,} bytes; at most {1024 * 1024:,} bytes are accepted "
+                "(raise the limit with CHAINX_MAX_ROW_BYTES)")
+    assert tally(figures, "wide files", problems_of(folder) == [expected]), problems_of(folder)
+    monkeypatch.setenv("CHAINX_MAX_ROW_BYTES", str(2 * 1024 * 1024))
+    assert len(validate(read_dataset(folder)).nodes) == 2
+
+
+def test_a_zip_expanding_past_the_variable_s_limit_is_refused(tmp_path, monkeypatch, figures):
+    import zipfile
+
+    archive = tmp_path / "wide.zip"
+    text = _wide_stages(200, rows=250)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("stages.csv", text)
+    monkeypatch.setenv("CHAINX_MAX_UNZIPPED_BYTES", "100000")
+    size = len(text.encode("utf-8"))
+    assert size > 100_000  # by construction: 250 rows of 200 cells of 3 bytes and a comma
+    assert tally(figures, "wide files", problems_of(archive) == [
+        f"wide.zip: would expand to {size:,} bytes; at most 100,000 bytes are accepted (raise the limit with CHAINX_MAX_UNZIPPED_BYTES)"]), problems_of(archive)
