@@ -7,6 +7,7 @@ an unsafe zip member) are collected, not raised one by one, so a user sees them 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -17,7 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from graph.errors import DatasetError, Problem
+from graph.errors import DatasetError, InvalidParameter, Problem
 
 from .contract import file_for
 
@@ -75,6 +76,8 @@ class RawDataset:
     origins: dict[str, str] = field(default_factory=dict)
     # the files and sheets that are not part of the contract, as named (a user's own notes, or a typo)
     ignored: list[str] = field(default_factory=list)
+    # the encoding every CSV file is in, when the user says (None: UTF-8, or GB18030 Chinese)
+    encoding: str | None = None
 
     def claim(self, file: str, origin: str) -> bool:
         """Record that ``origin`` holds the contract's ``file``; a second holder is a problem
@@ -87,9 +90,16 @@ class RawDataset:
         return True
 
 
-def decode(data: bytes, file: str) -> tuple[str, str]:
+def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode a CSV file's bytes: UTF-8 (with or without BOM), else GB18030 (Excel on Chinese
-    Windows writes GBK, which GB18030 contains). Returns (text, encoding name)."""
+    Windows writes GBK, which GB18030 contains) when the text it gives is plausibly Chinese; or,
+    given an ``encoding`` (``chainx load --encoding``), in that one. Returns (text, encoding name)."""
+    if encoding is not None:
+        try:
+            return data.decode("utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding), encoding
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise DatasetError([Problem(file, line, None, f"cannot decode the file as {encoding}: {error.reason} at byte {error.start}")]) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -97,12 +107,43 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         if mixed is not None:
             raise DatasetError([mixed]) from None
         try:
-            return data.decode("gb18030"), "gb18030"
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
             line = data[: utf8_error.start].count(b"\n") + 1
             raise DatasetError(
-                [Problem(file, line, None, "cannot decode the file as UTF-8 or GB18030/GBK")]
+                [Problem(file, line, None, "cannot decode the file as UTF-8 or GB18030/GBK; " + _ENCODING_ADVICE)]
             ) from None
+        garbled = _not_chinese(text, file)
+        if garbled is not None:
+            raise DatasetError([garbled]) from None
+        return text, "gb18030"
+
+
+_ENCODING_ADVICE = "if it is another encoding (Windows-1252 or Latin-1 for European names), save it as UTF-8 or load it with --encoding cp1252 (or its own)"
+
+
+def _gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_chinese(text: str, file: str) -> Problem | None:
+    """The problem with a file GB18030 decodes but into text that is not Chinese: GB18030 takes
+    nearly any bytes, so a Windows-1252 "Müller" reads as "M黮ler". Chinese text is mostly the
+    6,763 common characters of GB2312 (a traditional one, outside it, among many that are not);
+    a European accent read as GBK lands outside it nearly always."""
+    foreign = [c for c in text if ord(c) > 0x7F]
+    rare = [c for c in foreign if not _gb2312(c)]
+    if not foreign or len(rare) * 2 <= len(foreign):
+        return None
+    first = text.index(rare[0])
+    line = text.count("\n", 0, first) + 1
+    start = text.rfind("\n", 0, first) + 1
+    shown = text[start:text.find("\n", first) if "\n" in text[first:] else len(text)].strip()[:80]
+    return Problem(file, line, None, f"is not UTF-8, and read as GB18030/GBK it is not Chinese either ({shown!r}); " + _ENCODING_ADVICE)
 
 
 def _mixed_encodings(data: bytes, file: str) -> Problem | None:
@@ -203,7 +244,7 @@ def _as_shown(name: str, file: str) -> str:
 def _read_csv_bytes(data: bytes, file: str, raw: RawDataset, shown: str | None = None) -> None:
     shown = shown or file
     try:
-        text, encoding = decode(data, shown)
+        text, encoding = decode(data, shown, raw.encoding)
     except DatasetError as error:
         raw.problems.extend(error.problems)
         return
@@ -401,14 +442,20 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
         workbook.close()
 
 
-def read_dataset(path: str | Path, *, name: str | None = None) -> RawDataset:
+def read_dataset(path: str | Path, *, name: str | None = None, encoding: str | None = None) -> RawDataset:
     """Read the raw tables of the dataset at ``path`` (folder, .xlsx or .zip).
 
     ``name`` is what problems with the file itself call it (default: its file name); an upload
     saved under a name of the server's own is reported under the name its sender gave it.
+    ``encoding``: the CSV files' encoding, when not UTF-8 or GB18030 Chinese (cp1252, ...).
     """
     path = Path(path)
-    raw = RawDataset(source=str(path))
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidParameter("encoding", f"unknown encoding {encoding!r} (try utf-8, gb18030, cp1252, latin-1)") from None
+    raw = RawDataset(source=str(path), encoding=encoding)
     if not path.exists():
         raise DatasetError([Problem(str(path), None, None, "no such file or folder")])
     name = name or path.name
