@@ -25,6 +25,7 @@ from graph.errors import (
     NotFound,
     StoreBusy,
     StoreError,
+    StoreFull,
     StoreUnavailable,
     TooExpensive,
 )
@@ -40,6 +41,7 @@ _LIBRARY_STATUS: tuple[tuple[type[ChainxError], int], ...] = (
     (InvalidParameter, 422),
     (DatasetError, 422),
     (StoreUnavailable, 503),
+    (StoreFull, 507),
     (StoreError, 409),
     (ChainxError, 400),
 )
@@ -56,6 +58,7 @@ STATUS_TYPES = {
     415: "UnsupportedMediaType",
     422: "ValidationError",
     503: "StoreUnavailable",
+    507: "StoreFull",
 }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.errors import InvalidParameter, StoreBusy, StoreError, StoreUnavailable
+from graph.errors import InvalidParameter, StoreBusy, StoreError, StoreFull, StoreIOError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
 
 from .base import BATCH_SIZE, GraphStore, Progress, ProjectionColumns, WriteSummary, search_text
@@ -143,39 +143,51 @@ def _lock_error(error: sqlite3.Error) -> bool:
 
 
 class _Connection(sqlite3.Connection):
-    """A connection whose lock timeouts come out as StoreBusy naming the file and the wait,
-    wherever in chainx the statement ran."""
+    """A connection whose lock timeouts, full disks and I/O errors come out as chainx's errors
+    (StoreBusy, StoreFull, StoreIOError) naming the file, wherever in chainx the statement ran."""
 
     path: Path
     wait: float
 
-    def _busy(self) -> StoreBusy:
-        return StoreBusy(f"store busy: {self.path} is locked by another connection (a load in progress?) and stayed locked "
-                         f"for {self.wait:g} s; try again shortly, or wait longer with {BUSY_SECONDS_ENV}")
+    def _translated(self, error: sqlite3.OperationalError) -> Exception:
+        if _lock_error(error):
+            return StoreBusy(f"store busy: {self.path} is locked by another connection (a load in progress?) and stayed locked "
+                             f"for {self.wait:g} s; try again shortly, or wait longer with {BUSY_SECONDS_ENV}")
+        code = getattr(error, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL or "database or disk is full" in str(error):
+            return StoreFull(f"disk full at {self.path}: the store could not grow, so the write was undone and the store is as it was; "
+                             f"free space on {self.path.parent} (or move the store) and try again")
+        if (code is not None and code & 0xFF == sqlite3.SQLITE_IOERR) or "disk I/O error" in str(error):
+            return StoreIOError(f"cannot write or read the store at {self.path}: disk I/O error ({getattr(error, 'sqlite_errorname', error)}); "
+                                f"is the disk full or failing, or a file-size limit (ulimit -f) in the way? The write was undone")
+        return error
 
     def execute(self, *args):
         try:
             return super().execute(*args)
         except sqlite3.OperationalError as error:
-            if _lock_error(error):
-                raise self._busy() from None
-            raise
+            translated = self._translated(error)
+            if translated is error:
+                raise
+            raise translated from None
 
     def executemany(self, *args):
         try:
             return super().executemany(*args)
         except sqlite3.OperationalError as error:
-            if _lock_error(error):
-                raise self._busy() from None
-            raise
+            translated = self._translated(error)
+            if translated is error:
+                raise
+            raise translated from None
 
     def executescript(self, *args):
         try:
             return super().executescript(*args)
         except sqlite3.OperationalError as error:
-            if _lock_error(error):
-                raise self._busy() from None
-            raise
+            translated = self._translated(error)
+            if translated is error:
+                raise
+            raise translated from None
 
 
 def _connect(path: Path, wait: float) -> _Connection:

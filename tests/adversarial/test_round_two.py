@@ -379,3 +379,103 @@ def test_a_zip_expanding_past_the_variable_s_limit_is_refused(tmp_path, monkeypa
     assert size > 100_000  # by construction: 250 rows of 200 cells of 3 bytes and a comma
     assert tally(figures, "wide files", problems_of(archive) == [
         f"wide.zip: would expand to {size:,} bytes; at most 100,000 bytes are accepted (raise the limit with CHAINX_MAX_UNZIPPED_BYTES)"]), problems_of(archive)
+
+
+# -- foreign encodings ----------------------------------------------------------------------------
+@pytest.mark.parametrize("names", [
+    ["Müller Spinnerei GmbH"],
+    ["Zürich Weberei", "Straße 5 Textil"],
+    ["Ågård Textil A/S"],
+    ["Café Crème SARL"],  # GB18030 cannot even decode this one
+])
+def test_a_cp1252_file_is_refused_naming_the_file_and_loads_with_its_encoding(tmp_path, figures, names):
+    from tests.adversarial.conftest import run_chainx
+
+    text = "id,name\n" + "".join(f"s{i},{name}\n" for i, name in enumerate(names, start=1))
+    folder = write(tmp_path / "latin", {"stages.csv": text}, encoding="cp1252")
+    refused = run_chainx("load", str(folder), "--store", str(tmp_path / "l.db"))
+    assert tally(figures, "foreign encodings", refused.returncode == 1 and "stages.csv:2: " in refused.stderr
+                 and "--encoding cp1252" in refused.stderr and "Traceback" not in refused.stderr), refused.stderr
+    loaded = run_chainx("load", str(folder), "--store", str(tmp_path / "l.db"), "--encoding", "cp1252")
+    assert loaded.returncode == 0, loaded.stderr
+    with SqliteStore(tmp_path / "l.db") as store:
+        assert sorted(n.name for n in store.nodes(["Stage"])) == sorted(names)  # as written, not garbled
+
+
+def test_gbk_chinese_still_loads_without_an_encoding_and_an_unknown_encoding_is_a_clear_error(tmp_path):
+    from tests.adversarial.conftest import run_chainx
+
+    # simplified names with a traditional one among them (GBK holds both)
+    names = ["涤纶长丝", "纺丝", "织造", "印染", "臺灣紡織"]
+    text = "id,name\n" + "".join(f"s{i},{name}\n" for i, name in enumerate(names, start=1))
+    folder = write(tmp_path / "gbk", {"stages.csv": text}, encoding="gbk")
+    raw = read_dataset(folder)
+    assert raw.tables["stages.csv"].encoding == "gb18030" and [cells[1] for _, cells in raw.tables["stages.csv"].rows] == names
+    unknown = run_chainx("load", str(folder), "--store", str(tmp_path / "g.db"), "--encoding", "klingon")
+    assert unknown.returncode == 1 and "encoding: unknown encoding 'klingon'" in unknown.stderr, unknown.stderr
+
+
+# -- a full disk ----------------------------------------------------------------------------------
+def _big_stages(folder, count: int = 3_000):
+    # about 1.2 MB of descriptions: more than the store may grow by below
+    return write(folder, {"stages.csv": "id,name,description\n" + "".join(f"x{i},名{i},{'描述' * 200}\n" for i in range(count))})
+
+
+def test_a_full_store_names_the_disk_on_load_and_is_a_507_over_http(textile_db, tmp_path, figures):
+    import zipfile
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+    from graph.errors import StoreFull
+    from tests.adversarial.conftest import fingerprint
+
+    folder = _big_stages(tmp_path / "big")
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.write(folder / "stages.csv", "stages.csv")
+    with SqliteStore(textile_db) as store:
+        before = fingerprint(store)
+        # the store may not grow past its present size: SQLite fails the write as on a full disk
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreFull) as caught:
+            load_path(store, folder)
+        assert tally(figures, "full disk", f"disk full at {textile_db}" in str(caught.value) and fingerprint(store) == before), str(caught.value)
+        key = "round-two-key-0123456789"
+        with TestClient(create_app(Settings(store=str(textile_db), api_key=key), store=store)) as client:
+            response = client.post("/datasets", files={"file": ("big.zip", archive.read_bytes(), "application/zip")}, headers={"X-API-Key": key})
+        error = response.json()["error"]
+        assert tally(figures, "full disk", response.status_code == 507 and error["type"] == "StoreFull" and "disk full at" in error["message"]), response.text
+        assert fingerprint(store) == before
+
+
+def test_a_store_file_that_cannot_grow_is_one_clear_line_on_the_cli(textile_db, tmp_path, figures):
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from tests.adversarial.conftest import fingerprint
+
+    folder = _big_stages(tmp_path / "big")
+    with SqliteStore(textile_db) as store:
+        before = fingerprint(store)
+    size = textile_db.stat().st_size
+
+    def file_size_limit():
+        # the kernel refuses to let any file grow past the store's size plus a page or two
+        # (SIGXFSZ ignored: the write fails instead of killing the process)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size + 8192, size + 8192))
+
+    env = {k: v for k, v in os.environ.items() if k != "CHAINX_DEBUG"}
+    result = subprocess.run([sys.executable, "-m", "chainx", "load", str(folder), "--store", str(textile_db)],
+                            capture_output=True, text=True, env=env, preexec_fn=file_size_limit, timeout=300)
+    lines = result.stderr.strip().splitlines()
+    assert tally(figures, "full disk", result.returncode == 1 and len(lines) == 1 and f"the store at {textile_db}" in lines[0]
+                 and "unexpected" not in lines[0]), result.stderr
+    with SqliteStore(textile_db) as store:
+        assert fingerprint(store) == before
