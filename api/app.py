@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                   docs_url=None, redoc_url=None)  # install_offline_docs serves them without a CDN
     app.state.settings = settings
     app.state.store_handle = handle
-    app.state.report_cache = ReportCache(settings.cache_size)
+    app.state.report_cache = ReportCache(settings.cache_size, settings.max_concurrent_reports)
 
     install_error_handlers(app)
     install_offline_docs(app)

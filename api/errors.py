@@ -30,6 +30,8 @@ from graph.errors import (
     TooExpensive,
 )
 
+from .cache import Overloaded
+
 __all__ = ["install_error_handlers", "error_response", "status_of", "STATUS_TYPES"]
 
 log = logging.getLogger("chainx.api")
@@ -41,6 +43,7 @@ _LIBRARY_STATUS: tuple[tuple[type[ChainxError], int], ...] = (
     (InvalidParameter, 422),
     (DatasetError, 422),
     (StoreUnavailable, 503),
+    (Overloaded, 503),
     (StoreFull, 507),
     (StoreError, 409),
     (ChainxError, 400),
@@ -86,6 +89,8 @@ async def _library_error(request: Request, error: ChainxError) -> JSONResponse:
         # the first line only: the problems travel as structured data, not as text
         message = ChainxError.__str__(error)
         return error_response(status, "DatasetError", message, problems=[p.as_dict() for p in error.problems])
+    if isinstance(error, Overloaded):
+        return error_response(status, "Overloaded", str(error), headers={"Retry-After": str(BUSY_RETRY_AFTER)})
     if isinstance(error, StoreBusy):
         # a load holds the store: not an outage, and over soon
         return error_response(status, "StoreBusy", str(error), headers={"Retry-After": str(BUSY_RETRY_AFTER)})

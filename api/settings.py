@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         description="Host names the server answers to besides localhost, 127.0.0.1 and ::1 (and the address chainx serve binds to), "
                     "comma-separated; * allows any (no DNS-rebinding guard).",
     )
+    max_concurrent_reports: int = Field(
+        default=4, ge=0,
+        description="Reports (analyses, views) computed at once; one more is a 503 with Retry-After (a cached one is always served). 0: no bound.",
+    )
     cache_size: int = Field(default=128, ge=0, description="Analysis results kept per app (LRU); 0 turns caching off.")
     max_centrality_seconds: float = Field(
         default=P.MAX_SECONDS.default,

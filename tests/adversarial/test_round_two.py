@@ -479,3 +479,56 @@ def test_a_store_file_that_cannot_grow_is_one_clear_line_on_the_cli(textile_db, 
                  and "unexpected" not in lines[0]), result.stderr
     with SqliteStore(textile_db) as store:
         assert fingerprint(store) == before
+
+
+# -- costly reads ---------------------------------------------------------------------------------
+def test_reports_computed_at_once_are_bounded_and_cached_and_cheap_ones_still_answer(textile_db, figures):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(store=str(textile_db), max_concurrent_reports=1))
+    with TestClient(app) as client:
+        assert client.get("/bottlenecks").status_code == 200  # now cached
+        # the one slot taken, as a long report in another request takes it
+        with app.state.report_cache.slots.taken():
+            ties = client.get("/ties")
+            view = client.get("/views/ties", params={"format": "json"})
+            cached, health = client.get("/bottlenecks"), client.get("/health")
+        after = client.get("/ties")
+    held = all(r.status_code == 503 and r.json()["error"]["type"] == "Overloaded" and r.headers.get("retry-after") and
+               "CHAINX_MAX_CONCURRENT_REPORTS" in r.json()["error"]["message"] for r in (ties, view))
+    assert tally(figures, "costly reads", held), (ties.text, view.text)
+    assert tally(figures, "costly reads", cached.status_code == 200 and health.status_code == 200 and after.status_code == 200), (cached.text, after.text)
+
+
+def test_of_many_reports_started_at_once_only_the_bound_computes(figures):
+    import threading
+
+    from api.cache import ComputeSlots, Overloaded
+
+    size, callers = 2, 6
+    slots = ComputeSlots(size)
+    start, hold = threading.Barrier(callers), threading.Barrier(callers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def caller():
+        start.wait()
+        try:
+            with slots.taken():
+                with lock:
+                    outcomes.append("computed")
+                hold.wait()  # every caller has tried before any slot is given back
+        except Overloaded:
+            with lock:
+                outcomes.append("refused")
+            hold.wait()
+
+    threads = [threading.Thread(target=caller) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert tally(figures, "costly reads", sorted(outcomes) == ["computed"] * size + ["refused"] * (callers - size)), outcomes
