@@ -532,3 +532,30 @@ def test_of_many_reports_started_at_once_only_the_bound_computes(figures):
     for thread in threads:
         thread.join()
     assert tally(figures, "costly reads", sorted(outcomes) == ["computed"] * size + ["refused"] * (callers - size)), outcomes
+
+
+def test_a_neighbourhood_past_the_work_budget_is_refused_naming_depth(tmp_path, monkeypatch, figures):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+    from graph.analysis.paths import neighbors
+
+    # a hub with 40 suppliers, each with 40 suppliers of its own: 40 relationships within one
+    # step of the hub, 40 + 40 * 40 = 1,640 within two (by construction)
+    firms = ["hub"] + [f"a{i}" for i in range(40)] + [f"a{i}_{j}" for i in range(40) for j in range(40)]
+    links = [Relationship("SUPPLIES", f"a{i}", "hub") for i in range(40)]
+    links += [Relationship("SUPPLIES", f"a{i}_{j}", f"a{i}") for i in range(40) for j in range(40)]
+    with SqliteStore(tmp_path / "hub.db", create=True) as store:
+        store.write(GraphData(nodes=[Node("Enterprise", f, f) for f in firms], relationships=links))
+        monkeypatch.setenv("CHAINX_MAX_NEIGHBOURHOOD", "1000")
+        assert neighbors(store, "hub", depth=1).total == 40
+        with TestClient(create_app(Settings(store=str(tmp_path / "hub.db")))) as client:
+            deep = client.get("/nodes/Enterprise/hub/neighbors", params={"depth": 2})
+            ego = client.get("/views/ego/enterprise/hub", params={"depth": 3, "format": "json"})
+        monkeypatch.setenv("CHAINX_MAX_NEIGHBOURHOOD", "1640")
+        assert neighbors(store, "hub", depth=2).total == 40 + 1600  # the budget exactly met is enough
+    error = deep.json()["error"]
+    assert tally(figures, "costly reads", deep.status_code == 422 and error["parameter"] == "depth" and "ask for depth 1" in error["message"]
+                 and "CHAINX_MAX_NEIGHBOURHOOD" in error["message"]), deep.text
+    assert tally(figures, "costly reads", ego.status_code == 422 and "CHAINX_MAX_NEIGHBOURHOOD" in ego.text), ego.text
