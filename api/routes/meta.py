@@ -16,7 +16,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["meta"], responses=error_responses(500, 503))
 
 
-@router.get("/health", response_model=Health)
+@router.get("/health", response_model=Health, response_model_exclude_none=True)  # message only while busy
 def health(handle: HandleDep) -> dict:
     """200 when the store answers, 503 (with the reason) when it does not; 200 with status busy,
     at once and with the last version read, while another connection holds the store."""

@@ -30,7 +30,7 @@ def _get(port: int, target: str) -> tuple[int, dict, str]:
     try:
         connection.request("GET", target)
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode("utf-8", "replace")
     finally:
         connection.close()
 
@@ -83,7 +83,7 @@ def test_a_mix_of_costly_and_cheap_requests_gets_no_5xx_and_health_answers(tmp_p
 
     def refused(status: int, headers: dict, body: str) -> bool:
         if status == 503:
-            return json.loads(body)["error"]["type"] == "Overloaded" and "Retry-After" in headers
+            return json.loads(body)["error"]["type"] == "Overloaded" and "retry-after" in headers
         return status == 422 and json.loads(body)["error"]["type"] in ("TooExpensive", "InvalidParameter")
 
     server_errors = [t for t, (status, headers, body) in answers.items() if status >= 500 and not refused(status, headers, body)]
