@@ -162,32 +162,23 @@ class _Connection(sqlite3.Connection):
                                 f"is the disk full or failing, or a file-size limit (ulimit -f) in the way? The write was undone")
         return error
 
-    def execute(self, *args):
+    def _run(self, method, *args):
         try:
-            return super().execute(*args)
+            return method(*args)
         except sqlite3.OperationalError as error:
             translated = self._translated(error)
             if translated is error:
                 raise
             raise translated from None
+
+    def execute(self, *args):
+        return self._run(super().execute, *args)
 
     def executemany(self, *args):
-        try:
-            return super().executemany(*args)
-        except sqlite3.OperationalError as error:
-            translated = self._translated(error)
-            if translated is error:
-                raise
-            raise translated from None
+        return self._run(super().executemany, *args)
 
     def executescript(self, *args):
-        try:
-            return super().executescript(*args)
-        except sqlite3.OperationalError as error:
-            translated = self._translated(error)
-            if translated is error:
-                raise
-            raise translated from None
+        return self._run(super().executescript, *args)
 
 
 def _connect(path: Path, wait: float) -> _Connection:
