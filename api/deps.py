@@ -16,7 +16,7 @@ from fastapi.security import APIKeyHeader
 
 from graph import __version__
 from graph import params as P
-from graph.errors import InvalidParameter, StoreUnavailable
+from graph.errors import InvalidParameter, StoreBusy, StoreUnavailable
 from graph.reports import report_model
 from graph.store import GraphStore
 
@@ -54,6 +54,8 @@ def get_store(handle: Annotated[StoreHandle, Depends(get_handle)]) -> Iterator[G
     store = handle.get()
     try:
         yield store
+    except StoreBusy:
+        raise  # the connection is fine: another one holds the lock
     except StoreUnavailable:
         handle.drop(store)
         raise

@@ -169,6 +169,8 @@ def load(
     match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages",
                                                help="Match the dataset's stages to stages already in the store by name or alias "
                                                     "(a town's enterprises onto an imported national chain).")] = True,
+    encoding: Annotated[Optional[str], typer.Option(
+        help="The CSV files' encoding when not UTF-8 or GB18030/GBK Chinese (cp1252, latin-1, big5, ...).", show_default=False)] = None,
 ):
     """Validate a dataset and write it to the store, all or nothing.
 
@@ -183,7 +185,7 @@ def load(
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with store_from(store, create=True) as graph_store, gc_paused():
-        raw = read_dataset(path)
+        raw = read_dataset(path, encoding=encoding)
         data, matches = prepare(graph_store, raw, replace=replace, match_stages=match_stages)
         progress, done = _progress_bar(len(data), "loading")
         try:
@@ -416,6 +418,7 @@ def serve(
     from api.settings import Settings
 
     settings = Settings(store=store or default_store_uri())
+    settings.allowed_hosts = [*settings.allowed_hosts, host]  # its own address is one of its names
     store_from(settings.store).close()  # fail now, with a clear line, if the store is missing
     # Bind before saying "Serving": a port in use is one clear line with a free one to try, and
     # the socket handed to uvicorn is the one checked (no window for another server to take it).

@@ -10,6 +10,9 @@ __all__ = [
     "DatasetError",
     "StoreError",
     "StoreUnavailable",
+    "StoreBusy",
+    "StoreFull",
+    "StoreIOError",
     "NotFound",
     "InvalidParameter",
     "TooExpensive",
@@ -55,6 +58,19 @@ class StoreError(ChainxError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached (server down, login refused, file unreadable)."""
+
+
+class StoreBusy(StoreUnavailable):
+    """The store is there but locked by another connection (a load in progress) for longer than
+    chainx waits: try again shortly."""
+
+
+class StoreFull(StoreError):
+    """The store could not grow: its disk (or its own size limit) is full; the write was undone."""
+
+
+class StoreIOError(StoreUnavailable):
+    """The store's file could not be written or read (a failing disk, a file-size limit)."""
 
 
 class NotFound(ChainxError):

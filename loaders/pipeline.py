@@ -43,11 +43,12 @@ def prepare(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_
 
 
 def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, progress: Progress | None = None,
-              name: str | None = None) -> tuple[GraphData, WriteSummary]:
+              name: str | None = None, encoding: str | None = None) -> tuple[GraphData, WriteSummary]:
     """Validate the dataset at ``path`` and write it to ``store``; DatasetError leaves the store
-    untouched. ``name``: what problems call the file (an upload's own name; see read_dataset)."""
+    untouched. ``name``: what problems call the file (an upload's own name; see read_dataset);
+    ``encoding``: its CSV files' encoding when not UTF-8 or GB18030 Chinese."""
     with gc_paused():
-        data, _ = prepare(store, read_dataset(path, name=name), replace=replace)
+        data, _ = prepare(store, read_dataset(path, name=name, encoding=encoding), replace=replace)
         return data, store.write(data, replace=replace, progress=progress)
 
 

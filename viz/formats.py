@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import sys
@@ -18,6 +16,7 @@ from enum import Enum
 
 from pydantic import BaseModel
 
+from graph.export import csv_line, spreadsheet_safe
 from graph.params import FORMAT
 
 __all__ = ["Format", "emit", "to_json", "rows_to_csv", "rows_to_table", "report_csv", "report_table", "report_sections",
@@ -89,33 +88,21 @@ def _cell(value) -> str:
 
 
 def rows_to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
+    """The rows as CSV for a spreadsheet: every cell safe from running as a formula
+    (graph.export.csv_line, OWASP's CSV-injection guidance)."""
+    lines = [csv_line(columns)]
+    lines.extend(csv_line([_csv_cell(row.get(c)) for c in columns]) for row in rows)
+    return "\n".join(lines) + "\n"
 
 
 def _csv_cell(value) -> str:
-    return spreadsheet_safe(_cell(value) if not isinstance(value, float) else repr(value))
-
-
-def spreadsheet_safe(text: str) -> str:
-    """``text`` as a spreadsheet shows it as text: a cell starting with = + - @ (or a tab or a
-    carriage return before one) would run as a formula in Excel or LibreOffice; a leading quote
-    keeps it text. A negative number stays as it is."""
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        # each item safe on its own: a spreadsheet splitting on "; " would start a cell with it
+        return "; ".join(spreadsheet_safe(_cell(v)) for v in value)
+    # a report's text may be a list joined already ("a; =b"): each piece safe on its own too
+    return ";".join(map(spreadsheet_safe, _cell(value).split(";")))
 
 
 # Unicode ranges of East Asian wide characters (Hangul Jamo, CJK, Hangul syllables, compatibility

@@ -129,7 +129,7 @@ def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: Gra
     "/centrality/write-back",
     response_model=WriteBackResult,
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(400, 401, 403, 409, 413),
+    responses=error_responses(400, 401, 403, 409, 413, 507),
 )
 def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDep, body: WriteBackRequest) -> dict:
     """Store a metric's values on every node of the projection as ``centrality_<metric>_<graph>``."""
