@@ -189,10 +189,22 @@ class Candidate(Model):
     name: str
     region: str | None
     score: float
-    supply_ties: int
-    shared_institutes: int
-    size: float
+    supply_ties: int = Field(description="S: the region's enterprises it supplies or buys from.")
+    shared_institutes: int = Field(description="I: institutes it shares with the region's enterprises.")
+    size: float = Field(description="Z: its revenue and staff against the stage's largest candidate, in [0, 1].")
+    chain_stages: int = Field(description="Other top-level stages of the chain read that it operates in.")
+    chain_fit: float = Field(description="F: chain_stages over the most any candidate of the stage has, in [0, 1].")
     reasons: list[str]
+
+
+class CandidateSignals(Model):
+    """Which signals of the candidate score the data held at all: a ranking on chain fit alone
+    says less than one on supply ties."""
+
+    supply_ties: bool = Field(description="The region's enterprises have SUPPLIES relationships.")
+    shared_institutes: bool = Field(description="The region's enterprises collaborate with institutes.")
+    size: bool = Field(description="Some candidate has a revenue or a staff count.")
+    chain_fit: bool = Field(description="Always: every candidate's OPERATES_IN links give it.")
 
 
 class Gap(Model):
@@ -269,7 +281,7 @@ _GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_l
 # a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)
 _CANDIDATE_COLUMNS = [Column("gap", lambda t: t[0].stage), Column("gap_name", lambda t: t[0].name), Column("rank", lambda t: t[1]),
                       *(Column(name, lambda t, name=name: getattr(t[2], name))
-                        for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size"))]
+                        for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size", "chain_stages", "chain_fit"))]
 
 
 def _candidate_cells(gap: Gap) -> list[str]:
@@ -291,6 +303,7 @@ class GapsReport(Report):
     stage_betweenness: StageBetweenness = Field(description="How the B of the scores was computed.")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
     cycles: Cycles
+    candidate_signals: CandidateSignals
     # who the counts of local_enterprises are, per top-level stage: for the chain view, not
     # part of the JSON (a national chain has tens of thousands of stages)
     _firms: dict[str, set[str]] = PrivateAttr(default_factory=dict)

@@ -175,7 +175,7 @@ KEYS = {
     "/nodes/Institute/i_donghua_university/neighbors?depth=2": {"node", "depth", "kind", "total", "truncated", "nodes", "relationships"},
     "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
     "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
-                              "stages", "gaps", "gaps_total", "listing", "stage_betweenness", "chain_scope", "cycles"},
+                              "stages", "gaps", "gaps_total", "listing", "stage_betweenness", "chain_scope", "cycles", "candidate_signals"},
     "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top", "chain_scope"},
     "/bottlenecks": {"region", "scope", "chain_scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
     "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note", "rows"},
@@ -237,7 +237,7 @@ CLI_HEADERS = [
     # the candidates left the gaps' CSV for a table of their own, one per row (issue 17)
     (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,reasons"),
     (["gaps", "--region", "tianmen", "--candidates", "--format", "csv"],
-     "gap,gap_name,rank,enterprise,name,region,score,supply_ties,shared_institutes,size,reasons"),
+     "gap,gap_name,rank,enterprise,name,region,score,supply_ties,shared_institutes,size,chain_stages,chain_fit,reasons"),
     (["compare", "shengze", "tianmen", "--format", "csv"], "stage,name,tier,shengze_status,shengze_firms,tianmen_status,tianmen_firms"),
     (["centrality", "--metric", "degree", "--format", "csv"], "rank,node,name,kind,value"),
     (["path", "e_hengli_group", "px", "--format", "csv"], "step,source,type,target,forward"),
