@@ -16,7 +16,7 @@ from benchmarks.core import Run, measurement, ratio, row, span, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEW_NODES = 2_000  # the view size the target is set for
-API_REQUESTS = 2_000  # per endpoint, after one cold request
+API_REQUESTS = 2_000  # per endpoint, after one cold request (fewer on the tiny run: one per 10 relationships)
 API_CONCURRENCY = 4  # connections the load process keeps busy at once
 
 
@@ -117,7 +117,7 @@ def _api(run: Run) -> list[dict]:
     with chainx_serve(run.store.uri) as base:  # chainx's own server: one that does not start fails the run
         for label, path in endpoints:
             cold_s, body = _get(base + path)
-            figures = _load(base + path)
+            figures = _load(base + path, min(API_REQUESTS, max(100, run.size // 10)))
             floor = floor or figures  # /health's, measured first
             rows.append(row(
                 f"{label} ({len(body):,} bytes)", span(cold_s),
@@ -129,9 +129,9 @@ def _api(run: Run) -> list[dict]:
     return rows
 
 
-def _load(url: str) -> dict:
+def _load(url: str, requests: int) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.loadgen", url, "--requests", str(API_REQUESTS), "--concurrency", str(API_CONCURRENCY)],
+        [sys.executable, "-m", "benchmarks.loadgen", url, "--requests", str(requests), "--concurrency", str(API_CONCURRENCY)],
         cwd=ROOT, capture_output=True, text=True, check=True, timeout=900,
     )
     return json.loads(result.stdout)

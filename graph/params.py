@@ -29,7 +29,7 @@ __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
-    "SEARCH_OFFSET", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE",
+    "SEARCH_OFFSET", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -56,6 +56,7 @@ class Param:
     flag: str | None = None
     short: str | None = None
     example: str | None = None
+    choices: tuple[str, ...] | None = None  # the values a text parameter takes
 
     @property
     def cli_flag(self) -> str:
@@ -76,6 +77,8 @@ class Param:
             if not (self.minimum or 0) <= len(items) <= (self.maximum or len(items)):
                 raise InvalidParameter(self.name, f"give {self._count_rule()} {self.name}, not {len(items)}")
             return items
+        if self.choices is not None and value not in self.choices:
+            raise InvalidParameter(self.name, f"must be one of {', '.join(self.choices)}, not {value!r}")
         return value
 
     def _count_rule(self) -> str:
@@ -113,9 +116,22 @@ SEARCH_OFFSET = Param("offset", int, 0, "Skip this many matches (paging).", 0, 1
 MAX_SECONDS = Param("max_seconds", float, 60.0, "Refuse an exact betweenness, closeness or harmonic run estimated to take longer "
                     "than this many seconds, unless forced.", 1e-9, 86_400)
 MAX_SECONDS_ENV = "CHAINX_MAX_CENTRALITY_SECONDS"
+SCOPE = Param("scope", str, "auto", "Which part of the chain to read: region (the stages the region's enterprises operate in and their "
+              "FEEDS neighbourhood), whole, or auto (region on a chain of more than "
+              f"{FULL_LISTING_STAGES} top-level stages, else whole).", choices=("auto", "whole", "region"))
+SCOPE_DEPTH = Param("scope_depth", int, 2, "Region scope: FEEDS steps upstream and downstream of the region's stages.", 1, 10)
+SOURCE = Param("source", str, None, "Chain scope by its ends: the stage it starts from (with --to).", 1, 500, flag="--from", example="原油")
+SINK = Param("sink", str, None, "Chain scope by its ends: the stage it ends at (with --from).", 1, 500, flag="--to", example="服装")
+ROLLUP = Param("rollup", str, "auto", "Sub-stages: roll up into their top-level stage (top), not at all (none), or auto (top, except "
+               "into broad categories with more than 50 stages below them).", choices=("auto", "top", "none"))
 REMOVE = Param("remove", "list", None, "Enterprise or stage ids to take out, comma-separated (or repeated).", 1, 1000)
 
+# The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
+# chain and compare views): the part of it to read, and how sub-stages roll up.
+CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "sink": SINK, "rollup": ROLLUP}
+
 # every parameter by (report, name): what the edges are built from and what the test compares
+
 PARAMS: dict[str, dict[str, Param]] = {
     "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP},
     "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP},

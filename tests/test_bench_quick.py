@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -51,11 +52,15 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path):
     assert (first / "supplies.csv").read_bytes() != (other / "supplies.csv").read_bytes()
 
 
-def test_a_tiny_benchmark_run_writes_every_section(tmp_path):
+def test_a_tiny_benchmark_run_writes_every_section(tmp_path, neo4j_store, bolt_server):
+    # the run's Bolt section loads into this session's server (as CHAINX_TEST_NEO4J_URI lets a
+    # person point it at theirs) instead of starting a JVM of its own
+    env = {**os.environ, "CHAINX_TEST_NEO4J_URI": bolt_server.uri, "CHAINX_TEST_NEO4J_USER": bolt_server.user,
+           "CHAINX_TEST_NEO4J_PASSWORD": bolt_server.password or "", "CHAINX_TEST_NEO4J_DATABASE": bolt_server.database or ""}
     result = subprocess.run(
         # a budget this small sends the exact path measures down the extrapolated branch too
         [sys.executable, "-m", "benchmarks.run", "--tiny", "--budget", "0.005", "--results", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, capture_output=True, text=True, timeout=600, env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))

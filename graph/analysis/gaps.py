@@ -63,13 +63,14 @@ from operator import or_
 from graph.errors import InvalidParameter
 from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
+from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
 from graph.store.queries import StageFirm, queries
 from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
-from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, listing_limit, stage_betweenness, stage_chain
+from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, cycles, listing_limit, stage_betweenness, stage_chain
 
 __all__ = ["gaps", "compare", "stage_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
@@ -108,7 +109,8 @@ class LocalSides:
     """Where a region's enterprises sit along FEEDS, seen from every top-level stage.
 
     For a stage s, its upstream is ``nx.ancestors(chain, s)`` and its downstream
-    ``nx.descendants(chain, s)`` (s itself left out, even on a cycle). Sets are bitsets (ints):
+    ``nx.descendants(chain, s)``, less the stages of s's own FEEDS cycle (a cycle is one link of
+    the chain: what sits in it is neither upstream nor downstream of its members). Sets are bitsets (ints):
     bit i of a firm set is ``firms[i]``, bit i of a stage set is ``stages[i]`` (R's stages with
     enterprises, in id order).
     """
@@ -146,13 +148,13 @@ class LocalSides:
 
 def _spread(chain: StageChain, own: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
     """For bitsets ``own`` of some stages: per stage, the OR of ``own`` over its ancestors and
-    over its descendants (stages with an empty result left out).
+    over its descendants (stages with an empty result left out), a FEEDS cycle counting as one
+    link: the other members of a stage's cycle are neither above nor below it.
 
     Works on the condensed chain (cycles collapsed): a component's ancestors are its predecessor
     components and their ancestors, so one pass in topological order carries the bits down —
     over the components reachable from those holding bits only, so a town with firms in a few
-    stages costs a few searches, not the national chain. Inside a cycle every member is an
-    ancestor and a descendant of every other, but not of itself.
+    stages costs a few searches, not the national chain.
     """
     graph_c, mapping, order = condensed(chain)
     position = chain.memo("topological_position", lambda: {c: i for i, c in enumerate(order)})
@@ -174,21 +176,13 @@ def _spread(chain: StageChain, own: dict[str, int]) -> tuple[dict[str, int], dic
             if beneath.get(c):
                 down[stage] = beneath[c]
             continue
-        # the others of a cycle: OR the other members' bits (a firm of this stage may sit in
-        # another member too, so the stage's own bits cannot simply be taken away)
-        ordered = sorted(group)
-        bits = [own.get(s, 0) for s in ordered]
-        prefix, suffix = [0] * (len(bits) + 1), [0] * (len(bits) + 1)
-        for i, b in enumerate(bits):
-            prefix[i + 1] = prefix[i] | b
-        for i in range(len(bits) - 1, -1, -1):
-            suffix[i] = suffix[i + 1] | bits[i]
-        for i, stage in enumerate(ordered):
-            others = prefix[i] | suffix[i + 1]
-            if above.get(c, 0) | others:
-                up[stage] = above.get(c, 0) | others
-            if beneath.get(c, 0) | others:
-                down[stage] = beneath.get(c, 0) | others
+        # a cycle is one link of the chain: its members are neither upstream nor downstream of
+        # one another, so a firm in one of them never makes another a "break" between two sides
+        for stage in group:
+            if above.get(c):
+                up[stage] = above[c]
+            if beneath.get(c):
+                down[stage] = beneath[c]
     return up, down
 
 
@@ -217,8 +211,9 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
     """R's enterprises and stages upstream and downstream of every stage, given R's enterprises
     per top-level stage (:func:`stage_coverage`).
 
-    Equal to taking ``nx.ancestors`` and ``nx.descendants`` of every stage, in time linear in the
-    chain (times the bitsets' length) instead of stages × chain.
+    Equal to taking ``nx.ancestors`` and ``nx.descendants`` of every stage less its own strongly
+    connected component, in time linear in the chain (times the bitsets' length) instead of
+    stages × chain.
 
     >>> import networkx as nx
     >>> from graph.analysis.stages import StageChain
@@ -237,7 +232,21 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
     return LocalSides(firms, stages, up_firms, down_firms, up_stages, down_stages)
 
 
-def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None) -> dict:
+def cycle_summary(chain: StageChain, local: dict[str, set[str]], first: int = 10) -> dict:
+    """The FEEDS cycles of the chain a report read, for the report to say that they decided
+    something: how many, and the ``first`` largest with their size, first stages and names, and
+    how many of the region's enterprises sit in them."""
+    found = cycles(chain)
+    listed = [{
+        "size": len(members), "stages": members[:_NAMES_IN_REASON], "names": [chain.name(s) for s in members[:_NAMES_IN_REASON]],
+        "local_enterprises": len(set().union(*(local.get(s, set()) for s in members))),
+    } for members in found[:first]]
+    return {"count": len(found), "stages": sum(len(c) for c in found), "largest": listed}
+
+
+def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None,
+         scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
+         rollup: str = "auto") -> dict:
     """The gaps of ``region``'s chain: missing and weak stages, classified, scored, with the
     enterprises elsewhere that could fill them.
 
@@ -261,6 +270,10 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         List only the ``top`` gaps by score, and in ``stages`` only those gaps' stages and the
         ``top`` stages with the most local enterprises. When not given: everything on a chain of
         up to :data:`FULL_LISTING_STAGES` top-level stages, else :data:`DEFAULT_TOP`.
+    scope, scope_depth, source, sink, rollup
+        The part of the chain to read (:func:`graph.scope.chain_in_scope`): by default the whole
+        chain when it is small, else the region's stages and their FEEDS neighbourhood. Every
+        figure (completeness, counts, scores) is of the scope; ``scope`` in the report says which.
 
     Returns
     -------
@@ -290,11 +303,12 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     """
     MIN_FIRMS.check(min_firms)
     TOP_CANDIDATES.check(top_candidates)
-    chain = stage_chain(store)
-    limit = listing_limit(top, len(chain.graph))
     regions = region_descendants(store, region)
-    local = stage_coverage(store, region, chain=chain, regions=regions)
     region_name = get_node(store, region).name
+    chain, used = chain_in_scope(store, regions=regions, region_label=region_name, scope=scope, depth=scope_depth,
+                                 source=source, sink=sink, rollup=rollup)
+    limit = listing_limit(top, len(chain.graph))
+    local = stage_coverage(store, region, chain=chain, regions=regions)
     graph = chain.graph
     sides = local_sides(chain, local)
     firms_total = len(sides.firms)
@@ -322,6 +336,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
             found.append((-round(score, 6), stage, status, up, down, b, score))
     # gaps by score, then id; rows (with reasons and candidates) only for those listed
     best = sorted(found) if limit is None else heapq.nsmallest(limit, found)
+    on_cycle = {s: members for members in cycles(chain) for s in members}
     listed = []
     for minus_score, stage, status, up, down, b, score in best:
         if status == "weak":
@@ -334,10 +349,11 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
             kind = "absent"
         gap = {
             "stage": stage, "name": chain.name(stage), "status": status, "kind": kind, "score": -minus_score,
-            "upstream_local": up, "downstream_local": down, "betweenness": round(b, 6), "reasons": [], "candidates": [],
+            "upstream_local": up, "downstream_local": down, "betweenness": round(b, 6), "cycle": len(on_cycle.get(stage, ())),
+            "reasons": [], "candidates": [],
         }
         gap["reasons"] = _gap_reasons(store, chain, sides, local, gap, region_name, firms_total, min_firms, b, score,
-                                      method if sampled else None)
+                                      method if sampled else None, on_cycle.get(stage))
         listed.append(gap)
     gaps_total = len(found)
     if top_candidates and listed:
@@ -376,6 +392,8 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
             "rule": _listing_rule(top, limit, len(graph)),
         },
         "stage_betweenness": method,
+        "scope": used.as_dict(),
+        "cycles": cycle_summary(chain, local),
     }
 
 
@@ -388,7 +406,8 @@ def _listing_rule(top: int | None, limit: int | None, stages: int) -> str:
 
 
 def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local: dict[str, set[str]], gap: dict,
-                 region_name: str, firms_total: int, min_firms: int, b: float, score: float, sampled: dict | None) -> list[str]:
+                 region_name: str, firms_total: int, min_firms: int, b: float, score: float, sampled: dict | None,
+                 cycle: list[str] | None = None) -> list[str]:
     """The reasons of one gap row: why its status and kind, and its score with the numbers."""
     stage, name, count = gap["stage"], gap["name"], len(local[gap["stage"]])
     up, down = gap["upstream_local"], gap["downstream_local"]
@@ -422,6 +441,14 @@ def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local:
             )
         else:
             reasons.append(f"{region_name} has no enterprise upstream or downstream of it along FEEDS links (absent).")
+    if cycle:
+        others = [s for s in cycle if s != stage]
+        in_cycle = sorted(set().union(*(local.get(s, set()) for s in others)))
+        reasons.append(
+            f"{name} sits on a FEEDS cycle of {len(cycle)} stages with {_listing([chain.name(s) for s in others[:_NAMES_IN_REASON]], len(others))}: "
+            f"the cycle counts as one link of the chain, so the {len(in_cycle)} enterprise(s) of {region_name} in its other stages "
+            "are counted neither upstream nor downstream of it."
+        )
     estimated = (f" (estimated from {sampled['k']} sampled source stages, seed {sampled['seed']}: the chain has "
                  f"{sampled['stages']:,} top-level stages)") if sampled else ""
     reasons.append(

@@ -20,19 +20,19 @@ analyses both work on this rolled-up chain, so their stage lists agree.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from graph.cache import VersionedCache
-from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP
+from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP, ROLLUP
 from graph.projection import projection
 from graph.reach import reachable
 from graph.store.base import GraphStore
 
 __all__ = [
-    "StageChain", "stage_chain", "build_stage_chain", "chain_order", "condensed", "stage_betweenness",
+    "StageChain", "stage_chain", "build_stage_chain", "ROLLUPS", "check_rollup", "cycles", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
     "listing_limit",
 ]
@@ -50,6 +50,17 @@ BETWEENNESS_K = 256
 BETWEENNESS_SEED = 0
 
 
+ROLLUPS = ROLLUP.choices
+# Under --rollup auto a stage absorbs its sub-stages only while it is a link of the chain, not a
+# category: at most ROLLUP_MAX_BELOW stages below it. A national graph has words such as 豆腐,
+# 材料, 系统 or 纤维 with hundreds of products under them (chainkg: 39,537 products rolled into
+# the tops of one 1,032-stage FEEDS cycle), and a broad category such as 低空经济 absorbed 220 of
+# another graph's 847 stages, finance and cars included; rolled up, one broad word becomes the
+# chain's chokepoint and its biggest gap, and 涤纶 disappears into 纤维. On a town's chain (the
+# bundled textile one: 40 stages, at most 3 under one) auto and top agree.
+ROLLUP_MAX_BELOW = 50
+
+
 @dataclass
 class StageChain:
     """Top-level stages and the FEEDS graph between them."""
@@ -57,7 +68,9 @@ class StageChain:
     graph: nx.DiGraph  # nodes: top-level stage ids (with name, tier); edges: rolled-up FEEDS
     top: dict[str, str]  # every stage id → its top-level stage id
     members: dict[str, list[str]] = field(default_factory=dict)  # top-level id → its stage ids
-    parent: dict[str, str] = field(default_factory=dict)  # sub-stage id → the stage it is PART_OF
+    parents: dict[str, list[str]] = field(default_factory=dict)  # sub-stage id → the stages it is PART_OF
+    rollup: str = "top"  # how sub-stages were rolled up (ROLLUPS)
+    broad: dict[str, int] = field(default_factory=dict)  # categories left unrolled (auto): id → stages below
     # What is worked out from the chain once and kept with it (order, betweenness, reach): a
     # cached chain serves every report of one store version.
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
@@ -85,24 +98,44 @@ class StageChain:
     def below(self, stage: str) -> set[str]:
         """``stage`` and every stage PART_OF it, however deep."""
         children: dict[str, list[str]] = {}
-        for child, parent in self.parent.items():
-            children.setdefault(parent, []).append(child)
+        for child, parents in self.parents.items():
+            for parent in parents:
+                children.setdefault(parent, []).append(child)
         return reachable(children, stage) | {stage}
+
+    def restricted(self, stages: Iterable[str]) -> StageChain:
+        """The chain of these top-level stages only (and their members): a scope's chain."""
+        keep = set(stages) & set(self.graph)
+        graph = nx.DiGraph()
+        graph.add_nodes_from((s, self.graph.nodes[s]) for s in sorted(keep))
+        graph.add_edges_from((a, b) for a, b in self.graph.edges if a in keep and b in keep)
+        nx.freeze(graph)
+        top = {s: t for s, t in self.top.items() if t in keep}
+        return StageChain(graph=graph, top=top, members={t: m for t, m in self.members.items() if t in keep},
+                          parents={s: p for s, p in self.parents.items() if s in top}, rollup=self.rollup,
+                          broad={s: n for s, n in self.broad.items() if s in keep})
 
 
 _chains = VersionedCache("stage chain", size=8)
 
 
-def stage_chain(store: GraphStore) -> StageChain:
+def stage_chain(store: GraphStore, rollup: str = "auto") -> StageChain:
     """The rolled-up chain of ``store``: top-level stages and FEEDS between them.
 
-    A stage is top-level when it is PART_OF no other stage. FEEDS links inside one top-level
-    stage (between its sub-stages) disappear; the rest join the top-level stages of their ends.
+    A stage is top-level when it is PART_OF no other stage (``rollup="top"``), when it is
+    PART_OF only broad categories (``"auto"``, the default: see :data:`ROLLUP_MAX_BELOW`), or
+    always (``"none"``). FEEDS links inside one top-level stage (between its sub-stages)
+    disappear; the rest join the top-level stages of their ends.
 
     Cached per store version (:mod:`graph.cache`), like the projections it is built from: the
     returned chain is shared and read-only (its graph is frozen).
     """
-    return _chains.get(store, (), lambda: _frozen_chain(build_stage_chain(store)))
+    check_rollup(rollup)
+    return _chains.get(store, (rollup,), lambda: _frozen_chain(build_stage_chain(store, rollup)))
+
+
+def check_rollup(rollup: str) -> str:
+    return ROLLUP.check(rollup)
 
 
 def _frozen_chain(chain: StageChain) -> StageChain:
@@ -110,25 +143,28 @@ def _frozen_chain(chain: StageChain) -> StageChain:
     return chain
 
 
-def build_stage_chain(store: GraphStore) -> StageChain:
-    """:func:`stage_chain`, uncached."""
+def build_stage_chain(store: GraphStore, rollup: str = "auto") -> StageChain:
+    """:func:`stage_chain`, uncached.
+
+    A stage may be PART_OF several stages (a real product hierarchy has second parents). It
+    rolls up along the narrowest of them (fewest stages below it; then the smallest id), so a
+    product under both 服装 and 纺织品 goes with the more specific category. The walk up keeps
+    the stages it has seen in a set: linear in the depth, and a PART_OF cycle written past the
+    loader stops it (the cycle's smallest id is then the top).
+    """
+    check_rollup(rollup)
     chain = projection(store, "chain")
-    parent: dict[str, str] = {}
+    parents: dict[str, list[str]] = {}
     for rel in store.relationships(["PART_OF"]):
-        if rel.source in chain and rel.target in chain:
-            parent[rel.source] = rel.target
+        if rel.source in chain and rel.target in chain and rel.source != rel.target:
+            parents.setdefault(rel.source, []).append(rel.target)
+    for stage in parents:
+        parents[stage] = sorted(set(parents[stage]))
+    below = _below_counts(parents, cap=ROLLUP_MAX_BELOW)
+    broad = {s: n for s, n in below.items() if n > ROLLUP_MAX_BELOW} if rollup == "auto" else {}
     top: dict[str, str] = {}
     for stage in chain:
-        # The loader refuses PART_OF cycles; data written directly might still hold one, so a
-        # walk that comes back to a stage makes the cycle's smallest id its top.
-        path, current = [stage], stage
-        while current in parent:
-            current = parent[current]
-            if current in path:
-                current = min(path[path.index(current):])
-                break
-            path.append(current)
-        top[stage] = current
+        top[stage] = stage if rollup == "none" else _climb(stage, parents, below, broad)
     graph = nx.DiGraph()
     members: dict[str, list[str]] = {}
     for stage in sorted(chain):
@@ -141,7 +177,41 @@ def build_stage_chain(store: GraphStore) -> StageChain:
         a, b = top[source], top[target]
         if a != b:
             graph.add_edge(a, b)
-    return StageChain(graph=graph, top=top, members=members, parent=parent)
+    return StageChain(graph=graph, top=top, members=members, parents=parents, rollup=rollup, broad=broad)
+
+
+def _climb(stage: str, parents: dict[str, list[str]], below: dict[str, int], broad: dict[str, int]) -> str:
+    """The stage ``stage`` rolls up into: up its narrowest parent while one is not broad."""
+    seen, current = {stage}, stage
+    while True:
+        options = [p for p in parents.get(current, ()) if p not in broad]
+        if not options:
+            return current
+        nxt = min(options, key=lambda p: (below.get(p, 0), p))
+        if nxt in seen:  # a PART_OF cycle: its smallest id is the top
+            return min(seen)
+        seen.add(nxt)
+        current = nxt
+
+
+def _below_counts(parents: dict[str, list[str]], cap: int) -> dict[str, int]:
+    """How many distinct stages lie below each stage that has sub-stages (counting stops just
+    above ``cap``: whether a category is broad is all that is asked of it)."""
+    children: dict[str, list[str]] = {}
+    for child, ps in parents.items():
+        for p in ps:
+            children.setdefault(p, []).append(child)
+    counts: dict[str, int] = {}
+    for root in children:
+        seen: set[str] = set()
+        stack = [root]
+        while stack and len(seen) <= cap:
+            for child in children.get(stack.pop(), ()):
+                if child not in seen and child != root:
+                    seen.add(child)
+                    stack.append(child)
+        counts[root] = len(seen)
+    return counts
 
 
 def chain_order(chain: StageChain) -> list[str]:
@@ -158,6 +228,22 @@ def _chain_order(chain: StageChain) -> list[str]:
     for component in order:
         level[component] = max((level[p] + 1 for p in graph_c.predecessors(component)), default=0)
     return sorted(chain.graph, key=lambda s: (_TIER_RANK.get(chain.tier(s) or "midstream", 1), level[mapping[s]], s))
+
+
+def cycles(chain: StageChain) -> list[list[str]]:
+    """The FEEDS cycles of the chain: its strongly connected components of more than one stage,
+    each in id order, the largest first (then by first id). Worked out once per chain.
+
+    >>> chain = StageChain(nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")]), {s: s for s in "abc"})
+    >>> cycles(chain)
+    [['a', 'b']]
+    """
+    def compute():
+        graph_c, _, _ = condensed(chain)
+        found = [sorted(graph_c.nodes[c]["members"]) for c in graph_c if len(graph_c.nodes[c]["members"]) > 1]
+        return sorted(found, key=lambda c: (-len(c), c[0]))
+
+    return chain.memo("cycles", compute)
 
 
 def condensed(chain: StageChain) -> tuple[nx.DiGraph, dict[str, int], list[int]]:

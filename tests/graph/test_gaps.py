@@ -135,13 +135,28 @@ def test_another_region_sees_its_own_break(sqlite_store):
     assert report["completeness"] == pytest.approx(2 / 5)
 
 
-def test_reachability_not_topological_order_classifies_stages_on_a_cycle(sqlite_store):
-    # a → b → c → a: every stage is both upstream and downstream of every other
+def test_a_cycle_is_one_link_of_the_chain_and_the_report_names_it(sqlite_store):
+    # a → b → c → a: a firm in a sits on the cycle with b and c, so it is neither upstream nor
+    # downstream of them; b and c are not "break" gaps because of it
     write(sqlite_store, [R("r"), S("a"), S("b"), S("c"), E("e", region="r")],
           [rel("FEEDS", "a", "b"), rel("FEEDS", "b", "c"), rel("FEEDS", "c", "a"), rel("OPERATES_IN", "e", "a")])
     report = gaps(sqlite_store, "r", min_firms=1)
-    assert {g["stage"]: (g["kind"], g["upstream_local"], g["downstream_local"]) for g in report["gaps"]} == {
-        "b": ("break", 1, 1), "c": ("break", 1, 1)}
+    assert {g["stage"]: (g["kind"], g["upstream_local"], g["downstream_local"], g["cycle"]) for g in report["gaps"]} == {
+        "b": ("absent", 0, 0, 3), "c": ("absent", 0, 0, 3)}
+    assert all("FEEDS cycle of 3 stages" in " ".join(g["reasons"]) for g in report["gaps"])
+    assert report["cycles"]["count"] == 1 and report["cycles"]["largest"][0]["stages"] == ["a", "b", "c"]
+    assert report["cycles"]["largest"][0]["local_enterprises"] == 1
+
+
+def test_firms_on_both_sides_of_a_cycle_make_its_stages_breaks(sqlite_store):
+    # x → a → b → a → y: the firms in x and y are upstream and downstream of the cycle {a, b}
+    write(sqlite_store, [R("r"), S("x"), S("a"), S("b"), S("y"), E("e1", region="r"), E("e2", region="r"), E("e3", region="r")],
+          [rel("FEEDS", "x", "a"), rel("FEEDS", "a", "b"), rel("FEEDS", "b", "a"), rel("FEEDS", "b", "y"),
+           rel("OPERATES_IN", "e1", "x"), rel("OPERATES_IN", "e2", "y"), rel("OPERATES_IN", "e3", "a")])
+    report = gaps(sqlite_store, "r", min_firms=1)
+    # e3 in a is on b's cycle: not counted on either side of b
+    assert {g["stage"]: (g["kind"], g["upstream_local"], g["downstream_local"]) for g in report["gaps"]} == {"b": ("break", 1, 1)}
+    assert report["cycles"]["count"] == 1 and report["cycles"]["stages"] == 2
 
 
 def test_bad_input_raises_the_library_errors(sqlite_store):
