@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel
 
 from graph.errors import StoreUnavailable
+from graph.reports import report_model
 from graph.store import GraphStore
 
 from .cache import ReportCache
@@ -72,17 +72,19 @@ class Reports:
     def __call__(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         return self.cache.run(self.store, func, *args, **kwargs)
 
-    def json(self, model: type[BaseModel], func: Callable[..., Any], /, *args: Any, exclude_unset: bool = False,
-             **kwargs: Any) -> Response:
-        """``func``'s report as the JSON response ``model`` describes, as FastAPI would render it
-        for a route with ``response_model=model``, but rendered once per store version: a cached
-        report's rows are not validated and serialised again on every request."""
+    def json(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Response:
+        """``func``'s report as the JSON response of a route with ``response_model=
+        report_model(func)``, rendered once per store version: a cached report's rows are not
+        serialised again on every request. Parts the analysis left out (a ties report's
+        ``focus`` without an institute) stay out, as in the CLI's JSON."""
+        model = report_model(func)
 
         def render(report: Any) -> bytes:
-            content = model.model_validate(report).model_dump(mode="json", by_alias=True, exclude_unset=exclude_unset)
-            return JSONResponse(content).body
+            if type(report) is not model:
+                raise TypeError(f"{func.__qualname__} returned a {type(report).__name__}, not its {model.__name__}")
+            return JSONResponse(report.model_dump(mode="json", by_alias=True, exclude_unset=True)).body
 
-        body = self.cache.rendered(self.store, render, (model, exclude_unset), func, *args, **kwargs)
+        body = self.cache.rendered(self.store, render, "json", func, *args, **kwargs)
         return Response(body, media_type="application/json")
 
 

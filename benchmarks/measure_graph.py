@@ -157,7 +157,7 @@ def _centrality(run: Run) -> list[dict]:
                 speedup=ratio(nx_t, cached_t.cpu), over_library=ratio(acc_t.cpu, lib_t.cpu),
                 target="chainx ÷ library ≤ 1.5" + ("; ≥ 30× NetworkX at 100k" if kk and name == "supply" else ""),
                 max_abs_diff=_max_diff(values, want),
-                engine=None if failed else got["engine"],
+                engine=None if failed else got.engine,
                 note="; ".join(x for x in (failed, nx_note) if x),
             ))
     return rows

@@ -75,7 +75,7 @@ def _analyses(run: Run) -> list[dict]:
             report = gaps(run.store, region)
         with timed() as warm_t:
             gaps(run.store, region)
-        shape = f"{why}: {report['local_enterprises']:,} local firms, {report['gaps_total']} gaps of {report['counts']['stages']} stages"
+        shape = f"{why}: {report.local_enterprises:,} local firms, {report.gaps_total} gaps of {report.counts.stages} stages"
         rows.append(row(f"gaps for {region}, cold ({shape})", cold_t, cached_cpu_s=round(warm_t.cpu, 4),
                         baseline_cpu_s=round(whole_t.cpu, 4), baseline="building the whole 'all' graph in NetworkX",
                         speedup=ratio(whole_t.cpu, cold_t.cpu), target="≤ 1 s cold"))
@@ -84,7 +84,7 @@ def _analyses(run: Run) -> list[dict]:
         report = bottlenecks(run.store)
     with timed() as warm_t:
         bottlenecks(run.store)
-    counts = ", ".join(f"{n:,} {kind}" for kind, n in report["counts"].items())
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in report.counts.items())
     rows.append(row(f"bottlenecks, whole graph, cold ({counts})", cold_t, cached_cpu_s=round(warm_t.cpu, 4),
                     baseline_cpu_s=round(whole_t.cpu, 4), baseline="building the whole 'all' graph in NetworkX",
                     speedup=ratio(whole_t.cpu, cold_t.cpu)))

@@ -20,7 +20,7 @@ from graph import __version__
 from graph import params as P
 from graph.errors import ChainxError, DatasetError
 from graph.store import GraphStore, default_store_uri, open_store, reads
-from viz.formats import Format, emit, rows_to_csv, rows_to_table, to_json
+from viz.formats import Format, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
 from .options import option
 
@@ -282,9 +282,7 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table):
     if format == Format.json:
         emit(to_json(result))
         return
-    rows = [{"kind": "node", "name": k, "count": v} for k, v in result["nodes"].items()]
-    rows += [{"kind": "relationship", "name": k, "count": v} for k, v in result["relationships"].items()]
-    emit(rows_to_csv(rows, ["kind", "name", "count"]) if format == Format.csv else rows_to_table(rows, ["kind", "name", "count"]))
+    emit(report_csv(result) if format == Format.csv else report_table(result))
 
 
 @app.command()
@@ -409,10 +407,6 @@ def _port_free(host: str, port: int) -> bool:
 # -- centrality, ties, paths, neighbourhoods (graph/analysis/centrality.py, ties.py, paths.py) --
 
 
-def _kinds_cell(kinds: dict) -> str:
-    return "; ".join(f"{kind} {count}" for kind, count in kinds.items())
-
-
 @app.command("centrality")
 @cli_errors
 def centrality_command(
@@ -441,37 +435,12 @@ def centrality_command(
         if write_back:
             written = store_values(graph_store, report)
             typer.echo(f"Stored {property_name(metric, graph)} on {written} nodes.", err=True)
-    columns = ["rank", "node", "name", "kind", "value"]
     if format == Format.json:
         emit(to_json(report))
     elif format == Format.csv:
-        emit(rows_to_csv(report["rows"], columns))
+        emit(report_csv(report))
     else:
-        emit(rows_to_table(report["rows"], columns) + f"\n{len(report['rows'])} of {report['total']} nodes; {report['note']}")
-
-
-_TIES_COLUMNS = {
-    "summary": ["measure", "value"],
-    "institutes": ["institute", "name", "region", "ties", "enterprises", "tie_kinds"],
-    "enterprises": ["enterprise", "name", "region", "ties", "institutes", "tie_kinds"],
-    "projections": ["projection", "a", "a_name", "b", "b_name", "shared", "via"],
-    "communities": ["community", "size", "hub_name", "institutes", "enterprises", "internal_links", "external_links"],
-    "brokers": ["node", "name", "kind", "betweenness", "constraint", "betweenness_rank", "constraint_rank"],
-    "research_gaps": ["stage", "name", "tier", "enterprises", "researched_by"],
-    "focus": ["institute", "name", "shared_enterprises"],
-}
-
-
-def _ties_rows(report: dict, section: str) -> list[dict]:
-    if section == "summary":
-        return [{"measure": key, "value": value} for key, value in report["summary"].items()]
-    if section in ("institutes", "enterprises"):
-        return [{**row, "tie_kinds": _kinds_cell(row["tie_kinds"])} for row in report[section]]
-    if section == "projections":
-        return [{"projection": name, **pair} for name, part in report["projections"].items() for pair in part["top_pairs"]]
-    if section == "focus":
-        return report["focus"]["shared_institutes"]
-    return report[section]
+        emit(report_table(report) + f"\n{len(report.rows)} of {report.total} nodes; {report.note}")
 
 
 @app.command("ties")
@@ -500,12 +469,12 @@ def ties_command(
     with store_from(store) as graph_store:
         report = ties_report(graph_store, institute=institute, seed=seed, top=top)
     if format == Format.json:
-        emit(to_json(report if section is None else report[section]))
+        emit(to_json(report if section is None else getattr(report, section)))
     elif format == Format.csv:
-        emit(rows_to_csv(_ties_rows(report, section), _TIES_COLUMNS[section]))
+        emit(report_csv(report, section))
     else:
         shown = [section] if section else sections
-        emit("\n\n".join(f"== {name} ==\n" + rows_to_table(_ties_rows(report, name), _TIES_COLUMNS[name]) for name in shown))
+        emit("\n\n".join(f"== {name} ==\n" + report_table(report, name) for name in shown))
 
 
 @app.command("path")
@@ -524,14 +493,12 @@ def path_command(
 
     with store_from(store) as graph_store:
         result = explained_path(graph_store, source, target)
-    columns = ["step", "source", "type", "target", "forward"]
-    rows = [{"step": i, **step} for i, step in enumerate(result["steps"], start=1)]
     if format == Format.json:
         emit(to_json(result))
     elif format == Format.csv:
-        emit(rows_to_csv(rows, columns))
+        emit(report_csv(result))
     else:
-        emit(f"{result['text']}\n{result['length']} step{'s' if result['length'] != 1 else ''}")
+        emit(f"{result.text}\n{result.length} step{'s' if result.length != 1 else ''}")
 
 
 @app.command("neighbors")
@@ -552,21 +519,16 @@ def neighbors_command(
 
     with store_from(store) as graph_store:
         result = neighbors(graph_store, node, depth=depth, kind=kind, limit=limit)
-    columns = ["distance", "id", "kind", "name"]
     if format == Format.json:
         emit(to_json(result))
     elif format == Format.csv:
-        emit(rows_to_csv(result["nodes"], columns))
+        emit(report_csv(result))
     else:
-        centre = result["node"]
-        emit(rows_to_table(result["nodes"], columns) + f"\n{len(result['nodes'])} of {result['total']} nodes within {depth} of {centre['name']} ({centre['id']})")
+        centre = result.node
+        emit(report_table(result) + f"\n{len(result.nodes)} of {result.total} nodes within {depth} of {centre.name} ({centre.id})")
 
 
 # -- gaps, compare, bottlenecks, whatif (graph/analysis/gaps.py, bottlenecks.py) ----------------
-
-
-def _joined(values) -> str:
-    return " | ".join(str(v) for v in values)
 
 
 @app.command("gaps")
@@ -592,30 +554,22 @@ def gaps_command(
     if format == Format.json:
         emit(to_json(report))
         return
-    if stages:
-        columns = ["stage", "name", "tier", "status", "local_enterprises"]
-        rows = report["stages"]
-    else:
-        columns = ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "candidates"]
-        rows = [{**g, "candidates": [f"{c['name']} ({c['enterprise']}, {c['score']:.2f})" for c in g["candidates"]]} for g in report["gaps"]]
+    section = "stages" if stages else "gaps"
     if format == Format.csv:
-        if not stages:
-            columns = columns + ["reasons"]
-            rows = [{**row, "candidates": _joined(row["candidates"]), "reasons": _joined(row["reasons"])} for row in rows]
-        emit(rows_to_csv(rows, columns))
+        emit(report_csv(report, section))
         return
-    counts = report["counts"]
+    counts = report.counts
     notes = ""
-    if not report["listing"]["complete"]:
-        shown = report["listing"]["stages_listed"] if stages else report["listing"]["gaps_listed"]
-        total = counts["stages"] if stages else report["gaps_total"]
-        notes += f"\nListed {shown:,} of {total:,} {'stages' if stages else 'gaps'} (--top to change)."
-    if report["stage_betweenness"]["method"] != "exact":
-        notes += f"\nB in the scores: {report['stage_betweenness']['note']}."
+    if not report.listing.complete:
+        shown = report.listing.stages_listed if stages else report.listing.gaps_listed
+        total = counts.stages if stages else report.gaps_total
+        notes += f"\nListed {shown:,} of {total:,} {section} (--top to change)."
+    if report.stage_betweenness.method != "exact":
+        notes += f"\nB in the scores: {report.stage_betweenness.note}."
     emit(
-        f"{report['region_name']} ({report['region']}): {counts['present']} of {counts['stages']} stages present, "
-        f"{counts['weak']} weak, {counts['missing']} missing; completeness {report['completeness']:.3f} "
-        f"(score-weighted {report['completeness_weighted']:.3f})\n" + rows_to_table(rows, columns) + notes
+        f"{report.region_name} ({report.region}): {counts.present} of {counts.stages} stages present, "
+        f"{counts.weak} weak, {counts.missing} missing; completeness {report.completeness:.3f} "
+        f"(score-weighted {report.completeness_weighted:.3f})\n" + report_table(report, section) + notes
     )
 
 
@@ -641,24 +595,13 @@ def compare_command(
     if format == Format.json:
         emit(to_json(report))
         return
-    names = report["regions"]
     if format == Format.csv:
-        columns = ["stage", "name", "tier"] + [f"{r}_{field}" for r in names for field in ("status", "firms")]
-        rows = [
-            {"stage": row["stage"], "name": row["name"], "tier": row["tier"],
-             **{f"{r}_status": row[r]["status"] for r in names}, **{f"{r}_firms": row[r]["local_enterprises"] for r in names}}
-            for row in report["stages"]
-        ]
-        emit(rows_to_csv(rows, columns))
+        emit(report_csv(report))
         return
-    rows = [
-        {"stage": row["stage"], "name": row["name"], **{r: f"{row[r]['status']} ({row[r]['local_enterprises']})" for r in names}}
-        for row in report["stages"]
-    ]
-    footer = "completeness: " + ", ".join(f"{r} {report['completeness'][r]:.3f}" for r in names)
-    if report["stages_listed"] < report["stages_total"]:
-        footer += f"\nListed {report['stages_listed']:,} of {report['stages_total']:,} stages (--top to change)."
-    emit(rows_to_table(rows, ["stage", "name", *names]) + "\n" + footer)
+    footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
+    if report.stages_listed < report.stages_total:
+        footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
+    emit(report_table(report) + "\n" + footer)
 
 
 @app.command("bottlenecks")
@@ -682,15 +625,13 @@ def bottlenecks_command(
     if format == Format.json:
         emit(to_json(report))
     elif format == Format.csv:
-        rows = [{**item, "reasons": _joined(item["reasons"])} for item in report["items"]]
-        emit(rows_to_csv(rows, ["kind", "node", "name", "score", "reasons"]))
+        emit(report_csv(report))
     else:
-        rows = [{**item, "why": item["reasons"][0]} for item in report["items"]]
-        counts = ", ".join(f"{n} {kind}" for kind, n in report["counts"].items())
-        notes = "" if report["listed"]["complete"] else f"\nListed at most {report['listed']['top']:,} of each kind (--top to change)."
-        if not report["critical_screening"]["complete"]:
-            notes += f"\nCritical enterprises: {report['critical_screening']['rule']}."
-        emit(rows_to_table(rows, ["kind", "node", "name", "score", "why"]) + f"\n{counts} ({report['scope']})" + notes)
+        counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
+        notes = "" if report.listed.complete else f"\nListed at most {report.listed.top:,} of each kind (--top to change)."
+        if not report.critical_screening.complete:
+            notes += f"\nCritical enterprises: {report.critical_screening.rule}."
+        emit(report_table(report) + f"\n{counts} ({report.scope})" + notes)
 
 
 @app.command("whatif")
@@ -714,15 +655,10 @@ def whatif_command(
     if format == Format.json:
         emit(to_json(report))
         return
-    rows = [{"effect": "enterprise_loses_supply", "id": e["enterprise"], "name": e["name"], "detail": f"{e['region']}; lost: {', '.join(e['lost'])}"} for e in report["enterprises"]]
-    rows += [{"effect": "stage_lost", "id": r["stage"], "name": r["name"], "detail": f"firms {r['before']} → {r['after']}"} for r in report["stages_lost"]]
-    rows += [{"effect": "stage_weakened", "id": r["stage"], "name": r["name"], "detail": f"firms {r['before']} → {r['after']}"} for r in report["stages_weakened"]]
-    rows += [{"effect": "stage_downstream", "id": r["stage"], "name": r["name"], "detail": f"inputs lost: {', '.join(r['inputs_lost'])}"} for r in report["stages_downstream"]]
-    columns = ["effect", "id", "name", "detail"]
     if format == Format.csv:
-        emit(rows_to_csv(rows, columns))
+        emit(report_csv(report))
     else:
-        emit(rows_to_table(rows, columns) + "\n" + "\n".join(report["reasons"]))
+        emit(report_table(report) + "\n" + "\n".join(report.reasons))
 
 
 # -- interactive views (graph/views_data.py → viz/pages.py) -----------------------------------

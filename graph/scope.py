@@ -40,9 +40,8 @@ from .params import FULL_LISTING_STAGES, SCOPE, SCOPE_DEPTH
 from .store.base import GraphStore
 from .store.queries import queries
 
-__all__ = ["Scope", "chain_in_scope", "neighbourhood", "between", "ENDPOINT_SLACK", "SCOPES"]
+__all__ = ["Scope", "chain_in_scope", "neighbourhood", "between", "ENDPOINT_SLACK"]
 
-SCOPES = SCOPE.choices
 ENDPOINT_SLACK = 1
 
 
@@ -53,12 +52,12 @@ class Scope:
     kind: str  # whole | region | endpoints
     stages: int  # top-level stages in the scope
     of: int  # top-level stages of the whole chain
-    rollup: str  # how sub-stages were rolled up (graph.analysis.stages.ROLLUPS)
+    rollup: str  # how sub-stages were rolled up (graph.params.ROLLUP)
     depth: int | None = None  # region: FEEDS steps up and down from the region's stages
     source: str | None = None  # endpoints
     sink: str | None = None
     rule: str = ""  # one sentence: what the scope holds
-    widen: str | None = None  # how to read more of the chain
+    widen: str | None = None  # how to read more of the chain: the report's parameters, by name
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -91,7 +90,7 @@ def chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, region
             "endpoints", len(chain.graph), total, rollup, source=a, sink=b,
             rule=(f"the {len(chain.graph):,} stages on FEEDS paths from {whole.name(a)} to {whole.name(b)} at most "
                   f"{ENDPOINT_SLACK} step{'s' if ENDPOINT_SLACK != 1 else ''} longer than the shortest, of {total:,}"),
-            widen="--scope whole (or other --from/--to)",
+            widen='scope="whole" (or other source and sink)',
         )
     if scope == "auto":
         scope = "region" if regions and total > FULL_LISTING_STAGES else "whole"
@@ -106,7 +105,7 @@ def chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, region
             "region", len(chain.graph), total, rollup, depth=depth,
             rule=(f"the {len(seeds):,} stages {label}'s enterprises operate in and the stages up to {depth} FEEDS "
                   f"step{'s' if depth != 1 else ''} upstream or downstream of them: {len(chain.graph):,} of {total:,}"),
-            widen=(f"--scope-depth {depth + 1}, or --scope whole" if depth < SCOPE_DEPTH.maximum else "--scope whole"),
+            widen=(f'scope_depth={depth + 1}, or scope="whole"' if depth < SCOPE_DEPTH.maximum else 'scope="whole"'),
         )
     return whole, Scope("whole", total, total, rollup, rule=f"the whole chain: {total:,} top-level stages")
 

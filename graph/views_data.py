@@ -128,7 +128,7 @@ def index_view(store: GraphStore) -> dict:
         "regions": ordered,
         "featured": featured,
         "institutes": institutes,
-        "stats": stats(store),
+        "stats": stats(store).to_dict(),
     }
 
 
@@ -217,7 +217,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
 
 
 # -- chain map ---------------------------------------------------------------------------------
-def chain_layout(store: GraphStore) -> dict[str, dict]:
+def chain_layout(store: GraphStore, chain=None) -> dict[str, dict]:
     """Where each top-level stage sits on a chain map: ``{stage id: {"column", "row", "band"}}``.
 
     The map shows the chain the gap analysis works on: top-level stages, sub-stages rolled up
@@ -240,7 +240,7 @@ def chain_layout(store: GraphStore) -> dict[str, dict]:
     """
     from .analysis.stages import stage_chain
 
-    graph = stage_chain(store).graph
+    graph = (chain or stage_chain(store)).graph  # a report's scope (graph.scope), or the whole chain
     support = {s for s in graph if graph.nodes[s].get("tier") == "support"}
     main = graph.subgraph(s for s in graph if s not in support)
     column: dict[str, int] = {}
@@ -280,51 +280,50 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
 
     Statuses, local counts, gap kinds, scores and candidates are those of
     :func:`graph.analysis.gaps.gaps`; this adds who the local enterprises are (per stage and per
-    sub-stage), the rolled-up FEEDS links and the layout.
+    sub-stage), the rolled-up FEEDS links and the layout. It lays out and links the chain of the
+    report's scope (:mod:`graph.scope`; on a national chain, the region's neighbourhood), not the
+    whole chain, whose columns would spread a few hundred stages over tens of thousands of places.
     """
-    from .analysis.gaps import gaps, stage_coverage
+    from .analysis.gaps import gaps
     from .analysis.stages import stage_chain
+    from .scope import chain_in_scope
 
     report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates)
-    chain = stage_chain(store)
-    local = stage_coverage(store, region, chain=chain)
-    layout = chain_layout(store)
-    firm_ids = set().union(*local.values()) if local else set()
+    chain, _ = chain_in_scope(store, regions=region_descendants(store, region))  # the report's (cached)
+    layout = chain_layout(store, chain)
+    firm_ids = set().union(*(report.firms_in(row.stage) for row in report.stages))
     firm_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=firm_ids)} if firm_ids else {}
     by_sub_stage: dict[str, set[str]] = defaultdict(set)
     for op in queries(store).operations(regions=region_descendants(store, region)):
         by_sub_stage[op.stage].add(op.enterprise)
     stage_names = {n.id: n.name for n in store.nodes(["Stage"])}
-    gap_of = {g["stage"]: g for g in report["gaps"]}
+    gap_of = {g.stage: g for g in report.gaps}
 
     def firms(ids) -> list[dict]:
         return [{"id": e, "name": firm_names.get(e, e)} for e in sorted(ids, key=lambda e: (firm_names.get(e, e), e))]
 
     stages = []
-    for row in report["stages"]:
-        stage_id = row["stage"]
+    for row in report.stages:
+        stage_id = row.stage
         gap = gap_of.get(stage_id)
         stages.append({
             "stage": stage_id,
-            "name": row["name"],
-            "tier": row.get("tier"),
-            "status": row["status"],
-            "local_enterprises": row["local_enterprises"],
-            "enterprises": firms(local.get(stage_id, ())),
+            "name": row.name,
+            "tier": row.tier,
+            "status": row.status,
+            "local_enterprises": row.local_enterprises,
+            "enterprises": firms(report.firms_in(stage_id)),
             "sub_stages": [
                 {"stage": sub, "name": stage_names.get(sub, sub), "local_enterprises": len(by_sub_stage.get(sub, ()))}
-                for sub in row.get("sub_stages", [])
+                for sub in row.sub_stages
             ],
             "gap": None if gap is None else {
-                "kind": gap["kind"],
-                "score": gap["score"],
-                "upstream_local": gap.get("upstream_local"),
-                "downstream_local": gap.get("downstream_local"),
-                "reasons": gap.get("reasons", []),
-                "candidates": [
-                    {key: c.get(key) for key in ("enterprise", "name", "region", "score", "reasons")}
-                    for c in gap.get("candidates", [])
-                ],
+                "kind": gap.kind,
+                "score": gap.score,
+                "upstream_local": gap.upstream_local,
+                "downstream_local": gap.downstream_local,
+                "reasons": gap.reasons,
+                "candidates": [c.model_dump(include={"enterprise", "name", "region", "score", "reasons"}) for c in gap.candidates],
             },
             **layout[stage_id],
         })
@@ -332,23 +331,27 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     # and the links among them, and says how much it left out
     drawn = {stage["stage"] for stage in stages}
     links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges) if u in drawn and v in drawn]
+    whole = stage_chain(store)
+    scope = report.scope
     omitted = None
-    if len(drawn) < len(chain.graph):
+    if len(drawn) < len(whole.graph):
+        why = report.listing.rule if report.listing.complete is False or scope.kind == "whole" else scope.rule
+        widen = f" (to widen: {scope.widen})" if scope.kind != "whole" and scope.widen else ""
         omitted = {
-            "nodes": len(chain.graph) - len(drawn),
-            "relationships": chain.graph.number_of_edges() - len(links),
-            "reason": f"only the stages the gaps report lists are drawn: {report['listing']['rule']}",
+            "nodes": len(whole.graph) - len(drawn),
+            "relationships": whole.graph.number_of_edges() - len(links),
+            "reason": f"only the stages the gaps report lists are drawn: {why}{widen}",
         }
     summary: dict[str, int] = defaultdict(int)
     for stage in stages:
         summary[stage["gap"]["kind"] if stage["gap"] else stage["status"]] += 1
     return {
         "view": "chain",
-        "region": {"id": region, "name": report.get("region_name", region)},
+        "region": {"id": region, "name": report.region_name},
         "min_firms": min_firms,
-        "completeness": report["completeness"],
-        "completeness_weighted": report.get("completeness_weighted"),
-        "local_enterprises": report.get("local_enterprises"),
+        "completeness": report.completeness,
+        "completeness_weighted": report.completeness_weighted,
+        "local_enterprises": report.local_enterprises,
         "summary": dict(sorted(summary.items())),
         "stages": stages,
         "links": links,
@@ -369,7 +372,7 @@ def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 
         "view": "compare",
         "regions": [m["region"] for m in maps],
         "maps": maps,
-        "matrix": compare(store, regions, min_firms=min_firms),
+        "matrix": compare(store, regions, min_firms=min_firms).to_dict(),
         "omitted": None,
     }
 
@@ -407,12 +410,8 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         total_edges = sum(1 for u, v in graph.edges if u in keep and v in keep)
         keep = set(ranked[:limit])
         omitted = {"nodes": dropped, "reason": f"only the {limit} best-connected of {limit + dropped} organisations are shown"}
-    community = {
-        member: c["community"]
-        for c in report.get("communities", [])
-        for member in [*c.get("institutes", []), *c.get("enterprises", [])]
-    }
-    brokers = {b["node"]: b for b in report.get("brokers", [])}
+    community = {member: c.community for c in report.communities for member in [*c.institutes, *c.enterprises]}
+    brokers = {b.node: b for b in report.brokers}
     nodes = []
     for node_id in sorted(keep, key=lambda n: (graph.nodes[n].get("kind"), n)):
         attrs = graph.nodes[node_id]
@@ -425,9 +424,9 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
             "community": community.get(node_id),
             "ties": graph.degree(node_id),
             "broker": None if broker is None else {
-                "betweenness_rank": broker.get("betweenness_rank"),
-                "constraint_rank": broker.get("constraint_rank"),
-                "reasons": broker.get("reasons", []),
+                "betweenness_rank": broker.betweenness_rank,
+                "constraint_rank": broker.constraint_rank,
+                "reasons": broker.reasons,
             },
         })
     edges = [
@@ -447,7 +446,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         "seed": seed,
         "institutes": institutes,
         "communities": len({n["community"] for n in nodes if n["community"] is not None}),
-        "brokers_method": report.get("brokers_method"),
+        "brokers_method": report.brokers_method.model_dump(),
         "nodes": nodes,
         "edges": edges,
         "omitted": omitted,
@@ -473,8 +472,8 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
     report = bottlenecks(store, region)
     chain = stage_chain(store)
     flags: dict[str, list[dict]] = defaultdict(list)
-    for item in report.get("items", []):
-        flags[item["node"]].append({"kind": item["kind"], "score": item.get("score"), "reasons": item.get("reasons", [])})
+    for item in report.items:
+        flags[item.node].append({"kind": item.kind, "score": item.score, "reasons": item.reasons})
     supply = projection(store, "supply")
     scope = enterprises_in(store, region) if region else {n.id for n in store.nodes(["Enterprise"])}
     flagged_stages = {n for n in flags if n in chain.graph}
@@ -519,8 +518,8 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
     return {
         "view": "bottlenecks",
         "region": region,
-        "counts": report.get("counts"),
-        "items": report.get("items", []),
+        "counts": report.counts,
+        "items": [item.model_dump(exclude_unset=True) for item in report.items],
         "nodes": nodes,
         "edges": edges,
         "omitted": omitted,

@@ -9,7 +9,9 @@ import sys
 from collections.abc import Sequence
 from enum import Enum
 
-__all__ = ["Format", "emit", "to_json", "rows_to_csv", "rows_to_table"]
+from pydantic import BaseModel
+
+__all__ = ["Format", "emit", "to_json", "rows_to_csv", "rows_to_table", "report_csv", "report_table"]
 
 
 class Format(str, Enum):
@@ -19,7 +21,35 @@ class Format(str, Enum):
 
 
 def to_json(payload) -> str:
-    return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+    """``payload`` (plain values, reports of :mod:`graph.reports`, or both) as indented JSON."""
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=_plain)
+
+
+def _plain(value):
+    if isinstance(value, BaseModel):
+        # as the report's to_dict: aliases as keys, the parts the analysis left out left out
+        return value.model_dump(by_alias=True, exclude_unset=True)
+    return str(value)
+
+
+def _section(report, section: str | None, csv: bool) -> tuple[list[str], list[dict]]:
+    tables = type(report).tables
+    table = tables[section] if section is not None else next(iter(tables.values()))
+    headers, rows = table.render(report, csv=csv)
+    return headers, [dict(zip(headers, row)) for row in rows]
+
+
+def report_csv(report, section: str | None = None) -> str:
+    """One section of a report (its first when not named) as CSV, in the columns its model
+    declares (:class:`graph.reports.Table`)."""
+    headers, rows = _section(report, section, csv=True)
+    return rows_to_csv(rows, headers)
+
+
+def report_table(report, section: str | None = None) -> str:
+    """One section of a report (its first when not named) as a terminal table."""
+    headers, rows = _section(report, section, csv=False)
+    return rows_to_table(rows, headers)
 
 
 def _cell(value) -> str:

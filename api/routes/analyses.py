@@ -16,19 +16,14 @@ from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality, property_name, write_back
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.ties import ties_report
-from viz.formats import rows_to_csv
+from graph.reports import CentralityReport, report_model
+from viz.formats import report_csv
 
 from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, require_api_key
 from ..models import (
-    BottlenecksReport,
-    CentralityReport,
-    CompareReport,
-    GapsReport,
     GraphName,
     Kind,
     Metric,
-    TiesReport,
-    WhatIfReport,
     WhatIfRequest,
     WriteBackRequest,
     WriteBackResult,
@@ -43,10 +38,9 @@ router = APIRouter(tags=["analyses"], responses=error_responses(404, 422, 500, 5
 
 RegionId = Annotated[str, path(P.REGION)]
 RegionQuery = Annotated[str | None, query(P.REGION, description="Only this region (and below).")]
-CSV_COLUMNS = ["rank", "node", "name", "kind", "value"]
 
 
-@router.get("/regions/{region:path}/gaps", response_model=GapsReport)  # :path: ids may hold slashes
+@router.get("/regions/{region:path}/gaps", response_model=report_model(gaps))  # :path: ids may hold slashes
 def region_gaps(
     reports: ReportsDep,
     region: RegionId,
@@ -55,10 +49,10 @@ def region_gaps(
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
-    return reports.json(GapsReport, gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
+    return reports.json(gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
 
 
-@router.get("/compare", response_model=CompareReport)
+@router.get("/compare", response_model=report_model(compare))
 def compare_regions(
     reports: ReportsDep,
     regions: Annotated[str, query(P.REGIONS)],
@@ -67,10 +61,10 @@ def compare_regions(
 ) -> Response:
     """Stage-by-stage coverage of several regions side by side."""
     ids = P.split_list(regions)
-    return reports.json(CompareReport, compare, ids, min_firms=min_firms, top=top)
+    return reports.json(compare, ids, min_firms=min_firms, top=top)
 
 
-@router.get("/bottlenecks", response_model=BottlenecksReport)
+@router.get("/bottlenecks", response_model=report_model(bottlenecks))
 def get_bottlenecks(
     reports: ReportsDep,
     region: RegionQuery = None,
@@ -79,18 +73,18 @@ def get_bottlenecks(
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
 ) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
-    return reports.json(BottlenecksReport, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
+    return reports.json(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
 
 
-@router.post("/whatif", response_model=WhatIfReport, responses=error_responses(400, 413))
+@router.post("/whatif", response_model=report_model(whatif), responses=error_responses(400, 413))
 def post_whatif(reports: ReportsDep, body: WhatIfRequest) -> Response:
     """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
-    return reports.json(WhatIfReport, whatif, body.remove, region=body.region, min_firms=body.min_firms)
+    return reports.json(whatif, body.remove, region=body.region, min_firms=body.min_firms)
 
 
 @router.get(
     "/centrality",
-    response_model=CentralityReport,
+    response_model=report_model(centrality),
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                      "description": "The report; as CSV (rank,node,name,kind,value) with Accept: text/csv or format=csv."}},
 )
@@ -110,8 +104,8 @@ def get_centrality(
     """Rank nodes of a projection by a NetworkX centrality measure; JSON or CSV."""
     if format == "csv" or (format is None and _prefers_csv(request.headers.get("accept", ""))):
         report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed)
-        return Response(rows_to_csv(report["rows"], CSV_COLUMNS), media_type="text/csv; charset=utf-8")
-    return reports.json(CentralityReport, centrality, metric.value, graph.value, **_centrality_options(
+        return Response(report_csv(report), media_type="text/csv; charset=utf-8")
+    return reports.json(centrality, metric.value, graph.value, **_centrality_options(
         settings, kind=kind, region=region, top=top, k=k, seed=seed))
 
 
@@ -126,7 +120,7 @@ def _centrality_options(settings: Settings, *, kind: Kind | None = None, region:
             "max_seconds": settings.max_centrality_seconds}
 
 
-def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> dict:
+def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> CentralityReport:
     return reports(centrality, metric.value, graph.value, **_centrality_options(settings, **options))
 
 
@@ -143,12 +137,12 @@ def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDe
     with handle.writer() as store:
         count = write_back(store, report)
         version = store.version()
-    return {"metric": report["metric"], "graph": report["graph"], "property": property_name(report["metric"], report["graph"]),
+    return {"metric": report.metric, "graph": report.graph, "property": property_name(report.metric, report.graph),
             "nodes": count, "version": version}
 
 
 # exclude_unset: "focus" is there only with an institute, as in the report itself
-@router.get("/ties", response_model=TiesReport, response_model_exclude_unset=True)
+@router.get("/ties", response_model=report_model(ties_report), response_model_exclude_unset=True)
 def get_ties(
     reports: ReportsDep,
     institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
@@ -156,4 +150,4 @@ def get_ties(
     top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
 ) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
-    return reports.json(TiesReport, ties_report, institute=institute, seed=seed, top=top, exclude_unset=True)
+    return reports.json(ties_report, institute=institute, seed=seed, top=top)

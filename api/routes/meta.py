@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from graph.errors import StoreUnavailable
+from graph.reports import Stats, report_model
 from graph.store import is_bolt_uri, reads
 
 from ..deps import HandleDep, StoreDep
-from ..models import Health, Stats, error_responses
+from ..models import Health, error_responses
 
 __all__ = ["router"]
 
@@ -27,7 +28,7 @@ def health(handle: HandleDep) -> dict:
     return {"status": "ok", "store": "neo4j" if is_bolt_uri(store.uri) else "embedded", "version": version}
 
 
-@router.get("/stats", response_model=Stats)
-def stats(store: StoreDep) -> dict:
+@router.get("/stats", response_model=report_model(reads.stats))
+def stats(store: StoreDep) -> Stats:
     """Nodes per kind and relationships per type (every known one, 0 when absent)."""
     return reads.stats(store)

@@ -6,15 +6,17 @@ import sys
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from graph import params as P
 from graph.analysis.paths import explained_path, neighbors
 from graph.model import Node
 from graph.regions import region_descendants
+from graph.reports import report_model
 from graph.store import reads
 
 from ..deps import ReportsDep, StoreDep
-from ..models import Kind, Neighbors, NodeOut, NodeSearch, PathOut, error_responses
+from ..models import Kind, NodeOut, NodeSearch, error_responses
 from ..params import query
 
 __all__ = ["router"]
@@ -56,7 +58,7 @@ def search_nodes(
 
 # Before the plain node route: ids may hold slashes (a path parameter), so the longer pattern
 # must get the first chance at .../neighbors.
-@router.get("/nodes/{kind}/{node_id:path}/neighbors", response_model=Neighbors, responses=error_responses(404))
+@router.get("/nodes/{kind}/{node_id:path}/neighbors", response_model=report_model(neighbors), responses=error_responses(404))
 def get_neighbors(
     store: StoreDep,
     reports: ReportsDep,
@@ -65,10 +67,10 @@ def get_neighbors(
     depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
     only: Annotated[Kind | None, Query(description="List only neighbours of this kind.")] = None,
     limit: Annotated[int, query(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
-) -> dict:
+) -> Response:
     """The nodes within ``depth`` relationships of a node, nearest first."""
     reads.get_node(store, node_id, kind.value)  # 404 when the id is not of this kind
-    return reports(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
+    return reports.json(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
 
 
 @router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
@@ -77,11 +79,11 @@ def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
     return node_out(reads.get_node(store, node_id, kind.value))
 
 
-@router.get("/paths", response_model=PathOut, responses=error_responses(404))
+@router.get("/paths", response_model=report_model(explained_path), responses=error_responses(404))
 def get_path(
     reports: ReportsDep,
     source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Node id to start from.", examples=["e_hengli_group"])],
     target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Node id to reach.", examples=["px"])],
-) -> dict:
+) -> Response:
     """A shortest path between two nodes, each step with its relationship and direction."""
-    return reports(explained_path, source, target)
+    return reports.json(explained_path, source, target)

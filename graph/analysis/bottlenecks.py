@@ -53,6 +53,21 @@ from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
 from graph.projection import projection
 from graph.reach import reachable
 from graph.regions import region_descendants
+from graph.reports import (
+    BottlenecksListed,
+    BottlenecksReport,
+    Cascade,
+    Chokepoint,
+    CriticalEnterprise,
+    CriticalScreening,
+    Disrupted,
+    DownstreamStage,
+    NodeRef,
+    Share,
+    SingleSource,
+    StageChange,
+    WhatIfReport,
+)
 from graph.store.base import GraphStore
 from graph.store.queries import queries
 from graph.store.reads import get_node
@@ -436,7 +451,7 @@ def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]
 
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
-                top: int | None = None) -> dict:
+                top: int | None = None) -> BottlenecksReport:
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
     See the module docstring for each kind's definition and score.
@@ -465,9 +480,9 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
 
     Returns
     -------
-    dict
-        ``{"region", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed",
-        "critical_screening", "items": [{"kind", "node", "name", "score", "reasons", ...}]}``,
+    BottlenecksReport
+        ``region``, ``hhi_threshold``, ``min_firms``, ``sources``, ``end_products``, ``counts``,
+        ``listed``, ``critical_screening``, ``items`` (kind, node, name, score, reasons, ...),
         items by kind, score (highest first), then id. A critical enterprise's ``cascade`` is
         :func:`whatif`'s, listing at most 20 of the enterprises that lose supply
         (``enterprises_total`` counts them all).
@@ -484,7 +499,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     ...                    Relationship("OPERATES_IN", "mill", "yarn"),
     ...                    Relationship("OPERATES_IN", "weaver", "cloth"),
     ...                    Relationship("SUPPLIES", "mill", "weaver", "yarn")]))
-    >>> [(i["kind"], i["node"]) for i in bottlenecks(store)["items"]]  # doctest: +NORMALIZE_WHITESPACE
+    >>> [(i.kind, i.node) for i in bottlenecks(store).items]  # doctest: +NORMALIZE_WHITESPACE
     [('chokepoint', 'yarn'), ('single_source', 'cloth'), ('single_source', 'yarn'),
      ('critical_enterprise', 'mill'), ('critical_enterprise', 'weaver')]
     """
@@ -551,20 +566,43 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
                 kept[item["kind"]] += 1
                 listed.append(item)
         items = listed
+    return BottlenecksReport.model_construct(
+        region=region, scope=scope, hhi_threshold=hhi_threshold, min_firms=min_firms,
+        sources=sources, end_products=sinks,
+        counts=counts,
+        listed=BottlenecksListed.model_construct(top=limit, complete=len(items) == sum(counts.values()),
+                                                 **{kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS}),
+        critical_screening=CriticalScreening.model_construct(
+            suspects=len(suspects), cascades=len(followed), limit=CASCADE_LIMIT, complete=len(followed) == len(suspects),
+            rule=(f"the full cascade for every suspect ({len(suspects)})" if len(followed) == len(suspects) else
+                  f"the full cascade for the {len(followed)} of {len(suspects):,} suspects with the most purchases and stages "
+                  "they alone hold up (a cheap count for every suspect first); the others are not listed"),
+        ),
+        items=[_item(item) for item in items],
+    )
+
+
+def _cascade_model(cascade: dict) -> Cascade:
+    return Cascade.model_construct(**_cascade_fields(cascade))
+
+
+def _cascade_fields(cascade: dict) -> dict:
     return {
-        "region": region, "scope": scope, "hhi_threshold": hhi_threshold, "min_firms": min_firms,
-        "sources": sources, "end_products": sinks,
-        "counts": counts,
-        "listed": {"top": limit, "complete": len(items) == sum(counts.values()),
-                   **{kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS}},
-        "critical_screening": {
-            "suspects": len(suspects), "cascades": len(followed), "limit": CASCADE_LIMIT, "complete": len(followed) == len(suspects),
-            "rule": (f"the full cascade for every suspect ({len(suspects)})" if len(followed) == len(suspects) else
-                     f"the full cascade for the {len(followed)} of {len(suspects):,} suspects with the most purchases and stages "
-                     "they alone hold up (a cheap count for every suspect first); the others are not listed"),
-        },
-        "items": items,
+        **cascade,
+        "enterprises": [Disrupted.model_construct(**e) for e in cascade["enterprises"]],
+        "stages_lost": [StageChange.model_construct(**r) for r in cascade["stages_lost"]],
+        "stages_weakened": [StageChange.model_construct(**r) for r in cascade["stages_weakened"]],
+        "stages_downstream": [DownstreamStage.model_construct(**r) for r in cascade["stages_downstream"]],
     }
+
+
+def _item(item: dict) -> Chokepoint | SingleSource | CriticalEnterprise:
+    """A bottleneck item (worked out as a dict) as its report row."""
+    if item["kind"] == "chokepoint":
+        return Chokepoint.model_construct(**item)
+    if item["kind"] == "single_source":
+        return SingleSource.model_construct(**{**item, "shares": [Share.model_construct(**s) for s in item["shares"]]})
+    return CriticalEnterprise.model_construct(**{**item, "cascade": _cascade_model(item["cascade"])})
 
 
 def _single_sources(world: _World, scope: str, threshold: float) -> list[dict]:
@@ -613,7 +651,7 @@ def _single_sources(world: _World, scope: str, threshold: float) -> list[dict]:
     return items
 
 
-def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1) -> dict:
+def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1) -> WhatIfReport:
     """What goes if the enterprises and stages in ``remove`` go: the cascade of the module
     docstring, as a report.
 
@@ -621,12 +659,12 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
 
     Returns
     -------
-    dict
-        ``{"region", "removed": [{"id", "name", "kind"}], "supplies_cut", "enterprises_total",
-        "enterprises_in_scope", "enterprises": [{"enterprise", "name", "region", "in_scope",
-        "lost"}], "stages_lost" and "stages_weakened": [{"stage", "name", "before", "after"}],
-        "stages_downstream": [{"stage", "name", "enterprises", "inputs_lost"}], "score",
-        "reasons"}``; the score is counted as for a critical enterprise.
+    WhatIfReport
+        ``region``, ``removed`` (id, name, kind), ``supplies_cut``, ``enterprises_total``,
+        ``enterprises_in_scope``, ``enterprises`` (enterprise, name, region, in_scope, lost),
+        ``stages_lost`` and ``stages_weakened`` (stage, name, before, after),
+        ``stages_downstream`` (stage, name, enterprises, inputs_lost), ``score``, ``reasons``;
+        the score is counted as for a critical enterprise.
 
     Examples
     --------
@@ -638,7 +676,7 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     ...            Node("Stage", "s", "S"), Node("Stage", "t", "T")],
     ...     relationships=[Relationship("FEEDS", "s", "t"),
     ...                    Relationship("SUPPLIES", "a", "b", "s"), Relationship("SUPPLIES", "b", "c", "t")]))
-    >>> [(e["enterprise"], e["lost"]) for e in whatif(store, ["a"])["enterprises"]]
+    >>> [(e.enterprise, e.lost) for e in whatif(store, ["a"]).enterprises]
     [('b', ['s']), ('c', ['t'])]
     >>> whatif(store, ["zz"])
     Traceback (most recent call last):
@@ -664,8 +702,8 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     score = _cascade_score(cascade)
     reasons = [f"Removed: {_listing(found[i].name for i in remove)}."]
     reasons += _cascade_reasons(world, cascade, scope) or ["Nothing else loses supply."]
-    return {
-        "region": region, "scope": scope, "min_firms": min_firms,
-        "removed": [{"id": i, "name": found[i].name, "kind": found[i].label} for i in remove],
-        **cascade, "score": score, "reasons": reasons,
-    }
+    return WhatIfReport.model_construct(
+        region=region, scope=scope, min_firms=min_firms,
+        removed=[NodeRef.model_construct(id=i, name=found[i].name, kind=found[i].label) for i in remove],
+        **_cascade_fields(cascade), score=score, reasons=reasons,
+    )

@@ -40,7 +40,7 @@ Notebook use:
 >>> projection(store, "supply").number_of_edges()        # the NetworkX graph itself
 2
 >>> report = centrality(store, "in_degree", "supply", top=2)
->>> [(row["rank"], row["node"], row["value"]) for row in report["rows"]]
+>>> [(row.rank, row.node, row.value) for row in report.rows]
 [(1, 'b', 1.0), (2, 'a', 0.0)]
 """
 
@@ -61,6 +61,7 @@ from graph.params import CENTRALITY_TOP, SAMPLES, SEED
 from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
 from graph.projection import PROJECTIONS, projection
 from graph.regions import region_descendants
+from graph.reports import CentralityReport, CentralityRow
 from graph.store.base import GraphStore
 
 __all__ = [
@@ -388,7 +389,7 @@ def centrality(
     seed: int | None = None,
     force: bool = False,
     max_seconds: float | None = None,
-) -> dict:
+) -> CentralityReport:
     """Rank the nodes of projection ``graph`` by ``metric``.
 
     Parameters
@@ -418,9 +419,9 @@ def centrality(
 
     Returns
     -------
-    dict
-        ``{"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note",
-        "rows": [{"rank", "node", "name", "kind", "value"}]}``. ``engine`` says what computed the
+    CentralityReport
+        ``metric``, ``graph``, ``kind``, ``region``, ``exact``, ``k``, ``seed``, ``total``,
+        ``engine``, ``note``, ``rows`` (rank, node, name, kind, value). ``engine`` says what computed the
         values: ``networkx`` itself, or on a large projection ``igraph``, ``scipy`` or ``numpy``
         (compiled code giving NetworkX's numbers; see :func:`analysis_graph`). Values are computed on the whole
         projection before ``kind``/``region`` filter the rows; ``total`` counts the nodes that
@@ -438,7 +439,7 @@ def centrality(
     ...     nodes=[Node("Institute", "hub", "Hub")] + [Node("Enterprise", f"e{i}", f"E{i}") for i in range(3)],
     ...     relationships=[Relationship("COLLABORATES_WITH", f"e{i}", "hub") for i in range(3)]))
     >>> report = centrality(store, "betweenness", "ties", top=2)
-    >>> [(r["rank"], r["node"], r["value"]) for r in report["rows"]], report["exact"]
+    >>> [(r.rank, r.node, r.value) for r in report.rows], report.exact
     ([(1, 'hub', 1.0), (2, 'e0', 0.0)], True)
     """
     CENTRALITY_TOP.check(top)
@@ -461,13 +462,7 @@ def centrality(
 
     chosen = list(values) if kind is None and regions is None else [node for node in values if listed(node)]
     rows = [
-        {
-            "rank": rank,
-            "node": node,
-            "name": G.nodes[node].get("name", node),
-            "kind": G.nodes[node].get("kind"),
-            "value": value,
-        }
+        CentralityRow.model_construct(rank=rank, node=node, name=G.nodes[node].get("name", node), kind=G.nodes[node].get("kind"), value=value)
         for rank, (node, value) in enumerate(top_ranked(chosen, values, top), start=1)
     ]
     if k is not None:
@@ -479,19 +474,19 @@ def centrality(
         note = f"exact {metric} on the whole {graph!r} projection ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)"
     if kind is not None or region is not None:
         note += "; computed on the whole projection, then filtered"
-    return {
-        "metric": metric,
-        "graph": graph,
-        "kind": kind,
-        "region": region,
-        "exact": k is None,
-        "k": k,
-        "seed": seed,
-        "total": len(chosen),
-        "engine": accel.engine(metric) if isinstance(G, FastProjection) else "networkx",
-        "note": note,
-        "rows": rows,
-    }
+    return CentralityReport.model_construct(
+        metric=metric,
+        graph=graph,
+        kind=kind,
+        region=region,
+        exact=k is None,
+        k=k,
+        seed=seed,
+        total=len(chosen),
+        engine=accel.engine(metric) if isinstance(G, FastProjection) else "networkx",
+        note=note,
+        rows=rows,
+    )
 
 
 def property_name(metric: str, graph: str) -> str:
@@ -503,7 +498,7 @@ def property_name(metric: str, graph: str) -> str:
     return f"centrality_{one_of('metric', metric, METRICS)}_{one_of('graph', graph, GRAPHS)}"
 
 
-def write_back(store: GraphStore, report: dict) -> int:
+def write_back(store: GraphStore, report: CentralityReport) -> int:
     """Store the values of ``report``'s metric as node properties; return how many nodes.
 
     Every node of the projection gets ``centrality_<metric>_<graph>``, not only the report's
@@ -520,10 +515,10 @@ def write_back(store: GraphStore, report: dict) -> int:
     >>> next(store.nodes(ids=["a"])).props["centrality_out_degree_supply"]
     1.0
     """
-    metric, graph = report["metric"], report["graph"]
+    metric, graph = report.metric, report.graph
     name = property_name(metric, graph)
     # force: the report was already computed (or allowed), so the values are in the cache
-    values = centrality_values(store, metric, graph, k=report.get("k"), seed=report.get("seed"), force=True)
+    values = centrality_values(store, metric, graph, k=report.k, seed=report.seed, force=True)
     if not values:
         return 0
     store.set_properties({node: {name: value} for node, value in values.items()})

@@ -63,6 +63,21 @@ from operator import or_
 from graph.errors import InvalidParameter
 from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
+from graph.reports import (
+    Candidate,
+    CompareReport,
+    CompareRow,
+    CycleListing,
+    Cycles,
+    Gap,
+    GapCounts,
+    GapsListing,
+    GapsReport,
+    RegionCoverage,
+    Scope,
+    StageBetweenness,
+    StageCoverage,
+)
 from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
 from graph.store.queries import StageFirm, queries
@@ -167,18 +182,11 @@ def _spread(chain: StageChain, own: dict[str, int]) -> tuple[dict[str, int], dic
     beneath = _carry(graph_c.pred, graph_c.succ, inside, position, downwards=False)
     up: dict[str, int] = {}
     down: dict[str, int] = {}
-    for c in set(above) | set(beneath) | set(inside):
-        group = graph_c.nodes[c]["members"]
-        if len(group) == 1:
-            (stage,) = group
-            if above.get(c):
-                up[stage] = above[c]
-            if beneath.get(c):
-                down[stage] = beneath[c]
-            continue
-        # a cycle is one link of the chain: its members are neither upstream nor downstream of
-        # one another, so a firm in one of them never makes another a "break" between two sides
-        for stage in group:
+    # every member of a component gets the component's sides: a cycle is one link of the chain, its
+    # members neither upstream nor downstream of one another, so a firm in one of them never makes
+    # another a "break" between two sides
+    for c in set(above) | set(beneath):
+        for stage in graph_c.nodes[c]["members"]:
             if above.get(c):
                 up[stage] = above[c]
             if beneath.get(c):
@@ -232,21 +240,21 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
     return LocalSides(firms, stages, up_firms, down_firms, up_stages, down_stages)
 
 
-def cycle_summary(chain: StageChain, local: dict[str, set[str]], first: int = 10) -> dict:
+def cycle_summary(chain: StageChain, local: dict[str, set[str]], first: int = 10) -> Cycles:
     """The FEEDS cycles of the chain a report read, for the report to say that they decided
     something: how many, and the ``first`` largest with their size, first stages and names, and
     how many of the region's enterprises sit in them."""
     found = cycles(chain)
-    listed = [{
-        "size": len(members), "stages": members[:_NAMES_IN_REASON], "names": [chain.name(s) for s in members[:_NAMES_IN_REASON]],
-        "local_enterprises": len(set().union(*(local.get(s, set()) for s in members))),
-    } for members in found[:first]]
-    return {"count": len(found), "stages": sum(len(c) for c in found), "largest": listed}
+    listed = [CycleListing.model_construct(
+        size=len(members), stages=members[:_NAMES_IN_REASON], names=[chain.name(s) for s in members[:_NAMES_IN_REASON]],
+        local_enterprises=len(set().union(*(local.get(s, set()) for s in members))),
+    ) for members in found[:first]]
+    return Cycles.model_construct(count=len(found), stages=sum(len(c) for c in found), largest=listed)
 
 
 def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None,
          scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-         rollup: str = "auto") -> dict:
+         rollup: str = "auto") -> GapsReport:
     """The gaps of ``region``'s chain: missing and weak stages, classified, scored, with the
     enterprises elsewhere that could fill them.
 
@@ -277,12 +285,13 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
 
     Returns
     -------
-    dict
-        ``{"region", "completeness", "completeness_weighted", "stages": [{"stage", "name",
-        "status", "local_enterprises", ...}], "gaps": [{"stage", "name", "status", "kind",
-        "score", "upstream_local", "downstream_local", "reasons", "candidates": [{"enterprise",
-        "name", "region", "score", "reasons"}]}], "gaps_total", "listing", "stage_betweenness"}``;
-        gaps by score (highest first), then id; stages upstream to downstream.
+    GapsReport
+        ``region``, ``completeness``, ``completeness_weighted``, ``stages`` (stage, name, status,
+        local_enterprises, ...), ``gaps`` (stage, name, status, kind, score, upstream_local,
+        downstream_local, reasons, candidates: enterprise, name, region, score, reasons, ...),
+        ``gaps_total``, ``listing``, ``stage_betweenness``, ``scope`` (the part of the chain read),
+        ``cycles`` (its FEEDS cycles); gaps by score (highest first), then
+        id; stages upstream to downstream.
 
     Examples
     --------
@@ -296,9 +305,9 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     ...     relationships=[Relationship("FEEDS", "a", "b"), Relationship("FEEDS", "b", "c"),
     ...                    Relationship("OPERATES_IN", "e1", "a"), Relationship("OPERATES_IN", "e2", "c")]))
     >>> report = gaps(store, "r", min_firms=1)
-    >>> [(g["stage"], g["kind"], g["score"]) for g in report["gaps"]]
+    >>> [(g.stage, g.kind, g.score) for g in report.gaps]
     [('b', 'break', 0.5)]
-    >>> report["gaps_total"], report["listing"]["complete"], report["stage_betweenness"]["method"]
+    >>> report.gaps_total, report.listing.complete, report.stage_betweenness.method
     (1, True, 'exact')
     """
     MIN_FIRMS.check(min_firms)
@@ -363,10 +372,14 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         busiest = sorted((s for s in order if local[s]), key=lambda s: -len(local[s]))[:limit]
         shown = {g["stage"] for g in listed} | set(busiest)
         stages_out = [row for row in stages_out if row[0] in shown]
+    # built unvalidated: a national chain lists tens of thousands (the tests validate them)
     stage_rows = [
-        {"stage": stage, "name": chain.name(stage), "tier": chain.tier(stage), "status": status, "local_enterprises": count,
-         "sub_stages": [s for s in chain.members.get(stage, []) if s != stage]}
+        StageCoverage.model_construct(stage=stage, name=chain.name(stage), tier=chain.tier(stage), status=status, local_enterprises=count,
+                                      sub_stages=[s for s in chain.members.get(stage, []) if s != stage])
         for stage, status, count in stages_out
+    ]
+    gap_rows = [
+        Gap.model_construct(**{**gap, "candidates": [Candidate.model_construct(**c) for c in gap["candidates"]]}) for gap in listed
     ]
 
     total_weight = sum(weights.values())
@@ -375,26 +388,28 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     counts = {"stages": len(graph), "missing": 0, "weak": 0, "present": len(present)}
     for row in found:
         counts[row[2]] += 1
-    return {
-        "region": region,
-        "region_name": region_name,
-        "min_firms": min_firms,
-        "completeness": round(completeness, 6),
-        "completeness_weighted": round(weighted, 6),
-        "local_enterprises": firms_total,
-        "counts": counts,
-        "stages": stage_rows,
-        "gaps": listed,
-        "gaps_total": gaps_total,
-        "listing": {
-            "top": limit, "complete": len(listed) == gaps_total and len(stages_out) == len(graph),
-            "gaps_listed": len(listed), "stages_listed": len(stages_out),
-            "rule": _listing_rule(top, limit, len(graph)),
-        },
-        "stage_betweenness": method,
-        "scope": used.as_dict(),
-        "cycles": cycle_summary(chain, local),
-    }
+    report = GapsReport.model_construct(
+        region=region,
+        region_name=region_name,
+        min_firms=min_firms,
+        completeness=round(completeness, 6),
+        completeness_weighted=round(weighted, 6),
+        local_enterprises=firms_total,
+        counts=GapCounts.model_construct(**counts),
+        stages=stage_rows,
+        gaps=gap_rows,
+        gaps_total=gaps_total,
+        listing=GapsListing.model_construct(
+            top=limit, complete=len(listed) == gaps_total and len(stages_out) == len(graph),
+            gaps_listed=len(listed), stages_listed=len(stages_out),
+            rule=_listing_rule(top, limit, len(graph)),
+        ),
+        stage_betweenness=StageBetweenness.model_construct(**method),
+        scope=Scope.model_construct(**used.as_dict()),
+        cycles=cycle_summary(chain, local),
+    )
+    report._firms = local
+    return report
 
 
 def _listing_rule(top: int | None, limit: int | None, stages: int) -> str:
@@ -541,7 +556,7 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             })
 
 
-def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None) -> dict:
+def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None) -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
@@ -562,8 +577,8 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     ...     nodes=[Node("Region", "r1", "R1"), Node("Region", "r2", "R2"), Node("Stage", "a", "A"),
     ...            Node("Enterprise", "e", "E", {"region": "r1"})],
     ...     relationships=[Relationship("OPERATES_IN", "e", "a")]))
-    >>> row = compare(store, ["r1", "r2"], min_firms=1)["stages"][0]
-    >>> row["r1"], row["r2"]["status"], row["lacking_in"]
+    >>> row = compare(store, ["r1", "r2"], min_firms=1).stages[0]
+    >>> row.coverage("r1").model_dump(), row.coverage("r2").status, row.lacking_in
     ({'status': 'present', 'local_enterprises': 1}, 'missing', ['r2'])
     """
     regions = REGIONS.check(list(regions))
@@ -590,12 +605,15 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
         listed = [stage for stage in order if stage in kept]
     rows = []
     for stage in listed:
-        row = {"stage": stage, "name": chain.name(stage), "tier": chain.tier(stage)}
+        cells = {}
         for region in regions:
             count = len(coverage[region][stage])
-            row[region] = {"status": _status(count, min_firms), "local_enterprises": count}
-        row["present_in"] = [r for r in regions if row[r]["status"] == "present"]
-        row["lacking_in"] = [r for r in regions if row[r]["status"] != "present"]
-        rows.append(row)
-    return {"regions": regions, "min_firms": min_firms, "completeness": completeness, "stages": rows,
-            "stages_total": total, "stages_listed": len(rows), "top": limit}
+            cells[region] = RegionCoverage.model_construct(status=_status(count, min_firms), local_enterprises=count)
+        rows.append(CompareRow.model_construct(
+            stage=stage, name=chain.name(stage), tier=chain.tier(stage),
+            present_in=[r for r in regions if cells[r].status == "present"],
+            lacking_in=[r for r in regions if cells[r].status != "present"],
+            **cells,
+        ))
+    return CompareReport.model_construct(regions=regions, min_firms=min_firms, completeness=completeness, stages=rows,
+                                         stages_total=total, stages_listed=len(rows), top=limit)

@@ -16,9 +16,9 @@ graph) and lists what it finds by distance.
 ...            Node("Institute", "dhu", "东华大学")],
 ...     relationships=[Relationship("COLLABORATES_WITH", "hengli", "dhu"),
 ...                    Relationship("COLLABORATES_WITH", "shenghong", "dhu")]))
->>> explained_path(store, "hengli", "shenghong")["text"]
+>>> explained_path(store, "hengli", "shenghong").text
 '恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团'
->>> [n["id"] for n in neighbors(store, "dhu")["nodes"]]
+>>> [n.id for n in neighbors(store, "dhu").nodes]
 ['hengli', 'shenghong']
 """
 
@@ -31,6 +31,7 @@ from graph.model import Relationship, check_label
 from graph.neighbourhood import MAX_DEPTH, check_depth, rings
 from graph.params import NEIGHBOR_LIMIT
 from graph.projection import projection
+from graph.reports import NeighborNode, Neighbors, NodeRef, PathOut, PathStep, RelationshipRef
 from graph.store.base import GraphStore
 from graph.store.reads import get_node
 
@@ -61,15 +62,15 @@ def _smallest_shortest_path(G: nx.Graph, source: str, target: str) -> list[str] 
     return path
 
 
-def _step(rels: list[Relationship], a: str, b: str) -> dict:
+def _step(rels: list[Relationship], a: str, b: str) -> PathStep:
     # Several relationships may join a and b (a supplies b and b supplies a; two ties of
     # different kinds). One is shown: the one pointing along the path if any, then by type.
     between = [r for r in rels if {r.source, r.target} == {a, b}]
     chosen = min(between, key=lambda r: (r.source != a, r.type, r.key))
-    return {"source": chosen.source, "type": chosen.type, "target": chosen.target, "forward": chosen.source == a}
+    return PathStep.model_construct(source=chosen.source, type=chosen.type, target=chosen.target, forward=chosen.source == a)
 
 
-def explained_path(store: GraphStore, source: str, target: str) -> dict:
+def explained_path(store: GraphStore, source: str, target: str) -> PathOut:
     """A shortest path between two nodes, each step with its real relationship and direction.
 
     The path is searched on the undirected ``all`` projection: any relationship, followed either
@@ -86,9 +87,9 @@ def explained_path(store: GraphStore, source: str, target: str) -> dict:
 
     Returns
     -------
-    dict
-        ``{"from", "to", "length", "nodes": [{"id", "name", "kind"}], "steps": [{"source",
-        "type", "target", "forward"}], "text"}``. ``length`` counts relationships; ``forward``
+    PathOut
+        ``from`` (``from_`` in Python), ``to``, ``length``, ``nodes`` (id, name, kind), ``steps``
+        (source, type, target, forward), ``text``. ``length`` counts relationships; ``forward``
         tells whether the relationship points from the path's earlier node to its later one.
 
     Raises
@@ -106,7 +107,7 @@ def explained_path(store: GraphStore, source: str, target: str) -> dict:
     ...     nodes=[Node("Stage", "spin", "纺丝"), Node("Stage", "weave", "织造"), Node("Enterprise", "e", "E")],
     ...     relationships=[Relationship("FEEDS", "spin", "weave"), Relationship("OPERATES_IN", "e", "weave")]))
     >>> path = explained_path(store, "spin", "e")
-    >>> path["length"], path["text"]
+    >>> path.length, path.text
     (2, '纺丝 —FEEDS→ 织造 ←OPERATES_IN— E')
     """
     start, end = _node_info(store, source), _node_info(store, target)
@@ -124,19 +125,14 @@ def explained_path(store: GraphStore, source: str, target: str) -> dict:
     steps = [_step(rels, a, b) for a, b in zip(ids, ids[1:])]
     text = infos[ids[0]]["name"]
     for step, node in zip(steps, ids[1:]):
-        arrow = f" —{step['type']}→ " if step["forward"] else f" ←{step['type']}— "
+        arrow = f" —{step.type}→ " if step.forward else f" ←{step.type}— "
         text += arrow + infos[node]["name"]
-    return {
-        "from": source,
-        "to": target,
-        "length": len(steps),
-        "nodes": [infos[node] for node in ids],
-        "steps": steps,
-        "text": text,
-    }
+    return PathOut.model_construct(
+        from_=source, to=target, length=len(steps), nodes=[NodeRef.model_construct(**infos[node]) for node in ids], steps=steps, text=text,
+    )
 
 
-def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = 1000) -> dict:
+def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = 1000) -> Neighbors:
     """The nodes within ``depth`` relationships of ``node_id`` (either direction), nearest first.
 
     Parameters
@@ -154,10 +150,10 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
 
     Returns
     -------
-    dict
-        ``{"node": {"id", "name", "kind"}, "depth", "kind", "total", "truncated",
-        "nodes": [{"id", "name", "kind", "distance"}], "relationships": [{"source", "type",
-        "target", "key"}]}``; the centre node is not in ``nodes``.
+    Neighbors
+        ``node`` (id, name, kind), ``depth``, ``kind``, ``total``, ``truncated``, ``nodes`` (id,
+        name, kind, distance), ``relationships`` (source, type, target, key); the centre node is
+        not in ``nodes``.
 
     Examples
     --------
@@ -167,9 +163,9 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
     >>> _ = store.write(GraphData(
     ...     nodes=[Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B"), Node("Stage", "s", "S")],
     ...     relationships=[Relationship("SUPPLIES", "a", "b"), Relationship("OPERATES_IN", "b", "s")]))
-    >>> [(n["id"], n["distance"]) for n in neighbors(store, "a", depth=2)["nodes"]]
+    >>> [(n.id, n.distance) for n in neighbors(store, "a", depth=2).nodes]
     [('b', 1), ('s', 2)]
-    >>> [n["id"] for n in neighbors(store, "a", depth=2, kind="Stage")["nodes"]]
+    >>> [n.id for n in neighbors(store, "a", depth=2, kind="Stage").nodes]
     ['s']
     """
     check_depth(depth)
@@ -187,16 +183,16 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
     shown = found[:limit]
     keep = {n.id for n in shown} | {node_id}
     relationships = [
-        {"source": source, "type": rel_type, "target": target, "key": key}
+        RelationshipRef.model_construct(source=source, type=rel_type, target=target, key=key)
         for rel_type, source, target, key in sorted(found_rings.keys)
         if source in keep and target in keep
     ]
-    return {
-        "node": {"id": centre.id, "name": centre.name, "kind": centre.label},
-        "depth": depth,
-        "kind": kind,
-        "total": len(found),
-        "truncated": len(found) > limit,
-        "nodes": [{"id": n.id, "name": n.name, "kind": n.label, "distance": distance[n.id]} for n in shown],
-        "relationships": relationships,
-    }
+    return Neighbors.model_construct(
+        node=NodeRef.model_construct(id=centre.id, name=centre.name, kind=centre.label),
+        depth=depth,
+        kind=kind,
+        total=len(found),
+        truncated=len(found) > limit,
+        nodes=[NeighborNode.model_construct(id=n.id, name=n.name, kind=n.label, distance=distance[n.id]) for n in shown],
+        relationships=relationships,
+    )

@@ -32,7 +32,7 @@ Notebook use:
 >>> sorted(enterprise_projection(store).edges(data="weight"))
 [('a', 'b', 1)]
 >>> report = ties_report(store)
->>> [(i["institute"], i["enterprises"]) for i in report["institutes"]]
+>>> [(i.institute, i.enterprises) for i in report.institutes]
 [('dhu', 2)]
 """
 
@@ -46,6 +46,22 @@ import networkx as nx
 from graph.errors import TooExpensive
 from graph.params import COMMUNITY_SEED, TIES_TOP
 from graph.projection import projection
+from graph.reports import (
+    Broker,
+    BrokersMethod,
+    Community,
+    EnterpriseTies,
+    Focus,
+    FocusStage,
+    InstituteTies,
+    Pair,
+    Projection,
+    Projections,
+    ResearchGap,
+    SharedInstitute,
+    TiesReport,
+    TiesSummary,
+)
 from graph.store.base import GraphStore
 from graph.store.reads import get_node
 
@@ -342,7 +358,7 @@ def _research_gaps(store: GraphStore, G: nx.Graph) -> list[dict]:
     return sorted(gaps, key=lambda g: (-g["enterprises"], g["stage"]))
 
 
-def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 0, top: int = 20) -> dict:
+def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 0, top: int = 20) -> TiesReport:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps.
 
     Parameters
@@ -360,10 +376,10 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
 
     Returns
     -------
-    dict
-        ``{"institute", "seed", "summary", "institutes", "enterprises", "projections",
-        "communities", "brokers", "brokers_method", "research_gaps"[, "focus"]}``; list items
-        carry ``reasons``.
+    TiesReport
+        ``institute``, ``seed``, ``summary``, ``institutes``, ``enterprises``, ``projections``,
+        ``communities``, ``brokers``, ``brokers_method``, ``research_gaps`` (and ``focus`` with
+        an institute); list items carry ``reasons``.
 
     Examples
     --------
@@ -376,7 +392,7 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
     >>> _ = store.write(GraphData(
     ...     nodes=[Node("Institute", u, u) for u in ("u1", "u2")] + [Node("Enterprise", e, e) for e, _ in ties],
     ...     relationships=[Relationship("COLLABORATES_WITH", e, u) for e, u in ties]))
-    >>> [c["institutes"] + c["enterprises"] for c in ties_report(store)["communities"]]
+    >>> [c.institutes + c.enterprises for c in ties_report(store).communities]
     [['u1', 'a1', 'a2'], ['u2', 'b1', 'b2']]
     """
     COMMUNITY_SEED.check(seed)
@@ -418,7 +434,33 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         report["enterprises"] = [row for row in report["enterprises"] if row["enterprise"] in partners]
         report["communities"] = [c for c in communities if institute in c["institutes"]]
         report["focus"] = _focus(store, G, focus_node.id, focus_node.name, partners)
-    return report
+    return _typed(report)
+
+
+def _projection(part: dict) -> Projection:
+    return Projection.model_construct(**{**part, "top_pairs": [Pair.model_construct(**pair) for pair in part["top_pairs"]]})
+
+
+def _typed(report: dict) -> TiesReport:
+    """The report, worked out as a dict, as its model (``focus`` only when there is one)."""
+    focus = report.get("focus")
+    return TiesReport.model_construct(
+        institute=report["institute"],
+        seed=report["seed"],
+        summary=TiesSummary.model_construct(**report["summary"]),
+        institutes=[InstituteTies.model_construct(**row) for row in report["institutes"]],
+        enterprises=[EnterpriseTies.model_construct(**row) for row in report["enterprises"]],
+        projections=Projections.model_construct(**{name: _projection(part) for name, part in report["projections"].items()}),
+        communities=[Community.model_construct(**c) for c in report["communities"]],
+        brokers=[Broker.model_construct(**b) for b in report["brokers"]],
+        brokers_method=BrokersMethod.model_construct(**report["brokers_method"]),
+        research_gaps=[ResearchGap.model_construct(**g) for g in report["research_gaps"]],
+        **({} if focus is None else {"focus": Focus.model_construct(
+            institute=focus["institute"], name=focus["name"], enterprises=focus["enterprises"],
+            shared_institutes=[SharedInstitute.model_construct(**x) for x in focus["shared_institutes"]],
+            stages=[FocusStage.model_construct(**x) for x in focus["stages"]],
+        )}),
+    )
 
 
 def _focus(store: GraphStore, G: nx.Graph, institute: str, name: str, partners: set[str]) -> dict:

@@ -6,20 +6,21 @@ from __future__ import annotations
 from graph.errors import NotFound
 from graph.model import LABELS, REL_TYPES, GraphData, Node, check_label
 
+from ..reports import Stats
 from .base import GraphStore
 
 __all__ = ["stats", "get_node", "snapshot"]
 
 
-def stats(store: GraphStore) -> dict:
+def stats(store: GraphStore) -> Stats:
     """Counts per label and per relationship type, every known one listed (0 when absent)."""
     nodes, relationships = store.counts()
-    return {
-        "nodes": {label: nodes.get(label, 0) for label in LABELS},
-        "relationships": {rel: relationships.get(rel, 0) for rel in REL_TYPES},
-        "total_nodes": sum(nodes.get(label, 0) for label in LABELS),
-        "total_relationships": sum(relationships.get(rel, 0) for rel in REL_TYPES),
-    }
+    return Stats.model_construct(
+        nodes={label: nodes.get(label, 0) for label in LABELS},
+        relationships={rel: relationships.get(rel, 0) for rel in REL_TYPES},
+        total_nodes=sum(nodes.get(label, 0) for label in LABELS),
+        total_relationships=sum(relationships.get(rel, 0) for rel in REL_TYPES),
+    )
 
 
 def get_node(store: GraphStore, node_id: str, label: str | None = None) -> Node:

@@ -114,11 +114,11 @@ def bolt_outcomes(corpus, bolt_textile, bolt_server, tmp_path_factory) -> dict[s
     side on one database, so a change is seen by the next check after it: the figure is exact,
     the case blamed may be a neighbour."""
     work = tmp_path_factory.mktemp("corpus-bolt")
-    before = (reads.stats(bolt_textile), bolt_textile.version())
+    before = (reads.stats(bolt_textile).to_dict(), bolt_textile.version())
 
     def run(name: str) -> Outcome:
         done = run_chainx("load", str(corpus[name]), "--store", bolt_server.uri, env=bolt_server.env(), cwd=work)
-        return Outcome(done.returncode, done.stdout, done.stderr, (reads.stats(bolt_textile), bolt_textile.version()) != before)
+        return Outcome(done.returncode, done.stdout, done.stderr, (reads.stats(bolt_textile).to_dict(), bolt_textile.version()) != before)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         return dict(zip(corpus, pool.map(run, corpus)))

@@ -112,7 +112,7 @@ def injected(bolt_server, tmp_path_factory):
     clear_database(store)
     load_path(store, TEXTILE)
     textile = fingerprint(store)
-    textile_stats = reads.stats(store)
+    textile_stats = reads.stats(store).to_dict()
     app = create_app(Settings(store=bolt_server.uri, api_key=API_KEY), store=store)
     with TestClient(app) as client:
         client.headers["X-API-Key"] = API_KEY
@@ -132,7 +132,7 @@ def tally(figures: dict) -> dict:
 
 def test_the_strings_load_as_data_and_leave_the_rest_of_the_graph_alone(injected, figures):
     store, n = injected["store"], len(INJECTIONS)
-    before, after = injected["textile_stats"], reads.stats(store)
+    before, after = injected["textile_stats"], reads.stats(store).to_dict()
     expected_nodes = {**before["nodes"], "Stage": before["nodes"]["Stage"] + n, "Region": before["nodes"]["Region"] + n,
                       "Enterprise": before["nodes"]["Enterprise"] + n}
     rels = before["relationships"]

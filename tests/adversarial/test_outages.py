@@ -64,7 +64,7 @@ def server(bolt_server):
 
 def state(server) -> tuple:
     with server.store() as store:
-        return reads.stats(store), store.version()
+        return reads.stats(store).to_dict(), store.version()
 
 
 def tally(figures: dict) -> dict:

@@ -43,7 +43,7 @@ def test_gaps_json_is_the_library_report(db):
     result = run("gaps", "--region", "r", "--store", db, "--format", "json")
     assert result.exit_code == 0, result.output
     with SqliteStore(db) as store:
-        assert json.loads(result.output) == json.loads(json.dumps(gaps(store, "r"), ensure_ascii=False))
+        assert json.loads(result.output) == json.loads(json.dumps(gaps(store, "r").to_dict(), ensure_ascii=False))
     report = json.loads(result.output)
     assert set(report) >= {"region", "completeness", "stages", "gaps"}
     assert set(report["stages"][0]) >= {"stage", "name", "status", "local_enterprises"}
@@ -68,7 +68,7 @@ def test_gaps_table_and_csv(db):
 def test_compare_json_csv_and_table(db):
     result = run("compare", "r", "q", "--store", db, "-f", "json")
     with SqliteStore(db) as store:
-        assert json.loads(result.output) == compare(store, ["r", "q"])
+        assert json.loads(result.output) == compare(store, ["r", "q"]).to_dict()
     rows = list(csv.DictReader(io.StringIO(run("compare", "r", "q", "--store", db, "-f", "csv").output)))
     assert list(rows[0]) == ["stage", "name", "tier", "r_status", "r_firms", "q_status", "q_firms"]
     mid = next(r for r in rows if r["stage"] == "mid")
@@ -80,7 +80,7 @@ def test_compare_json_csv_and_table(db):
 def test_bottlenecks_and_whatif(supply_db):
     result = run("bottlenecks", "--store", supply_db, "-f", "json")
     with SqliteStore(supply_db) as store:
-        assert json.loads(result.output) == json.loads(json.dumps(bottlenecks(store)))
+        assert json.loads(result.output) == json.loads(json.dumps(bottlenecks(store).to_dict()))
     rows = list(csv.DictReader(io.StringIO(run("bottlenecks", "--store", supply_db, "-f", "csv").output)))
     assert [r["node"] for r in rows if r["kind"] == "critical_enterprise"] == ["C1", "M1", "F1"]
     table = run("bottlenecks", "--store", supply_db).output
@@ -90,7 +90,7 @@ def test_bottlenecks_and_whatif(supply_db):
         ("stage_lost", "fibre"), ("stage_lost", "yarn"), ("stage_lost", "cloth"), ("stage_lost", "garment")]
     repeated = run("whatif", "--remove", "F1", "--remove", "F2", "--store", supply_db, "-f", "json")
     with SqliteStore(supply_db) as store:
-        assert json.loads(repeated.output) == whatif(store, ["F1", "F2"])
+        assert json.loads(repeated.output) == whatif(store, ["F1", "F2"]).to_dict()
 
 
 @pytest.mark.parametrize(

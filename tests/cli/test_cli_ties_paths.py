@@ -46,7 +46,7 @@ def test_ties_json_section_is_the_library_section(db):
 
     result = run("ties", "--section", "communities", "-f", "json", "--store", db)
     with SqliteStore(db) as store:
-        expected = ties_report(store)["communities"]
+        expected = ties_report(store).to_dict()["communities"]
     assert json.loads(result.output) == expected
     # two groups of five and the three-member DHU group
     assert [c["size"] for c in expected] == [5, 5, 3]

@@ -32,7 +32,7 @@ def forked_chain(store):
 
 def test_dominators_and_articulation_points_by_hand(store):
     forked_chain(store)
-    report = bottlenecks(store)
+    report = bottlenecks(store).to_dict()
     assert report["sources"] == ["s1", "s2"]  # mach is support: machinery is not where material starts
     assert report["end_products"] == ["end1", "end2"]
     got = {i["node"]: (i["dominates"], i["articulation_point"], i["parts"]) for i in items(report, "chokepoint")}
@@ -57,7 +57,7 @@ def _links(store):
 def test_each_dominator_cuts_its_end_products_off_from_every_source(sqlite_store):
     forked_chain(sqlite_store)
     graph = nx.DiGraph(_links(sqlite_store))
-    for item in items(bottlenecks(sqlite_store), "chokepoint"):
+    for item in items(bottlenecks(sqlite_store).to_dict(), "chokepoint"):
         without = graph.copy()
         without.remove_node(item["node"])
         for end in item["dominates"]:
@@ -123,14 +123,14 @@ def test_hhi_by_hand():
 
 def test_single_sources_by_firm_count_and_by_capacity_concentration(sqlite_store):
     concentrated(sqlite_store)
-    found = {i["node"]: (i["score"], i["basis"], i["enterprises"]) for i in items(bottlenecks(sqlite_store, hhi_threshold=0.5), "single_source")}
+    found = {i["node"]: (i["score"], i["basis"], i["enterprises"]) for i in items(bottlenecks(sqlite_store, hhi_threshold=0.5).to_dict(), "single_source")}
     # spin has one firm (HHI 1); weave (units differ) and knit (a capacity missing) fall back to
     # equal shares: 1/2, not above 0.5; dye 0.46; fin: h1 30+20 = 50 t against h2 50 t → 0.5
     assert found == {"spin": (1.0, "firm_count", 1)}
-    lower = {i["node"]: (i["score"], i["basis"]) for i in items(bottlenecks(sqlite_store, hhi_threshold=0.45), "single_source")}
+    lower = {i["node"]: (i["score"], i["basis"]) for i in items(bottlenecks(sqlite_store, hhi_threshold=0.45).to_dict(), "single_source")}
     assert lower == {"spin": (1.0, "firm_count"), "dye": (pytest.approx(0.46), "capacity"),
                      "weave": (0.5, "firm_count"), "knit": (0.5, "firm_count"), "fin": (0.5, "capacity")}
-    dye = next(i for i in items(bottlenecks(sqlite_store, hhi_threshold=0.45), "single_source") if i["node"] == "dye")
+    dye = next(i for i in items(bottlenecks(sqlite_store, hhi_threshold=0.45).to_dict(), "single_source") if i["node"] == "dye")
     assert [s["share"] for s in dye["shares"]] == pytest.approx([0.6, 0.3, 0.1])
     assert any("HHI = Σ share² = 0.4600" in r for r in dye["reasons"])
 
@@ -138,11 +138,11 @@ def test_single_sources_by_firm_count_and_by_capacity_concentration(sqlite_store
 def test_bad_parameters_are_refused(sqlite_store):
     concentrated(sqlite_store)
     with pytest.raises(InvalidParameter, match="hhi_threshold"):
-        bottlenecks(sqlite_store, hhi_threshold=1.5)
+        bottlenecks(sqlite_store, hhi_threshold=1.5).to_dict()
     with pytest.raises(InvalidParameter, match="min_firms"):
-        bottlenecks(sqlite_store, min_firms=0)
+        bottlenecks(sqlite_store, min_firms=0).to_dict()
     with pytest.raises(NotFound, match="unknown region 'zz'"):
-        bottlenecks(sqlite_store, "zz")
+        bottlenecks(sqlite_store, "zz").to_dict()
 
 
 # -- critical enterprises and cascades ------------------------------------------------------
@@ -167,7 +167,7 @@ def supply_chain(store, g2_region="r"):
 
 def test_critical_enterprises_and_their_cascades_by_hand(store):
     supply_chain(store)
-    critical = {i["node"]: i for i in items(bottlenecks(store), "critical_enterprise")}
+    critical = {i["node"]: i for i in items(bottlenecks(store).to_dict(), "critical_enterprise")}
     # C1: the only cloth maker and G1's and G2's only cloth supplier; without cloth they make no
     # garments: 2 enterprises + 2 stages (cloth, garment)
     # M1: Y1's only machinery supplier and the only machinery firm: Y1 + mach; machinery is a
@@ -187,17 +187,17 @@ def test_critical_enterprises_and_their_cascades_by_hand(store):
 
 def test_in_a_region_only_its_own_losses_count(sqlite_store):
     supply_chain(sqlite_store, g2_region="q")
-    critical = {i["node"]: i["score"] for i in items(bottlenecks(sqlite_store, "r"), "critical_enterprise")}
+    critical = {i["node"]: i["score"] for i in items(bottlenecks(sqlite_store, "r").to_dict(), "critical_enterprise")}
     # C1 now costs r one garment maker (G2 is in q) and the cloth and garment stages in r;
     # G1 is r's last garment maker
     assert critical == {"C1": 3.0, "M1": 2.0, "F1": 1.0, "G1": 1.0}
-    singles = {i["node"] for i in items(bottlenecks(sqlite_store, "r"), "single_source")}
+    singles = {i["node"] for i in items(bottlenecks(sqlite_store, "r").to_dict(), "single_source")}
     assert singles == {"cloth", "garment", "mach"}
 
 
 def test_whatif_follows_the_cascade_down_the_chain(store):
     supply_chain(store)
-    report = whatif(store, ["F1", "F2"])
+    report = whatif(store, ["F1", "F2"]).to_dict()
     # no fibre at all: Y1 and Y2 make no yarn, C1 no cloth, G1 and G2 no garments
     assert [(e["enterprise"], e["lost"]) for e in report["enterprises"]] == [
         ("C1", ["yarn"]), ("G1", ["cloth"]), ("G2", ["cloth"]), ("Y1", ["fibre"]), ("Y2", ["fibre"])]
@@ -209,18 +209,18 @@ def test_whatif_follows_the_cascade_down_the_chain(store):
 
 def test_whatif_a_stage_goes(sqlite_store):
     supply_chain(sqlite_store)
-    report = whatif(sqlite_store, ["yarn"])
+    report = whatif(sqlite_store, ["yarn"]).to_dict()
     assert [e["enterprise"] for e in report["enterprises"]] == ["C1", "G1", "G2"]
     assert [s["stage"] for s in report["stages_lost"]] == ["yarn", "cloth", "garment"]
     # a non-critical enterprise takes nothing with it
-    quiet = whatif(sqlite_store, ["G2"])
+    quiet = whatif(sqlite_store, ["G2"]).to_dict()
     assert quiet["enterprises"] == [] and quiet["stages_lost"] == [] and quiet["score"] == 0
     assert quiet["reasons"][-1] == "Nothing else loses supply."
 
 
 def test_a_lost_support_input_stops_no_deliveries(sqlite_store):
     supply_chain(sqlite_store)
-    report = whatif(sqlite_store, ["M1", "F1"])
+    report = whatif(sqlite_store, ["M1", "F1"]).to_dict()
     # Y1 loses its machinery supplier but still has fibre from F2, so it keeps delivering yarn
     # and C1 keeps one yarn supplier; were machinery a material input, C1, G1 and G2 would go too
     assert [(e["enterprise"], e["lost"]) for e in report["enterprises"]] == [("Y1", ["mach"]), ("Y2", ["fibre"])]
@@ -230,17 +230,17 @@ def test_a_lost_support_input_stops_no_deliveries(sqlite_store):
 def test_whatif_names_what_it_cannot_remove(sqlite_store):
     supply_chain(sqlite_store)
     with pytest.raises(NotFound, match="unknown id\\(s\\) to remove: nope, zz"):
-        whatif(sqlite_store, ["F1", "nope", "zz"])
+        whatif(sqlite_store, ["F1", "nope", "zz"]).to_dict()
     with pytest.raises(InvalidParameter, match="r is a Region"):
-        whatif(sqlite_store, ["r"])
+        whatif(sqlite_store, ["r"]).to_dict()
     with pytest.raises(InvalidParameter, match="at least one"):
-        whatif(sqlite_store, [])
+        whatif(sqlite_store, []).to_dict()
 
 
 def test_bottleneck_cascades_equal_whatif(sqlite_store):
     supply_chain(sqlite_store)
-    for item in items(bottlenecks(sqlite_store), "critical_enterprise"):
-        report = whatif(sqlite_store, [item["node"]])
+    for item in items(bottlenecks(sqlite_store).to_dict(), "critical_enterprise"):
+        report = whatif(sqlite_store, [item["node"]]).to_dict()
         assert {k: report[k] for k in item["cascade"]} == item["cascade"]
         assert report["score"] == item["score"]
 
@@ -259,7 +259,7 @@ def textile(tmp_path_factory):
 
 
 def test_textile_chokepoint_single_source_and_critical_zipper_maker(textile):
-    report = bottlenecks(textile)
+    report = bottlenecks(textile).to_dict()
     chokes = {i["node"]: i for i in items(report, "chokepoint")}
     # SOURCES.md: printing and dyeing is the only dominator of garments; finishing is not
     # (sewing thread and zippers skip it)

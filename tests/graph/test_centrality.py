@@ -28,15 +28,15 @@ def values(report):
 
 def test_star_degree_betweenness_closeness_harmonic_by_hand(sqlite_store):
     star(sqlite_store)
-    assert values(centrality(sqlite_store, "degree", "ties")) == {"hub": 1.0, "e1": 0.25, "e2": 0.25, "e3": 0.25, "e4": 0.25}
+    assert values(centrality(sqlite_store, "degree", "ties").to_dict()) == {"hub": 1.0, "e1": 0.25, "e2": 0.25, "e3": 0.25, "e4": 0.25}
     # all 6 leaf pairs pass through the hub; normalised by (n-1)(n-2)/2 = 6
-    assert values(centrality(sqlite_store, "betweenness", "ties")) == {"hub": 1.0, "e1": 0.0, "e2": 0.0, "e3": 0.0, "e4": 0.0}
-    closeness = values(centrality(sqlite_store, "closeness", "ties"))
+    assert values(centrality(sqlite_store, "betweenness", "ties").to_dict()) == {"hub": 1.0, "e1": 0.0, "e2": 0.0, "e3": 0.0, "e4": 0.0}
+    closeness = values(centrality(sqlite_store, "closeness", "ties").to_dict())
     assert closeness["hub"] == 1.0
     assert closeness["e1"] == pytest.approx(4 / 7, abs=1e-12)  # 4 others at distances 1, 2, 2, 2
-    harmonic = values(centrality(sqlite_store, "harmonic", "ties"))
+    harmonic = values(centrality(sqlite_store, "harmonic", "ties").to_dict())
     assert harmonic["hub"] == 4.0 and harmonic["e1"] == pytest.approx(1 + 3 * 0.5)
-    assert set(values(centrality(sqlite_store, "core", "ties")).values()) == {1}
+    assert set(values(centrality(sqlite_store, "core", "ties").to_dict()).values()) == {1}
 
 
 def test_star_pagerank_and_eigenvector_by_hand(sqlite_store):
@@ -44,10 +44,10 @@ def test_star_pagerank_and_eigenvector_by_hand(sqlite_store):
     # PageRank: h = 0.15/5 + 0.85·4·l and l = 0.15/5 + 0.85·h/4  →  h = 0.132 / 0.2775
     hub = 0.132 / 0.2775
     leaf = 0.03 + 0.2125 * hub
-    pagerank = values(centrality(sqlite_store, "pagerank", "ties"))
+    pagerank = values(centrality(sqlite_store, "pagerank", "ties").to_dict())
     assert pagerank["hub"] == pytest.approx(hub, abs=1e-5) and pagerank["e3"] == pytest.approx(leaf, abs=1e-5)
     # Eigenvector of K1,4 (λ = 2): hub 1/√2, each leaf half of that
-    eigen = values(centrality(sqlite_store, "eigenvector", "ties"))
+    eigen = values(centrality(sqlite_store, "eigenvector", "ties").to_dict())
     assert eigen["hub"] == pytest.approx(1 / math.sqrt(2), abs=1e-5)
     assert eigen["e2"] == pytest.approx(1 / (2 * math.sqrt(2)), abs=1e-5)
 
@@ -55,17 +55,17 @@ def test_star_pagerank_and_eigenvector_by_hand(sqlite_store):
 def test_in_and_out_degree_on_a_directed_supply_chain_by_hand(sqlite_store):
     # a supplies b and c; b supplies c.  n - 1 = 2
     write(sqlite_store, [E("a"), E("b"), E("c")], [rel("SUPPLIES", "a", "b"), rel("SUPPLIES", "a", "c"), rel("SUPPLIES", "b", "c")])
-    assert values(centrality(sqlite_store, "out_degree", "supply")) == {"a": 1.0, "b": 0.5, "c": 0.0}
-    assert values(centrality(sqlite_store, "in_degree", "supply")) == {"c": 1.0, "b": 0.5, "a": 0.0}
+    assert values(centrality(sqlite_store, "out_degree", "supply").to_dict()) == {"a": 1.0, "b": 0.5, "c": 0.0}
+    assert values(centrality(sqlite_store, "in_degree", "supply").to_dict()) == {"c": 1.0, "b": 0.5, "a": 0.0}
     # betweenness on the directed graph: only a→b→c could pass through b, but a→c is direct
-    assert values(centrality(sqlite_store, "betweenness", "supply")) == {"a": 0.0, "b": 0.0, "c": 0.0}
+    assert values(centrality(sqlite_store, "betweenness", "supply").to_dict()) == {"a": 0.0, "b": 0.0, "c": 0.0}
 
 
 def test_pagerank_reads_parallel_supplies_as_weight(sqlite_store):
     # a supplies b two stages (two relationships, weight 2) and c one: b ranks above c
     write(sqlite_store, [E("a"), E("b"), E("c")],
           [rel("SUPPLIES", "a", "b", "pta"), rel("SUPPLIES", "a", "b", "meg"), rel("SUPPLIES", "a", "c", "pta")])
-    pagerank = values(centrality(sqlite_store, "pagerank", "supply"))
+    pagerank = values(centrality(sqlite_store, "pagerank", "supply").to_dict())
     expected = nx.pagerank(nx.DiGraph([("a", "b", {"weight": 2.0}), ("a", "c", {"weight": 1.0})]))
     assert pagerank == pytest.approx(expected, abs=1e-12)
     assert pagerank["b"] > pagerank["c"]
@@ -77,7 +77,7 @@ def test_core_ignores_self_loops(sqlite_store):
           [rel("SUPPLIES", "a", "b"), rel("SUPPLIES", "b", "c"), rel("SUPPLIES", "c", "a"),
            rel("SUPPLIES", "d", "d"), rel("SUPPLIES", "d", "a")])
     # undirected 'all': triangle members are in the 2-core, d (one real neighbour) in the 1-core
-    assert values(centrality(sqlite_store, "core", "all")) == {"a": 2, "b": 2, "c": 2, "d": 1}
+    assert values(centrality(sqlite_store, "core", "all").to_dict()) == {"a": 2, "b": 2, "c": 2, "d": 1}
 
 
 # -- rows: rank, tie-break, top, filters ------------------------------------------------------
@@ -85,7 +85,7 @@ def test_core_ignores_self_loops(sqlite_store):
 
 def test_rows_rank_by_value_then_id_and_top_limits(sqlite_store):
     star(sqlite_store)
-    report = centrality(sqlite_store, "degree", "ties", top=3)
+    report = centrality(sqlite_store, "degree", "ties", top=3).to_dict()
     assert [(r["rank"], r["node"]) for r in report["rows"]] == [(1, "hub"), (2, "e1"), (3, "e2")]
     assert report["rows"][0] == {"rank": 1, "node": "hub", "name": "枢纽大学", "kind": "Institute", "value": 1.0}
     assert report["total"] == 5 and report["exact"] is True and report["k"] is None and report["seed"] is None
@@ -93,7 +93,7 @@ def test_rows_rank_by_value_then_id_and_top_limits(sqlite_store):
 
 def test_kind_filter_lists_values_computed_on_the_whole_projection(sqlite_store):
     star(sqlite_store)
-    report = centrality(sqlite_store, "closeness", "ties", kind="Enterprise")
+    report = centrality(sqlite_store, "closeness", "ties", kind="Enterprise").to_dict()
     # the leaves keep the closeness they have through the hub (4/7), and are re-ranked from 1
     assert [r["node"] for r in report["rows"]] == ["e1", "e2", "e3", "e4"]
     assert [r["rank"] for r in report["rows"]] == [1, 2, 3, 4]
@@ -106,10 +106,10 @@ def test_region_filter_includes_sub_regions(sqlite_store):
           [R("jiangsu"), R("suzhou"), R("hubei"), E("a", region="suzhou"), E("b", region="jiangsu"), E("c", region="hubei"), S("weave")],
           [rel("PART_OF", "suzhou", "jiangsu"), rel("LOCATED_IN", "a", "suzhou"), rel("LOCATED_IN", "b", "jiangsu"),
            rel("LOCATED_IN", "c", "hubei"), rel("OPERATES_IN", "a", "weave"), rel("OPERATES_IN", "c", "weave")])
-    assert {r["node"] for r in centrality(sqlite_store, "degree", "all", region="jiangsu")["rows"]} == {"jiangsu", "suzhou", "a", "b"}
-    assert {r["node"] for r in centrality(sqlite_store, "degree", "all", region="suzhou", kind="Enterprise")["rows"]} == {"a"}
+    assert {r["node"] for r in centrality(sqlite_store, "degree", "all", region="jiangsu").to_dict()["rows"]} == {"jiangsu", "suzhou", "a", "b"}
+    assert {r["node"] for r in centrality(sqlite_store, "degree", "all", region="suzhou", kind="Enterprise").to_dict()["rows"]} == {"a"}
     with pytest.raises(NotFound, match="unknown region 'mars'"):
-        centrality(sqlite_store, "degree", "all", region="mars")
+        centrality(sqlite_store, "degree", "all", region="mars").to_dict()
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_bad_parameters_are_invalid(sqlite_store, kwargs, parameter):
     star(sqlite_store)
     args = {"metric": "degree", "graph": "ties", **kwargs}
     with pytest.raises(InvalidParameter) as raised:
-        centrality(sqlite_store, args.pop("metric"), args.pop("graph"), **args)
+        centrality(sqlite_store, args.pop("metric"), args.pop("graph"), **args).to_dict()
     assert raised.value.parameter == parameter
 
 
@@ -143,7 +143,7 @@ def test_an_empty_store_gives_empty_reports(sqlite_store):
             directed = graph in ("supply", "chain")
             if metric in ("in_degree", "out_degree") and not directed:
                 continue
-            assert centrality(sqlite_store, metric, graph)["rows"] == []
+            assert centrality(sqlite_store, metric, graph).to_dict()["rows"] == []
 
 
 # -- cost, sampling, convergence ----------------------------------------------------------
@@ -152,15 +152,15 @@ def test_an_empty_store_gives_empty_reports(sqlite_store):
 def test_exact_betweenness_refuses_an_expensive_graph_unless_forced(sqlite_store):
     write(sqlite_store, [E(f"e{i:03}") for i in range(200)], [rel("SUPPLIES", f"e{i:03}", f"e{i + 1:03}") for i in range(199)])
     with pytest.raises(TooExpensive, match=r"exact betweenness on 'supply' \(200 nodes, 199 edges\) would take about") as raised:
-        centrality(sqlite_store, "betweenness", "supply", max_seconds=0.001)
+        centrality(sqlite_store, "betweenness", "supply", max_seconds=0.001).to_dict()
     assert "k=" in str(raised.value)  # it says how many samples would fit
-    forced = centrality(sqlite_store, "betweenness", "supply", max_seconds=0.001, force=True, top=1000)
+    forced = centrality(sqlite_store, "betweenness", "supply", max_seconds=0.001, force=True, top=1000).to_dict()
     expected = nx.betweenness_centrality(nx.DiGraph([(f"e{i:03}", f"e{i + 1:03}") for i in range(199)]))
     assert values(forced) == pytest.approx(expected, abs=1e-12)
     # closeness is all-pairs as well; degree is not
     with pytest.raises(TooExpensive):
-        centrality(sqlite_store, "closeness", "supply", max_seconds=0.0001)
-    centrality(sqlite_store, "degree", "supply", max_seconds=0.0001)
+        centrality(sqlite_store, "closeness", "supply", max_seconds=0.0001).to_dict()
+    centrality(sqlite_store, "degree", "supply", max_seconds=0.0001).to_dict()
 
 
 def test_sampled_betweenness_equals_networkx_with_the_same_seed(sqlite_store):
@@ -170,12 +170,12 @@ def test_sampled_betweenness_equals_networkx_with_the_same_seed(sqlite_store):
     # sources are sampled from the nodes in id order (n0, n1, n10, ...), whatever the store's order
     expected_graph.add_nodes_from(sorted(f"n{i}" for i in range(30)))
     expected_graph.add_edges_from(edges)
-    report = centrality(sqlite_store, "betweenness", "all", k=7, seed=11, top=1000)
+    report = centrality(sqlite_store, "betweenness", "all", k=7, seed=11, top=1000).to_dict()
     assert values(report) == pytest.approx(nx.betweenness_centrality(expected_graph, k=7, seed=11), abs=1e-9)
     assert report["exact"] is False and report["k"] == 7 and report["seed"] == 11
     assert "sampled" in report["note"] and "7 of 30" in report["note"]
     # no seed given: seeded with 0, so the result is repeatable
-    unseeded = centrality(sqlite_store, "betweenness", "all", k=7, top=1000)
+    unseeded = centrality(sqlite_store, "betweenness", "all", k=7, top=1000).to_dict()
     assert unseeded["seed"] == 0
     assert values(unseeded) == pytest.approx(nx.betweenness_centrality(expected_graph, k=7, seed=0), abs=1e-9)
 
@@ -186,7 +186,7 @@ def test_eigenvector_non_convergence_is_a_clear_error(sqlite_store, monkeypatch)
     with pytest.raises(nx.PowerIterationFailedConvergence):
         nx.eigenvector_centrality(nx.path_graph(4), max_iter=1)  # NetworkX itself gives up here
     with pytest.raises(InvalidParameter, match="did not converge in 1 iterations.*use pagerank"):
-        centrality(sqlite_store, "eigenvector", "all")
+        centrality(sqlite_store, "eigenvector", "all").to_dict()
 
 
 # -- write-back -----------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def check_rows_order(report):
 def test_values_equal_up_to_noise_are_tied_and_ordered_by_id(sqlite_store):
     # four symmetric leaves: their closeness is computed by separate sums, equal up to noise at most
     star(sqlite_store)
-    report = centrality(sqlite_store, "closeness", "ties", kind="Enterprise")
+    report = centrality(sqlite_store, "closeness", "ties", kind="Enterprise").to_dict()
     assert [r["node"] for r in report["rows"]] == ["e1", "e2", "e3", "e4"]
     assert same(0.1 + 0.2, 0.3) and same(5.8e-13, 6e-16) and not same(0.3, 0.3000001)
 
@@ -277,15 +277,15 @@ def assert_matches_networkx(store, graph_name: str, G: nx.Graph):
     for metric in METRICS:
         if metric in ("in_degree", "out_degree") and not G.is_directed():
             with pytest.raises(InvalidParameter):
-                centrality(store, metric, graph_name)
+                centrality(store, metric, graph_name).to_dict()
             continue
         try:
             expected = expected_values(G, metric)
         except nx.PowerIterationFailedConvergence:
             with pytest.raises(InvalidParameter, match="did not converge"):
-                centrality(store, metric, graph_name)
+                centrality(store, metric, graph_name).to_dict()
             continue
-        report = centrality(store, metric, graph_name, top=1000)
+        report = centrality(store, metric, graph_name, top=1000).to_dict()
         got = values(report)
         assert set(got) == set(expected)
         for node, value in expected.items():
@@ -355,9 +355,9 @@ def test_sampled_betweenness_equals_networkx_on_random_graphs(graph, seed):
     k = max(2, n // 2)
     if k > n:
         with pytest.raises(InvalidParameter, match="only 1 nodes"):
-            centrality(store, "betweenness", "supply", k=k, seed=seed)
+            centrality(store, "betweenness", "supply", k=k, seed=seed).to_dict()
         return
-    report = centrality(store, "betweenness", "supply", k=k, seed=seed, top=1000)
+    report = centrality(store, "betweenness", "supply", k=k, seed=seed, top=1000).to_dict()
     expected = nx.betweenness_centrality(G, k=k, seed=seed)
     assert values(report) == pytest.approx(expected, abs=1e-9)
     store.close()
@@ -377,8 +377,8 @@ def test_values_are_cached_per_store_version(sqlite_store):
 
 def test_star_by_hand_on_both_stores(store):
     star(store)
-    assert values(centrality(store, "betweenness", "ties")) == {"hub": 1.0, "e1": 0.0, "e2": 0.0, "e3": 0.0, "e4": 0.0}
-    assert values(centrality(store, "degree", "ties", kind="Enterprise")) == {"e1": 0.25, "e2": 0.25, "e3": 0.25, "e4": 0.25}
+    assert values(centrality(store, "betweenness", "ties").to_dict()) == {"hub": 1.0, "e1": 0.0, "e2": 0.0, "e3": 0.0, "e4": 0.0}
+    assert values(centrality(store, "degree", "ties", kind="Enterprise").to_dict()) == {"e1": 0.25, "e2": 0.25, "e3": 0.25, "e4": 0.25}
     assert write_back(store, centrality(store, "closeness", "ties")) == 5
     assert reads.get_node(store, "e3").props["centrality_closeness_ties"] == pytest.approx(4 / 7, abs=1e-12)
 
@@ -394,7 +394,7 @@ def test_both_stores_give_the_same_reports(store):
             if metric in ("in_degree", "out_degree") and graph == "all":
                 continue
             kwargs = {"top": 1000, **({"k": 6, "seed": 1} if metric == "betweenness" else {})}
-            got, expected = centrality(store, metric, graph, **kwargs), centrality(reference, metric, graph, **kwargs)
+            got, expected = centrality(store, metric, graph, **kwargs).to_dict(), centrality(reference, metric, graph, **kwargs).to_dict()
             assert [r["node"] for r in got["rows"]] == [r["node"] for r in expected["rows"]], (metric, graph)
             assert values(got) == pytest.approx(values(expected), abs=1e-12)
     reference.close()
@@ -419,9 +419,9 @@ def textile_store(tmp_path_factory):
 def test_every_metric_on_every_projection_of_the_textile_dataset(textile_store, metric, graph):
     if metric in ("in_degree", "out_degree") and graph in ("ties", "all"):
         with pytest.raises(InvalidParameter):
-            centrality(textile_store, metric, graph)
+            centrality(textile_store, metric, graph).to_dict()
         return
-    report = centrality(textile_store, metric, graph, top=1000)
+    report = centrality(textile_store, metric, graph, top=1000).to_dict()
     assert report["rows"] and report["total"] == len(report["rows"])
     assert all(math.isfinite(r["value"]) for r in report["rows"])
     check_rows_order(report)

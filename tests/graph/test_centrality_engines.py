@@ -67,7 +67,7 @@ def test_every_metric_on_a_large_projection_is_networkx_s_number(generated_store
         expected = networkx_values(in_id_order(G), metric, k=k, seed=3 if k else None)
     except nx.PowerIterationFailedConvergence:
         pytest.fail(f"NetworkX's {metric} does not converge on {graph!r}: pick another seed for the dataset")
-    report = centrality(generated_store, metric, graph, top=1000, k=k, seed=3 if k else None)
+    report = centrality(generated_store, metric, graph, top=1000, k=k, seed=3 if k else None).to_dict()
     assert report["engine"] == (accel.engine(metric) if compiled else "networkx")
     assert report["total"] == len(expected)
     listed = report_values(report)
@@ -80,13 +80,13 @@ def test_every_metric_on_a_large_projection_is_networkx_s_number(generated_store
 def test_the_large_projections_really_take_the_compiled_path(generated_store):
     sizes = {g: build_projection(generated_store, g) for g in ("supply", "all")}
     assert all(G.number_of_nodes() + G.number_of_edges() >= accel.MIN_SIZE for G in sizes.values())
-    assert centrality(generated_store, "betweenness", "all", k=10)["engine"] == "igraph"
-    assert centrality(generated_store, "pagerank", "supply")["engine"] == "scipy"
+    assert centrality(generated_store, "betweenness", "all", k=10).to_dict()["engine"] == "igraph"
+    assert centrality(generated_store, "pagerank", "supply").to_dict()["engine"] == "scipy"
 
 
 def test_a_small_projection_stays_on_networkx(sqlite_store):
     write(sqlite_store, [E(x) for x in "abc"], [rel("SUPPLIES", "a", "b"), rel("SUPPLIES", "b", "c")])
-    report = centrality(sqlite_store, "betweenness", "supply", top=3)
+    report = centrality(sqlite_store, "betweenness", "supply", top=3).to_dict()
     assert report["engine"] == "networkx"
     assert report_values(report) == {"a": 0.0, "b": 0.5, "c": 0.0}  # b lies on the one a→c path of 2 ordered pairs
 
@@ -96,8 +96,8 @@ def test_the_time_limit_uses_the_compiled_engine_s_estimate(generated_store):
     seconds = accel.estimate_seconds(G, "betweenness")
     # refused just under the compiled estimate, allowed just over it
     with pytest.raises(TooExpensive, match=r"exact betweenness on 'all'"):
-        centrality(generated_store, "betweenness", "all", max_seconds=seconds / 2)
-    assert centrality(generated_store, "betweenness", "all", max_seconds=seconds * 2)["engine"] == "igraph"
+        centrality(generated_store, "betweenness", "all", max_seconds=seconds / 2).to_dict()
+    assert centrality(generated_store, "betweenness", "all", max_seconds=seconds * 2).to_dict()["engine"] == "igraph"
 
 
 @st.composite
@@ -122,7 +122,7 @@ def test_forced_onto_the_compiled_path_small_random_graphs_give_networkx_s_numbe
     except nx.PowerIterationFailedConvergence:
         return  # the report's refusal of this is tested in test_centrality.py
     with mock.patch.object(accel, "MIN_SIZE", 0):
-        report = centrality(store, metric, projection_name, top=1000, k=k, seed=5 if k else None)
+        report = centrality(store, metric, projection_name, top=1000, k=k, seed=5 if k else None).to_dict()
     assert report["engine"] != "networkx"
     assert report_values(report) == pytest.approx(expected, abs=1e-9, nan_ok=True)
     store.close()

@@ -55,7 +55,7 @@ DOWN = (0 + 1 / 3 + 1 / 6) / 3  # present: weight only (r1 above, nothing below)
 
 def test_statuses_kinds_and_scores_of_a_broken_chain(store):
     broken_chain(store)
-    report = gaps(store, "r", min_firms=2)
+    report = gaps(store, "r", min_firms=2).to_dict()
     statuses = {s["stage"]: (s["status"], s["local_enterprises"]) for s in report["stages"]}
     assert statuses == {"up": ("weak", 1), "mid": ("missing", 0), "down": ("present", 2), "end": ("missing", 0), "iso": ("missing", 0)}
     got = [(g["stage"], g["status"], g["kind"], g["upstream_local"], g["downstream_local"]) for g in report["gaps"]]
@@ -77,22 +77,22 @@ def test_the_betweenness_in_the_score_is_networkx_s_on_the_rolled_up_chain(sqlit
     rolled = nx.DiGraph([("up", "mid"), ("mid", "down"), ("down", "end")])
     rolled.add_node("iso")
     expected = nx.betweenness_centrality(rolled, normalized=True)
-    report = gaps(sqlite_store, "r")
+    report = gaps(sqlite_store, "r").to_dict()
     assert {g["stage"]: g["betweenness"] for g in report["gaps"]} == pytest.approx({s: expected[s] for s in ("mid", "end", "up", "iso")}, abs=1e-6)
 
 
 def test_sub_stages_roll_up_and_are_not_listed_themselves(sqlite_store):
     broken_chain(sqlite_store)
-    stages = {s["stage"]: s for s in gaps(sqlite_store, "r")["stages"]}
+    stages = {s["stage"]: s for s in gaps(sqlite_store, "r").to_dict()["stages"]}
     assert "down_dye" not in stages
     assert stages["down"]["sub_stages"] == ["down_dye"] and stages["down"]["local_enterprises"] == 2
     # rsub alone holds only r2, whose one firm in the sub-stage makes down weak there
-    assert {s["stage"]: s["status"] for s in gaps(sqlite_store, "rsub")["stages"]}["down"] == "weak"
+    assert {s["stage"]: s["status"] for s in gaps(sqlite_store, "rsub").to_dict()["stages"]}["down"] == "weak"
 
 
 def test_candidates_are_ranked_by_supply_ties_shared_institutes_and_size(sqlite_store):
     broken_chain(sqlite_store)
-    report = gaps(sqlite_store, "r", min_firms=2)
+    report = gaps(sqlite_store, "r", min_firms=2).to_dict()
     by_stage = {g["stage"]: g for g in report["gaps"]}
     mid = by_stage["mid"]["candidates"]
     # q2: buys from r1 (S=1), shares u with r1 (I=1), the larger of the two (Z=1): 2+1+1 = 4
@@ -105,14 +105,14 @@ def test_candidates_are_ranked_by_supply_ties_shared_institutes_and_size(sqlite_
     assert [c["enterprise"] for c in by_stage["end"]["candidates"]] == ["q3", "q5"]
     assert [c["enterprise"] for c in by_stage["up"]["candidates"]] == ["q4"]
     assert by_stage["iso"]["candidates"] == []
-    trimmed = gaps(sqlite_store, "r", top_candidates=1)
+    trimmed = gaps(sqlite_store, "r", top_candidates=1).to_dict()
     assert [c["enterprise"] for g in trimmed["gaps"] for c in g["candidates"]] == ["q2", "q3", "q4"]
-    assert all(g["candidates"] == [] for g in gaps(sqlite_store, "r", top_candidates=0)["gaps"])
+    assert all(g["candidates"] == [] for g in gaps(sqlite_store, "r", top_candidates=0).to_dict()["gaps"])
 
 
 def test_reasons_spell_out_the_formula_with_the_numbers(sqlite_store):
     broken_chain(sqlite_store)
-    mid = gaps(sqlite_store, "r")["gaps"][0]
+    mid = gaps(sqlite_store, "r").to_dict()["gaps"][0]
     assert mid["stage"] == "mid"
     assert any("(2/3 + 1/3 + 0.1667) / 3 = 0.3889" in reason for reason in mid["reasons"])
     assert any("broken" in reason for reason in mid["reasons"])
@@ -120,15 +120,15 @@ def test_reasons_spell_out_the_formula_with_the_numbers(sqlite_store):
 
 def test_min_firms_moves_the_line_between_weak_and_present(sqlite_store):
     broken_chain(sqlite_store)
-    one = {s["stage"]: s["status"] for s in gaps(sqlite_store, "r", min_firms=1)["stages"]}
-    three = {s["stage"]: s["status"] for s in gaps(sqlite_store, "r", min_firms=3)["stages"]}
+    one = {s["stage"]: s["status"] for s in gaps(sqlite_store, "r", min_firms=1).to_dict()["stages"]}
+    three = {s["stage"]: s["status"] for s in gaps(sqlite_store, "r", min_firms=3).to_dict()["stages"]}
     assert one["up"] == "present" and one["down"] == "present"
     assert three["up"] == "weak" and three["down"] == "weak"
 
 
 def test_another_region_sees_its_own_break(sqlite_store):
     broken_chain(sqlite_store)
-    report = gaps(sqlite_store, "q", min_firms=2)
+    report = gaps(sqlite_store, "q", min_firms=2).to_dict()
     kinds = {g["stage"]: g["kind"] for g in report["gaps"]}
     # q has q4 above down and q3, q5 below it
     assert kinds == {"down": "break", "up": "strengthen", "iso": "absent"}
@@ -140,7 +140,7 @@ def test_a_cycle_is_one_link_of_the_chain_and_the_report_names_it(sqlite_store):
     # downstream of them; b and c are not "break" gaps because of it
     write(sqlite_store, [R("r"), S("a"), S("b"), S("c"), E("e", region="r")],
           [rel("FEEDS", "a", "b"), rel("FEEDS", "b", "c"), rel("FEEDS", "c", "a"), rel("OPERATES_IN", "e", "a")])
-    report = gaps(sqlite_store, "r", min_firms=1)
+    report = gaps(sqlite_store, "r", min_firms=1).to_dict()
     assert {g["stage"]: (g["kind"], g["upstream_local"], g["downstream_local"], g["cycle"]) for g in report["gaps"]} == {
         "b": ("absent", 0, 0, 3), "c": ("absent", 0, 0, 3)}
     assert all("FEEDS cycle of 3 stages" in " ".join(g["reasons"]) for g in report["gaps"])
@@ -153,7 +153,7 @@ def test_firms_on_both_sides_of_a_cycle_make_its_stages_breaks(sqlite_store):
     write(sqlite_store, [R("r"), S("x"), S("a"), S("b"), S("y"), E("e1", region="r"), E("e2", region="r"), E("e3", region="r")],
           [rel("FEEDS", "x", "a"), rel("FEEDS", "a", "b"), rel("FEEDS", "b", "a"), rel("FEEDS", "b", "y"),
            rel("OPERATES_IN", "e1", "x"), rel("OPERATES_IN", "e2", "y"), rel("OPERATES_IN", "e3", "a")])
-    report = gaps(sqlite_store, "r", min_firms=1)
+    report = gaps(sqlite_store, "r", min_firms=1).to_dict()
     # e3 in a is on b's cycle: not counted on either side of b
     assert {g["stage"]: (g["kind"], g["upstream_local"], g["downstream_local"]) for g in report["gaps"]} == {"b": ("break", 1, 1)}
     assert report["cycles"]["count"] == 1 and report["cycles"]["stages"] == 2
@@ -162,18 +162,18 @@ def test_firms_on_both_sides_of_a_cycle_make_its_stages_breaks(sqlite_store):
 def test_bad_input_raises_the_library_errors(sqlite_store):
     broken_chain(sqlite_store)
     with pytest.raises(NotFound, match="unknown region 'nowhere'"):
-        gaps(sqlite_store, "nowhere")
+        gaps(sqlite_store, "nowhere").to_dict()
     with pytest.raises(NotFound, match="unknown region 'up'"):  # a stage is not a region
-        gaps(sqlite_store, "up")
+        gaps(sqlite_store, "up").to_dict()
     with pytest.raises(InvalidParameter, match="min_firms"):
-        gaps(sqlite_store, "r", min_firms=0)
+        gaps(sqlite_store, "r", min_firms=0).to_dict()
     with pytest.raises(InvalidParameter, match="top_candidates"):
-        gaps(sqlite_store, "r", top_candidates=-1)
+        gaps(sqlite_store, "r", top_candidates=-1).to_dict()
 
 
 def test_compare_lays_regions_side_by_side(store):
     broken_chain(store)
-    report = compare(store, ["r", "q"], min_firms=2)
+    report = compare(store, ["r", "q"], min_firms=2).to_dict()
     assert report["regions"] == ["r", "q"]
     rows = {row["stage"]: row for row in report["stages"]}
     assert set(rows) == {"up", "mid", "down", "end", "iso"}
@@ -184,20 +184,20 @@ def test_compare_lays_regions_side_by_side(store):
     assert report["completeness"] == {"r": pytest.approx(0.2), "q": pytest.approx(0.4)}
     # the same statuses as each region's own gaps report
     for region in ("r", "q"):
-        own = {s["stage"]: s["status"] for s in gaps(store, region)["stages"]}
+        own = {s["stage"]: s["status"] for s in gaps(store, region).to_dict()["stages"]}
         assert own == {stage: row[region]["status"] for stage, row in rows.items()}
 
 
 def test_compare_refuses_bad_region_lists(sqlite_store):
     broken_chain(sqlite_store)
     with pytest.raises(InvalidParameter, match="give 1 to 20 regions, not 0"):
-        compare(sqlite_store, [])
+        compare(sqlite_store, []).to_dict()
     with pytest.raises(InvalidParameter, match="give 1 to 20 regions, not 21"):
-        compare(sqlite_store, [f"r{i}" for i in range(21)])
+        compare(sqlite_store, [f"r{i}" for i in range(21)]).to_dict()
     with pytest.raises(InvalidParameter, match="r repeated"):
-        compare(sqlite_store, ["r", "q", "r"])
+        compare(sqlite_store, ["r", "q", "r"]).to_dict()
     with pytest.raises(NotFound, match="unknown region 'zz'"):
-        compare(sqlite_store, ["r", "zz"])
+        compare(sqlite_store, ["r", "zz"]).to_dict()
 
 
 def test_the_stage_counts_come_from_the_store_query_not_a_graph_pull(sqlite_store, monkeypatch):
@@ -211,7 +211,7 @@ def test_the_stage_counts_come_from_the_store_query_not_a_graph_pull(sqlite_stor
         return real(self, types)
 
     monkeypatch.setattr(type(sqlite_store), "relationships", spy)
-    gaps(sqlite_store, "r")
+    gaps(sqlite_store, "r").to_dict()
     assert ("OPERATES_IN",) not in calls and None not in calls
 
 
@@ -262,7 +262,7 @@ def _top(stage, parents):
 def test_a_stage_with_no_local_firm_is_never_present(chain, min_firms):
     data, parents, region = chain
     with _memory_store(data) as store:
-        report = gaps(store, "r", min_firms=min_firms)
+        report = gaps(store, "r", min_firms=min_firms).to_dict()
     # worked out from the generated data: r's firms per top-level stage
     local: dict[str, set] = {s: set() for s in parents if not parents[s]}
     for r in data.relationships:
@@ -289,8 +289,8 @@ def _gap_list(report):
 def test_removing_a_non_critical_enterprise_never_changes_the_gap_list(chain, min_firms):
     graph, _, _ = chain
     with _memory_store(graph) as store:
-        critical = {i["node"] for i in bottlenecks(store, "r", min_firms=min_firms)["items"] if i["kind"] == "critical_enterprise"}
-        before = _gap_list(gaps(store, "r", min_firms=min_firms, top_candidates=0))
+        critical = {i["node"] for i in bottlenecks(store, "r", min_firms=min_firms).to_dict()["items"] if i["kind"] == "critical_enterprise"}
+        before = _gap_list(gaps(store, "r", min_firms=min_firms, top_candidates=0).to_dict())
     # every non-critical enterprise in turn (the "gap list": each gap's stage, status and kind)
     for gone in sorted(n.id for n in graph.nodes if n.label == "Enterprise" and n.id not in critical):
         without = GraphData(
@@ -298,7 +298,7 @@ def test_removing_a_non_critical_enterprise_never_changes_the_gap_list(chain, mi
             relationships=[r for r in graph.relationships if gone not in (r.source, r.target)],
         )
         with _memory_store(without) as store:
-            assert _gap_list(gaps(store, "r", min_firms=min_firms, top_candidates=0)) == before, f"removing {gone}"
+            assert _gap_list(gaps(store, "r", min_firms=min_firms, top_candidates=0).to_dict()) == before, f"removing {gone}"
 
 
 # -- the bundled textile dataset ------------------------------------------------------------
@@ -318,7 +318,7 @@ TOP_LEVEL_STAGES = 31  # data/textile/stages.csv: 41 stages, 10 of them sub-stag
 
 
 def test_tianmen_lacks_the_intermediate_links_between_spinning_and_garments(textile):
-    report = gaps(textile, "tianmen")
+    report = gaps(textile, "tianmen").to_dict()
     assert report["counts"]["stages"] == TOP_LEVEL_STAGES
     kinds = {g["stage"]: g["kind"] for g in report["gaps"]}
     # SOURCES.md: Tianmen has spinning upstream and garments downstream, and nothing in
@@ -332,14 +332,14 @@ def test_tianmen_lacks_the_intermediate_links_between_spinning_and_garments(text
     assert report["completeness"] == pytest.approx(4 / TOP_LEVEL_STAGES, abs=1e-6)
     assert kinds["industrial_textiles"] == "extension"  # non-wovens with nothing downstream
     # the Shengze mills that already ship finished fabric to Tianmen lead the finishing candidates
-    top = gaps(textile, "tianmen")["gaps"]
+    top = gaps(textile, "tianmen").to_dict()["gaps"]
     finishing = next(g for g in top if g["stage"] == "finishing")["candidates"]
     assert finishing[0]["enterprise"] in {"e_sz_huacai_fabric", "e_sz_jinxiu_textile", "e_sz_jiahe_composite"}
     assert finishing[0]["supply_ties"] >= 1
 
 
 def test_shengze_has_a_near_complete_chain(textile):
-    shengze, tianmen = gaps(textile, "shengze"), gaps(textile, "tianmen")
+    shengze, tianmen = gaps(textile, "shengze").to_dict(), gaps(textile, "tianmen").to_dict()
     missing = {g["stage"]: g["kind"] for g in shengze["gaps"] if g["status"] == "missing"}
     # SOURCES.md: Shengze lacks only the refinery stages, raw cotton, cotton spinning, padding
     # and zippers; along FEEDS the first five sit above all of its firms, the other three
@@ -352,12 +352,12 @@ def test_shengze_has_a_near_complete_chain(textile):
     # stages are weak: at least 20 of the 31 are present
     assert shengze["completeness"] >= 20 / TOP_LEVEL_STAGES - 1e-6  # reports round to 6 places
     assert shengze["completeness"] >= 5 * tianmen["completeness"] - 1e-6  # 20/31 against 4/31
-    wujiang = gaps(textile, "wujiang")  # Wujiang as a whole adds padding and zippers
+    wujiang = gaps(textile, "wujiang").to_dict()  # Wujiang as a whole adds padding and zippers
     assert {g["stage"] for g in wujiang["gaps"] if g["status"] == "missing"} == set(missing) - {"padding", "zipper"}
 
 
 def test_compare_on_textile_shows_what_each_region_has_that_the_other_lacks(textile):
-    rows = {row["stage"]: row for row in compare(textile, ["shengze", "tianmen"])["stages"]}
+    rows = {row["stage"]: row for row in compare(textile, ["shengze", "tianmen"]).to_dict()["stages"]}
     assert rows["weaving"]["present_in"] == ["shengze"]
     assert rows["cotton_spinning"]["present_in"] == ["tianmen"]
 
@@ -368,7 +368,7 @@ def test_reports_are_identical_on_both_stores(store, textile):
     from tests.conftest import TEXTILE
 
     load_path(store, TEXTILE)
-    assert gaps(store, "tianmen") == gaps(textile, "tianmen")
-    assert compare(store, ["shengze", "tianmen", "wujiang"]) == compare(textile, ["shengze", "tianmen", "wujiang"])
-    assert bottlenecks(store, "tianmen") == bottlenecks(textile, "tianmen")
-    assert whatif(store, ["e_wj_lianjie_zipper", "printing_and_dyeing"]) == whatif(textile, ["e_wj_lianjie_zipper", "printing_and_dyeing"])
+    assert gaps(store, "tianmen").to_dict() == gaps(textile, "tianmen").to_dict()
+    assert compare(store, ["shengze", "tianmen", "wujiang"]).to_dict() == compare(textile, ["shengze", "tianmen", "wujiang"]).to_dict()
+    assert bottlenecks(store, "tianmen").to_dict() == bottlenecks(textile, "tianmen").to_dict()
+    assert whatif(store, ["e_wj_lianjie_zipper", "printing_and_dyeing"]).to_dict() == whatif(textile, ["e_wj_lianjie_zipper", "printing_and_dyeing"]).to_dict()

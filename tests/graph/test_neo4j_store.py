@@ -62,7 +62,7 @@ def test_a_server_that_is_down_is_one_clear_line():
 def test_a_wrong_password_is_one_clear_line(bolt_server):
     with bolt_server.store(password="not-the-password") as store:
         with pytest.raises(StoreUnavailable) as caught:
-            reads.stats(store)
+            reads.stats(store).to_dict()
     assert one_line(str(caught.value)) == f"the Neo4j server at {bolt_server.uri} refused the login for user {bolt_server.user!r}"
 
 
@@ -71,13 +71,13 @@ def test_no_password_says_which_variable_to_set(bolt_server):
         pytest.skip("an external server may allow logins without a password")
     with bolt_server.store(password=None) as store:
         with pytest.raises(StoreUnavailable, match=r"refused the login .*set CHAINX_NEO4J_PASSWORD"):
-            reads.stats(store)
+            reads.stats(store).to_dict()
 
 
 def test_an_unknown_database_is_one_clear_line(bolt_server):
     with bolt_server.store(database="no_such_db") as store:
         with pytest.raises(StoreUnavailable) as caught:
-            reads.stats(store)
+            reads.stats(store).to_dict()
     assert one_line(str(caught.value)) == (
         f"the Neo4j server at {bolt_server.uri} has no database 'no_such_db' (CHAINX_NEO4J_DATABASE)"
     )
@@ -109,7 +109,7 @@ def test_an_outage_is_reported_and_the_same_store_recovers(bolt_server, neo4j_st
         bolt_server.start()
     assert canonical(reads.snapshot(neo4j_store)) == before  # durable, and the same driver reconnects
     neo4j_store.write(GraphData(nodes=[Node("Stage", "after", "之后", {})]))
-    assert reads.stats(neo4j_store)["nodes"]["Stage"] == 7
+    assert reads.stats(neo4j_store).to_dict()["nodes"]["Stage"] == 7
 
 
 # -- query text: labels and types from the allow-list, values only as parameters -----------------
@@ -137,7 +137,7 @@ def test_no_value_ever_reaches_the_query_text(neo4j_store, monkeypatch):
     assert queries
     for text in HOSTILE:
         assert not any(text in query for query in queries), text
-    assert reads.stats(neo4j_store)["total_nodes"] == len(HOSTILE)
+    assert reads.stats(neo4j_store).to_dict()["total_nodes"] == len(HOSTILE)
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ def test_ids_are_unique_per_label_on_the_server_itself(bolt_server, neo4j_store)
         with driver.session(database=bolt_server.database) as session:
             with pytest.raises(neo4j.exceptions.ConstraintError):
                 session.run("CREATE (n:Stage {id: $id, name: 'dup'})", id="px").consume()
-    assert reads.stats(neo4j_store)["nodes"]["Stage"] == 6
+    assert reads.stats(neo4j_store).to_dict()["nodes"]["Stage"] == 6
 
 
 def test_the_version_node_is_not_part_of_the_graph(neo4j_store):
@@ -185,7 +185,7 @@ def test_the_version_node_is_not_part_of_the_graph(neo4j_store):
     neo4j_store.write(chain())
     store_id, counter = neo4j_store.version().split(":")
     assert counter == "1" and len(store_id) == 32
-    assert reads.stats(neo4j_store)["total_nodes"] == 14 and len(reads.snapshot(neo4j_store).nodes) == 14
+    assert reads.stats(neo4j_store).to_dict()["total_nodes"] == 14 and len(reads.snapshot(neo4j_store).nodes) == 14
     assert "graph" not in queries(neo4j_store).id_labels()
 
 
@@ -287,7 +287,7 @@ def test_a_load_killed_mid_write_leaves_the_previous_graph(bolt_server, neo4j_st
 
     rerun = chainx("load", str(big), "--store", bolt_server.uri, env=env)
     assert rerun.returncode == 0, rerun.stderr
-    stats = reads.stats(neo4j_store)
+    stats = reads.stats(neo4j_store).to_dict()
     assert stats["nodes"]["Enterprise"] == 3_000 and stats["relationships"]["OPERATES_IN"] == 3_000
     assert stats["relationships"]["LOCATED_IN"] == 3_000 and stats["nodes"]["Stage"] == 50
 
@@ -420,6 +420,6 @@ def test_two_loads_at_once_into_an_empty_graph_both_complete(bolt_server, neo4j_
         for store in stores:
             store.close()
     assert not any(isinstance(r, Exception) for r in results.values()), results
-    stats = reads.stats(neo4j_store)
+    stats = reads.stats(neo4j_store).to_dict()
     # the same dataset twice: one graph of 400 enterprises
     assert stats["nodes"]["Enterprise"] == 400 and stats["relationships"]["OPERATES_IN"] == 400

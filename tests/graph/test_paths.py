@@ -24,7 +24,7 @@ def firms_and_university(store):
 
 
 def test_a_path_through_a_university_reads_with_real_directions(sqlite_store):
-    path = explained_path(firms_and_university(sqlite_store), "hengli", "shenghong")
+    path = explained_path(firms_and_university(sqlite_store), "hengli", "shenghong").to_dict()
     assert path["text"] == "恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团"
     assert path["length"] == 2
     assert path["nodes"] == [{"id": "hengli", "name": "恒力集团", "kind": "Enterprise"},
@@ -35,7 +35,7 @@ def test_a_path_through_a_university_reads_with_real_directions(sqlite_store):
         {"source": "shenghong", "type": "COLLABORATES_WITH", "target": "dhu", "forward": False},
     ]
     # the other way round every arrow turns
-    back = explained_path(sqlite_store, "shenghong", "hengli")
+    back = explained_path(sqlite_store, "shenghong", "hengli").to_dict()
     assert back["text"] == "盛虹集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 恒力集团"
 
 
@@ -43,31 +43,31 @@ def test_of_several_shortest_paths_the_smallest_ids_win(sqlite_store):
     # a to b through x or through m: both two steps; written in the "wrong" order on purpose
     write(sqlite_store, [E("a"), E("b"), E("x"), E("m")],
           [rel("SUPPLIES", "x", "b"), rel("SUPPLIES", "a", "x"), rel("SUPPLIES", "m", "b"), rel("SUPPLIES", "a", "m")])
-    assert [n["id"] for n in explained_path(sqlite_store, "a", "b")["nodes"]] == ["a", "m", "b"]
+    assert [n["id"] for n in explained_path(sqlite_store, "a", "b").to_dict()["nodes"]] == ["a", "m", "b"]
 
 
 def test_parallel_relationships_show_the_one_along_the_path(sqlite_store):
     write(sqlite_store, [E("a"), E("b")], [rel("SUPPLIES", "b", "a", "pta"), rel("SUPPLIES", "a", "b", "meg")])
-    assert explained_path(sqlite_store, "a", "b")["steps"] == [{"source": "a", "type": "SUPPLIES", "target": "b", "forward": True}]
-    assert explained_path(sqlite_store, "b", "a")["steps"] == [{"source": "b", "type": "SUPPLIES", "target": "a", "forward": True}]
+    assert explained_path(sqlite_store, "a", "b").to_dict()["steps"] == [{"source": "a", "type": "SUPPLIES", "target": "b", "forward": True}]
+    assert explained_path(sqlite_store, "b", "a").to_dict()["steps"] == [{"source": "b", "type": "SUPPLIES", "target": "a", "forward": True}]
 
 
 def test_a_path_across_kinds(sqlite_store):
     write(sqlite_store, [S("spin", "纺丝"), S("weave", "织造"), E("e", "织造厂"), R("shengze", "盛泽镇")],
           [rel("FEEDS", "spin", "weave"), rel("OPERATES_IN", "e", "weave"), rel("LOCATED_IN", "e", "shengze")])
-    assert explained_path(sqlite_store, "spin", "shengze")["text"] == "纺丝 —FEEDS→ 织造 ←OPERATES_IN— 织造厂 —LOCATED_IN→ 盛泽镇"
+    assert explained_path(sqlite_store, "spin", "shengze").to_dict()["text"] == "纺丝 —FEEDS→ 织造 ←OPERATES_IN— 织造厂 —LOCATED_IN→ 盛泽镇"
 
 
 def test_no_path_and_unknown_ids_are_not_found(sqlite_store):
     firms_and_university(sqlite_store)
     with pytest.raises(NotFound, match=r"no path between 恒力集团 \(hengli\) and 孤岛公司 \(loner\)"):
-        explained_path(sqlite_store, "hengli", "loner")
+        explained_path(sqlite_store, "hengli", "loner").to_dict()
     with pytest.raises(NotFound, match="no node with id 'ghost'"):
-        explained_path(sqlite_store, "hengli", "ghost")
+        explained_path(sqlite_store, "hengli", "ghost").to_dict()
 
 
 def test_a_node_to_itself_is_a_path_of_length_zero(sqlite_store):
-    path = explained_path(firms_and_university(sqlite_store), "dhu", "dhu")
+    path = explained_path(firms_and_university(sqlite_store), "dhu", "dhu").to_dict()
     assert path["length"] == 0 and path["steps"] == [] and path["text"] == "东华大学"
 
 
@@ -87,9 +87,9 @@ def test_paths_are_the_lexicographically_smallest_shortest_paths(graph):
     for target in (f"n{i}" for i in range(1, n)):
         if not nx.has_path(G, "n0", target):
             with pytest.raises(NotFound, match="no path"):
-                explained_path(store, "n0", target)
+                explained_path(store, "n0", target).to_dict()
             continue
-        path = explained_path(store, "n0", target)
+        path = explained_path(store, "n0", target).to_dict()
         ids = [node["id"] for node in path["nodes"]]
         assert ids == min(nx.all_shortest_paths(G, "n0", target))
         for step, (a, b) in zip(path["steps"], zip(ids, ids[1:])):
@@ -113,23 +113,23 @@ def chain_around(store):
 
 def test_neighbors_by_distance(sqlite_store):
     chain_around(sqlite_store)
-    one = neighbors(sqlite_store, "a")
+    one = neighbors(sqlite_store, "a").to_dict()
     assert one["node"] == {"id": "a", "name": "A", "kind": "Enterprise"}
     assert [(n["id"], n["distance"]) for n in one["nodes"]] == [("b", 1), ("dhu", 1)]
     assert {(r["source"], r["type"], r["target"]) for r in one["relationships"]} == {
         ("a", "SUPPLIES", "b"), ("a", "COLLABORATES_WITH", "dhu")}
-    three = neighbors(sqlite_store, "a", depth=3)
+    three = neighbors(sqlite_store, "a", depth=3).to_dict()
     assert [(n["id"], n["distance"]) for n in three["nodes"]] == [("b", 1), ("dhu", 1), ("weave", 2), ("spin", 3)]
     assert three["total"] == 4 and three["truncated"] is False
 
 
 def test_neighbors_kind_filter_and_limit(sqlite_store):
     chain_around(sqlite_store)
-    stages = neighbors(sqlite_store, "a", depth=3, kind="Stage")
+    stages = neighbors(sqlite_store, "a", depth=3, kind="Stage").to_dict()
     assert [n["id"] for n in stages["nodes"]] == ["weave", "spin"]
     # relationships only among the listed nodes and the centre
     assert [(r["source"], r["target"]) for r in stages["relationships"]] == [("spin", "weave")]
-    limited = neighbors(sqlite_store, "a", depth=3, limit=2)
+    limited = neighbors(sqlite_store, "a", depth=3, limit=2).to_dict()
     assert [n["id"] for n in limited["nodes"]] == ["b", "dhu"] and limited["total"] == 4 and limited["truncated"]
 
 
@@ -141,7 +141,7 @@ def test_neighbors_ask_the_store_not_the_whole_graph(sqlite_store, monkeypatch):
 
     monkeypatch.setattr(sqlite_store, "relationships", whole_graph)
     monkeypatch.setattr(reads, "snapshot", whole_graph)
-    assert [n["id"] for n in neighbors(sqlite_store, "a", depth=2)["nodes"]] == ["b", "dhu", "weave"]
+    assert [n["id"] for n in neighbors(sqlite_store, "a", depth=2).to_dict()["nodes"]] == ["b", "dhu", "weave"]
 
 
 @pytest.mark.parametrize("kwargs, parameter", [({"depth": 0}, "depth"), ({"depth": 4}, "depth"), ({"kind": "Planet"}, "kind"),
@@ -149,14 +149,14 @@ def test_neighbors_ask_the_store_not_the_whole_graph(sqlite_store, monkeypatch):
 def test_bad_neighbor_parameters(sqlite_store, kwargs, parameter):
     chain_around(sqlite_store)
     with pytest.raises(InvalidParameter) as raised:
-        neighbors(sqlite_store, "a", **kwargs)
+        neighbors(sqlite_store, "a", **kwargs).to_dict()
     assert raised.value.parameter == parameter
 
 
 def test_neighbors_of_an_unknown_node(sqlite_store):
     chain_around(sqlite_store)
     with pytest.raises(NotFound, match="no node with id 'ghost'"):
-        neighbors(sqlite_store, "ghost")
+        neighbors(sqlite_store, "ghost").to_dict()
 
 
 # -- both stores ----------------------------------------------------------------------------
@@ -164,10 +164,10 @@ def test_neighbors_of_an_unknown_node(sqlite_store):
 
 def test_paths_and_neighbors_on_both_stores(store):
     firms_and_university(store)
-    assert explained_path(store, "hengli", "shenghong")["text"] == "恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团"
+    assert explained_path(store, "hengli", "shenghong").to_dict()["text"] == "恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团"
     with pytest.raises(NotFound, match="no path"):
-        explained_path(store, "hengli", "loner")
-    around = neighbors(store, "hengli", depth=2)
+        explained_path(store, "hengli", "loner").to_dict()
+    around = neighbors(store, "hengli", depth=2).to_dict()
     assert [(n["id"], n["distance"]) for n in around["nodes"]] == [("dhu", 1), ("shenghong", 2)]
     assert [(r["source"], r["target"]) for r in around["relationships"]] == [("hengli", "dhu"), ("shenghong", "dhu")]
 
@@ -182,6 +182,6 @@ def test_paths_on_the_textile_dataset(sqlite_store):
     G.add_edges_from((r.source, r.target) for r in data.relationships)
     firms = sorted(n.id for n in data.nodes if n.label == "Enterprise")
     for source, target in zip(firms, reversed(firms)):
-        path = explained_path(sqlite_store, source, target)
+        path = explained_path(sqlite_store, source, target).to_dict()
         assert path["length"] == nx.shortest_path_length(G, source, target)
         assert [n["id"] for n in path["nodes"]] == min(nx.all_shortest_paths(G, source, target))

@@ -75,7 +75,7 @@ def test_gap_counts_equal_the_all_pairs_version_on_random_stores(chain, min_firm
     data, parents, region = chain
     with SqliteStore(":memory:", create=True) as store:
         store.write(data)
-        report = gaps(store, "r", min_firms=min_firms, top_candidates=0)
+        report = gaps(store, "r", min_firms=min_firms, top_candidates=0).to_dict()
         rolled = stage_chain(store).graph
     # worked out here from the generated data: firms of r per top-level stage, then networkx's
     # ancestors and descendants of each stage of the rolled-up chain
@@ -124,7 +124,7 @@ def six_stage_chain(store):
 
 def test_small_chains_get_exact_betweenness_and_say_so(sqlite_store):
     six_stage_chain(sqlite_store)
-    report = gaps(sqlite_store, "r", min_firms=1)
+    report = gaps(sqlite_store, "r", min_firms=1).to_dict()
     assert report["stage_betweenness"]["method"] == "exact" and report["stage_betweenness"]["k"] is None
     assert not any("estimated" in reason for g in report["gaps"] for reason in g["reasons"])
 
@@ -133,7 +133,7 @@ def test_above_the_limit_betweenness_is_sampled_with_a_fixed_k_and_seed(sqlite_s
     graph = six_stage_chain(sqlite_store)
     monkeypatch.setattr(stages_module, "EXACT_BETWEENNESS_STAGES", 5)
     monkeypatch.setattr(stages_module, "BETWEENNESS_K", 3)
-    report = gaps(sqlite_store, "r", min_firms=1)
+    report = gaps(sqlite_store, "r", min_firms=1).to_dict()
     method = report["stage_betweenness"]
     assert (method["method"], method["k"], method["seed"], method["stages"], method["exact_up_to"]) == ("sampled", 3, 0, 6, 5)
     # NetworkX's own sample on the rolled-up chain with its stages in id order
@@ -149,9 +149,9 @@ def test_above_the_limit_betweenness_is_sampled_with_a_fixed_k_and_seed(sqlite_s
 
 def test_top_cuts_the_gap_and_stage_lists_but_not_the_counts(sqlite_store):
     broken_chain(sqlite_store)
-    whole = gaps(sqlite_store, "r", min_firms=2)
+    whole = gaps(sqlite_store, "r", min_firms=2).to_dict()
     assert whole["listing"]["complete"] and whole["listing"]["top"] is None and whole["gaps_total"] == 4
-    cut = gaps(sqlite_store, "r", min_firms=2, top=2)
+    cut = gaps(sqlite_store, "r", min_firms=2, top=2).to_dict()
     assert cut["gaps"] == whole["gaps"][:2]  # mid and end, with their reasons and candidates
     assert cut["gaps_total"] == 4 and cut["counts"] == whole["counts"]
     assert (cut["completeness"], cut["completeness_weighted"]) == (whole["completeness"], whole["completeness_weighted"])
@@ -159,28 +159,28 @@ def test_top_cuts_the_gap_and_stage_lists_but_not_the_counts(sqlite_store):
     assert [s["stage"] for s in cut["stages"]] == [s["stage"] for s in whole["stages"] if s["stage"] in {"mid", "end", "down", "up"}]
     assert cut["listing"] == {**cut["listing"], "top": 2, "complete": False, "gaps_listed": 2, "stages_listed": 4}
     with pytest.raises(InvalidParameter, match="top"):
-        gaps(sqlite_store, "r", top=0)
+        gaps(sqlite_store, "r", top=0).to_dict()
 
 
 def test_a_large_chain_lists_the_default_top_unless_asked(sqlite_store, monkeypatch):
     broken_chain(sqlite_store)
     monkeypatch.setattr(stages_module, "FULL_LISTING_STAGES", 4)  # the chain has 5 top-level stages
     monkeypatch.setattr(stages_module, "DEFAULT_TOP", 1)
-    report = gaps(sqlite_store, "r", min_firms=2)
+    report = gaps(sqlite_store, "r", min_firms=2).to_dict()
     assert [g["stage"] for g in report["gaps"]] == ["mid"] and report["gaps_total"] == 4
     assert report["listing"]["top"] == 1 and "default" in report["listing"]["rule"]
-    assert len(gaps(sqlite_store, "r", min_firms=2, top=10)["gaps"]) == 4
-    rows = compare(sqlite_store, ["r", "q"], min_firms=2)
+    assert len(gaps(sqlite_store, "r", min_firms=2, top=10).to_dict()["gaps"]) == 4
+    rows = compare(sqlite_store, ["r", "q"], min_firms=2).to_dict()
     # the one stage with the most firms of r and q together: up (r1, q4), mid (q1, q2), down
     # (r2, r3) and end (q3, q5) have two each; chain order breaks the tie
     assert [row["stage"] for row in rows["stages"]] == ["up"] and (rows["stages_total"], rows["stages_listed"]) == (5, 1)
-    assert rows["completeness"] == compare(sqlite_store, ["r", "q"], min_firms=2, top=5)["completeness"]
+    assert rows["completeness"] == compare(sqlite_store, ["r", "q"], min_firms=2, top=5).to_dict()["completeness"]
 
 
 def test_bottleneck_items_are_cut_per_kind_and_counted_whole(sqlite_store):
     supply_chain(sqlite_store)
-    whole = bottlenecks(sqlite_store)
-    cut = bottlenecks(sqlite_store, top=1)
+    whole = bottlenecks(sqlite_store).to_dict()
+    cut = bottlenecks(sqlite_store, top=1).to_dict()
     assert cut["counts"] == whole["counts"]
     for kind in ("chokepoint", "single_source", "critical_enterprise"):
         kept = [i for i in cut["items"] if i["kind"] == kind]
@@ -193,10 +193,10 @@ def test_bottleneck_items_are_cut_per_kind_and_counted_whole(sqlite_store):
 
 def test_the_cascade_limit_follows_the_suspects_with_most_direct_losses(sqlite_store, monkeypatch):
     supply_chain(sqlite_store)
-    whole = {i["node"]: i for i in bottlenecks(sqlite_store)["items"] if i["kind"] == "critical_enterprise"}
-    assert bottlenecks(sqlite_store)["critical_screening"]["complete"]
+    whole = {i["node"]: i for i in bottlenecks(sqlite_store).to_dict()["items"] if i["kind"] == "critical_enterprise"}
+    assert bottlenecks(sqlite_store).to_dict()["critical_screening"]["complete"]
     monkeypatch.setattr(bottlenecks_module, "CASCADE_LIMIT", 1)
-    report = bottlenecks(sqlite_store)
+    report = bottlenecks(sqlite_store).to_dict()
     # direct losses, by hand: C1 is the only cloth supplier of G1 and G2 and the only cloth firm
     # (3); M1 only machinery supplier of Y1 and only machinery firm (2); F1 Y2's only fibre
     # supplier (1); G1, G2 none alone... every other firm shares its stage
@@ -213,11 +213,11 @@ def test_bounded_critical_items_are_exactly_the_full_ones_for_the_suspects_follo
     data, _, _ = chain
     with SqliteStore(":memory:", create=True) as store:
         store.write(data)
-        full = {i["node"]: i for i in bottlenecks(store, "r")["items"] if i["kind"] == "critical_enterprise"}
+        full = {i["node"]: i for i in bottlenecks(store, "r").to_dict()["items"] if i["kind"] == "critical_enterprise"}
         original = bottlenecks_module.CASCADE_LIMIT
         bottlenecks_module.CASCADE_LIMIT = limit
         try:
-            bounded = bottlenecks(store, "r")
+            bounded = bottlenecks(store, "r").to_dict()
         finally:
             bottlenecks_module.CASCADE_LIMIT = original
     for item in bounded["items"]:
@@ -232,11 +232,11 @@ def test_the_stage_chain_and_supply_world_are_re_read_after_a_write(sqlite_store
     supply_chain(sqlite_store)
     first = stage_chain(sqlite_store)
     assert stage_chain(sqlite_store) is first  # cached per store version
-    assert whatif(sqlite_store, ["C1"])["enterprises_total"] == 2
+    assert whatif(sqlite_store, ["C1"]).to_dict()["enterprises_total"] == 2
     # a second cloth maker that also supplies G1: removing C1 now leaves G1 supplied
     write(sqlite_store, [E("C2", region="r")], [rel("OPERATES_IN", "C2", "cloth"), rel("SUPPLIES", "C2", "G1", "cloth")])
     assert stage_chain(sqlite_store) is not first
-    assert [e["enterprise"] for e in whatif(sqlite_store, ["C1"])["enterprises"]] == ["G2"]
+    assert [e["enterprise"] for e in whatif(sqlite_store, ["C1"]).to_dict()["enterprises"]] == ["G2"]
 
 
 # -- the store queries behind them: each equals its default built from the primitives -----------
@@ -284,3 +284,44 @@ def test_the_cli_says_what_it_cut(tmp_path):
     assert "Listed 1 of 4 gaps (--top to change)." in result.output and "\nmid " in result.output and "\nend " not in result.output
     whole = CliRunner().invoke(app, ["gaps", "--region", "r", "--store", str(path)], catch_exceptions=False)
     assert "Listed" not in whole.output and "estimated" not in whole.output
+
+
+# -- roll-up: every stage's top, settled once per stage -------------------------------------
+
+def _naive_top(stage, parents, below, broad):
+    """The roll-up rule walked from one stage on its own (the definition, quadratic when deep)."""
+    path = [stage]
+    while True:
+        options = [p for p in parents.get(path[-1], ()) if p not in broad]
+        if not options:
+            return path[-1]
+        nxt = min(options, key=lambda p: (below.get(p, 0), p))
+        if nxt in path:
+            return min(path[path.index(nxt):])
+        path.append(nxt)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n), st.sets(st.integers(0, n - 1)))))
+def test_tops_equal_the_rule_walked_from_every_stage(case):
+    from graph.analysis.stages import _tops
+
+    n, links, broad = case
+    stages = [f"s{i}" for i in range(n)]
+    parents: dict[str, list[str]] = {}
+    for child, parent in links:  # cycles allowed: data written past the loader
+        if child != parent:
+            parents.setdefault(stages[child], []).append(stages[parent])
+    parents = {s: sorted(set(p)) for s, p in parents.items()}
+    below = {s: i % 3 for i, s in enumerate(stages)}
+    broad_ids = {stages[i] for i in broad}
+    assert _tops(stages, parents, below, broad_ids) == {s: _naive_top(s, parents, below, broad_ids) for s in stages}
+
+
+def test_a_20000_deep_hierarchy_rolls_up_into_its_root():
+    from graph.analysis.stages import _tops
+
+    stages = [f"s{i:05d}" for i in range(20_000)]
+    parents = {stages[i]: [stages[i - 1]] for i in range(1, len(stages))}
+    assert set(_tops(reversed(stages), parents, {}, set()).values()) == {"s00000"}

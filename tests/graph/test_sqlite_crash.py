@@ -56,5 +56,5 @@ def test_a_load_killed_mid_write_leaves_the_previous_graph(tmp_path):
         assert reads.snapshot(store) == before
     assert load(db, big).returncode == 0
     with SqliteStore(db) as store:
-        stats = reads.stats(store)
+        stats = reads.stats(store).to_dict()
     assert stats["nodes"]["Enterprise"] == 60_000 and stats["relationships"]["OPERATES_IN"] == 60_000

@@ -32,7 +32,7 @@ def bridge_graph() -> nx.Graph:
 
 
 def test_tie_counts_and_kinds(sqlite_store):
-    report = ties_report(two_communities(sqlite_store))
+    report = ties_report(two_communities(sqlite_store)).to_dict()
     institutes = {row["institute"]: row for row in report["institutes"]}
     # u1: a project tie with each of a1..a3, plus a1's joint lab
     assert institutes["u1"]["ties"] == 4 and institutes["u1"]["enterprises"] == 3
@@ -58,7 +58,7 @@ def test_enterprise_and_institute_projections_weigh_shared_partners(sqlite_store
     assert institutes.edges["u1", "v1"]["weight"] == 3
     assert institutes.edges["u1", "u2"]["weight"] == 1  # a3
     assert not institutes.has_edge("v2", "u1")
-    report = ties_report(sqlite_store)["projections"]
+    report = ties_report(sqlite_store).to_dict()["projections"]
     # pairs in group A share 2 institutes (3 pairs), group B likewise (3 pairs), then the bridge pairs
     top = report["enterprise"]["top_pairs"]
     assert [(p["a"], p["b"], p["shared"]) for p in top[:6]] == [
@@ -72,9 +72,9 @@ def test_enterprise_and_institute_projections_weigh_shared_partners(sqlite_store
 def test_louvain_finds_the_two_groups_whatever_the_seed(sqlite_store):
     two_communities(sqlite_store)
     for seed in (0, 1, 7, 42):
-        communities = ties_report(sqlite_store, seed=seed)["communities"]
+        communities = ties_report(sqlite_store, seed=seed).to_dict()["communities"]
         assert [set(c["enterprises"]) | set(c["institutes"]) for c in communities] == [GROUP_A, GROUP_B]
-    first = ties_report(sqlite_store)["communities"][0]
+    first = ties_report(sqlite_store).to_dict()["communities"][0]
     # Inside group A: 6 project links (a1–u1 counts once however many ties) ; the bridge leaves it
     assert first["internal_links"] == 6 and first["external_links"] == 1
     # u1 and v1 each have 3 links inside, the firms 2: the tie goes to the smaller id
@@ -83,7 +83,7 @@ def test_louvain_finds_the_two_groups_whatever_the_seed(sqlite_store):
 
 
 def test_brokers_are_the_bridge_and_match_networkx(sqlite_store):
-    report = ties_report(two_communities(sqlite_store))
+    report = ties_report(two_communities(sqlite_store)).to_dict()
     G = bridge_graph()
     betweenness = nx.betweenness_centrality(G)
     firms = [n for n in G if n[0] in "ab"]
@@ -103,7 +103,7 @@ def test_brokers_are_the_bridge_and_match_networkx(sqlite_store):
     a3 = next(b for b in brokers if b["node"] == "a3")
     assert a3["constraint"] == pytest.approx(by_hand, abs=1e-12)
     # the same betweenness numbers as the centrality report on the ties projection
-    ranked = {r["node"]: r["value"] for r in centrality(sqlite_store, "betweenness", "ties", top=1000)["rows"]}
+    ranked = {r["node"]: r["value"] for r in centrality(sqlite_store, "betweenness", "ties", top=1000).to_dict()["rows"]}
     assert all(b["betweenness"] == ranked[b["node"]] for b in brokers)
     assert report["brokers_method"]["betweenness"] == "exact"
     # the bridging firm is the least constrained firm
@@ -161,7 +161,7 @@ def test_research_gaps_are_stages_whose_firms_have_no_tie(sqlite_store):
          rel("OPERATES_IN", "c2", "weave"), rel("OPERATES_IN", "c3", "jet"),  # weave (with jet): 2 untied
          rel("OPERATES_IN", "c1", "dye"), rel("RESEARCHES", "dhu", "dye")],  # dye: untied, but researched
     )
-    gaps = ties_report(sqlite_store)["research_gaps"]
+    gaps = ties_report(sqlite_store).to_dict()["research_gaps"]
     assert [(g["stage"], g["enterprises"], g["researched_by"]) for g in gaps] == [("weave", 2, []), ("dye", 1, ["dhu"])]
     assert gaps[0]["reasons"] == ["none of its 2 enterprises has a tie with any institute",
                                   "no institute in the data researches it either"]
@@ -171,7 +171,7 @@ def test_research_gaps_are_stages_whose_firms_have_no_tie(sqlite_store):
 
 def test_focus_on_one_institute(sqlite_store):
     two_communities(sqlite_store)
-    report = ties_report(sqlite_store, institute="u2")
+    report = ties_report(sqlite_store, institute="u2").to_dict()
     assert [row["institute"] for row in report["institutes"]] == ["u2"]
     assert {row["enterprise"] for row in report["enterprises"]} == {"a3", "b1", "b2", "b3"}
     assert [set(c["institutes"]) for c in report["communities"]] == [{"u2", "v2"}]
@@ -183,16 +183,16 @@ def test_focus_on_one_institute(sqlite_store):
 def test_unknown_institute_is_not_found(sqlite_store):
     two_communities(sqlite_store)
     with pytest.raises(NotFound, match="no institute with id 'nowhere'"):
-        ties_report(sqlite_store, institute="nowhere")
+        ties_report(sqlite_store, institute="nowhere").to_dict()
     with pytest.raises(NotFound):
-        ties_report(sqlite_store, institute="a1")  # an enterprise, not an institute
+        ties_report(sqlite_store, institute="a1").to_dict()  # an enterprise, not an institute
 
 
 def test_the_report_is_deterministic_and_works_on_an_empty_store(sqlite_store):
-    empty = ties_report(sqlite_store)
+    empty = ties_report(sqlite_store).to_dict()
     assert empty["communities"] == [] and empty["brokers"] == [] and empty["institutes"] == []
     two_communities(sqlite_store)
-    assert ties_report(sqlite_store, seed=3) == ties_report(sqlite_store, seed=3)
+    assert ties_report(sqlite_store, seed=3).to_dict() == ties_report(sqlite_store, seed=3).to_dict()
 
 
 # -- both stores ----------------------------------------------------------------------------
@@ -203,9 +203,9 @@ def test_the_ties_report_is_the_same_on_both_stores(store):
 
     two_communities(store)
     reference = two_communities(SqliteStore(":memory:", create=True))
-    got, expected = ties_report(store, institute="u2"), ties_report(reference, institute="u2")
+    got, expected = ties_report(store, institute="u2").to_dict(), ties_report(reference, institute="u2").to_dict()
     assert got == expected
-    assert [set(c["enterprises"]) | set(c["institutes"]) for c in ties_report(store)["communities"]] == [GROUP_A, GROUP_B]
+    assert [set(c["enterprises"]) | set(c["institutes"]) for c in ties_report(store).to_dict()["communities"]] == [GROUP_A, GROUP_B]
     reference.close()
 
 
@@ -214,7 +214,7 @@ def test_the_ties_report_on_the_textile_dataset(sqlite_store):
     from tests.conftest import TEXTILE
 
     load_path(sqlite_store, TEXTILE)
-    report = ties_report(sqlite_store)
+    report = ties_report(sqlite_store).to_dict()
     ties = sum(1 for _ in sqlite_store.relationships(["COLLABORATES_WITH"]))
     assert report["summary"]["ties"] == ties == sum(row["ties"] for row in report["institutes"])
     members = [m for c in report["communities"] for m in c["enterprises"] + c["institutes"]]
@@ -230,7 +230,7 @@ def test_a_broker_without_peers_of_its_kind_has_no_constraint(sqlite_store):
     # e is the only firm of u1 and of u2: it lies between them (betweenness 1) but shares no
     # institute with another firm, so its constraint among firms is undefined
     write(sqlite_store, [E("e"), I("u1"), I("u2")], [tie("e", "u1"), tie("e", "u2")])
-    (broker,) = ties_report(sqlite_store)["brokers"]
+    (broker,) = ties_report(sqlite_store).to_dict()["brokers"]
     assert broker["node"] == "e" and broker["betweenness"] == 1.0 and broker["constraint"] is None
     assert len(broker["reasons"]) == 1
-    json.dumps(ties_report(sqlite_store), allow_nan=False)  # no NaN reaches JSON
+    json.dumps(ties_report(sqlite_store).to_dict(), allow_nan=False)  # no NaN reaches JSON

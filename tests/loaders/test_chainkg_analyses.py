@@ -66,11 +66,11 @@ def reports(national) -> dict:
 
 
 def _reports(store) -> dict:
-    out = {f"centrality_{metric}": centrality(store, metric, "chain", k=k, seed=0 if k else None, top=50) for metric, k in CHAIN_METRICS}
-    out["gaps"] = gaps(store, TOWN, top_candidates=3)
-    out["compare"] = compare(store, [TOWN, "wujiang"])
-    out["bottlenecks"] = bottlenecks(store, TOWN)
-    out["whatif"] = whatif(store, ["sz_hengli"], TOWN)
+    out = {f"centrality_{metric}": centrality(store, metric, "chain", k=k, seed=0 if k else None, top=50).to_dict() for metric, k in CHAIN_METRICS}
+    out["gaps"] = gaps(store, TOWN, top_candidates=3).to_dict()
+    out["compare"] = compare(store, [TOWN, "wujiang"]).to_dict()
+    out["bottlenecks"] = bottlenecks(store, TOWN).to_dict()
+    out["whatif"] = whatif(store, ["sz_hengli"], TOWN).to_dict()
     return out
 
 
@@ -165,7 +165,7 @@ def test_chain_centrality_equals_networkx_on_the_projection(national, reports):
 
 @pytest.mark.neo4j
 def test_every_report_is_the_same_over_bolt(national, national_bolt, reports):
-    assert reads.stats(national_bolt) == reads.stats(national)
+    assert reads.stats(national_bolt).to_dict() == reads.stats(national).to_dict()
     over_bolt = _reports(national_bolt)
     for name, report in reports.items():
         assert over_bolt[name] == report, name

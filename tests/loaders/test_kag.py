@@ -278,7 +278,7 @@ def test_strict_import_of_the_real_example_succeeds(kag_dir, tmp_path):
     result = runner.invoke(app, ["import", "kag", str(kag_dir), "--strict", "--store", str(tmp_path / "k.db"), "--report", str(tmp_path / "r.json")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     with SqliteStore(tmp_path / "k.db") as store:
-        assert reads.stats(store)["nodes"]["Enterprise"] == 103
+        assert reads.stats(store).to_dict()["nodes"]["Enterprise"] == 103
 
 
 # -- any input: never a crash, every line accounted for, always a valid dataset -------------------

@@ -53,7 +53,7 @@ def operates(db: Path) -> set[tuple[str, str]]:
 
 def test_the_town_example_attaches_to_the_national_chain(national):
     with SqliteStore(national) as store:
-        stages_before = reads.stats(store)["nodes"]["Stage"]
+        stages_before = reads.stats(store).to_dict()["nodes"]["Stage"]
     result = run("load", str(EXAMPLE), "--store", str(national))
     assert result.exit_code == 0, result.output
     assert "polyester_filament (涤纶长丝) → p:涤纶长丝 (涤纶长丝, by name)" in result.output
@@ -67,7 +67,7 @@ def test_the_town_example_attaches_to_the_national_chain(national):
         ("sz_example_dyer", "p:丝绸"), ("sz_example_dyer", "p:印染"),
     }
     with SqliteStore(national) as store:
-        assert reads.stats(store)["nodes"]["Stage"] == stages_before + 1  # 涤纶长丝 not duplicated
+        assert reads.stats(store).to_dict()["nodes"]["Stage"] == stages_before + 1  # 涤纶长丝 not duplicated
         weaving = reads.get_node(store, "water_jet_weaving")
         assert weaving.props["parent"] == "p:织造"  # its parent named 织造 in the town's file
         assert ("PART_OF", "jiangsu", "cn") in {(r.type, r.source, r.target) for r in store.relationships(["PART_OF"])}

@@ -47,8 +47,8 @@ TEXTILE_VIEWS = {
     "ego-weaving": (["ego", "weaving"], "/views/ego/stage/weaving", lambda s: [ego_counts(s, "weaving", 1)]),
     "ties": (["ties"], "/views/ties", lambda s: [ties_counts(s)]),
     "ties-donghua": (["ties", "--institute", "i_donghua_university"], "/views/ties?institute=i_donghua_university", lambda s: [ties_counts(s, "i_donghua_university")]),
-    "bottlenecks": (["bottlenecks"], "/views/bottlenecks", lambda s: [bottleneck_counts(s, bottlenecks(s), None)]),
-    "bottlenecks-tianmen": (["bottlenecks", "--region", "tianmen"], "/views/bottlenecks?region=tianmen", lambda s: [bottleneck_counts(s, bottlenecks(s, "tianmen"), "tianmen")]),
+    "bottlenecks": (["bottlenecks"], "/views/bottlenecks", lambda s: [bottleneck_counts(s, bottlenecks(s).to_dict(), None)]),
+    "bottlenecks-tianmen": (["bottlenecks", "--region", "tianmen"], "/views/bottlenecks?region=tianmen", lambda s: [bottleneck_counts(s, bottlenecks(s, "tianmen").to_dict(), "tianmen")]),
 }
 
 
@@ -70,7 +70,7 @@ def test_chain_map_tooltip_lists_enterprises_and_candidates(visit, textile_serve
     """Hovering a gap of Tianmen's map shows its candidates; a present stage its local firms."""
     from graph.analysis.gaps import gaps
 
-    report = gaps(textile_store, "tianmen")
+    report = gaps(textile_store, "tianmen").to_dict()
     gap = report["gaps"][0]
     page = visit(textile_server.url + "/views/chain?region=tianmen")
     tooltip = hover(page, gap["stage"])
@@ -103,7 +103,7 @@ HOSTILE_VIEWS = {
     "compare": (["compare", "--regions", "town,other"], "/views/compare?regions=town,other", lambda s: [chain_counts(s)] * 2, [hostile.ATTR, hostile.CLOSER]),
     "ego": (["ego", "e_xss", "--depth", "2"], "/views/ego/enterprise/e_xss?depth=2", lambda s: [ego_counts(s, "e_xss", 2)], [hostile.IMG]),
     "ties": (["ties"], "/views/ties", lambda s: [ties_counts(s)], [hostile.INSTITUTE, hostile.STYLE]),
-    "bottlenecks": (["bottlenecks", "--region", "town"], "/views/bottlenecks?region=town", lambda s: [bottleneck_counts(s, bottlenecks(s, "town"), "town")], [hostile.IMG]),
+    "bottlenecks": (["bottlenecks", "--region", "town"], "/views/bottlenecks?region=town", lambda s: [bottleneck_counts(s, bottlenecks(s, "town").to_dict(), "town")], [hostile.IMG]),
 }
 
 # Labels drawn on the canvas: the DataSet must hold each name exactly as written.
@@ -253,7 +253,7 @@ def test_a_2000_node_bottleneck_overlay(visit, tmp_path):
     with SqliteStore(tmp_path / "chain.db", create=True) as store:
         store.write(data)
         payload, page, generated, settled = _timed_page(visit, lambda: views_data.bottlenecks_view(store), tmp_path, "bottlenecks-2000")
-        flagged_stages = {i["node"] for i in bottlenecks(store)["items"] if i["kind"] != "critical_enterprise"}
+        flagged_stages = {i["node"] for i in bottlenecks(store).to_dict()["items"] if i["kind"] != "critical_enterprise"}
     kept = {n["id"] for n in payload["nodes"]}
     supplies = {(r.source, r.target) for r in data.relationships if r.type == "SUPPLIES" and r.source in kept and r.target in kept}
     operates = {(r.source, r.target) for r in data.relationships if r.type == "OPERATES_IN" and r.source in kept and r.target in kept and r.target in flagged_stages}

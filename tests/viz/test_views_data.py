@@ -135,7 +135,7 @@ def test_ego_of_an_unknown_node_is_not_found(textile_store):
 @pytest.mark.parametrize("region", ["shengze", "tianmen"])
 def test_chain_view_shows_the_gap_analysis(textile_store, region):
     view = views_data.chain_view(textile_store, region)
-    report = gaps(textile_store, region)
+    report = gaps(textile_store, region).to_dict()
     assert [len(view["stages"]), len(view["links"])] == chain_counts(textile_store)
     assert {s["stage"]: s["status"] for s in view["stages"]} == {s["stage"]: s["status"] for s in report["stages"]}
     assert {s["stage"]: s["gap"]["kind"] for s in view["stages"] if s["gap"]} == {g["stage"]: g["kind"] for g in report["gaps"]}
@@ -195,7 +195,7 @@ def test_compare_view_refuses_bad_regions(textile_store, regions, error):
 # -- ties and bottlenecks ----------------------------------------------------------------------
 def test_ties_view_colours_the_report_communities_and_marks_its_brokers(textile_store):
     view = views_data.ties_view(textile_store)
-    report = ties_report(textile_store, top=views_data.BROKERS_TOP)
+    report = ties_report(textile_store, top=views_data.BROKERS_TOP).to_dict()
     assert [len(view["nodes"]), len(view["edges"])] == ties_counts(textile_store)
     for community in report["communities"]:
         members = set(community["enterprises"]) | set(community["institutes"])
@@ -213,7 +213,7 @@ def test_ties_view_of_one_institute(textile_store):
 @pytest.mark.parametrize("region", [None, "tianmen"])
 def test_bottlenecks_view_overlays_every_flagged_node(textile_store, region):
     view = views_data.bottlenecks_view(textile_store, region=region)
-    report = bottlenecks(textile_store, region)
+    report = bottlenecks(textile_store, region).to_dict()
     assert [len(view["nodes"]), len(view["edges"])] == bottleneck_counts(textile_store, report, region)
     flagged = {n["id"]: sorted(f["kind"] for f in n["flags"]) for n in view["nodes"] if n["flags"]}
     expected: dict[str, list[str]] = {}
@@ -224,7 +224,7 @@ def test_bottlenecks_view_overlays_every_flagged_node(textile_store, region):
 
 def test_bottlenecks_view_above_the_limit_keeps_flagged_nodes_first(textile_store):
     view = views_data.bottlenecks_view(textile_store, limit=40)
-    report = bottlenecks(textile_store)
+    report = bottlenecks(textile_store).to_dict()
     flagged = {i["node"] for i in report["items"]}
     total = bottleneck_counts(textile_store, report, None)[0]
     assert len(view["nodes"]) == 40 and view["omitted"]["nodes"] == total - 40
@@ -261,7 +261,7 @@ def test_the_chain_map_of_a_chain_too_large_to_list_draws_the_listed_stages_and_
         relationships=[*links, Relationship("LOCATED_IN", "e1", "town"), Relationship("OPERATES_IN", "e1", "s300")]))
     view = views_data.chain_view(sqlite_store, "town")
     drawn = {s["stage"] for s in view["stages"]}
-    listed = {row["stage"] for row in gaps(sqlite_store, "town")["stages"]}
+    listed = {row["stage"] for row in gaps(sqlite_store, "town").to_dict()["stages"]}
     assert drawn == listed and "s300" in drawn and len(drawn) < n
     # every link drawn joins two drawn stages; the links of the line between drawn stages, by construction
     assert all(link["source"] in drawn and link["target"] in drawn for link in view["links"])

@@ -1,0 +1,687 @@
+"""The reports: one typed definition of what each analysis returns.
+
+Each analysis of :mod:`graph.analysis` returns one of these models; the CLI prints it (its
+tables and CSV come from the :class:`Table` definitions below), the API returns it as its
+``response_model`` (the OpenAPI schema shows these names), and the views read it.
+
+Every model forbids fields it does not declare, so a field an analysis adds must be described
+here first. The one exception is :class:`CompareRow`, whose columns are the region ids asked for;
+those extra fields are typed (each a :class:`RegionCoverage`).
+
+The analyses build their rows with ``model_construct`` (no validation: a national gaps report has
+tens of thousands of rows, built from values the analysis computed itself); the tests validate
+every report once (``Model.model_validate(report.to_dict())``). ``to_dict`` gives the report as
+the plain JSON-able dict the CLI and the API show: aliases as keys (``from``), optional parts
+the analysis left out (a ties report's ``focus`` without an institute) left out.
+
+>>> row = CentralityRow.model_construct(rank=1, node="a", name="A", kind="Stage", value=0.5)
+>>> CentralityReport.tables["rows"].render(CentralityReport.model_construct(rows=[row]))
+(['rank', 'node', 'name', 'kind', 'value'], [[1, 'a', 'A', 'Stage', 0.5]])
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+__all__ = [
+    "Column", "Table", "Model", "Report",
+    "Stats",
+    "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
+    "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
+    "RegionCoverage", "CompareRow", "CompareReport",
+    "Chokepoint", "Share", "SingleSource", "Disrupted", "StageChange", "DownstreamStage", "Cascade",
+    "CriticalEnterprise", "BottleneckItem", "BottlenecksListed", "CriticalScreening", "BottlenecksReport",
+    "WhatIfReport",
+    "CentralityRow", "CentralityReport",
+    "TiesSummary", "InstituteTies", "EnterpriseTies", "Pair", "Projection", "Projections", "Community",
+    "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "TiesReport",
+    "REPORTS", "report_model",
+]
+
+Number = int | float
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its header and how a row gives its cell."""
+
+    header: str
+    value: Callable[[Any], Any]
+
+
+def _field(name: str) -> Column:
+    return Column(name, lambda row: getattr(row, name))
+
+
+def _fields(*names: str) -> list[Column]:
+    return [_field(name) for name in names]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One section of a report as a table: its rows, and its columns.
+
+    ``columns`` (and ``csv_columns``, when CSV shows more or other cells than the terminal table)
+    is a list of :class:`Column`, or a function of the report giving one (a comparison has a
+    column per region).
+    """
+
+    rows: Callable[[Any], Iterable[Any]]
+    columns: Sequence[Column] | Callable[[Any], Sequence[Column]]
+    csv_columns: Sequence[Column] | Callable[[Any], Sequence[Column]] | None = None
+
+    def render(self, report: Any, *, csv: bool = False) -> tuple[list[str], list[list[Any]]]:
+        """(headers, rows of cells) of ``report``'s section."""
+        columns = self.csv_columns if csv and self.csv_columns is not None else self.columns
+        if callable(columns):
+            columns = columns(report)
+        return [c.header for c in columns], [[c.value(row) for c in columns] for row in self.rows(report)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Report(Model):
+    """A report an analysis returns."""
+
+    tables: ClassVar[dict[str, Table]] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as the plain dict its JSON shows (aliases as keys, parts left out unset)."""
+        return self.model_dump(by_alias=True, exclude_unset=True)
+
+
+def _joined(values: Iterable[Any]) -> str:
+    return " | ".join(str(v) for v in values)
+
+
+# -- stats -----------------------------------------------------------------------------------
+class Stats(Report):
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+    total_nodes: int
+    total_relationships: int
+
+    tables: ClassVar[dict[str, Table]] = {
+        "counts": Table(
+            lambda r: [("node", k, v) for k, v in r.nodes.items()] + [("relationship", k, v) for k, v in r.relationships.items()],
+            [Column("kind", lambda t: t[0]), Column("name", lambda t: t[1]), Column("count", lambda t: t[2])],
+        ),
+    }
+
+
+# -- nodes and paths -------------------------------------------------------------------------
+class NodeRef(Model):
+    id: str
+    name: str
+    kind: str | None
+
+
+class NeighborNode(NodeRef):
+    distance: int
+
+
+class RelationshipRef(Model):
+    source: str
+    type: str
+    target: str
+    key: str
+
+
+class Neighbors(Report):
+    node: NodeRef
+    depth: int
+    kind: str | None
+    total: int
+    truncated: bool
+    nodes: list[NeighborNode]
+    relationships: list[RelationshipRef]
+
+    tables: ClassVar[dict[str, Table]] = {"nodes": Table(lambda r: r.nodes, _fields("distance", "id", "kind", "name"))}
+
+
+class PathStep(Model):
+    source: str
+    type: str
+    target: str
+    forward: bool = Field(description="True when the relationship points along the path.")
+
+
+class PathOut(Report):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    length: int
+    nodes: list[NodeRef]
+    steps: list[PathStep]
+    text: str
+
+    tables: ClassVar[dict[str, Table]] = {
+        "steps": Table(
+            lambda r: enumerate(r.steps, start=1),
+            [Column("step", lambda s: s[0])] + [Column(name, lambda s, name=name: getattr(s[1], name)) for name in ("source", "type", "target", "forward")],
+        ),
+    }
+
+
+# -- gaps ------------------------------------------------------------------------------------
+Status = Literal["missing", "weak", "present"]
+
+
+class StageCoverage(Model):
+    stage: str
+    name: str
+    tier: str | None
+    status: Status
+    local_enterprises: int
+    sub_stages: list[str]
+
+
+class Candidate(Model):
+    enterprise: str
+    name: str
+    region: str | None
+    score: float
+    supply_ties: int
+    shared_institutes: int
+    size: float
+    reasons: list[str]
+
+
+class Gap(Model):
+    stage: str
+    name: str
+    status: Literal["missing", "weak"]
+    kind: Literal["break", "extension", "absent", "strengthen"]
+    score: float
+    upstream_local: int
+    downstream_local: int
+    betweenness: float
+    cycle: int = Field(description="Stages of the FEEDS cycle the stage sits on (0: on none).")
+    reasons: list[str]
+    candidates: list[Candidate]
+
+
+class GapCounts(Model):
+    stages: int
+    missing: int
+    weak: int
+    present: int
+
+
+class GapsListing(Model):
+    top: int | None = Field(description="How many gaps were listed at most (null: all).")
+    complete: bool
+    gaps_listed: int
+    stages_listed: int
+    rule: str
+
+
+class StageBetweenness(Model):
+    method: Literal["exact", "sampled"]
+    k: int | None
+    seed: int | None
+    engine: str
+    stages: int
+    exact_up_to: int
+    note: str
+
+
+class Scope(Model):
+    """The part of the chain a report read, and how it was chosen (:class:`graph.scope.Scope`)."""
+
+    kind: Literal["whole", "region", "endpoints"]
+    stages: int = Field(description="Top-level stages in the scope.")
+    of: int = Field(description="Top-level stages of the whole chain.")
+    rollup: str = Field(description="How sub-stages were rolled up.")
+    depth: int | None = Field(description="Region scope: FEEDS steps up and down from the region's stages.")
+    source: str | None = Field(description="Endpoints scope: the stage the chain starts from.")
+    sink: str | None = Field(description="Endpoints scope: the stage the chain ends at.")
+    rule: str = Field(description="What the scope holds, in one sentence.")
+    widen: str | None = Field(description="How to read more of the chain (null: it is all read).")
+
+
+class CycleListing(Model):
+    size: int
+    stages: list[str] = Field(description="Its first stages.")
+    names: list[str]
+    local_enterprises: int
+
+
+class Cycles(Model):
+    """The FEEDS cycles of the chain read: each counts as one link of it."""
+
+    count: int
+    stages: int = Field(description="Stages on any cycle.")
+    largest: list[CycleListing]
+
+
+_GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
+
+
+def _candidate_cells(gap: Gap) -> list[str]:
+    return [f"{c.name} ({c.enterprise}, {c.score:.2f})" for c in gap.candidates]
+
+
+class GapsReport(Report):
+    region: str
+    region_name: str
+    min_firms: int
+    completeness: float
+    completeness_weighted: float
+    local_enterprises: int
+    counts: GapCounts
+    stages: list[StageCoverage]
+    gaps: list[Gap]
+    gaps_total: int = Field(description="Every gap of the region; `gaps` lists the top ones when the chain is large.")
+    listing: GapsListing = Field(description="What `gaps` and `stages` list, and by which rule.")
+    stage_betweenness: StageBetweenness = Field(description="How the B of the scores was computed.")
+    scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    cycles: Cycles
+    # who the counts of local_enterprises are, per top-level stage: for the chain view, not
+    # part of the JSON (a national chain has tens of thousands of stages)
+    _firms: dict[str, set[str]] = PrivateAttr(default_factory=dict)
+
+    def firms_in(self, stage: str) -> set[str]:
+        """The region's enterprises in ``stage`` (a top-level stage), when the analysis made this
+        report (a report read back from JSON does not know them)."""
+        return self._firms.get(stage, set())
+
+    tables: ClassVar[dict[str, Table]] = {
+        "gaps": Table(
+            lambda r: r.gaps,
+            [*_GAP_COLUMNS, Column("candidates", _candidate_cells)],
+            csv_columns=[*_GAP_COLUMNS, Column("candidates", lambda g: _joined(_candidate_cells(g))),
+                         Column("reasons", lambda g: _joined(g.reasons))],
+        ),
+        "stages": Table(lambda r: r.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
+    }
+
+
+class RegionCoverage(Model):
+    status: Status
+    local_enterprises: int
+
+
+class CompareRow(BaseModel):
+    """One stage; besides the fields below, one ``{status, local_enterprises}`` per region id."""
+
+    # the region ids are the extra fields, each typed: the one model that allows extras
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, RegionCoverage] = Field(init=False)
+
+    stage: str
+    name: str
+    tier: str | None
+    present_in: list[str]
+    lacking_in: list[str]
+
+    def coverage(self, region: str) -> RegionCoverage:
+        """The stage's status and local enterprises in ``region``."""
+        return self.__pydantic_extra__[region]
+
+
+def _compare_columns(report: CompareReport) -> list[Column]:
+    return [*_fields("stage", "name"), *(Column(r, lambda row, r=r: f"{row.coverage(r).status} ({row.coverage(r).local_enterprises})")
+                                         for r in report.regions)]
+
+
+def _compare_csv_columns(report: CompareReport) -> list[Column]:
+    columns = _fields("stage", "name", "tier")
+    for r in report.regions:
+        columns.append(Column(f"{r}_status", lambda row, r=r: row.coverage(r).status))
+        columns.append(Column(f"{r}_firms", lambda row, r=r: row.coverage(r).local_enterprises))
+    return columns
+
+
+class CompareReport(Report):
+    regions: list[str]
+    min_firms: int
+    completeness: dict[str, float]
+    stages: list[CompareRow]
+    stages_total: int
+    stages_listed: int
+    top: int | None = Field(description="How many stages were listed at most (null: all).")
+
+    tables: ClassVar[dict[str, Table]] = {"stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns)}
+
+
+# -- bottlenecks -----------------------------------------------------------------------------
+class Chokepoint(Model):
+    kind: Literal["chokepoint"]
+    node: str
+    name: str
+    score: float
+    reasons: list[str]
+    dominates: list[str] = Field(description="End-product stages every FEEDS path from the sources to passes through it.")
+    articulation_point: bool
+    parts: list[int] = Field(description="Sizes of the parts the stage graph splits into without it, largest first.")
+    local_enterprises: int | None = Field(default=None, description="The region's enterprises in it (with a region only).")
+
+
+class Share(Model):
+    enterprise: str
+    share: float
+
+
+class SingleSource(Model):
+    kind: Literal["single_source"]
+    node: str
+    name: str
+    score: float
+    reasons: list[str]
+    enterprises: int
+    hhi: float
+    basis: Literal["capacity", "firm_count"]
+    shares: list[Share]
+
+
+class Disrupted(Model):
+    enterprise: str
+    name: str
+    region: str | None
+    in_scope: bool
+    lost: list[str] = Field(description="Stages it no longer gets any supplier of.")
+
+
+class StageChange(Model):
+    stage: str
+    name: str
+    before: int = Field(description="Firms in it before.")
+    after: int = Field(description="Firms in it after.")
+
+
+class DownstreamStage(Model):
+    stage: str
+    name: str
+    enterprises: int = Field(description="Its firms still active.")
+    inputs_lost: list[str]
+
+
+class Cascade(Model):
+    supplies_cut: int
+    enterprises_total: int
+    enterprises_in_scope: int
+    enterprises: list[Disrupted]
+    stages_lost: list[StageChange]
+    stages_weakened: list[StageChange]
+    stages_downstream: list[DownstreamStage]
+
+
+class CriticalEnterprise(Model):
+    kind: Literal["critical_enterprise"]
+    node: str
+    name: str
+    score: float
+    region: str | None
+    reasons: list[str]
+    cascade: Cascade
+
+
+BottleneckItem = Annotated[Union[Chokepoint, SingleSource, CriticalEnterprise], Field(discriminator="kind")]
+
+
+class BottlenecksListed(Model):
+    top: int | None
+    complete: bool
+    chokepoint: int
+    single_source: int
+    critical_enterprise: int
+
+
+class CriticalScreening(Model):
+    suspects: int
+    cascades: int
+    limit: int
+    complete: bool
+    rule: str
+
+
+_ITEM_COLUMNS = _fields("kind", "node", "name", "score")
+
+
+class BottlenecksReport(Report):
+    region: str | None
+    scope: str
+    hhi_threshold: float
+    min_firms: int
+    sources: list[str]
+    end_products: list[str]
+    counts: dict[str, int]
+    listed: BottlenecksListed = Field(description="Items listed per kind (`counts` counts them all), top, complete.")
+    critical_screening: CriticalScreening = Field(description="Suspects of being critical, and how many got the full cascade.")
+    items: list[BottleneckItem]
+
+    tables: ClassVar[dict[str, Table]] = {
+        "items": Table(
+            lambda r: r.items,
+            [*_ITEM_COLUMNS, Column("why", lambda i: i.reasons[0])],
+            csv_columns=[*_ITEM_COLUMNS, Column("reasons", lambda i: _joined(i.reasons))],
+        ),
+    }
+
+
+def _effects(report: WhatIfReport) -> list[tuple[str, str, str, str]]:
+    rows = [("enterprise_loses_supply", e.enterprise, e.name, f"{e.region}; lost: {', '.join(e.lost)}") for e in report.enterprises]
+    rows += [("stage_lost", r.stage, r.name, f"firms {r.before} → {r.after}") for r in report.stages_lost]
+    rows += [("stage_weakened", r.stage, r.name, f"firms {r.before} → {r.after}") for r in report.stages_weakened]
+    rows += [("stage_downstream", r.stage, r.name, f"inputs lost: {', '.join(r.inputs_lost)}") for r in report.stages_downstream]
+    return rows
+
+
+class WhatIfReport(Report):
+    region: str | None
+    scope: str
+    min_firms: int
+    removed: list[NodeRef]
+    supplies_cut: int
+    enterprises_total: int
+    enterprises_in_scope: int
+    enterprises: list[Disrupted]
+    stages_lost: list[StageChange]
+    stages_weakened: list[StageChange]
+    stages_downstream: list[DownstreamStage]
+    score: int
+    reasons: list[str]
+
+    tables: ClassVar[dict[str, Table]] = {
+        "effects": Table(_effects, [Column(h, lambda t, i=i: t[i]) for i, h in enumerate(("effect", "id", "name", "detail"))]),
+    }
+
+
+# -- centrality ------------------------------------------------------------------------------
+class CentralityRow(Model):
+    rank: int
+    node: str
+    name: str
+    kind: str | None
+    value: Number
+
+
+class CentralityReport(Report):
+    metric: str
+    graph: str
+    kind: str | None
+    region: str | None
+    exact: bool
+    k: int | None
+    seed: int | None
+    total: int
+    engine: str = Field(description="What computed the values: networkx, or on a large projection igraph, scipy or numpy (NetworkX's definitions and numbers).")
+    note: str
+    rows: list[CentralityRow]
+
+    tables: ClassVar[dict[str, Table]] = {"rows": Table(lambda r: r.rows, _fields("rank", "node", "name", "kind", "value"))}
+
+
+# -- ties ------------------------------------------------------------------------------------
+class TiesSummary(Model):
+    enterprises: int
+    institutes: int
+    ties: int
+    enterprises_with_ties: int
+    institutes_with_ties: int
+    communities: int
+
+
+class InstituteTies(Model):
+    institute: str
+    name: str
+    region: str | None
+    ties: int
+    enterprises: int = Field(description="How many enterprises it has ties with.")
+    tie_kinds: dict[str, int]
+    partners: list[str]
+    reasons: list[str]
+
+
+class EnterpriseTies(Model):
+    enterprise: str
+    name: str
+    region: str | None
+    ties: int
+    institutes: int = Field(description="How many institutes it has ties with.")
+    tie_kinds: dict[str, int]
+    partners: list[str]
+    reasons: list[str]
+
+
+class Pair(Model):
+    a: str
+    a_name: str
+    b: str
+    b_name: str
+    shared: int
+    via: list[str]
+
+
+class Projection(Model):
+    nodes: int
+    linked: int
+    edges: int | None
+    top_pairs: list[Pair]
+    note: str | None = Field(default=None, description="Why the pairs are not listed (a projection too large), when they are not.")
+
+
+class Projections(Model):
+    enterprise: Projection
+    institute: Projection
+
+
+class Community(Model):
+    community: int
+    size: int
+    hub: str
+    hub_name: str
+    enterprises: list[str]
+    institutes: list[str]
+    internal_links: int
+    external_links: int
+    reasons: list[str]
+
+
+class Broker(Model):
+    node: str
+    name: str
+    kind: str | None
+    betweenness: float
+    constraint: float | None  # None when undefined: no peer in its own kind's projection
+    betweenness_rank: int
+    constraint_rank: int
+    reasons: list[str]
+
+
+class BrokersMethod(Model):
+    betweenness: str
+    constraint: str
+    candidates: int
+
+
+class ResearchGap(Model):
+    stage: str
+    name: str
+    tier: str | None
+    enterprises: int
+    researched_by: list[str]
+    reasons: list[str]
+
+
+class SharedInstitute(Model):
+    institute: str
+    name: str
+    shared_enterprises: int
+
+
+class FocusStage(Model):
+    stage: str
+    name: str
+    enterprises: int
+
+
+class Focus(Model):
+    institute: str
+    name: str
+    enterprises: int
+    shared_institutes: list[SharedInstitute]
+    stages: list[FocusStage]
+
+
+def _kinds_cell(kinds: dict[str, int]) -> str:
+    return "; ".join(f"{kind} {count}" for kind, count in kinds.items())
+
+
+class TiesReport(Report):
+    institute: str | None
+    seed: int
+    summary: TiesSummary
+    institutes: list[InstituteTies]
+    enterprises: list[EnterpriseTies]
+    projections: Projections
+    communities: list[Community]
+    brokers: list[Broker]
+    brokers_method: BrokersMethod
+    research_gaps: list[ResearchGap]
+    focus: Focus | None = Field(default=None, description="With an institute only.")
+
+    tables: ClassVar[dict[str, Table]] = {
+        "summary": Table(lambda r: r.summary.model_dump().items(), [Column("measure", lambda kv: kv[0]), Column("value", lambda kv: kv[1])]),
+        "institutes": Table(lambda r: r.institutes, [*_fields("institute", "name", "region", "ties", "enterprises"),
+                                                     Column("tie_kinds", lambda row: _kinds_cell(row.tie_kinds))]),
+        "enterprises": Table(lambda r: r.enterprises, [*_fields("enterprise", "name", "region", "ties", "institutes"),
+                                                       Column("tie_kinds", lambda row: _kinds_cell(row.tie_kinds))]),
+        "projections": Table(
+            lambda r: [(name, pair) for name in Projections.model_fields for pair in getattr(r.projections, name).top_pairs],
+            [Column("projection", lambda t: t[0])] + [Column(n, lambda t, n=n: getattr(t[1], n)) for n in ("a", "a_name", "b", "b_name", "shared", "via")],
+        ),
+        "communities": Table(lambda r: r.communities, _fields("community", "size", "hub_name", "institutes", "enterprises",
+                                                              "internal_links", "external_links")),
+        "brokers": Table(lambda r: r.brokers, _fields("node", "name", "kind", "betweenness", "constraint", "betweenness_rank", "constraint_rank")),
+        "research_gaps": Table(lambda r: r.research_gaps, _fields("stage", "name", "tier", "enterprises", "researched_by")),
+        "focus": Table(lambda r: r.focus.shared_institutes, _fields("institute", "name", "shared_enterprises")),
+    }
+
+
+#: Every report model, for the tests that check them all.
+REPORTS: tuple[type[Report], ...] = (
+    Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
+)
+
+
+def report_model(func: Callable[..., Any]) -> type[Report]:
+    """The report model an analysis function returns (its return annotation).
+
+    >>> from graph.analysis.gaps import gaps
+    >>> report_model(gaps).__name__
+    'GapsReport'
+    """
+    model = typing.get_type_hints(func).get("return")
+    if not (isinstance(model, type) and issubclass(model, Report)):
+        raise TypeError(f"{func.__qualname__} is not annotated to return a report (it says {model!r})")
+    return model
