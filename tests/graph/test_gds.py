@@ -1,6 +1,7 @@
 """Centralities computed inside Neo4j by Graph Data Science (graph/gds.py) equal NetworkX's own
-functions on the same projection, where the definitions match; the test server carries GDS
-(neo4j/pom.xml)."""
+functions on the same projection, where the definitions match. They run on the GDS test server
+(the ``gds_server`` fixture: neo4j/pom.xml's GDS jars in its plugins folder); the session's own
+server has none."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def small_graph() -> GraphData:
 
 
 @pytest.fixture
-def loaded(neo4j_store):
-    neo4j_store.write(small_graph())
-    return neo4j_store
+def loaded(gds_store):
+    gds_store.write(small_graph())
+    return gds_store
 
 
 @pytest.mark.parametrize("graph", ["supply", "chain", "all"])
@@ -63,7 +64,10 @@ def test_sampled_betweenness_with_every_source_is_the_exact_value(loaded):
     assert all(got[n] == pytest.approx(want[n], abs=1e-9) for n in want)
 
 
-def test_gds_is_used_only_when_asked_and_the_server_has_it(loaded):
-    assert not gds.served(loaded)  # not asked for
-    loaded.gds = True
+def test_gds_is_used_only_when_asked_and_the_server_has_it(loaded, gds_server, bolt_server):
     assert gds.served(loaded)
+    with gds_server.store() as not_asked:
+        assert not gds.served(not_asked)
+    if bolt_server.local:  # the session's server starts without GDS (an empty plugins folder)
+        with bolt_server.store(gds=True) as without:
+            assert not gds.served(without)
