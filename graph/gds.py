@@ -42,13 +42,13 @@ import re
 import threading
 
 from graph.cache import VersionedCache
-from graph.errors import InvalidParameter, StoreError
+from graph.errors import InvalidParameter, StoreError, StoreUnavailable
 from graph.model import check_label, check_rel_type
 from graph.params import SAMPLES
 from graph.projection import projection_spec
 from graph.store.neo4j import _union
 
-__all__ = ["DIFFERS", "served", "ServerProjection", "server_projection", "values"]
+__all__ = ["DIFFERS", "SAMPLED_DIFFERS", "has_gds", "served", "why_not", "ServerProjection", "server_projection", "values"]
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,16 @@ PAGERANK_TOLERANCE = 1e-10
 EIGENVECTOR_ITERATIONS = 1000
 
 _available: dict[tuple[str, str | None], bool] = {}
+_warned: set[tuple[str, str | None]] = set()
 _available_lock = threading.Lock()
 
 
-def served(store) -> bool:
-    """Whether ``store``'s centralities run in the server: a Neo4j store opened with ``gds=True``
-    whose server has GDS (asked once per address and database)."""
-    if not getattr(store, "gds", False):
+def has_gds(store) -> bool:
+    """Whether ``store`` is a Neo4j store whose server has GDS (``gds.version()``, asked once per
+    address and database)."""
+    from graph.store.neo4j import Neo4jStore
+
+    if not isinstance(store, Neo4jStore):
         return False
     where = (store.uri, store.database)
     with _available_lock:
@@ -82,13 +85,38 @@ def served(store) -> bool:
         version = store._read("RETURN gds.version() AS v")[0]["v"]
         found = True
         log.info("Graph Data Science %s at %s", version, store.uri)
-    except StoreError:  # the server does not know the function
-        found = False
-    if not found:
-        log.warning("%s has no Graph Data Science (gds.version() unknown): centralities run in chainx", store.uri)
+    except StoreError as error:
+        if isinstance(error, StoreUnavailable):
+            raise  # the server is away: that says nothing about GDS, and is not remembered
+        found = False  # the server does not know the function
     with _available_lock:
         _available[where] = found
     return found
+
+
+def served(store) -> bool:
+    """Whether ``store``'s centralities run in the server by default: a Neo4j store opened with
+    ``gds=True`` (``CHAINX_NEO4J_GDS=1``) whose server has GDS."""
+    if not getattr(store, "gds", False):
+        return False
+    if has_gds(store):
+        return True
+    with _available_lock:
+        first = (store.uri, store.database) not in _warned
+        _warned.add((store.uri, store.database))
+    if first:
+        log.warning("%s has no Graph Data Science (gds.version() unknown): centralities run in chainx", store.uri)
+    return False
+
+
+def why_not(store) -> str:
+    """Why ``store``'s centralities cannot be computed by GDS (for :func:`has_gds` False)."""
+    from graph.store.neo4j import Neo4jStore
+
+    if not isinstance(store, Neo4jStore):
+        return "gds computes inside a Neo4j server with Graph Data Science; this store is not Neo4j (use engine chainx)"
+    return (f"the Neo4j server at {store.uri} has no Graph Data Science (gds.version() is unknown there): "
+            "install its plugin or use engine chainx")
 
 
 # -- the projection in the server ---------------------------------------------------------------

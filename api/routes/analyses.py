@@ -99,14 +99,15 @@ def get_centrality(
     top: Annotated[int, query(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
     k: Annotated[int | None, query(P.SAMPLES)] = P.SAMPLES.default,
     seed: Annotated[int | None, query(P.SEED)] = P.SEED.default,
+    engine: Annotated[str, query(P.ENGINE)] = P.ENGINE.default,
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv for a spreadsheet; by default as Accept asks.")] = None,
 ):
     """Rank nodes of a projection by a NetworkX centrality measure; JSON or CSV."""
     if format == "csv" or (format is None and _prefers_csv(request.headers.get("accept", ""))):
-        report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed)
+        report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, engine=engine)
         return Response(report_csv(report), media_type="text/csv; charset=utf-8")
     return reports.json(centrality, metric.value, graph.value, **_centrality_options(
-        settings, kind=kind, region=region, top=top, k=k, seed=seed))
+        settings, kind=kind, region=region, top=top, k=k, seed=seed, engine=engine))
 
 
 def _prefers_csv(accept: str) -> bool:
@@ -115,9 +116,9 @@ def _prefers_csv(accept: str) -> bool:
 
 
 def _centrality_options(settings: Settings, *, kind: Kind | None = None, region: str | None = None, top: int = 20,
-                        k: int | None = None, seed: int | None = None) -> dict:
+                        k: int | None = None, seed: int | None = None, engine: str = P.ENGINE.default) -> dict:
     return {"kind": kind.value if kind else None, "region": region, "top": top, "k": k, "seed": seed,
-            "max_seconds": settings.max_centrality_seconds}
+            "max_seconds": settings.max_centrality_seconds, "engine": engine}
 
 
 def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> CentralityReport:
