@@ -9,8 +9,11 @@ import json
 
 import networkx as nx
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.app import create_app
+from api.settings import Settings
 from chainx.cli import app as cli
 from graph import gds
 from graph.analysis.centrality import centrality, compute_metric, write_back
@@ -170,3 +173,13 @@ def test_engine_gds_on_a_server_without_it_is_one_clear_error(bolt_server):
         assert str(caught.value) == (f"engine: the Neo4j server at {bolt_server.uri} has no Graph Data Science "
                                      "(gds.version() is unknown there): install its plugin or use engine chainx")
         assert centrality(store, "degree", "supply").engine == "networkx"  # auto: chainx
+
+
+def test_the_api_s_engine_parameter_reaches_gds(loaded):
+    with TestClient(create_app(Settings(store=loaded.uri), store=loaded)) as client:
+        params = {"metric": "degree", "graph": "supply", "top": 10}
+        server = client.get("/centrality", params={**params, "engine": "gds"}).json()
+        ours = client.get("/centrality", params={**params, "engine": "chainx"}).json()
+    assert (server["engine"], ours["engine"]) == ("gds", "networkx")
+    assert [r["node"] for r in server["rows"]] == [r["node"] for r in ours["rows"]]
+    assert [r["value"] for r in server["rows"]] == pytest.approx([r["value"] for r in ours["rows"]], abs=1e-12)
