@@ -131,6 +131,11 @@ class WhatIfRequest(Model):
     )
     region: str | None = Field(default=None, **field_bounds(P.REGION))
     min_firms: int = Field(default=P.CRITICAL_MIN_FIRMS.default, **field_bounds(P.CRITICAL_MIN_FIRMS))
+    scope: str = Field(default=P.SCOPE.default, **field_bounds(P.SCOPE))
+    scope_depth: int = Field(default=P.SCOPE_DEPTH.default, **field_bounds(P.SCOPE_DEPTH))
+    source: str | None = Field(default=None, **field_bounds(P.SOURCE))
+    sink: str | None = Field(default=None, **field_bounds(P.SINK))
+    rollup: str = Field(default=P.ROLLUP.default, **field_bounds(P.ROLLUP))
 
 
 # -- centrality ------------------------------------------------------------------------------

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from graph.errors import StoreUnavailable
-from graph.reports import Stats, report_model
+from graph.reports import report_model
 from graph.store import is_bolt_uri, reads
 
-from ..deps import HandleDep, StoreDep
+from ..deps import HandleDep, ReportsDep
 from ..models import Health, error_responses
+from ..params import FILE_RESPONSES, FormatQuery
 
 __all__ = ["router"]
 
@@ -28,7 +30,7 @@ def health(handle: HandleDep) -> dict:
     return {"status": "ok", "store": "neo4j" if is_bolt_uri(store.uri) else "embedded", "version": version}
 
 
-@router.get("/stats", response_model=report_model(reads.stats))
-def stats(store: StoreDep) -> Stats:
+@router.get("/stats", response_model=report_model(reads.stats), responses={**error_responses(422), **FILE_RESPONSES})
+def stats(request: Request, reports: ReportsDep, format: FormatQuery = None) -> Response:
     """Nodes per kind and relationships per type (every known one, 0 when absent)."""
-    return reads.stats(store)
+    return reports.present(request, format, reads.stats)

@@ -66,7 +66,7 @@ from graph.model import check_label
 from graph.params import CENTRALITY_TOP, ENGINE, SAMPLES, SEED
 from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
 from graph.projection import PROJECTIONS, projection
-from graph.regions import region_descendants
+from graph.regions import check_region, region_descendants
 from graph.reports import CentralityReport, CentralityRow
 from graph.store.base import GraphStore
 
@@ -493,6 +493,7 @@ def centrality(
     values = centrality_values(store, metric, graph, k=k, seed=seed, force=force, max_seconds=max_seconds, engine=engine)
     seed = (0 if seed is None else seed) if k is not None else None
     G = gds.server_projection(store, graph) if engine == "gds" else analysis_graph(store, graph)
+    region = check_region(store, region) if region is not None else None
     regions = region_descendants(store, region) if region is not None else None
 
     def listed(node: str) -> bool:

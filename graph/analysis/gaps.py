@@ -312,6 +312,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     """
     MIN_FIRMS.check(min_firms)
     TOP_CANDIDATES.check(top_candidates)
+    region = check_region(store, region)
     regions = region_descendants(store, region)
     region_name = get_node(store, region).name
     chain, used = chain_in_scope(store, regions=regions, region_label=region_name, scope=scope, depth=scope_depth,
@@ -405,7 +406,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
             rule=_listing_rule(top, limit, len(graph)),
         ),
         stage_betweenness=StageBetweenness.model_construct(**method),
-        scope=Scope.model_construct(**used.as_dict()),
+        chain_scope=Scope.model_construct(**used.as_dict()),
         cycles=cycle_summary(chain, local),
     )
     report._firms = local
@@ -556,7 +557,8 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             })
 
 
-def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None) -> CompareReport:
+def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
+            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
@@ -581,7 +583,7 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     >>> row.coverage("r1").model_dump(), row.coverage("r2").status, row.lacking_in
     ({'status': 'present', 'local_enterprises': 1}, 'missing', ['r2'])
     """
-    regions = REGIONS.check(list(regions))
+    regions = [check_region(store, r) for r in REGIONS.check(list(regions))]
     duplicates = sorted({r for r in regions if regions.count(r) > 1})
     if duplicates:
         raise InvalidParameter("regions", f"each region once, please: {', '.join(duplicates)} repeated")
@@ -589,9 +591,10 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
     MIN_FIRMS.check(min_firms)
-    for region in regions:
-        check_region(store, region)
-    chain = stage_chain(store)
+    # one chain for all the regions: the union of their neighbourhoods on a national chain
+    everywhere = set().union(*(region_descendants(store, r) for r in regions))
+    chain, used = chain_in_scope(store, regions=everywhere, region_label=" and ".join(regions), scope=scope, depth=scope_depth,
+                                 source=source, sink=sink, rollup=rollup)
     limit = listing_limit(top, len(chain.graph))
     coverage = {region: stage_coverage(store, region, chain=chain) for region in regions}
     order = chain_order(chain)
@@ -616,4 +619,5 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
             **cells,
         ))
     return CompareReport.model_construct(regions=regions, min_firms=min_firms, completeness=completeness, stages=rows,
-                                         stages_total=total, stages_listed=len(rows), top=limit)
+                                         stages_total=total, stages_listed=len(rows), top=limit,
+                                         chain_scope=Scope.model_construct(**used.as_dict()))
