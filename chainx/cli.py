@@ -480,6 +480,7 @@ def centrality_command(
     seed: Annotated[Optional[int], option(P.SEED)] = P.SEED.default,
     force: Annotated[bool, typer.Option("--force", help="Run an exact computation even when it is estimated to take long.")] = False,
     max_seconds: Annotated[float, option(P.MAX_SECONDS, envvar=P.MAX_SECONDS_ENV)] = P.MAX_SECONDS.default,
+    engine: Annotated[str, option(P.ENGINE)] = P.ENGINE.default,
     write_back: Annotated[bool, typer.Option("--write-back", help="Store every node's value as property centrality_<metric>_<graph>.")] = False,
     store: StoreOption = None,
     format: FormatOption = Format.table,
@@ -495,7 +496,8 @@ def centrality_command(
 
     with store_from(store) as graph_store:
         given = about(graph_store)
-        report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force, max_seconds=max_seconds)
+        report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force,
+                            max_seconds=max_seconds, engine=engine)
         if write_back:
             stored = store_values(graph_store, report)
             typer.echo(f"Stored {property_name(metric, graph)} on {stored} nodes.", err=True)

@@ -29,7 +29,7 @@ __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
-    "SEARCH_OFFSET", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
+    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
 ]
 
@@ -114,6 +114,9 @@ DEPTH = Param("depth", int, 1, "How many relationships away.", 1, 3)
 NEIGHBOR_LIMIT = Param("limit", int, 1000, "At most this many nodes, nearest first.", 1, 10_000)
 SEARCH_LIMIT = Param("limit", int, 20, "At most this many matches.", 1, 1000)
 SEARCH_OFFSET = Param("offset", int, 0, "Skip this many matches (paging).", 0, 10_000_000)
+ENGINE = Param("engine", str, "auto", "What computes the values: chainx (in this process, by NetworkX's definitions), gds "
+               "(inside the Neo4j server, by Graph Data Science: the graph stays there), or auto (gds on a Neo4j store with "
+               "CHAINX_NEO4J_GDS=1 whose server has it, else chainx).", choices=("auto", "chainx", "gds"))
 MAX_SECONDS = Param("max_seconds", float, 60.0, "Refuse an exact betweenness, closeness or harmonic run estimated to take longer "
                     "than this many seconds, unless forced.", 1e-9, 86_400)
 MAX_SECONDS_ENV = "CHAINX_MAX_CENTRALITY_SECONDS"
@@ -156,7 +159,7 @@ PARAMS: dict[str, dict[str, Param]] = {
     "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, **CHAIN_SCOPE},
-    "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED},
+    "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED, "engine": ENGINE},
     "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP},
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},

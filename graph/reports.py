@@ -540,7 +540,8 @@ class CentralityReport(Report):
     k: int | None
     seed: int | None
     total: int
-    engine: str = Field(description="What computed the values: networkx, or on a large projection igraph, scipy or numpy (NetworkX's definitions and numbers).")
+    engine: str = Field(description="What computed the values: networkx, or on a large projection igraph, scipy or numpy (NetworkX's definitions "
+                        "and numbers), or gds (Graph Data Science inside the Neo4j server; the note says where its definition differs).")
     note: str
     rows: list[CentralityRow]
 

@@ -57,6 +57,29 @@ def neo4j_store(bolt_server):
     store.close()
 
 
+@pytest.fixture(scope="session")
+def gds_server(tmp_path_factory):
+    """A Bolt server with Graph Data Science, for the tests of centralities computed in Neo4j: a
+    second local server, started once, the first time a test asks for it (the session's own
+    starts without GDS, in less time); CHAINX_TEST_NEO4J_URI's server when one is named."""
+    from tests.bolt import BoltServer
+
+    server = BoltServer.for_tests(tmp_path_factory.mktemp("bolt-gds"), gds=True)
+    if server.local:
+        server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def gds_store(gds_server):
+    """An empty Neo4jStore on the GDS server, with its centralities computed in the server."""
+    store = gds_server.store(gds=True)
+    clear_database(store)
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store_kind(request) -> str:
     return request.param

@@ -108,17 +108,18 @@ def get_centrality(
     top: Annotated[int, query(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
     k: Annotated[int | None, query(P.SAMPLES)] = P.SAMPLES.default,
     seed: Annotated[int | None, query(P.SEED)] = P.SEED.default,
+    engine: Annotated[str, query(P.ENGINE)] = P.ENGINE.default,
     format: FormatQuery = None,
 ):
     """Rank nodes of a projection by a NetworkX centrality measure; JSON, CSV or xlsx."""
     return reports.present(request, format, centrality, metric.value, graph.value, **_centrality_options(
-        settings, kind=kind, region=region, top=top, k=k, seed=seed))
+        settings, kind=kind, region=region, top=top, k=k, seed=seed, engine=engine))
 
 
 def _centrality_options(settings: Settings, *, kind: Kind | None = None, region: str | None = None, top: int = 20,
-                        k: int | None = None, seed: int | None = None) -> dict:
+                        k: int | None = None, seed: int | None = None, engine: str = P.ENGINE.default) -> dict:
     return {"kind": kind.value if kind else None, "region": region, "top": top, "k": k, "seed": seed,
-            "max_seconds": settings.max_centrality_seconds}
+            "max_seconds": settings.max_centrality_seconds, "engine": engine}
 
 
 def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> CentralityReport:
