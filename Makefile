@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= chainx.db
-PORT ?= 8000
+# make demo PORT=8001, or CHAINX_PORT=8001 in the environment (serve's --port would override it otherwise)
+PORT ?= $(or $(CHAINX_PORT),8000)
 
 .PHONY: demo test install install-test clean bench browser java neo4j neo4j-build
 

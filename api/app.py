@@ -24,6 +24,7 @@ from .cache import ReportCache
 from .deps import API_KEY_HEADER
 from .docs import install_offline_docs
 from .errors import install_error_handlers
+from .hosts import HostCheckMiddleware
 from .limits import BodyLimitMiddleware
 from .routes import analyses, datasets, meta, nodes, views
 from .settings import Settings
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     if store is not None:
         handle = StoreHandle(store=store)
     else:
-        handle = StoreHandle(lambda: open_store(settings.store), retry_seconds=settings.store_retry_seconds)
+        handle = StoreHandle(lambda: open_store(settings.store), retry_seconds=settings.store_retry_seconds, uri=settings.store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                   docs_url=None, redoc_url=None)  # install_offline_docs serves them without a CDN
     app.state.settings = settings
     app.state.store_handle = handle
-    app.state.report_cache = ReportCache(settings.cache_size)
+    app.state.report_cache = ReportCache(settings.cache_size, settings.max_concurrent_reports)
 
     install_error_handlers(app)
     install_offline_docs(app)
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Accept", API_KEY_HEADER],
         )
+    # added last, so outermost: a request under a foreign Host name reaches nothing else
+    app.add_middleware(HostCheckMiddleware, allowed=settings.allowed_hosts)
     for module in (meta, nodes, analyses, datasets):
         app.include_router(module.router)
     app.include_router(views.router)

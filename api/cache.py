@@ -7,13 +7,54 @@ holds the store's version, and what that guarantees, is said in :mod:`graph.cach
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import contextlib
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from graph.cache import VersionedCache
+from graph.errors import ChainxError
 from graph.store import GraphStore
 
-__all__ = ["ReportCache"]
+__all__ = ["ReportCache", "Overloaded", "ComputeSlots"]
+
+
+class Overloaded(ChainxError):
+    """Every slot for computing a report is taken: the client is to come back shortly (503 with
+    Retry-After), rather than queue behind reports that take minutes."""
+
+
+class ComputeSlots:
+    """At most ``size`` reports computed at once (0: no bound). A report found in the cache
+    takes no slot, nor does /health, so cheap requests stay fast while the costly ones run.
+
+    >>> slots = ComputeSlots(1)
+    >>> with slots.taken():
+    ...     with slots.taken():
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    api.cache.Overloaded: 1 report is being computed already, the most this server computes at once; ...
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._free = threading.BoundedSemaphore(size) if size > 0 else None
+
+    @contextlib.contextmanager
+    def taken(self) -> Iterator[None]:
+        if self._free is None:
+            yield
+            return
+        # no waiting: a queue of minute-long reports would hold the request and its thread
+        if not self._free.acquire(blocking=False):
+            many = f"{self.size} reports are" if self.size != 1 else "1 report is"
+            raise Overloaded(f"{many} being computed already, the most this server computes at once; try again shortly "
+                             "(a report computed once is served from the cache), or raise CHAINX_MAX_CONCURRENT_REPORTS")
+        try:
+            yield
+        finally:
+            self._free.release()
 
 
 class ReportCache(VersionedCache):
@@ -28,8 +69,9 @@ class ReportCache(VersionedCache):
     ({'x': 1}, {'x': 1}, [1])
     """
 
-    def __init__(self, size: int = 128):
+    def __init__(self, size: int = 128, concurrent: int = 0):
         super().__init__("report", size)
+        self.slots = ComputeSlots(concurrent)
 
     def run(self, store: GraphStore, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """``func(store, *args, **kwargs)``, from the cache when the store has not changed since.
@@ -37,7 +79,12 @@ class ReportCache(VersionedCache):
         The result is shared between requests: callers must not change it.
         """
         key = (func.__module__, func.__qualname__, args, kwargs)
-        return self.get(store, key, lambda: func(store, *args, **kwargs))
+
+        def compute() -> Any:
+            with self.slots.taken():
+                return func(store, *args, **kwargs)
+
+        return self.get(store, key, compute)
 
     def rendered(self, store: GraphStore, render: Callable[[Any], Any], render_key: Hashable,
                  func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

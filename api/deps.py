@@ -14,7 +14,9 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 
-from graph.errors import StoreUnavailable
+from graph import __version__
+from graph import params as P
+from graph.errors import InvalidParameter, StoreBusy, StoreUnavailable
 from graph.reports import report_model
 from graph.store import GraphStore
 
@@ -61,6 +63,8 @@ def get_store(request: Request, handle: Annotated[StoreHandle, Depends(get_handl
     store = handle.get()
     try:
         yield store
+    except StoreBusy:
+        raise  # the connection is fine: another one holds the lock
     except StoreUnavailable:
         handle.drop(store)
         raise
@@ -95,6 +99,47 @@ class Reports:
 
         body = self.cache.rendered(self.store, render, "json", func, *args, **kwargs)
         return Response(body, media_type="application/json")
+
+
+    def present(self, request: Request, format: str | None, func: Callable[..., Any], /, *args: Any, section: str | None = None,
+                given: dict[str, Any] | None = None, **kwargs: Any) -> Response:
+        """``func``'s report in the format asked for by ``format`` or else the request's Accept
+        header: JSON (:meth:`json`), one table as CSV (``section``, default the first), or an
+        .xlsx workbook whose 说明 About sheet names the route, its parameters (the query's, and
+        ``given``: a request body's) and the data version."""
+        from viz.formats import report_csv
+        from viz.workbook import report_xlsx
+
+        format = format or _accepted(request.headers.get("accept", ""))
+        model = report_model(func)
+        if section is not None and section not in model.tables:
+            raise InvalidParameter("section", f"{model.__name__} has the tables {', '.join(model.tables)}, not {section!r}")
+        if format == "csv":
+            body = self.cache.rendered(self.store, lambda report: report_csv(report, section).encode("utf-8"), ("csv", section),
+                                       func, *args, **kwargs)
+            return Response(body, media_type="text/csv; charset=utf-8")
+        if format == "xlsx":
+            version = self.store.version()  # before the report: the version it was computed at
+            report = self(func, *args, **kwargs)
+            about = {"report": f"{request.method} {request.url.path}", "chainx": __version__, "data version": version,
+                     **{name: value for name, value in request.query_params.multi_items() if name not in ("format", "section")},
+                     **{name: value for name, value in (given or {}).items() if value is not None}}
+            name = request.url.path.strip("/").replace("/", "-") or "report"
+            return Response(report_xlsx(report, about), media_type=P.XLSX_MEDIA_TYPE,
+                            headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}.xlsx"'})
+        return self.json(func, *args, **kwargs)
+
+
+def _accepted(accept: str) -> str:
+    """json, csv or xlsx: the first of them the Accept header lists (json when it lists none)."""
+    by_type = {"application/json": "json", "text/csv": "csv", P.XLSX_MEDIA_TYPE: "xlsx"}
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    return next((by_type[t] for t in types if t in by_type), "json")
+
+
+def _ascii(name: str) -> str:
+    # a header value is latin-1: a Chinese region id in the filename becomes underscores
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)
 
 
 def get_reports(request: Request, store: StoreDep) -> Reports:

@@ -23,10 +23,14 @@ from graph.errors import (
     DatasetError,
     InvalidParameter,
     NotFound,
+    StoreBusy,
     StoreError,
+    StoreFull,
     StoreUnavailable,
     TooExpensive,
 )
+
+from .cache import Overloaded
 
 __all__ = ["install_error_handlers", "error_response", "status_of", "STATUS_TYPES"]
 
@@ -39,6 +43,8 @@ _LIBRARY_STATUS: tuple[tuple[type[ChainxError], int], ...] = (
     (InvalidParameter, 422),
     (DatasetError, 422),
     (StoreUnavailable, 503),
+    (Overloaded, 503),
+    (StoreFull, 507),
     (StoreError, 409),
     (ChainxError, 400),
 )
@@ -55,7 +61,12 @@ STATUS_TYPES = {
     415: "UnsupportedMediaType",
     422: "ValidationError",
     503: "StoreUnavailable",
+    507: "StoreFull",
 }
+
+
+# seconds a client told "store busy" waits before it asks again
+BUSY_RETRY_AFTER = 5
 
 
 def status_of(error: ChainxError) -> int:
@@ -78,6 +89,11 @@ async def _library_error(request: Request, error: ChainxError) -> JSONResponse:
         # the first line only: the problems travel as structured data, not as text
         message = ChainxError.__str__(error)
         return error_response(status, "DatasetError", message, problems=[p.as_dict() for p in error.problems])
+    if isinstance(error, Overloaded):
+        return error_response(status, "Overloaded", str(error), headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+    if isinstance(error, StoreBusy):
+        # a load holds the store: not an outage, and over soon
+        return error_response(status, "StoreBusy", str(error), headers={"Retry-After": str(BUSY_RETRY_AFTER)})
     if isinstance(error, StoreUnavailable):
         log.warning("store unavailable: %s", error)
         return error_response(status, "StoreUnavailable", f"the graph store is unavailable: {error}")

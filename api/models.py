@@ -80,7 +80,8 @@ _ERROR_DESCRIPTIONS = {
     413: "Request body or upload too large",
     422: "Invalid parameter, or a computation too expensive to run",
     500: "Internal error (a bug; details in the server log)",
-    503: "The graph store is unavailable",
+    503: "The graph store is unavailable, or busy with a load (Retry-After)",
+    507: "The store's disk is full; nothing was written",
 }
 
 
@@ -103,9 +104,10 @@ def error_responses(*codes: int) -> dict[int | str, dict]:
 
 # -- meta ------------------------------------------------------------------------------------
 class Health(Model):
-    status: Literal["ok"]
+    status: Literal["ok", "busy"] = Field(description="busy: another connection holds the store (a load); reads answer 503 until it is done.")
     store: Literal["embedded", "neo4j"]
-    version: str = Field(description="Changes whenever the graph changes.")
+    version: str = Field(description="Changes whenever the graph changes; while busy, the last one read.")
+    message: str | None = Field(default=None, description="Why the store is busy.")
 
 
 # -- nodes and paths -------------------------------------------------------------------------
@@ -131,6 +133,11 @@ class WhatIfRequest(Model):
     )
     region: str | None = Field(default=None, **field_bounds(P.REGION))
     min_firms: int = Field(default=P.CRITICAL_MIN_FIRMS.default, **field_bounds(P.CRITICAL_MIN_FIRMS))
+    scope: str = Field(default=P.SCOPE.default, **field_bounds(P.SCOPE))
+    scope_depth: int = Field(default=P.SCOPE_DEPTH.default, **field_bounds(P.SCOPE_DEPTH))
+    source: str | None = Field(default=None, **field_bounds(P.SOURCE))
+    sink: str | None = Field(default=None, **field_bounds(P.SINK))
+    rollup: str = Field(default=P.ROLLUP.default, **field_bounds(P.ROLLUP))
 
 
 # -- centrality ------------------------------------------------------------------------------

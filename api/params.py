@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 
+from graph import params as P
 from graph.params import Param
 
-__all__ = ["query", "path", "field_bounds"]
+__all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope"]
+__all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope", "FormatQuery", "SectionQuery", "FILE_RESPONSES"]
 
 
 def field_bounds(param: Param) -> dict[str, Any]:
@@ -19,6 +21,8 @@ def field_bounds(param: Param) -> dict[str, Any]:
         bounds.update(ge=param.minimum, le=param.maximum)
     elif param.kind is str and param.maximum is not None:
         bounds.update(min_length=int(param.minimum or 0), max_length=int(param.maximum))
+    if param.choices:
+        bounds["json_schema_extra"] = {"enum": list(param.choices)}
     if param.example:
         bounds["examples"] = [param.example]
     return bounds
@@ -37,3 +41,27 @@ def query(param: Param, *, description: str | None = None, **extra: Any) -> Any:
 def path(param: Param, **extra: Any) -> Any:
     """The ``Path`` of ``param``."""
     return Path(**{**field_bounds(param), **extra})
+
+
+def chain_scope(
+    scope: Annotated[str, query(P.SCOPE)] = P.SCOPE.default,
+    scope_depth: Annotated[int, query(P.SCOPE_DEPTH)] = P.SCOPE_DEPTH.default,
+    source: Annotated[str | None, query(P.SOURCE)] = None,
+    sink: Annotated[str | None, query(P.SINK)] = None,
+    rollup: Annotated[str, query(P.ROLLUP)] = P.ROLLUP.default,
+) -> dict[str, Any]:
+    """The chain-scope query parameters every report that reads the chain takes (graph.params.CHAIN_SCOPE)."""
+    return {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup}
+
+
+ChainScope = Annotated[dict, Depends(chain_scope)]
+#: ``format`` of a report route: the file formats of graph.params (json, csv, xlsx).
+FormatQuery = Annotated[Literal[P.FILE_FORMATS] | None, query(P.RESPONSE_FORMAT)]
+SectionQuery = Annotated[str | None, query(P.SECTION)]
+
+#: What a report route answers besides JSON, for its OpenAPI ``responses``.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"text/csv": {"schema": {"type": "string"}}, P.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    "description": "The report: JSON, or with format=csv or xlsx (or Accept: text/csv or the xlsx type) one table as CSV or an "
+                   "Excel workbook with a 说明 About sheet and a sheet per table.",
+}}

@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS, comma-separated; none (CORS off) by default."
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server answers to besides localhost, 127.0.0.1 and ::1 (and the address chainx serve binds to), "
+                    "comma-separated; * allows any (no DNS-rebinding guard).",
+    )
+    max_concurrent_reports: int = Field(
+        default=4, ge=0,
+        description="Reports (analyses, views) computed at once; one more is a 503 with Retry-After (a cached one is always served). 0: no bound.",
+    )
     cache_size: int = Field(default=128, ge=0, description="Analysis results kept per app (LRU); 0 turns caching off.")
     max_centrality_seconds: float = Field(
         default=P.MAX_SECONDS.default,
@@ -50,7 +59,7 @@ class Settings(BaseSettings):
         # CHAINX_API_KEY= (set but empty) must not turn into a key that an empty header matches
         return None if value is None or (isinstance(value, str) and not value.strip()) else value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value):
         if isinstance(value, str):

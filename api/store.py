@@ -36,15 +36,20 @@ class StoreHandle:
         *,
         store: GraphStore | None = None,
         retry_seconds: float = 1.0,
+        uri: str = "",
     ):
         if (opener is None) == (store is None):
             raise ValueError("give either an opener or a store")
         self._opener = opener
         self._store = store
+        self.uri = store.uri if store is not None else uri
         self._retry_seconds = retry_seconds
         self._lock = threading.Lock()
         self._failed_at: float | None = None
         self._failure = ""
+        self._failure_type: type[StoreUnavailable] = StoreUnavailable
+        # the version /health last read, which it answers with while the store is busy
+        self.last_version = ""
 
     @property
     def owned(self) -> bool:
@@ -56,24 +61,29 @@ class StoreHandle:
             if self._store is not None:
                 return self._store
             if self._failed_at is not None and time.monotonic() - self._failed_at < self._retry_seconds:
-                raise StoreUnavailable(self._failure)
+                raise self._failure_type(self._failure)
             try:
                 self._store = self._opener()
             except StoreUnavailable as error:
-                self._failed_at, self._failure = time.monotonic(), str(error)
+                self._failed_at, self._failure, self._failure_type = time.monotonic(), str(error), type(error)
                 raise
             self._failed_at = None
             return self._store
 
-    def drop(self, store: GraphStore) -> None:
+    @property
+    def current(self) -> GraphStore | None:
+        """The store open now, if any (without opening it)."""
+        return self._store
+
+    def drop(self, store: GraphStore | None) -> None:
         """Forget ``store`` after it failed, so the next request reconnects."""
-        if not self.owned:
+        if not self.owned or store is None:
             return
         with self._lock:
             if self._store is not store:
                 return  # another request already dropped (and maybe reopened) it
             self._store = None
-            self._failed_at, self._failure = time.monotonic(), "the store is unavailable"
+            self._failed_at, self._failure, self._failure_type = time.monotonic(), "the store is unavailable", StoreUnavailable
         _close_quietly(store)
 
     @contextlib.contextmanager

@@ -131,6 +131,7 @@ def _centrality(run: Run) -> list[dict]:
             predicted = per_source * n if exact_paths else 0.0
             if predicted > run.budget:
                 rows.append(_estimated_row(label, metric, G, g, n, per_source, run.budget))
+                run.extra.setdefault("over_budget", set()).add(label)  # (the GDS section skips it too)
                 continue
             report = lambda metric=metric, name=name, kk=kk: reports.centrality(run.store, metric, name, k=kk, seed=SEED if kk else None, force=True)  # noqa: E731
             clear_all()

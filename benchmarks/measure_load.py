@@ -79,14 +79,16 @@ def _row_by_row(store, data) -> tuple[int, Timer]:
 @measurement("load_bolt")
 def _load_bolt(run: Run) -> list[dict]:
     """chainx's load over Bolt (batched UNWIND) against one MERGE per row into the same server
-    (Neo4j Community from neo4j/, started as the tests start it, or CHAINX_TEST_NEO4J_URI's)."""
+    (Neo4j Community from neo4j/ with Graph Data Science, started as the GDS tests start it, or
+    CHAINX_TEST_NEO4J_URI's). The loaded server stays for the GDS section
+    (:mod:`benchmarks.measure_gds`), which empties and stops it."""
     from graph.fastproj import build_fast_projection
     from loaders import read_dataset
     from loaders.pipeline import gc_paused, prepare
     from tests.bolt import BoltServer
 
     try:
-        server = BoltServer.for_tests(run.workdir, heap=BOLT_HEAP)
+        server = BoltServer.for_tests(run.workdir, heap=BOLT_HEAP, gds=True)
         if server.local:
             server.start()
         store = server.store()
@@ -114,10 +116,19 @@ def _load_bolt(run: Run) -> list[dict]:
         read_rows = P.number_of_nodes() + int(P.count.sum())
         rows.append(row(f"read the 'all' projection back ({read_rows:,} rows)", read_t, **_rates(read_rows, read_t)))
         del data, P
+        run.extra["bolt"] = (server, store)  # loaded, for the GDS section
     finally:
+        if "bolt" not in run.extra:
+            close_bolt(server, store)
+    return rows
+
+
+def close_bolt(server, store) -> None:
+    """Empty the benchmark's Bolt store, close it and stop its server when it was started here."""
+    try:
         clear_database(store)  # a national graph left on a shared server would slow everyone's clear()
+    finally:
         store.close()
         if server.local:
             server.stop()
-    return rows
 

@@ -9,7 +9,8 @@ For every size it generates a dataset (:mod:`benchmarks.generate`) and measures,
 (:mod:`benchmarks.measure_load`, :mod:`benchmarks.measure_graph`, :mod:`benchmarks.measure_service`):
 the load into the embedded store and over Bolt (beside one MERGE per row into the same server);
 projections and every centrality report (beside pure NetworkX on the NetworkX projection, and
-igraph's own call on a graph built from the same store rows); gaps and bottlenecks (beside
+igraph's own call on a graph built from the same store rows); each metric computed inside Neo4j by
+Graph Data Science beside chainx's own engine on the same projection; gaps and bottlenecks (beside
 pulling the whole graph into NetworkX); the HTTP API, cold and under a concurrent load from a
 second process (beside ``/health``); a 2,000-node view (beside pyvis node by node); peak memory.
 It prints a table with a summary of the targets of issue 6, and writes
@@ -44,6 +45,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 # importing a measurement module registers its measurements; they run in import order
 import benchmarks.measure_load  # noqa: E402,F401,I001
 import benchmarks.measure_graph  # noqa: E402,F401
+import benchmarks.measure_gds  # noqa: E402,F401
 import benchmarks.measure_service  # noqa: E402,F401
 from benchmarks.core import MEASUREMENTS, SEED, Run, measurement, peak_rss_mb, row, span  # noqa: E402
 from benchmarks.generate import SIZES  # noqa: E402

@@ -7,6 +7,7 @@ shown only with CHAINX_DEBUG=1.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import logging
 import os
@@ -22,9 +23,9 @@ from graph import __version__
 from graph import params as P
 from graph.errors import ChainxError, DatasetError, StoreChanged
 from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
-from viz.formats import Format, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
+from viz.formats import Format, csv_file_bytes, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
-from .options import option
+from .options import RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
 
 app = typer.Typer(
     name="chainx",
@@ -57,7 +58,9 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOption = Annotated[Format, option(P.FORMAT)]
+OutputOption = Annotated[Optional[Path], option(P.OUTPUT)]
+_SUFFIX_FORMATS = {".xlsx": Format.xlsx, ".csv": Format.csv, ".json": Format.json}
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -65,11 +68,16 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+# the running command's name and arguments as typer passed them, for a workbook's About sheet
+_command: contextvars.ContextVar[tuple[str, dict]] = contextvars.ContextVar("command", default=("", {}))
+
+
 def cli_errors(func):
     """Turn library errors into one line on stderr and exit status 1."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        _command.set((func.__name__.removesuffix("_command"), kwargs))
         try:
             return func(*args, **kwargs)
         except typer.Exit:
@@ -111,6 +119,50 @@ def read_store(uri: str | None):
             raise StoreChanged(f"{graph_store.uri} changed while this command read it (a load was writing to it); run it again")
 
 
+def output_format(format: Format, output: Path | None) -> Format:
+    """The format a report command writes: with --output and no --format, the file's suffix says."""
+    from graph.errors import InvalidParameter
+
+    if output is not None and format == Format.table:
+        if output.suffix.lower() not in _SUFFIX_FORMATS:
+            raise InvalidParameter("output", f"write a .xlsx, .csv or .json file, or say which with --format, not {output.name!r}")
+        return _SUFFIX_FORMATS[output.suffix.lower()]
+    if format == Format.xlsx and output is None:
+        raise InvalidParameter("output", "--format xlsx writes a workbook: give the file with --output FILE.xlsx")
+    return format
+
+
+def about(graph_store: GraphStore) -> dict:
+    """What a workbook's 说明 About sheet says first: the command, its parameters as given, the
+    store and its data version (read before the report, so the version is the report's)."""
+    command, arguments = _command.get()
+    given = {name: value for name, value in arguments.items() if name not in ("store", "format", "output") and value is not None}
+    return {"report": f"chainx {command}", "chainx": __version__, "store": graph_store.uri, "data version": graph_store.version(), **given}
+
+
+def written(report, format: Format, output: Path | None, about: dict, section: str | None = None) -> bool:
+    """Write ``report`` to ``output`` when there is one (a workbook, CSV with a BOM for Excel, or
+    JSON) and say so; False when the report is for the terminal."""
+    if output is None:
+        return False
+    from viz.workbook import report_xlsx
+
+    if format == Format.xlsx:
+        data = report_xlsx(report, about)
+    elif format == Format.csv:
+        data = csv_file_bytes(report_csv(report, section))
+    elif format == Format.json:
+        data = to_json(report).encode("utf-8")
+    else:  # output_format gives no table for a file
+        raise AssertionError(format)
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror or error}")
+    typer.echo(f"Wrote {output} ({format.value}).")
+    return True
+
+
 def _progress_bar(total: int, label: str):
     """A progress callback and its closer: a bar on a terminal, nothing when piped."""
     if not sys.stderr.isatty() or total < 10_000:
@@ -150,6 +202,8 @@ def load(
     match_stages: Annotated[bool, typer.Option("--match-stages/--no-match-stages",
                                                help="Match the dataset's stages to stages already in the store by name or alias "
                                                     "(a town's enterprises onto an imported national chain).")] = True,
+    encoding: Annotated[Optional[str], typer.Option(
+        help="The CSV files' encoding when not UTF-8 or GB18030/GBK Chinese (cp1252, latin-1, big5, ...).", show_default=False)] = None,
     update_existing: Annotated[bool, option(P.UPDATE_EXISTING)] = P.UPDATE_EXISTING.default,
     dry_run: Annotated[bool, option(P.DRY_RUN)] = P.DRY_RUN.default,
 ):
@@ -168,7 +222,7 @@ def load(
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with _load_store(store, dry_run) as graph_store, gc_paused():
-        raw = read_dataset(path)
+        raw = read_dataset(path, encoding=encoding)
         loaded = _load_with_bar(graph_store, raw, "loading", replace=replace, match_stages=match_stages,
                                 update_existing=update_existing, dry_run=dry_run)
         summary, matches = loaded.summary, loaded.overlay
@@ -325,13 +379,17 @@ def import_kag(
 
 @app.command()
 @cli_errors
-def stats(store: StoreOption = None, format: FormatOption = Format.table):
+def stats(store: StoreOption = None, format: FormatOption = Format.table, output: OutputOption = None):
     """Count nodes per label and relationships per type.
 
-    Example: chainx stats --format json
+    Example: chainx stats --format json   |   chainx stats -o counts.xlsx
     """
+    format = output_format(format, output)
     with read_store(store) as graph_store:
+        given = about(graph_store)
         result = reads.stats(graph_store)
+    if written(result, format, output, given):
+        return
     if format == Format.json:
         emit(to_json(result))
         return
@@ -353,6 +411,8 @@ def search(
     """
     if not text.strip():
         fail("TEXT: give some text to search for")
+    if format == Format.xlsx:
+        fail("format: search prints table, json or csv; the reports (gaps, compare, ...) write xlsx")
     with read_store(store) as graph_store:
         total, hits = graph_store.search(text, label=kind, limit=P.SEARCH_LIMIT.check(limit))
     rows = [{"id": n.id, "kind": n.label, "name": n.name, "name_en": n.props.get("name_en") or "; ".join(n.props.get("aliases", []))} for n in hits]
@@ -411,6 +471,7 @@ def serve(
     from api.settings import Settings
 
     settings = Settings(store=store or default_store_uri())
+    settings.allowed_hosts = [*settings.allowed_hosts, host]  # its own address is one of its names
     store_from(settings.store).close()  # fail now, with a clear line, if the store is missing
     # Bind before saying "Serving": a port in use is one clear line with a free one to try, and
     # the socket handed to uvicorn is the one checked (no window for another server to take it).
@@ -472,22 +533,29 @@ def centrality_command(
     seed: Annotated[Optional[int], option(P.SEED)] = P.SEED.default,
     force: Annotated[bool, typer.Option("--force", help="Run an exact computation even when it is estimated to take long.")] = False,
     max_seconds: Annotated[float, option(P.MAX_SECONDS, envvar=P.MAX_SECONDS_ENV)] = P.MAX_SECONDS.default,
+    engine: Annotated[str, option(P.ENGINE)] = P.ENGINE.default,
     write_back: Annotated[bool, typer.Option("--write-back", help="Store every node's value as property centrality_<metric>_<graph>.")] = False,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """Rank nodes by a NetworkX centrality measure on one projection of the graph.
 
     Example: chainx centrality --metric betweenness --graph supply --kind Enterprise --top 10
     """
+    format = output_format(format, output)
     from graph.analysis.centrality import centrality, property_name
     from graph.analysis.centrality import write_back as store_values
 
     with (store_from(store) if write_back else read_store(store)) as graph_store:
-        report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force, max_seconds=max_seconds)
+        given = about(graph_store)
+        report = centrality(graph_store, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed, force=force,
+                            max_seconds=max_seconds, engine=engine)
         if write_back:
-            written = store_values(graph_store, report)
-            typer.echo(f"Stored {property_name(metric, graph)} on {written} nodes.", err=True)
+            stored = store_values(graph_store, report)
+            typer.echo(f"Stored {property_name(metric, graph)} on {stored} nodes.", err=True)
+    if written(report, format, output, given):
+        return
     if format == Format.json:
         emit(to_json(report))
     elif format == Format.csv:
@@ -506,11 +574,13 @@ def ties_command(
     top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """Enterprise–institute ties: counts, shared-institute links, communities, brokers, research gaps.
 
     Example: chainx ties --section brokers   |   chainx ties --institute i_donghua_university
     """
+    format = output_format(format, output)
     from graph.analysis.ties import SECTIONS, ties_report
     from graph.errors import InvalidParameter
 
@@ -520,7 +590,10 @@ def ties_command(
     if format == Format.csv and section is None:
         raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
     with read_store(store) as graph_store:
+        given = about(graph_store)
         report = ties_report(graph_store, institute=institute, seed=seed, top=top)
+    if written(report, format, output, given, section):
+        return
     if format == Format.json:
         emit(to_json(report if section is None else getattr(report, section)))
     elif format == Format.csv:
@@ -533,19 +606,27 @@ def ties_command(
 @app.command("path")
 @cli_errors
 def path_command(
-    source: Annotated[str, typer.Argument(help="Id of the node to start from.", show_default=False)],
-    target: Annotated[str, typer.Argument(help="Id of the node to reach.", show_default=False)],
+    source: Annotated[str, typer.Argument(help="Id, name or alias of the node to start from.", show_default=False)],
+    target: Annotated[str, typer.Argument(help="Id, name or alias of the node to reach.", show_default=False)],
+    via: Annotated[str, option(P.VIA)] = P.VIA.default,
+    directed: Annotated[bool, option(P.DIRECTED)] = P.DIRECTED.default,
+    through_regions: Annotated[bool, option(P.THROUGH_REGIONS)] = P.THROUGH_REGIONS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """The shortest path between two nodes, each step with its relationship and direction.
 
     Example: chainx path e_hengli_group e_tm_hanpai_womenswear
     """
+    format = output_format(format, output)
     from graph.analysis.paths import explained_path
 
     with read_store(store) as graph_store:
-        result = explained_path(graph_store, source, target)
+        given = about(graph_store)
+        result = explained_path(graph_store, source, target, via=via, directed=directed, through_regions=through_regions)
+    if written(result, format, output, given):
+        return
     if format == Format.json:
         emit(to_json(result))
     elif format == Format.csv:
@@ -561,17 +642,23 @@ def neighbors_command(
     depth: Annotated[int, option(P.DEPTH)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="List only this node kind, e.g. Enterprise.")] = None,
     limit: Annotated[int, option(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
+    via: Annotated[str, option(P.VIA)] = P.VIA.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """The nodes around one node, nearest first, either direction of every relationship.
 
     Example: chainx neighbors i_donghua_university --depth 2 --kind Stage
     """
+    format = output_format(format, output)
     from graph.analysis.paths import neighbors
 
     with read_store(store) as graph_store:
-        result = neighbors(graph_store, node, depth=depth, kind=kind, limit=limit)
+        given = about(graph_store)
+        result = neighbors(graph_store, node, depth=depth, kind=kind, limit=limit, via=via)
+    if written(result, format, output, given):
+        return
     if format == Format.json:
         emit(to_json(result))
     elif format == Format.csv:
@@ -591,23 +678,38 @@ def gaps_command(
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     stages: Annotated[bool, typer.Option("--stages", help="List every stage's status instead of the gaps (table and csv).")] = False,
+    candidates: Annotated[bool, typer.Option("--candidates", help="List the gaps' candidates one per row instead of the gaps (table and csv).")] = False,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """What a region's chain lacks: missing stages (补链 break / 延链 extension / absent) and weak
     ones (强链 strengthen), scored, with enterprises elsewhere that could fill them.
 
     Example: chainx gaps --region tianmen --top-candidates 3
     """
+    format = output_format(format, output)
     from graph.analysis.gaps import gaps
+    from graph.errors import InvalidParameter
+
+    if stages and candidates:
+        raise InvalidParameter("candidates", "list the stages (--stages) or the candidates (--candidates), not both")
 
     with read_store(store) as graph_store:
-        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
+        given = about(graph_store)
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+    section = "stages" if stages else "candidates" if candidates else "gaps"
+    if written(report, format, output, given, section):
+        return
     if format == Format.json:
         emit(to_json(report))
         return
-    section = "stages" if stages else "gaps"
     if format == Format.csv:
         emit(report_csv(report, section))
         return
@@ -616,13 +718,13 @@ def gaps_command(
     if not report.listing.complete:
         shown = report.listing.stages_listed if stages else report.listing.gaps_listed
         total = counts.stages if stages else report.gaps_total
-        notes += f"\nListed {shown:,} of {total:,} {section} (--top to change)."
+        notes += f"\nListed {shown:,} of {total:,} {'stages' if stages else 'gaps'} (--top to change)."
     if report.stage_betweenness.method != "exact":
         notes += f"\nB in the scores: {report.stage_betweenness.note}."
     emit(
         f"{report.region_name} ({report.region}): {counts.present} of {counts.stages} stages present, "
         f"{counts.weak} weak, {counts.missing} missing; completeness {report.completeness:.3f} "
-        f"(score-weighted {report.completeness_weighted:.3f})\n" + report_table(report, section) + notes
+        f"(score-weighted {report.completeness_weighted:.3f})\n" + report_table(report, section) + notes + scope_line(report)
     )
 
 
@@ -632,19 +734,30 @@ def compare_command(
     regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Or as separate arguments, taken as they are (an id may hold a comma): shengze tianmen.", show_default=False)],
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """Stage-by-stage coverage of several regions side by side: what one has and another lacks.
 
     Example: chainx compare shengze tianmen --format csv > coverage.csv
     """
+    format = output_format(format, output)
     from graph.analysis.gaps import compare
 
     with read_store(store) as graph_store:
+        given = about(graph_store)
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
-        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top)
+        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top,
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+    if written(report, format, output, given):
+        return
     if format == Format.json:
         emit(to_json(report))
         return
@@ -654,7 +767,7 @@ def compare_command(
     footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
     if report.stages_listed < report.stages_total:
         footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
-    emit(report_table(report) + "\n" + footer)
+    emit(report_table(report) + "\n" + footer + scope_line(report))
 
 
 @app.command("bottlenecks")
@@ -664,17 +777,27 @@ def bottlenecks_command(
     hhi_threshold: Annotated[float, option(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
     min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
     Example: chainx bottlenecks --region shengze --format json
     """
+    format = output_format(format, output)
     from graph.analysis.bottlenecks import bottlenecks
 
     with read_store(store) as graph_store:
-        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
+        given = about(graph_store)
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+    if written(report, format, output, given):
+        return
     if format == Format.json:
         emit(to_json(report))
     elif format == Format.csv:
@@ -684,7 +807,7 @@ def bottlenecks_command(
         notes = "" if report.listed.complete else f"\nListed at most {report.listed.top:,} of each kind (--top to change)."
         if not report.critical_screening.complete:
             notes += f"\nCritical enterprises: {report.critical_screening.rule}."
-        emit(report_table(report) + f"\n{counts} ({report.scope})" + notes)
+        emit(report_table(report) + f"\n{counts} ({report.scope})" + notes + scope_line(report))
 
 
 @app.command("whatif")
@@ -693,18 +816,28 @@ def whatif_command(
     remove: Annotated[list[str], option(P.REMOVE)],
     region: Annotated[Optional[str], option(P.REGION, help="Count lost stages and enterprises in this region.")] = None,
     min_firms: Annotated[int, option(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
+    output: OutputOption = None,
 ):
     """What loses supply if some enterprises or stages go: the cascade, step by step.
 
     Example: chainx whatif --remove e_wj_lianjie_zipper --region tianmen
     """
+    format = output_format(format, output)
     from graph.analysis.bottlenecks import whatif
 
     ids = P.split_list(remove)
     with read_store(store) as graph_store:
-        report = whatif(graph_store, ids, region, min_firms=min_firms)
+        given = about(graph_store)
+        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+    if written(report, format, output, given):
+        return
     if format == Format.json:
         emit(to_json(report))
         return
@@ -748,6 +881,11 @@ def view_chain(
     output: ViewOutput,
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
     store: StoreOption = None,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked.
@@ -757,7 +895,8 @@ def view_chain(
     from graph.views_data import chain_view
 
     with read_store(store) as graph_store:
-        payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates)
+        payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates,
+                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
     _write_view(payload, output)
 
 

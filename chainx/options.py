@@ -9,13 +9,15 @@ a notebook gets and the API returns as a 422, instead of click's usage screen.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any, Optional
 
 import typer
 
+from graph import params as P
 from graph.params import Param
 
-__all__ = ["option"]
+__all__ = ["option", "ScopeOption", "ScopeDepthOption", "SourceOption", "SinkOption", "RollupOption", "scope_line"]
 
 
 def option(param: Param, *, help: str | None = None, **extra: Any) -> Any:
@@ -23,5 +25,38 @@ def option(param: Param, *, help: str | None = None, **extra: Any) -> Any:
     text = help or param.help
     if param.kind in (int, float):
         text += f" [{param.minimum:g} to {param.maximum:g}]"
+    if param.choices:
+        # shown where the help shows a value's type (rich would take "[a|b]" in the text for markup)
+        extra.setdefault("metavar", "|".join(param.choices))
     names = [param.cli_flag] + ([param.short] if param.short else [])
     return typer.Option(*names, help=text, show_default=param.default is not None, **extra)
+
+
+# The chain scope of every report that reads the chain (graph.params.CHAIN_SCOPE)
+ScopeOption = Annotated[str, option(P.SCOPE)]
+ScopeDepthOption = Annotated[int, option(P.SCOPE_DEPTH)]
+SourceOption = Annotated[Optional[str], option(P.SOURCE)]
+SinkOption = Annotated[Optional[str], option(P.SINK)]
+RollupOption = Annotated[str, option(P.ROLLUP)]
+
+
+def scope_line(report) -> str:
+    """The lines a table ends with to say which part of the chain was read (when not all of
+    it), and what cycles did."""
+    scope = getattr(report, "chain_scope", None)
+    lines = []
+    if scope is not None and scope.kind != "whole":
+        widen = f" (to widen: {as_flags(scope.widen)})" if scope.widen else ""
+        lines.append(f"Scope: {scope.rule}{widen}.")
+    cycles = getattr(report, "cycles", None)
+    if cycles is not None and cycles.count:
+        largest = cycles.largest[0]
+        lines.append(f"FEEDS cycles: {cycles.count} in scope ({cycles.stages} stages; largest {largest.size}: "
+                     f"{', '.join(largest.names)}{'…' if largest.size > len(largest.names) else ''}); a cycle counts as one link.")
+    return "".join("\n" + line for line in lines)
+
+
+def as_flags(text: str) -> str:
+    """A report's advice in the library's parameter names (``scope_depth=3, or scope="whole"``),
+    in this command's options (``--scope-depth 3, or --scope whole``)."""
+    return re.sub(r'\b([a-z_]+)="?([^",\s]+)"?', lambda m: f"--{m[1].replace('_', '-')} {m[2]}", text)

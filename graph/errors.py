@@ -12,6 +12,8 @@ __all__ = [
     "StoreUnavailable",
     "StoreChanged",
     "StoreBusy",
+    "StoreFull",
+    "StoreIOError",
     "NotFound",
     "InvalidParameter",
     "TooExpensive",
@@ -64,8 +66,17 @@ class StoreChanged(StoreError):
     validated again against the new graph)."""
 
 
-class StoreBusy(StoreError):
-    """Another write held the store for longer than a write waits; nothing was written."""
+class StoreBusy(StoreUnavailable):
+    """The store is there but locked by another connection (a load in progress) for longer than
+    chainx waits: try again shortly."""
+
+
+class StoreFull(StoreError):
+    """The store could not grow: its disk (or its own size limit) is full; the write was undone."""
+
+
+class StoreIOError(StoreUnavailable):
+    """The store's file could not be written or read (a failing disk, a file-size limit)."""
 
 
 class NotFound(ChainxError):

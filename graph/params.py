@@ -29,7 +29,8 @@ __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
-    "SEARCH_OFFSET", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE",
+    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
+    "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING",
 ]
 
@@ -114,6 +115,9 @@ DEPTH = Param("depth", int, 1, "How many relationships away.", 1, 3)
 NEIGHBOR_LIMIT = Param("limit", int, 1000, "At most this many nodes, nearest first.", 1, 10_000)
 SEARCH_LIMIT = Param("limit", int, 20, "At most this many matches.", 1, 1000)
 SEARCH_OFFSET = Param("offset", int, 0, "Skip this many matches (paging).", 0, 10_000_000)
+ENGINE = Param("engine", str, "auto", "What computes the values: chainx (in this process, by NetworkX's definitions), gds "
+               "(inside the Neo4j server, by Graph Data Science: the graph stays there), or auto (gds on a Neo4j store with "
+               "CHAINX_NEO4J_GDS=1 whose server has it, else chainx).", choices=("auto", "chainx", "gds"))
 MAX_SECONDS = Param("max_seconds", float, 60.0, "Refuse an exact betweenness, closeness or harmonic run estimated to take longer "
                     "than this many seconds, unless forced.", 1e-9, 86_400)
 MAX_SECONDS_ENV = "CHAINX_MAX_CENTRALITY_SECONDS"
@@ -125,11 +129,29 @@ SOURCE = Param("source", str, None, "Chain scope by its ends: the stage it start
 SINK = Param("sink", str, None, "Chain scope by its ends: the stage it ends at (with --from).", 1, 500, flag="--to", example="服装")
 ROLLUP = Param("rollup", str, "auto", "Sub-stages: roll up into their top-level stage (top), not at all (none), or auto (top, except "
                "into broad categories with more than 50 stages below them).", choices=("auto", "top", "none"))
+VIA = Param("via", str, "all", "What a path walks: supply (SUPPLIES between enterprises), chain (FEEDS between stages), ties "
+            "(collaboration), or all relationships.", choices=("all", "supply", "chain", "ties"))
+DIRECTED = Param("directed", bool, False, "Follow relationships only the way they point (supply or chain).")
+THROUGH_REGIONS = Param("through_regions", bool, False, "Let a path pass through regions (by default it never does: two firms "
+                        "in one province are not a supply route).")
 REMOVE = Param("remove", "list", None, "Enterprise or stage ids to take out, comma-separated (or repeated).", 1, 1000)
 DRY_RUN = Param("dry_run", bool, False, "Validate and report what the load would change (every changed property of every node "
                 "already in the store), writing nothing.")
 UPDATE_EXISTING = Param("update_existing", bool, False, "Let the dataset rewrite the definitions (name, aliases, description, source) "
                         "of stages the store already holds; without it they are kept and the report lists them.")
+
+# How a report is presented. The command line prints a table by default and takes every format;
+# the API answers JSON by default (or as Accept asks) and takes the file formats only.
+FORMAT = Param("format", str, "table", "Output format: table (for the terminal), json, csv, or xlsx (an Excel workbook, with --output).",
+               short="-f", choices=("table", "json", "csv", "xlsx"))
+FILE_FORMATS = ("json", "csv", "xlsx")
+RESPONSE_FORMAT = Param("format", str, None, "json, csv (one table of the report: section) or xlsx (an Excel workbook, a sheet per "
+                        "table); by default as the Accept header asks, else json.", choices=FILE_FORMATS)
+SECTION = Param("section", str, None, "CSV only: which table of the report (default its first), e.g. candidates of a gaps report.", 1, 100)
+OUTPUT = Param("output", str, None, "Write the report to this file instead of the terminal: .xlsx (a sheet per table), .csv (UTF-8 "
+               "with a BOM, which Excel needs to read Chinese) or .json; the suffix gives the format unless --format does.",
+               1, 4096, short="-o")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.
@@ -138,15 +160,16 @@ CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "si
 # every parameter by (report, name): what the edges are built from and what the test compares
 
 PARAMS: dict[str, dict[str, Param]] = {
-    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP},
-    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP},
-    "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP},
-    "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS},
-    "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED},
+    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, **CHAIN_SCOPE},
+    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
+    "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
+    "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, **CHAIN_SCOPE},
+    "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED, "engine": ENGINE},
     "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP},
-    "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT},
+    "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
+    "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},
-    "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES},
+    "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, **CHAIN_SCOPE},
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
     "view ego": {"depth": DEPTH},
     "view ties": {"seed": COMMUNITY_SEED},

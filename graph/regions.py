@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .errors import NotFound
+from .names import resolve
 from .reach import reachable
 from .store.base import GraphStore
 from .store.queries import queries
-from .store.reads import get_node
 
 __all__ = ["region_tree", "region_descendants", "enterprises_in", "check_region"]
 
@@ -30,17 +29,14 @@ def region_tree(store: GraphStore) -> dict[str, list[str]]:
 
 
 def check_region(store: GraphStore, region: str) -> str:
-    """``region`` if it names a region in the store; NotFound naming it otherwise."""
-    try:
-        get_node(store, region, "Region")
-    except NotFound:
-        raise NotFound(f"unknown region {region!r}") from None
-    return region
+    """The id of the region ``region`` names (its id, or its exact name, English name or alias:
+    :func:`graph.names.resolve`); NotFound naming it, with the nearest names, otherwise."""
+    return resolve(store, region, ["Region"], parameter="region", what="region")
 
 
 def region_descendants(store: GraphStore, region: str) -> set[str]:
-    """``region`` and every region below it."""
-    check_region(store, region)
+    """``region`` (an id or a name) and every region below it, as ids."""
+    region = check_region(store, region)
     return reachable(region_tree(store), region) | {region}
 
 

@@ -189,10 +189,22 @@ class Candidate(Model):
     name: str
     region: str | None
     score: float
-    supply_ties: int
-    shared_institutes: int
-    size: float
+    supply_ties: int = Field(description="S: the region's enterprises it supplies or buys from.")
+    shared_institutes: int = Field(description="I: institutes it shares with the region's enterprises.")
+    size: float = Field(description="Z: its revenue and staff against the stage's largest candidate, in [0, 1].")
+    chain_stages: int = Field(description="Other top-level stages of the chain read that it operates in.")
+    chain_fit: float = Field(description="F: chain_stages over the most any candidate of the stage has, in [0, 1].")
     reasons: list[str]
+
+
+class CandidateSignals(Model):
+    """Which signals of the candidate score the data held at all: a ranking on chain fit alone
+    says less than one on supply ties."""
+
+    supply_ties: bool = Field(description="The region's enterprises have SUPPLIES relationships.")
+    shared_institutes: bool = Field(description="The region's enterprises collaborate with institutes.")
+    size: bool = Field(description="Some candidate has a revenue or a staff count.")
+    chain_fit: bool = Field(description="Always: every candidate's OPERATES_IN links give it.")
 
 
 class Gap(Model):
@@ -266,6 +278,12 @@ class Cycles(Model):
 _GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
 
 
+# a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)
+_CANDIDATE_COLUMNS = [Column("gap", lambda t: t[0].stage), Column("gap_name", lambda t: t[0].name), Column("rank", lambda t: t[1]),
+                      *(Column(name, lambda t, name=name: getattr(t[2], name))
+                        for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size", "chain_stages", "chain_fit"))]
+
+
 def _candidate_cells(gap: Gap) -> list[str]:
     return [f"{c.name} ({c.enterprise}, {c.score:.2f})" for c in gap.candidates]
 
@@ -283,8 +301,9 @@ class GapsReport(Report):
     gaps_total: int = Field(description="Every gap of the region; `gaps` lists the top ones when the chain is large.")
     listing: GapsListing = Field(description="What `gaps` and `stages` list, and by which rule.")
     stage_betweenness: StageBetweenness = Field(description="How the B of the scores was computed.")
-    scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
     cycles: Cycles
+    candidate_signals: CandidateSignals
     # who the counts of local_enterprises are, per top-level stage: for the chain view, not
     # part of the JSON (a national chain has tens of thousands of stages)
     _firms: dict[str, set[str]] = PrivateAttr(default_factory=dict)
@@ -298,8 +317,12 @@ class GapsReport(Report):
         "gaps": Table(
             lambda r: r.gaps,
             [*_GAP_COLUMNS, Column("candidates", _candidate_cells)],
-            csv_columns=[*_GAP_COLUMNS, Column("candidates", lambda g: _joined(_candidate_cells(g))),
-                         Column("reasons", lambda g: _joined(g.reasons))],
+            # a spreadsheet gets the candidates one per row (their own table), to sort and filter
+            csv_columns=[*_GAP_COLUMNS, Column("reasons", lambda g: _joined(g.reasons))],
+        ),
+        "candidates": Table(
+            lambda r: [(gap, rank, c) for gap in r.gaps for rank, c in enumerate(gap.candidates, start=1)],
+            _CANDIDATE_COLUMNS, csv_columns=[*_CANDIDATE_COLUMNS, Column("reasons", lambda t: _joined(t[2].reasons))],
         ),
         "stages": Table(lambda r: r.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
     }
@@ -349,6 +372,7 @@ class CompareReport(Report):
     stages_total: int
     stages_listed: int
     top: int | None = Field(description="How many stages were listed at most (null: all).")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
 
     tables: ClassVar[dict[str, Table]] = {"stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns)}
 
@@ -449,7 +473,8 @@ _ITEM_COLUMNS = _fields("kind", "node", "name", "score")
 
 class BottlenecksReport(Report):
     region: str | None
-    scope: str
+    scope: str = Field(description="Where the items were looked for: the region's name, or the whole graph.")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
     hhi_threshold: float
     min_firms: int
     sources: list[str]
@@ -478,7 +503,8 @@ def _effects(report: WhatIfReport) -> list[tuple[str, str, str, str]]:
 
 class WhatIfReport(Report):
     region: str | None
-    scope: str
+    scope: str = Field(description="Where the cascade was followed: the region's name, or the whole graph.")
+    chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
     min_firms: int
     removed: list[NodeRef]
     supplies_cut: int
@@ -514,7 +540,8 @@ class CentralityReport(Report):
     k: int | None
     seed: int | None
     total: int
-    engine: str = Field(description="What computed the values: networkx, or on a large projection igraph, scipy or numpy (NetworkX's definitions and numbers).")
+    engine: str = Field(description="What computed the values: networkx, or on a large projection igraph, scipy or numpy (NetworkX's definitions "
+                        "and numbers), or gds (Graph Data Science inside the Neo4j server; the note says where its definition differs).")
     note: str
     rows: list[CentralityRow]
 

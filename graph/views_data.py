@@ -23,6 +23,7 @@ import networkx as nx
 from .checks import whole_number
 from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
+from .names import resolve
 from .neighbourhood import MAX_DEPTH, check_depth, rings
 from .params import VIEW_REGIONS, split_list
 from .projection import projection
@@ -164,6 +165,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     check_depth(depth)
     whole_number("limit", limit)
     label = label_for_kind(kind) if kind else None
+    node_id = resolve(store, node_id, [label] if label else None, parameter="node")
     centre = get_node(store, node_id, label)
     # The shape of the neighbourhood first, from relationship identities alone (graph.neighbourhood):
     # only the nodes and relationships kept are read whole.
@@ -274,7 +276,8 @@ def chain_layout(store: GraphStore, chain=None) -> dict[str, dict]:
     return placed
 
 
-def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5) -> dict:
+def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, scope: str = "auto",
+               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
     """The chain map of ``region``: every top-level stage with its status there, its gap (if
     any) with the top candidates to attract, its local enterprises, and its place on the map.
 
@@ -288,8 +291,10 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     from .analysis.stages import stage_chain
     from .scope import chain_in_scope
 
-    report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates)
-    chain, _ = chain_in_scope(store, regions=region_descendants(store, region))  # the report's (cached)
+    region = check_region(store, region)
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup}
+    report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, scope_depth=scope_depth, **scoping)
+    chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
     layout = chain_layout(store, chain)
     firm_ids = set().union(*(report.firms_in(row.stage) for row in report.stages))
     firm_names = {n.id: n.name for n in store.nodes(["Enterprise"], ids=firm_ids)} if firm_ids else {}
@@ -331,8 +336,8 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     # and the links among them, and says how much it left out
     drawn = {stage["stage"] for stage in stages}
     links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges) if u in drawn and v in drawn]
-    whole = stage_chain(store)
-    scope = report.scope
+    whole = stage_chain(store, rollup=rollup)
+    scope = report.chain_scope
     omitted = None
     if len(drawn) < len(whole.graph):
         why = report.listing.rule if report.listing.complete is False or scope.kind == "whole" else scope.rule
@@ -356,6 +361,8 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
         "stages": stages,
         "links": links,
         "omitted": omitted,
+        "chain_scope": report.chain_scope.model_dump(),
+        "cycles": report.cycles.model_dump(),
     }
 
 
@@ -364,9 +371,7 @@ def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 
     :func:`graph.analysis.gaps.compare` (which region has what the other lacks)."""
     from .analysis.gaps import compare
 
-    regions = VIEW_REGIONS.check(list(dict.fromkeys(split_list(regions))))
-    for region in regions:
-        check_region(store, region)
+    regions = VIEW_REGIONS.check(list(dict.fromkeys(check_region(store, r) for r in split_list(regions))))
     maps = [chain_view(store, r, min_firms=min_firms, top_candidates=top_candidates) for r in regions]
     return {
         "view": "compare",
@@ -469,6 +474,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
     from .analysis.stages import stage_chain
 
     whole_number("limit", limit)
+    region = check_region(store, region) if region else None
     report = bottlenecks(store, region)
     chain = stage_chain(store)
     flags: dict[str, list[dict]] = defaultdict(list)

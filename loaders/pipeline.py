@@ -97,21 +97,22 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
 
 
 def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, progress: Progress | None = None,
-              name: str | None = None, on_validated: Callable[[GraphData], None] | None = None) -> tuple[GraphData, WriteSummary]:
+              name: str | None = None, encoding: str | None = None,
+              on_validated: Callable[[GraphData], None] | None = None) -> tuple[GraphData, WriteSummary]:
     """Validate the dataset at ``path`` and write it to ``store`` (see :func:`load`); DatasetError
     leaves the store untouched. ``name``: what problems call the file (an upload's own name;
-    see read_dataset)."""
-    loaded = load_report(store, path, replace=replace, progress=progress, name=name, on_validated=on_validated)
+    see read_dataset); ``encoding``: its CSV files' encoding when not UTF-8 or GB18030 Chinese."""
+    loaded = load_report(store, path, replace=replace, progress=progress, name=name, encoding=encoding, on_validated=on_validated)
     return loaded.data, loaded.summary
 
 
 def load_report(store: GraphStore, path: str | Path, *, replace: bool = False, update_existing: bool = False, dry_run: bool = False,
-                progress: Progress | None = None, name: str | None = None,
+                progress: Progress | None = None, name: str | None = None, encoding: str | None = None,
                 on_validated: Callable[[GraphData], None] | None = None) -> Loaded:
     """:func:`load_path` with everything :func:`load` reports (the overlay, the changes to what
     the store held), and its ``update_existing`` and ``dry_run``."""
     with gc_paused():
-        return load(store, read_dataset(path, name=name), replace=replace, update_existing=update_existing, dry_run=dry_run,
+        return load(store, read_dataset(path, name=name, encoding=encoding), replace=replace, update_existing=update_existing, dry_run=dry_run,
                     progress=progress, on_validated=on_validated)
 
 

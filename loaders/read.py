@@ -7,26 +7,51 @@ an unsafe zip member) are collected, not raised one by one, so a user sees them 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import os
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from graph.errors import DatasetError, Problem
+from graph.errors import DatasetError, InvalidParameter, Problem
 
 from .contract import file_for
 
-__all__ = ["Table", "RawDataset", "read_dataset", "decode", "MAX_CELL_CHARS", "MAX_UNZIPPED_BYTES"]
+__all__ = ["Table", "RawDataset", "read_dataset", "decode", "MAX_CELL_CHARS", "MAX_UNZIPPED_BYTES", "MAX_COLUMNS", "MAX_ROW_BYTES", "limit"]
 
 # A single cell longer than this is a mistake (or an attack), never a name or a description.
 MAX_CELL_CHARS = 100_000
 # A dataset zip may expand to at most this much; larger is refused before it is unpacked.
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1_000
+# A file of more columns, or a row (one node's or link's properties) of more bytes, is an attack
+# or a mistake: 200,000 extra columns of 250 rows zip to 530 KB and take gigabytes to load,
+# store and search. The contract's files have a dozen columns; a user's own few dozen more.
+MAX_COLUMNS = 1_000
+MAX_ROW_BYTES = 1024 * 1024
+# the variables that raise each limit (a trusted dataset that is larger)
+LIMIT_ENV = {"MAX_COLUMNS": "CHAINX_MAX_COLUMNS", "MAX_ROW_BYTES": "CHAINX_MAX_ROW_BYTES", "MAX_UNZIPPED_BYTES": "CHAINX_MAX_UNZIPPED_BYTES"}
+
+
+def limit(name: str) -> int:
+    """The limit ``name`` (MAX_COLUMNS, MAX_ROW_BYTES, MAX_UNZIPPED_BYTES): its variable's value
+    when set, else the default above."""
+    env = LIMIT_ENV[name]
+    text = os.environ.get(env, "").strip().replace("_", "").replace(",", "")
+    if not text:
+        return globals()[name]
+    if not text.isdigit() or int(text) < 1:
+        raise DatasetError([Problem(env, None, None, f"must be a whole number of at least 1, not {os.environ[env]!r}")])
+    return int(text)
+
+
+def _over(what: str, size: int, name: str, unit: str) -> str:
+    return f"{what} {size:,} {unit}; at most {limit(name):,} {unit} are accepted (raise the limit with {LIMIT_ENV[name]})"
 
 
 @dataclass
@@ -51,6 +76,8 @@ class RawDataset:
     origins: dict[str, str] = field(default_factory=dict)
     # the files and sheets that are not part of the contract, as named (a user's own notes, or a typo)
     ignored: list[str] = field(default_factory=list)
+    # the encoding every CSV file is in, when the user says (None: UTF-8, or GB18030 Chinese)
+    encoding: str | None = None
 
     def claim(self, file: str, origin: str) -> bool:
         """Record that ``origin`` holds the contract's ``file``; a second holder is a problem
@@ -63,9 +90,16 @@ class RawDataset:
         return True
 
 
-def decode(data: bytes, file: str) -> tuple[str, str]:
+def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode a CSV file's bytes: UTF-8 (with or without BOM), else GB18030 (Excel on Chinese
-    Windows writes GBK, which GB18030 contains). Returns (text, encoding name)."""
+    Windows writes GBK, which GB18030 contains) when the text it gives is plausibly Chinese; or,
+    given an ``encoding`` (``chainx load --encoding``), in that one. Returns (text, encoding name)."""
+    if encoding is not None:
+        try:
+            return data.decode("utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding), encoding
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise DatasetError([Problem(file, line, None, f"cannot decode the file as {encoding}: {error.reason} at byte {error.start}")]) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -73,12 +107,43 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         if mixed is not None:
             raise DatasetError([mixed]) from None
         try:
-            return data.decode("gb18030"), "gb18030"
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
             line = data[: utf8_error.start].count(b"\n") + 1
             raise DatasetError(
-                [Problem(file, line, None, "cannot decode the file as UTF-8 or GB18030/GBK")]
+                [Problem(file, line, None, "cannot decode the file as UTF-8 or GB18030/GBK; " + _ENCODING_ADVICE)]
             ) from None
+        garbled = _not_chinese(text, file)
+        if garbled is not None:
+            raise DatasetError([garbled]) from None
+        return text, "gb18030"
+
+
+_ENCODING_ADVICE = "if it is another encoding (Windows-1252 or Latin-1 for European names), save it as UTF-8 or load it with --encoding cp1252 (or its own)"
+
+
+def _gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_chinese(text: str, file: str) -> Problem | None:
+    """The problem with a file GB18030 decodes but into text that is not Chinese: GB18030 takes
+    nearly any bytes, so a Windows-1252 "Müller" reads as "M黮ler". Chinese text is mostly the
+    6,763 common characters of GB2312 (a traditional one, outside it, among many that are not);
+    a European accent read as GBK lands outside it nearly always."""
+    foreign = [c for c in text if ord(c) > 0x7F]
+    rare = [c for c in foreign if not _gb2312(c)]
+    if not foreign or len(rare) * 2 <= len(foreign):
+        return None
+    first = text.index(rare[0])
+    line = text.count("\n", 0, first) + 1
+    start = text.rfind("\n", 0, first) + 1
+    shown = text[start:text.find("\n", first) if "\n" in text[first:] else len(text)].strip()[:80]
+    return Problem(file, line, None, f"is not UTF-8, and read as GB18030/GBK it is not Chinese either ({shown!r}); " + _ENCODING_ADVICE)
 
 
 def _mixed_encodings(data: bytes, file: str) -> Problem | None:
@@ -128,17 +193,26 @@ def _parse_csv(text: str, file: str, problems: list[Problem]) -> Table | None:
     rows: list[tuple[int, list[str]]] = []
     line = 1
     has_control = _CONTROL.search(text) is not None
+    max_columns, max_row_bytes = limit("MAX_COLUMNS"), limit("MAX_ROW_BYTES")
     try:
         for cells in reader:
             # A record starts on the line after the previous one ended; reader.line_num is
             # where this one ended (quoted cells may span lines).
             start, line = line, reader.line_num + 1
+            if len(cells) > max_columns:
+                # stop here: the rest would be read (and stored) for nothing
+                problems.append(Problem(file, start, None, _over("has", len(cells), "MAX_COLUMNS", "columns")))
+                return None
             if header is None:
                 header = cells
                 continue
             joined = "".join(cells)
             if not joined.strip():
                 continue  # blank lines and rows of empty cells (trailing separators) say nothing
+            # a character is at most 4 bytes: only a long row is measured
+            if len(joined) * 4 > max_row_bytes and (size := len(joined.encode("utf-8", "surrogatepass"))) > max_row_bytes:
+                problems.append(Problem(file, start, None, _over("the row (one record's properties) has", size, "MAX_ROW_BYTES", "bytes")))
+                continue
             # the per-cell checks only for a row that could fail one (nearly none: fast loads)
             for index, cell in enumerate(cells) if has_control or len(joined) > MAX_CELL_CHARS else ():
                 if len(cell) > MAX_CELL_CHARS:
@@ -170,7 +244,7 @@ def _as_shown(name: str, file: str) -> str:
 def _read_csv_bytes(data: bytes, file: str, raw: RawDataset, shown: str | None = None) -> None:
     shown = shown or file
     try:
-        text, encoding = decode(data, shown)
+        text, encoding = decode(data, shown, raw.encoding)
     except DatasetError as error:
         raw.problems.extend(error.problems)
         return
@@ -186,6 +260,10 @@ def _read_manifest(data: bytes, raw: RawDataset) -> None:
     except (DatasetError, json.JSONDecodeError) as error:
         line = getattr(error, "lineno", None)
         raw.problems.append(Problem("dataset.json", line, None, f"not valid JSON: {error}"))
+        return
+    except RecursionError:
+        # json gives up on deep nesting (200,000 "[") with Python's own recursion limit
+        raw.problems.append(Problem("dataset.json", 1, None, "nested too deeply to be read; a manifest is a flat JSON object of names and values"))
         return
     if not isinstance(manifest, dict):
         raw.problems.append(Problem("dataset.json", 1, None, "must be a JSON object"))
@@ -260,8 +338,8 @@ def _too_big(archive: zipfile.ZipFile, name: str) -> Problem | None:
     if len(members) > MAX_ZIP_MEMBERS:
         return Problem(name, None, None, f"holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are accepted")
     total = sum(m.file_size for m in members)
-    if total > MAX_UNZIPPED_BYTES:
-        return Problem(name, None, None, f"would expand to {total:,} bytes; at most {MAX_UNZIPPED_BYTES:,} are accepted")
+    if total > limit("MAX_UNZIPPED_BYTES"):
+        return Problem(name, None, None, _over("would expand to", total, "MAX_UNZIPPED_BYTES", "bytes"))
     return None
 
 
@@ -337,6 +415,10 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
             if not rows:
                 raw.problems.append(Problem(file, 1, None, "the sheet is empty: it needs a header row"))
                 continue
+            width = max(len(cells) for _, cells in rows)
+            if width > limit("MAX_COLUMNS"):
+                raw.problems.append(Problem(file, 1, None, _over("has", width, "MAX_COLUMNS", "columns")))
+                continue
             header = rows[0][1]
             for ref, letters, line in _merged_cells(workbook, sheet):
                 index = column_index_from_string(letters) - 1
@@ -362,14 +444,20 @@ def _read_xlsx(path: Path, raw: RawDataset, name: str) -> None:
         workbook.close()
 
 
-def read_dataset(path: str | Path, *, name: str | None = None) -> RawDataset:
+def read_dataset(path: str | Path, *, name: str | None = None, encoding: str | None = None) -> RawDataset:
     """Read the raw tables of the dataset at ``path`` (folder, .xlsx or .zip).
 
     ``name`` is what problems with the file itself call it (default: its file name); an upload
     saved under a name of the server's own is reported under the name its sender gave it.
+    ``encoding``: the CSV files' encoding, when not UTF-8 or GB18030 Chinese (cp1252, ...).
     """
     path = Path(path)
-    raw = RawDataset(source=str(path))
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InvalidParameter("encoding", f"unknown encoding {encoding!r} (try utf-8, gb18030, cp1252, latin-1)") from None
+    raw = RawDataset(source=str(path), encoding=encoding)
     if not path.exists():
         raise DatasetError([Problem(str(path), None, None, "no such file or folder")])
     name = name or path.name

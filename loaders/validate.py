@@ -64,7 +64,20 @@ def _normalise_header(name: str) -> str:
 
 
 def _list_items(value: str) -> list[str]:
-    return [part.strip() for part in value.split(";") if part.strip()]
+    return [_unquoted(part.strip()) for part in value.split(";") if part.strip()]
+
+
+def _unquoted(value: str) -> str:
+    """``value`` without the apostrophe that keeps a spreadsheet from running it as a formula
+    ('-四氟苯甲酰氯: how Excel users, and chainx's own exports, write a text starting with - = + @).
+    What is left is checked like any other value.
+
+    >>> _unquoted("'-四氟苯甲酰氯"), _unquoted("'=1+1"), _unquoted("O'Brien"), _unquoted("'quoted'")
+    ('-四氟苯甲酰氯', '=1+1', "O'Brien", "'quoted'")
+    """
+    if value[:1] == "'" and value[1:].lstrip()[:1] in _FORMULA_FIRST:
+        return value[1:].strip()
+    return value
 
 
 # How office workbooks write amounts: 1.2亿 (10^8), 300万 (10^4), 5千; 约 / 大约 / 近 in front of
@@ -98,6 +111,7 @@ def _convert(value: str, column: Column, file: str, line: int, header: str, prob
     """Turn one non-empty cell into its typed value, or record a problem and return None."""
     if column.type == "list":
         return _list_items(value)
+    value = _unquoted(value)
     if column.type not in ("int", "float"):
         return value
     kind = "a whole number" if column.type == "int" else "a number"
@@ -124,9 +138,11 @@ def _convert(value: str, column: Column, file: str, line: int, header: str, prob
     return number
 
 
-# A cell after the first that could be a formula follows a newline once a column's cells are
-# joined by newlines (so does a line inside a cell: _typed_column then checks cell by cell).
-_FORMULA_AFTER_NEWLINE = re.compile(r"\n[=@+-]")
+# A cell that could be a formula (or an apostrophe-quoted one) starts a line once a column's
+# cells are joined by newlines (so does a line inside a cell: _typed_column then checks cell by
+# cell); in a list column so may every item, after a ";".
+_FORMULA_START = re.compile(r"^'?\s*[=@+-]", re.MULTILINE)
+_FORMULA_START_IN_LIST = re.compile(r"(?:^|;)\s*'?\s*[=@+-]", re.MULTILINE)
 
 
 def _typed_column(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem],
@@ -140,7 +156,7 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
     instead, so that every problem is found, and worded, as there.
     """
     all_filled = all(values)
-    if (not all_filled and column is not None and column.required) or _may_hold_formula(values):
+    if (not all_filled and column is not None and column.required) or _may_hold_formula(values, column is not None and column.type == "list"):
         return _typed_cells(values, lines, column, file, header, problems, notes)
     kind = "text" if column is None else column.type
     present = values if all_filled else [value for value in values if value]
@@ -165,9 +181,11 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
     return [next(typed_values) if value else None for value in values]
 
 
-def _may_hold_formula(values: list[str]) -> bool:
-    """Whether a cell of ``values`` (or a line inside one) starts with a character a formula can."""
-    return bool(values) and (values[0][:1] in _FORMULA_FIRST or _FORMULA_AFTER_NEWLINE.search("\n".join(values)) is not None)
+def _may_hold_formula(values: list[str], is_list: bool = False) -> bool:
+    """Whether a cell of ``values`` (or a line inside one, or an item of a list) starts with a
+    character a formula can, maybe behind an apostrophe."""
+    pattern = _FORMULA_START_IN_LIST if is_list else _FORMULA_START
+    return bool(values) and pattern.search("\n".join(values)) is not None
 
 
 def _typed_cells(values: list[str], lines: list[int], column: Column | None, file: str, header: str, problems: list[Problem],
@@ -179,12 +197,19 @@ def _typed_cells(values: list[str], lines: list[int], column: Column | None, fil
             if column is not None and column.required:
                 problems.append(Problem(file, line, header, "is required but empty"))
             typed.append(None)
-        elif value[0] in _FORMULA_FIRST and looks_like_formula(value):
+        elif column is not None and column.type == "list":
+            # every item on its own: a spreadsheet splitting the cell on ";" starts a cell with each
+            items = _list_items(value)
+            formula = next((item for item in items if item[0] in _FORMULA_FIRST and looks_like_formula(item)), None)
+            if formula is not None:
+                problems.append(Problem(file, line, header, f"the item {formula[:40]!r} looks like a spreadsheet formula; enter the value itself"))
+            typed.append(None if formula is not None else items)
+        elif (unquoted := _unquoted(value))[:1] in _FORMULA_FIRST and looks_like_formula(unquoted):
             problems.append(Problem(file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself"))
             typed.append(None)
         else:
             # an unknown column keeps the stripped text, as _convert does for text and references
-            typed.append(value if column is None else _convert(value, column, file, line, header, problems, notes))
+            typed.append(unquoted if column is None else _convert(value, column, file, line, header, problems, notes))
     return typed
 
 

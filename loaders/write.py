@@ -6,12 +6,12 @@ with ``chainx load`` into the same graph.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from pathlib import Path
 
 from graph.errors import InvalidParameter
+from graph.export import csv_line, spreadsheet_safe
 from graph.model import GraphData
 
 from .contract import COLUMN_TYPES, FILES
@@ -33,7 +33,8 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+        # each item safe on its own: the loader splits the cell on ";" and checks every item
+        return ";".join(spreadsheet_safe(str(v)) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -58,11 +59,12 @@ def _write(path: Path, contract_columns: list[str], rows: list[dict]) -> dict[st
     """Write one file; return the types of its columns beyond the contract that are not text."""
     extra = sorted({k for row in rows for k in row} - set(contract_columns))
     columns = contract_columns + extra
+    # every cell safe for Excel (csv_line: OWASP's CSV-injection guidance); the loader takes the
+    # apostrophe it may add off again
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
+        handle.write(csv_line(columns) + "\r\n")
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            handle.write(csv_line([_cell(row.get(c)) for c in columns]) + "\r\n")
     types = {column: _column_type([row.get(column) for row in rows]) for column in extra}
     return {column: kind for column, kind in types.items() if kind is not None}
 

@@ -3,7 +3,8 @@
 When ``CHAINX_TEST_NEO4J_URI`` is set, that server is used (with ``CHAINX_TEST_NEO4J_USER``,
 ``_PASSWORD``, ``_DATABASE``); its data is deleted before every test that uses it. Otherwise the
 run starts a local Neo4j Community Edition (the launcher in neo4j/, see tests/bolt_server.py) in
-a child process, once per session, on a free loopback port. Tests can
+a child process, once per session, on a free loopback port, without Graph Data Science (an empty
+plugins folder: it starts faster); the GDS tests start one with it (``gds=True``). Tests can
 :meth:`BoltServer.stop` and :meth:`BoltServer.start` it again — same ports, same data — to play an
 outage.
 """
@@ -18,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.bolt_server import DATABASE, READY, USER, command
+from tests.bolt_server import DATABASE, GDS_PLUGINS, READY, USER, command
 
 __all__ = ["BoltServer", "free_port"]
 
@@ -35,9 +36,10 @@ class BoltServer:
     """A Bolt server for tests: where it is, how to log in, and (when local) how to stop it."""
 
     def __init__(self, uri: str, user: str, password: str | None, database: str | None, *, data_dir: Path | None = None,
-                 heap: str = "2g"):
+                 heap: str = "2g", gds: bool = False):
         self.uri = uri
         self.heap = heap
+        self.gds = gds
         self.user = user
         self.password = password
         self.database = database
@@ -51,9 +53,10 @@ class BoltServer:
             _servers.append(self)
 
     @classmethod
-    def for_tests(cls, workdir: Path, *, heap: str = "2g") -> BoltServer:
+    def for_tests(cls, workdir: Path, *, heap: str = "2g", gds: bool = False) -> BoltServer:
         """The server named by CHAINX_TEST_NEO4J_URI, or a local one to be started in ``workdir``
-        (with a JVM heap of ``heap``)."""
+        (with a JVM heap of ``heap``, and Graph Data Science if ``gds``). An external server is
+        what it is: with ``gds`` it is used as it is, and has GDS or not."""
         uri = os.environ.get("CHAINX_TEST_NEO4J_URI")
         if uri:
             return cls(
@@ -62,7 +65,8 @@ class BoltServer:
                 os.environ.get("CHAINX_TEST_NEO4J_PASSWORD"),
                 os.environ.get("CHAINX_TEST_NEO4J_DATABASE") or None,
             )
-        return cls(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-test-password", DATABASE, data_dir=workdir / "neo4j", heap=heap)
+        return cls(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-test-password", DATABASE, data_dir=workdir / "neo4j", heap=heap,
+                   gds=gds)
 
     # -- how clients reach it --------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -95,7 +99,9 @@ class BoltServer:
         log_path = self.data_dir.parent / "server.log"
         self._log = open(log_path, "ab")
         begun = time.monotonic()
-        argv = command(self.data_dir, self.bolt_port, self.password, heap=self.heap)
+        plugins = GDS_PLUGINS if self.gds else self.data_dir.parent / "no-plugins"
+        plugins.mkdir(exist_ok=True)
+        argv = command(self.data_dir, self.bolt_port, self.password, plugins, heap=self.heap)
         # stdin stays a pipe to this process: when the test run ends, however it ends, the
         # server sees EOF and stops (--stop-on-eof). A session of its own keeps a ^C meant for
         # pytest from killing it before the fixture stops it in order.

@@ -5,6 +5,10 @@ JVM with its Bolt connector on a loopback port, a data folder of its own and a p
 user ``neo4j``; it prints one :data:`READY` line once Bolt takes logins. Built with Maven from
 Maven Central by ``make neo4j-build`` (``make test`` and ``make neo4j`` do it; :func:`ensure_built`
 does it when the suite is run by hand). tests/bolt.py runs it as a child process.
+
+Graph Data Science is registered from the jars of the server's plugins folder: a server started
+with :data:`GDS_PLUGINS` has it, one started with an empty folder has not (and starts in about
+two thirds of the CPU time). Only the GDS tests ask for it.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-__all__ = ["READY", "DATABASE", "USER", "JAR", "command", "ensure_built"]
+__all__ = ["READY", "DATABASE", "USER", "JAR", "GDS_PLUGINS", "command", "ensure_built"]
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = ROOT / "neo4j"
 JAR = LAUNCHER / "target" / "chainx-neo4j.jar"
+GDS_PLUGINS = LAUNCHER / "target" / "plugins"  # GDS's jars (neo4j/pom.xml copies them there)
 SOURCES = (LAUNCHER / "pom.xml", LAUNCHER / "src" / "main" / "java" / "chainx" / "Neo4jLauncher.java")
 READY = "CHAINX-NEO4J-READY"
 USER = "neo4j"
@@ -47,11 +52,12 @@ def java() -> str:
     return found
 
 
-def command(home: Path, bolt_port: int, password: str, *, heap: str = "1g", page_cache: str = "128m") -> list[str]:
-    """The command that runs Neo4j on ``bolt_port`` with its data in ``home``; it stops when its
+def command(home: Path, bolt_port: int, password: str, plugins: Path, *, heap: str = "1g", page_cache: str = "128m") -> list[str]:
+    """The command that runs Neo4j on ``bolt_port`` with its data in ``home`` and the procedures of
+    the jars in ``plugins`` (:data:`GDS_PLUGINS`, or an empty folder for none); it stops when its
     standard input closes (the test run's end, however it ends) or on SIGTERM."""
     return [
         java(), f"-Xmx{heap}", *JVM_ARGS, "-jar", str(ensure_built()),
         "--home", str(home), "--bolt-port", str(bolt_port), "--password", password,
-        "--page-cache", page_cache, "--stop-on-eof",
+        "--plugins", str(plugins), "--page-cache", page_cache, "--stop-on-eof",
     ]

@@ -3,6 +3,7 @@ SQLite store and on a real Bolt server (see tests/bolt.py)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from graph.store.neo4j import clear_database
 ROOT = Path(__file__).resolve().parent.parent
 TEXTILE = ROOT / "data" / "textile"
 SHARED = ROOT.parent / "shared"
+
+# Starlette's TestClient sends Host: testserver; the API answers only to names it is allowed
+# (api/hosts.py). Tests of the check itself set their own list.
+os.environ.setdefault("CHAINX_ALLOWED_HOSTS", "testserver")
 
 
 @pytest.fixture
@@ -47,6 +52,29 @@ def neo4j_store(bolt_server):
     if not bolt_server.running:
         bolt_server.start()
     store = bolt_server.store()
+    clear_database(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def gds_server(tmp_path_factory):
+    """A Bolt server with Graph Data Science, for the tests of centralities computed in Neo4j: a
+    second local server, started once, the first time a test asks for it (the session's own
+    starts without GDS, in less time); CHAINX_TEST_NEO4J_URI's server when one is named."""
+    from tests.bolt import BoltServer
+
+    server = BoltServer.for_tests(tmp_path_factory.mktemp("bolt-gds"), gds=True)
+    if server.local:
+        server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def gds_store(gds_server):
+    """An empty Neo4jStore on the GDS server, with its centralities computed in the server."""
+    store = gds_server.store(gds=True)
     clear_database(store)
     yield store
     store.close()

@@ -18,12 +18,13 @@ __all__ = ["chainx_serve"]
 
 @contextmanager
 def chainx_serve(store: str, *, env: dict[str, str] | None = None, timeout: float = 120,
-                 port_option: bool = True) -> Iterator[str]:
+                 port_option: bool = True, host: str | None = None) -> Iterator[str]:
     """Serve ``store`` (with ``env`` added to this process's environment) on a free port, given
-    as ``--port`` or, without ``port_option``, as CHAINX_PORT, and yield its base URL;
+    as ``--port`` or, without ``port_option``, as CHAINX_PORT (bound to ``host``, when given, as
+    ``--host``; the URL stays the loopback one), and yield its base URL;
     RuntimeError, with what the server printed, if it does not come up within ``timeout`` s."""
     port = free_port()
-    port_args = ["--port", str(port)] if port_option else []
+    port_args = (["--port", str(port)] if port_option else []) + (["--host", host] if host else [])
     env = {**os.environ, **(env or {}), **({} if port_option else {"CHAINX_PORT": str(port)})}
     process = subprocess.Popen(
         [sys.executable, "-m", "chainx", "serve", *port_args, "--store", store],

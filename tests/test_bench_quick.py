@@ -52,11 +52,11 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path):
     assert (first / "supplies.csv").read_bytes() != (other / "supplies.csv").read_bytes()
 
 
-def test_a_tiny_benchmark_run_writes_every_section(tmp_path, neo4j_store, bolt_server):
-    # the run's Bolt section loads into this session's server (as CHAINX_TEST_NEO4J_URI lets a
-    # person point it at theirs) instead of starting a JVM of its own
-    env = {**os.environ, "CHAINX_TEST_NEO4J_URI": bolt_server.uri, "CHAINX_TEST_NEO4J_USER": bolt_server.user,
-           "CHAINX_TEST_NEO4J_PASSWORD": bolt_server.password or "", "CHAINX_TEST_NEO4J_DATABASE": bolt_server.database or ""}
+def test_a_tiny_benchmark_run_writes_every_section(tmp_path, gds_store, gds_server):
+    # the run's Bolt and GDS sections load into this session's GDS server (as
+    # CHAINX_TEST_NEO4J_URI lets a person point it at theirs) instead of starting a JVM of their own
+    env = {**os.environ, "CHAINX_TEST_NEO4J_URI": gds_server.uri, "CHAINX_TEST_NEO4J_USER": gds_server.user,
+           "CHAINX_TEST_NEO4J_PASSWORD": gds_server.password or "", "CHAINX_TEST_NEO4J_DATABASE": gds_server.database or ""}
     result = subprocess.run(
         # a budget this small sends the exact path measures down the extrapolated branch too
         [sys.executable, "-m", "benchmarks.run", "--tiny", "--budget", "0.005", "--results", str(tmp_path)],
@@ -86,6 +86,23 @@ def test_a_tiny_benchmark_run_writes_every_section(tmp_path, neo4j_store, bolt_s
     # Bolt: the batched load beside one MERGE per row into the same server
     bolt = {row["name"].split(" (")[0]: row for row in sections["load_bolt"]}
     assert is_figure(bolt["load into an empty graph"]["speedup"]) and is_figure(bolt["one MERGE per row"]["rows_per_s"])
+    # GDS: every metric in the server beside chainx's engine on the same projection (an exact
+    # path metric over this run's budget in the centrality section is not run here either), equal
+    # where the definitions match
+    in_server = {row["name"]: row for row in sections["gds"]}
+    assert {"GDS projection 'supply'", "GDS projection 'all'"} <= {name.split(" (")[0] for name in in_server}
+    for graph in ("supply", "all"):
+        for metric in ("degree", "in_degree", "out_degree", "betweenness", "closeness", "harmonic", "pagerank", "eigenvector", "core",
+                       "betweenness k=256"):
+            if graph == "all" and metric in ("in_degree", "out_degree"):
+                continue
+            measured = in_server[f"{metric} ({graph})"]
+            if measured["note"].startswith("not run"):
+                assert metric in ("betweenness", "closeness", "harmonic"), measured
+                continue
+            assert is_figure(measured["speedup"]) and is_figure(measured["chainx_wall_s"]) and is_figure(measured["wall_s"])
+            if metric not in ("pagerank", "eigenvector", "betweenness k=256"):
+                assert measured["max_abs_diff"] < 1e-9, measured
     # the API answered every request of the load, and the cached gaps report under it
     assert all(row["errors"] == 0 and is_figure(row["requests_per_s"]) for row in sections["api"])
     assert any("/gaps" in row["name"] and is_figure(row["p99_ms"]) for row in sections["api"])

@@ -1,23 +1,29 @@
-"""Presenting results on a terminal: tables, JSON and CSV. No numbers are computed here."""
+"""Presenting results on a terminal: tables, JSON and CSV. No numbers are computed here.
+
+>>> spreadsheet_safe("=1+1"), spreadsheet_safe("-3.5"), spreadsheet_safe("-x")
+("'=1+1", '-3.5', "'-x")
+>>> display_width("印染 dye")
+8
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import re
 import sys
 from collections.abc import Sequence
 from enum import Enum
 
 from pydantic import BaseModel
 
-__all__ = ["Format", "emit", "to_json", "rows_to_csv", "rows_to_table", "report_csv", "report_table"]
+from graph.export import csv_line, spreadsheet_safe
+from graph.params import FORMAT
 
+__all__ = ["Format", "emit", "to_json", "rows_to_csv", "rows_to_table", "report_csv", "report_table", "report_sections",
+           "spreadsheet_safe", "display_width", "csv_file_bytes"]
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+#: The output formats, as graph.params.FORMAT defines them (table, json, csv, xlsx).
+Format = Enum("Format", [(name, name) for name in FORMAT.choices], type=str, module=__name__)
 
 
 def to_json(payload) -> str:
@@ -37,6 +43,25 @@ def _section(report, section: str | None, csv: bool) -> tuple[list[str], list[di
     table = tables[section] if section is not None else next(iter(tables.values()))
     headers, rows = table.render(report, csv=csv)
     return headers, [dict(zip(headers, row)) for row in rows]
+
+
+def report_sections(report, *, csv: bool = True) -> list[tuple[str, list[str], list[list]]]:
+    """Every table of a report as (name, headers, rows of cells), in the order its model declares
+    them; a table the report does not hold (a ties report's focus without an institute) left out."""
+    sections = []
+    for name, table in type(report).tables.items():
+        if name in type(report).model_fields and getattr(report, name) is None:
+            continue
+        headers, rows = table.render(report, csv=csv)
+        sections.append((name, headers, rows))
+    return sections
+
+
+def csv_file_bytes(text: str) -> bytes:
+    """CSV text as a file for Excel: UTF-8 with a byte-order mark, without which Excel on Chinese
+    Windows reads it as GBK (印染 becomes 鍗版煋). Standard output gets no BOM: a program reading
+    a pipe would take it for part of the first header."""
+    return ("\ufeff" + text).encode("utf-8")
 
 
 def report_csv(report, section: str | None = None) -> str:
@@ -63,28 +88,21 @@ def _cell(value) -> str:
 
 
 def rows_to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
+    """The rows as CSV for a spreadsheet: every cell safe from running as a formula
+    (graph.export.csv_line, OWASP's CSV-injection guidance)."""
+    lines = [csv_line(columns)]
+    lines.extend(csv_line([_csv_cell(row.get(c)) for c in columns]) for row in rows)
+    return "\n".join(lines) + "\n"
 
 
 def _csv_cell(value) -> str:
-    text = _cell(value) if not isinstance(value, float) else repr(value)
-    # A cell starting with = + - @ would run as a formula in Excel; a leading quote keeps it text.
-    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        # each item safe on its own: a spreadsheet splitting on "; " would start a cell with it
+        return "; ".join(spreadsheet_safe(_cell(v)) for v in value)
+    # a report's text may be a list joined already ("a; =b"): each piece safe on its own too
+    return ";".join(map(spreadsheet_safe, _cell(value).split(";")))
 
 
 # Unicode ranges of East Asian wide characters (Hangul Jamo, CJK, Hangul syllables, compatibility
@@ -92,16 +110,21 @@ def _is_number(text: str) -> bool:
 _WIDE = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFF00, 0xFF60), (0xFFE0, 0xFFE6))
 
 
-def _width(text: str) -> int:
-    return sum(2 if any(low <= ord(ch) <= high for low, high in _WIDE) else 1 for ch in text)
+_WIDE_CHARS = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _WIDE) + "]")
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet: two for a Chinese character."""
+    return len(text) + len(_WIDE_CHARS.findall(text))
+
 
 
 def rows_to_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    widths = [max([display_width(c)] + [display_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
 
     def line(values):
-        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths)).rstrip()
+        return "  ".join(v + " " * (w - display_width(v)) for v, w in zip(values, widths)).rstrip()
 
     out = [line(columns), line(["-" * w for w in widths])]
     out.extend(line(r) for r in cells)

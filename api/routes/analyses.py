@@ -6,7 +6,7 @@ through the app's cache (a repeated report with the store unchanged costs one lo
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -17,7 +17,6 @@ from graph.analysis.centrality import centrality, property_name, write_back
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.ties import ties_report
 from graph.reports import CentralityReport, report_model
-from viz.formats import report_csv
 
 from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, require_api_key
 from ..models import (
@@ -29,7 +28,7 @@ from ..models import (
     WriteBackResult,
     error_responses,
 )
-from ..params import path, query
+from ..params import FILE_RESPONSES, ChainScope, FormatQuery, SectionQuery, path, query
 from ..settings import Settings
 from ..snapshot import SnapshotRoute
 
@@ -41,53 +40,63 @@ RegionId = Annotated[str, path(P.REGION)]
 RegionQuery = Annotated[str | None, query(P.REGION, description="Only this region (and below).")]
 
 
-@router.get("/regions/{region:path}/gaps", response_model=report_model(gaps))  # :path: ids may hold slashes
+@router.get("/regions/{region:path}/gaps", response_model=report_model(gaps), responses=FILE_RESPONSES)  # :path: ids may hold slashes
 def region_gaps(
+    request: Request,
     reports: ReportsDep,
+    scope: ChainScope,
     region: RegionId,
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    format: FormatQuery = None,
+    section: SectionQuery = None,
 ) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
-    return reports.json(gaps, region, min_firms=min_firms, top_candidates=top_candidates, top=top)
+    return reports.present(request, format, gaps, region, section=section, min_firms=min_firms, top_candidates=top_candidates, top=top, **scope)
 
 
-@router.get("/compare", response_model=report_model(compare))
+@router.get("/compare", response_model=report_model(compare), responses=FILE_RESPONSES)
 def compare_regions(
+    request: Request,
     reports: ReportsDep,
+    scope: ChainScope,
     regions: Annotated[str, query(P.REGIONS)],
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    format: FormatQuery = None,
 ) -> Response:
     """Stage-by-stage coverage of several regions side by side."""
     ids = P.split_list(regions)
-    return reports.json(compare, ids, min_firms=min_firms, top=top)
+    return reports.present(request, format, compare, ids, min_firms=min_firms, top=top, **scope)
 
 
-@router.get("/bottlenecks", response_model=report_model(bottlenecks))
+@router.get("/bottlenecks", response_model=report_model(bottlenecks), responses=FILE_RESPONSES)
 def get_bottlenecks(
+    request: Request,
     reports: ReportsDep,
+    scope: ChainScope,
     region: RegionQuery = None,
     hhi_threshold: Annotated[float, query(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
     min_firms: Annotated[int, query(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    format: FormatQuery = None,
 ) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
-    return reports.json(bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top)
+    return reports.present(request, format, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, **scope)
 
 
-@router.post("/whatif", response_model=report_model(whatif), responses=error_responses(400, 413))
-def post_whatif(reports: ReportsDep, body: WhatIfRequest) -> Response:
+@router.post("/whatif", response_model=report_model(whatif), responses={**error_responses(400, 413), **FILE_RESPONSES})
+def post_whatif(request: Request, reports: ReportsDep, body: WhatIfRequest, format: FormatQuery = None) -> Response:
     """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
-    return reports.json(whatif, body.remove, region=body.region, min_firms=body.min_firms)
+    return reports.present(request, format, whatif, body.remove, given=body.model_dump(), region=body.region, min_firms=body.min_firms,
+                           **body.model_dump(include=set(P.CHAIN_SCOPE)))
 
 
 @router.get(
     "/centrality",
     response_model=report_model(centrality),
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                     "description": "The report; as CSV (rank,node,name,kind,value) with Accept: text/csv or format=csv."}},
+    responses=FILE_RESPONSES,
 )
 def get_centrality(
     request: Request,
@@ -100,25 +109,18 @@ def get_centrality(
     top: Annotated[int, query(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
     k: Annotated[int | None, query(P.SAMPLES)] = P.SAMPLES.default,
     seed: Annotated[int | None, query(P.SEED)] = P.SEED.default,
-    format: Annotated[Literal["json", "csv"] | None, Query(description="csv for a spreadsheet; by default as Accept asks.")] = None,
+    engine: Annotated[str, query(P.ENGINE)] = P.ENGINE.default,
+    format: FormatQuery = None,
 ):
-    """Rank nodes of a projection by a NetworkX centrality measure; JSON or CSV."""
-    if format == "csv" or (format is None and _prefers_csv(request.headers.get("accept", ""))):
-        report = _centrality(reports, settings, metric, graph, kind=kind, region=region, top=top, k=k, seed=seed)
-        return Response(report_csv(report), media_type="text/csv; charset=utf-8")
-    return reports.json(centrality, metric.value, graph.value, **_centrality_options(
-        settings, kind=kind, region=region, top=top, k=k, seed=seed))
-
-
-def _prefers_csv(accept: str) -> bool:
-    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    return "text/csv" in types and ("application/json" not in types or types.index("text/csv") < types.index("application/json"))
+    """Rank nodes of a projection by a NetworkX centrality measure; JSON, CSV or xlsx."""
+    return reports.present(request, format, centrality, metric.value, graph.value, **_centrality_options(
+        settings, kind=kind, region=region, top=top, k=k, seed=seed, engine=engine))
 
 
 def _centrality_options(settings: Settings, *, kind: Kind | None = None, region: str | None = None, top: int = 20,
-                        k: int | None = None, seed: int | None = None) -> dict:
+                        k: int | None = None, seed: int | None = None, engine: str = P.ENGINE.default) -> dict:
     return {"kind": kind.value if kind else None, "region": region, "top": top, "k": k, "seed": seed,
-            "max_seconds": settings.max_centrality_seconds}
+            "max_seconds": settings.max_centrality_seconds, "engine": engine}
 
 
 def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: GraphName, **options) -> CentralityReport:
@@ -129,7 +131,7 @@ def _centrality(reports: Reports, settings: Settings, metric: Metric, graph: Gra
     "/centrality/write-back",
     response_model=WriteBackResult,
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(400, 401, 403, 409, 413),
+    responses=error_responses(400, 401, 403, 409, 413, 507),
 )
 def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDep, body: WriteBackRequest) -> dict:
     """Store a metric's values on every node of the projection as ``centrality_<metric>_<graph>``."""
@@ -143,12 +145,15 @@ def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDe
 
 
 # exclude_unset: "focus" is there only with an institute, as in the report itself
-@router.get("/ties", response_model=report_model(ties_report), response_model_exclude_unset=True)
+@router.get("/ties", response_model=report_model(ties_report), response_model_exclude_unset=True, responses=FILE_RESPONSES)
 def get_ties(
+    request: Request,
     reports: ReportsDep,
     institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
     seed: Annotated[int, query(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
+    format: FormatQuery = None,
+    section: SectionQuery = None,
 ) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
-    return reports.json(ties_report, institute=institute, seed=seed, top=top)
+    return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top)

@@ -51,7 +51,7 @@ _UPLOAD_BODY = {
     response_model=UploadResult,
     # The key is checked before the upload is read: a client without it costs no disk.
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(400, 401, 403, 409, 413, 422, 500, 503),
+    responses=error_responses(400, 401, 403, 409, 413, 422, 500, 503, 507),
     openapi_extra={"requestBody": _UPLOAD_BODY},
 )
 async def upload_dataset(

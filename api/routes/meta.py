@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from graph.errors import StoreUnavailable
-from graph.reports import Stats, report_model
+from graph.errors import StoreBusy, StoreUnavailable
+from graph.reports import report_model
 from graph.store import is_bolt_uri, reads
 
-from ..deps import HandleDep, StoreDep
+from ..deps import HandleDep, ReportsDep
 from ..models import Health, error_responses
+from ..params import FILE_RESPONSES, FormatQuery
 from ..snapshot import SnapshotRoute
 
 __all__ = ["router"]
@@ -17,19 +19,26 @@ __all__ = ["router"]
 router = APIRouter(route_class=SnapshotRoute, tags=["meta"], responses=error_responses(500, 503))
 
 
-@router.get("/health", response_model=Health)
+@router.get("/health", response_model=Health, response_model_exclude_none=True)  # message only while busy
 def health(handle: HandleDep) -> dict:
-    """200 when the store answers, 503 (with the reason) when it does not."""
-    store = handle.get()
+    """200 when the store answers, 503 (with the reason) when it does not; 200 with status busy,
+    at once and with the last version read, while another connection holds the store."""
     try:
-        version = store.version()
+        store = handle.get()
+        kind = "neo4j" if is_bolt_uri(store.uri) else "embedded"
+        version = store.peek_version()
+    except StoreBusy as busy:
+        # answered from memory: the store's kind is in its uri, which a locked file cannot hide
+        kind = "neo4j" if is_bolt_uri(handle.uri) else "embedded"
+        return {"status": "busy", "store": kind, "version": handle.last_version, "message": str(busy)}
     except StoreUnavailable:
-        handle.drop(store)
+        handle.drop(handle.current)
         raise
-    return {"status": "ok", "store": "neo4j" if is_bolt_uri(store.uri) else "embedded", "version": version}
+    handle.last_version = version
+    return {"status": "ok", "store": kind, "version": version}
 
 
-@router.get("/stats", response_model=report_model(reads.stats))
-def stats(store: StoreDep) -> Stats:
+@router.get("/stats", response_model=report_model(reads.stats), responses={**error_responses(422), **FILE_RESPONSES})
+def stats(request: Request, reports: ReportsDep, format: FormatQuery = None) -> Response:
     """Nodes per kind and relationships per type (every known one, 0 when absent)."""
-    return reads.stats(store)
+    return reports.present(request, format, reads.stats)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from graph import params as P
@@ -17,7 +17,7 @@ from graph.store import reads
 
 from ..deps import ReportsDep, StoreDep
 from ..models import Kind, NodeOut, NodeSearch, error_responses
-from ..params import query
+from ..params import FILE_RESPONSES, FormatQuery, query
 from ..snapshot import SnapshotRoute
 
 __all__ = ["router"]
@@ -59,8 +59,9 @@ def search_nodes(
 
 # Before the plain node route: ids may hold slashes (a path parameter), so the longer pattern
 # must get the first chance at .../neighbors.
-@router.get("/nodes/{kind}/{node_id:path}/neighbors", response_model=report_model(neighbors), responses=error_responses(404))
+@router.get("/nodes/{kind}/{node_id:path}/neighbors", response_model=report_model(neighbors), responses={**error_responses(404), **FILE_RESPONSES})
 def get_neighbors(
+    request: Request,
     store: StoreDep,
     reports: ReportsDep,
     kind: Kind,
@@ -68,10 +69,12 @@ def get_neighbors(
     depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
     only: Annotated[Kind | None, Query(description="List only neighbours of this kind.")] = None,
     limit: Annotated[int, query(P.NEIGHBOR_LIMIT)] = P.NEIGHBOR_LIMIT.default,
+    via: Annotated[str, query(P.VIA)] = P.VIA.default,
+    format: FormatQuery = None,
 ) -> Response:
     """The nodes within ``depth`` relationships of a node, nearest first."""
     reads.get_node(store, node_id, kind.value)  # 404 when the id is not of this kind
-    return reports.json(neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit)
+    return reports.present(request, format, neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit, via=via)
 
 
 @router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
@@ -80,11 +83,17 @@ def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
     return node_out(reads.get_node(store, node_id, kind.value))
 
 
-@router.get("/paths", response_model=report_model(explained_path), responses=error_responses(404))
+@router.get("/paths", response_model=report_model(explained_path), responses={**error_responses(404), **FILE_RESPONSES})
 def get_path(
+    request: Request,
     reports: ReportsDep,
-    source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Node id to start from.", examples=["e_hengli_group"])],
-    target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Node id to reach.", examples=["px"])],
+    source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Id, name or alias of the node to start from.",
+                                 examples=["e_hengli_group"])],
+    target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Id, name or alias of the node to reach.", examples=["px"])],
+    via: Annotated[str, query(P.VIA)] = P.VIA.default,
+    directed: Annotated[bool, query(P.DIRECTED)] = P.DIRECTED.default,
+    through_regions: Annotated[bool, query(P.THROUGH_REGIONS)] = P.THROUGH_REGIONS.default,
+    format: FormatQuery = None,
 ) -> Response:
     """A shortest path between two nodes, each step with its relationship and direction."""
-    return reports.json(explained_path, source, target)
+    return reports.present(request, format, explained_path, source, target, via=via, directed=directed, through_regions=through_regions)

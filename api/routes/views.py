@@ -23,7 +23,7 @@ from viz.pages import index_page, render, search_page
 from ..deps import ReportsDep, StoreDep
 from ..errors import status_of
 from ..models import error_responses
-from ..params import query
+from ..params import ChainScope, query
 from ..snapshot import SnapshotRoute
 
 __all__ = ["router", "BASE"]
@@ -116,13 +116,14 @@ def search(
 @router.get(f"{BASE}/chain", response_class=HTMLResponse, responses=_HTML)
 def chain(
     reports: ReportsDep,
+    scope: ChainScope,
     region: RegionQuery,
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     format: FormatQuery = ViewFormat.html,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked."""
-    return _respond(format, lambda: reports(views_data.chain_view, region, min_firms=min_firms, top_candidates=top_candidates), _page)
+    return _respond(format, lambda: reports(views_data.chain_view, region, min_firms=min_firms, top_candidates=top_candidates, **scope), _page)
 
 
 @router.get(f"{BASE}/compare", response_class=HTMLResponse, responses=_HTML)

@@ -49,10 +49,11 @@ import networkx as nx
 
 from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, NotFound
+from graph.names import resolve
 from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
 from graph.projection import projection
 from graph.reach import reachable
-from graph.regions import region_descendants
+from graph.regions import check_region, region_descendants
 from graph.reports import (
     BottlenecksListed,
     BottlenecksReport,
@@ -63,18 +64,20 @@ from graph.reports import (
     Disrupted,
     DownstreamStage,
     NodeRef,
+    Scope,
     Share,
     SingleSource,
     StageChange,
     WhatIfReport,
 )
+from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
 from graph.store.queries import queries
 from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
-from .stages import StageChain, chain_order, condensed, listing_limit, stage_chain
+from .stages import StageChain, chain_order, condensed, listing_limit
 
 __all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT"]
 
@@ -289,7 +292,7 @@ _worlds = VersionedCache("supply world", size=2)  # one world of a 1M-relationsh
 def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
     """The supply world of ``store`` for ``regions``, read once per store version: a bottlenecks
     report and the what-ifs that follow it share it (it is only read afterwards)."""
-    key = None if regions is None else frozenset(regions)
+    key = (None if regions is None else frozenset(regions), chain.rollup, frozenset(chain.graph))
     return _worlds.get(store, key, lambda: _read_world(store, chain, regions))
 
 
@@ -443,7 +446,15 @@ def _check_params(hhi_threshold: float, min_firms: int) -> None:
     CRITICAL_MIN_FIRMS.check(min_firms)
 
 
+def _named(store: GraphStore, text: str) -> str | None:
+    try:
+        return resolve(store, text, ["Enterprise", "Stage"], parameter="remove")
+    except NotFound:
+        return None
+
+
 def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]:
+    """(the region's ids, its name) for a region id (names resolved beforehand: check_region)."""
     if region is None:
         return None, "the whole graph"
     regions = region_descendants(store, region)
@@ -451,7 +462,8 @@ def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]
 
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
-                top: int | None = None) -> BottlenecksReport:
+                top: int | None = None, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
+                sink: str | None = None, rollup: str = "auto") -> BottlenecksReport:
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
     See the module docstring for each kind's definition and score.
@@ -504,8 +516,11 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
      ('critical_enterprise', 'mill'), ('critical_enterprise', 'weaver')]
     """
     _check_params(hhi_threshold, min_firms)
-    regions, scope = _scope(store, region)
-    chain = stage_chain(store)
+    region = check_region(store, region) if region is not None else None
+    regions, scope_name = _scope(store, region)
+    chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
+                                 source=source, sink=sink, rollup=rollup)
+    scope = scope_name
     limit = listing_limit(top, len(chain.graph))
     world = _world(store, chain, regions)
     sources, sinks = _ends(chain)
@@ -567,7 +582,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
                 listed.append(item)
         items = listed
     return BottlenecksReport.model_construct(
-        region=region, scope=scope, hhi_threshold=hhi_threshold, min_firms=min_firms,
+        region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), hhi_threshold=hhi_threshold, min_firms=min_firms,
         sources=sources, end_products=sinks,
         counts=counts,
         listed=BottlenecksListed.model_construct(top=limit, complete=len(items) == sum(counts.values()),
@@ -651,7 +666,8 @@ def _single_sources(world: _World, scope: str, threshold: float) -> list[dict]:
     return items
 
 
-def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1) -> WhatIfReport:
+def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
+           scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> WhatIfReport:
     """What goes if the enterprises and stages in ``remove`` go: the cascade of the module
     docstring, as a report.
 
@@ -687,14 +703,20 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
         raise InvalidParameter("remove", "give at least one enterprise or stage id")
     CRITICAL_MIN_FIRMS.check(min_firms)
     found = {n.id: n for n in store.nodes(ids=remove)}
+    # a name or alias stands for its id (graph.names); what names nothing stays unknown
+    remove = list(dict.fromkeys(i if i in found else _named(store, i) or i for i in remove))
+    found = {n.id: n for n in store.nodes(ids=remove)}
     unknown = [i for i in remove if i not in found]
     if unknown:
         raise NotFound(f"unknown id(s) to remove: {', '.join(unknown)}")
     wrong = [f"{i} is a {found[i].label}" for i in remove if found[i].label not in ("Enterprise", "Stage")]
     if wrong:
         raise InvalidParameter("remove", f"only enterprises and stages can be removed: {'; '.join(wrong)}")
-    regions, scope = _scope(store, region)
-    chain = stage_chain(store)
+    region = check_region(store, region) if region is not None else None
+    regions, scope_name = _scope(store, region)
+    chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
+                                 source=source, sink=sink, rollup=rollup)
+    scope = scope_name
     world = _world(store, chain, regions)
     firms_out = {i for i in remove if found[i].label == "Enterprise"}
     stages_out = set().union(*(chain.below(i) for i in remove if found[i].label == "Stage"))
@@ -703,7 +725,7 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     reasons = [f"Removed: {_listing(found[i].name for i in remove)}."]
     reasons += _cascade_reasons(world, cascade, scope) or ["Nothing else loses supply."]
     return WhatIfReport.model_construct(
-        region=region, scope=scope, min_firms=min_firms,
+        region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), min_firms=min_firms,
         removed=[NodeRef.model_construct(id=i, name=found[i].name, kind=found[i].label) for i in remove],
         **_cascade_fields(cascade), score=score, reasons=reasons,
     )

@@ -24,6 +24,12 @@ Why only PageRank is weighted: a projection's edge ``weight`` is a strength (par
 relationships add up, ties carry their strength), which PageRank reads as such. The path-based
 measures would read it as a distance, the opposite, so they count hops.
 
+On a Neo4j store whose server has Graph Data Science, ``engine="gds"`` (the default there with
+``CHAINX_NEO4J_GDS=1``) computes the values inside the server instead (:mod:`graph.gds`): the
+graph stays in Neo4j and only one value per node comes back. They are NetworkX's where the
+definitions match (the table in :mod:`graph.gds`); where they do not (PageRank with nodes that
+have no outgoing edge, eigenvector, sampled betweenness) the report's note says so.
+
 Values are computed on the whole projection; ``kind`` and ``region`` only choose which nodes the
 report lists, so an enterprise's betweenness in ``all`` counts paths through stages and regions
 too. Ranks are positions in the listed rows.
@@ -51,16 +57,16 @@ import math
 import networkx as nx
 import numpy as np
 
-from graph import accel
+from graph import accel, gds
 from graph.cache import VersionedCache
 from graph.checks import one_of
 from graph.errors import InvalidParameter, TooExpensive
 from graph.fastproj import FastProjection, fast_projection
 from graph.model import check_label
-from graph.params import CENTRALITY_TOP, SAMPLES, SEED
+from graph.params import CENTRALITY_TOP, ENGINE, SAMPLES, SEED
 from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
 from graph.projection import PROJECTIONS, projection
-from graph.regions import region_descendants
+from graph.regions import check_region, region_descendants
 from graph.reports import CentralityReport, CentralityRow
 from graph.store.base import GraphStore
 
@@ -74,6 +80,7 @@ __all__ = [
     "centrality_values",
     "analysis_graph",
     "compute_metric",
+    "resolve_engine",
     "estimate_seconds",
     "affordable_k",
     "property_name",
@@ -286,7 +293,7 @@ def compute_metric(G: nx.Graph | FastProjection, metric: str, k: int | None = No
     raise InvalidParameter("metric", f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
 
 
-def _check(G: nx.Graph, metric: str, graph: str, k: int | None, force: bool, max_seconds: float | None) -> None:
+def _check_arguments(G, metric: str, graph: str, k: int | None) -> None:
     if metric in DIRECTED_ONLY and not G.is_directed():
         directed = ", ".join(name for name, spec in PROJECTIONS.items() if spec[2])
         raise InvalidParameter("metric", f"{metric} needs a directed graph; {graph!r} is undirected (directed: {directed})")
@@ -296,6 +303,10 @@ def _check(G: nx.Graph, metric: str, graph: str, k: int | None, force: bool, max
         SAMPLES.check(k)
         if k > G.number_of_nodes():
             raise InvalidParameter("k", f"{k} samples but the {graph!r} graph has only {G.number_of_nodes()} nodes")
+
+
+def _check(G: nx.Graph, metric: str, graph: str, k: int | None, force: bool, max_seconds: float | None) -> None:
+    _check_arguments(G, metric, graph, k)
     limit = MAX_SECONDS if max_seconds is None else max_seconds
     seconds = estimate_seconds(G, metric, k)
     if seconds > limit and not force:
@@ -322,6 +333,26 @@ def _duration(seconds: float) -> str:
 _values = VersionedCache("centrality values", size=32)
 
 
+def resolve_engine(store: GraphStore, engine: str = "auto") -> str:
+    """What computes ``store``'s centralities for the ``engine`` asked: ``gds`` (inside the Neo4j
+    server, :mod:`graph.gds`) or ``chainx`` (in this process). ``auto`` is ``gds`` on a Neo4j
+    store opened with ``gds=True`` (``CHAINX_NEO4J_GDS=1``) whose server has Graph Data Science;
+    ``gds`` asked of any other store is an InvalidParameter saying why.
+
+    >>> from graph.store.sqlite import SqliteStore
+    >>> resolve_engine(SqliteStore(":memory:", create=True))
+    'chainx'
+    """
+    ENGINE.check(engine)
+    if engine == "gds":
+        if not gds.has_gds(store):
+            raise InvalidParameter("engine", gds.why_not(store))
+        return "gds"
+    if engine == "auto" and gds.served(store):
+        return "gds"
+    return "chainx"
+
+
 def centrality_values(
     store: GraphStore,
     metric: str,
@@ -331,12 +362,14 @@ def centrality_values(
     seed: int | None = None,
     force: bool = False,
     max_seconds: float | None = None,
+    engine: str = "auto",
 ) -> dict:
     """``{node id: value}`` of ``metric`` for every node of projection ``graph``.
 
     Cached per store version (:mod:`graph.cache`), so a report followed by :func:`write_back` computes once. With
     ``k`` betweenness samples ``k`` sources; ``seed`` (0 when not given) makes that repeatable.
-    Raises InvalidParameter for an unknown metric or graph or a bad ``k``, and TooExpensive when
+    ``engine`` as :func:`resolve_engine` takes it.
+    Raises InvalidParameter for an unknown metric or graph or a bad ``k`` or ``engine``, and TooExpensive when
     the estimated time exceeds ``max_seconds`` (default :data:`MAX_SECONDS`) unless ``force``.
     """
     one_of("metric", metric, METRICS)
@@ -344,6 +377,11 @@ def centrality_values(
     SEED.check(seed)
     if k is not None and seed is None:
         seed = 0
+    if resolve_engine(store, engine) == "gds":
+        _check_arguments(gds.server_projection(store, graph), metric, graph, k)
+        # no time estimate: it is calibrated on NetworkX in this process, not on the server
+        key = ("gds", metric, graph, k, seed if k is not None else None)
+        return _values.get(store, key, lambda: gds.values(store, metric, graph, k=k, seed=seed))
     G = analysis_graph(store, graph)
     _check(G, metric, graph, k, force, max_seconds)
     key = (metric, graph, k, seed if k is not None else None)
@@ -389,6 +427,7 @@ def centrality(
     seed: int | None = None,
     force: bool = False,
     max_seconds: float | None = None,
+    engine: str = "auto",
 ) -> CentralityReport:
     """Rank the nodes of projection ``graph`` by ``metric``.
 
@@ -415,7 +454,11 @@ def centrality(
         id order.
     force, max_seconds
         Exact betweenness, closeness and harmonic centrality estimate their time first and
-        raise TooExpensive above ``max_seconds`` (default :data:`MAX_SECONDS`) unless ``force``.
+        raise TooExpensive above ``max_seconds`` (default :data:`MAX_SECONDS`) unless ``force``
+        (not under ``gds``: the server's time is not estimated here).
+    engine : str
+        ``chainx``, ``gds`` or ``auto`` (:func:`resolve_engine`): ``gds`` computes the values inside
+        the Neo4j server by Graph Data Science.
 
     Returns
     -------
@@ -423,7 +466,8 @@ def centrality(
         ``metric``, ``graph``, ``kind``, ``region``, ``exact``, ``k``, ``seed``, ``total``,
         ``engine``, ``note``, ``rows`` (rank, node, name, kind, value). ``engine`` says what computed the
         values: ``networkx`` itself, or on a large projection ``igraph``, ``scipy`` or ``numpy``
-        (compiled code giving NetworkX's numbers; see :func:`analysis_graph`). Values are computed on the whole
+        (compiled code giving NetworkX's numbers; see :func:`analysis_graph`), or ``gds`` (the Neo4j server; the
+        note says where its definition is not NetworkX's). Values are computed on the whole
         projection before ``kind``/``region`` filter the rows; ``total`` counts the nodes that
         passed the filter. Rows run from the highest value down; values that agree to 12
         significant digits (:func:`tie_value`) are tied and ordered by node id.
@@ -445,9 +489,11 @@ def centrality(
     CENTRALITY_TOP.check(top)
     if kind is not None:
         check_label(kind)
-    values = centrality_values(store, metric, graph, k=k, seed=seed, force=force, max_seconds=max_seconds)
+    engine = resolve_engine(store, engine)
+    values = centrality_values(store, metric, graph, k=k, seed=seed, force=force, max_seconds=max_seconds, engine=engine)
     seed = (0 if seed is None else seed) if k is not None else None
-    G = analysis_graph(store, graph)
+    G = gds.server_projection(store, graph) if engine == "gds" else analysis_graph(store, graph)
+    region = check_region(store, region) if region is not None else None
     regions = region_descendants(store, region) if region is not None else None
 
     def listed(node: str) -> bool:
@@ -474,6 +520,10 @@ def centrality(
         note = f"exact {metric} on the whole {graph!r} projection ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)"
     if kind is not None or region is not None:
         note += "; computed on the whole projection, then filtered"
+    if engine == "gds":
+        note += "; computed inside the Neo4j server by Graph Data Science"
+        differs = gds.SAMPLED_DIFFERS if k is not None else gds.DIFFERS.get(metric)
+        note += f" ({differs})" if differs else ", equal to NetworkX's values"
     return CentralityReport.model_construct(
         metric=metric,
         graph=graph,
@@ -483,7 +533,7 @@ def centrality(
         k=k,
         seed=seed,
         total=len(chosen),
-        engine=accel.engine(metric) if isinstance(G, FastProjection) else "networkx",
+        engine="gds" if engine == "gds" else accel.engine(metric) if isinstance(G, FastProjection) else "networkx",
         note=note,
         rows=rows,
     )
@@ -518,7 +568,8 @@ def write_back(store: GraphStore, report: CentralityReport) -> int:
     metric, graph = report.metric, report.graph
     name = property_name(metric, graph)
     # force: the report was already computed (or allowed), so the values are in the cache
-    values = centrality_values(store, metric, graph, k=report.k, seed=report.seed, force=True)
+    values = centrality_values(store, metric, graph, k=report.k, seed=report.seed, force=True,
+                               engine="gds" if report.engine == "gds" else "chainx")
     if not values:
         return 0
     store.set_properties({node: {name: value} for node, value in values.items()})

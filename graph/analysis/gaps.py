@@ -43,12 +43,19 @@ enterprises and stages as bitsets (:func:`local_sides`).
 
 Candidates to attract into a gap are enterprises outside R operating in the stage, scored::
 
-    candidate score = 2·S + I + Z
+    candidate score = 2·S + I + Z + F
 
 S = the number of R's enterprises it has SUPPLIES relationships with (either direction), I = the
 number of institutes it collaborates with that some enterprise of R also collaborates with, Z =
 its size in [0, 1]: (revenue / largest revenue + employees / largest employees) / 2 among that
-stage's candidates (a figure not given counts 0). Ties are broken by enterprise id.
+stage's candidates (a figure not given counts 0), F = its fit with the chain in [0, 1]: the
+other top-level stages of the chain read that it operates in, over the most any of that stage's
+candidates does (0 when none operates in another). Ties are broken by enterprise id.
+
+F is the signal every dataset has: a national product graph (chainkg) gives no supplies,
+institutes or sizes, and without F every candidate scored 0 and came out in id order, a software
+house ahead of a spinner for 棉纱. The report's ``candidate_signals`` says which of S, I, Z the
+data held at all, so a reader knows what the ranking rests on.
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
 from graph.reports import (
     Candidate,
+    CandidateSignals,
     CompareReport,
     CompareRow,
     CycleListing,
@@ -312,6 +320,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     """
     MIN_FIRMS.check(min_firms)
     TOP_CANDIDATES.check(top_candidates)
+    region = check_region(store, region)
     regions = region_descendants(store, region)
     region_name = get_node(store, region).name
     chain, used = chain_in_scope(store, regions=regions, region_label=region_name, scope=scope, depth=scope_depth,
@@ -365,8 +374,9 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
                                       method if sampled else None, on_cycle.get(stage))
         listed.append(gap)
     gaps_total = len(found)
+    signals = CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, chain_fit=True)
     if top_candidates and listed:
-        _add_candidates(store, regions, region_name, chain, listed, top_candidates)
+        signals = _add_candidates(store, regions, region_name, chain, listed, top_candidates)
 
     if limit is not None:
         busiest = sorted((s for s in order if local[s]), key=lambda s: -len(local[s]))[:limit]
@@ -405,8 +415,9 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
             rule=_listing_rule(top, limit, len(graph)),
         ),
         stage_betweenness=StageBetweenness.model_construct(**method),
-        scope=Scope.model_construct(**used.as_dict()),
+        chain_scope=Scope.model_construct(**used.as_dict()),
         cycles=cycle_summary(chain, local),
+        candidate_signals=signals,
     )
     report._firms = local
     return report
@@ -474,13 +485,15 @@ def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local:
     return reasons
 
 
-def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, gap_rows: list[dict], top: int) -> None:
+def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, gap_rows: list[dict],
+                    top: int) -> CandidateSignals:
     """Fill each gap's ``candidates``: enterprises outside the region (``regions``: it and its
-    sub-regions) operating in its stage.
+    sub-regions) operating in its stage; return which signals the data held.
 
     Everything comes from the store by query: the candidates of the listed gaps' stages with
-    their size (:meth:`GraphStore.stage_firms`), and the SUPPLIES and COLLABORATES_WITH links
-    between them and the region, read from whichever side has fewer nodes.
+    their size (:meth:`GraphStore.stage_firms`), the SUPPLIES and COLLABORATES_WITH links
+    between them and the region, read from whichever side has fewer nodes, and the candidates'
+    other OPERATES_IN links (for F).
     """
     members = {stage: g["stage"] for g in gap_rows for stage in chain.members[g["stage"]]}
     by_gap: dict[str, dict[str, StageFirm]] = defaultdict(dict)  # gap → its candidates' rows
@@ -489,8 +502,15 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
         by_gap[members[row.stage]].setdefault(row.enterprise, row)
         pool.add(row.enterprise)
     if not pool:
-        return
+        return CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, chain_fit=True)
     local_firms = queries(store).enterprise_ids(regions)
+
+    # F: the chain's top-level stages each candidate operates in
+    in_chain: dict[str, set[str]] = defaultdict(set)
+    for rel in store.incident(pool, ["OPERATES_IN"]):
+        top_stage = chain.top.get(rel.target)
+        if rel.source in pool and top_stage in chain.graph:
+            in_chain[rel.source].add(top_stage)
 
     # SUPPLIES ties with R's enterprises, either direction.
     sells_to: dict[str, set[str]] = defaultdict(set)
@@ -513,21 +533,28 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
 
     tied = set(sells_to) | set(buys_from) | set(shared)
 
-    def scored(rows: dict[str, StageFirm], max_revenue: float, max_employees: float) -> Iterator[tuple]:
+    def others(firm: str, gap: str) -> int:
+        return len(in_chain[firm] - {gap})
+
+    def scored(gap: str, rows: dict[str, StageFirm], max_revenue: float, max_employees: float, max_others: int) -> Iterator[tuple]:
         for firm, row in rows.items():
             s, i = (len(sells_to[firm] | buys_from[firm]), len(shared[firm])) if firm in tied else (0, 0)
             z_revenue = row.revenue_cny / max_revenue if row.revenue_cny and max_revenue else 0.0
             z_employees = row.employees / max_employees if row.employees and max_employees else 0.0
             z = (z_revenue + z_employees) / 2
-            yield round(2 * s + i + z, 6), firm, s, i, z
+            f = others(firm, gap) / max_others if max_others else 0.0
+            yield round(2 * s + i + z + f, 6), firm, s, i, z, f
 
+    sized = False
     for gap in gap_rows:
         rows = by_gap.get(gap["stage"], {})
         max_revenue = max((r.revenue_cny for r in rows.values() if r.revenue_cny), default=0.0)
         max_employees = max((r.employees for r in rows.values() if r.employees), default=0.0)
+        max_others = max((others(firm, gap["stage"]) for firm in rows), default=0)
+        sized = sized or bool(max_revenue or max_employees)
         # nsmallest = sorted(...)[:top], without sorting every enterprise of a national stage
-        best = heapq.nsmallest(top, scored(rows, max_revenue, max_employees), key=lambda row: (-row[0], row[1]))
-        for score, firm, s, i, z in best:
+        best = heapq.nsmallest(top, scored(gap["stage"], rows, max_revenue, max_employees, max_others), key=lambda row: (-row[0], row[1]))
+        for score, firm, s, i, z, f in best:
             node = rows[firm]
             reasons = [f"Operates in {gap['name']} ({gap['stage']}) in {node.region}, outside {region_name}."]
             if s:
@@ -549,14 +576,24 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             if node.employees is not None:
                 size.append(f"{node.employees:,.0f} employees (largest {max_employees:,.0f})")
             reasons.append(f"Size: {', '.join(size) if size else 'revenue and employees not given'}: Z = {z:.4f}.")
-            reasons.append(f"score = 2·S + I + Z = 2×{s} + {i} + {z:.4f} = {score:.4f}.")
+            n_others = others(firm, gap["stage"])
+            reasons.append(f"Operates in {n_others} other stage(s) of this chain (the most among candidates: {max_others}): F = {f:.4f}.")
+            reasons.append(f"score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}.")
             gap["candidates"].append({
                 "enterprise": firm, "name": node.name, "region": node.region, "score": score,
-                "supply_ties": s, "shared_institutes": i, "size": round(z, 6), "reasons": reasons,
+                "supply_ties": s, "shared_institutes": i, "size": round(z, 6), "chain_stages": n_others, "chain_fit": round(f, 6),
+                "reasons": reasons,
             })
+    # which signals the data held at all: SUPPLIES or COLLABORATES_WITH links of the region's
+    # firms, and a size of some candidate
+    return CandidateSignals.model_construct(
+        supply_ties=bool(local_firms) and bool(store.incident(local_firms, ["SUPPLIES"])),
+        shared_institutes=bool(local_institutes), size=sized, chain_fit=True,
+    )
 
 
-def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None) -> CompareReport:
+def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
+            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
@@ -581,7 +618,7 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     >>> row.coverage("r1").model_dump(), row.coverage("r2").status, row.lacking_in
     ({'status': 'present', 'local_enterprises': 1}, 'missing', ['r2'])
     """
-    regions = REGIONS.check(list(regions))
+    regions = [check_region(store, r) for r in REGIONS.check(list(regions))]
     duplicates = sorted({r for r in regions if regions.count(r) > 1})
     if duplicates:
         raise InvalidParameter("regions", f"each region once, please: {', '.join(duplicates)} repeated")
@@ -589,9 +626,10 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
     MIN_FIRMS.check(min_firms)
-    for region in regions:
-        check_region(store, region)
-    chain = stage_chain(store)
+    # one chain for all the regions: the union of their neighbourhoods on a national chain
+    everywhere = set().union(*(region_descendants(store, r) for r in regions))
+    chain, used = chain_in_scope(store, regions=everywhere, region_label=" and ".join(regions), scope=scope, depth=scope_depth,
+                                 source=source, sink=sink, rollup=rollup)
     limit = listing_limit(top, len(chain.graph))
     coverage = {region: stage_coverage(store, region, chain=chain) for region in regions}
     order = chain_order(chain)
@@ -616,4 +654,5 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
             **cells,
         ))
     return CompareReport.model_construct(regions=regions, min_firms=min_firms, completeness=completeness, stages=rows,
-                                         stages_total=total, stages_listed=len(rows), top=limit)
+                                         stages_total=total, stages_listed=len(rows), top=limit,
+                                         chain_scope=Scope.model_construct(**used.as_dict()))

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graph.errors import NotFound
+from graph.errors import InvalidParameter, NotFound
 from graph.model import Relationship, check_label
+from graph.names import resolve
 from graph.neighbourhood import MAX_DEPTH, check_depth, rings
-from graph.params import NEIGHBOR_LIMIT
-from graph.projection import projection
+from graph.params import NEIGHBOR_LIMIT, VIA
+from graph.projection import projection, projection_spec
 from graph.reports import NeighborNode, Neighbors, NodeRef, PathOut, PathStep, RelationshipRef
 from graph.store.base import GraphStore
 from graph.store.reads import get_node
@@ -52,7 +53,8 @@ def _smallest_shortest_path(G: nx.Graph, source: str, target: str) -> list[str] 
     smallest id that is one hop closer. Every such walk is a shortest path, and picking the
     smallest id at each step gives the lexicographically smallest one.
     """
-    distance = nx.single_source_shortest_path_length(G, target)
+    # distances to target: along the edges' direction on a directed graph, so searched backwards
+    distance = nx.single_source_shortest_path_length(G.reverse(copy=False) if G.is_directed() else G, target)
     if source not in distance:
         return None
     path = [source]
@@ -70,7 +72,8 @@ def _step(rels: list[Relationship], a: str, b: str) -> PathStep:
     return PathStep.model_construct(source=chosen.source, type=chosen.type, target=chosen.target, forward=chosen.source == a)
 
 
-def explained_path(store: GraphStore, source: str, target: str) -> PathOut:
+def explained_path(store: GraphStore, source: str, target: str, *, via: str = "all", directed: bool = False,
+                   through_regions: bool = False) -> PathOut:
     """A shortest path between two nodes, each step with its real relationship and direction.
 
     The path is searched on the undirected ``all`` projection: any relationship, followed either
@@ -83,7 +86,14 @@ def explained_path(store: GraphStore, source: str, target: str) -> PathOut:
     ----------
     store : GraphStore
     source, target : str
-        Node ids of any kind.
+        Node ids of any kind, or exact names or aliases (:func:`graph.names.resolve`).
+    via : str
+        The projection walked: ``all`` (every relationship), ``supply``, ``chain`` or ``ties``.
+    directed : bool
+        Follow SUPPLIES or FEEDS only the way they point (``via`` supply or chain).
+    through_regions : bool
+        Allow Region nodes inside the path. By default a path never passes through a region:
+        two firms LOCATED_IN one (placeholder) country are not connected in any useful sense.
 
     Returns
     -------
@@ -110,8 +120,20 @@ def explained_path(store: GraphStore, source: str, target: str) -> PathOut:
     >>> path.length, path.text
     (2, '纺丝 —FEEDS→ 织造 ←OPERATES_IN— E')
     """
+    VIA.check(via)
+    source, target = resolve(store, source, parameter="from"), resolve(store, target, parameter="to")
     start, end = _node_info(store, source), _node_info(store, target)
-    G = projection(store, "all")
+    G = projection(store, via)
+    if directed and not G.is_directed():
+        raise InvalidParameter("directed", f"relationships have a direction on via=supply or via=chain, not via={via}")
+    if not directed and G.is_directed():
+        G = G.to_undirected(as_view=True)
+    for end_id, info, parameter in ((source, start, "from"), (target, end, "to")):
+        if end_id not in G:
+            raise InvalidParameter(parameter, f"{info['name']} ({end_id}) is a {info['kind']}: via={via} walks {', '.join(projection_spec(via)[0])} only")
+    if not through_regions:
+        walked, ends = G, {source, target}
+        G = nx.subgraph_view(walked, filter_node=lambda n: n in ends or walked.nodes[n].get("kind") != "Region")
     ids = _smallest_shortest_path(G, source, target)
     if ids is None:
         raise NotFound(f"no path between {start['name']} ({source}) and {end['name']} ({target}): they are not connected")
@@ -132,13 +154,14 @@ def explained_path(store: GraphStore, source: str, target: str) -> PathOut:
     )
 
 
-def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = 1000) -> Neighbors:
+def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = 1000, via: str = "all") -> Neighbors:
     """The nodes within ``depth`` relationships of ``node_id`` (either direction), nearest first.
 
     Parameters
     ----------
     store : GraphStore
     node_id : str
+        A node id, or an exact name or alias.
     depth : int
         1 to :data:`MAX_DEPTH` relationships away.
     kind : str, optional
@@ -147,6 +170,8 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
     limit : int
         At most this many nodes (1 to :data:`MAX_NEIGHBORS`), nearest first, then by kind and id;
         ``total`` says how many there were.
+    via : str
+        Walk only the relationships of this projection (``supply``, ``chain``, ``ties``), or all.
 
     Returns
     -------
@@ -172,7 +197,9 @@ def neighbors(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | No
     NEIGHBOR_LIMIT.check(limit)
     if kind is not None:
         check_label(kind)
-    found_rings = rings(store, node_id, depth)
+    VIA.check(via)
+    node_id = resolve(store, node_id, parameter="node")
+    found_rings = rings(store, node_id, depth, None if via == "all" else projection_spec(via)[1])
     distance = found_rings.distance
     by_id = {node.id: node for node in store.nodes(ids=distance)}
     centre = by_id[node_id]

@@ -135,6 +135,11 @@ class GraphStore(ABC):
         (:func:`graph.store.reads.consistent` does both)."""
         yield self
 
+    def peek_version(self) -> str:
+        """:meth:`version` without waiting on another connection's lock (StoreBusy at once
+        instead), for a health check; a backend whose reads never wait on writers reads version."""
+        return self.version()
+
     @abstractmethod
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """(nodes per label, relationships per type), for the labels and types present."""

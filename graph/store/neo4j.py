@@ -224,23 +224,28 @@ class Neo4jStore(GraphStore):
         password: str | None = None,
         database: str | None = None,
         batch_size: int = BATCH_SIZE,
+        gds: bool = False,
     ):
         self.uri = uri
         self.user = user
         self.database = database or None
         self.batch_size = batch_size
+        # centralities in the server by Graph Data Science, when it has it (graph/gds.py)
+        self.gds = gds
         self._password = password
         self._driver = None
         self._driver_lock = threading.Lock()
 
     @classmethod
     def from_env(cls, uri: str) -> Neo4jStore:
-        """The store at ``uri`` with the login from CHAINX_NEO4J_USER / _PASSWORD / _DATABASE."""
+        """The store at ``uri`` with the login from CHAINX_NEO4J_USER / _PASSWORD / _DATABASE;
+        CHAINX_NEO4J_GDS=1 makes Graph Data Science its default centrality engine."""
         return cls(
             uri,
             user=os.environ.get("CHAINX_NEO4J_USER") or "neo4j",
             password=os.environ.get("CHAINX_NEO4J_PASSWORD"),
             database=os.environ.get("CHAINX_NEO4J_DATABASE") or None,
+            gds=os.environ.get("CHAINX_NEO4J_GDS", "").strip().lower() in ("1", "true", "yes"),
         )
 
     def __repr__(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.errors import StoreBusy, StoreChanged, StoreError, StoreUnavailable
+from graph.errors import InvalidParameter, StoreBusy, StoreChanged, StoreError, StoreFull, StoreIOError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, a_kind, check_label, check_rel_type
 
 from .base import BATCH_SIZE, GraphStore, Progress, ProjectionColumns, WriteSummary, search_text
@@ -63,9 +64,6 @@ INSERT INTO rels (type, source, target, key, props) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (type, source, target, key) DO UPDATE SET props = excluded.props
 WHERE rels.props IS NOT excluded.props
 """
-
-# How long a write waits for another one to finish (and a read for a commit), in seconds
-_BUSY_SECONDS = 30
 
 # SQLite allows at most 32,766 host parameters in one statement
 _MAX_PARAMS = 30_000
@@ -121,6 +119,76 @@ _PROJECTION_WEIGHT = """CASE
     ELSE 1.0 END"""
 
 
+# How long a statement waits for another connection's lock (a load in progress) before the store
+# is reported busy; a request must not hang for SQLite's own 30 s default.
+BUSY_SECONDS_ENV = "CHAINX_BUSY_SECONDS"
+DEFAULT_BUSY_SECONDS = 5.0
+
+
+def busy_seconds() -> float:
+    text = os.environ.get(BUSY_SECONDS_ENV, "").strip()
+    if not text:
+        return DEFAULT_BUSY_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise InvalidParameter(BUSY_SECONDS_ENV, f"must be a number of seconds from 0 to 3600, not {text!r}")
+    return value
+
+
+def _lock_error(error: sqlite3.Error) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and ("database is locked" in str(error) or "database is busy" in str(error))
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose lock timeouts, full disks and I/O errors come out as chainx's errors
+    (StoreBusy, StoreFull, StoreIOError) naming the file, wherever in chainx the statement ran."""
+
+    path: Path
+    wait: float
+
+    def _translated(self, error: sqlite3.OperationalError) -> Exception:
+        if _lock_error(error):
+            return StoreBusy(f"store busy: {self.path} is locked by another connection (a load in progress?) and stayed locked "
+                             f"for {self.wait:g} s; try again shortly, or wait longer with {BUSY_SECONDS_ENV}")
+        code = getattr(error, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL or "database or disk is full" in str(error):
+            return StoreFull(f"disk full at {self.path}: the store could not grow, so the write was undone and the store is as it was; "
+                             f"free space on {self.path.parent} (or move the store) and try again")
+        if (code is not None and code & 0xFF == sqlite3.SQLITE_IOERR) or "disk I/O error" in str(error):
+            return StoreIOError(f"cannot write or read the store at {self.path}: disk I/O error ({getattr(error, 'sqlite_errorname', error)}); "
+                                f"is the disk full or failing, or a file-size limit (ulimit -f) in the way? The write was undone")
+        return error
+
+    def _run(self, method, *args):
+        try:
+            return method(*args)
+        except sqlite3.OperationalError as error:
+            translated = self._translated(error)
+            if translated is error:
+                raise
+            raise translated from None
+
+    def execute(self, *args):
+        return self._run(super().execute, *args)
+
+    def executemany(self, *args):
+        return self._run(super().executemany, *args)
+
+    def executescript(self, *args):
+        return self._run(super().executescript, *args)
+
+
+def _connect(path: Path, wait: float) -> _Connection:
+    # check_same_thread=False: the API serves requests from a thread pool; every statement runs
+    # under the connection's own lock.
+    db = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False, factory=_Connection)
+    db.path, db.wait = path, wait
+    return db
+
+
 class _Index(dict):
     """id → position; -1 for an id outside the projection (looked up without a Python call)."""
 
@@ -144,10 +212,9 @@ class SqliteStore(GraphStore):
             raise StoreUnavailable(
                 f"no store at {self.path}: load a dataset first (chainx load PATH --store {self.path})"
             )
+        wait = busy_seconds()
         try:
-            # check_same_thread=False: the API serves requests from a thread pool; every
-            # statement runs under the connection's own lock.
-            self._db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+            self._db = _connect(self.path, wait)
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = OFF")
             if not self._has_schema():
@@ -208,13 +275,10 @@ class SqliteStore(GraphStore):
             if changed:
                 self._bump_version()
             db.execute("COMMIT")
-        except BaseException as error:
+        except BaseException:
+            # (a commit that readers' snapshots held past the wait is StoreBusy, by _Connection)
             if db.in_transaction:
                 db.execute("ROLLBACK")
-            if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
-                # readers' snapshots (GraphStore.reading) held the file past the wait, at the commit
-                raise StoreBusy(f"{self.path} is busy: reads held it for {_BUSY_SECONDS} s while this write waited to commit; "
-                                "nothing was written, try again") from None
             raise
         finally:
             with contextlib.suppress(sqlite3.Error):  # back to the usual cache, between loads
@@ -222,13 +286,9 @@ class SqliteStore(GraphStore):
         return WriteSummary(len(data.nodes), len(data.relationships), changed, replace)
 
     def _begin_immediate(self) -> None:
-        """Take the write lock (waiting for another writer up to the connection's timeout)."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
-                raise StoreBusy(f"{self.path} is busy: another write held it for {_BUSY_SECONDS} s; try again") from None
-            raise
+        """Take the write lock (waiting for another writer up to the connection's timeout; then
+        StoreBusy, by _Connection)."""
+        self._db.execute("BEGIN IMMEDIATE")
 
     def _refuse_other_labels(self, batch: list[Node]) -> None:
         """StoreError for a node whose id the store holds under another label: the upsert would
@@ -293,7 +353,7 @@ class SqliteStore(GraphStore):
         view = SqliteStore.__new__(SqliteStore)
         view.path, view.uri = self.path, self.uri
         try:
-            view._db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+            view._db = _connect(self.path, self._db.wait)
             view._db.execute("BEGIN")
             view.version()  # the first read takes the shared lock: from here on, this version
         except sqlite3.DatabaseError as error:
@@ -304,6 +364,16 @@ class SqliteStore(GraphStore):
             with contextlib.suppress(sqlite3.Error):
                 view._db.execute("COMMIT")
             view._db.close()
+
+    def peek_version(self) -> str:
+        # its own connection, waiting on no lock: the shared one may be held by a long read, or
+        # waiting on a load's lock itself
+        probe = _connect(self.path, 0.0)
+        try:
+            rows = dict(probe.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'version')"))
+        finally:
+            probe.close()
+        return f"{rows['store_id']}:{rows['version']}"
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         nodes = dict(self._db.execute("SELECT label, count(*) FROM nodes GROUP BY label"))

@@ -70,6 +70,12 @@ def summary_line(figures: dict[str, dict]) -> str:
             f"write protection: {c['endpoints']} endpoints checked ({c['writes']} writes), {c['open']} open; "
             f"{c['reads_open']} reads open without a key"
         )
+    if c := figures.get("load"):
+        parts.append(f"load: {c['costly']} costly requests at once on {c['relationships']:,} relationships, {c['server_errors']} 5xx, "
+                     f"{c['refused']} refused, /health p99 {c['health_p99_ms']} ms over {c['health']} requests")
+    if c := figures.get("round_two"):
+        # the classes of issue 15, each as held of tried (refused clearly or made harmless)
+        parts.append("round two: " + ", ".join(f"{kind} {n['held']} of {n['tried']} held" for kind, n in c.items()))
     return "adversarial: " + "; ".join(parts)
 
 

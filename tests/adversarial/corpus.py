@@ -407,10 +407,10 @@ CASES: tuple[Case, ...] = (
     Case("xlsx_formula_text", "formula", _written("formula.xlsx", lambda: workbook_bytes({**BASE, E: BASE[E] + 'adv_e4,"=HYPERLINK(""http://evil.example"")",adv_town,,,,,\n'})),
          r"enterprises\.csv:5: name: '=HYPERLINK\(.*' looks like a spreadsheet formula", upload="file"),
     Case("xlsx_damaged", "xlsx", _written("damaged.xlsx", lambda: workbook_bytes(BASE)[:3000]), r"damaged\.xlsx: not a readable \.xlsx workbook", upload="file"),
-    Case("xlsx_bomb", "zip bomb", _xlsx_bomb, r"bomb\.xlsx: would expand to [\d,]+ bytes; at most [\d,]+ are accepted", upload="file"),
+    Case("xlsx_bomb", "zip bomb", _xlsx_bomb, r"bomb\.xlsx: would expand to [\d,]+ bytes; at most [\d,]+ bytes are accepted \(raise the limit with CHAINX_MAX_UNZIPPED_BYTES\)", upload="file"),
     Case("xlsx_member_lies_about_its_size", "zip bomb", _lying_xlsx, r"liar\.xlsx: not a readable \.xlsx workbook: .*sheet1\.xml", upload="file"),
     # zip archives
-    Case("zip_bomb", "zip bomb", _zip_bomb, r"bomb\.zip: would expand to [\d,]+ bytes; at most [\d,]+ are accepted", upload="file"),
+    Case("zip_bomb", "zip bomb", _zip_bomb, r"bomb\.zip: would expand to [\d,]+ bytes; at most [\d,]+ bytes are accepted \(raise the limit with CHAINX_MAX_UNZIPPED_BYTES\)", upload="file"),
     Case("zip_member_lies_about_its_size", "zip bomb", _lying_zip, r"liar\.zip: member 'stages\.csv' is damaged or larger than it declares", upload="file"),
     Case("zip_encrypted_member", "zip", lambda folder: _zip_with(folder, "encrypted.zip", {"institute_stages.csv": b"x"}, flags=1),
          r"encrypted\.zip: member 'institute_stages\.csv' is encrypted", upload="file"),

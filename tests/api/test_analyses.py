@@ -148,6 +148,8 @@ def test_centrality_filters_and_samples(client):
         ({"metric": "in_degree", "graph": "ties"}, 422, "InvalidParameter", "metric"),
         ({"metric": "degree", "k": 2}, 422, "InvalidParameter", "k"),
         ({"metric": "betweenness", "graph": "supply", "k": 50}, 422, "InvalidParameter", "k"),
+        ({"metric": "degree", "engine": "gds"}, 422, "InvalidParameter", "engine"),  # an embedded store has no GDS
+        ({"metric": "degree", "engine": "spark"}, 422, "InvalidParameter", "engine"),
         ({"metric": "degree", "format": "xml"}, 422, "ValidationError", "format"),
         ({"metric": "degree", "region": "atlantis"}, 404, "NotFound", None),
     ],

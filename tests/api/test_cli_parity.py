@@ -69,3 +69,32 @@ def test_cli_and_api_centrality_csv_alike(textile_db, api):
     result = CliRunner().invoke(cli, ["centrality", "--metric", "closeness", "--graph", "chain", "--store", str(textile_db), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert api.get("/centrality", params={"metric": "closeness", "graph": "chain", "format": "csv"}).text == result.stdout
+
+
+@pytest.mark.parametrize(
+    "cli_args, method, url, request_kwargs",
+    [
+        (["gaps", "--region", "tianmen", "--top-candidates", "2"], "GET", "/regions/tianmen/gaps", {"params": {"top_candidates": 2}}),
+        (["compare", "shengze,tianmen"], "GET", "/compare", {"params": {"regions": "shengze,tianmen"}}),
+        (["whatif", "--remove", "e_hengli_group"], "POST", "/whatif", {"json": {"remove": ["e_hengli_group"]}}),
+        (["ties", "--institute", "i_donghua_university"], "GET", "/ties", {"params": {"institute": "i_donghua_university"}}),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_cli_and_api_workbooks_hold_the_same_tables(textile_db, api, tmp_path, cli_args, method, url, request_kwargs):
+    import io
+
+    from openpyxl import load_workbook
+
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(cli, [*cli_args, "-o", str(out), "--store", str(textile_db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    response = api.request(method, url, **{**request_kwargs, "params": {**request_kwargs.get("params", {}), "format": "xlsx"}})
+    assert response.status_code == 200, response.text
+    from_cli, from_api = load_workbook(out), load_workbook(io.BytesIO(response.content))
+    assert from_cli.sheetnames == from_api.sheetnames
+    for name in from_cli.sheetnames[1:]:  # the About sheets differ in how the report was asked for
+        assert [[(c.value, c.data_type) for c in row] for row in from_cli[name].iter_rows()] == \
+               [[(c.value, c.data_type) for c in row] for row in from_api[name].iter_rows()], name
+    version = [row[1].value for row in from_cli["说明 About"].iter_rows() if row[0].value == "data version"]
+    assert version == [row[1].value for row in from_api["说明 About"].iter_rows() if row[0].value == "data version"]

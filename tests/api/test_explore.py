@@ -84,8 +84,11 @@ def test_neighbors_of_an_unknown_node_is_404(client):
 
 
 def test_path_spells_out_each_step(client):
-    # e2 and e3 share only their town: e2 —LOCATED_IN→ sz ←LOCATED_IN— e3
-    path = client.get("/paths", params={"from": "e2", "to": "e3"}).json()
+    # e2 and e3 share their town: e2 —LOCATED_IN→ sz ←LOCATED_IN— e3 is the shortest path only
+    # when asked to pass through regions; by default the supply route e2 → e1 → e4 → e3 is taken
+    default = client.get("/paths", params={"from": "e2", "to": "e3"}).json()
+    assert [n["id"] for n in default["nodes"]] == ["e2", "e1", "e4", "e3"] and {s["type"] for s in default["steps"]} == {"SUPPLIES"}
+    path = client.get("/paths", params={"from": "e2", "to": "e3", "through_regions": "true"}).json()
     assert path["from"] == "e2" and path["to"] == "e3" and path["length"] == 2
     assert [n["id"] for n in path["nodes"]] == ["e2", "sz", "e3"]
     assert path["steps"] == [

@@ -89,3 +89,19 @@ def test_serve_on_a_port_in_use_says_so_before_serving_and_names_a_free_one(db_p
 def test_serve_takes_its_port_from_chainx_port(db_path):
     with chainx_serve(str(db_path), port_option=False) as url:  # answers on the port CHAINX_PORT names
         assert httpx.get(f"{url}/health").json()["status"] == "ok"
+
+
+@pytest.mark.parametrize(("make_args", "env", "port"), [([], {}, "8000"), (["PORT=8011"], {}, "8011"), ([], {"CHAINX_PORT": "8012"}, "8012"),
+                                                        (["PORT=8013"], {"CHAINX_PORT": "8012"}, "8013")])
+def test_make_demo_serves_on_port_or_chainx_port(make_args, env, port):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "CHAINX_PORT")} | env
+    # -n: what make would run, nothing run; the serve line is the one the port reaches
+    result = subprocess.run(["make", "-n", "demo", *make_args], capture_output=True, text=True, cwd=root, env=environment, timeout=60)
+    assert result.returncode == 0, result.stderr
+    (serve,) = [line for line in result.stdout.splitlines() if " serve " in line]
+    assert serve.endswith(f"--port {port}")

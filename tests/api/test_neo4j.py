@@ -114,3 +114,19 @@ def test_injection_strings_are_only_ever_data(neo4j_store, tmp_path):
             assert_error(client.get("/ties", params={"institute": text}), 404, "NotFound")
             assert_error(client.get("/centrality", params={"metric": "degree", "kind": text}), 422, "ValidationError", parameter="kind")
     assert reads.snapshot(neo4j_store) == before
+
+
+def test_a_workbook_over_bolt_holds_the_same_tables_as_on_sqlite_and_neo4j_s_data_version(neo4j_store, client, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    load_path(neo4j_store, write_dataset(tmp_path / "dataset"))
+    with TestClient(create_app(Settings(store=neo4j_store.uri), store=neo4j_store)) as bolt:
+        on_neo4j = load_workbook(io.BytesIO(bolt.get("/regions/sz/gaps", params={"min_firms": 1, "format": "xlsx"}).content))
+        on_sqlite = load_workbook(io.BytesIO(client.get("/regions/sz/gaps", params={"min_firms": 1, "format": "xlsx"}).content))
+    assert on_neo4j.sheetnames == on_sqlite.sheetnames == ["说明 About", "gaps", "candidates", "stages"]
+    for name in on_neo4j.sheetnames[1:]:
+        assert [[c.value for c in row] for row in on_neo4j[name].iter_rows()] == [[c.value for c in row] for row in on_sqlite[name].iter_rows()]
+    about = {row[0].value: row[1].value for row in on_neo4j["说明 About"].iter_rows()}
+    assert about["data version"] == neo4j_store.version()

@@ -28,6 +28,7 @@ EDGES = {
     "ties": (["ties"], ("get", "/ties", "/ties", {})),
     "neighbors": (["neighbors", "i_donghua_university"],
                   ("get", "/nodes/{kind}/{node_id}/neighbors", "/nodes/Institute/i_donghua_university/neighbors", {})),
+    "path": (["path", "e_hengli_group", "e_tm_hanpai_womenswear"], ("get", "/paths", "/paths", {"from": "e_hengli_group", "to": "e_tm_hanpai_womenswear"})),
     "search": (["search", "涤纶"], ("get", "/nodes", "/nodes", {"q": "涤纶"})),
     "view chain": (["view", "chain", "--region", "tianmen"], ("get", "/views/chain", "/views/chain", {"region": "tianmen", "format": "json"})),
     "view compare": (["view", "compare", "--regions", "shengze,tianmen"],
@@ -115,6 +116,34 @@ def test_a_value_outside_the_bounds_is_refused_at_both_edges_naming_the_paramete
         assert response.json()["error"]["parameter"] == param.name
 
 
+CHOICES = [(report, param) for report, params in PARAMS.items() for param in params.values() if param.choices or param.kind is bool]
+
+
+@pytest.mark.parametrize(("report", "param"), CHOICES, ids=[f"{r}-{p.name}" for r, p in CHOICES])
+def test_the_cli_and_the_api_declare_the_definition_s_choices_and_default(api, report, param):
+    command, (method, route, _, _) = EDGES[report]
+    option = cli_option(command, param)
+    schema = api_schema(api, method, route, param)
+    assert option.default == param.default == schema["default"]
+    if param.choices:
+        assert schema["enum"] == list(param.choices)
+        assert option.metavar == "|".join(param.choices)  # what the help shows as the value's type
+
+
+@pytest.mark.parametrize(("report", "param"), [c for c in CHOICES if c[1].choices], ids=[f"{r}-{p.name}" for r, p in CHOICES if p.choices])
+def test_a_value_outside_the_choices_is_refused_at_both_edges_naming_the_parameter(api, textile_db, tmp_path, report, param):
+    command, (method, _, url, others) = EDGES[report]
+    output = ["-o", str(tmp_path / "v.html")] if command[0] == "view" else []
+    result = CliRunner().invoke(cli, [*command, param.cli_flag, "nonsense", *output, "--store", str(textile_db)])
+    assert result.exit_code == 1 and result.output.startswith(f"Error: {param.name}: must be one of "), result.output
+    if method == "post":
+        response = api.post(url, json={**others, param.name: "nonsense"})
+    else:
+        response = api.get(url, params={**others, param.name: "nonsense"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["parameter"] == param.name
+
+
 def test_a_list_over_its_bound_is_refused_alike_at_both_edges(api, textile_db):
     regions = [f"r{i}" for i in range(21)]
     result = CliRunner().invoke(cli, ["compare", ",".join(regions), "--store", str(textile_db)])
@@ -130,3 +159,30 @@ def test_a_switch_is_the_definition_s_flag_and_query_parameter(api, report, para
     assert option.opts == [param.cli_flag] and option.help == param.help and option.default is param.default
     (declared,) = [p for p in api.app.openapi()["paths"][route][method]["parameters"] if p["name"] == param.name]
     assert declared["in"] == "query" and declared["schema"]["default"] is param.default and declared["description"] == param.help
+
+
+REPORT_COMMANDS = ["stats", "gaps", "compare", "bottlenecks", "whatif", "centrality", "ties", "path", "neighbors"]
+REPORT_ROUTES = [("get", "/stats"), ("get", "/regions/{region}/gaps"), ("get", "/compare"), ("get", "/bottlenecks"), ("post", "/whatif"),
+                 ("get", "/centrality"), ("get", "/ties"), ("get", "/paths"), ("get", "/nodes/{kind}/{node_id}/neighbors")]
+
+
+@pytest.mark.parametrize("command", REPORT_COMMANDS)
+def test_every_report_command_takes_the_defined_format_and_output(command):
+    from graph.params import FORMAT, OUTPUT
+
+    group = typer.main.get_command(cli)
+    (fmt,) = [p for p in group.commands[command].params if p.name == "format"]
+    (out,) = [p for p in group.commands[command].params if p.name == "output"]
+    assert [choice.value for choice in type(fmt.default)] == list(FORMAT.choices) and fmt.default.value == FORMAT.default
+    assert set(fmt.opts) == {"--format", "-f"} and fmt.help == FORMAT.help
+    assert set(out.opts) == {"--output", "-o"} and out.help == OUTPUT.help
+
+
+@pytest.mark.parametrize(("method", "route"), REPORT_ROUTES)
+def test_every_report_route_takes_the_defined_format(api, method, route):
+    from graph.params import FILE_FORMATS, RESPONSE_FORMAT
+
+    operation = api.app.openapi()["paths"][route][method]
+    (declared,) = [p for p in operation["parameters"] if p["name"] == "format"]
+    schema = next(s for s in declared["schema"]["anyOf"] if s.get("type") != "null")
+    assert schema["enum"] == list(FILE_FORMATS) and declared["description"] == RESPONSE_FORMAT.help

@@ -85,6 +85,8 @@ def test_write_back_stores_properties_and_says_so_on_stderr(db):
         (["--kind", "Planet"], "Error: kind: unknown node kind 'Planet'; expected one of Stage, Enterprise, Institute, Park, Region"),
         (["--region", "mars"], "Error: unknown region 'mars'"),
         (["-m", "degree", "--k", "3"], "Error: k: only betweenness can be sampled; drop k for other metrics"),
+        (["--engine", "gds"], "Error: engine: gds computes inside a Neo4j server with Graph Data Science; this store is not Neo4j (use engine chainx)"),
+        (["--engine", "spark"], "Error: engine: must be one of auto, chainx, gds, not 'spark'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(db, args, message):

@@ -99,7 +99,7 @@ def test_path_json_and_csv(db):
     "args, message",
     [
         (["hengli", "loner"], "Error: no path between 恒力集团 (hengli) and 孤岛公司 (loner): they are not connected"),
-        (["hengli", "ghost"], "Error: no node with id 'ghost'"),
+        (["hengli", "ghost"], "Error: no node with id or name 'ghost'"),
     ],
 )
 def test_path_errors(db, args, message):
@@ -130,7 +130,7 @@ def test_neighbors_depth_and_kind(db):
     [
         (["dhu", "--depth", "4"], "Error: depth: must be a whole number from 1 to 3, not 4"),
         (["dhu", "--kind", "Planet"], "Error: kind: unknown node kind 'Planet'; expected one of Stage, Enterprise, Institute, Park, Region"),
-        (["ghost"], "Error: no node with id 'ghost'"),
+        (["ghost"], "Error: no node with id or name 'ghost'"),
     ],
 )
 def test_neighbors_errors(db, args, message):

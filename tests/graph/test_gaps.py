@@ -372,3 +372,31 @@ def test_reports_are_identical_on_both_stores(store, textile):
     assert compare(store, ["shengze", "tianmen", "wujiang"]).to_dict() == compare(textile, ["shengze", "tianmen", "wujiang"]).to_dict()
     assert bottlenecks(store, "tianmen").to_dict() == bottlenecks(textile, "tianmen").to_dict()
     assert whatif(store, ["e_wj_lianjie_zipper", "printing_and_dyeing"]).to_dict() == whatif(textile, ["e_wj_lianjie_zipper", "printing_and_dyeing"]).to_dict()
+
+
+def test_without_ties_institutes_or_sizes_candidates_rank_by_their_fit_with_the_chain(sqlite_store):
+    # a → b → c → d; r's firm r1 is in a, so b is a gap. Outside r, in b: x (b only), y (b and
+    # c2, a sub-stage of c: c once), z (b, c and d), w (b and e, a stage off the chain's FEEDS
+    # but still a stage of the whole chain read). No SUPPLIES, institute or size anywhere.
+    nodes = [R("r"), R("q"), S("a"), S("b"), S("c"), S("c2", parent="c"), S("d"), S("e"),
+             E("r1", region="r"), *(E(f, region="q") for f in ("x", "y", "z", "w"))]
+    rels = [rel("FEEDS", "a", "b"), rel("FEEDS", "b", "c"), rel("FEEDS", "c", "d"), rel("PART_OF", "c2", "c"),
+            rel("OPERATES_IN", "r1", "a"),
+            *(rel("OPERATES_IN", f, "b") for f in ("x", "y", "z", "w")),
+            rel("OPERATES_IN", "y", "c2"), rel("OPERATES_IN", "z", "c"), rel("OPERATES_IN", "z", "d"), rel("OPERATES_IN", "w", "e")]
+    write(sqlite_store, nodes, rels)
+    report = gaps(sqlite_store, "r", min_firms=1, scope="whole").to_dict()
+    b = next(g for g in report["gaps"] if g["stage"] == "b")
+    # other chain stages: z 2 (c, d), y 1 (c), w 1 (e), x 0; the most is 2, so F = 1, ½, ½, 0
+    assert [(c["enterprise"], c["chain_stages"], c["chain_fit"]) for c in b["candidates"]] == [
+        ("z", 2, 1.0), ("w", 1, 0.5), ("y", 1, 0.5), ("x", 0, 0.0)]
+    assert [c["score"] for c in b["candidates"]] == [1.0, 0.5, 0.5, 0.0]
+    assert any("F = 1.0000" in reason for reason in b["candidates"][0]["reasons"])
+    # the report says the ranking rests on chain fit alone
+    assert report["candidate_signals"] == {"supply_ties": False, "shared_institutes": False, "size": False, "chain_fit": True}
+
+
+def test_the_signals_the_data_holds_are_named(sqlite_store):
+    broken_chain(sqlite_store)  # r's firms supply and work with an institute; q1 and q2 have sizes
+    assert gaps(sqlite_store, "r").to_dict()["candidate_signals"] == {"supply_ties": True, "shared_institutes": True, "size": True,
+                                                                      "chain_fit": True}

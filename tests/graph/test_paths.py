@@ -61,9 +61,9 @@ def test_a_path_across_kinds(sqlite_store):
 def test_no_path_and_unknown_ids_are_not_found(sqlite_store):
     firms_and_university(sqlite_store)
     with pytest.raises(NotFound, match=r"no path between 恒力集团 \(hengli\) and 孤岛公司 \(loner\)"):
-        explained_path(sqlite_store, "hengli", "loner").to_dict()
-    with pytest.raises(NotFound, match="no node with id 'ghost'"):
-        explained_path(sqlite_store, "hengli", "ghost").to_dict()
+        explained_path(sqlite_store, "hengli", "loner")
+    with pytest.raises(NotFound, match="no node with id or name 'ghost'"):
+        explained_path(sqlite_store, "hengli", "ghost")
 
 
 def test_a_node_to_itself_is_a_path_of_length_zero(sqlite_store):
@@ -155,8 +155,8 @@ def test_bad_neighbor_parameters(sqlite_store, kwargs, parameter):
 
 def test_neighbors_of_an_unknown_node(sqlite_store):
     chain_around(sqlite_store)
-    with pytest.raises(NotFound, match="no node with id 'ghost'"):
-        neighbors(sqlite_store, "ghost").to_dict()
+    with pytest.raises(NotFound, match="no node with id or name 'ghost'"):
+        neighbors(sqlite_store, "ghost")
 
 
 # -- both stores ----------------------------------------------------------------------------
@@ -177,11 +177,55 @@ def test_paths_on_the_textile_dataset(sqlite_store):
     from tests.conftest import TEXTILE
 
     data, _ = load_path(sqlite_store, TEXTILE)
-    G = nx.Graph()
-    G.add_nodes_from(n.id for n in data.nodes)
-    G.add_edges_from((r.source, r.target) for r in data.relationships)
-    firms = sorted(n.id for n in data.nodes if n.label == "Enterprise")
-    for source, target in zip(firms, reversed(firms)):
-        path = explained_path(sqlite_store, source, target).to_dict()
-        assert path["length"] == nx.shortest_path_length(G, source, target)
-        assert [n["id"] for n in path["nodes"]] == min(nx.all_shortest_paths(G, source, target))
+    regions = {n.id for n in data.nodes if n.label == "Region"}
+    # by default a path never passes through a region; through_regions=True walks every node
+    for through, kept in ((False, lambda n: n not in regions), (True, lambda n: True)):
+        G = nx.Graph()
+        G.add_nodes_from(n.id for n in data.nodes if kept(n.id))
+        G.add_edges_from((r.source, r.target) for r in data.relationships if kept(r.source) and kept(r.target))
+        firms = sorted(n.id for n in data.nodes if n.label == "Enterprise")
+        for source, target in zip(firms, reversed(firms)):
+            if not nx.has_path(G, source, target):
+                with pytest.raises(NotFound, match="no path"):
+                    explained_path(sqlite_store, source, target, through_regions=through)
+                continue
+            path = explained_path(sqlite_store, source, target, through_regions=through).to_dict()
+            assert path["length"] == nx.shortest_path_length(G, source, target)
+            assert [n["id"] for n in path["nodes"]] == min(nx.all_shortest_paths(G, source, target))
+            assert through or not {n["id"] for n in path["nodes"]} & regions
+
+
+def test_a_path_follows_what_it_is_asked_to_walk_and_takes_names(sqlite_store):
+    # oil → pta → fibre (FEEDS); two firms in one region; the region would be a shortcut
+    from graph.model import GraphData, Node, Relationship
+
+    sqlite_store.write(GraphData(
+        nodes=[Node("Stage", "p:oil", "原油"), Node("Stage", "p:pta", "PTA", {"aliases": ["精对苯二甲酸"]}), Node("Stage", "p:fibre", "涤纶"),
+               Node("Region", "cn", "中国"), Node("Enterprise", "a", "甲"), Node("Enterprise", "b", "乙")],
+        relationships=[Relationship("FEEDS", "p:oil", "p:pta"), Relationship("FEEDS", "p:pta", "p:fibre"),
+                       Relationship("LOCATED_IN", "a", "cn"), Relationship("LOCATED_IN", "b", "cn"),
+                       Relationship("OPERATES_IN", "a", "p:oil"), Relationship("SUPPLIES", "b", "a", "p:pta")]))
+    # names and aliases (width-folded) stand for ids
+    path = explained_path(sqlite_store, "原油", "涤纶", via="chain", directed=True).to_dict()
+    assert [n["id"] for n in path["nodes"]] == ["p:oil", "p:pta", "p:fibre"]
+    assert explained_path(sqlite_store, "ＰＴＡ", "p:fibre").length == 1
+    # against the FEEDS direction there is no chain path
+    with pytest.raises(NotFound, match="no path"):
+        explained_path(sqlite_store, "涤纶", "原油", via="chain", directed=True)
+    # a —LOCATED_IN→ cn ←LOCATED_IN— b is 2 steps, but not a route: the supply is taken instead
+    assert [n["id"] for n in explained_path(sqlite_store, "a", "b").to_dict()["nodes"]] == ["a", "b"]
+    assert explained_path(sqlite_store, "甲", "乙", via="supply").steps[0].type == "SUPPLIES"
+    with pytest.raises(InvalidParameter, match="via=supply walks Enterprise only"):
+        explained_path(sqlite_store, "原油", "乙", via="supply")
+    with pytest.raises(InvalidParameter, match="directed"):
+        explained_path(sqlite_store, "a", "b", directed=True)
+
+
+def test_a_name_of_several_nodes_lists_them_and_an_unknown_one_suggests(sqlite_store):
+    from graph.model import GraphData, Node
+
+    sqlite_store.write(GraphData(nodes=[Node("Stage", "s1", "印染"), Node("Enterprise", "e1", "印染"), Node("Stage", "s2", "织造")]))
+    with pytest.raises(InvalidParameter, match=r"'印染' names 2 nodes: 印染 \(Enterprise e1\); 印染 \(Stage s1\); give the id"):
+        neighbors(sqlite_store, "印染")
+    with pytest.raises(NotFound, match=r"did you mean 织造 \(s2\)"):
+        neighbors(sqlite_store, "织")

@@ -81,7 +81,7 @@ def test_a_gaps_report_on_a_feeds_cycle_is_valid(tmp_path):
     report = gaps(store, "r", min_firms=1)
     checked = type(report).model_validate(report.to_dict())
     assert checked.cycles.largest[0].stages == ["a", "b", "c"] and {g.cycle for g in checked.gaps} == {3}
-    assert checked.scope.kind == "whole"
+    assert checked.chain_scope.kind == "whole"
     store.close()
 
 
@@ -175,16 +175,17 @@ KEYS = {
     "/nodes/Institute/i_donghua_university/neighbors?depth=2": {"node", "depth", "kind", "total", "truncated", "nodes", "relationships"},
     "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
     "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
-                              "stages", "gaps", "gaps_total", "listing", "stage_betweenness", "scope", "cycles"},
-    "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top"},
-    "/bottlenecks": {"region", "scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
+                              "stages", "gaps", "gaps_total", "listing", "stage_betweenness", "chain_scope", "cycles", "candidate_signals"},
+    "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top", "chain_scope"},
+    "/bottlenecks": {"region", "scope", "chain_scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
     "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note", "rows"},
     "/ties": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities", "brokers", "brokers_method",
               "research_gaps"},
     "/ties?institute=i_donghua_university": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities",
                                              "brokers", "brokers_method", "research_gaps", "focus"},
 }
-WHATIF_KEYS = {"region", "scope", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened", "stages_downstream", "score",
+WHATIF_KEYS = {"region", "scope", "chain_scope", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened",
+               "stages_downstream", "score",
                "reasons", "supplies_cut", "enterprises_total", "enterprises_in_scope"}
 
 
@@ -216,7 +217,7 @@ def test_the_json_of_a_path_a_comparison_row_and_a_gaps_scope_keep_their_inner_k
     assert set(row["shengze"]) == {"status", "local_enterprises"}
     report = api.get("/regions/tianmen/gaps").json()
     # graph.scope.Scope's fields, and the cycles summary of graph.analysis.gaps.cycle_summary
-    assert set(report["scope"]) == {"kind", "stages", "of", "rollup", "depth", "source", "sink", "rule", "widen"}
+    assert set(report["chain_scope"]) == {"kind", "stages", "of", "rollup", "depth", "source", "sink", "rule", "widen"}
     assert set(report["cycles"]) == {"count", "stages", "largest"}
     assert all(isinstance(gap["cycle"], int) for gap in report["gaps"])
 
@@ -233,7 +234,10 @@ def textile_db(tmp_path_factory):
 # the models (the column lists of chainx/cli.py then).
 CLI_HEADERS = [
     (["stats", "--format", "csv"], "kind,name,count"),
-    (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,candidates,reasons"),
+    # the candidates left the gaps' CSV for a table of their own, one per row (issue 17)
+    (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,reasons"),
+    (["gaps", "--region", "tianmen", "--candidates", "--format", "csv"],
+     "gap,gap_name,rank,enterprise,name,region,score,supply_ties,shared_institutes,size,chain_stages,chain_fit,reasons"),
     (["compare", "shengze", "tianmen", "--format", "csv"], "stage,name,tier,shengze_status,shengze_firms,tianmen_status,tianmen_firms"),
     (["centrality", "--metric", "degree", "--format", "csv"], "rank,node,name,kind,value"),
     (["path", "e_hengli_group", "px", "--format", "csv"], "step,source,type,target,forward"),

@@ -514,7 +514,7 @@ def test_the_textile_dataset_gives_the_same_graph_in_both_stores(sqlite_store, n
 
 
 # -- the interface, and the pushed-down queries against their reference --------------------------
-INTERFACE = {"write", "set_properties", "version", "counts", "nodes", "relationships", "incident", "search", "close",
+INTERFACE = {"write", "set_properties", "version", "peek_version", "counts", "nodes", "relationships", "incident", "search", "close",
              "projection_columns", "reading"}
 
 

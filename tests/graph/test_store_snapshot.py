@@ -20,7 +20,7 @@ def test_a_sqlite_snapshot_reads_one_version_and_a_write_waits_for_it(tmp_path, 
     with SqliteStore(path, create=True) as store:
         load_path(store, write_dataset(tmp_path / "tiny"))
         other_graph = write_dataset(tmp_path / "other", **OTHER)
-        monkeypatch.setattr("graph.store.sqlite._BUSY_SECONDS", 0)  # the writer gives up at once instead of waiting
+        monkeypatch.setenv("CHAINX_BUSY_SECONDS", "0")  # the writer gives up at once instead of waiting
         with SqliteStore(path) as writer:
             with store.reading() as view:
                 before = (view.version(), view.counts(), reads.snapshot(view))

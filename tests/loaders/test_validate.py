@@ -156,7 +156,8 @@ def test_bom_does_not_stick_to_the_first_header(tmp_path):
 
 def test_undecodable_bytes_are_reported_with_the_line(tmp_path):
     (tmp_path / "stages.csv").write_bytes(b"id,name\nx,ok\ny,\x81\xff\xfe\n")
-    assert problems_of(tmp_path) == ["stages.csv:3: cannot decode the file as UTF-8 or GB18030/GBK"]
+    assert problems_of(tmp_path) == ["stages.csv:3: cannot decode the file as UTF-8 or GB18030/GBK; if it is another encoding "
+                                     "(Windows-1252 or Latin-1 for European names), save it as UTF-8 or load it with --encoding cp1252 (or its own)"]
 
 
 def test_trailing_separators_and_blank_lines_are_ignored(tmp_path):
@@ -193,7 +194,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path, monkeypatch):
     monkeypatch.setattr(loaders.read, "MAX_UNZIPPED_BYTES", 1_000_000)
     path = _zip(tmp_path / "bomb.zip", {"stages.csv": b"id,name\n" + b"a" * 5_000_000})
     assert path.stat().st_size < 50_000
-    assert problems_of(path) == ["bomb.zip: would expand to 5,000,008 bytes; at most 1,000,000 are accepted"]
+    assert problems_of(path) == ["bomb.zip: would expand to 5,000,008 bytes; at most 1,000,000 bytes are accepted (raise the limit with CHAINX_MAX_UNZIPPED_BYTES)"]
 
 
 def test_not_a_zip(tmp_path):

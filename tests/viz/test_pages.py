@@ -104,7 +104,7 @@ def test_files_written_by_the_cli_have_no_links_into_the_server(hostile_db, tmp_
 @pytest.mark.parametrize("args, message", [
     (["chain", "--region", "atlantis"], "Error: unknown region 'atlantis'"),
     (["compare", "--regions", "shengze"], "Error: regions: give 2 to 4 regions, not 1"),
-    (["ego", "nobody"], "Error: no node with id 'nobody'"),
+    (["ego", "nobody"], "Error: no node with id or name 'nobody'"),
     (["ego", "e_hengli_group", "--depth", "5"], "Error: depth: must be a whole number from 1 to 3, not 5"),
     (["ties", "--institute", "e_hengli_group"], "Error: no institute with id 'e_hengli_group'"),
     (["bottlenecks", "--region", "atlantis"], "Error: unknown region 'atlantis'"),

@@ -25,7 +25,7 @@ import org.neo4j.kernel.internal.Version;
  * the end of its standard input, so a test run that dies never leaves it behind).
  *
  * <pre>
- * java -Xmx1g -jar neo4j/target/chainx-neo4j.jar --home DIR --bolt-port 7687 --password SECRET [--stop-on-eof]
+ * java -Xmx1g -jar neo4j/target/chainx-neo4j.jar --home DIR --bolt-port 7687 --password SECRET [--plugins DIR] [--stop-on-eof]
  * </pre>
  */
 public final class Neo4jLauncher {
@@ -41,13 +41,17 @@ public final class Neo4jLauncher {
         }
         String pageCache = args.getOrDefault("page-cache", "128m");
         boolean stopOnEof = args.containsKey("stop-on-eof");
+        Path plugins = args.containsKey("plugins") ? Path.of(args.get("plugins")).toAbsolutePath() : besideJar("plugins");
         long started = System.nanoTime();
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 // small on purpose: a test server shares two cores and its memory with the rest of the run
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(pageCache))
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
-                // GDS (when its jars are on the classpath) runs as procedures that need the kernel's internals
+                // Graph Data Science: Neo4j registers procedures only from the jars of its plugins
+                // folder (target/plugins, GDS's jars, also on the classpath for its extension), and
+                // GDS's need the kernel's internals
+                .setConfig(GraphDatabaseSettings.plugin_dir, plugins)
                 .setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("gds.*"))
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
@@ -74,6 +78,12 @@ public final class Neo4jLauncher {
             System.exit(0);  // the shutdown hook closes the databases
         }
         Thread.currentThread().join();
+    }
+
+    /** {@code name} in the folder of this launcher's jar (target/), or in home when run from classes. */
+    private static Path besideJar(String name) throws Exception {
+        Path code = Path.of(Neo4jLauncher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return (code.toString().endsWith(".jar") ? code.getParent() : code).resolve(name).toAbsolutePath();
     }
 
     /** The password of the user neo4j is the one given, whatever it was before (no change forced at first login). */
