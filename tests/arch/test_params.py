@@ -74,7 +74,8 @@ def cli_option(command: list[str], param: Param):
 def api_schema(api, method: str, route: str, param: Param) -> dict:
     """The OpenAPI schema the API declares for ``param`` at ``route``."""
     operation = api.app.openapi()["paths"][route][method]
-    if method == "post":
+    in_query = [p for p in operation.get("parameters", []) if p["name"] == param.name]
+    if method == "post" and not in_query:  # a field of the JSON body (POST /datasets takes its switches in the query)
         ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         schema = api.app.openapi()["components"]["schemas"][ref]["properties"][param.name]
     else:
