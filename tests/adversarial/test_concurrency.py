@@ -235,15 +235,14 @@ def test_a_second_writer_waits_for_the_first_and_then_says_the_store_is_busy(tmp
     import sqlite3
 
     from graph.errors import StoreBusy
-    from graph.store import sqlite as embedded
 
-    monkeypatch.setattr(embedded, "_BUSY_SECONDS", 0.2)
+    monkeypatch.setenv("CHAINX_BUSY_SECONDS", "0.2")
     path = tmp_path / "chainx.db"
     SqliteStore(path, create=True).close()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of its write
     try:
-        with SqliteStore(path) as store, pytest.raises(StoreBusy, match="is busy: another write held it for 0.2 s; try again"):
+        with SqliteStore(path) as store, pytest.raises(StoreBusy, match="is locked by another connection .* stayed locked for 0.2 s; try again"):
             store.write(GraphData([Node("Stage", "a", "A")]))
     finally:
         holder.execute("ROLLBACK")
