@@ -405,6 +405,8 @@ class SingleSource(Model):
     hhi: float
     basis: Literal["capacity", "firm_count"]
     shares: list[Share]
+    downstream_stages: int = Field(description="Stages FEEDS-downstream of it with firms in scope.")
+    downstream_firms: int = Field(description="The firms of those stages (each once): what depends on it, which orders equal scores.")
 
 
 class Disrupted(Model):
@@ -447,6 +449,7 @@ class CriticalEnterprise(Model):
     region: str | None
     reasons: list[str]
     cascade: Cascade
+    downstream_firms: int = Field(description="Firms of the stages downstream that lose an input: orders equal scores.")
 
 
 BottleneckItem = Annotated[Union[Chokepoint, SingleSource, CriticalEnterprise], Field(discriminator="kind")]

@@ -20,7 +20,9 @@ remaining part of its component.
 ``single_source`` — a stage served by exactly one enterprise (in the region, or anywhere without
 one), or whose concentration HHI = Σ share² exceeds ``hhi_threshold``. Shares are of the stated
 OPERATES_IN capacity when every firm of the stage states one in one unit, else equal shares of
-the firm count (so HHI = 1 / firms). Score: the HHI.
+the firm count (so HHI = 1 / firms). Score: the HHI; equal scores (every stage of one firm has
+HHI 1) are ordered by what depends on the stage: the firms, then the stages, FEEDS-downstream of
+it in scope (its own FEEDS cycle not counted).
 
 ``critical_enterprise`` — an enterprise whose removal leaves some customer with no supplier of a
 stage it buys (SUPPLIES relationships carrying a stage), or removes the last firm of a stage in
@@ -29,7 +31,8 @@ cascade is worked out as in :func:`whatif`. Score::
 
     enterprises that lose supply + stages left without a firm + stages left below min_firms
 
-counting only those in the region when one is given.
+counting only those in the region when one is given; equal scores are ordered by the firms of
+the downstream stages that lose an input.
 
 The cascade: an enterprise left with no supplier of a stage it buys can no longer deliver that
 stage or anything FEEDS-downstream of it (a weaver without yarn delivers no cloth), so customers
@@ -387,7 +390,9 @@ def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms
         for stage in world.stages_of.get(firm, ()):
             if firm in firms_out or not (world.firms[stage][firm] - stages_out) or stage in cannot:
                 stopped[stage] += 1
-    removed_tops = {t for t in (world.chain.top.get(x) for x in stages_out) if t and set(world.chain.members[t]) <= stages_out}
+    # a removed stage that had no firm (in scope) takes nothing away: not lost, cuts off nothing
+    removed_tops = {t for t in (world.chain.top.get(x) for x in stages_out)
+                    if t and set(world.chain.members[t]) <= stages_out and world.firms[t]}
     stages_lost, weakened = [], []
     for stage in sorted(set(stopped) | removed_tops, key=world.order.get):
         before = len(world.firms[stage])
@@ -512,7 +517,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     ...                    Relationship("OPERATES_IN", "weaver", "cloth"),
     ...                    Relationship("SUPPLIES", "mill", "weaver", "yarn")]))
     >>> [(i.kind, i.node) for i in bottlenecks(store).items]  # doctest: +NORMALIZE_WHITESPACE
-    [('chokepoint', 'yarn'), ('single_source', 'cloth'), ('single_source', 'yarn'),
+    [('chokepoint', 'yarn'), ('single_source', 'yarn'), ('single_source', 'cloth'),
      ('critical_enterprise', 'mill'), ('critical_enterprise', 'weaver')]
     """
     _check_params(hhi_threshold, min_firms)
@@ -569,8 +574,10 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
         critical.append({
             "kind": "critical_enterprise", "node": firm, "name": world.names.get(firm, firm), "score": float(score),
             "region": world.region_of.get(firm), "reasons": reasons, "cascade": cascade,
+            "downstream_firms": sum(row["enterprises"] for row in cascade["stages_downstream"]),
         })
-    critical.sort(key=lambda i: (-i["score"], i["node"]))
+    # equal scores: the firms whose loss reaches the most firms downstream first, never the id alone
+    critical.sort(key=lambda i: (-i["score"], -i["downstream_firms"], i["node"]))
     items += critical
     counts = {kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS}
     if limit is not None:
@@ -656,14 +663,29 @@ def _single_sources(world: _World, scope: str, threshold: float) -> list[dict]:
             reasons.append(f"{len(firms)} firm(s), {why}: equal shares, HHI = 1/{len(firms)} = {index:.4f}.")
         if index > threshold:
             reasons.append(f"HHI {index:.4f} exceeds the threshold {threshold}.")
+        below, below_firms = _downstream(world, stage)
+        if below:
+            reasons.append(f"{below} stage(s) FEEDS-downstream of it, with {below_firms} firm(s) in {scope}, depend on it.")
         reasons.append(f"score = HHI = {index:.4f}.")
         items.append({
             "kind": "single_source", "node": stage, "name": world.stage_name(stage), "score": round(index, 6),
             "reasons": reasons, "enterprises": len(firms), "hhi": round(index, 6), "basis": basis,
             "shares": [{"enterprise": f, "share": round(w / total, 6)} for f, w in top],
+            "downstream_stages": below, "downstream_firms": below_firms,
         })
-    items.sort(key=lambda i: (-i["score"], i["node"]))
+    # equal scores (every sole firm's HHI is 1): what depends on it first, never the id alone
+    items.sort(key=lambda i: (-i["score"], -i["downstream_firms"], -i["downstream_stages"], i["node"]))
     return items
+
+
+def _downstream(world: _World, stage: str) -> tuple[int, int]:
+    """(stages, distinct firms) FEEDS-downstream of ``stage`` that have firms in scope. The
+    stages of its own FEEDS cycle are not below it (as in the gaps report): through a cycle
+    every member reaches every other, which says nothing about what depends on what."""
+    graph_c, component, _ = condensed(world.chain)
+    own = graph_c.nodes[component[stage]]["members"]
+    below = [s for s in world.reach[stage] if s not in own and world.firms.get(s)]
+    return len(below), len(set().union(*(world.firms[s] for s in below))) if below else 0
 
 
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
@@ -723,6 +745,9 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     cascade = _cascade(world, firms_out, stages_out, min_firms)
     score = _cascade_score(cascade)
     reasons = [f"Removed: {_listing(found[i].name for i in remove)}."]
+    idle = [found[i].name for i in remove if found[i].label == "Stage" and not world.firms.get(chain.top.get(i, ""))]
+    if idle:
+        reasons.append(f"{_listing(idle)} had no firm in {scope}: removing it takes nothing away there.")
     reasons += _cascade_reasons(world, cascade, scope) or ["Nothing else loses supply."]
     return WhatIfReport.model_construct(
         region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), min_firms=min_firms,

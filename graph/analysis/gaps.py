@@ -50,7 +50,8 @@ number of institutes it collaborates with that some enterprise of R also collabo
 its size in [0, 1]: (revenue / largest revenue + employees / largest employees) / 2 among that
 stage's candidates (a figure not given counts 0), F = its fit with the chain in [0, 1]: the
 other top-level stages of the chain read that it operates in, over the most any of that stage's
-candidates does (0 when none operates in another). Ties are broken by enterprise id.
+candidates does (0 when none operates in another). Ties go to the firm with the larger share of its
+stages inside the chain read, then by enterprise id.
 
 F is the signal every dataset has: a national product graph (chainkg) gives no supplies,
 institutes or sizes, and without F every candidate scored 0 and came out in id order, a software
@@ -507,10 +508,19 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
 
     # F: the chain's top-level stages each candidate operates in
     in_chain: dict[str, set[str]] = defaultdict(set)
+    operated: dict[str, set[str]] = defaultdict(set)  # every stage it operates in, in the chain or not
     for rel in store.incident(pool, ["OPERATES_IN"]):
+        if rel.source not in pool:
+            continue
+        operated[rel.source].add(rel.target)
         top_stage = chain.top.get(rel.target)
-        if rel.source in pool and top_stage in chain.graph:
+        if top_stage in chain.graph:
             in_chain[rel.source].add(top_stage)
+
+    def focus(firm: str) -> float:
+        """The share of its stages inside the chain read: equal scores go to the specialist
+        (a spinner before a set-top-box maker that also lists 棉纱)."""
+        return len(in_chain[firm]) / len(operated[firm]) if operated[firm] else 0.0
 
     # SUPPLIES ties with R's enterprises, either direction.
     sells_to: dict[str, set[str]] = defaultdict(set)
@@ -553,7 +563,8 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
         max_others = max((others(firm, gap["stage"]) for firm in rows), default=0)
         sized = sized or bool(max_revenue or max_employees)
         # nsmallest = sorted(...)[:top], without sorting every enterprise of a national stage
-        best = heapq.nsmallest(top, scored(gap["stage"], rows, max_revenue, max_employees, max_others), key=lambda row: (-row[0], row[1]))
+        best = heapq.nsmallest(top, scored(gap["stage"], rows, max_revenue, max_employees, max_others),
+                               key=lambda row: (-row[0], -focus(row[1]), row[1]))
         for score, firm, s, i, z, f in best:
             node = rows[firm]
             reasons = [f"Operates in {gap['name']} ({gap['stage']}) in {node.region}, outside {region_name}."]
@@ -577,7 +588,8 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
                 size.append(f"{node.employees:,.0f} employees (largest {max_employees:,.0f})")
             reasons.append(f"Size: {', '.join(size) if size else 'revenue and employees not given'}: Z = {z:.4f}.")
             n_others = others(firm, gap["stage"])
-            reasons.append(f"Operates in {n_others} other stage(s) of this chain (the most among candidates: {max_others}): F = {f:.4f}.")
+            reasons.append(f"Operates in {n_others} other stage(s) of this chain (the most among candidates: {max_others}), "
+                           f"{len(in_chain[firm])} of its {len(operated[firm])} stage(s) in it: F = {f:.4f}.")
             reasons.append(f"score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}.")
             gap["candidates"].append({
                 "enterprise": firm, "name": node.name, "region": node.region, "score": score,

@@ -281,3 +281,42 @@ def test_docstring_examples_run(module):
 
     failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_equal_single_sources_and_critical_firms_are_ordered_by_what_depends_on_them(sqlite_store):
+    # z → y → x and z → w, every stage with one firm of r except x with two: z, y and w are single
+    # sources of HHI 1 alike. Below z: y, x, w (4 firms); below y: x (2 firms); below w: nothing.
+    # By id the order would be w, y, z.
+    nodes = [R("r"), *(S(s) for s in "zyxw"),
+             *(E(f, region="r") for f in ("fz", "fy", "fx1", "fx2", "fw"))]
+    rels = [rel("FEEDS", "z", "y"), rel("FEEDS", "y", "x"), rel("FEEDS", "z", "w"),
+            rel("OPERATES_IN", "fz", "z"), rel("OPERATES_IN", "fy", "y"), rel("OPERATES_IN", "fx1", "x"),
+            rel("OPERATES_IN", "fx2", "x"), rel("OPERATES_IN", "fw", "w")]
+    write(sqlite_store, nodes, rels)
+    report = bottlenecks(sqlite_store, "r", scope="whole").to_dict()
+    singles = items(report, "single_source")
+    assert [(i["node"], i["downstream_stages"], i["downstream_firms"]) for i in singles] == [("z", 3, 4), ("y", 1, 2), ("w", 0, 0)]
+    # each sole firm's loss empties its stage (score 1 alike); fz's reaches y, x and w (4 firms
+    # downstream keep working without that input), fy's x (2), fw's none
+    critical = items(report, "critical_enterprise")
+    assert [(i["node"], i["score"], i["downstream_firms"]) for i in critical] == [("fz", 1, 4), ("fy", 1, 2), ("fw", 1, 0)]
+
+
+def test_a_stage_on_a_cycle_does_not_count_its_cycle_as_depending_on_it(sqlite_store):
+    # p ⇄ q, q → t: below p, only t (q is on p's cycle, neither above nor below it)
+    nodes = [R("r"), S("p"), S("q"), S("t"), E("fp", region="r"), E("fq", region="r"), E("ft", region="r")]
+    rels = [rel("FEEDS", "p", "q"), rel("FEEDS", "q", "p"), rel("FEEDS", "q", "t"),
+            rel("OPERATES_IN", "fp", "p"), rel("OPERATES_IN", "fq", "q"), rel("OPERATES_IN", "ft", "t")]
+    write(sqlite_store, nodes, rels)
+    singles = {i["node"]: i for i in items(bottlenecks(sqlite_store, "r", scope="whole").to_dict(), "single_source")}
+    assert (singles["p"]["downstream_stages"], singles["p"]["downstream_firms"]) == (1, 1)
+    assert (singles["t"]["downstream_stages"], singles["t"]["downstream_firms"]) == (0, 0)
+
+
+def test_removing_a_stage_without_firms_takes_nothing_away(sqlite_store):
+    # a → b; r has a firm in b only: without a, b had no local input from it to lose
+    write(sqlite_store, [R("r"), S("a"), S("b"), E("fb", region="r")],
+          [rel("FEEDS", "a", "b"), rel("OPERATES_IN", "fb", "b")])
+    report = whatif(sqlite_store, ["a"], "r", scope="whole").to_dict()
+    assert report["stages_lost"] == [] and report["stages_downstream"] == [] and report["score"] == 0
+    assert any("had no firm in" in reason and "takes nothing away" in reason for reason in report["reasons"])

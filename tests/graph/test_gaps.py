@@ -400,3 +400,19 @@ def test_the_signals_the_data_holds_are_named(sqlite_store):
     broken_chain(sqlite_store)  # r's firms supply and work with an institute; q1 and q2 have sizes
     assert gaps(sqlite_store, "r").to_dict()["candidate_signals"] == {"supply_ties": True, "shared_institutes": True, "size": True,
                                                                       "chain_fit": True}
+
+
+def test_equal_candidates_go_to_the_one_more_of_whose_stages_are_in_the_chain(sqlite_store):
+    # a → b → c → d → e → f; r1 in a, so the region scope of depth 2 is {a, b, c}. In b: x also in
+    # c and f (f outside the scope), y also in c: F = 1 alike, but 2 of y's 2 stages are in the
+    # chain read against 2 of x's 3, so y comes first though x sorts first by id
+    nodes = [R("r"), R("q"), *(S(s) for s in "abcdef"), E("r1", region="r"), E("x", region="q"), E("y", region="q")]
+    rels = [*(rel("FEEDS", u, v) for u, v in zip("abcde", "bcdef")), rel("OPERATES_IN", "r1", "a"),
+            rel("OPERATES_IN", "x", "b"), rel("OPERATES_IN", "x", "c"), rel("OPERATES_IN", "x", "f"),
+            rel("OPERATES_IN", "y", "b"), rel("OPERATES_IN", "y", "c")]
+    write(sqlite_store, nodes, rels)
+    report = gaps(sqlite_store, "r", min_firms=1, scope="region", scope_depth=2).to_dict()
+    assert report["chain_scope"]["stages"] == 3
+    b = next(g for g in report["gaps"] if g["stage"] == "b")
+    assert [(c["enterprise"], c["chain_fit"]) for c in b["candidates"]] == [("y", 1.0), ("x", 1.0)]
+    assert any("2 of its 3 stage(s) in it" in reason for reason in b["candidates"][1]["reasons"])
