@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         )
     # added last, so outermost: a request under a foreign Host name reaches nothing else
     app.add_middleware(HostCheckMiddleware, allowed=settings.allowed_hosts)
+    app.include_router(meta.live)
     for module in (meta, nodes, analyses, datasets):
         app.include_router(module.router)
     app.include_router(views.router)

@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from graph.errors import StoreChanged, StoreUnavailable
+from graph.errors import StoreBusy, StoreChanged, StoreUnavailable
 from graph.store.reads import READ_TRIES
 
 from .deps import require_api_key
@@ -47,6 +47,9 @@ class SnapshotRoute(APIRoute):
                 try:
                     view = await run_in_threadpool(_enter, snapshot, store)
                     before = await run_in_threadpool(view.version)
+                except StoreBusy:  # locked by a load: the connection is fine, the answer a 503 with Retry-After
+                    await run_in_threadpool(snapshot.close)
+                    raise
                 except StoreUnavailable:
                     await run_in_threadpool(snapshot.close)
                     handle.drop(store)  # the next request reconnects

@@ -14,12 +14,15 @@ from ..models import Health, error_responses
 from ..params import FILE_RESPONSES, FormatQuery
 from ..snapshot import SnapshotRoute
 
-__all__ = ["router"]
+__all__ = ["router", "live"]
 
 router = APIRouter(route_class=SnapshotRoute, tags=["meta"], responses=error_responses(500, 503))
+# /health reads no graph, only the version, and must answer while a load holds the store: not a
+# snapshot route (its snapshot would wait on the lock it reports)
+live = APIRouter(tags=["meta"], responses=error_responses(500, 503))
 
 
-@router.get("/health", response_model=Health, response_model_exclude_none=True)  # message only while busy
+@live.get("/health", response_model=Health, response_model_exclude_none=True)  # message only while busy
 def health(handle: HandleDep) -> dict:
     """200 when the store answers, 503 (with the reason) when it does not; 200 with status busy,
     at once and with the last version read, while another connection holds the store."""

@@ -388,15 +388,17 @@ CASES: tuple[Case, ...] = (
     Case("formula_hyperlink", "formula", _append(E, 'adv_e4,"=HYPERLINK(""http://evil.example"",""点击"")",adv_town,,,,,'),
          _at(E) + r": name: '=HYPERLINK\(.*' looks like a spreadsheet formula"),
     Case("formula_at_sign", "formula", _append("stages", "adv_f,公式阶段,midstream,,@SUM(1+1)*cmd|' /C calc'!A0,"),
-         _at("stages") + r": aliases: [\"']@SUM\(1\+1\).*[\"'] looks like a spreadsheet formula"),
+         _at("stages") + r": aliases: the item [\"']@SUM\(1\+1\).*[\"'] looks like a spreadsheet formula"),
     Case("formula_plus", "formula", _append("stages", 'adv_f,公式阶段,midstream,,,"+HYPERLINK(""http://evil.example"")"'),
          _at("stages") + r": description: '\+HYPERLINK\(.*' looks like a spreadsheet formula"),
     Case("formula_minus_dde", "formula", _append(E, "adv_e4,公式企业,adv_town,,,,,-2+3+cmd|' /C calc'!A0"),
-         _at(E) + r": tags: [\"']-2\+3\+cmd.*[\"'] looks like a spreadsheet formula"),
+         _at(E) + r": tags: the item [\"']-2\+3\+cmd.*[\"'] looks like a spreadsheet formula"),
     Case("formula_after_a_tab", "formula", _append(E, 'adv_e4,"\t=1+2",adv_town,,,,,'), _at(E) + r": name: '=1\+2' looks like a spreadsheet formula"),
     # one enormous cell
     Case("ten_mib_cell", "huge cell", _append("stages", "adv_big,巨大描述,midstream,,," + "x" * TEN_MIB),
-         _at("stages") + r": description: cell of 10,485,760 characters is longer than the limit of 100,000"),
+         # a row's bytes are bounded (issue 15) before its cells are
+         _at("stages") + r": the row \(one record's properties\) has 10,485,788 bytes; at most 1,048,576 bytes are accepted "
+                         r"\(raise the limit with CHAINX_MAX_ROW_BYTES\)"),
     # workbooks
     Case("xlsx_hidden_sheet", "xlsx", _written("hidden.xlsx", lambda: workbook_bytes(BASE, hidden={"parks": "hidden"})),
          r"parks\.csv: sheet 'parks' is hidden", upload="file"),
