@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from graph import params as P
+from graph.i18n import accepted_lang
 from graph.params import Param
 
 __all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope"]
-__all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope", "FormatQuery", "SectionQuery", "FILE_RESPONSES"]
+__all__ = ["query", "path", "field_bounds", "chain_scope", "ChainScope", "FormatQuery", "SectionQuery", "FILE_RESPONSES", "LangQuery",
+           "asked_lang"]
 
 
 def field_bounds(param: Param) -> dict[str, Any]:
@@ -58,6 +60,14 @@ ChainScope = Annotated[dict, Depends(chain_scope)]
 #: ``format`` of a report route: the file formats of graph.params (json, csv, xlsx).
 FormatQuery = Annotated[Literal[P.FILE_FORMATS] | None, query(P.RESPONSE_FORMAT)]
 SectionQuery = Annotated[str | None, query(P.SECTION)]
+LangQuery = Annotated[Literal[P.LANG.choices] | None, query(P.LANG, description=P.LANG.help + " Without it, the Accept-Language header's first of "
+                                        "zh and en, if it names one.")]
+
+
+def asked_lang(request: Request, lang: str | None) -> str | None:
+    """The language a request asks for: ``lang=`` (checked by the analysis), else its
+    Accept-Language header's preferred of zh and en; None leaves it to the setting and the data."""
+    return lang if lang is not None else accepted_lang(request.headers.get("accept-language"))
 
 #: What a report route answers besides JSON, for its OpenAPI ``responses``.
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {

@@ -685,6 +685,7 @@ def gaps_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -697,13 +698,14 @@ def gaps_command(
     format = output_format(format, output)
     from graph.analysis.gaps import gaps
     from graph.errors import InvalidParameter
+    from graph.i18n import message
 
     if stages and candidates:
         raise InvalidParameter("candidates", "list the stages (--stages) or the candidates (--candidates), not both")
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, lang=lang)
     section = "stages" if stages else "candidates" if candidates else "gaps"
     if written(report, format, output, given, section):
         return
@@ -713,19 +715,18 @@ def gaps_command(
     if format == Format.csv:
         emit(report_csv(report, section))
         return
-    counts = report.counts
+    counts, said = report.counts, report._lang  # the language the analysis chose (--lang, CHAINX_LANG or the data's)
     notes = ""
     if not report.listing.complete:
         shown = report.listing.stages_listed if stages else report.listing.gaps_listed
         total = counts.stages if stages else report.gaps_total
-        notes += f"\nListed {shown:,} of {total:,} {'stages' if stages else 'gaps'} (--top to change)."
+        notes += "\n" + message("gaps.listed_stages" if stages else "gaps.listed_gaps", said, shown=shown, total=total)
     if report.stage_betweenness.method != "exact":
-        notes += f"\nB in the scores: {report.stage_betweenness.note}."
-    emit(
-        f"{report.region_name} ({report.region}): {counts.present} of {counts.stages} stages present, "
-        f"{counts.weak} weak, {counts.missing} missing; completeness {report.completeness:.3f} "
-        f"(score-weighted {report.completeness_weighted:.3f})\n" + report_table(report, section) + notes + scope_line(report)
-    )
+        notes += "\n" + message("gaps.b_note", said, note=report.stage_betweenness.note)
+    summary = message("gaps.summary", said, region_name=report.region_name, region=report.region, present=counts.present,
+                      stages=counts.stages, weak=counts.weak, missing=counts.missing, completeness=report.completeness,
+                      weighted=report.completeness_weighted)
+    emit(summary + "\n" + report_table(report, section) + notes + scope_line(report))
 
 
 @app.command("compare")

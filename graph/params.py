@@ -31,7 +31,7 @@ __all__ = [
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
-    "DRY_RUN", "UPDATE_EXISTING",
+    "DRY_RUN", "UPDATE_EXISTING", "LANG",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -140,6 +140,10 @@ DRY_RUN = Param("dry_run", bool, False, "Validate and report what the load would
 UPDATE_EXISTING = Param("update_existing", bool, False, "Let the dataset rewrite the definitions (name, aliases, description, source) "
                         "of stages the store already holds; without it they are kept and the report lists them.")
 
+LANG = Param("lang", str, None, "Language of reasons and table headers: zh (Chinese, the English field name beside each header) "
+             "or en; default the setting CHAINX_LANG, else zh when most stages of the chain read have Chinese names, else en. "
+             "JSON keys are the same in both.", choices=("zh", "en"))
+
 # How a report is presented. The command line prints a table by default and takes every format;
 # the API answers JSON by default (or as Accept asks) and takes the file formats only.
 FORMAT = Param("format", str, "table", "Output format: table (for the terminal), json, csv, or xlsx (an Excel workbook, with --output).",
@@ -160,7 +164,7 @@ CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "si
 # every parameter by (report, name): what the edges are built from and what the test compares
 
 PARAMS: dict[str, dict[str, Param]] = {
-    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, **CHAIN_SCOPE},
+    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, "lang": LANG, **CHAIN_SCOPE},
     "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, **CHAIN_SCOPE},

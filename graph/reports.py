@@ -28,6 +28,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from .i18n import header
+
 __all__ = [
     "Column", "Table", "Model", "Report",
     "Stats",
@@ -76,11 +78,13 @@ class Table:
     csv_columns: Sequence[Column] | Callable[[Any], Sequence[Column]] | None = None
 
     def render(self, report: Any, *, csv: bool = False) -> tuple[list[str], list[list[Any]]]:
-        """(headers, rows of cells) of ``report``'s section."""
+        """(headers, rows of cells) of ``report``'s section; the headers in the report's language
+        (:func:`graph.i18n.header`: the field names in English)."""
         columns = self.csv_columns if csv and self.csv_columns is not None else self.columns
         if callable(columns):
             columns = columns(report)
-        return [c.header for c in columns], [[c.value(row) for c in columns] for row in self.rows(report)]
+        lang = getattr(report, "_lang", "en")
+        return [header(c.header, lang) for c in columns], [[c.value(row) for c in columns] for row in self.rows(report)]
 
 
 class Model(BaseModel):
@@ -91,6 +95,9 @@ class Report(Model):
     """A report an analysis returns."""
 
     tables: ClassVar[dict[str, Table]] = {}
+    # the language its reasons were written in, which its tables' headers follow (graph.i18n); not
+    # part of the JSON, whose keys are the same in every language
+    _lang: str = PrivateAttr(default="en")
 
     def to_dict(self) -> dict[str, Any]:
         """The report as the plain dict its JSON shows (aliases as keys, parts left out unset)."""

@@ -17,6 +17,10 @@ SHARED = ROOT.parent / "shared"
 # Starlette's TestClient sends Host: testserver; the API answers only to names it is allowed
 # (api/hosts.py). Tests of the check itself set their own list.
 os.environ.setdefault("CHAINX_ALLOWED_HOSTS", "testserver")
+# The bundled chains have Chinese stage names, so reports default to Chinese (graph/i18n.py); the
+# tests that check English wording ask for English here, as a user passes --lang en. The tests of
+# the language itself (tests/graph/test_i18n.py) set or clear it themselves.
+os.environ["CHAINX_LANG"] = "en"
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from ..models import (
     WriteBackResult,
     error_responses,
 )
-from ..params import FILE_RESPONSES, ChainScope, FormatQuery, SectionQuery, path, query
+from ..params import FILE_RESPONSES, ChainScope, FormatQuery, LangQuery, SectionQuery, asked_lang, path, query
 from ..settings import Settings
 from ..snapshot import SnapshotRoute
 
@@ -49,11 +49,13 @@ def region_gaps(
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
-    return reports.present(request, format, gaps, region, section=section, min_firms=min_firms, top_candidates=top_candidates, top=top, **scope)
+    return reports.present(request, format, gaps, region, section=section, min_firms=min_firms, top_candidates=top_candidates, top=top,
+                           lang=asked_lang(request, lang), **scope)
 
 
 @router.get("/compare", response_model=report_model(compare), responses=FILE_RESPONSES)

@@ -69,6 +69,7 @@ from functools import reduce
 from operator import or_
 
 from graph.errors import InvalidParameter
+from graph.i18n import choose_lang, joined, message
 from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
 from graph.reports import (
@@ -263,7 +264,7 @@ def cycle_summary(chain: StageChain, local: dict[str, set[str]], first: int = 10
 
 def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None,
          scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-         rollup: str = "auto") -> GapsReport:
+         rollup: str = "auto", lang: str | None = None) -> GapsReport:
     """The gaps of ``region``'s chain: missing and weak stages, classified, scored, with the
     enterprises elsewhere that could fill them.
 
@@ -291,6 +292,9 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         The part of the chain to read (:func:`graph.scope.chain_in_scope`): by default the whole
         chain when it is small, else the region's stages and their FEEDS neighbourhood. Every
         figure (completeness, counts, scores) is of the scope; ``scope`` in the report says which.
+    lang : {"zh", "en"}, optional
+        The language of the reasons and of the tables' headers (:mod:`graph.i18n`); by default
+        the setting CHAINX_LANG, else zh when most stages read have Chinese names, else en.
 
     Returns
     -------
@@ -327,6 +331,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     chain, used = chain_in_scope(store, regions=regions, region_label=region_name, scope=scope, depth=scope_depth,
                                  source=source, sink=sink, rollup=rollup)
     limit = listing_limit(top, len(chain.graph))
+    lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     local = stage_coverage(store, region, chain=chain, regions=regions)
     graph = chain.graph
     sides = local_sides(chain, local)
@@ -372,12 +377,12 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
             "reasons": [], "candidates": [],
         }
         gap["reasons"] = _gap_reasons(store, chain, sides, local, gap, region_name, firms_total, min_firms, b, score,
-                                      method if sampled else None, on_cycle.get(stage))
+                                      method if sampled else None, on_cycle.get(stage), lang)
         listed.append(gap)
     gaps_total = len(found)
     signals = CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, chain_fit=True)
     if top_candidates and listed:
-        signals = _add_candidates(store, regions, region_name, chain, listed, top_candidates)
+        signals = _add_candidates(store, regions, region_name, chain, listed, top_candidates, lang)
 
     if limit is not None:
         busiest = sorted((s for s in order if local[s]), key=lambda s: -len(local[s]))[:limit]
@@ -421,6 +426,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         candidate_signals=signals,
     )
     report._firms = local
+    report._lang = lang
     return report
 
 
@@ -434,60 +440,47 @@ def _listing_rule(top: int | None, limit: int | None, stages: int) -> str:
 
 def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local: dict[str, set[str]], gap: dict,
                  region_name: str, firms_total: int, min_firms: int, b: float, score: float, sampled: dict | None,
-                 cycle: list[str] | None = None) -> list[str]:
-    """The reasons of one gap row: why its status and kind, and its score with the numbers."""
+                 cycle: list[str] | None = None, lang: str = "en") -> list[str]:
+    """The reasons of one gap row in ``lang``: why its status and kind, and its score with the numbers."""
     stage, name, count = gap["stage"], gap["name"], len(local[gap["stage"]])
     up, down = gap["upstream_local"], gap["downstream_local"]
     sub_stages = [s for s in chain.members.get(stage, []) if s != stage]
-    where = f"{name} ({stage})" + (f" or its {len(sub_stages)} sub-stage{'s' if len(sub_stages) != 1 else ''}" if sub_stages else "")
+    where_key = "gap.where" if not sub_stages else "gap.where_sub_one" if len(sub_stages) == 1 else "gap.where_sub"
+    where = message(where_key, lang, name=name, stage=stage, n=len(sub_stages))
 
     def named(stages: tuple[list[str], int]) -> str:
         first, total = stages
-        return _listing([chain.name(s) for s in first], total)
+        return _listing([chain.name(s) for s in first], total, lang=lang)
 
     if gap["kind"] == "strengthen":
-        firms = [f"{n.name} ({n.id})" for n in sorted(store.nodes(["Enterprise"], ids=local[stage]), key=lambda n: n.id)]
-        reasons = [
-            f"Only {count} enterprise(s) in {region_name} operate in {where} ({_listing(firms)}), fewer than min_firms={min_firms} (强链 strengthen)."
-        ]
+        firms = [message("gap.where", lang, name=n.name, stage=n.id)
+                 for n in sorted(store.nodes(["Enterprise"], ids=local[stage]), key=lambda n: n.id)]
+        reasons = [message("gap.strengthen", lang, count=count, region=region_name, where=where, firms=_listing(firms, lang=lang),
+                           min_firms=min_firms)]
     else:
-        reasons = [f"No enterprise in {region_name} operates in {where}."]
+        reasons = [message("gap.none", lang, region=region_name, where=where)]
         above = sides.stages_above(stage, _NAMES_IN_REASON)
         below = sides.stages_below(stage, _NAMES_IN_REASON)
         if gap["kind"] == "break":
-            reasons.append(
-                f"{region_name} has {up} enterprise(s) upstream (in {named(above)}) and {down} downstream "
-                f"(in {named(below)}): the local chain is broken here (补链 break)."
-            )
+            reasons.append(message("gap.break", lang, region=region_name, up=up, down=down, above=named(above), below=named(below)))
         elif gap["kind"] == "extension":
-            side, firms, stages = ("upstream", up, above) if up else ("downstream", down, below)
-            direction = "downstream" if up else "upstream"
-            reasons.append(
-                f"{region_name} has {firms} enterprise(s) {side} only (in {named(stages)}): "
-                f"attracting this stage extends the local chain {direction} (延链 extension)."
-            )
+            key, firms, stages = ("gap.extension_up", up, above) if up else ("gap.extension_down", down, below)
+            reasons.append(message(key, lang, region=region_name, firms=firms, stages=named(stages)))
         else:
-            reasons.append(f"{region_name} has no enterprise upstream or downstream of it along FEEDS links (absent).")
+            reasons.append(message("gap.absent", lang, region=region_name))
     if cycle:
         others = [s for s in cycle if s != stage]
         in_cycle = sorted(set().union(*(local.get(s, set()) for s in others)))
-        reasons.append(
-            f"{name} sits on a FEEDS cycle of {len(cycle)} stages with {_listing([chain.name(s) for s in others[:_NAMES_IN_REASON]], len(others))}: "
-            f"the cycle counts as one link of the chain, so the {len(in_cycle)} enterprise(s) of {region_name} in its other stages "
-            "are counted neither upstream nor downstream of it."
-        )
-    estimated = (f" (estimated from {sampled['k']} sampled source stages, seed {sampled['seed']}: the chain has "
-                 f"{sampled['stages']:,} top-level stages)") if sampled else ""
-    reasons.append(
-        f"score = (D + U + B) / 3 = ({down}/{firms_total} + {up}/{firms_total} + {b:.4f}) / 3 = {score:.4f}: "
-        f"D and U are the shares of {region_name}'s {firms_total} enterprises in the chain that sit downstream and upstream, "
-        f"B the stage's betweenness in the stage graph{estimated}."
-    )
+        reasons.append(message("gap.cycle", lang, name=name, size=len(cycle), region=region_name, n=len(in_cycle),
+                               others=_listing([chain.name(s) for s in others[:_NAMES_IN_REASON]], len(others), lang=lang)))
+    estimated = message("gap.estimated", lang, k=sampled["k"], seed=sampled["seed"], stages=sampled["stages"]) if sampled else ""
+    reasons.append(message("gap.score", lang, down=down, up=up, total=firms_total, b=b, score=score, region=region_name,
+                           estimated=estimated))
     return reasons
 
 
 def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, gap_rows: list[dict],
-                    top: int) -> CandidateSignals:
+                    top: int, lang: str = "en") -> CandidateSignals:
     """Fill each gap's ``candidates``: enterprises outside the region (``regions``: it and its
     sub-regions) operating in its stage; return which signals the data held.
 
@@ -567,30 +560,33 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
                                key=lambda row: (-row[0], -focus(row[1]), row[1]))
         for score, firm, s, i, z, f in best:
             node = rows[firm]
-            reasons = [f"Operates in {gap['name']} ({gap['stage']}) in {node.region}, outside {region_name}."]
+            reasons = [message("cand.operates", lang, gap=gap["name"], stage=gap["stage"], where=node.region, region=region_name)]
             if s:
                 parts = []
                 if sells_to[firm]:
-                    parts.append(f"supplies {len(sells_to[firm])} of {region_name}'s enterprises ({_listing(sorted(local_names[e] for e in sells_to[firm]))})")
+                    parts.append(message("cand.supplies", lang, n=len(sells_to[firm]), region=region_name,
+                                         names=_listing(sorted(local_names[e] for e in sells_to[firm]), lang=lang)))
                 if buys_from[firm]:
-                    parts.append(f"buys from {len(buys_from[firm])} ({_listing(sorted(local_names[e] for e in buys_from[firm]))})")
-                reasons.append(f"Already {' and '.join(parts)}: S = {s}.")
+                    parts.append(message("cand.buys", lang, n=len(buys_from[firm]),
+                                         names=_listing(sorted(local_names[e] for e in buys_from[firm]), lang=lang)))
+                reasons.append(message("cand.already", lang, parts=message("and", lang).join(parts), s=s))
             else:
-                reasons.append(f"No SUPPLIES ties with {region_name}'s enterprises: S = 0.")
+                reasons.append(message("cand.no_supply", lang, region=region_name))
             if i:
-                reasons.append(f"Works with {i} institute(s) that {region_name}'s enterprises also work with ({_listing(sorted(institute_names[x] for x in shared[firm]))}): I = {i}.")
+                reasons.append(message("cand.institutes", lang, i=i, region=region_name,
+                                       names=_listing(sorted(institute_names[x] for x in shared[firm]), lang=lang)))
             else:
-                reasons.append(f"Shares no institute with {region_name}'s enterprises: I = 0.")
+                reasons.append(message("cand.no_institute", lang, region=region_name))
             size = []
             if node.revenue_cny is not None:
-                size.append(f"revenue {node.revenue_cny:,.0f} CNY (largest among candidates {max_revenue:,.0f})")
+                size.append(message("cand.revenue", lang, revenue=node.revenue_cny, largest=max_revenue))
             if node.employees is not None:
-                size.append(f"{node.employees:,.0f} employees (largest {max_employees:,.0f})")
-            reasons.append(f"Size: {', '.join(size) if size else 'revenue and employees not given'}: Z = {z:.4f}.")
+                size.append(message("cand.employees", lang, employees=node.employees, largest=max_employees))
+            reasons.append(message("cand.size", lang, size=joined(size, lang) if size else message("cand.no_size", lang), z=z))
             n_others = others(firm, gap["stage"])
-            reasons.append(f"Operates in {n_others} other stage(s) of this chain (the most among candidates: {max_others}), "
-                           f"{len(in_chain[firm])} of its {len(operated[firm])} stage(s) in it: F = {f:.4f}.")
-            reasons.append(f"score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}.")
+            reasons.append(message("cand.fit", lang, n=n_others, most=max_others, inside=len(in_chain[firm]),
+                                   stages=len(operated[firm]), f=f))
+            reasons.append(message("cand.score", lang, s=s, i=i, z=z, f=f, score=score))
             gap["candidates"].append({
                 "enterprise": firm, "name": node.name, "region": node.region, "score": score,
                 "supply_ties": s, "shared_institutes": i, "size": round(z, 6), "chain_stages": n_others, "chain_fit": round(f, 6),

@@ -1,0 +1,202 @@
+"""The message catalogue: every sentence and table header a report shows, in Chinese and English.
+
+A text is named by a key and rendered by :func:`message` in one language with its parameters
+(``str.format`` fields), so a sentence is written once per language here and nowhere else; code
+asks for ``message("gap.none", lang, region=..., where=...)``. tests/graph/test_i18n.py checks that
+every key has both languages with the same fields, and that every key the code asks for is here.
+
+Which language (:func:`choose_lang`): the one asked for (``--lang``, ``lang=``, Accept-Language),
+else the setting ``CHAINX_LANG``, else ``zh`` when more than half of the names given (the stages of
+the chain a report reads) hold a Chinese character, else ``en``.
+
+Table headers: the JSON keys stay the machine-readable English field names in every language;
+a table, CSV or workbook shows ``col.<field>`` of the catalogue (:func:`header`): in English the
+field name itself, in Chinese the Chinese with the field name beside it, so a reader of a sheet
+can still find the JSON field.
+
+>>> message("listing.more", "en", names="a, b", more=3)
+'a, b and 3 more'
+>>> message("listing.more", "zh", names="甲、乙", more=3)
+'甲、乙等另外3个'
+>>> header("local_enterprises", "zh"), header("local_enterprises", "en")
+('本地企业数 local_enterprises', 'local_enterprises')
+>>> choose_lang(None, ["印染", "织造", "cotton"], env={})
+'zh'
+>>> choose_lang("en", ["印染"], env={"CHAINX_LANG": "zh"})
+'en'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+
+from .errors import InvalidParameter
+from .params import LANG
+
+__all__ = ["LANGS", "LANG_ENV", "CATALOGUE", "HEADERS", "message", "header", "choose_lang", "accepted_lang", "joined"]
+
+LANGS = LANG.choices
+LANG_ENV = "CHAINX_LANG"
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# -- sentences -------------------------------------------------------------------------------------
+_EN = {
+    # lists of names in a sentence (graph.analysis.reasons.listing)
+    "listing.sep": ", ",
+    "listing.more": "{names} and {more} more",
+    "and": " and ",
+    # a gap's reasons (graph.analysis.gaps)
+    "gap.where": "{name} ({stage})",
+    "gap.where_sub_one": "{name} ({stage}) or its 1 sub-stage",
+    "gap.where_sub": "{name} ({stage}) or its {n} sub-stages",
+    "gap.strengthen": "Only {count} enterprise(s) in {region} operate in {where} ({firms}), fewer than min_firms={min_firms} "
+                      "(强链 strengthen).",
+    "gap.none": "No enterprise in {region} operates in {where}.",
+    "gap.break": "{region} has {up} enterprise(s) upstream (in {above}) and {down} downstream (in {below}): the local chain is "
+                 "broken here (补链 break).",
+    "gap.extension_up": "{region} has {firms} enterprise(s) upstream only (in {stages}): attracting this stage extends the local "
+                        "chain downstream (延链 extension).",
+    "gap.extension_down": "{region} has {firms} enterprise(s) downstream only (in {stages}): attracting this stage extends the local "
+                          "chain upstream (延链 extension).",
+    "gap.absent": "{region} has no enterprise upstream or downstream of it along FEEDS links (absent).",
+    "gap.cycle": "{name} sits on a FEEDS cycle of {size} stages with {others}: the cycle counts as one link of the chain, so the "
+                 "{n} enterprise(s) of {region} in its other stages are counted neither upstream nor downstream of it.",
+    "gap.estimated": " (estimated from {k} sampled source stages, seed {seed}: the chain has {stages:,} top-level stages)",
+    "gap.score": "score = (D + U + B) / 3 = ({down}/{total} + {up}/{total} + {b:.4f}) / 3 = {score:.4f}: D and U are the shares "
+                 "of {region}'s {total} enterprises in the chain that sit downstream and upstream, B the stage's betweenness in "
+                 "the stage graph{estimated}.",
+    # a candidate's reasons
+    "cand.operates": "Operates in {gap} ({stage}) in {where}, outside {region}.",
+    "cand.supplies": "supplies {n} of {region}'s enterprises ({names})",
+    "cand.buys": "buys from {n} ({names})",
+    "cand.already": "Already {parts}: S = {s}.",
+    "cand.no_supply": "No SUPPLIES ties with {region}'s enterprises: S = 0.",
+    "cand.institutes": "Works with {i} institute(s) that {region}'s enterprises also work with ({names}): I = {i}.",
+    "cand.no_institute": "Shares no institute with {region}'s enterprises: I = 0.",
+    "cand.revenue": "revenue {revenue:,.0f} CNY (largest among candidates {largest:,.0f})",
+    "cand.employees": "{employees:,.0f} employees (largest {largest:,.0f})",
+    "cand.no_size": "revenue and employees not given",
+    "cand.size": "Size: {size}: Z = {z:.4f}.",
+    "cand.fit": "Operates in {n} other stage(s) of this chain (the most among candidates: {most}), {inside} of its {stages} "
+                "stage(s) in it: F = {f:.4f}.",
+    "cand.score": "score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}.",
+    # the terminal's lines around a gaps table (chainx gaps)
+    "gaps.summary": "{region_name} ({region}): {present} of {stages} stages present, {weak} weak, {missing} missing; completeness "
+                    "{completeness:.3f} (score-weighted {weighted:.3f})",
+    "gaps.listed_gaps": "Listed {shown:,} of {total:,} gaps (--top to change).",
+    "gaps.listed_stages": "Listed {shown:,} of {total:,} stages (--top to change).",
+    "gaps.b_note": "B in the scores: {note}.",
+}
+
+_ZH = {
+    "listing.sep": "、",
+    "listing.more": "{names}等另外{more}个",
+    "and": "，并",
+    "gap.where": "{name}（{stage}）",
+    "gap.where_sub_one": "{name}（{stage}）及其1个子环节",
+    "gap.where_sub": "{name}（{stage}）及其{n}个子环节",
+    "gap.strengthen": "{region}仅有{count}家企业从事{where}（{firms}），少于 min_firms={min_firms}（强链 strengthen）。",
+    "gap.none": "{region}没有企业从事{where}。",
+    "gap.break": "{region}上游有{up}家企业（{above}），下游有{down}家（{below}）：本地链条在此断开（补链 break）。",
+    "gap.extension_up": "{region}仅上游有{firms}家企业（{stages}）：引进该环节可向下游延伸本地链条（延链 extension）。",
+    "gap.extension_down": "{region}仅下游有{firms}家企业（{stages}）：引进该环节可向上游延伸本地链条（延链 extension）。",
+    "gap.absent": "{region}沿 FEEDS 关系在其上下游均无企业（空白 absent）。",
+    "gap.cycle": "{name}位于一个{size}个环节的 FEEDS 环上（另有{others}）：该环计为链条的一环，因此{region}在环上其他环节的"
+                 "{n}家企业既不计入其上游，也不计入其下游。",
+    "gap.estimated": "（由{k}个抽样源环节估计，随机种子 {seed}：该链共有{stages:,}个顶层环节）",
+    "gap.score": "得分 score = (D + U + B) / 3 = ({down}/{total} + {up}/{total} + {b:.4f}) / 3 = {score:.4f}：D、U 为{region}链上"
+                 "{total}家企业中位于其下游、上游的比例，B 为该环节在环节图中的介数中心性{estimated}。",
+    "cand.operates": "在{where}从事{gap}（{stage}），位于{region}之外。",
+    "cand.supplies": "向{region}的{n}家企业供货（{names}）",
+    "cand.buys": "从{n}家采购（{names}）",
+    "cand.already": "已{parts}：S = {s}。",
+    "cand.no_supply": "与{region}的企业无 SUPPLIES 供货关系：S = 0。",
+    "cand.institutes": "与{i}家{region}企业也合作的机构合作（{names}）：I = {i}。",
+    "cand.no_institute": "与{region}的企业无共同合作机构：I = 0。",
+    "cand.revenue": "营业收入 {revenue:,.0f} 元（候选企业中最高 {largest:,.0f}）",
+    "cand.employees": "员工 {employees:,.0f} 人（最多 {largest:,.0f}）",
+    "cand.no_size": "未提供营业收入和员工数",
+    "cand.size": "规模：{size}：Z = {z:.4f}。",
+    "cand.fit": "还从事本链其他{n}个环节（候选企业中最多：{most}），其{stages}个环节中有{inside}个在本链内：F = {f:.4f}。",
+    "cand.score": "得分 score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}。",
+    "gaps.summary": "{region_name}（{region}）：{stages}个环节中{present}个具备、{weak}个薄弱、{missing}个缺失；完整度 "
+                    "{completeness:.3f}（按得分加权 {weighted:.3f}）",
+    "gaps.listed_gaps": "列出{total:,}个缺口中的{shown:,}个（用 --top 调整）。",
+    "gaps.listed_stages": "列出{total:,}个环节中的{shown:,}个（用 --top 调整）。",
+    "gaps.b_note": "得分中的 B：{note}。",
+}
+
+# -- table headers: the Chinese of each field a table shows (English: the field name itself) ---------
+HEADERS: dict[str, str] = {
+    "kind": "类型", "name": "名称", "count": "数量", "distance": "距离", "id": "编号", "step": "步", "source": "起点",
+    "type": "关系", "target": "终点", "forward": "正向",
+    "stage": "环节", "status": "状态", "score": "得分", "upstream_local": "本地上游企业", "downstream_local": "本地下游企业",
+    "candidates": "候选企业", "reasons": "理由", "gap": "缺口环节", "gap_name": "缺口名称", "rank": "排名",
+    "enterprise": "企业", "region": "地区", "supply_ties": "供货关系 S", "shared_institutes": "共同机构 I", "size": "规模 Z",
+    "chain_stages": "本链其他环节", "chain_fit": "链条契合 F", "tier": "层级", "local_enterprises": "本地企业数",
+    "why": "原因", "effect": "影响", "detail": "详情", "node": "节点", "value": "值", "measure": "指标",
+    "institute": "机构", "ties": "关系数", "enterprises": "企业数", "institutes": "机构数", "tie_kinds": "关系类型",
+    "projection": "投影", "a": "甲方", "a_name": "甲方名称", "b": "乙方", "b_name": "乙方名称", "shared": "共同数", "via": "经由",
+    "community": "社区", "hub_name": "核心名称", "betweenness": "介数", "constraint": "约束", "betweenness_rank": "介数排名",
+    "constraint_rank": "约束排名", "researched_by": "研究机构", "shared_enterprises": "共同企业",
+}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "en": {**_EN, **{f"col.{field}": field for field in HEADERS}},
+    "zh": {**_ZH, **{f"col.{field}": f"{zh} {field}" for field, zh in HEADERS.items()}},
+}
+
+
+def message(key: str, lang: str, /, **params) -> str:
+    """The text of ``key`` in ``lang`` (zh or en), its fields filled from ``params``."""
+    return CATALOGUE[lang][key].format(**params)
+
+
+def header(field: str, lang: str) -> str:
+    """The header a table shows for the field ``field`` (col.<field>); a field the catalogue does
+    not name (a comparison's region id) as it is."""
+    return CATALOGUE[lang].get(f"col.{field}", field)
+
+
+def joined(items: Iterable[str], lang: str) -> str:
+    """Items one after another as the language lists them (``a, b`` / ``甲、乙``)."""
+    return message("listing.sep", lang).join(items)
+
+
+def choose_lang(lang: str | None, names: Iterable[str], env: Mapping[str, str] | None = None) -> str:
+    """The language of a report: ``lang`` when given, else the setting CHAINX_LANG, else zh when
+    more than half of ``names`` (the stages read) hold a Chinese character, else en."""
+    if LANG.check(lang) is not None:
+        return lang
+    setting = (os.environ if env is None else env).get(LANG_ENV, "").strip().lower()
+    if setting:
+        if setting not in LANGS:
+            raise InvalidParameter("lang", f"the setting {LANG_ENV} must be one of {', '.join(LANGS)}, not {setting!r}")
+        return setting
+    names = list(names)
+    chinese = sum(1 for name in names if _CJK.search(name or ""))
+    return "zh" if names and chinese * 2 > len(names) else "en"
+
+
+def accepted_lang(accept_language: str | None) -> str | None:
+    """zh or en: the first of them an Accept-Language header prefers (by q), None when it names
+    neither.
+
+    >>> accepted_lang("en-GB;q=0.8, zh-CN"), accepted_lang("fr"), accepted_lang("*")
+    ('zh', None, None)
+    """
+    ranked = []
+    for order, part in enumerate((accept_language or "").split(",")):
+        tag, _, rest = part.strip().partition(";")
+        q = 1.0
+        if rest.strip().startswith("q="):
+            try:
+                q = float(rest.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGS and q > 0:
+            ranked.append((-q, order, primary))
+    return min(ranked)[2] if ranked else None
