@@ -141,6 +141,7 @@ HEADERS: dict[str, str] = {
     "projection": "投影", "a": "甲方", "a_name": "甲方名称", "b": "乙方", "b_name": "乙方名称", "shared": "共同数", "via": "经由",
     "community": "社区", "hub_name": "核心名称", "betweenness": "介数", "constraint": "约束", "betweenness_rank": "介数排名",
     "constraint_rank": "约束排名", "researched_by": "研究机构", "shared_enterprises": "共同企业",
+    "internal_links": "内部关系", "external_links": "外部关系",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {
