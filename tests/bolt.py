@@ -58,6 +58,9 @@ class BoltServer:
         (with a JVM heap of ``heap``, and Graph Data Science if ``gds``). An external server is
         what it is: with ``gds`` it is used as it is, and has GDS or not."""
         uri = os.environ.get("CHAINX_TEST_NEO4J_URI")
+        if uri and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+            raise RuntimeError("CHAINX_TEST_NEO4J_URI names one database for every test: run one worker (make test TEST_WORKERS=0, "
+                               "or pytest without -n), or workers would empty each other's data")
         if uri:
             return cls(
                 uri,
@@ -140,6 +143,10 @@ class BoltServer:
             self._log = None
 
     def close(self) -> None:
+        """At the end of the run: the data is thrown away, so the server is killed, not shut down
+        in order (a clean shutdown checkpoints the store first, some ten seconds)."""
+        if self.local and self._process is not None:
+            self._process.kill()
         if self.local:
             self.stop()
 

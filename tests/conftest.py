@@ -3,12 +3,14 @@ SQLite store and on a real Bolt server (see tests/bolt.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from graph.store.neo4j import clear_database
+from tests.adversarial.figures import ARTIFACT, FIGURES, merge_figures, summary_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTILE = ROOT / "data" / "textile"
@@ -126,3 +128,26 @@ def browser_context():
         finally:
             context.close()
             shutil.rmtree(profile, ignore_errors=True)
+
+
+# -- the adversarial figures: one summary line, whichever process measured them -----------------
+def pytest_sessionfinish(session, exitstatus) -> None:
+    # in a pytest-xdist worker: hand the figures to the controller, which prints the summary
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["adversarial_figures"] = json.dumps(FIGURES, ensure_ascii=False)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    figures = getattr(node, "workeroutput", {}).get("adversarial_figures")
+    if figures:
+        merge_figures(FIGURES, json.loads(figures))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not FIGURES or hasattr(config, "workeroutput"):
+        return
+    terminalreporter.write_sep("-", "adversarial figures")
+    terminalreporter.write_line(summary_line(FIGURES))
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    ARTIFACT.write_text(json.dumps({"summary": summary_line(FIGURES), **FIGURES}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
