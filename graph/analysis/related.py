@@ -15,7 +15,7 @@ stated capacity or their revenue, the ``measure``), over the regions of the stor
 - **Density** ω_rs = Σ_s′ M_rs′·φ_ss′ / Σ_s′ φ_ss′ (the sums over every stage, s itself included,
   as ``ecomplexity`` does): the share of s's relatedness that r already holds.
 - **ECI / PCI**: K_r is the eigenvector of the second largest eigenvalue of
-  M̃_rr′ = Σ_s M_rs·M_r′s / (k_r·k_s); K_s = Σ_r M_rs·K_r / k_s. ECI = (K_r − mean K_r) / std K_r,
+  M̃_rr′ = Σ_s M_rs·M_r′s / (k_r·k_s); K_s = Σ_r M_rs·K_r / (λ·k_s), λ that eigenvalue. ECI = (K_r − mean K_r) / std K_r,
   PCI = (K_s − mean K_r) / std K_r, signed so that ECI correlates positively with diversity
   (``ecomplexity``'s convention). Computed on the R × R side, so 5,000 stages cost no 5,000² eigenproblem.
 - **Opportunity gain** of s for r: Σ_s′ φ_ss′ / Σ_s″ φ_s″s′ · (1 − M_rs′) · PCI_s′ − (1 − ω_rs)·PCI_s.
@@ -103,8 +103,10 @@ def complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     by_region = valid / k_r[rows][:, None]
     by_stage = valid / k_s[cols][None, :]
     values, vectors = np.linalg.eig(by_region @ by_stage.T)
-    kc = np.real(vectors[:, np.argsort(np.real(values))[-2]])
-    kp = by_stage.T @ kc
+    second = np.argsort(np.real(values))[-2]
+    kc = np.real(vectors[:, second])
+    # K_s on the same scale as K_r (K_r = Σ_s M_rs K_s / k_r), so one standardisation fits both
+    kp = by_stage.T @ kc / np.real(values[second])
     sign = np.sign(np.corrcoef(k_r[rows], kc)[0, 1]) or 1.0
     kc, kp = sign * kc, sign * kp
     mean, std = kc.mean(), kc.std()

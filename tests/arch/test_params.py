@@ -25,6 +25,7 @@ EDGES = {
     "bottlenecks": (["bottlenecks"], ("get", "/bottlenecks", "/bottlenecks", {})),
     "whatif": (["whatif", "--remove", "e_wj_lianjie_zipper"], ("post", "/whatif", "/whatif", {"remove": ["e_wj_lianjie_zipper"]})),
     "centrality": (["centrality"], ("get", "/centrality", "/centrality", {"metric": "degree"})),
+    "related": (["related", "--region", "shengze"], ("get", "/regions/{region}/related", "/regions/shengze/related", {})),
     "ties": (["ties"], ("get", "/ties", "/ties", {})),
     "neighbors": (["neighbors", "i_donghua_university"],
                   ("get", "/nodes/{kind}/{node_id}/neighbors", "/nodes/Institute/i_donghua_university/neighbors", {})),
