@@ -218,6 +218,8 @@ class Gap(Model):
     downstream_local: int
     betweenness: float
     cycle: int = Field(description="Stages of the FEEDS cycle the stage sits on (0: on none).")
+    density: float = Field(description="Relatedness density ω of the stage for the region (graph.analysis.related).")
+    feasible: bool = Field(description="ω > 0 and at least the mean ω of the stages the region lacks.")
     reasons: list[str]
     candidates: list[Candidate]
 
@@ -276,7 +278,7 @@ class Cycles(Model):
     largest: list[CycleListing]
 
 
-_GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
+_GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "density", "feasible")]
 
 
 # a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)

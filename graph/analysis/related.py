@@ -42,7 +42,7 @@ from .reasons import listing as _listing
 from .stages import StageChain
 
 __all__ = ["rca", "presence", "proximity", "density", "complexity", "opportunity_gain", "cosine_peers",
-           "Relatedness", "relatedness", "region_stage_matrix", "related", "MEASURES", "PRESENCES"]
+           "Relatedness", "relatedness", "region_stage_matrix", "stage_density", "related", "MEASURES", "PRESENCES"]
 
 MEASURES = ("enterprises", "capacity", "revenue")
 PRESENCES = ("rca", "any")
@@ -236,6 +236,17 @@ def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, le
     for (row, col), value in cells.items():
         x[index[row], col] = value
     return names, stages, x, rule
+
+
+def stage_density(store: GraphStore, chain: StageChain, region: str) -> tuple[dict[str, float], float]:
+    """({stage: ω of ``region``} for every top-level stage of ``chain``, the mean ω over the stages
+    the region has no activity in): what the gaps report shows beside each gap's score. The
+    matrix is :func:`region_stage_matrix`'s default (enterprise counts, presence by RCA ≥ 1)."""
+    regions, stages, x, _ = region_stage_matrix(store, chain, region)
+    m = presence(x)
+    omega = density(m, proximity(m))[regions.index(region)]
+    lacking = x[regions.index(region)] == 0
+    return dict(zip(stages, omega.tolist())), float(omega[lacking].mean()) if lacking.any() else 0.0
 
 
 def related(store: GraphStore, region: str, *, level: str | None = None, measure: str = "enterprises", presence: str = "rca",

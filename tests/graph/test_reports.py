@@ -20,6 +20,7 @@ from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.paths import explained_path, neighbors
+from graph.analysis.related import related
 from graph.analysis.ties import ties_report
 from graph.model import GraphData, Node, Relationship
 from graph.reports import REPORTS, CompareRow, Report
@@ -35,6 +36,8 @@ CALLS = {
     "gaps, cut": (gaps, ("shengze",), {"top": 2, "min_firms": 3}),
     "gaps between two stages": (gaps, ("tianmen",), {"source": "cotton", "sink": "garments", "rollup": "none"}),
     "compare": (compare, (["shengze", "tianmen", "wujiang"],), {}),
+    "related": (related, ("shengze",), {}),
+    "related by city, revenue": (related, ("suzhou",), {"level": "city", "measure": "revenue", "presence": "any"}),
     "bottlenecks": (bottlenecks, (), {}),
     "bottlenecks of a region": (bottlenecks, ("tianmen",), {"min_firms": 2}),
     "whatif": (whatif, (["e_hengli_group"], "wujiang"), {}),
