@@ -211,7 +211,10 @@ def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, le
     stages = sorted(chain.graph)
     column = {s: i for i, s in enumerate(stages)}
     cells: dict[tuple[str, int], float] = {}
-    ops = [op for op in queries(store).operations() if op.stage in chain.top and chain.top[op.stage] in column]
+    # the scope's stages and their sub-stages only, asked of the store: a national chain's other
+    # OPERATES_IN links are never read
+    wanted = {sub for top in stages for sub in chain.members.get(top, [top])}
+    ops = [op for op in queries(store).operations(stages=wanted) if chain.top.get(op.stage) in column]
     revenue: dict[str, float] = {}
     if measure == "revenue":
         revenue = {row.enterprise: row.revenue_cny or 0.0 for row in queries(store).stage_firms({op.stage for op in ops})}
