@@ -734,6 +734,7 @@ def compare_command(
     regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Or as separate arguments, taken as they are (an id may hold a comma): shengze tianmen.", show_default=False)],
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    peers: Annotated[int, option(P.COMPARE_PEERS)] = P.COMPARE_PEERS.default,
     scope: ScopeOption = P.SCOPE.default,
     scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
     source: SourceOption = None,
@@ -754,19 +755,23 @@ def compare_command(
         given = about(graph_store)
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
-        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top,
+        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
                          scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
-    if written(report, format, output, given):
+    # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
+    section = "peers" if peers else "stages"
+    if written(report, format, output, given, section):
         return
     if format == Format.json:
         emit(to_json(report))
         return
     if format == Format.csv:
-        emit(report_csv(report))
+        emit(report_csv(report, section))
         return
     footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
     if report.stages_listed < report.stages_total:
         footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
+    if peers:
+        footer += "\nPeers (cosine similarity of the stage profiles):\n" + report_table(report, "peers")
     emit(report_table(report) + "\n" + footer + scope_line(report))
 
 

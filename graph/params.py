@@ -31,7 +31,7 @@ __all__ = [
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
-    "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS",
+    "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -135,6 +135,8 @@ PRESENCE = Param("presence", str, "rca", "Relatedness: a stage is present in a r
                  1, 10, choices=("rca", "any"))
 RELATED_TOP = Param("top", int, 20, "Feasible stages to list.", 1, 10_000)
 PEERS = Param("peers", int, 5, "Peer regions to list (0 for none).", 0, 1000)
+COMPARE_PEERS = Param("peers", int, 0, "Also list each region's most similar regions by stage profile (cosine), this many (0 for none).",
+                      0, 100)
 ROLLUP = Param("rollup", str, "auto", "Sub-stages: roll up into their top-level stage (top), not at all (none), or auto (top, except "
                "into broad categories with more than 50 stages below them).", choices=("auto", "top", "none"))
 VIA = Param("via", str, "all", "What a path walks: supply (SUPPLIES between enterprises), chain (FEEDS between stages), ties "
@@ -169,7 +171,7 @@ CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "si
 
 PARAMS: dict[str, dict[str, Param]] = {
     "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, **CHAIN_SCOPE},
-    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
+    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, "peers": COMPARE_PEERS, **CHAIN_SCOPE},
     "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, **CHAIN_SCOPE},
     "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED, "engine": ENGINE},

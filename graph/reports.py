@@ -367,6 +367,14 @@ def _compare_csv_columns(report: CompareReport) -> list[Column]:
     return columns
 
 
+class PeerRegion(Model):
+    region: str
+    name: str
+    similarity: float = Field(description="Cosine similarity of the stage profiles.")
+    shared_stages: int = Field(description="Stages both have activity in.")
+    stages: int = Field(description="Stages the peer has activity in.")
+
+
 class CompareReport(Report):
     regions: list[str]
     min_firms: int
@@ -376,8 +384,15 @@ class CompareReport(Report):
     stages_listed: int
     top: int | None = Field(description="How many stages were listed at most (null: all).")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    peers: dict[str, list[PeerRegion]] | None = Field(
+        default=None, description="With peers > 0: per region, the regions most like it (cosine of the stage profiles).")
 
-    tables: ClassVar[dict[str, Table]] = {"stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns)}
+    tables: ClassVar[dict[str, Table]] = {
+        "stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns),
+        "peers": Table(lambda r: [(region, rank, p) for region, found in (r.peers or {}).items() for rank, p in enumerate(found, start=1)],
+                       [Column("of", lambda t: t[0]), Column("rank", lambda t: t[1]),
+                        *(Column(name, lambda t, name=name: getattr(t[2], name)) for name in ("region", "name", "similarity", "shared_stages", "stages"))]),
+    }
 
 
 # -- bottlenecks -----------------------------------------------------------------------------
@@ -739,14 +754,6 @@ class FeasibleStage(Model):
     related_names: list[str]
     feeds_links: list[str] = Field(description="FEEDS links between it and stages the region has activity in.")
     reasons: list[str]
-
-
-class PeerRegion(Model):
-    region: str
-    name: str
-    similarity: float = Field(description="Cosine similarity of the stage profiles.")
-    shared_stages: int = Field(description="Stages both have activity in.")
-    stages: int = Field(description="Stages the peer has activity in.")
 
 
 class RelatedReport(Report):

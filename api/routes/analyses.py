@@ -84,11 +84,13 @@ def compare_regions(
     regions: Annotated[str, query(P.REGIONS)],
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    peers: Annotated[int, query(P.COMPARE_PEERS)] = P.COMPARE_PEERS.default,
     format: FormatQuery = None,
+    section: SectionQuery = None,
 ) -> Response:
-    """Stage-by-stage coverage of several regions side by side."""
+    """Stage-by-stage coverage of several regions side by side (and, with peers, the regions most like each)."""
     ids = P.split_list(regions)
-    return reports.present(request, format, compare, ids, min_firms=min_firms, top=top, **scope)
+    return reports.present(request, format, compare, ids, section=section, min_firms=min_firms, top=top, peers=peers, **scope)
 
 
 @router.get("/bottlenecks", response_model=report_model(bottlenecks), responses=FILE_RESPONSES)

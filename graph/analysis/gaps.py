@@ -69,7 +69,7 @@ from functools import reduce
 from operator import or_
 
 from graph.errors import InvalidParameter
-from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
+from graph.params import COMPARE_PEERS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
 from graph.reports import (
     Candidate,
@@ -92,9 +92,9 @@ from graph.store.base import GraphStore
 from graph.store.queries import StageFirm, queries
 from graph.store.reads import get_node
 
-from .related import stage_density
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
+from .related import peer_regions, stage_density
 from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, cycles, listing_limit, stage_betweenness, stage_chain
 
 __all__ = ["gaps", "compare", "stage_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
@@ -628,12 +628,16 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
 
 
 def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
-            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> CompareReport:
+            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto",
+            peers: int = 0) -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
     :func:`gaps`), plus ``present_in`` and ``lacking_in`` (regions where it is not present), so
     what one region has and another lacks reads off one row.
+
+    ``peers`` (when > 0) adds ``peers``: per region, its ``peers`` most similar regions by the
+    cosine similarity of their enterprise counts per stage (:func:`graph.analysis.related.peer_regions`).
 
     ``top`` cuts the rows to the ``top`` stages with the most enterprises of the regions
     together (kept in chain order); when not given, every stage is listed on a chain of up to
@@ -661,6 +665,7 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
     MIN_FIRMS.check(min_firms)
+    COMPARE_PEERS.check(peers)
     # one chain for all the regions: the union of their neighbourhoods on a national chain
     everywhere = set().union(*(region_descendants(store, r) for r in regions))
     chain, used = chain_in_scope(store, regions=everywhere, region_label=" and ".join(regions), scope=scope, depth=scope_depth,
@@ -688,6 +693,10 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
             lacking_in=[r for r in regions if cells[r].status != "present"],
             **cells,
         ))
-    return CompareReport.model_construct(regions=regions, min_firms=min_firms, completeness=completeness, stages=rows,
-                                         stages_total=total, stages_listed=len(rows), top=limit,
-                                         chain_scope=Scope.model_construct(**used.as_dict()))
+    report = CompareReport.model_construct(regions=regions, min_firms=min_firms, completeness=completeness, stages=rows,
+                                           stages_total=total, stages_listed=len(rows), top=limit,
+                                           chain_scope=Scope.model_construct(**used.as_dict()))
+    if peers:
+        # benchmarked against towns like it: graph.analysis.related.peer_regions (cosine of stage profiles)
+        report.peers = {region: peer_regions(store, chain, region, peers) for region in regions}
+    return report

@@ -42,7 +42,7 @@ from .reasons import listing as _listing
 from .stages import StageChain
 
 __all__ = ["rca", "presence", "proximity", "density", "complexity", "opportunity_gain", "cosine_peers",
-           "Relatedness", "relatedness", "region_stage_matrix", "stage_density", "related", "MEASURES", "PRESENCES"]
+           "Relatedness", "relatedness", "region_stage_matrix", "stage_density", "peer_regions", "related", "MEASURES", "PRESENCES"]
 
 MEASURES = ("enterprises", "capacity", "revenue")
 PRESENCES = ("rca", "any")
@@ -241,6 +241,25 @@ def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, le
     return names, stages, x, rule
 
 
+def _peers(regions: list[str], x: np.ndarray, r: int, n: int, names: dict[str, str]) -> list[PeerRegion]:
+    """The ``n`` regions whose rows of ``x`` are nearest row ``r``'s by cosine (ties by id)."""
+    if not n:
+        return []
+    cos = cosine_peers(x, r)
+    has = x[r] > 0
+    order = sorted((k for k in range(len(regions)) if k != r), key=lambda k: (-round(cos[k], 12), regions[k]))[:n]
+    return [PeerRegion.model_construct(region=regions[k], name=names.get(regions[k], regions[k]), similarity=round(float(cos[k]), 6),
+                                       shared_stages=int(((x[k] > 0) & has).sum()), stages=int((x[k] > 0).sum())) for k in order]
+
+
+def peer_regions(store: GraphStore, chain: StageChain, region: str, n: int) -> list[PeerRegion]:
+    """The ``n`` regions most like ``region`` by cosine similarity of their enterprise counts per
+    top-level stage of ``chain`` (the rows of :func:`region_stage_matrix`'s default matrix)."""
+    regions, _, x, _ = region_stage_matrix(store, chain, region)
+    names = {node.id: node.name for node in store.nodes(["Region"], ids=set(regions))}
+    return _peers(regions, x, regions.index(region), n, names)
+
+
 def stage_density(store: GraphStore, chain: StageChain, region: str) -> tuple[dict[str, float], float]:
     """({stage: ω of ``region``} for every top-level stage of ``chain``, the mean ω over the stages
     the region has no activity in): what the gaps report shows beside each gap's score. The
@@ -335,15 +354,7 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
             opportunity_gain=round(float(result.gain[r, j]), 6), related=related_ids,
             related_names=[chain.name(t) for t in related_ids], feeds_links=links, reasons=reasons))
 
-    peer_rows = []
-    if peers:
-        cos = cosine_peers(x, r)
-        order = [k for k in np.argsort(-cos, kind="stable") if k != r][:peers]
-        for k in order:
-            shared = int(((x[k] > 0) & has).sum())
-            peer_rows.append(PeerRegion.model_construct(
-                region=regions[k], name=names.get(regions[k], regions[k]), similarity=round(float(cos[k]), 6),
-                shared_stages=shared, stages=int((x[k] > 0).sum())))
+    peer_rows = _peers(regions, x, r, peers, names)
     eci = result.eci[r]
     return RelatedReport.model_construct(
         region=region, region_name=region_name, measure=measure, presence=presence,

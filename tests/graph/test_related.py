@@ -151,11 +151,25 @@ def test_report_matches_the_matrix_built_by_hand(textile, shengze):
     assert densities == sorted(densities, reverse=True)
     for f in report.feasible:
         assert all(by_stage[t].present for t in f.related)
+    # peers: cosine of the hand-built rows, the largest first
+    cos = {r: float(x[k] @ x[row] / (np.linalg.norm(x[k]) * np.linalg.norm(x[row]))) for k, r in enumerate(regions) if r != "shengze"}
+    expected = sorted(cos, key=lambda r: (-cos[r], r))[:5]
+    assert [p.region for p in report.peers] == expected
+    assert [p.similarity for p in report.peers] == pytest.approx([cos[r] for r in expected], abs=1e-6)
 
 
 def test_peers_by_cosine(shengze, textile):
     assert [p.similarity for p in shengze.peers] == sorted((p.similarity for p in shengze.peers), reverse=True)
     assert len(shengze.peers) == 5 and "shengze" not in {p.region for p in shengze.peers}
+
+
+def test_compare_lists_the_same_peers(textile, shengze):
+    from graph.analysis.gaps import compare
+
+    report = compare(textile, ["shengze", "tianmen"], peers=5)
+    assert [p.region for p in report.peers["shengze"]] == [p.region for p in shengze.peers]
+    assert set(report.to_dict()["peers"]) == {"shengze", "tianmen"}
+    assert "peers" not in compare(textile, ["shengze", "tianmen"]).to_dict()
 
 
 def test_level_and_bad_parameters(textile):
