@@ -1036,6 +1036,29 @@ def view_bottlenecks(
     _write_view(payload, output)
 
 
+@view_app.command("related")
+@cli_errors
+def view_related(
+    output: ViewOutput,
+    region: Annotated[str, option(P.REGION)],
+    level: Annotated[Optional[str], option(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, option(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, option(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, option(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    store: StoreOption = None,
+):
+    """The stage space: stages linked by proximity, the region's present stages filled, its
+    feasible ones ringed.
+
+    Example: chainx view related --region shengze -o related.html
+    """
+    from graph.views_data import related_view
+
+    with read_store(store) as graph_store:
+        payload = related_view(graph_store, region, level=level, measure=measure, presence=presence, top=top)
+    _write_view(payload, output)
+
+
 def main() -> None:
     # The Neo4j driver logs a lost connection itself (Python's last-resort handler prints it);
     # the store already turns it into one clear line, so the driver's copy is only noise.

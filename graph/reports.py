@@ -768,6 +768,8 @@ class RelatedReport(Report):
     stages: list[RelatedStage]
     peers: list[PeerRegion]
     chain_scope: Scope
+    # the stage space (stage ids, proximity matrix) for the view; not part of the JSON
+    _space: tuple = PrivateAttr(default=((), None))
 
     tables: ClassVar[dict[str, Table]] = {
         "feasible": Table(

@@ -356,7 +356,7 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
 
     peer_rows = _peers(regions, x, r, peers, names)
     eci = result.eci[r]
-    return RelatedReport.model_construct(
+    report = RelatedReport.model_construct(
         region=region, region_name=region_name, measure=measure, presence=presence,
         eci=None if np.isnan(eci) else round(float(eci), 6),
         matrix=RelatedMatrix.model_construct(
@@ -368,3 +368,5 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
         feasible=feasible, feasible_total=len(missing), stages=stage_rows, peers=peer_rows,
         chain_scope=Scope.model_construct(**used.as_dict()),
     )
+    report._space = (stages, phi)
+    return report
