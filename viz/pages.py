@@ -558,7 +558,8 @@ def related_page(payload: dict, *, base: str | None = None) -> str:
     """The stage space by proximity: the region's present stages filled, its feasible ones ringed."""
     nodes = []
     for node in payload["nodes"]:
-        rank = node.get("feasible_rank")
+        # ringed only with some relatedness: a missing stage of density 0 is listed, not feasible
+        rank = node.get("feasible_rank") if node.get("density") else None
         present, held = node["present"], bool(node["value"])
         colour = "#2e7d32" if present else "#a5d6a7" if held else "#ffffff"
         lines = [f"{node['name']} ({node['id']})", f"x: {_fmt(node['value'])}, RCA {_fmt(node['rca'])}, present 具备: {present}",
@@ -580,11 +581,11 @@ def related_page(payload: dict, *, base: str | None = None) -> str:
     legend = [
         {"color": "#2e7d32", "shape": "dot", "label": "present 具备 (RCA ≥ 1)"},
         {"color": "#a5d6a7", "shape": "dot", "label": "activity, not present 有企业"},
-        {"color": "#ffffff", "border": "#e65100", "shape": "dot", "label": "feasible 可培育 (ringed; size: density)"},
+        {"color": "#ffffff", "border": "#e65100", "shape": "dot", "label": "feasible 可培育 (ringed: missing, density > 0; size: density)"},
         {"color": "#78909c", "shape": "line", "label": "proximity φ (spanning tree; grey: φ ≥ 0.5)"},
     ]
     rows = [[str(n["feasible_rank"]), n["name"], _fmt(n["density"]), (n.get("reasons") or ["", ""])[1]]
-            for n in sorted((n for n in payload["nodes"] if n.get("feasible_rank")), key=lambda n: n["feasible_rank"])]
+            for n in sorted((n for n in payload["nodes"] if n.get("feasible_rank") and n.get("density")), key=lambda n: n["feasible_rank"])]
     matrix = payload["matrix"]
     peers = ", ".join(f"{p['name']} {p['similarity']:.2f}" for p in payload.get("peers", []))
     return _page(
