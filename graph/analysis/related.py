@@ -164,7 +164,7 @@ def relatedness(x: np.ndarray, *, how: str = "rca", threshold: float = 1.0, with
     --------
     >>> r = relatedness(np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]), how="any", with_complexity=False)
     >>> r.density.round(4).tolist()[0]
-    [0.6667, 0.6667, 0.5]
+    [0.75, 0.75, 0.5]
     """
     x = np.asarray(x, dtype=float)
     ratio = rca(x)
