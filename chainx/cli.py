@@ -734,6 +734,7 @@ def compare_command(
     regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Or as separate arguments, taken as they are (an id may hold a comma): shengze tianmen.", show_default=False)],
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    peers: Annotated[int, option(P.COMPARE_PEERS)] = P.COMPARE_PEERS.default,
     scope: ScopeOption = P.SCOPE.default,
     scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
     source: SourceOption = None,
@@ -754,20 +755,79 @@ def compare_command(
         given = about(graph_store)
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
-        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top,
+        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
                          scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
-    if written(report, format, output, given):
+    # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
+    section = "peers" if peers else "stages"
+    if written(report, format, output, given, section):
         return
     if format == Format.json:
         emit(to_json(report))
         return
     if format == Format.csv:
-        emit(report_csv(report))
+        emit(report_csv(report, section))
         return
     footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
     if report.stages_listed < report.stages_total:
         footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
+    if peers:
+        footer += "\nPeers (cosine similarity of the stage profiles):\n" + report_table(report, "peers")
     emit(report_table(report) + "\n" + footer + scope_line(report))
+
+
+@app.command("related")
+@cli_errors
+def related_command(
+    region: Annotated[str, option(P.REGION)],
+    level: Annotated[Optional[str], option(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, option(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, option(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, option(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    peers: Annotated[int, option(P.PEERS)] = P.PEERS.default,
+    stages: Annotated[bool, typer.Option("--stages", help="List every stage's RCA, presence and density instead of the feasible stages.")] = False,
+    peer_list: Annotated[bool, typer.Option("--peer-list", help="List the peer regions instead of the feasible stages (table and csv).")] = False,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+):
+    """Which missing stages a region could realistically grow: relatedness (RCA, proximity,
+    density) of a region × stage matrix, and the regions most like it.
+
+    Example: chainx related --region shengze --top 10
+    """
+    format = output_format(format, output)
+    from graph.analysis.related import related
+    from graph.errors import InvalidParameter
+
+    if stages and peer_list:
+        raise InvalidParameter("stages", "list the stages (--stages) or the peers (--peer-list), not both")
+    with read_store(store) as graph_store:
+        given = about(graph_store)
+        report = related(graph_store, region, level=level, measure=measure, presence=presence, top=top, peers=peers,
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+    section = "stages" if stages else "peers" if peer_list else "feasible"
+    if written(report, format, output, given, section):
+        return
+    if format == Format.json:
+        emit(to_json(report))
+        return
+    if format == Format.csv:
+        emit(report_csv(report, section))
+        return
+    m = report.matrix
+    head = (f"{report.region_name} ({report.region}): activity in {m.held} of {m.stages} stages, {m.present} present "
+            f"(by {report.presence}); matrix of {m.regions} regions ({m.rule})" + (f"\nNote: {m.note}." if m.note else ""))
+    footer = ""
+    if section == "feasible" and report.feasible_total > len(report.feasible):
+        footer = f"\nListed {len(report.feasible):,} of {report.feasible_total:,} stages without activity (--top to change)."
+    if section == "feasible" and report.peers:
+        footer += "\nPeers (" + m.peer_measure + "): " + ", ".join(f"{p.name} {p.similarity:.3f}" for p in report.peers)
+    emit(head + "\n" + report_table(report, section) + footer + scope_line(report))
 
 
 @app.command("bottlenecks")
@@ -973,6 +1033,29 @@ def view_bottlenecks(
 
     with read_store(store) as graph_store:
         payload = bottlenecks_view(graph_store, region=region)
+    _write_view(payload, output)
+
+
+@view_app.command("related")
+@cli_errors
+def view_related(
+    output: ViewOutput,
+    region: Annotated[str, option(P.REGION)],
+    level: Annotated[Optional[str], option(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, option(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, option(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, option(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    store: StoreOption = None,
+):
+    """The stage space: stages linked by proximity, the region's present stages filled, its
+    feasible ones ringed.
+
+    Example: chainx view related --region shengze -o related.html
+    """
+    from graph.views_data import related_view
+
+    with read_store(store) as graph_store:
+        payload = related_view(graph_store, region, level=level, measure=measure, presence=presence, top=top)
     _write_view(payload, output)
 
 

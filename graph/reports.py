@@ -40,6 +40,7 @@ __all__ = [
     "CentralityRow", "CentralityReport",
     "TiesSummary", "InstituteTies", "EnterpriseTies", "Pair", "Projection", "Projections", "Community",
     "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "TiesReport",
+    "RelatedMatrix", "RelatedStage", "FeasibleStage", "PeerRegion", "RelatedReport",
     "REPORTS", "report_model",
 ]
 
@@ -217,6 +218,8 @@ class Gap(Model):
     downstream_local: int
     betweenness: float
     cycle: int = Field(description="Stages of the FEEDS cycle the stage sits on (0: on none).")
+    density: float = Field(description="Relatedness density ω of the stage for the region (graph.analysis.related).")
+    feasible: bool = Field(description="ω > 0 and at least the mean ω of the stages the region lacks.")
     reasons: list[str]
     candidates: list[Candidate]
 
@@ -275,7 +278,7 @@ class Cycles(Model):
     largest: list[CycleListing]
 
 
-_GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
+_GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "density", "feasible")]
 
 
 # a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)
@@ -364,6 +367,14 @@ def _compare_csv_columns(report: CompareReport) -> list[Column]:
     return columns
 
 
+class PeerRegion(Model):
+    region: str
+    name: str
+    similarity: float = Field(description="Cosine similarity of the stage profiles.")
+    shared_stages: int = Field(description="Stages both have activity in.")
+    stages: int = Field(description="Stages the peer has activity in.")
+
+
 class CompareReport(Report):
     regions: list[str]
     min_firms: int
@@ -373,8 +384,15 @@ class CompareReport(Report):
     stages_listed: int
     top: int | None = Field(description="How many stages were listed at most (null: all).")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    peers: dict[str, list[PeerRegion]] | None = Field(
+        default=None, description="With peers > 0: per region, the regions most like it (cosine of the stage profiles).")
 
-    tables: ClassVar[dict[str, Table]] = {"stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns)}
+    tables: ClassVar[dict[str, Table]] = {
+        "stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns),
+        "peers": Table(lambda r: [(region, rank, p) for region, found in (r.peers or {}).items() for rank, p in enumerate(found, start=1)],
+                       [Column("of", lambda t: t[0]), Column("rank", lambda t: t[1]),
+                        *(Column(name, lambda t, name=name: getattr(t[2], name)) for name in ("region", "name", "similarity", "shared_stages", "stages"))]),
+    }
 
 
 # -- bottlenecks -----------------------------------------------------------------------------
@@ -699,8 +717,77 @@ class TiesReport(Report):
 
 
 #: Every report model, for the tests that check them all.
+
+class RelatedMatrix(Model):
+    """The region × stage matrix a relatedness report rests on."""
+
+    regions: int = Field(description="Rows: the regions compared.")
+    stages: int = Field(description="Columns: the top-level stages of the chain scope.")
+    present: int = Field(description="Stages present in the region (M = 1).")
+    held: int = Field(description="Stages the region has any activity in (x > 0).")
+    rule: str = Field(description="Which regions the rows are.")
+    peer_measure: str = Field(description="How peer regions are measured.")
+    note: str = Field(description="A caution about the matrix, empty when none.")
+
+
+class RelatedStage(Model):
+    stage: str
+    name: str
+    value: float = Field(description="x: what the region has in the stage (the measure).")
+    rca: float
+    present: bool = Field(description="M = 1.")
+    ubiquity: int = Field(description="Regions the stage is present in.")
+    density: float
+    pci: float | None
+    opportunity_gain: float
+
+
+class FeasibleStage(Model):
+    rank: int
+    stage: str
+    name: str
+    density: float = Field(description="ω: the share of the stage's proximity the region already holds.")
+    ubiquity: int
+    pci: float | None
+    opportunity_gain: float
+    related: list[str] = Field(description="The region's present stages nearest to it by proximity, nearest first.")
+    related_names: list[str]
+    feeds_links: list[str] = Field(description="FEEDS links between it and stages the region has activity in.")
+    reasons: list[str]
+
+
+class RelatedReport(Report):
+    region: str
+    region_name: str
+    measure: str
+    presence: str
+    eci: float | None = Field(description="The region's economic complexity index (null when not defined).")
+    matrix: RelatedMatrix
+    feasible: list[FeasibleStage] = Field(description="Stages the region has no activity in, by density (highest first).")
+    feasible_total: int
+    stages: list[RelatedStage]
+    peers: list[PeerRegion]
+    chain_scope: Scope
+    # the stage space (stage ids, proximity matrix) for the view; not part of the JSON
+    _space: tuple = PrivateAttr(default=((), None))
+
+    tables: ClassVar[dict[str, Table]] = {
+        "feasible": Table(
+            lambda r: r.feasible,
+            [*_fields("rank", "stage", "name", "density", "ubiquity", "pci", "opportunity_gain"),
+             Column("related", lambda f: _joined(f.related_names[:5]))],
+            csv_columns=[*_fields("rank", "stage", "name", "density", "ubiquity", "pci", "opportunity_gain"),
+                         Column("related", lambda f: _joined(f.related)), Column("feeds_links", lambda f: _joined(f.feeds_links)),
+                         Column("reasons", lambda f: _joined(f.reasons))],
+        ),
+        "peers": Table(lambda r: r.peers, _fields("region", "name", "similarity", "shared_stages", "stages")),
+        "stages": Table(lambda r: r.stages, _fields("stage", "name", "value", "rca", "present", "ubiquity", "density", "pci", "opportunity_gain")),
+    }
+
+
 REPORTS: tuple[type[Report], ...] = (
     Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
+    RelatedReport,
 )
 
 

@@ -170,3 +170,17 @@ def bottlenecks(
 ):
     """The supply network with chokepoint stages and critical enterprises highlighted."""
     return _respond(format, lambda: reports(views_data.bottlenecks_view, region=_optional(region)), _page)
+
+
+@router.get(f"{BASE}/related", response_class=HTMLResponse, responses=_HTML)
+def related(
+    reports: ReportsDep,
+    region: Annotated[str, query(P.REGION)],
+    level: Annotated[str | None, query(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, query(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, query(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, query(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    format: FormatQuery = ViewFormat.html,
+):
+    """The stage space by proximity: the region's present stages filled, its feasible ones ringed."""
+    return _respond(format, lambda: reports(views_data.related_view, region, level=level, measure=measure, presence=presence, top=top), _page)

@@ -29,6 +29,7 @@ def hostile_payloads(store) -> dict[str, dict]:
         "ego": views_data.ego_view(store, "e_xss", depth=3),
         "ties": views_data.ties_view(store),
         "bottlenecks": views_data.bottlenecks_view(store, region="town"),
+        "related": views_data.related_view(store, "town"),
         "index": views_data.index_view(store),
         "search": views_data.search_view(store, "img"),
     }
@@ -132,7 +133,7 @@ def test_cli_refuses_an_unwritable_output(textile_db, tmp_path):
 
 
 def test_every_view_command_has_help_with_an_example():
-    for command in ("chain", "compare", "ego", "ties", "bottlenecks"):
+    for command in ("chain", "compare", "ego", "ties", "bottlenecks", "related"):
         result = runner.invoke(cli, ["view", command, "--help"])
         assert result.exit_code == 0
         assert "Example: chainx view " + command in result.output
@@ -153,6 +154,7 @@ TWINS = {
     "/views/ties?institute=i_soochow_university": lambda s: views_data.ties_view(s, institute="i_soochow_university"),
     "/views/bottlenecks?region=tianmen": lambda s: views_data.bottlenecks_view(s, region="tianmen"),
     "/views/bottlenecks?region=": lambda s: views_data.bottlenecks_view(s),
+    "/views/related?region=shengze": lambda s: views_data.related_view(s, "shengze"),
     "/views": views_data.index_view,
     "/views/search?q=涤纶": lambda s: views_data.search_view(s, "涤纶"),
 }
