@@ -699,10 +699,6 @@ class TiesReport(Report):
 
 
 #: Every report model, for the tests that check them all.
-REPORTS: tuple[type[Report], ...] = (
-    Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
-)
-
 
 
 # -- diff --------------------------------------------------------------------------------------
@@ -752,6 +748,11 @@ class DiffReport(Report):
                           Column("id", lambda t: t[1].id), Column("name", lambda t: t[1].name)]),
         "ranks": Table(lambda r: r.ranks, _fields("node", "name", "rank_from", "rank_to", "moved")),
     }
+
+
+REPORTS: tuple[type[Report], ...] = (
+    Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport, DiffReport,
+)
 
 
 def report_model(func: Callable[..., Any]) -> type[Report]:
