@@ -973,6 +973,27 @@ def view_compare(
     _write_view(payload, output)
 
 
+@view_app.command("snapshot")
+@cli_errors
+def view_snapshot(
+    region: Annotated[str, option(P.REGION)],
+    date_from: Annotated[str, option(P.DIFF_FROM)],
+    date_to: Annotated[str, option(P.DIFF_TO)],
+    output: ViewOutput,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    store: StoreOption = None,
+):
+    """A region's chain map on two days side by side, with the gaps closed and opened between them.
+
+    Example: chainx view snapshot --region town --from 2021-06-30 --to 2024-06-30 -o town.html
+    """
+    from graph.views_data import snapshot_view
+
+    with read_store(store) as graph_store:
+        payload = snapshot_view(graph_store, region, date_from, date_to, min_firms=min_firms)
+    _write_view(payload, output)
+
+
 @view_app.command("ego")
 @cli_errors
 def view_ego(

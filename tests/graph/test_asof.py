@@ -126,3 +126,19 @@ def test_api_as_of_and_diff(db):
     assert report.json()["counts"]["nodes_appeared"] == 4
     assert client.get("/stats", params={"as_of": "soon"}).status_code == 422
     assert client.get("/diff", params={"from": "2021-06-30"}).status_code == 422
+
+
+def test_snapshot_view_two_days_side_by_side(store, db):
+    from graph.views_data import snapshot_view
+    from viz.pages import render
+
+    first, _, last = temporal.DATES
+    payload = snapshot_view(store, "town", first, last)
+    # each panel is that day's chain map: its gap stages are the day's gaps
+    for day, chain in zip(payload["dates"], payload["maps"]):
+        assert {s["stage"] for s in chain["stages"] if s["status"] != "present"} == temporal.EXPECTED[day]["gaps"]
+    page = render(payload)
+    assert page.count("net-snapshot-") >= 2 and first in page and last in page
+    client = TestClient(create_app(Settings(store=str(db))))
+    got = client.get("/views/snapshot", params={"region": "town", "from": first, "to": last, "format": "json"})
+    assert got.status_code == 200 and got.json()["counts"]["gaps_closed"] == 2
