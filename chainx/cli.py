@@ -46,8 +46,11 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _global_options(
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+    as_of: Annotated[Optional[str], option(P.AS_OF)] = None,
 ) -> None:
     """Explore an industrial chain as a graph: load it, find its gaps and bottlenecks, serve it."""
+    # one option for every report: read_store gives each command the graph as of that day
+    _as_of.set(as_of)
 
 StoreOption = Annotated[
     Optional[str],
@@ -102,6 +105,10 @@ def cli_errors(func):
     return wrapper
 
 
+# chainx --as-of DAY <report>: the day every report's store is read as of (graph.store.asof)
+_as_of: contextvars.ContextVar[str | None] = contextvars.ContextVar("as_of", default=None)
+
+
 def store_from(uri: str | None, *, create: bool = False) -> GraphStore:
     return open_store(uri or default_store_uri(), create=create)
 
@@ -112,9 +119,12 @@ def read_store(uri: str | None):
     transaction, so a load by another process meanwhile is not seen half-way; elsewhere the
     version is compared at the end, and a graph changed meanwhile is StoreChanged, not a
     report mixing two graphs)."""
+    from graph.store.asof import as_of, check_day
+
+    day = check_day("as_of", _as_of.get())
     with store_from(uri) as graph_store, graph_store.reading() as view:
         before = view.version()
-        yield view
+        yield as_of(view, day)
         if view.version() != before:
             raise StoreChanged(f"{graph_store.uri} changed while this command read it (a load was writing to it); run it again")
 
@@ -603,6 +613,50 @@ def ties_command(
         emit("\n\n".join(f"== {name} ==\n" + report_table(report, name) for name in shown))
 
 
+@app.command("diff")
+@cli_errors
+def diff_command(
+    date_from: Annotated[str, option(P.DIFF_FROM)],
+    date_to: Annotated[str, option(P.DIFF_TO)],
+    region: Annotated[Optional[str], option(P.REGION)] = None,
+    top: Annotated[int, option(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
+    section: Annotated[Optional[str], typer.Option("--section", help="Show one part: changes, ranks.")] = None,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+):
+    """What changed from one day to another: nodes and relationships, gaps (with --region), bottlenecks, ranks.
+
+    Example: chainx diff --from 2021-06-30 --to 2024-06-30 --region town
+    """
+    format = output_format(format, output)
+    from graph.analysis.diff import diff
+    from graph.errors import InvalidParameter
+    from graph.reports import DiffReport
+
+    sections = list(DiffReport.tables)
+    if section is not None and section not in sections:
+        raise InvalidParameter("section", f"unknown section {section!r}; expected one of {', '.join(sections)}")
+    if format == Format.csv and section is None:
+        raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
+    with read_store(store) as graph_store:
+        given = about(graph_store)
+        report = diff(graph_store, date_from, date_to, region, top=top)
+    if written(report, format, output, given, section):
+        return
+    if format == Format.json:
+        emit(to_json(report))
+    elif format == Format.csv:
+        emit(report_csv(report, section))
+    else:
+        c = report.counts
+        head = (f"{report.date_from} → {report.date_to}{' in ' + region if region else ''}: "
+                f"nodes +{c.nodes_appeared} -{c.nodes_disappeared}, relationships +{c.relationships_appeared} -{c.relationships_disappeared}, "
+                f"gaps closed {c.gaps_closed} opened {c.gaps_opened}, bottlenecks +{c.bottlenecks_appeared} -{c.bottlenecks_gone}")
+        shown = [section] if section else sections
+        emit(head + "\n\n" + "\n\n".join(f"== {name} ==\n" + report_table(report, name) for name in shown))
+
+
 @app.command("path")
 @cli_errors
 def path_command(
@@ -976,6 +1030,27 @@ def view_compare(
 
     with read_store(store) as graph_store:
         payload = compare_view(graph_store, P.split_list(regions), min_firms=min_firms)
+    _write_view(payload, output)
+
+
+@view_app.command("snapshot")
+@cli_errors
+def view_snapshot(
+    region: Annotated[str, option(P.REGION)],
+    date_from: Annotated[str, option(P.DIFF_FROM)],
+    date_to: Annotated[str, option(P.DIFF_TO)],
+    output: ViewOutput,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    store: StoreOption = None,
+):
+    """A region's chain map on two days side by side, with the gaps closed and opened between them.
+
+    Example: chainx view snapshot --region town --from 2021-06-30 --to 2024-06-30 -o town.html
+    """
+    from graph.views_data import snapshot_view
+
+    with read_store(store) as graph_store:
+        payload = snapshot_view(graph_store, region, date_from, date_to, min_firms=min_firms)
     _write_view(payload, output)
 
 

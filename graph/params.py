@@ -32,6 +32,7 @@ __all__ = [
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
+    "AS_OF", "DIFF_FROM", "DIFF_TO",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -162,6 +163,10 @@ OUTPUT = Param("output", str, None, "Write the report to this file instead of th
                "with a BOM, which Excel needs to read Chinese) or .json; the suffix gives the format unless --format does.",
                1, 4096, short="-o")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AS_OF = Param("as_of", str, None, "Read the graph as it stood on this day (YYYY-MM-DD): only what held then, by since/until.", 10, 10,
+               example="2024-06-30")
+DIFF_FROM = Param("from", str, None, "The earlier day compared (YYYY-MM-DD).", 10, 10, flag="--from", example="2021-06-30")
+DIFF_TO = Param("to", str, None, "The later day compared (YYYY-MM-DD).", 10, 10, flag="--to", example="2024-06-30")
 
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.

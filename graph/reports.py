@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "Column", "Table", "Model", "Report",
-    "Stats",
+    "Stats", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
     "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
     "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
     "RegionCoverage", "CompareRow", "CompareReport",
@@ -716,8 +716,6 @@ class TiesReport(Report):
     }
 
 
-#: Every report model, for the tests that check them all.
-
 class RelatedMatrix(Model):
     """The region × stage matrix a relatedness report rests on."""
 
@@ -785,9 +783,59 @@ class RelatedReport(Report):
     }
 
 
+# -- diff --------------------------------------------------------------------------------------
+class DiffItem(Model):
+    change: Literal["appeared", "disappeared", "opened", "closed", "moved"]
+    kind: str = Field(description="A node's label, a relationship's type, gap or a bottleneck's kind.")
+    id: str = Field(description="A node's or stage's id; a relationship's source->target.")
+    name: str
+
+
+class RankMove(Model):
+    node: str
+    name: str
+    rank_from: int | None = Field(description="Its degree-centrality rank on `from` (None: not in the graph then).")
+    rank_to: int | None
+    moved: int = Field(description="rank_from - rank_to: up is positive; a node absent on one date counts from one past the last rank.")
+
+
+class DiffCounts(Model):
+    nodes_appeared: int
+    nodes_disappeared: int
+    relationships_appeared: int
+    relationships_disappeared: int
+    gaps_closed: int
+    gaps_opened: int
+    bottlenecks_appeared: int
+    bottlenecks_gone: int
+
+
+class DiffReport(Report):
+    date_from: str = Field(alias="from")
+    date_to: str = Field(alias="to")
+    region: str | None
+    counts: DiffCounts
+    nodes: list[DiffItem]
+    relationships: list[DiffItem]
+    gaps: list[DiffItem] = Field(description="Gaps of `region` closed or opened (empty without a region).")
+    bottlenecks: list[DiffItem]
+    ranks: list[RankMove] = Field(description="The nodes whose degree-centrality rank moved most.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    tables: ClassVar[dict[str, Table]] = {
+        "changes": Table(lambda r: [("node", i) for i in r.nodes] + [("relationship", i) for i in r.relationships]
+                         + [("gap", i) for i in r.gaps] + [("bottleneck", i) for i in r.bottlenecks],
+                         [Column("what", lambda t: t[0]), Column("change", lambda t: t[1].change), Column("kind", lambda t: t[1].kind),
+                          Column("id", lambda t: t[1].id), Column("name", lambda t: t[1].name)]),
+        "ranks": Table(lambda r: r.ranks, _fields("node", "name", "rank_from", "rank_to", "moved")),
+    }
+
+
+#: Every report model, for the tests that check them all.
 REPORTS: tuple[type[Report], ...] = (
     Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
-    RelatedReport,
+    RelatedReport, DiffReport,
 )
 
 

@@ -382,6 +382,27 @@ def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 
     }
 
 
+def snapshot_view(store: GraphStore, region: str, date_from: str, date_to: str, *, min_firms: int = 2) -> dict:
+    """The chain map of ``region`` as of two days side by side (:mod:`graph.store.asof`), laid out
+    alike, with the gaps closed and opened between them (:func:`graph.analysis.diff.diff`)."""
+    from .analysis.diff import diff
+    from .store.asof import as_of, check_day
+
+    days = [check_day("from", date_from), check_day("to", date_to)]
+    region = check_region(store, region)
+    maps = [chain_view(as_of(store, day), region, min_firms=min_firms, top_candidates=0) for day in days]
+    changes = diff(store, days[0], days[1], region)
+    return {
+        "view": "snapshot",
+        "dates": days,
+        "region": maps[0]["region"],
+        "maps": maps,
+        "gaps": [item.model_dump() for item in changes.gaps],
+        "counts": changes.counts.model_dump(),
+        "omitted": None,
+    }
+
+
 # -- ties --------------------------------------------------------------------------------------
 BROKERS_TOP = 5
 

@@ -327,6 +327,29 @@ def compare_page(payload: dict, *, base: str | None = None) -> str:
     )
 
 
+def snapshot_page(payload: dict, *, base: str | None = None) -> str:
+    """A region's chain map on two days side by side, with the gaps closed and opened between them."""
+    name = payload["region"]["name"]
+    panels, networks = [], []
+    for index, (day, chain) in enumerate(zip(payload["dates"], payload["maps"])):
+        panel_id = f"net-snapshot-{index}"
+        panels.append({"id": panel_id, "title": f"{name} · {day}", "subtitle": _chain_subtitle(chain)})
+        networks.append(_chain_network(chain, panel_id, base))
+    counts = payload["counts"]
+    return _page(
+        view="compare",
+        title=f"{name} — {payload['dates'][0]} → {payload['dates'][1]} chain snapshots 产业链变化",
+        subtitle=(f"Firms +{counts['nodes_appeared']} −{counts['nodes_disappeared']}; gaps closed {counts['gaps_closed']}, "
+                  f"opened {counts['gaps_opened']}. Same layout in both panels."),
+        links=_links(base),
+        panels=panels,
+        networks=networks,
+        legend=_chain_legend(),
+        tables=[{"title": "Gaps closed and opened 补链变化", "columns": ["stage", "change", "status"],
+                 "rows": [[g["name"] or g["id"], g["change"], STATUS_TEXT.get(g["kind"], g["kind"])] for g in payload["gaps"]]}],
+    )
+
+
 # -- ego network -------------------------------------------------------------------------------
 def _details_lines(node: dict) -> list[str]:
     lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}"]
@@ -655,6 +678,7 @@ def search_page(payload: dict, *, base: str = "/views", index: dict | None = Non
 _PAGES = {
     "chain": chain_page,
     "compare": compare_page,
+    "snapshot": snapshot_page,
     "ego": ego_page,
     "ties": ties_page,
     "bottlenecks": bottlenecks_page,

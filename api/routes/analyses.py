@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from graph import params as P
 from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality, property_name, write_back
+from graph.analysis.diff import diff
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.related import related
 from graph.analysis.ties import ties_report
@@ -179,3 +180,18 @@ def get_ties(
 ) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
     return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top)
+
+
+@router.get("/diff", response_model=report_model(diff), responses=FILE_RESPONSES)
+def get_diff(
+    request: Request,
+    reports: ReportsDep,
+    date_from: Annotated[str, query(P.DIFF_FROM, alias="from")],
+    date_to: Annotated[str, query(P.DIFF_TO, alias="to")],
+    region: RegionQuery = None,
+    top: Annotated[int, query(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
+    format: FormatQuery = None,
+    section: SectionQuery = None,
+) -> Response:
+    """What changed from one day to another: nodes, relationships, gaps (with a region), bottlenecks, degree ranks."""
+    return reports.present(request, format, diff, date_from, date_to, region, section=section, top=top)

@@ -67,6 +67,8 @@ GET_URLS = {
     "/views/chain": "/views/chain?region=tianmen",
     "/views/compare": "/views/compare?regions=shengze,tianmen",
     "/views/ego/{kind}/{node_id}": "/views/ego/enterprise/e_hengli_group",
+    "/diff": "/diff?from=2020-01-01&to=2024-01-01",
+    "/views/snapshot": "/views/snapshot?region=tianmen&from=2020-01-01&to=2024-01-01",
 }
 
 

@@ -18,6 +18,7 @@ from api.app import create_app
 from chainx.cli import app as cli
 from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality
+from graph.analysis.diff import diff
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.paths import explained_path, neighbors
 from graph.analysis.related import related
@@ -47,6 +48,8 @@ CALLS = {
     "ties of an institute": (ties_report, (), {"institute": "i_donghua_university"}),
     "path": (explained_path, ("e_hengli_group", "px"), {}),
     "neighbors": (neighbors, ("i_donghua_university",), {"depth": 2}),
+    # the bundled dataset holds no dates: every item is the same on both days (tests/graph/test_asof.py has changes)
+    "diff": (diff, ("2020-01-01", "2024-01-01", "tianmen"), {}),
 }
 
 
@@ -147,6 +150,7 @@ ROUTE_ANALYSES = {
     "/whatif": whatif,
     "/centrality": centrality,
     "/ties": ties_report,
+    "/diff": diff,
 }
 
 

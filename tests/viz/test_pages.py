@@ -157,6 +157,7 @@ TWINS = {
     "/views/related?region=shengze": lambda s: views_data.related_view(s, "shengze"),
     "/views": views_data.index_view,
     "/views/search?q=涤纶": lambda s: views_data.search_view(s, "涤纶"),
+    "/views/snapshot?region=tianmen&from=2020-01-01&to=2024-01-01": lambda s: views_data.snapshot_view(s, "tianmen", "2020-01-01", "2024-01-01"),
 }
 
 
@@ -182,6 +183,7 @@ def test_the_root_is_the_index(client):
     ("/views/ego/planet/e_hengli_group", 422),
     ("/views/compare?regions=shengze", 422),
     ("/views/ties?institute=nobody", 404),
+    ("/views/snapshot?region=tianmen&from=2020-01-01&to=2024-02-30", 422),
 ])
 def test_view_errors_are_pages_and_json(client, path, status):
     page = client.get(path)
@@ -194,5 +196,5 @@ def test_view_errors_are_pages_and_json(client, path, status):
 
 def test_view_routes_are_in_the_openapi_schema(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/views", "/views/search", "/views/chain", "/views/compare", "/views/ego/{kind}/{node_id}", "/views/ties", "/views/bottlenecks"):
+    for path in ("/views", "/views/search", "/views/chain", "/views/compare", "/views/ego/{kind}/{node_id}", "/views/ties", "/views/bottlenecks", "/views/snapshot"):
         assert path in paths, path
