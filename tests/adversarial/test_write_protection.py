@@ -62,6 +62,8 @@ GET_URLS = {
     "/nodes/{kind}/{node_id}": "/nodes/Enterprise/e_hengli_group",
     "/paths": "/paths?from=e_hengli_group&to=px",
     "/regions/{region}/gaps": "/regions/tianmen/gaps",
+    "/regions/{region}/related": "/regions/shengze/related",
+    "/views/related": "/views/related?region=shengze",
     "/compare": "/compare?regions=shengze,tianmen",
     "/centrality": "/centrality?metric=degree",
     "/views/chain": "/views/chain?region=tianmen",
