@@ -19,8 +19,11 @@ from graph import params as P
 from graph.errors import InvalidParameter, StoreBusy, StoreUnavailable
 from graph.reports import report_model
 from graph.store import GraphStore
+from graph.store.asof import as_of as as_of_day
+from graph.store.asof import check_day
 
 from .cache import ReportCache
+from .params import query
 from .settings import Settings
 from .store import StoreHandle
 
@@ -49,20 +52,23 @@ def get_handle(request: Request) -> StoreHandle:
     return request.app.state.store_handle
 
 
-def get_store(request: Request, handle: Annotated[StoreHandle, Depends(get_handle)]) -> Iterator[GraphStore]:
-    """The app's store (as the request's snapshot reads it: api/snapshot.py); a request that
-    finds it down drops it so a later one reconnects."""
+def get_store(request: Request, handle: Annotated[StoreHandle, Depends(get_handle)],
+              as_of: Annotated[str | None, query(P.AS_OF)] = None) -> Iterator[GraphStore]:
+    """The app's store (as the request's snapshot reads it: api/snapshot.py), as it stood on
+    ``as_of`` when given (every report takes it: graph.store.asof); a request that finds it down
+    drops it so a later one reconnects."""
+    day = check_day("as_of", as_of)
     snapshot = getattr(request.state, "snapshot", None)
     if snapshot is not None:
         try:
-            yield snapshot
+            yield as_of_day(snapshot, day)
         except StoreUnavailable:
             handle.drop(request.state.snapshot_of)
             raise
         return
     store = handle.get()
     try:
-        yield store
+        yield as_of_day(store, day)
     except StoreBusy:
         raise  # the connection is fine: another one holds the lock
     except StoreUnavailable:

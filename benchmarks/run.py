@@ -47,6 +47,8 @@ import benchmarks.measure_load  # noqa: E402,F401,I001
 import benchmarks.measure_graph  # noqa: E402,F401
 import benchmarks.measure_gds  # noqa: E402,F401
 import benchmarks.measure_service  # noqa: E402,F401
+import benchmarks.measure_related  # noqa: E402,F401
+import benchmarks.measure_asof  # noqa: E402,F401
 from benchmarks.core import MEASUREMENTS, SEED, Run, measurement, peak_rss_mb, row, span  # noqa: E402
 from benchmarks.generate import SIZES  # noqa: E402
 

@@ -46,8 +46,11 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _global_options(
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+    as_of: Annotated[Optional[str], option(P.AS_OF)] = None,
 ) -> None:
     """Explore an industrial chain as a graph: load it, find its gaps and bottlenecks, serve it."""
+    # one option for every report: read_store gives each command the graph as of that day
+    _as_of.set(as_of)
 
 StoreOption = Annotated[
     Optional[str],
@@ -102,6 +105,10 @@ def cli_errors(func):
     return wrapper
 
 
+# chainx --as-of DAY <report>: the day every report's store is read as of (graph.store.asof)
+_as_of: contextvars.ContextVar[str | None] = contextvars.ContextVar("as_of", default=None)
+
+
 def store_from(uri: str | None, *, create: bool = False) -> GraphStore:
     return open_store(uri or default_store_uri(), create=create)
 
@@ -112,9 +119,12 @@ def read_store(uri: str | None):
     transaction, so a load by another process meanwhile is not seen half-way; elsewhere the
     version is compared at the end, and a graph changed meanwhile is StoreChanged, not a
     report mixing two graphs)."""
+    from graph.store.asof import as_of, check_day
+
+    day = check_day("as_of", _as_of.get())
     with store_from(uri) as graph_store, graph_store.reading() as view:
         before = view.version()
-        yield view
+        yield as_of(view, day)
         if view.version() != before:
             raise StoreChanged(f"{graph_store.uri} changed while this command read it (a load was writing to it); run it again")
 
@@ -603,6 +613,50 @@ def ties_command(
         emit("\n\n".join(f"== {name} ==\n" + report_table(report, name) for name in shown))
 
 
+@app.command("diff")
+@cli_errors
+def diff_command(
+    date_from: Annotated[str, option(P.DIFF_FROM)],
+    date_to: Annotated[str, option(P.DIFF_TO)],
+    region: Annotated[Optional[str], option(P.REGION)] = None,
+    top: Annotated[int, option(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
+    section: Annotated[Optional[str], typer.Option("--section", help="Show one part: changes, ranks.")] = None,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+):
+    """What changed from one day to another: nodes and relationships, gaps (with --region), bottlenecks, ranks.
+
+    Example: chainx diff --from 2021-06-30 --to 2024-06-30 --region town
+    """
+    format = output_format(format, output)
+    from graph.analysis.diff import diff
+    from graph.errors import InvalidParameter
+    from graph.reports import DiffReport
+
+    sections = list(DiffReport.tables)
+    if section is not None and section not in sections:
+        raise InvalidParameter("section", f"unknown section {section!r}; expected one of {', '.join(sections)}")
+    if format == Format.csv and section is None:
+        raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
+    with read_store(store) as graph_store:
+        given = about(graph_store)
+        report = diff(graph_store, date_from, date_to, region, top=top)
+    if written(report, format, output, given, section):
+        return
+    if format == Format.json:
+        emit(to_json(report))
+    elif format == Format.csv:
+        emit(report_csv(report, section))
+    else:
+        c = report.counts
+        head = (f"{report.date_from} → {report.date_to}{' in ' + region if region else ''}: "
+                f"nodes +{c.nodes_appeared} -{c.nodes_disappeared}, relationships +{c.relationships_appeared} -{c.relationships_disappeared}, "
+                f"gaps closed {c.gaps_closed} opened {c.gaps_opened}, bottlenecks +{c.bottlenecks_appeared} -{c.bottlenecks_gone}")
+        shown = [section] if section else sections
+        emit(head + "\n\n" + "\n\n".join(f"== {name} ==\n" + report_table(report, name) for name in shown))
+
+
 @app.command("path")
 @cli_errors
 def path_command(
@@ -735,6 +789,7 @@ def compare_command(
     regions: Annotated[list[str], typer.Argument(help=P.REGIONS.help + " Or as separate arguments, taken as they are (an id may hold a comma): shengze tianmen.", show_default=False)],
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[Optional[int], option(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    peers: Annotated[int, option(P.COMPARE_PEERS)] = P.COMPARE_PEERS.default,
     scope: ScopeOption = P.SCOPE.default,
     scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
     source: SourceOption = None,
@@ -755,20 +810,79 @@ def compare_command(
         given = about(graph_store)
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
-        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top,
+        report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
                          scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
-    if written(report, format, output, given):
+    # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
+    section = "peers" if peers else "stages"
+    if written(report, format, output, given, section):
         return
     if format == Format.json:
         emit(to_json(report))
         return
     if format == Format.csv:
-        emit(report_csv(report))
+        emit(report_csv(report, section))
         return
     footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
     if report.stages_listed < report.stages_total:
         footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
+    if peers:
+        footer += "\nPeers (cosine similarity of the stage profiles):\n" + report_table(report, "peers")
     emit(report_table(report) + "\n" + footer + scope_line(report))
+
+
+@app.command("related")
+@cli_errors
+def related_command(
+    region: Annotated[str, option(P.REGION)],
+    level: Annotated[Optional[str], option(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, option(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, option(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, option(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    peers: Annotated[int, option(P.PEERS)] = P.PEERS.default,
+    stages: Annotated[bool, typer.Option("--stages", help="List every stage's RCA, presence and density instead of the feasible stages.")] = False,
+    peer_list: Annotated[bool, typer.Option("--peer-list", help="List the peer regions instead of the feasible stages (table and csv).")] = False,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+):
+    """Which missing stages a region could realistically grow: relatedness (RCA, proximity,
+    density) of a region × stage matrix, and the regions most like it.
+
+    Example: chainx related --region shengze --top 10
+    """
+    format = output_format(format, output)
+    from graph.analysis.related import related
+    from graph.errors import InvalidParameter
+
+    if stages and peer_list:
+        raise InvalidParameter("stages", "list the stages (--stages) or the peers (--peer-list), not both")
+    with read_store(store) as graph_store:
+        given = about(graph_store)
+        report = related(graph_store, region, level=level, measure=measure, presence=presence, top=top, peers=peers,
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+    section = "stages" if stages else "peers" if peer_list else "feasible"
+    if written(report, format, output, given, section):
+        return
+    if format == Format.json:
+        emit(to_json(report))
+        return
+    if format == Format.csv:
+        emit(report_csv(report, section))
+        return
+    m = report.matrix
+    head = (f"{report.region_name} ({report.region}): activity in {m.held} of {m.stages} stages, {m.present} present "
+            f"(by {report.presence}); matrix of {m.regions} regions ({m.rule})" + (f"\nNote: {m.note}." if m.note else ""))
+    footer = ""
+    if section == "feasible" and report.feasible_total > len(report.feasible):
+        footer = f"\nListed {len(report.feasible):,} of {report.feasible_total:,} stages without activity (--top to change)."
+    if section == "feasible" and report.peers:
+        footer += "\nPeers (" + m.peer_measure + "): " + ", ".join(f"{p.name} {p.similarity:.3f}" for p in report.peers)
+    emit(head + "\n" + report_table(report, section) + footer + scope_line(report))
 
 
 @app.command("bottlenecks")
@@ -920,6 +1034,27 @@ def view_compare(
     _write_view(payload, output)
 
 
+@view_app.command("snapshot")
+@cli_errors
+def view_snapshot(
+    region: Annotated[str, option(P.REGION)],
+    date_from: Annotated[str, option(P.DIFF_FROM)],
+    date_to: Annotated[str, option(P.DIFF_TO)],
+    output: ViewOutput,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    store: StoreOption = None,
+):
+    """A region's chain map on two days side by side, with the gaps closed and opened between them.
+
+    Example: chainx view snapshot --region town --from 2021-06-30 --to 2024-06-30 -o town.html
+    """
+    from graph.views_data import snapshot_view
+
+    with read_store(store) as graph_store:
+        payload = snapshot_view(graph_store, region, date_from, date_to, min_firms=min_firms)
+    _write_view(payload, output)
+
+
 @view_app.command("ego")
 @cli_errors
 def view_ego(
@@ -974,6 +1109,29 @@ def view_bottlenecks(
 
     with read_store(store) as graph_store:
         payload = bottlenecks_view(graph_store, region=region)
+    _write_view(payload, output)
+
+
+@view_app.command("related")
+@cli_errors
+def view_related(
+    output: ViewOutput,
+    region: Annotated[str, option(P.REGION)],
+    level: Annotated[Optional[str], option(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, option(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, option(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, option(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    store: StoreOption = None,
+):
+    """The stage space: stages linked by proximity, the region's present stages filled, its
+    feasible ones ringed.
+
+    Example: chainx view related --region shengze -o related.html
+    """
+    from graph.views_data import related_view
+
+    with read_store(store) as graph_store:
+        payload = related_view(graph_store, region, level=level, measure=measure, presence=presence, top=top)
     _write_view(payload, output)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .model import GraphData
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["to_networkx", "write_graph_file", "spreadsheet_safe", "spreadsheet_value", "csv_line", "xml_safe", "FORMULA_TRIGGERS"]
 
@@ -96,6 +98,8 @@ def to_networkx(data: GraphData) -> nx.MultiDiGraph:
     """Every node and relationship of ``data`` as a MultiDiGraph with flat attributes, each text
     safe for XML and for a spreadsheet. Node ids stay as stored (only XML-invalid characters are
     escaped), so ids a user reads in Gephi still name the nodes in chainx."""
+    import networkx as nx  # here, not at the top: every command imports this module, few export
+
     graph = nx.MultiDiGraph()
     for node in data.nodes:
         # "label" is what Gephi and yEd show on a node; "type" says which kind of node it is
@@ -110,6 +114,8 @@ def to_networkx(data: GraphData) -> nx.MultiDiGraph:
 
 
 def write_graph_file(data: GraphData, path: str | Path, fmt: str) -> None:
+    import networkx as nx
+
     graph = to_networkx(data)
     if fmt == "graphml":
         nx.write_graphml(graph, path)

@@ -67,6 +67,11 @@ _EN = {
     "gap.score": "score = (D + U + B) / 3 = ({down}/{total} + {up}/{total} + {b:.4f}) / 3 = {score:.4f}: D and U are the shares "
                  "of {region}'s {total} enterprises in the chain that sit downstream and upstream, B the stage's betweenness in "
                  "the stage graph{estimated}.",
+    "gap.density_low": "density ω = {omega:.4f} (mean {mean:.4f} over the stages {region} lacks): the places that have this "
+                       "stage seldom have {region}'s stages, so it is not feasible by relatedness.",
+    "gap.density_high": "density ω = {omega:.4f}, at least the mean {mean:.4f} over the stages {region} lacks: the places that "
+                        "have this stage tend to have {region}'s stages too, so it is feasible by relatedness.{best}",
+    "gap.density_best": " Central to the chain and feasible by relatedness: a best 补链 target.",
     # a candidate's reasons
     "cand.operates": "Operates in {gap} ({stage}) in {where}, outside {region}.",
     "cand.supplies": "supplies {n} of {region}'s enterprises ({names})",
@@ -108,6 +113,11 @@ _ZH = {
     "gap.estimated": "（由{k}个抽样源环节估计，随机种子 {seed}：该链共有{stages:,}个顶层环节）",
     "gap.score": "得分 score = (D + U + B) / 3 = ({down}/{total} + {up}/{total} + {b:.4f}) / 3 = {score:.4f}：D、U 为{region}链上"
                  "{total}家企业中位于其下游、上游的比例，B 为该环节在环节图中的介数中心性{estimated}。",
+    "gap.density_low": "关联密度 ω = {omega:.4f}（{region}所缺环节的平均值为 {mean:.4f}）：拥有该环节的地方很少同时拥有{region}的"
+                       "环节，按关联度看引进不可行。",
+    "gap.density_high": "关联密度 ω = {omega:.4f}，不低于{region}所缺环节的平均值 {mean:.4f}：拥有该环节的地方往往也拥有{region}的"
+                        "环节，按关联度看引进可行。{best}",
+    "gap.density_best": "居于链条中间且按关联度可行：首选的补链目标。",
     "cand.operates": "在{where}从事{gap}（{stage}），位于{region}之外。",
     "cand.supplies": "向{region}的{n}家企业供货（{names}）",
     "cand.buys": "从{n}家采购（{names}）",

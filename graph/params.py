@@ -31,7 +31,8 @@ __all__ = [
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
-    "DRY_RUN", "UPDATE_EXISTING", "LANG",
+    "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
+    "AS_OF", "DIFF_FROM", "DIFF_TO", "LANG",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -127,6 +128,16 @@ SCOPE = Param("scope", str, "auto", "Which part of the chain to read: region (th
 SCOPE_DEPTH = Param("scope_depth", int, 2, "Region scope: FEEDS steps upstream and downstream of the region's stages.", 1, 10)
 SOURCE = Param("source", str, None, "Chain scope by its ends: the stage it starts from (with --to).", 1, 500, flag="--from", example="原油")
 SINK = Param("sink", str, None, "Chain scope by its ends: the stage it ends at (with --from).", 1, 500, flag="--to", example="服装")
+REGION_LEVEL = Param("level", str, None, "Relatedness: compare against the regions of this level (town, city, ...); default: the regions "
+                     "enterprises are located in.", 1, 50, example="city")
+MEASURE = Param("measure", str, "enterprises", "Relatedness: what a region has in a stage: enterprises (a count), capacity or revenue.",
+                1, 20, choices=("enterprises", "capacity", "revenue"))
+PRESENCE = Param("presence", str, "rca", "Relatedness: a stage is present in a region by RCA >= 1 (rca) or by any activity (any).",
+                 1, 10, choices=("rca", "any"))
+RELATED_TOP = Param("top", int, 20, "Feasible stages to list.", 1, 10_000)
+PEERS = Param("peers", int, 5, "Peer regions to list (0 for none).", 0, 1000)
+COMPARE_PEERS = Param("peers", int, 0, "Also list each region's most similar regions by stage profile (cosine), this many (0 for none).",
+                      0, 100)
 ROLLUP = Param("rollup", str, "auto", "Sub-stages: roll up into their top-level stage (top), not at all (none), or auto (top, except "
                "into broad categories with more than 50 stages below them).", choices=("auto", "top", "none"))
 VIA = Param("via", str, "all", "What a path walks: supply (SUPPLIES between enterprises), chain (FEEDS between stages), ties "
@@ -156,6 +167,10 @@ OUTPUT = Param("output", str, None, "Write the report to this file instead of th
                "with a BOM, which Excel needs to read Chinese) or .json; the suffix gives the format unless --format does.",
                1, 4096, short="-o")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AS_OF = Param("as_of", str, None, "Read the graph as it stood on this day (YYYY-MM-DD): only what held then, by since/until.", 10, 10,
+               example="2024-06-30")
+DIFF_FROM = Param("from", str, None, "The earlier day compared (YYYY-MM-DD).", 10, 10, flag="--from", example="2021-06-30")
+DIFF_TO = Param("to", str, None, "The later day compared (YYYY-MM-DD).", 10, 10, flag="--to", example="2024-06-30")
 
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.
@@ -165,10 +180,12 @@ CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "si
 
 PARAMS: dict[str, dict[str, Param]] = {
     "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, "lang": LANG, **CHAIN_SCOPE},
-    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
+    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, "peers": COMPARE_PEERS, **CHAIN_SCOPE},
     "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, **CHAIN_SCOPE},
     "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED, "engine": ENGINE},
+    "related": {"region": REGION, "level": REGION_LEVEL, "measure": MEASURE, "presence": PRESENCE, "top": RELATED_TOP, "peers": PEERS,
+                **CHAIN_SCOPE},
     "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP},
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},

@@ -32,7 +32,7 @@ from .i18n import header
 
 __all__ = [
     "Column", "Table", "Model", "Report",
-    "Stats",
+    "Stats", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
     "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
     "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
     "RegionCoverage", "CompareRow", "CompareReport",
@@ -42,6 +42,7 @@ __all__ = [
     "CentralityRow", "CentralityReport",
     "TiesSummary", "InstituteTies", "EnterpriseTies", "Pair", "Projection", "Projections", "Community",
     "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "TiesReport",
+    "RelatedMatrix", "RelatedStage", "FeasibleStage", "PeerRegion", "RelatedReport",
     "REPORTS", "report_model",
 ]
 
@@ -224,6 +225,8 @@ class Gap(Model):
     downstream_local: int
     betweenness: float
     cycle: int = Field(description="Stages of the FEEDS cycle the stage sits on (0: on none).")
+    density: float = Field(description="Relatedness density ω of the stage for the region (graph.analysis.related).")
+    feasible: bool = Field(description="ω > 0 and at least the mean ω of the stages the region lacks.")
     reasons: list[str]
     candidates: list[Candidate]
 
@@ -282,7 +285,7 @@ class Cycles(Model):
     largest: list[CycleListing]
 
 
-_GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local")]
+_GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "density", "feasible")]
 
 
 # a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)
@@ -371,6 +374,14 @@ def _compare_csv_columns(report: CompareReport) -> list[Column]:
     return columns
 
 
+class PeerRegion(Model):
+    region: str
+    name: str
+    similarity: float = Field(description="Cosine similarity of the stage profiles.")
+    shared_stages: int = Field(description="Stages both have activity in.")
+    stages: int = Field(description="Stages the peer has activity in.")
+
+
 class CompareReport(Report):
     regions: list[str]
     min_firms: int
@@ -380,8 +391,15 @@ class CompareReport(Report):
     stages_listed: int
     top: int | None = Field(description="How many stages were listed at most (null: all).")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    peers: dict[str, list[PeerRegion]] | None = Field(
+        default=None, description="With peers > 0: per region, the regions most like it (cosine of the stage profiles).")
 
-    tables: ClassVar[dict[str, Table]] = {"stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns)}
+    tables: ClassVar[dict[str, Table]] = {
+        "stages": Table(lambda r: r.stages, _compare_columns, csv_columns=_compare_csv_columns),
+        "peers": Table(lambda r: [(region, rank, p) for region, found in (r.peers or {}).items() for rank, p in enumerate(found, start=1)],
+                       [Column("of", lambda t: t[0]), Column("rank", lambda t: t[1]),
+                        *(Column(name, lambda t, name=name: getattr(t[2], name)) for name in ("region", "name", "similarity", "shared_stages", "stages"))]),
+    }
 
 
 # -- bottlenecks -----------------------------------------------------------------------------
@@ -705,9 +723,126 @@ class TiesReport(Report):
     }
 
 
+class RelatedMatrix(Model):
+    """The region × stage matrix a relatedness report rests on."""
+
+    regions: int = Field(description="Rows: the regions compared.")
+    stages: int = Field(description="Columns: the top-level stages of the chain scope.")
+    present: int = Field(description="Stages present in the region (M = 1).")
+    held: int = Field(description="Stages the region has any activity in (x > 0).")
+    rule: str = Field(description="Which regions the rows are.")
+    peer_measure: str = Field(description="How peer regions are measured.")
+    note: str = Field(description="A caution about the matrix, empty when none.")
+
+
+class RelatedStage(Model):
+    stage: str
+    name: str
+    value: float = Field(description="x: what the region has in the stage (the measure).")
+    rca: float
+    present: bool = Field(description="M = 1.")
+    ubiquity: int = Field(description="Regions the stage is present in.")
+    density: float
+    pci: float | None
+    opportunity_gain: float
+
+
+class FeasibleStage(Model):
+    rank: int
+    stage: str
+    name: str
+    density: float = Field(description="ω: the share of the stage's proximity the region already holds.")
+    ubiquity: int
+    pci: float | None
+    opportunity_gain: float
+    related: list[str] = Field(description="The region's present stages nearest to it by proximity, nearest first.")
+    related_names: list[str]
+    feeds_links: list[str] = Field(description="FEEDS links between it and stages the region has activity in.")
+    reasons: list[str]
+
+
+class RelatedReport(Report):
+    region: str
+    region_name: str
+    measure: str
+    presence: str
+    eci: float | None = Field(description="The region's economic complexity index (null when not defined).")
+    matrix: RelatedMatrix
+    feasible: list[FeasibleStage] = Field(description="Stages the region has no activity in, by density (highest first).")
+    feasible_total: int
+    stages: list[RelatedStage]
+    peers: list[PeerRegion]
+    chain_scope: Scope
+    # the stage space (stage ids, proximity matrix) for the view; not part of the JSON
+    _space: tuple = PrivateAttr(default=((), None))
+
+    tables: ClassVar[dict[str, Table]] = {
+        "feasible": Table(
+            lambda r: r.feasible,
+            [*_fields("rank", "stage", "name", "density", "ubiquity", "pci", "opportunity_gain"),
+             Column("related", lambda f: _joined(f.related_names[:5]))],
+            csv_columns=[*_fields("rank", "stage", "name", "density", "ubiquity", "pci", "opportunity_gain"),
+                         Column("related", lambda f: _joined(f.related)), Column("feeds_links", lambda f: _joined(f.feeds_links)),
+                         Column("reasons", lambda f: _joined(f.reasons))],
+        ),
+        "peers": Table(lambda r: r.peers, _fields("region", "name", "similarity", "shared_stages", "stages")),
+        "stages": Table(lambda r: r.stages, _fields("stage", "name", "value", "rca", "present", "ubiquity", "density", "pci", "opportunity_gain")),
+    }
+
+
+# -- diff --------------------------------------------------------------------------------------
+class DiffItem(Model):
+    change: Literal["appeared", "disappeared", "opened", "closed", "moved"]
+    kind: str = Field(description="A node's label, a relationship's type, gap or a bottleneck's kind.")
+    id: str = Field(description="A node's or stage's id; a relationship's source->target.")
+    name: str
+
+
+class RankMove(Model):
+    node: str
+    name: str
+    rank_from: int | None = Field(description="Its degree-centrality rank on `from` (None: not in the graph then).")
+    rank_to: int | None
+    moved: int = Field(description="rank_from - rank_to: up is positive; a node absent on one date counts from one past the last rank.")
+
+
+class DiffCounts(Model):
+    nodes_appeared: int
+    nodes_disappeared: int
+    relationships_appeared: int
+    relationships_disappeared: int
+    gaps_closed: int
+    gaps_opened: int
+    bottlenecks_appeared: int
+    bottlenecks_gone: int
+
+
+class DiffReport(Report):
+    date_from: str = Field(alias="from")
+    date_to: str = Field(alias="to")
+    region: str | None
+    counts: DiffCounts
+    nodes: list[DiffItem]
+    relationships: list[DiffItem]
+    gaps: list[DiffItem] = Field(description="Gaps of `region` closed or opened (empty without a region).")
+    bottlenecks: list[DiffItem]
+    ranks: list[RankMove] = Field(description="The nodes whose degree-centrality rank moved most.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    tables: ClassVar[dict[str, Table]] = {
+        "changes": Table(lambda r: [("node", i) for i in r.nodes] + [("relationship", i) for i in r.relationships]
+                         + [("gap", i) for i in r.gaps] + [("bottleneck", i) for i in r.bottlenecks],
+                         [Column("what", lambda t: t[0]), Column("change", lambda t: t[1].change), Column("kind", lambda t: t[1].kind),
+                          Column("id", lambda t: t[1].id), Column("name", lambda t: t[1].name)]),
+        "ranks": Table(lambda r: r.ranks, _fields("node", "name", "rank_from", "rank_to", "moved")),
+    }
+
+
 #: Every report model, for the tests that check them all.
 REPORTS: tuple[type[Report], ...] = (
     Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
+    RelatedReport, DiffReport,
 )
 
 

@@ -382,6 +382,27 @@ def compare_view(store: GraphStore, regions: Iterable[str], *, min_firms: int = 
     }
 
 
+def snapshot_view(store: GraphStore, region: str, date_from: str, date_to: str, *, min_firms: int = 2) -> dict:
+    """The chain map of ``region`` as of two days side by side (:mod:`graph.store.asof`), laid out
+    alike, with the gaps closed and opened between them (:func:`graph.analysis.diff.diff`)."""
+    from .analysis.diff import diff
+    from .store.asof import as_of, check_day
+
+    days = [check_day("from", date_from), check_day("to", date_to)]
+    region = check_region(store, region)
+    maps = [chain_view(as_of(store, day), region, min_firms=min_firms, top_candidates=0) for day in days]
+    changes = diff(store, days[0], days[1], region)
+    return {
+        "view": "snapshot",
+        "dates": days,
+        "region": maps[0]["region"],
+        "maps": maps,
+        "gaps": [item.model_dump() for item in changes.gaps],
+        "counts": changes.counts.model_dump(),
+        "omitted": None,
+    }
+
+
 # -- ties --------------------------------------------------------------------------------------
 BROKERS_TOP = 5
 
@@ -526,6 +547,56 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
         "region": region,
         "counts": report.counts,
         "items": [item.model_dump(exclude_unset=True) for item in report.items],
+        "nodes": nodes,
+        "edges": edges,
+        "omitted": omitted,
+    }
+
+
+# a proximity link is drawn when it is on the maximum spanning tree of the stage space or at
+# least this strong (the product space of Hidalgo et al. 2007 draws the same two kinds)
+SPACE_MIN_PROXIMITY = 0.5
+
+
+def related_view(store: GraphStore, region: str, *, limit: int = NODE_LIMIT, **params) -> dict:
+    """The stage space of :func:`graph.analysis.related.related`: stages as nodes, linked by
+    proximity (the maximum spanning tree, and every link of φ ≥ :data:`SPACE_MIN_PROXIMITY`); the
+    region's present stages filled, its feasible ones (listed in the report) ringed. Above
+    ``limit`` stages the region's own and its feasible ones are kept first, then the most ubiquitous."""
+    from .analysis.related import related
+
+    whole_number("limit", limit)
+    report = related(store, region, **params)
+    stages, phi = report._space
+    rows = {row.stage: row for row in report.stages}
+    feasible = {f.stage: f for f in report.feasible}
+    drawn = [s for s in stages if rows[s].ubiquity or rows[s].value or s in feasible]
+    omitted = None
+    if len(drawn) > limit:
+        ranked = sorted(drawn, key=lambda s: (not rows[s].value, s not in feasible, -rows[s].ubiquity, s))
+        omitted = {"nodes": len(drawn) - limit, "reason": f"the region's and its feasible stages first, then the most ubiquitous: {limit} of {len(drawn)} shown"}
+        drawn = sorted(ranked[:limit])
+    index = {s: i for i, s in enumerate(stages)}
+    space = nx.Graph()
+    space.add_nodes_from(drawn)
+    for a_pos, a in enumerate(drawn):
+        for b in drawn[a_pos + 1:]:
+            weight = float(phi[index[a], index[b]])
+            if weight > 0:
+                space.add_edge(a, b, weight=weight)
+    tree = set(map(frozenset, nx.maximum_spanning_tree(space).edges)) if space.number_of_edges() else set()
+    edges = [{"source": a, "target": b, "proximity": round(d["weight"], 6), "tree": frozenset((a, b)) in tree}
+             for a, b, d in sorted(space.edges(data=True)) if frozenset((a, b)) in tree or d["weight"] >= SPACE_MIN_PROXIMITY]
+    nodes = [{"id": s, "name": rows[s].name, "value": rows[s].value, "present": rows[s].present, "rca": rows[s].rca,
+              "density": rows[s].density, "ubiquity": rows[s].ubiquity,
+              "feasible_rank": feasible[s].rank if s in feasible else None,
+              "reasons": feasible[s].reasons if s in feasible else []} for s in drawn]
+    return {
+        "view": "related",
+        "region": report.region,
+        "region_name": report.region_name,
+        "matrix": report.matrix.model_dump(),
+        "peers": [p.model_dump() for p in report.peers],
         "nodes": nodes,
         "edges": edges,
         "omitted": omitted,

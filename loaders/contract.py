@@ -18,7 +18,7 @@ __all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER", "TIERS", "TIER_ALIASES",
 class Column:
     name: str
     required: bool = False
-    # text | float | int | list ("a;b;c") | ref:<Label>
+    # text | float | int | date (ISO, 2024-03-01) | list ("a;b;c") | ref:<Label>
     type: str = "text"
     # for numbers: the smallest allowed value, and whether it is itself allowed
     minimum: float | None = None
@@ -71,6 +71,10 @@ _ID = ("编号", "代码", "标识")
 _NAME = ("名称",)
 
 
+# Every node and relationship may say when it held: from ``since`` to ``until`` (ISO dates, both
+# inclusive; a missing one is open-ended). graph.store.asof reads them.
+_TIME = (Column("since", type="date", aliases=("起始日期", "开始日期", "自")), Column("until", type="date", aliases=("截止日期", "结束日期", "至")))
+
 _POSITIVE = {"minimum": 0.0, "exclusive_minimum": True}
 _NON_NEGATIVE = {"minimum": 0.0}
 
@@ -86,6 +90,7 @@ FILES: dict[str, FileSpec] = {
                 _ref("parent", "Stage", aliases=("上级", "上级环节", "父环节")),
                 Column("aliases", type="list", aliases=("别名", "又名")),
                 Column("description", aliases=("描述", "说明", "简介")),
+                *_TIME,
             ),
             label="Stage",
             aliases=("环节", "阶段", "产业链环节", "链条环节"),
@@ -96,6 +101,7 @@ FILES: dict[str, FileSpec] = {
                 _ref("source", "Stage", required=True, aliases=("上游", "上游环节", "来源")),
                 _ref("target", "Stage", required=True, aliases=("下游", "下游环节", "去向")),
                 Column("weight", type="float", **_POSITIVE, aliases=("权重",)),
+                *_TIME,
             ),
             aliases=("环节关系", "上下游", "上下游关系", "环节联系"),
         ),
@@ -106,6 +112,7 @@ FILES: dict[str, FileSpec] = {
                 Column("name", required=True, aliases=_NAME + ("地区", "地区名称")),
                 _ref("parent", "Region", aliases=("上级", "上级地区")),
                 Column("level", aliases=("级别", "层级", "行政级别")),
+                *_TIME,
             ),
             label="Region",
             aliases=("地区", "区域", "行政区"),
@@ -117,6 +124,7 @@ FILES: dict[str, FileSpec] = {
                 Column("name", required=True, aliases=_NAME + ("园区", "园区名称")),
                 _ref("region", "Region", required=True, aliases=("地区", "所在地区", "所属地区")),
                 Column("kind", aliases=("类型", "类别")),
+                *_TIME,
             ),
             label="Park",
             aliases=("园区", "产业园区", "开发区"),
@@ -132,6 +140,7 @@ FILES: dict[str, FileSpec] = {
                 Column("employees", type="int", **_NON_NEGATIVE, aliases=("员工", "员工数", "职工人数", "从业人数")),
                 Column("founded", type="int", aliases=("成立年份", "成立时间")),
                 Column("tags", type="list", aliases=("标签",)),
+                *_TIME,
             ),
             label="Enterprise",
             aliases=("企业", "企业名录", "企业名单"),
@@ -143,6 +152,7 @@ FILES: dict[str, FileSpec] = {
                 _ref("stage", "Stage", required=True, aliases=("环节", "环节编号")),
                 Column("capacity", type="float", **_NON_NEGATIVE, aliases=("产能",)),
                 Column("unit", aliases=("单位",)),
+                *_TIME,
             ),
             aliases=("企业环节", "企业所属环节", "经营环节"),
         ),
@@ -153,6 +163,7 @@ FILES: dict[str, FileSpec] = {
                 _ref("customer", "Enterprise", required=True, aliases=("客户", "需方")),
                 _ref("stage", "Stage", aliases=("环节", "产品环节")),
                 Column("volume", type="float", **_NON_NEGATIVE, aliases=("数量", "供应量", "金额")),
+                *_TIME,
             ),
             aliases=("供应", "供应关系", "供货关系", "配套关系"),
         ),
@@ -163,6 +174,7 @@ FILES: dict[str, FileSpec] = {
                 Column("name", required=True, aliases=_NAME + ("机构", "机构名称")),
                 Column("kind", aliases=("类型", "类别")),
                 _ref("region", "Region", aliases=("地区", "所在地区", "所属地区")),
+                *_TIME,
             ),
             label="Institute",
             aliases=("机构", "科研机构", "院校", "高校院所"),
@@ -175,6 +187,7 @@ FILES: dict[str, FileSpec] = {
                 Column("kind", aliases=("类型", "合作方式")),
                 Column("year", type="int", aliases=("年份",)),
                 Column("weight", type="float", **_POSITIVE, aliases=("权重",)),
+                *_TIME,
             ),
             aliases=("合作", "产学研合作", "校企合作"),
         ),
@@ -183,6 +196,7 @@ FILES: dict[str, FileSpec] = {
             (
                 _ref("institute", "Institute", required=True, aliases=("机构", "机构编号")),
                 _ref("stage", "Stage", required=True, aliases=("环节", "环节编号")),
+                *_TIME,
             ),
             aliases=("机构环节", "研究方向"),
         ),

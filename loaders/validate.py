@@ -6,6 +6,7 @@ whole list at once, each as ``file:line: column: what is wrong``.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -106,12 +107,28 @@ def office_number(value: str) -> tuple[float, bool] | None:
     return float(Decimal(digits) * _UNITS.get(unit, 1)), approximate
 
 
+def _is_iso_date(value: str) -> bool:
+    """Whether ``value`` is a calendar date written YYYY-MM-DD (so dates compare as text)."""
+    if len(value) != 10:
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _convert(value: str, column: Column, file: str, line: int, header: str, problems: list[Problem],
              notes: list[Problem] | None = None):
     """Turn one non-empty cell into its typed value, or record a problem and return None."""
     if column.type == "list":
         return _list_items(value)
     value = _unquoted(value)
+    if column.type == "date":
+        if not _is_iso_date(value):
+            problems.append(Problem(file, line, header, f"{value[:40]!r} is not a date (write it as 2024-03-01)"))
+            return None
+        return value
     if column.type not in ("int", "float"):
         return value
     kind = "a whole number" if column.type == "int" else "a number"
@@ -176,6 +193,10 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
                 return _typed_cells(values, lines, column, file, header, problems, notes)
     elif kind == "list":
         typed = list(map(_list_items, present))
+    elif kind == "date":
+        if not all(map(_is_iso_date, present)):
+            return _typed_cells(values, lines, column, file, header, problems, notes)
+        typed = present
     else:
         typed = present  # text, references and unknown columns: the stripped text
     if present is values:

@@ -140,6 +140,10 @@ class BoltServer:
             self._log = None
 
     def close(self) -> None:
+        """At the end of the run: the data is thrown away, so the server is killed, not shut down
+        in order (a clean shutdown checkpoints the store first, some ten seconds)."""
+        if self.local and self._process is not None:
+            self._process.kill()
         if self.local:
             self.stop()
 

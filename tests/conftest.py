@@ -3,12 +3,14 @@ SQLite store and on a real Bolt server (see tests/bolt.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from graph.store.neo4j import clear_database
+from tests.adversarial.figures import ARTIFACT, FIGURES, merge_figures, summary_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTILE = ROOT / "data" / "textile"
@@ -43,6 +45,9 @@ def bolt_server(tmp_path_factory):
     """The Bolt server of this test run: CHAINX_TEST_NEO4J_URI's, or a local one started once."""
     from tests.bolt import BoltServer
 
+    if os.environ.get("CHAINX_TEST_NEO4J_URI") and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        pytest.fail("CHAINX_TEST_NEO4J_URI names one database for every test: run one worker (make test TEST_WORKERS=0, "
+                    "or pytest without -n), or the workers would empty each other's data")
     server = BoltServer.for_tests(tmp_path_factory.mktemp("bolt"))
     if server.local:
         server.start()
@@ -130,3 +135,42 @@ def browser_context():
         finally:
             context.close()
             shutil.rmtree(profile, ignore_errors=True)
+
+
+# -- the adversarial figures: one summary line, whichever process measured them -----------------
+def pytest_sessionfinish(session, exitstatus) -> None:
+    # in a pytest-xdist worker: hand the figures to the controller, which prints the summary
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["adversarial_figures"] = json.dumps(FIGURES, ensure_ascii=False)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    figures = getattr(node, "workeroutput", {}).get("adversarial_figures")
+    if figures:
+        merge_figures(FIGURES, json.loads(figures))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if not FIGURES or hasattr(config, "workeroutput"):
+        return
+    terminalreporter.write_sep("-", "adversarial figures")
+    terminalreporter.write_line(summary_line(FIGURES))
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    ARTIFACT.write_text(json.dumps({"summary": summary_line(FIGURES), **FIGURES}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    # Schemathesis names each operation's test "test_x[GET /stats]" but gives all of them the test
+    # function's node id; pytest-xdist schedules by node id, and ran one operation of 21
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith("]"):
+            if hasattr(item, "_id"):  # pytest 9: a structured id
+                item._id = item._id.with_params(label)
+            else:
+                item._nodeid = f"{item.nodeid}[{label}]"
+    seen: set[str] = set()
+    twice = {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
+    if twice:
+        raise pytest.UsageError(f"tests sharing a node id (pytest-xdist would run one of each): {sorted(twice)[:5]}")

@@ -327,6 +327,29 @@ def compare_page(payload: dict, *, base: str | None = None) -> str:
     )
 
 
+def snapshot_page(payload: dict, *, base: str | None = None) -> str:
+    """A region's chain map on two days side by side, with the gaps closed and opened between them."""
+    name = payload["region"]["name"]
+    panels, networks = [], []
+    for index, (day, chain) in enumerate(zip(payload["dates"], payload["maps"])):
+        panel_id = f"net-snapshot-{index}"
+        panels.append({"id": panel_id, "title": f"{name} · {day}", "subtitle": _chain_subtitle(chain)})
+        networks.append(_chain_network(chain, panel_id, base))
+    counts = payload["counts"]
+    return _page(
+        view="compare",
+        title=f"{name} — {payload['dates'][0]} → {payload['dates'][1]} chain snapshots 产业链变化",
+        subtitle=(f"Firms +{counts['nodes_appeared']} −{counts['nodes_disappeared']}; gaps closed {counts['gaps_closed']}, "
+                  f"opened {counts['gaps_opened']}. Same layout in both panels."),
+        links=_links(base),
+        panels=panels,
+        networks=networks,
+        legend=_chain_legend(),
+        tables=[{"title": "Gaps closed and opened 补链变化", "columns": ["stage", "change", "status"],
+                 "rows": [[g["name"] or g["id"], g["change"], STATUS_TEXT.get(g["kind"], g["kind"])] for g in payload["gaps"]]}],
+    )
+
+
 # -- ego network -------------------------------------------------------------------------------
 def _details_lines(node: dict) -> list[str]:
     lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}"]
@@ -554,6 +577,54 @@ def bottlenecks_page(payload: dict, *, base: str | None = None) -> str:
     )
 
 
+def related_page(payload: dict, *, base: str | None = None) -> str:
+    """The stage space by proximity: the region's present stages filled, its feasible ones ringed."""
+    nodes = []
+    for node in payload["nodes"]:
+        # ringed only with some relatedness: a missing stage of density 0 is listed, not feasible
+        rank = node.get("feasible_rank") if node.get("density") else None
+        present, held = node["present"], bool(node["value"])
+        colour = "#2e7d32" if present else "#a5d6a7" if held else "#ffffff"
+        lines = [f"{node['name']} ({node['id']})", f"x: {_fmt(node['value'])}, RCA {_fmt(node['rca'])}, present 具备: {present}",
+                 f"density 密度 ω: {_fmt(node['density'])}, ubiquity: {node['ubiquity']}"]
+        if rank:
+            lines.append(f"feasible #{rank} 可培育")
+            lines += [f"  {reason}" for reason in node.get("reasons", [])]
+        nodes.append({
+            "id": node["id"], "label": node["name"], "title": "\n".join(lines), "shape": "dot",
+            "size": 12 + 18 * float(node["density"] or 0),
+            "color": {"background": colour, "border": "#e65100" if rank else "#52606d"},
+            "borderWidth": 5 if rank else 1,
+            "font": {"size": 16 if rank or present else 12, "strokeWidth": 3, "strokeColor": "#ffffff"},
+        })
+    edges = [{"id": f"PROX|{e['source']}|{e['target']}", "from": e["source"], "to": e["target"],
+              "title": f"proximity φ = {e['proximity']:.3f}", "width": 1 + 4 * e["proximity"],
+              "color": {"color": "#78909c" if e["tree"] else "#cfd8dc"}} for e in payload["edges"]]
+    options = _base_options(physics=len(nodes) <= BIG, directed=False)
+    legend = [
+        {"color": "#2e7d32", "shape": "dot", "label": "present 具备 (RCA ≥ 1)"},
+        {"color": "#a5d6a7", "shape": "dot", "label": "activity, not present 有企业"},
+        {"color": "#ffffff", "border": "#e65100", "shape": "dot", "label": "feasible 可培育 (ringed: missing, density > 0; size: density)"},
+        {"color": "#78909c", "shape": "line", "label": "proximity φ (spanning tree; grey: φ ≥ 0.5)"},
+    ]
+    rows = [[str(n["feasible_rank"]), n["name"], _fmt(n["density"]), (n.get("reasons") or ["", ""])[1]]
+            for n in sorted((n for n in payload["nodes"] if n.get("feasible_rank") and n.get("density")), key=lambda n: n["feasible_rank"])]
+    matrix = payload["matrix"]
+    peers = ", ".join(f"{p['name']} {p['similarity']:.2f}" for p in payload.get("peers", []))
+    return _page(
+        view="related",
+        title=f"Stage space 产业关联 — {payload['region_name']}",
+        subtitle=f"{len(nodes)} stages, {len(edges)} proximity links; matrix of {matrix['regions']} regions ({matrix['rule']})"
+                 + (f"; peers: {peers}" if peers else ""),
+        links=_links(base),
+        notes=_omitted_notes(payload.get("omitted")) + ([matrix["note"]] if matrix.get("note") else []),
+        panels=[{"id": "net-related", "title": ""}],
+        networks=[_network("net-related", nodes, edges, options)],
+        legend=legend,
+        tables=[{"title": "Feasible 可培育环节", "columns": ["rank", "stage", "density", "why"], "rows": rows}],
+    )
+
+
 # -- index and search --------------------------------------------------------------------------
 def _index_context(payload: dict, base: str) -> dict:
     regions = payload.get("regions", [])
@@ -607,9 +678,11 @@ def search_page(payload: dict, *, base: str = "/views", index: dict | None = Non
 _PAGES = {
     "chain": chain_page,
     "compare": compare_page,
+    "snapshot": snapshot_page,
     "ego": ego_page,
     "ties": ties_page,
     "bottlenecks": bottlenecks_page,
+    "related": related_page,
 }
 
 

@@ -1,4 +1,4 @@
-"""The analyses: gaps, comparison, bottlenecks, what-if, centrality and ties.
+"""The analyses: gaps, relatedness, comparison, bottlenecks, what-if, centrality and ties.
 
 Each route parses its parameters and calls the function of graph/analysis that the CLI calls too,
 through the app's cache (a repeated report with the store unchanged costs one lookup).
@@ -14,7 +14,9 @@ from fastapi.responses import Response
 from graph import params as P
 from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality, property_name, write_back
+from graph.analysis.diff import diff
 from graph.analysis.gaps import compare, gaps
+from graph.analysis.related import related
 from graph.analysis.ties import ties_report
 from graph.reports import CentralityReport, report_model
 
@@ -58,6 +60,25 @@ def region_gaps(
                            lang=asked_lang(request, lang), **scope)
 
 
+@router.get("/regions/{region:path}/related", response_model=report_model(related), responses=FILE_RESPONSES)
+def region_related(
+    request: Request,
+    reports: ReportsDep,
+    scope: ChainScope,
+    region: RegionId,
+    level: Annotated[str | None, query(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, query(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, query(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, query(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    peers: Annotated[int, query(P.PEERS)] = P.PEERS.default,
+    format: FormatQuery = None,
+    section: SectionQuery = None,
+) -> Response:
+    """Missing stages a region could grow, ranked by relatedness density, and its peer regions."""
+    return reports.present(request, format, related, region, section=section, level=level, measure=measure, presence=presence,
+                           top=top, peers=peers, **scope)
+
+
 @router.get("/compare", response_model=report_model(compare), responses=FILE_RESPONSES)
 def compare_regions(
     request: Request,
@@ -66,11 +87,13 @@ def compare_regions(
     regions: Annotated[str, query(P.REGIONS)],
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    peers: Annotated[int, query(P.COMPARE_PEERS)] = P.COMPARE_PEERS.default,
     format: FormatQuery = None,
+    section: SectionQuery = None,
 ) -> Response:
-    """Stage-by-stage coverage of several regions side by side."""
+    """Stage-by-stage coverage of several regions side by side (and, with peers, the regions most like each)."""
     ids = P.split_list(regions)
-    return reports.present(request, format, compare, ids, min_firms=min_firms, top=top, **scope)
+    return reports.present(request, format, compare, ids, section=section, min_firms=min_firms, top=top, peers=peers, **scope)
 
 
 @router.get("/bottlenecks", response_model=report_model(bottlenecks), responses=FILE_RESPONSES)
@@ -159,3 +182,18 @@ def get_ties(
 ) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
     return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top)
+
+
+@router.get("/diff", response_model=report_model(diff), responses=FILE_RESPONSES)
+def get_diff(
+    request: Request,
+    reports: ReportsDep,
+    date_from: Annotated[str, query(P.DIFF_FROM, alias="from")],
+    date_to: Annotated[str, query(P.DIFF_TO, alias="to")],
+    region: RegionQuery = None,
+    top: Annotated[int, query(P.CENTRALITY_TOP)] = P.CENTRALITY_TOP.default,
+    format: FormatQuery = None,
+    section: SectionQuery = None,
+) -> Response:
+    """What changed from one day to another: nodes, relationships, gaps (with a region), bottlenecks, degree ranks."""
+    return reports.present(request, format, diff, date_from, date_to, region, section=section, top=top)

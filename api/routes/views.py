@@ -139,6 +139,19 @@ def compare(
     return _respond(format, lambda: reports(views_data.compare_view, ids, min_firms=min_firms), _page)
 
 
+@router.get(f"{BASE}/snapshot", response_class=HTMLResponse, responses=_HTML)
+def snapshot(
+    reports: ReportsDep,
+    region: Annotated[str, query(P.REGION)],
+    date_from: Annotated[str, query(P.DIFF_FROM, alias="from")],
+    date_to: Annotated[str, query(P.DIFF_TO, alias="to")],
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    format: FormatQuery = ViewFormat.html,
+):
+    """A region's chain map on two days side by side, with the gaps closed and opened between them."""
+    return _respond(format, lambda: reports(views_data.snapshot_view, region, date_from, date_to, min_firms=min_firms), _page)
+
+
 @router.get(f"{BASE}/ego/{{kind}}/{{node_id:path}}", response_class=HTMLResponse, responses=_HTML)
 def ego(
     reports: ReportsDep,
@@ -170,3 +183,17 @@ def bottlenecks(
 ):
     """The supply network with chokepoint stages and critical enterprises highlighted."""
     return _respond(format, lambda: reports(views_data.bottlenecks_view, region=_optional(region)), _page)
+
+
+@router.get(f"{BASE}/related", response_class=HTMLResponse, responses=_HTML)
+def related(
+    reports: ReportsDep,
+    region: Annotated[str, query(P.REGION)],
+    level: Annotated[str | None, query(P.REGION_LEVEL)] = None,
+    measure: Annotated[str, query(P.MEASURE)] = P.MEASURE.default,
+    presence: Annotated[str, query(P.PRESENCE)] = P.PRESENCE.default,
+    top: Annotated[int, query(P.RELATED_TOP)] = P.RELATED_TOP.default,
+    format: FormatQuery = ViewFormat.html,
+):
+    """The stage space by proximity: the region's present stages filled, its feasible ones ringed."""
+    return _respond(format, lambda: reports(views_data.related_view, region, level=level, measure=measure, presence=presence, top=top), _page)

@@ -70,7 +70,7 @@ from operator import or_
 
 from graph.errors import InvalidParameter
 from graph.i18n import choose_lang, joined, message
-from graph.params import MIN_FIRMS, REGIONS, TOP_CANDIDATES
+from graph.params import COMPARE_PEERS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
 from graph.reports import (
     Candidate,
@@ -95,6 +95,7 @@ from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
+from .related import peer_regions, stage_density
 from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, cycles, listing_limit, stage_betweenness, stage_chain
 
 __all__ = ["gaps", "compare", "stage_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
@@ -301,7 +302,9 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     GapsReport
         ``region``, ``completeness``, ``completeness_weighted``, ``stages`` (stage, name, status,
         local_enterprises, ...), ``gaps`` (stage, name, status, kind, score, upstream_local,
-        downstream_local, reasons, candidates: enterprise, name, region, score, reasons, ...),
+        downstream_local, density and feasible (:func:`graph.analysis.related.stage_density`: ω of the
+        stage for the region, feasible when > 0 and at least the mean ω of the stages it lacks), reasons,
+        candidates: enterprise, name, region, score, reasons, ...),
         ``gaps_total``, ``listing``, ``stage_betweenness``, ``scope`` (the part of the chain read),
         ``cycles`` (its FEEDS cycles); gaps by score (highest first), then
         id; stages upstream to downstream.
@@ -338,6 +341,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     firms_total = len(sides.firms)
     betweenness, method = stage_betweenness(chain)
     sampled = method["method"] != "exact"
+    densities, mean_density = stage_density(store, chain, region)
 
     def share(count: int) -> float:
         return count / firms_total if firms_total else 0.0
@@ -374,10 +378,12 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         gap = {
             "stage": stage, "name": chain.name(stage), "status": status, "kind": kind, "score": -minus_score,
             "upstream_local": up, "downstream_local": down, "betweenness": round(b, 6), "cycle": len(on_cycle.get(stage, ())),
+            "density": round(densities.get(stage, 0.0), 6), "feasible": _feasible(densities.get(stage, 0.0), mean_density),
             "reasons": [], "candidates": [],
         }
         gap["reasons"] = _gap_reasons(store, chain, sides, local, gap, region_name, firms_total, min_firms, b, score,
                                       method if sampled else None, on_cycle.get(stage), lang)
+        gap["reasons"].append(_density_reason(gap, region_name, mean_density, lang))
         listed.append(gap)
     gaps_total = len(found)
     signals = CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, chain_fit=True)
@@ -428,6 +434,21 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     report._firms = local
     report._lang = lang
     return report
+
+
+def _feasible(omega: float, mean_missing: float) -> bool:
+    """Feasible by relatedness: a density above nothing and at least the mean density of the stages
+    the region lacks (a rule relative to the region, since densities of a sparse matrix are all small)."""
+    return omega > 0 and omega >= mean_missing
+
+
+def _density_reason(gap: dict, region_name: str, mean_missing: float, lang: str = "en") -> str:
+    """The gap's relatedness in one sentence in ``lang`` (graph.analysis.related, density ω)."""
+    omega = gap["density"]
+    if not gap["feasible"]:
+        return message("gap.density_low", lang, omega=omega, mean=mean_missing, region=region_name)
+    best = message("gap.density_best", lang) if gap["kind"] == "break" else ""
+    return message("gap.density_high", lang, omega=omega, mean=mean_missing, region=region_name, best=best)
 
 
 def _listing_rule(top: int | None, limit: int | None, stages: int) -> str:
@@ -601,12 +622,16 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
 
 
 def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
-            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> CompareReport:
+            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto",
+            peers: int = 0) -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
     :func:`gaps`), plus ``present_in`` and ``lacking_in`` (regions where it is not present), so
     what one region has and another lacks reads off one row.
+
+    ``peers`` (when > 0) adds ``peers``: per region, its ``peers`` most similar regions by the
+    cosine similarity of their enterprise counts per stage (:func:`graph.analysis.related.peer_regions`).
 
     ``top`` cuts the rows to the ``top`` stages with the most enterprises of the regions
     together (kept in chain order); when not given, every stage is listed on a chain of up to
@@ -634,6 +659,7 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     if reserved:
         raise InvalidParameter("regions", f"a region id cannot be {', '.join(sorted(reserved))} (a column of the matrix)")
     MIN_FIRMS.check(min_firms)
+    COMPARE_PEERS.check(peers)
     # one chain for all the regions: the union of their neighbourhoods on a national chain
     everywhere = set().union(*(region_descendants(store, r) for r in regions))
     chain, used = chain_in_scope(store, regions=everywhere, region_label=" and ".join(regions), scope=scope, depth=scope_depth,
@@ -661,6 +687,10 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
             lacking_in=[r for r in regions if cells[r].status != "present"],
             **cells,
         ))
-    return CompareReport.model_construct(regions=regions, min_firms=min_firms, completeness=completeness, stages=rows,
-                                         stages_total=total, stages_listed=len(rows), top=limit,
-                                         chain_scope=Scope.model_construct(**used.as_dict()))
+    report = CompareReport.model_construct(regions=regions, min_firms=min_firms, completeness=completeness, stages=rows,
+                                           stages_total=total, stages_listed=len(rows), top=limit,
+                                           chain_scope=Scope.model_construct(**used.as_dict()))
+    if peers:
+        # benchmarked against towns like it: graph.analysis.related.peer_regions (cosine of stage profiles)
+        report.peers = {region: peer_regions(store, chain, region, peers) for region in regions}
+    return report

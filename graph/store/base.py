@@ -11,13 +11,14 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, ClassVar
 
 from graph.model import GraphData, Node, Relationship, check_label, check_rel_type
 
 from .queries import Operation, Queries, StageFirm
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["GraphStore", "WriteSummary", "Operation", "StageFirm", "search_rank", "search_text", "Progress", "BATCH_SIZE", "ProjectionColumns",
            "projection_weight"]
@@ -185,6 +186,8 @@ class GraphStore(ABC):
                 source.append(index[rel.source])
                 target.append(index[rel.target])
                 weight.append(projection_weight(rel.type, rel.props))
+        import numpy as np  # here: a load, a search or a stats call never needs it
+
         return ProjectionColumns(
             ids=[n.id for n in nodes],
             labels=[n.label for n in nodes],

@@ -793,7 +793,9 @@ def clear_database(store: Neo4jStore) -> None:
     """Delete every node and relationship of the store's database, the version node included;
     constraints stay. The tests start each case from an empty database with it."""
     def once() -> None:
-        with store._transaction() as tx:
-            tx.run("MATCH (n) DETACH DELETE n").consume()
+        # in batches of their own (an auto-commit query): a national graph in one transaction
+        # takes half as long again, and its memory
+        with store._session() as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
     store._write(once)

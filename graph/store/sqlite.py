@@ -17,8 +17,6 @@ from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 
-import numpy as np
-
 from graph.errors import InvalidParameter, StoreBusy, StoreChanged, StoreError, StoreFull, StoreIOError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, a_kind, check_label, check_rel_type
 
@@ -441,6 +439,8 @@ class SqliteStore(GraphStore):
             " ORDER BY type, source, target, key",  # relationships()' order: weights add up in the same order
             types,
         ).fetchall()
+        import numpy as np  # here: a load, a search or a stats call never needs it
+
         source = np.fromiter(map(index.__getitem__, map(itemgetter(0), rels)), dtype=np.int64, count=len(rels))
         target = np.fromiter(map(index.__getitem__, map(itemgetter(1), rels)), dtype=np.int64, count=len(rels))
         weight = np.fromiter(map(itemgetter(2), rels), dtype=np.float64, count=len(rels))

@@ -1,9 +1,5 @@
-"""The adversarial suite: fixtures shared by its parts, and the figures it reports.
-
-Each part records what it measured in :data:`FIGURES` (through the ``figures`` fixture); the
-terminal summary prints them as one line and writes them to tests/artifacts/adversarial.json.
-A part that failed half-way reports what it measured before it failed.
-"""
+"""The adversarial suite: fixtures shared by its parts. Each part records what it measured
+through the ``figures`` fixture (tests/adversarial/figures.py)."""
 
 from __future__ import annotations
 
@@ -20,72 +16,16 @@ from graph.store import reads
 from graph.store.neo4j import clear_database
 from graph.store.sqlite import SqliteStore
 from loaders.pipeline import load_path
-from tests.conftest import ROOT, TEXTILE
+from tests.conftest import TEXTILE
 
-ARTIFACT = ROOT / "tests" / "artifacts" / "adversarial.json"
+from .figures import FIGURES
+
 CHAINX = [sys.executable, "-m", "chainx"]
-
-# part → {figure: value}; filled by the tests, printed by pytest_terminal_summary
-FIGURES: dict[str, dict] = {}
 
 
 @pytest.fixture(scope="session")
 def figures() -> dict[str, dict]:
     return FIGURES
-
-
-def summary_line(figures: dict[str, dict]) -> str:
-    """The figures as one line, in the order of the issue."""
-    parts = []
-    if c := figures.get("corpus"):
-        part = f"{c['bad_inputs']} bad inputs, {c['rejected_clearly']} rejected clearly, {c['changed_store']} changed the store"
-        if "valid_inputs" in c:
-            part += f" ({c['accepted_correctly']} of {c['valid_inputs']} valid variants accepted correctly)"
-        parts.append(part)
-    if c := figures.get("crash"):
-        parts.append(f"{c['kills']} kills, {c['inconsistent']} inconsistent stores")
-    if c := figures.get("concurrency"):
-        part = f"concurrent loads: {c['loads']}, {c['corrupt']} corrupt"
-        if c.get("reads"):  # measured only where reads under replace ran
-            part += f"; reads under replace: {c['reads']}, {c['mixed']} mixed"
-        parts.append(part)
-    if c := figures.get("fuzzing"):
-        parts.append(
-            f"fuzzing: {c['requests']} requests over {len(c['operations'])} operations, {c['server_errors']} 5xx, "
-            f"{c['schema_violations']} schema violations"
-        )
-    if c := figures.get("injection"):
-        parts.append(f"injection: {c['strings']} strings, {c['changed_graph']} changed the graph, {c['not_round_tripped']} not round-tripped")
-    if c := figures.get("xss"):
-        parts.append(f"XSS: {c['payloads']} payloads over {c['pages']} page loads, {c['executed']} executed")
-    if c := figures.get("outages"):
-        parts.append(
-            f"outages: {c['outages']} outages, {c['refused_clearly']} of {c['refusals']} requests refused clearly, "
-            f"{c['partial_writes']} partial writes, {c['recovered']} of {c['recoveries']} recovered"
-        )
-    if c := figures.get("limits"):
-        parts.append(f"limits: {c['enforced']} of {c['checked']} enforced")
-    if c := figures.get("write_protection"):
-        parts.append(
-            f"write protection: {c['endpoints']} endpoints checked ({c['writes']} writes), {c['open']} open; "
-            f"{c['reads_open']} reads open without a key"
-        )
-    if c := figures.get("load"):
-        parts.append(f"load: {c['costly']} costly requests at once on {c['relationships']:,} relationships, {c['server_errors']} 5xx, "
-                     f"{c['refused']} refused, /health p99 {c['health_p99_ms']} ms over {c['health']} requests")
-    if c := figures.get("round_two"):
-        # the classes of issue 15, each as held of tried (refused clearly or made harmless)
-        parts.append("round two: " + ", ".join(f"{kind} {n['held']} of {n['tried']} held" for kind, n in c.items()))
-    return "adversarial: " + "; ".join(parts)
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    if not FIGURES:
-        return
-    terminalreporter.write_sep("-", "adversarial figures")
-    terminalreporter.write_line(summary_line(FIGURES))
-    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-    ARTIFACT.write_text(json.dumps({"summary": summary_line(FIGURES), **FIGURES}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # -- stores holding the textile chain -----------------------------------------------------------

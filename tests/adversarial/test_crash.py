@@ -89,6 +89,7 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
             [*CHAINX, "load", str(datasets[target]), "--replace", "--store", uri],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment, cwd=work,
         )
+        launched = time.monotonic()
         if journal is not None and attempts % 3 == 0:
             # every third kill waits for the write transaction to begin (SQLite's journal appears)
             # and lands inside it: random moments alone may all miss a write that is a small part
@@ -99,6 +100,9 @@ def crash_loop(kind: str, uri: str, env: dict[str, str], open_store, datasets: d
             # the first third of a load's life is Python starting: a kill there proves nothing new
             time.sleep(rng.uniform(0.35, 1.05) * life)
         if process.poll() is not None:
+            # the machine got faster than when the life was timed: aim the next kills earlier
+            # (this load lived less than the wait just done), or the loop runs out of attempts
+            life = min(life, time.monotonic() - launched)
             outcomes["finished before the kill"] += 1
             assert process.returncode == 0, process.stderr.read().decode()
             held = target

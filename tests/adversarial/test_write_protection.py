@@ -62,11 +62,15 @@ GET_URLS = {
     "/nodes/{kind}/{node_id}": "/nodes/Enterprise/e_hengli_group",
     "/paths": "/paths?from=e_hengli_group&to=px",
     "/regions/{region}/gaps": "/regions/tianmen/gaps",
+    "/regions/{region}/related": "/regions/shengze/related",
+    "/views/related": "/views/related?region=shengze",
     "/compare": "/compare?regions=shengze,tianmen",
     "/centrality": "/centrality?metric=degree",
     "/views/chain": "/views/chain?region=tianmen",
     "/views/compare": "/views/compare?regions=shengze,tianmen",
     "/views/ego/{kind}/{node_id}": "/views/ego/enterprise/e_hengli_group",
+    "/diff": "/diff?from=2020-01-01&to=2024-01-01",
+    "/views/snapshot": "/views/snapshot?region=tianmen&from=2020-01-01&to=2024-01-01",
 }
 
 

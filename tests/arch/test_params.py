@@ -25,6 +25,7 @@ EDGES = {
     "bottlenecks": (["bottlenecks"], ("get", "/bottlenecks", "/bottlenecks", {})),
     "whatif": (["whatif", "--remove", "e_wj_lianjie_zipper"], ("post", "/whatif", "/whatif", {"remove": ["e_wj_lianjie_zipper"]})),
     "centrality": (["centrality"], ("get", "/centrality", "/centrality", {"metric": "degree"})),
+    "related": (["related", "--region", "shengze"], ("get", "/regions/{region}/related", "/regions/shengze/related", {})),
     "ties": (["ties"], ("get", "/ties", "/ties", {})),
     "neighbors": (["neighbors", "i_donghua_university"],
                   ("get", "/nodes/{kind}/{node_id}/neighbors", "/nodes/Institute/i_donghua_university/neighbors", {})),
@@ -162,8 +163,8 @@ def test_a_switch_is_the_definition_s_flag_and_query_parameter(api, report, para
     assert declared["in"] == "query" and declared["schema"]["default"] is param.default and declared["description"] == param.help
 
 
-REPORT_COMMANDS = ["stats", "gaps", "compare", "bottlenecks", "whatif", "centrality", "ties", "path", "neighbors"]
-REPORT_ROUTES = [("get", "/stats"), ("get", "/regions/{region}/gaps"), ("get", "/compare"), ("get", "/bottlenecks"), ("post", "/whatif"),
+REPORT_COMMANDS = ["stats", "gaps", "related", "compare", "bottlenecks", "whatif", "centrality", "ties", "path", "neighbors"]
+REPORT_ROUTES = [("get", "/stats"), ("get", "/regions/{region}/gaps"), ("get", "/regions/{region}/related"), ("get", "/compare"), ("get", "/bottlenecks"), ("post", "/whatif"),
                  ("get", "/centrality"), ("get", "/ties"), ("get", "/paths"), ("get", "/nodes/{kind}/{node_id}/neighbors")]
 
 

@@ -56,7 +56,7 @@ def test_gaps_table_and_csv(db):
     assert table.exit_code == 0
     lines = table.output.splitlines()
     assert lines[0] == "R (r): 1 of 5 stages present, 1 weak, 3 missing; completeness 0.200 (score-weighted 0.150)"
-    assert lines[1].split() == ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "candidates"]
+    assert lines[1].split() == ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "density", "feasible", "candidates"]
     assert lines[3].split()[:4] == ["mid", "MID", "missing", "break"] and "Q2 (q2, 4.00)" in lines[3]
     rows = list(csv.DictReader(io.StringIO(run("gaps", "-r", "r", "--store", db, "-f", "csv").output)))
     assert [(r["stage"], r["kind"]) for r in rows] == [("mid", "break"), ("end", "extension"), ("up", "strengthen"), ("iso", "absent")]

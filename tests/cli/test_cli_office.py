@@ -84,7 +84,7 @@ def test_gaps_workbook_cells_are_numbers_and_text_as_the_json_says(db, tmp_path)
     book = load_workbook(out)
 
     headers, rows = _sheet(book, "gaps")
-    assert headers == ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "reasons"]
+    assert headers == ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "density", "feasible", "reasons"]
     assert len(rows) == len(report["gaps"])
     for row, gap in zip(rows, report["gaps"]):
         cells = dict(zip(headers, row))

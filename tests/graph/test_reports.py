@@ -18,8 +18,10 @@ from api.app import create_app
 from chainx.cli import app as cli
 from graph.analysis.bottlenecks import bottlenecks, whatif
 from graph.analysis.centrality import centrality
+from graph.analysis.diff import diff
 from graph.analysis.gaps import compare, gaps
 from graph.analysis.paths import explained_path, neighbors
+from graph.analysis.related import related
 from graph.analysis.ties import ties_report
 from graph.model import GraphData, Node, Relationship
 from graph.reports import REPORTS, CompareRow, Report
@@ -35,6 +37,8 @@ CALLS = {
     "gaps, cut": (gaps, ("shengze",), {"top": 2, "min_firms": 3}),
     "gaps between two stages": (gaps, ("tianmen",), {"source": "cotton", "sink": "garments", "rollup": "none"}),
     "compare": (compare, (["shengze", "tianmen", "wujiang"],), {}),
+    "related": (related, ("shengze",), {}),
+    "related by city, revenue": (related, ("suzhou",), {"level": "city", "measure": "revenue", "presence": "any"}),
     "bottlenecks": (bottlenecks, (), {}),
     "bottlenecks of a region": (bottlenecks, ("tianmen",), {"min_firms": 2}),
     "whatif": (whatif, (["e_hengli_group"], "wujiang"), {}),
@@ -44,6 +48,8 @@ CALLS = {
     "ties of an institute": (ties_report, (), {"institute": "i_donghua_university"}),
     "path": (explained_path, ("e_hengli_group", "px"), {}),
     "neighbors": (neighbors, ("i_donghua_university",), {"depth": 2}),
+    # the bundled dataset holds no dates: every item is the same on both days (tests/graph/test_asof.py has changes)
+    "diff": (diff, ("2020-01-01", "2024-01-01", "tianmen"), {}),
 }
 
 
@@ -138,11 +144,13 @@ ROUTE_ANALYSES = {
     "/nodes/{kind}/{node_id:path}/neighbors": neighbors,
     "/paths": explained_path,
     "/regions/{region:path}/gaps": gaps,
+    "/regions/{region:path}/related": related,
     "/compare": compare,
     "/bottlenecks": bottlenecks,
     "/whatif": whatif,
     "/centrality": centrality,
     "/ties": ties_report,
+    "/diff": diff,
 }
 
 
@@ -176,6 +184,8 @@ KEYS = {
     "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
     "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
                               "stages", "gaps", "gaps_total", "listing", "stage_betweenness", "chain_scope", "cycles", "candidate_signals"},
+    "/regions/shengze/related": {"region", "region_name", "measure", "presence", "eci", "matrix", "feasible", "feasible_total", "stages",
+                                 "peers", "chain_scope"},
     "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top", "chain_scope"},
     "/bottlenecks": {"region", "scope", "chain_scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
     "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note", "rows"},
@@ -235,7 +245,8 @@ def textile_db(tmp_path_factory):
 CLI_HEADERS = [
     (["stats", "--format", "csv"], "kind,name,count"),
     # the candidates left the gaps' CSV for a table of their own, one per row (issue 17)
-    (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,reasons"),
+    # and relatedness density and feasible joined them (issue 20)
+    (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,density,feasible,reasons"),
     (["gaps", "--region", "tianmen", "--candidates", "--format", "csv"],
      "gap,gap_name,rank,enterprise,name,region,score,supply_ties,shared_institutes,size,chain_stages,chain_fit,reasons"),
     (["compare", "shengze", "tianmen", "--format", "csv"], "stage,name,tier,shengze_status,shengze_firms,tianmen_status,tianmen_firms"),
@@ -244,6 +255,8 @@ CLI_HEADERS = [
     (["neighbors", "i_donghua_university", "--format", "csv"], "distance,id,kind,name"),
     (["whatif", "--remove", "e_hengli_group", "--format", "csv"], "effect,id,name,detail"),
     (["bottlenecks", "--format", "csv"], "kind,node,name,score,reasons"),
+    (["related", "--region", "shengze", "--format", "csv"], "rank,stage,name,density,ubiquity,pci,opportunity_gain,related,feeds_links,reasons"),
+    (["related", "--region", "shengze", "--peer-list", "--format", "csv"], "region,name,similarity,shared_stages,stages"),
 ]
 
 
@@ -259,4 +272,5 @@ def test_the_cli_tables_keep_their_columns(textile_db):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0].split() == ["stage", "name", "shengze", "tianmen"]
     result = CliRunner().invoke(cli, ["gaps", "--region", "tianmen", "--store", str(textile_db)], catch_exceptions=False)
-    assert result.stdout.splitlines()[1].split() == ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "candidates"]
+    assert result.stdout.splitlines()[1].split() == ["stage", "name", "status", "kind", "score", "upstream_local", "downstream_local", "density", "feasible",
+                                                    "candidates"]

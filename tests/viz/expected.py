@@ -80,3 +80,49 @@ def bottleneck_counts(store, report: dict, region: str | None) -> list[int]:
         if top.get(r.target) in stages and r.source in firms and (regions is None or region_of.get(r.source) in regions)
     }
     return [len(firms) + len(stages), len(supplies) + len(operates)]
+
+
+def related_space(store, region: str) -> tuple[set[str], set[frozenset], int, set[str]]:
+    """(stages drawn, the links of φ ≥ 0.5, how many links are drawn, stages present by RCA ≥ 1) of the stage space of
+    ``region``, from the store by the formulas: rows are the regions enterprises are located in
+    (``region``'s sub-regions folded into it), x the distinct enterprises per top-level stage;
+    drawn are stages present somewhere or where the region has activity; links the maximum
+    spanning tree of φ and every φ ≥ 0.5."""
+    top = _top_stage(store)
+    regions = {n.id for n in store.nodes(["Region"])}
+    parent = {r.source: r.target for r in store.relationships(["PART_OF"]) if r.source in regions}
+
+    def row_of(place):
+        current = place
+        while current is not None:
+            if current == region:
+                return region
+            current = parent.get(current)
+        return place
+
+    located = {n.id: row_of(n.props.get("region")) for n in store.nodes(["Enterprise"])}
+    cells: dict[tuple[str, str], set[str]] = {}
+    for rel in store.relationships(["OPERATES_IN"]):
+        if rel.source in located and rel.target in top:
+            cells.setdefault((located[rel.source], top[rel.target]), set()).add(rel.source)
+    rows = sorted({r for r, _ in cells} | {region})
+    stages = sorted(set(top.values()))
+    x = {(r, s): len(cells.get((r, s), ())) for r in rows for s in stages}
+    total = sum(x.values())
+    row_sum = {r: sum(x[r, s] for s in stages) for r in rows}
+    col_sum = {s: sum(x[r, s] for r in rows) for s in stages}
+    present = {(r, s) for r in rows for s in stages
+               if row_sum[r] and col_sum[s] and (x[r, s] / row_sum[r]) / (col_sum[s] / total) >= 1}
+    ubiquity = {s: sum((r, s) in present for r in rows) for s in stages}
+    drawn = {s for s in stages if ubiquity[s] or x[region, s]}
+    space = nx.Graph()
+    space.add_nodes_from(drawn)
+    for a in drawn:
+        for b in drawn:
+            if a < b:
+                both = sum((r, a) in present and (r, b) in present for r in rows)
+                if both:
+                    space.add_edge(a, b, weight=both / max(ubiquity[a], ubiquity[b]))
+    strong = {frozenset((a, b)) for a, b, w in space.edges(data="weight") if w >= 0.5}
+    links = {frozenset(e) for e in nx.maximum_spanning_tree(space).edges} | strong
+    return drawn, strong, len(links), {s for r, s in present if r == region}

@@ -19,7 +19,7 @@ from viz.pages import render
 
 from . import big, hostile
 from .conftest import ARTIFACTS
-from .expected import bottleneck_counts, chain_counts, ego_counts, ties_counts
+from .expected import bottleneck_counts, chain_counts, ego_counts, related_space, ties_counts
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,8 @@ TEXTILE_VIEWS = {
     "ties-donghua": (["ties", "--institute", "i_donghua_university"], "/views/ties?institute=i_donghua_university", lambda s: [ties_counts(s, "i_donghua_university")]),
     "bottlenecks": (["bottlenecks"], "/views/bottlenecks", lambda s: [bottleneck_counts(s, bottlenecks(s).to_dict(), None)]),
     "bottlenecks-tianmen": (["bottlenecks", "--region", "tianmen"], "/views/bottlenecks?region=tianmen", lambda s: [bottleneck_counts(s, bottlenecks(s, "tianmen").to_dict(), "tianmen")]),
+    "related-shengze": (["related", "--region", "shengze"], "/views/related?region=shengze",
+                        lambda s: [[len(related_space(s, "shengze")[0]), related_space(s, "shengze")[2]]]),
 }
 
 

@@ -29,6 +29,7 @@ def hostile_payloads(store) -> dict[str, dict]:
         "ego": views_data.ego_view(store, "e_xss", depth=3),
         "ties": views_data.ties_view(store),
         "bottlenecks": views_data.bottlenecks_view(store, region="town"),
+        "related": views_data.related_view(store, "town"),
         "index": views_data.index_view(store),
         "search": views_data.search_view(store, "img"),
     }
@@ -132,7 +133,7 @@ def test_cli_refuses_an_unwritable_output(textile_db, tmp_path):
 
 
 def test_every_view_command_has_help_with_an_example():
-    for command in ("chain", "compare", "ego", "ties", "bottlenecks"):
+    for command in ("chain", "compare", "ego", "ties", "bottlenecks", "related"):
         result = runner.invoke(cli, ["view", command, "--help"])
         assert result.exit_code == 0
         assert "Example: chainx view " + command in result.output
@@ -153,8 +154,10 @@ TWINS = {
     "/views/ties?institute=i_soochow_university": lambda s: views_data.ties_view(s, institute="i_soochow_university"),
     "/views/bottlenecks?region=tianmen": lambda s: views_data.bottlenecks_view(s, region="tianmen"),
     "/views/bottlenecks?region=": lambda s: views_data.bottlenecks_view(s),
+    "/views/related?region=shengze": lambda s: views_data.related_view(s, "shengze"),
     "/views": views_data.index_view,
     "/views/search?q=涤纶": lambda s: views_data.search_view(s, "涤纶"),
+    "/views/snapshot?region=tianmen&from=2020-01-01&to=2024-01-01": lambda s: views_data.snapshot_view(s, "tianmen", "2020-01-01", "2024-01-01"),
 }
 
 
@@ -180,6 +183,7 @@ def test_the_root_is_the_index(client):
     ("/views/ego/planet/e_hengli_group", 422),
     ("/views/compare?regions=shengze", 422),
     ("/views/ties?institute=nobody", 404),
+    ("/views/snapshot?region=tianmen&from=2020-01-01&to=2024-02-30", 422),
 ])
 def test_view_errors_are_pages_and_json(client, path, status):
     page = client.get(path)
@@ -192,5 +196,5 @@ def test_view_errors_are_pages_and_json(client, path, status):
 
 def test_view_routes_are_in_the_openapi_schema(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/views", "/views/search", "/views/chain", "/views/compare", "/views/ego/{kind}/{node_id}", "/views/ties", "/views/bottlenecks"):
+    for path in ("/views", "/views/search", "/views/chain", "/views/compare", "/views/ego/{kind}/{node_id}", "/views/ties", "/views/bottlenecks", "/views/snapshot"):
         assert path in paths, path

@@ -16,7 +16,7 @@ from graph.errors import InvalidParameter, NotFound
 from graph.model import GraphData, Node, Relationship
 from graph.store.sqlite import SqliteStore
 
-from .expected import bottleneck_counts, chain_counts, ego_counts, region_enterprises, ties_counts
+from .expected import bottleneck_counts, chain_counts, ego_counts, region_enterprises, related_space, ties_counts
 
 
 def star(store, leaves: int, *, second_ring: int = 0) -> None:
@@ -230,6 +230,27 @@ def test_bottlenecks_view_above_the_limit_keeps_flagged_nodes_first(textile_stor
     assert len(view["nodes"]) == 40 and view["omitted"]["nodes"] == total - 40
     kept = {n["id"] for n in view["nodes"]}
     assert kept <= flagged or flagged <= kept
+
+
+@pytest.mark.parametrize("region", ["shengze", "tianmen"])
+def test_related_view_draws_the_stage_space(textile_store, region):
+    view = views_data.related_view(textile_store, region)
+    drawn, strong, links, present = related_space(textile_store, region)
+    assert {n["id"] for n in view["nodes"]} == drawn
+    assert {n["id"] for n in view["nodes"] if n["present"]} == present
+    edges = {frozenset((e["source"], e["target"])) for e in view["edges"]}
+    # a maximum spanning tree is not unique when weights tie, but its size and its weights are:
+    # the strong links are all drawn, and as many links in all
+    assert strong <= edges and len(edges) == links
+    # ringed: the report's feasible stages, in its order
+    ringed = sorted((n for n in view["nodes"] if n["feasible_rank"]), key=lambda n: n["feasible_rank"])
+    assert all(not n["value"] for n in ringed) and len(ringed) == min(20, sum(1 for n in view["nodes"] if not n["value"]))
+
+
+def test_related_view_above_the_limit_keeps_the_region_s_stages(textile_store):
+    view = views_data.related_view(textile_store, "shengze", limit=10)
+    assert len(view["nodes"]) == 10 and view["omitted"]["nodes"] == len(related_space(textile_store, "shengze")[0]) - 10
+    assert all(n["value"] for n in view["nodes"])
 
 
 def test_index_view_lists_regions_as_a_tree(textile_store):
