@@ -160,6 +160,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     ARTIFACT.write_text(json.dumps({"summary": summary_line(FIGURES), **FIGURES}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+# the files that take longest (pytest --durations on a two-core machine), longest first
+LONGEST_FIRST = {name: rank for rank, name in enumerate([
+    "tests/adversarial/test_corpus.py", "tests/test_bench_quick.py", "tests/adversarial/test_outages.py",
+    "tests/loaders/test_chainkg_analyses.py", "tests/graph/test_neo4j_store.py", "tests/graph/test_gds.py",
+    "tests/adversarial/test_crash.py", "tests/api/test_neo4j.py", "tests/graph/test_store_contract.py",
+    "tests/adversarial/test_xss.py", "tests/adversarial/test_reads_under_replace.py", "tests/loaders/test_chainkg.py",
+])}
+
+
 def pytest_collection_modifyitems(items) -> None:
     # Schemathesis names each operation's test "test_x[GET /stats]" but gives all of them the test
     # function's node id; pytest-xdist schedules by node id, and ran one operation of 21
@@ -170,6 +179,9 @@ def pytest_collection_modifyitems(items) -> None:
                 item._id = item._id.with_params(label)
             else:
                 item._nodeid = f"{item.nodeid}[{label}]"
+    # the longest files first: pytest-xdist hands out whole files in collection order, and a long
+    # one handed out last keeps one worker busy while the other has nothing left
+    items.sort(key=lambda item: LONGEST_FIRST.get(item.nodeid.split("::")[0], len(LONGEST_FIRST)))
     seen: set[str] = set()
     twice = {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
     if twice:
