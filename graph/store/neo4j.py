@@ -46,6 +46,10 @@ from .queries import Operation, Queries, StageFirm, number_or_none
 __all__ = ["Neo4jStore", "META_LABEL", "clear_database"]
 
 log = logging.getLogger(__name__)
+# The server's notifications are hints for whoever writes the queries: chainx's read every label
+# chainx knows, and on a database without Parks each says "label Park does not exist", a wall of
+# warnings on a user's terminal. Errors still show.
+logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
 META_LABEL = "_ChainxMeta"
 _META_KEY = "graph"
