@@ -45,7 +45,7 @@ from .importing import (
     Imported,
     checked_folder,
     clean_name,
-    looks_like_formula,
+    formula_in_cell,
     parenthesised_aliases,
     read_ndjson,
 )
@@ -149,7 +149,7 @@ class _Chainkg(FolderImport):
             if not name:
                 self.report.line(path.name, line, "skipped", "missing_field", "no product name")
                 continue
-            if looks_like_formula(name):
+            if formula_in_cell(name):
                 self.report.line(path.name, line, "skipped", "formula_like", f"name {name[:40]!r} would run as a spreadsheet formula")
                 continue
             first = self.products.get(name)
@@ -174,7 +174,7 @@ class _Chainkg(FolderImport):
         if name in self.products or name in self.placeholders:
             return True
         # a name that would run as a spreadsheet formula never becomes a stage, even a placeholder
-        if self.dangling == "placeholder" and not looks_like_formula(name):
+        if self.dangling == "placeholder" and not formula_in_cell(name):
             self.placeholders[name] = (file, line)
             self.report.value(file, line, "placeholder", "dangling_reference",
                               f"{name!r} is not in product.json: created as a placeholder stage")
@@ -196,7 +196,7 @@ class _Chainkg(FolderImport):
                 self.report.line(file, line, "skipped", "self_loop", f"{source!r} {rel} itself")
                 continue
             unknown = [n for n in (source, target) if n not in self.products and n not in self.placeholders]
-            if unknown and (self.dangling == "skip" or any(map(looks_like_formula, unknown))):
+            if unknown and (self.dangling == "skip" or any(map(formula_in_cell, unknown))):
                 self.report.line(file, line, "skipped", "dangling_reference",
                                  f"{source!r} {rel} {target!r}: {', '.join(map(repr, unknown))} not in product.json")
                 continue
@@ -242,7 +242,7 @@ class _Chainkg(FolderImport):
             if not name:
                 self.report.line(file, line, "skipped", "missing_field", f"company {code} has no name")
                 continue
-            if looks_like_formula(name):
+            if formula_in_cell(name):
                 self.report.line(file, line, "skipped", "formula_like", f"name {name[:40]!r} would run as a spreadsheet formula")
                 continue
             location = clean_name(record.get("location"))
@@ -255,6 +255,10 @@ class _Chainkg(FolderImport):
                 "exchange": location if location in EXCHANGES else next((k for k, v in EXCHANGES.items() if v == suffix), ""),
                 "listed": clean_name(record.get("time")),
             }
+            for key in ("fullname", "listed"):
+                if formula_in_cell(company[key]):  # as for names: never imported to run in a spreadsheet
+                    self.report.value(file, line, "dropped", "formula_like", f"{key} {company[key][:40]!r} would run as a spreadsheet formula")
+                    company[key] = ""
             first = self.companies.get(code[:6])
             if first is not None:
                 self.report.line(file, line, "merged", "duplicate_company", f"company code {code[:6]} again (first at line {first['line']})")
@@ -274,6 +278,9 @@ class _Chainkg(FolderImport):
             code, name = clean_name(record.get("code")), clean_name(record.get("name"))
             if not code or not name:
                 self.report.line(file, line, "skipped", "missing_field", "an industry needs a code and a name")
+                continue
+            if formula_in_cell(name):  # it would become an enterprise's industry and tag
+                self.report.line(file, line, "skipped", "formula_like", f"name {name[:40]!r} would run as a spreadsheet formula")
                 continue
             if code in self.industries:
                 first_name, first_line = self.industries[code]
@@ -311,7 +318,8 @@ class _Chainkg(FolderImport):
                     self.row_industry_names.setdefault(code, clean_name(name))
 
     def industry_name(self, code: str) -> str:
-        return self.industries[code][0] if code in self.industries else self.row_industry_names.get(code, "")
+        name = self.industries[code][0] if code in self.industries else self.row_industry_names.get(code, "")
+        return "" if formula_in_cell(name) else name  # a company line's own name for it is not checked on reading
 
     def industry_path(self, code: str) -> list[str]:
         """The codes from level 1 down to ``code``: by industry_industry.json, else by the code's
@@ -431,7 +439,8 @@ class _Chainkg(FolderImport):
                 codes = self.industry_path(company_industry[six])
                 names = [self.industry_name(c) for c in codes]
                 self.used_industries.update(codes)
-                row.update(industry_code=codes[-1], industry=names[-1], industry_path="/".join(names), tags=";".join(names))
+                tags = [n for n in names if n and not any(map(formula_in_cell, n.split(";")))]  # a tag list is checked item by item
+                row.update(industry_code=codes[-1], industry=names[-1], industry_path="/".join(names), tags=";".join(tags))
             add("enterprises.csv", "company.json", company["line"], row, ENTERPRISE_COLUMNS)
         for line, six, name, share in operates:
             row = {"enterprise": company_id(six), "stage": product_id(name)}

@@ -38,7 +38,7 @@ from .read import RawDataset, Table, decode
 # Cells that a spreadsheet would run as a formula are refused by the validator; an importer
 # skips such a line with a reason instead of failing the whole import (the validator's own rule,
 # so the two never disagree).
-from .validate import looks_like_formula
+from .validate import formula_in_cell
 
 __all__ = [
     "ImportReport",
@@ -48,7 +48,7 @@ __all__ = [
     "FolderImport",
     "checked_folder",
     "clean_name",
-    "looks_like_formula",
+    "formula_in_cell",
     "parenthesised_aliases",
     "split_list",
     "read_ndjson",
@@ -265,7 +265,7 @@ class TableBuilder:
         for column in header:
             value = row.get(column)
             cell = "" if value is None else str(value)
-            if looks_like_formula(cell.strip()):
+            if formula_in_cell(cell.strip()):
                 self.report.value(source_file, line, "dropped", "formula_like",
                                   f"{column} {cell[:40]!r} would run as a spreadsheet formula; not imported")
                 cell = ""

@@ -39,7 +39,7 @@ from .importing import (
     Imported,
     checked_folder,
     clean_name,
-    looks_like_formula,
+    formula_in_cell,
     read_csv_records,
     split_list,
 )
@@ -103,7 +103,7 @@ def _name(product: str) -> str:
     """A product's name: the last segment of its id (the whole id when that is empty or would
     run as a spreadsheet formula)."""
     last = clean_name(_segments(product)[-1])
-    return last if last and not looks_like_formula(last) else product
+    return last if last and not formula_in_cell(last) else product
 
 
 def _parent(product: str) -> str | None:
@@ -151,7 +151,7 @@ class _Kag(FolderImport):
             if not product:
                 self.report.line(file, line, "skipped", "missing_field", "no product id")
                 continue
-            if looks_like_formula(product):
+            if formula_in_cell(product):
                 self.report.line(file, line, "skipped", "formula_like", f"id {product[:40]!r} would run as a spreadsheet formula")
                 continue
             industry = clean_name(row.get("belongToIndustry"))
@@ -188,7 +188,7 @@ class _Kag(FolderImport):
             if not company or not name:
                 self.report.line(file, line, "skipped", "missing_field", "a company needs an id and a name")
                 continue
-            if looks_like_formula(company) or looks_like_formula(name):
+            if formula_in_cell(company) or formula_in_cell(name):
                 self.report.line(file, line, "skipped", "formula_like", f"{company!r} {name!r} would run as a spreadsheet formula")
                 continue
             first = self.companies.get(company)
@@ -249,7 +249,7 @@ class _Kag(FolderImport):
         if product in self.products or product in self.placeholders:
             return True
         # a name that would run as a spreadsheet formula never becomes a stage, even a placeholder
-        if self.dangling == "skip" or looks_like_formula(product):
+        if self.dangling == "skip" or formula_in_cell(product):
             self.report.value(file, line, "dropped", "dangling_reference", f"{what} is not a product id in Product.csv: not imported")
             return False
         self.placeholders[product] = (file, line)

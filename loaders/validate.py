@@ -43,6 +43,18 @@ def looks_like_formula(value: str) -> bool:
     return value[:1] in ("+", "-") and _FORMULA_CALL.search(value) is not None
 
 
+def formula_in_cell(value: str) -> bool:
+    """Whether the contract refuses the cell ``value`` as a formula: :func:`looks_like_formula`
+    of the cell without a leading apostrophe (Excel's "this is text" mark, which the guard sees
+    through). Importers check with it so that what they map always loads.
+
+    >>> [formula_in_cell(v) for v in ("'=1+1", "=A1", "2010-06-01", "'abc")]
+    [True, True, False, False]
+    """
+    unquoted = _unquoted(value)
+    return unquoted[:1] in _FORMULA_FIRST and looks_like_formula(unquoted)
+
+
 # Every first character looks_like_formula can accept: cells starting otherwise (nearly all) skip
 # the call. tests/loaders/test_formula_guard.py checks the two agree.
 _FORMULA_FIRST = frozenset("=@+-")
@@ -228,12 +240,12 @@ def _typed_cells(values: list[str], lines: list[int], column: Column | None, fil
             if formula is not None:
                 problems.append(Problem(file, line, header, f"the item {formula[:40]!r} looks like a spreadsheet formula; enter the value itself"))
             typed.append(None if formula is not None else items)
-        elif (unquoted := _unquoted(value))[:1] in _FORMULA_FIRST and looks_like_formula(unquoted):
+        elif formula_in_cell(value):
             problems.append(Problem(file, line, header, f"{value[:40]!r} looks like a spreadsheet formula; enter the value itself"))
             typed.append(None)
         else:
             # an unknown column keeps the stripped text, as _convert does for text and references
-            typed.append(unquoted if column is None else _convert(value, column, file, line, header, problems, notes))
+            typed.append(_unquoted(value) if column is None else _convert(value, column, file, line, header, problems, notes))
     return typed
 
 
