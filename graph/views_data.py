@@ -614,9 +614,10 @@ def related_view(store: GraphStore, region: str, *, limit: int = NODE_LIMIT, **p
 PANORAMA_COLUMNS = ("upstream", "midstream", "downstream", "support")
 
 
-def _panorama_column(tier: str | None, place: dict, last_column: int) -> str:
-    """A stage's column: its tier when the data gives one, else its third of the chain map's width."""
-    if tier in PANORAMA_COLUMNS:
+def _panorama_column(tier: str | None, place: dict, last_column: int, by_tier: bool) -> str:
+    """A stage's column: its tier when the data's tiers tell the columns apart, else its third of
+    the chain map's width (support stages, in the map's lower band, apart)."""
+    if by_tier and tier in PANORAMA_COLUMNS:
         return tier
     if place["band"] == "support":
         return "support"
@@ -624,28 +625,32 @@ def _panorama_column(tier: str | None, place: dict, last_column: int) -> str:
     return PANORAMA_COLUMNS[min(third, 2)]
 
 
-def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, scope: str = "auto", scope_depth: int | None = None,
-                  source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
+def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: int = 60, scope: str = "auto",
+                  scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
     """The chain panorama of ``region`` (产业链全景图): the stages of the chain in columns upstream,
     midstream, downstream and support, each top-level stage a box with its local and national
     enterprise counts and its status, grouped within a column by the stages' ``group`` (when the
     data gives one), sub-stages inside their box.
 
     Statuses, gap kinds and local counts are those of :func:`graph.analysis.gaps.gaps` (the same
-    scope and listing: on a large chain, the stages the report lists); national counts are
-    :func:`graph.analysis.gaps.national_coverage`. A stage's column is its tier, or (with none)
-    its third of the chain map (:func:`chain_layout`).
+    scope, and its listing with ``top``: the ``top`` gaps by score and the ``top`` stages with
+    the most local enterprises); national counts are :func:`graph.analysis.gaps.national_coverage`.
+    A stage's column is its tier when the stages drawn have more than one of upstream, midstream
+    and downstream (chainkg's are all "midstream"), else its third of the chain map
+    (:func:`chain_layout`); ``columns_by`` says which.
     """
     from .analysis.gaps import gaps, national_coverage
     from .analysis.stages import stage_chain
+    from .params import PANORAMA_TOP
     from .scope import chain_in_scope
 
     region = check_region(store, region)
     scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup}
-    report = gaps(store, region, min_firms=min_firms, top_candidates=0, scope_depth=scope_depth, **scoping)
+    report = gaps(store, region, min_firms=min_firms, top_candidates=0, top=PANORAMA_TOP.check(top), scope_depth=scope_depth, **scoping)
     chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
     layout = chain_layout(store, chain)
     last_column = max((p["column"] for p in layout.values() if p["band"] == "main"), default=0)
+    by_tier = len({row.tier for row in report.stages} & {"upstream", "midstream", "downstream"}) > 1
     drawn = [row.stage for row in report.stages]
     national, national_member = national_coverage(store, chain, drawn)
     members = {m for row in report.stages for m in [row.stage, *row.sub_stages]}
@@ -676,7 +681,7 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, scope: 
             ],
         }
         summary[box["gap"] or row.status] += 1
-        groups = columns[_panorama_column(row.tier, layout[row.stage], last_column)]
+        groups = columns[_panorama_column(row.tier, layout[row.stage], last_column, by_tier)]
         found = next((g for g in groups if g["group"] == group), None)
         if found is None:  # groups in the order of their first stage, upstream to downstream
             found = {"group": group, "stages": []}
@@ -696,8 +701,9 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, scope: 
         "completeness": report.completeness,
         "local_enterprises": report.local_enterprises,
         "summary": dict(sorted(summary.items())),
+        "columns_by": "tier" if by_tier else "position",
         "columns": [{"column": c, "groups": columns[c]} for c in PANORAMA_COLUMNS if columns[c]],
-        "stages": len(drawn),
+        "stages_drawn": len(drawn),
         "omitted": omitted,
         "chain_scope": scope_used.model_dump(),
         "cycles": report.cycles.model_dump(),

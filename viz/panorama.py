@@ -5,7 +5,7 @@ Both are drawn from payloads of graph/views_data.py (:func:`~graph.views_data.pa
 :func:`~graph.views_data.heatmap_view`); this module only chooses words, colours and places.
 
 >>> page = panorama_page({"view": "panorama", "region": {"id": "r", "name": "<R>"}, "columns": [], "summary": {},
-...                       "stages": 0, "omitted": None, "chain_scope": {}})
+...                       "stages_drawn": 0, "omitted": None, "chain_scope": {}})
 >>> "&lt;R&gt;" in page and "<R>" not in page
 True
 """
@@ -28,6 +28,7 @@ GROUP_TEXT = {
 # the heat map's colour steps, light to dark (ColorBrewer Blues, 7 classes)
 HEAT = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594")
 EMPTY = "#ffffff"
+SUB_STAGES_SHOWN = 8  # sub-stages listed open in a box; the others behind "N more"
 
 
 def _box_key(box: dict) -> str:
@@ -69,16 +70,21 @@ def panorama_page(payload: dict, *, base: str | None = None) -> str:
             for box in group["stages"]:
                 key = _box_key(box)
                 colour, border, _, _ = STATUS_STYLE[key]
+                # sub-stages with enterprises first (up to SUB_STAGES_SHOWN); the rest folded, as a
+                # national category holds dozens of empty ones
+                busy = [sub for sub in box["sub_stages"] if sub["local_enterprises"] or sub["national_enterprises"]]
+                shown = busy[:SUB_STAGES_SHOWN]
+                folded = [sub for sub in box["sub_stages"] if sub not in shown]
                 boxes.append({
                     **box, "key": key, "colour": colour, "border": border, "status_text": _status_text(box),
-                    "href": ego_url(base, "stage", box["stage"]),
+                    "href": ego_url(base, "stage", box["stage"]), "subs_shown": shown, "subs_folded": folded,
                 })
             name = group.get("group")
             groups.append({"title": GROUP_TEXT.get(name, name) if name else "", "subtitle": name if name in GROUP_TEXT else "",
                            "boxes": boxes})
         columns.append({"title": COLUMN_TEXT.get(column["column"], column["column"]), "groups": groups})
     summary = payload.get("summary") or {}
-    parts = [f"{payload['stages']} stages 环节"]
+    parts = [f"{payload['stages_drawn']} stages 环节"]
     if payload.get("completeness") is not None:
         parts.append(f"completeness 完整度 {payload['completeness']:.0%}")
     parts += [f"{GAP_TEXT.get(k, STATUS_TEXT.get(k, k))}: {v}" for k, v in summary.items()]
