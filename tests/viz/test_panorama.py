@@ -257,3 +257,13 @@ def test_heatmap_in_the_browser(visit, textile_server, textile_store):
     first = page.page.locator('#heatmap tr[data-region="shengze"] td.heat-cell').all_inner_texts()
     assert [int(t) if t else 0 for t in first] == view["regions"][0]["counts"]
     _shot(page.page, "heatmap-textile")
+
+
+# -- on Neo4j ------------------------------------------------------------------------------------------
+@pytest.mark.neo4j
+def test_the_same_payloads_on_neo4j(neo4j_store, textile_store):
+    from loaders.pipeline import load_path
+
+    load_path(neo4j_store, TEXTILE)
+    for build in (lambda s: views_data.panorama_view(s, "shengze"), lambda s: views_data.heatmap_view(s, top_regions=5)):
+        assert json.loads(json.dumps(build(neo4j_store))) == json.loads(json.dumps(build(textile_store)))
