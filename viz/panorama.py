@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 from .pages import GAP_TEXT, STATUS_STYLE, STATUS_TEXT, _links, _omitted_notes, _page, _static, ego_url
 
@@ -115,7 +116,7 @@ def heatmap_page(payload: dict, *, base: str | None = None) -> str:
              "title": f"{row['name']} · {stage['name']}: {count} 家企业 enterprises, {STATUS_TEXT.get(status, status)}"}
             for count, status, stage in zip(row["counts"], row["statuses"], payload["stages"], strict=True)
         ]
-        href = f"{base}/panorama?region={row['region']}" if base else None
+        href = f"{base}/panorama?{urlencode({'region': row['region']})}" if base else None
         rows.append({**row, "cells": cells, "href": href})
     steps = []
     for colour in HEAT:

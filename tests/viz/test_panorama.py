@@ -267,3 +267,9 @@ def test_the_same_payloads_on_neo4j(neo4j_store, textile_store):
     load_path(neo4j_store, TEXTILE)
     for build in (lambda s: views_data.panorama_view(s, "shengze"), lambda s: views_data.heatmap_view(s, top_regions=5)):
         assert json.loads(json.dumps(build(neo4j_store))) == json.loads(json.dumps(build(textile_store)))
+
+
+def test_heatmap_rows_link_to_each_region_s_panorama(client):
+    page = client.get("/views/heatmap?regions=shengze,tianmen").text
+    assert 'href="/views/panorama?region=shengze"' in page and 'href="/views/panorama?region=tianmen"' in page
+    assert client.get("/views/panorama?region=shengze").status_code == 200
