@@ -473,7 +473,7 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
         view="ego",
         title=f"{name} — neighbourhood 关系网络",
         subtitle=f"{payload['node']['kind']} {payload['node']['id']} · {depth_text} · {len(nodes)} nodes, {len(edges)} relationships"
-        + (" · double-click a node to centre on it" if base else ""),
+        + " · double-click a node to expand its neighbours 双击展开",
         links=_links(base),
         notes=_omitted_notes(payload.get("omitted")),
         panels=[{"id": "net-ego", "title": ""}],

@@ -83,10 +83,15 @@ def test_status_and_tier_filters_keep_the_matching_stages(visit, textile_server,
     assert_clean(page, "filters")
 
 
-def test_region_filter_uses_region_names(visit, textile_server, textile_store):
+def test_ties_filter_regions_by_name_and_name_communities_by_hubs(visit, textile_server, textile_store):
     names = {n.id: n.name for n in textile_store.nodes(["Region"])}
     payload = views_data.ties_view(textile_store)
     page = visit(textile_server.url + "/views/ties")
+    labels = page.page.eval_on_selector_all("#legend li[data-key^='community:']", "els => els.map(e => e.textContent)")
+    for community, hubs in payload["community_hubs"].items():
+        members = sorted((n for n in payload["nodes"] if str(n["community"]) == community), key=lambda n: (-n["ties"], n["id"]))
+        assert hubs == [n["name"] for n in members[:2]]
+        assert any(all(h in label for h in hubs) for label in labels)
     options = page.page.eval_on_selector_all("#chainx-facet-region option", "els => els.map(e => e.value).filter(Boolean)")
     assert set(options) == {names[n["region"]] for n in payload["nodes"] if n.get("region")}
     page.page.select_option("#chainx-facet-region", names["shengze"])
@@ -97,7 +102,6 @@ def test_region_filter_uses_region_names(visit, textile_server, textile_store):
 LEGEND_PAGES = {
     "chain": "/views/chain?region=shengze",
     "ego-region": "/views/ego/region/shengze",
-    "ego-hengli": "/views/ego/enterprise/e_hengli_group?depth=2",
     "ties": "/views/ties",
     "bottlenecks": "/views/bottlenecks",
     "related": "/views/related?region=shengze",
@@ -125,6 +129,7 @@ def test_star_and_square_swatches_differ(visit, textile_server):
 def test_legend_entry_toggles_its_class(visit, textile_server):
     page = visit(textile_server.url + "/views/ego/enterprise/e_hengli_group?depth=2")
     nodes = page.page.evaluate(NODES)
+    assert_drawn_as_legend(nodes, {item["key"]: item for item in page.page.evaluate(LEGEND)})
     page.page.click("#legend li[data-key='kind:Enterprise']")
     assert set(page.page.evaluate(VISIBLE)) == {n["id"] for n in nodes if n["cls"] != "kind:Enterprise"}
     assert "off" in page.page.get_attribute("#legend li[data-key='kind:Enterprise']", "class")
@@ -192,17 +197,7 @@ def test_file_pages_give_the_command_of_each_ego_view(visit, textile_db, tmp_pat
     assert page.page.inner_text("#details-links code") == "chainx view ego i_soochow_university -o ego-i_soochow_university.html"
 
 
-# -- ties communities, bottlenecks' slider ---------------------------------------------------------
-def test_communities_are_named_by_their_hubs(visit, textile_server, textile_store):
-    payload = views_data.ties_view(textile_store)
-    page = visit(textile_server.url + "/views/ties")
-    labels = page.page.eval_on_selector_all("#legend li[data-key^='community:']", "els => els.map(e => e.textContent)")
-    for community, hubs in payload["community_hubs"].items():
-        members = sorted((n for n in payload["nodes"] if str(n["community"]) == community), key=lambda n: (-n["ties"], n["id"]))
-        assert hubs == [n["name"] for n in members[:2]]
-        assert any(all(h in label for h in hubs) for label in labels)
-
-
+# -- bottlenecks' slider ---------------------------------------------------------
 def test_bottlenecks_start_with_the_top_of_each_kind(visit, textile_server, textile_store):
     payload = views_data.bottlenecks_view(textile_store)
     page = visit(textile_server.url + "/views/bottlenecks")
@@ -222,7 +217,9 @@ def test_bottlenecks_start_with_the_top_of_each_kind(visit, textile_server, text
 # -- pictures ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("source", ["cli", "api"])
 def test_download_png_and_svg_of_the_drawing(source, visit, textile_server, textile_db, tmp_path):
-    url = write_with_cli(textile_db, tmp_path, ["chain", "--region", "shengze"], "chain") if source == "cli" else textile_server.url + "/views/chain?region=shengze"
+    # a file of one panel; a served page of two (the PNG stacks them as the page does)
+    url = (write_with_cli(textile_db, tmp_path, ["chain", "--region", "shengze"], "chain") if source == "cli"
+           else textile_server.url + "/views/compare?regions=shengze,tianmen")
     page = visit(url)
     with page.page.expect_download() as info:
         page.page.click("#chainx-png")
@@ -230,6 +227,9 @@ def test_download_png_and_svg_of_the_drawing(source, visit, textile_server, text
     info.value.save_as(png)
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    sizes = page.page.evaluate("() => window.chainx.networks.map(n => [n.network.canvas.frame.canvas.width, n.network.canvas.frame.canvas.height])")
+    # IHDR: width and height, big-endian, after the signature, the chunk's length and its type
+    assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (max(w for w, _ in sizes), sum(h for _, h in sizes))
     with page.page.expect_download() as info:
         page.page.click("#chainx-svg")
     svg = tmp_path / "map.svg"

@@ -300,14 +300,17 @@
     body.removeChild(a);
   }
   function png() {
-    var canvas = document.querySelector("#" + chainx.networks[0].panel + " canvas");
-    // the canvas is transparent: paint it on white so the picture pastes into any document
+    // every panel's canvas, one above the other (compared regions line up as on the page),
+    // painted on white: the canvases are transparent, and the picture must paste anywhere
+    var canvases = chainx.networks.map(function (entry) { return document.querySelector("#" + entry.panel + " canvas"); });
     var copy = document.createElement("canvas");
-    copy.width = canvas.width; copy.height = canvas.height;
+    copy.width = Math.max.apply(null, canvases.map(function (c) { return c.width; }));
+    copy.height = canvases.reduce(function (sum, c) { return sum + c.height; }, 0);
     var context = copy.getContext("2d");
     context.fillStyle = "#ffffff";
     context.fillRect(0, 0, copy.width, copy.height);
-    context.drawImage(canvas, 0, 0);
+    var y = 0;
+    canvases.forEach(function (canvas) { context.drawImage(canvas, 0, y); y += canvas.height; });
     save(copy.toDataURL("image/png"), fileName("png"));
   }
   function svg() {
