@@ -151,6 +151,10 @@ def test_expand_from_the_api_adds_the_neighbours(visit, textile_server, textile_
     page.page.mouse.dblclick(x, y)
     page.page.wait_for_selector("body[data-expanded='1']", state="attached", timeout=10_000)
     assert {n["id"] for n in page.page.evaluate(NODES)} == expected
+    # each added node links to its own ego view
+    kinds = {m["id"]: m["kind"] for m in neighbors(textile_store, target, limit=50).to_dict()["nodes"]}
+    links = page.page.evaluate("ids => ids.map(id => window.chainx.networks[0].nodes.get(id).links[0].href)", sorted(expected - drawn))
+    assert links == [f"/views/ego/{kinds[i].lower()}/{i}" for i in sorted(expected - drawn)]
     # the added nodes are drawn in their kind's style, which the legend shows
     assert_drawn_as_legend(page.page.evaluate(NODES), {item["key"]: item for item in page.page.evaluate(LEGEND)})
     assert_clean(page, "expand")
@@ -240,3 +244,22 @@ def test_download_png_and_svg_of_the_drawing(source, visit, textile_server, text
     assert len(root.findall("{http://www.w3.org/2000/svg}circle")) == len(visible)
     assert sorted(t.text for t in root.findall("{http://www.w3.org/2000/svg}text")) == sorted(labels)
     assert_clean(page, "download")
+
+
+# -- hostile names in the controls ---------------------------------------------------------------
+def test_hostile_names_in_links_search_and_filters_stay_text(visit, hostile_server):
+    from . import hostile
+
+    page = visit(hostile_server.url + "/views/chain?region=town")
+    x, y = at(page, "fibre")
+    page.page.mouse.click(x, y)
+    names = page.page.eval_on_selector_all("#details-links a", "els => els.map(e => e.textContent)")
+    assert names[0] == hostile.IMG and hostile.IMG in names  # the stage, and e_xss operating in it
+    assert page.page.locator("#details-links img, #details-links script").count() == 0
+    page.page.fill("#chainx-search", hostile.IMG)
+    page.page.press("#chainx-search", "Enter")
+    assert page.page.evaluate("() => window.chainx.found") == "fibre"
+    assert page.page.inner_text("#chainx-search-result") == hostile.IMG
+    assert page.page.evaluate("() => window.__xss") is None
+    assert page.page.locator("img, iframe, svg").count() == 0
+    assert_clean(page, "hostile controls")
