@@ -95,6 +95,11 @@ def _node_entry(node: Node, **extra) -> dict:
     return {"id": node.id, "name": node.name, "kind": node.label, "details": details, **extra}
 
 
+def _region_names(store: GraphStore) -> dict[str, str]:
+    """Region id -> its name, so views show 盛泽镇 rather than ``shengze``."""
+    return {n.id: n.name for n in store.nodes(["Region"])}
+
+
 def _rel_entry(rel: Relationship) -> dict:
     return {"type": rel.type, "source": rel.source, "target": rel.target, "key": rel.key}
 
@@ -210,7 +215,12 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
             "relationships": len(keys) - len(relationships),
             "reason": "; ".join(reasons),
         }
+    region_names = _region_names(store)
     nodes = [_node_entry(by_id[n], distance=distance[n]) for n in sorted(kept, key=lambda n: (distance[n], by_id[n].label, n))]
+    for node in nodes:
+        region = node["details"].get("region")
+        if region in region_names:
+            node["region_name"] = region_names[region]
     return {
         "view": "ego",
         "node": {"id": centre.id, "name": centre.name, "kind": centre.label},
@@ -308,6 +318,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
         by_sub_stage[op.stage].add(op.enterprise)
     stage_names = {n.id: n.name for n in store.nodes(["Stage"])}
     gap_of = {g.stage: g for g in report.gaps}
+    region_names = _region_names(store)
 
     def firms(ids) -> list[dict]:
         return [{"id": e, "name": firm_names.get(e, e)} for e in sorted(ids, key=lambda e: (firm_names.get(e, e), e))]
@@ -333,7 +344,8 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
                 "upstream_local": gap.upstream_local,
                 "downstream_local": gap.downstream_local,
                 "reasons": gap.reasons,
-                "candidates": [c.model_dump(include={"enterprise", "name", "region", "score", "reasons"}) for c in gap.candidates],
+                "candidates": [dict(c.model_dump(include={"enterprise", "name", "region", "score", "reasons"}), region_name=region_names.get(c.region, c.region))
+                               for c in gap.candidates],
             },
             **layout[stage_id],
         })
@@ -442,6 +454,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         keep = set(ranked[:limit])
         omitted = {"nodes": dropped, "reason": f"only the {limit} best-connected of {limit + dropped} organisations are shown"}
     community = {member: c.community for c in report.communities for member in [*c.institutes, *c.enterprises]}
+    region_names = _region_names(store)
     brokers = {b.node: b for b in report.brokers}
     nodes = []
     for node_id in sorted(keep, key=lambda n: (graph.nodes[n].get("kind"), n)):
@@ -452,6 +465,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
             "name": attrs.get("name", node_id),
             "kind": attrs.get("kind"),
             "region": attrs.get("region"),
+            "region_name": region_names.get(attrs.get("region"), attrs.get("region")),
             "community": community.get(node_id),
             "ties": graph.degree(node_id),
             "broker": None if broker is None else {
@@ -477,11 +491,24 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         "seed": seed,
         "institutes": institutes,
         "communities": len({n["community"] for n in nodes if n["community"] is not None}),
+        "community_hubs": _community_hubs(nodes),
         "brokers_method": report.brokers_method.model_dump(),
         "nodes": nodes,
         "edges": edges,
         "omitted": omitted,
     }
+
+
+COMMUNITY_HUBS = 2  # a community is named by this many of its best-tied members
+
+
+def _community_hubs(nodes: list[dict]) -> dict[str, list[str]]:
+    """Community (as text, a JSON key) -> the names of its drawn members with the most ties."""
+    members: dict = defaultdict(list)
+    for node in nodes:
+        if node["community"] is not None:
+            members[node["community"]].append(node)
+    return {str(c): [n["name"] for n in sorted(group, key=lambda n: (-n["ties"], n["id"]))[:COMMUNITY_HUBS]] for c, group in members.items()}
 
 
 # -- bottlenecks -------------------------------------------------------------------------------
@@ -526,6 +553,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
         all_edges = sum(1 for u, v in supply.edges if u in enterprises and v in enterprises) + len(operates)
         candidates = set(ranked[:limit])
     named = {n.id: n for n in store.nodes(["Enterprise", "Stage"], ids=candidates)}
+    region_names = _region_names(store)
     nodes = []
     for node_id in sorted(candidates):
         node = named.get(node_id)
@@ -535,6 +563,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
             "name": node.name if node else node_id,
             "kind": "Stage" if is_stage else "Enterprise",
             "region": None if is_stage or node is None else node.props.get("region"),
+            "region_name": None if is_stage or node is None else region_names.get(node.props.get("region"), node.props.get("region")),
             "in_region": None if is_stage else node_id in scope,
             "supply_links": None if is_stage else degree.get(node_id, 0),
             "flags": flags.get(node_id, []),
