@@ -153,6 +153,7 @@ p { margin: .4em 0; }
 table { border-collapse: collapse; width: 100%; margin: .6em 0 1em; font-size: .9em; }
 th, td { border: 1px solid #999; padding: .3em .5em; text-align: left; vertical-align: top; }
 th { background: #e3f2fd; }
+td:first-child, th:first-child { white-space: nowrap; }
 @page { size: A4; margin: 18mm 15mm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
