@@ -137,8 +137,8 @@ _EN = {
     "brief.bkind_critical_enterprise": "critical enterprise",
     "brief.ties": "Enterprise–university ties",
     "brief.ties_text": "The whole graph holds {ties} ties between {enterprises_with_ties} of {enterprises} enterprises and "
-                       "{institutes_with_ties} of {institutes} institutes, in {communities} communities; {local} of the ties "
-                       "report's enterprises are in {region_name}.",
+                       "{institutes_with_ties} of {institutes} institutes, in {communities} communities; {local} of "
+                       "those enterprises are in {region_name}.",
     "brief.parameters": "Parameters used",
     "brief.method": "Method",
     "brief.method_text": "A stage is present when at least min_firms of the region's enterprises operate in it, weak when fewer "
@@ -236,7 +236,7 @@ _ZH = {
     "brief.bkind_critical_enterprise": "关键企业",
     "brief.ties": "企业与高校院所合作",
     "brief.ties_text": "全图共有{ties}条合作关系，涉及{enterprises}家企业中的{enterprises_with_ties}家和{institutes}家机构中的"
-                       "{institutes_with_ties}家，分为{communities}个合作社区；合作报告所列企业中有{local}家位于{region_name}。",
+                       "{institutes_with_ties}家，分为{communities}个合作社区；其中{region_name}有{local}家企业与高校院所有合作。",
     "brief.parameters": "所用参数",
     "brief.method": "方法说明",
     "brief.method_text": "区内至少有 min_firms 家企业从事的环节为具备，少于此数为薄弱，没有则为缺失。缺失环节若沿 FEEDS 关系"

@@ -857,6 +857,7 @@ class BriefingReport(Report):
     top_bottlenecks: list[BottleneckItem] = Field(description="The first `top` items of each kind of the bottlenecks report.")
     ties: TiesSummary = Field(description="The whole graph's enterprise–institute ties (the ties report's summary).")
     region_ties: list[EnterpriseTies] = Field(description="The ties report's rows of the region's enterprises.")
+    region_names: dict[str, str] = Field(description="The name of each region a candidate is located in, by id.")
 
     tables: ClassVar[dict[str, Table]] = {
         "stages": Table(lambda r: r.gaps.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),

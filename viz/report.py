@@ -107,7 +107,7 @@ def document(report: BriefingReport, *, date: str) -> list[Block]:
             blocks += [Block("p", reason) for reason in g.reasons]
             if g.candidates:
                 blocks.append(Block("table", headers=[header(h, lang) for h in ("rank", "name", "region", "score")] + [say("brief.why")],
-                                    rows=[[str(i), c.name, c.region or "", _number(c.score), " ".join(c.reasons)]
+                                    rows=[[str(i), c.name, report.region_names.get(c.region, c.region or ""), _number(c.score), " ".join(c.reasons)]
                                           for i, c in enumerate(g.candidates, start=1)]))
             else:
                 blocks.append(Block("p", say("brief.no_candidates")))

@@ -5,8 +5,8 @@ Nothing is computed here that an analysis does not compute: the gaps report give
 counts and gaps (with their candidates and reasons), the bottlenecks report of the region its
 chokepoints, single sources and critical enterprises, the ties report the enterprise–institute
 ties. This module picks the first ``top`` gaps and the first ``top`` bottlenecks of each kind
-(both reports list them best first), the ties rows of the region's enterprises, and counts the
-institutes located in the region; viz/report.py lays the result out as HTML, Word or PDF.
+(both reports list them best first), the ties rows of the region's enterprises, the names of the
+candidates' regions, and counts the institutes located in the region; viz/report.py lays the result out as HTML, Word or PDF.
 """
 
 from __future__ import annotations
@@ -51,12 +51,14 @@ def briefing(store: GraphStore, region: str, *, min_firms: int = 2, top_candidat
     picked = []
     for kind in bottlenecks_report.counts:
         picked += [item for item in bottlenecks_report.items if item.kind == kind][:top]
+    located = {c.region for gap in gaps_report.gaps[:top] for c in gap.candidates if c.region}
+    region_names = {node.id: node.name for node in store.nodes(["Region"], ids=sorted(located))} if located else {}
     parameters = {"region": region_id, "min_firms": min_firms, "top_candidates": top_candidates, "top": top, "lang": gaps_report._lang,
                   **{name: value for name, value in chain_scope.items() if value is not None and name in CHAIN_SCOPE}}
     report = BriefingReport.model_construct(
         region=region_id, region_name=gaps_report.region_name, data_version=version, institutes=institutes, top=top,
         parameters=parameters, gaps=gaps_report, top_gaps=gaps_report.gaps[:top], bottlenecks=bottlenecks_report,
-        top_bottlenecks=picked, ties=ties.summary, region_ties=[row for row in ties.enterprises if row.enterprise in local],
+        top_bottlenecks=picked, ties=ties.summary, region_ties=[row for row in ties.enterprises if row.enterprise in local], region_names=region_names,
     )
     report._lang = gaps_report._lang
     return report

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
+from graph import params as P
 from graph.analysis.bottlenecks import bottlenecks
 from graph.analysis.gaps import gaps
 from graph.store.sqlite import SqliteStore
@@ -123,6 +124,13 @@ def test_the_docx_has_real_tables_with_header_rows_and_the_cjk_font(api, expecte
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     (listed,) = [t for t in document.tables if t.rows[0].cells[1].text == "环节 stage"]
     assert [row.cells[1].text for row in listed.rows[1:]] == [g.stage for g in gaps_report.gaps[:10]]
+    # the first gap's candidates: name, and the name of the region they are in (Shengze's is 盛泽镇)
+    first = next(t for t in document.tables if t.rows[0].cells[0].text == "排名 rank" and t.rows[0].cells[1].text == "名称 name")
+    assert [row.cells[1].text for row in first.rows[1:]] == [c.name for c in gaps_report.gaps[0].candidates]
+    assert "盛泽镇" in [row.cells[2].text for row in first.rows[1:]] and "shengze" in [c.region for c in gaps_report.gaps[0].candidates]
+    by_accept = api.get("/regions/tianmen/report", params={"lang": "zh"}, headers={"Accept": P.BRIEFING_MEDIA_TYPES["docx"]})
+    assert by_accept.headers["content-type"] == P.BRIEFING_MEDIA_TYPES["docx"]
+    assert [p.text for p in docx.Document(io.BytesIO(by_accept.content)).paragraphs] == [p.text for p in document.paragraphs]
 
 
 def test_the_workbook_has_the_briefing_s_tables(api, expected):
