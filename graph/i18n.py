@@ -110,7 +110,8 @@ _EN = {
     "brief.enterprises": "Enterprises in the region",
     "brief.institutes": "Institutes in the region",
     "brief.panorama": "The chain panorama",
-    "brief.panorama_text": "Each top-level stage of the chain read, by tier, and its status in {region_name}.",
+    "brief.panorama_text": "Each top-level stage of the chain read, by tier, and its status in {region_name} (in brackets: "
+                            "its enterprises there).",
     "brief.status": "Status",
     "brief.tier_upstream": "Upstream",
     "brief.tier_midstream": "Midstream",
@@ -209,7 +210,7 @@ _ZH = {
     "brief.enterprises": "区内企业",
     "brief.institutes": "区内科研院所与高校",
     "brief.panorama": "产业链全景",
-    "brief.panorama_text": "所读链条的每个顶层环节按上中下游排列，及其在{region_name}的状态。",
+    "brief.panorama_text": "所读链条的每个顶层环节按上中下游排列，及其在{region_name}的状态（括号内为区内企业数）。",
     "brief.status": "状态",
     "brief.tier_upstream": "上游",
     "brief.tier_midstream": "中游",

@@ -42,6 +42,8 @@ CHROMIUM_ENV = "CHAINX_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 TIER_KEYS = {"upstream": "brief.tier_upstream", "midstream": "brief.tier_midstream", "downstream": "brief.tier_downstream",
              "support": "brief.tier_support", None: "brief.tier_none"}
+# light versions of the chain view's colours (viz/pages.py): present green, weak yellow, missing red
+STATUS_SHADES = {"present": "E8F5E9", "weak": "FFF8E1", "missing": "FFEBEE"}
 STATUS_KEYS = {"present": "brief.status_present", "weak": "brief.status_weak", "missing": "brief.status_missing"}
 GAP_KIND_KEYS = {"break": "brief.kind_break", "extension": "brief.kind_extension", "absent": "brief.kind_absent",
                  "strengthen": "brief.kind_strengthen"}
@@ -57,6 +59,7 @@ class Block:
     text: str = ""
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    shades: list[str] = field(default_factory=list)  # a table's row colours (the panorama's by status), "" for none
 
 
 def _number(value: Any) -> str:
@@ -94,7 +97,8 @@ def document(report: BriefingReport, *, date: str) -> list[Block]:
         for tier in tiers:
             row.append(joined([f"{s.name} ({s.local_enterprises})" for s in gaps.stages if s.tier == tier and s.status == status], lang))
         panorama.append(row)
-    blocks.append(Block("table", headers=[say("brief.status"), *(say(TIER_KEYS[t]) for t in tiers)], rows=panorama))
+    blocks.append(Block("table", headers=[say("brief.status"), *(say(TIER_KEYS[t]) for t in tiers)], rows=panorama,
+                        shades=list(STATUS_SHADES.values())))
 
     blocks.append(Block("h2", say("brief.gaps")))
     if report.top_gaps:
@@ -156,6 +160,7 @@ th { background: #e3f2fd; }
 td:first-child, th:first-child { white-space: nowrap; }
 @page { size: A4; margin: 18mm 15mm; }
 @media print {
+  tr { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   tr { break-inside: avoid; page-break-inside: avoid; }
@@ -175,7 +180,7 @@ _TEMPLATE = """<!DOCTYPE html>
 {% for b in blocks %}{% if b.kind == "table" %}<table>
 <thead><tr>{% for h in b.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>{% for row in b.rows %}
-<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+<tr{% if b.shades and b.shades[loop.index0] %} style="background: #{{ b.shades[loop.index0] }}"{% endif %}>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
 </tbody></table>
 {% else %}<{{ b.kind }}>{{ b.text }}</{{ b.kind }}>
 {% endif %}{% endfor %}</body>
@@ -213,6 +218,7 @@ def briefing_docx(report: BriefingReport, *, date: str) -> bytes:
     """The briefing as a Word document (.docx): headings, paragraphs, tables with a header row."""
     from docx import Document
     from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
 
     doc = Document()
     for style in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
@@ -234,9 +240,14 @@ def briefing_docx(report: BriefingReport, *, date: str) -> bytes:
                 cell.text = ""
                 run = cell.paragraphs[0].add_run(text)
                 run.bold = True
-            for row, cells in zip(table.rows[1:], b.rows):
+            for i, (row, cells) in enumerate(zip(table.rows[1:], b.rows)):
                 for cell, text in zip(row.cells, cells):
                     cell.text = text
+                    if b.shades and b.shades[i]:
+                        shade = OxmlElement("w:shd")
+                        shade.set(qn("w:val"), "clear")
+                        shade.set(qn("w:fill"), b.shades[i])
+                        cell._tc.get_or_add_tcPr().append(shade)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
