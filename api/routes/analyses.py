@@ -67,7 +67,7 @@ BriefingFormatQuery = Annotated[Literal[P.BRIEFING_FORMAT.choices] | None, query
 
 
 # declared before the gaps route's neighbour: {region:path} would otherwise take "tianmen/report" as a region id
-@router.get("/regions/{region:path}/report", response_class=Response, responses={200: {
+@router.get("/regions/{region:path}/report", response_class=Response, responses={**error_responses(501), 200: {
     "content": {media.split(";")[0]: {"schema": {"type": "string"}} for media in P.BRIEFING_MEDIA_TYPES.values()},
     "description": "The briefing of the region: html (default), docx, pdf, xlsx or json, by format= or the Accept header."}})
 def region_report(
@@ -89,12 +89,14 @@ def region_report(
     if format is None:
         accepted = [part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(",")]
         format = next((_BRIEFING_TYPES[t] for t in accepted if t in _BRIEFING_TYPES), "html")
-    version = reports.store.version()
-    report = reports(briefing, region, min_firms=min_firms, top_candidates=top_candidates, top=top, lang=asked_lang(request, lang), **scope)
-    about = {"report": f"{request.method} {request.url.path}", "chainx": __version__, "data version": version,
+    about = {"report": f"{request.method} {request.url.path}", "chainx": __version__, "data version": reports.store.version(),
              **{name: value for name, value in request.query_params.multi_items() if name != "format"}}
-    body = render(report, format, date=datetime.date.today().isoformat(), about=about)
-    headers = {} if format in ("html", "json") else {"Content-Disposition": f'attachment; filename="{_ascii(report.region)}-report.{format}"'}
+    today = datetime.date.today().isoformat()
+    # made once per store version, format and day (a PDF costs a Chromium run)
+    body = reports.cache.rendered(reports.store, lambda report: render(report, format, date=today, about=about), ("briefing", format, today),
+                                  briefing, region, min_firms=min_firms, top_candidates=top_candidates, top=top,
+                                  lang=asked_lang(request, lang), **scope)
+    headers = {} if format in ("html", "json") else {"Content-Disposition": f'attachment; filename="{_ascii(region)}-report.{format}"'}
     return Response(body, media_type=P.BRIEFING_MEDIA_TYPES[format], headers=headers)
 
 

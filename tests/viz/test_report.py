@@ -167,3 +167,11 @@ def test_a_bad_region_or_suffix_is_refused_with_suggestions(api, textile_db, tmp
     assert response.status_code == 404 and "did you mean 天门市 (tianmen)" in response.json()["error"]["message"]
     result = CliRunner().invoke(cli, ["report", "--region", "tianmen", "-o", str(tmp_path / "x.txt"), "--store", str(textile_db)])
     assert result.exit_code == 1 and result.output.startswith("Error: output: write a .html, .docx, .pdf or .xlsx file")
+
+
+def test_a_pdf_over_http_without_chromium_is_a_501_naming_what_is_missing(textile_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINX_CHROMIUM", str(tmp_path / "no-chromium"))
+    with TestClient(create_app(Settings(store=str(textile_db))), base_url="http://localhost") as client:  # its own cache
+        response = client.get("/regions/tianmen/report", params={"format": "pdf"})
+    assert response.status_code == 501
+    assert response.json()["error"]["type"] == "MissingTool" and "Chromium" in response.json()["error"]["message"]
