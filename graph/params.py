@@ -33,6 +33,7 @@ __all__ = [
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
     "AS_OF", "DIFF_FROM", "DIFF_TO", "LANG",
+    "BRIEFING_TOP", "BRIEFING_FORMATS", "BRIEFING_FORMAT", "BRIEFING_OUTPUT", "BRIEFING_MEDIA_TYPES",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -180,6 +181,18 @@ AS_OF = Param("as_of", str, None, "Read the graph as it stood on this day (YYYY-
 DIFF_FROM = Param("from", str, None, "The earlier day compared (YYYY-MM-DD).", 10, 10, flag="--from", example="2021-06-30")
 DIFF_TO = Param("to", str, None, "The later day compared (YYYY-MM-DD).", 10, 10, flag="--to", example="2024-06-30")
 
+# The briefing a promotion office hands up (chainx report, GET /regions/{id}/report): one document
+# assembled from the gaps, bottlenecks and ties reports (graph.analysis.briefing, viz.report).
+BRIEFING_TOP = Param("top", int, 10, "Gaps to show, and bottlenecks of each kind.", 1, 100)
+BRIEFING_FORMATS = ("html", "docx", "pdf", "xlsx")
+BRIEFING_FORMAT = Param("format", str, None, "html (self-contained, printable), docx (Word), pdf (the HTML printed by headless "
+                        "Chromium), xlsx (its tables as a workbook) or json; by default the output file's suffix, over HTTP as "
+                        "the Accept header asks, else html.", choices=(*BRIEFING_FORMATS, "json"))
+BRIEFING_OUTPUT = Param("output", str, None, "The document to write: R.html, R.docx, R.pdf or R.xlsx (the suffix gives the format "
+                        "unless --format does).", 1, 4096, short="-o")
+BRIEFING_MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "xlsx": XLSX_MEDIA_TYPE, "json": "application/json",
+                        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.
 CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "sink": SINK, "rollup": ROLLUP}
@@ -198,6 +211,8 @@ PARAMS: dict[str, dict[str, Param]] = {
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},
+    "report": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": BRIEFING_TOP, "lang": LANG,
+               **CHAIN_SCOPE},
     "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, **CHAIN_SCOPE},
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
     "view panorama": {"region": REGION, "min_firms": MIN_FIRMS, "top": PANORAMA_TOP, **CHAIN_SCOPE},
