@@ -32,7 +32,7 @@ from .i18n import header
 
 __all__ = [
     "Column", "Table", "Model", "Report",
-    "Stats", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
+    "Stats", "DatasetRow", "DatasetsReport", "UnloadReport", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
     "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
     "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
     "RegionCoverage", "CompareRow", "CompareReport",
@@ -121,6 +121,46 @@ class Stats(Report):
             lambda r: [("node", k, v) for k, v in r.nodes.items()] + [("relationship", k, v) for k, v in r.relationships.items()],
             [Column("kind", lambda t: t[0]), Column("name", lambda t: t[1]), Column("count", lambda t: t[2])],
         ),
+    }
+
+
+# -- datasets (provenance) -------------------------------------------------------------------
+class DatasetRow(Model):
+    id: str
+    source: str
+    kind: str
+    loaded_at: str
+    content_hash: str
+    nodes: int
+    relationships: int
+
+
+class DatasetsReport(Report):
+    """The datasets loaded into the store, in the order they were first loaded."""
+
+    datasets: list[DatasetRow]
+
+    tables: ClassVar[dict[str, Table]] = {
+        "datasets": Table(lambda r: r.datasets, _fields("id", "source", "kind", "loaded_at", "nodes", "relationships"),
+                          _fields("id", "source", "kind", "loaded_at", "content_hash", "nodes", "relationships")),
+    }
+
+
+class UnloadReport(Report):
+    """What unloading a dataset removed, what stayed because other datasets state it, and what
+    of that was put back as it was or kept (one line each)."""
+
+    dataset: str
+    removed_nodes: int
+    removed_relationships: int
+    shared_nodes: int
+    shared_relationships: int
+    reverted: int
+    kept: list[str]
+    version: str
+
+    tables: ClassVar[dict[str, Table]] = {
+        "kept": Table(lambda r: [(line,) for line in r.kept], [Column("kept", lambda t: t[0])]),
     }
 
 
