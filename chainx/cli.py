@@ -458,10 +458,10 @@ def unload(
     with store_from(store) as graph_store:
         result = reads.unload(graph_store, dataset)
     if format == Format.json:
-        emit(to_json(result))
+        emit(to_json(result.model_dump()))
         return
     if format == Format.csv:
-        emit(report_csv(result))
+        emit(rows_to_csv([{"kept": line} for line in result.kept], ["kept"]))
         return
     typer.echo(f"Unloaded {result.dataset!r} from {graph_store.uri}: removed {result.removed_nodes} nodes and "
                f"{result.removed_relationships} relationships; {result.shared_nodes} nodes and {result.shared_relationships} "

@@ -141,14 +141,18 @@ class DatasetsReport(Report):
     datasets: list[DatasetRow]
 
     tables: ClassVar[dict[str, Table]] = {
-        "datasets": Table(lambda r: r.datasets, _fields("id", "source", "kind", "loaded_at", "nodes", "relationships"),
-                          _fields("id", "source", "kind", "loaded_at", "content_hash", "nodes", "relationships")),
+        # "source" is a path's start among the headers: the dataset's is where it was loaded from
+        "datasets": Table(lambda r: r.datasets,
+                          [_field("id"), Column("loaded_from", lambda row: row.source), *_fields("kind", "loaded_at", "nodes", "relationships")],
+                          [_field("id"), Column("loaded_from", lambda row: row.source),
+                           *_fields("kind", "loaded_at", "content_hash", "nodes", "relationships")]),
     }
 
 
-class UnloadReport(Report):
+class UnloadReport(Model):
     """What unloading a dataset removed, what stayed because other datasets state it, and what
-    of that was put back as it was or kept (one line each)."""
+    of that was put back as it was or kept (one line each). The answer of a write, as the upload's
+    is, not a report of the graph."""
 
     dataset: str
     removed_nodes: int
@@ -158,10 +162,6 @@ class UnloadReport(Report):
     reverted: int
     kept: list[str]
     version: str
-
-    tables: ClassVar[dict[str, Table]] = {
-        "kept": Table(lambda r: [(line,) for line in r.kept], [Column("kept", lambda t: t[0])]),
-    }
 
 
 # -- nodes and paths -------------------------------------------------------------------------
@@ -881,7 +881,7 @@ class DiffReport(Report):
 
 #: Every report model, for the tests that check them all.
 REPORTS: tuple[type[Report], ...] = (
-    Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
+    Stats, DatasetsReport, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
     RelatedReport, DiffReport,
 )
 

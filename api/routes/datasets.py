@@ -118,4 +118,4 @@ def _unload(handle: StoreHandle, dataset_id: str) -> dict:
         known = [d.id for d in store.datasets()]
         if dataset_id not in known:
             raise NotFound(unknown_dataset(dataset_id, known))
-        return reads.unload(store, dataset_id).to_dict()
+        return reads.unload(store, dataset_id).model_dump()
