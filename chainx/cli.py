@@ -243,9 +243,9 @@ def load(
                                 update_existing=update_existing, dry_run=dry_run, dataset_id=dataset_id)
         summary, matches = loaded.summary, loaded.overlay
         uri = store or default_store_uri()
-        if loaded.unchanged:
-            typer.echo(f"Unchanged: dataset {dataset_id!r} is loaded in {graph_store.uri} with the same content "
-                       f"({summary.nodes} nodes, {summary.relationships} relationships); nothing was written.")
+        if loaded.unchanged and not dry_run:
+            typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} "
+                       f"(no changes): unchanged, dataset {dataset_id!r} is loaded with the same content; nothing was written.")
             return
         if dry_run:
             state = "would replace the graph" if replace else ("would change the graph" if summary.changed else "would change nothing")
@@ -341,7 +341,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
                 data, summary = loaded.data, loaded.summary
                 state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
                 if loaded.unchanged:
-                    state = f"unchanged: dataset {loaded.dataset.id!r} is loaded with the same content, nothing was written"
+                    state = f"no changes) (unchanged: dataset {loaded.dataset.id!r} is loaded with the same content; nothing was written"
                 elif loaded.dataset is not None:
                     state += f", as dataset {loaded.dataset.id!r}"
                 target = f"{graph_store.uri} ({state})"
@@ -485,7 +485,7 @@ def show(
         fail("format: show prints table, json or csv")
     with read_store(store) as graph_store:
         node = reads.get_node(graph_store, node_id)
-        sources = graph_store.sources([node_id]).get(node_id)
+        sources = graph_store.provenance.sources([node_id]).get(node_id)
     shown = {"id": node.id, "kind": node.label, "name": node.name, "props": node.props, "sources": sources}
     if format == Format.json:
         emit(to_json(shown))

@@ -92,7 +92,7 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
         data, report = prepare(store, raw, replace=replace, match_stages=match_stages)
         digest = content_hash(data)
         dataset = Dataset(dataset_id, raw.source, kind, now(), digest, len(data.nodes), len(data.relationships))
-        if not replace and any(d.id == dataset_id and d.content_hash == digest for d in store.datasets()):
+        if not replace and any(d.id == dataset_id and d.content_hash == digest for d in store.provenance.datasets()):
             summary = WriteSummary(len(data.nodes), len(data.relationships), False, False)
             return Loaded(data, summary, report, ExistingReport(len(data.nodes), len(data.relationships)), dry_run, dataset, True)
         data, existing = merge_existing(store, data, replace=replace, update_existing=update_existing)

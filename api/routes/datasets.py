@@ -101,7 +101,7 @@ def _load(handle: StoreHandle, path: Path, name: str, **options: bool) -> dict:
     "/datasets/{dataset_id}",
     response_model=UnloadReport,
     dependencies=[Depends(require_api_key)],  # the same key as loading one
-    responses=error_responses(401, 403, 404, 409, 500, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 500, 503),
 )
 async def unload_dataset(
     handle: HandleDep,
@@ -115,7 +115,7 @@ async def unload_dataset(
 
 def _unload(handle: StoreHandle, dataset_id: str) -> dict:
     with handle.writer() as store:
-        known = [d.id for d in store.datasets()]
+        known = [d.id for d in store.provenance.datasets()]
         if dataset_id not in known:
             raise NotFound(unknown_dataset(dataset_id, known))
         return reads.unload(store, dataset_id).model_dump()

@@ -83,7 +83,7 @@ def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
     order; absent where the store does not record them)."""
     node = reads.get_node(store, node_id, kind.value)
     out = node_out(node)
-    sources = store.sources([node.id]).get(node.id)
+    sources = store.provenance.sources([node.id]).get(node.id)
     if sources is not None:
         out["sources"] = sources
     return out

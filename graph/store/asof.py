@@ -79,13 +79,13 @@ class AsOfStore(GraphStore):
     def write(self, data: GraphData, *, replace: bool = False, progress=None, expect_version: str | None = None, dataset=None) -> WriteSummary:
         raise StoreError(f"{self.uri} is the graph as of {self.day}: read-only")
 
-    def datasets(self):
-        return self.inner.datasets()
+    def _datasets(self):
+        return self.inner.provenance.datasets()
 
-    def sources(self, ids):
-        return self.inner.sources(ids)
+    def _sources(self, ids):
+        return self.inner.provenance.sources(ids)
 
-    def unload(self, dataset_id: str):
+    def _unload(self, dataset_id: str):
         raise StoreError(f"{self.uri} is the graph as of {self.day}: read-only")
 
     def set_properties(self, values: dict[str, dict]) -> None:

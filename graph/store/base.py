@@ -20,7 +20,7 @@ from .queries import Operation, Queries, StageFirm
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["GraphStore", "WriteSummary", "Dataset", "UnloadSummary", "BEFORE_PROVENANCE", "unknown_dataset",
+__all__ = ["GraphStore", "Provenance", "WriteSummary", "Dataset", "UnloadSummary", "BEFORE_PROVENANCE", "unknown_dataset",
            "Operation", "StageFirm", "search_rank", "search_text", "Progress", "BATCH_SIZE", "ProjectionColumns",
            "projection_weight"]
 
@@ -140,6 +140,26 @@ def search_rank(node: Node, query: str) -> tuple:
     return (tier, len(node.name), node.name, node.id)
 
 
+class Provenance:
+    """What a store records of the datasets loaded into it (``store.provenance``): kept apart
+    from the graph's primitives, three calls of its own, each the store's own implementation."""
+
+    def __init__(self, store: GraphStore):
+        self._store = store
+
+    def datasets(self) -> list[Dataset]:
+        """The datasets loaded into the store, in the order they were first loaded."""
+        return self._store._datasets()
+
+    def sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """{node id: the datasets that state it, in load order} (see GraphStore._sources)."""
+        return self._store._sources(ids)
+
+    def unload(self, dataset_id: str) -> UnloadSummary:
+        """Remove what only ``dataset_id`` states, atomically (see GraphStore._unload)."""
+        return self._store._unload(dataset_id)
+
+
 class GraphStore(ABC):
     """A graph of chain stages, enterprises, institutes, parks and regions.
 
@@ -168,23 +188,27 @@ class GraphStore(ABC):
         concurrent load got in first) raises StoreChanged and is left as it was.
 
         ``dataset``: the dataset ``data`` is, recorded in the same transaction with every node
-        and relationship it states (provenance: :meth:`datasets`, :meth:`sources`,
-        :meth:`unload`); for each node and relationship the store held, the values the write
+        and relationship it states (``store.provenance``); for each node and relationship the store held, the values the write
         changed, so that unloading it can put them back. A replace forgets every dataset.
         """
 
+    @property
+    def provenance(self) -> Provenance:
+        """The datasets loaded, which state each node, unload (:class:`Provenance`)."""
+        return Provenance(self)
+
     @abstractmethod
-    def datasets(self) -> list[Dataset]:
+    def _datasets(self) -> list[Dataset]:
         """The datasets loaded into the store, in the order they were first loaded."""
 
     @abstractmethod
-    def sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+    def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """{node id: the ids of the datasets that state it, in load order} for ``ids`` the store
         holds (a node no recorded dataset states maps to []); a node missing from the map:
         the store does not record it (Neo4j, so far)."""
 
     @abstractmethod
-    def unload(self, dataset_id: str) -> UnloadSummary:
+    def _unload(self, dataset_id: str) -> UnloadSummary:
         """Remove what only ``dataset_id`` states, in one transaction under the write lock.
 
         A node or relationship another dataset also states stays, with each property this

@@ -411,16 +411,16 @@ class Neo4jStore(GraphStore):
     # Provenance on Neo4j so far records the datasets (one _ChainxDataset node each, like the
     # version node outside chainx's labels); which dataset states which node is not recorded yet,
     # so sources and unload say so rather than answer wrongly.
-    def datasets(self) -> list[Dataset]:
+    def _datasets(self) -> list[Dataset]:
         rows = self._read(f"MATCH (d:{DATASET_LABEL}) RETURN d ORDER BY d.seq")
         return [Dataset(d["id"], d["source"], d["kind"], d["loaded_at"], d["content_hash"], d["nodes"], d["relationships"])
                 for d in (record["d"] for record in rows)]
 
-    def sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+    def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
         return {}  # not recorded (yet) on Neo4j: unknown, not "none"
 
-    def unload(self, dataset_id: str) -> UnloadSummary:
-        known = [d.id for d in self.datasets()]
+    def _unload(self, dataset_id: str) -> UnloadSummary:
+        known = [d.id for d in self._datasets()]
         if dataset_id not in known:
             raise StoreError(unknown_dataset(dataset_id, known))
         raise StoreError(f"{self.uri}: unload is not yet possible on Neo4j (which datasets state each node is not recorded there yet); "

@@ -33,12 +33,12 @@ def stats(store: GraphStore) -> Stats:
 
 def datasets(store: GraphStore) -> DatasetsReport:
     """The datasets loaded into the store (:meth:`GraphStore.datasets`)."""
-    return DatasetsReport.model_construct(datasets=[DatasetRow.model_construct(**vars(d)) for d in store.datasets()])
+    return DatasetsReport.model_construct(datasets=[DatasetRow.model_construct(**vars(d)) for d in store.provenance.datasets()])
 
 
 def unload(store: GraphStore, dataset_id: str) -> UnloadReport:
     """Unload ``dataset_id`` (:meth:`GraphStore.unload`) and say what it did."""
-    done = store.unload(dataset_id)
+    done = store.provenance.unload(dataset_id)
     return UnloadReport.model_construct(dataset=done.dataset, removed_nodes=done.removed_nodes, removed_relationships=done.removed_relationships,
                                         shared_nodes=done.shared_nodes, shared_relationships=done.shared_relationships,
                                         reverted=done.reverted, kept=list(done.kept), version=store.version())

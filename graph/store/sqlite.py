@@ -465,11 +465,11 @@ class SqliteStore(GraphStore):
         self._db.executemany("INSERT INTO rel_sources VALUES (?, ?, ?, ?, ?, ?)"
                              " ON CONFLICT (type, source, target, key, dataset) DO UPDATE SET before = excluded.before", rows)
 
-    def datasets(self) -> list[Dataset]:
+    def _datasets(self) -> list[Dataset]:
         rows = self._db.execute("SELECT id, source, kind, loaded_at, hash, nodes, relationships FROM datasets ORDER BY seq")
         return [Dataset(*row) for row in rows]
 
-    def sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+    def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         for batch in _batched(sorted(set(ids)), _MAX_PARAMS):
             marks = ",".join("?" * len(batch))
@@ -481,7 +481,7 @@ class SqliteStore(GraphStore):
                 found.setdefault(node_id, []).append(dataset_id)
         return found
 
-    def unload(self, dataset_id: str) -> UnloadSummary:
+    def _unload(self, dataset_id: str) -> UnloadSummary:
         db = self._db
         try:
             self._begin_immediate()

@@ -23,7 +23,7 @@ def test_unload_takes_the_upload_key(make_client, db_path):
     assert_error(client.delete("/datasets/dataset"), 401, "Unauthorized")
     assert_error(make_client().delete("/datasets/dataset"), 403, "Forbidden")
     with SqliteStore(db_path) as store:
-        assert [d.id for d in store.datasets()] == ["dataset"] and store.counts()[0]
+        assert [d.id for d in store.provenance.datasets()] == ["dataset"] and store.counts()[0]
 
 
 def test_unload_over_http_removes_what_only_that_upload_stated(writer, db_path):

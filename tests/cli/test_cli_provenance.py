@@ -21,7 +21,7 @@ def test_load_list_show_and_unload(tmp_path):
     folder = write_dataset(tmp_path / "tiny")
     assert "as dataset 'tiny'" in run("load", str(folder), "--store", db).output
     again = run("load", str(folder), "--store", db)
-    assert again.exit_code == 0 and again.output.startswith("Unchanged: dataset 'tiny'")
+    assert again.exit_code == 0 and "(no changes): unchanged, dataset 'tiny' is loaded with the same content" in again.output
     named = run("load", str(folder), "--store", db, "--name", "tiny-copy")
     assert named.exit_code == 0 and "as dataset 'tiny-copy' (no changes)" in named.output
     listed = json.loads(run("datasets", "--store", db, "--format", "json").output)

@@ -61,7 +61,7 @@ def test_every_load_is_listed_and_the_same_content_again_is_unchanged(store, fol
     tiny, town = folders
     load_path(store, tiny)
     load_path(store, town)
-    listed = store.datasets()
+    listed = store.provenance.datasets()
     assert [d.id for d in listed] == ["tiny", "town"]
     assert [(d.nodes, d.relationships, d.kind) for d in listed] == [
         # stages, regions, enterprises, the institute; FEEDS, PART_OF sz → js, LOCATED_IN (4 firms, u1), OPERATES_IN, SUPPLIES, ties
@@ -74,17 +74,17 @@ def test_every_load_is_listed_and_the_same_content_again_is_unchanged(store, fol
     version = store.version()
     again = load_report(store, tiny)
     assert again.unchanged and not again.summary.changed and store.version() == version
-    assert [d.loaded_at for d in store.datasets()] == [d.loaded_at for d in listed]
+    assert [d.loaded_at for d in store.provenance.datasets()] == [d.loaded_at for d in listed]
 
 
 def test_unloading_an_unknown_dataset_names_the_nearest_and_changes_nothing(store, folders):
     load_path(store, folders[0])
     version = store.version()
     with pytest.raises(StoreError, match=r"no dataset 'tinny' in the store: did you mean 'tiny'\?"):
-        store.unload("tinny")
+        store.provenance.unload("tinny")
     with pytest.raises(StoreError, match=r"no dataset 'zzz' in the store: the store holds 'tiny'"):
-        store.unload("zzz")
-    assert store.version() == version and [d.id for d in store.datasets()] == ["tiny"]
+        store.provenance.unload("zzz")
+    assert store.version() == version and [d.id for d in store.provenance.datasets()] == ["tiny"]
 
 
 def test_a_replace_forgets_the_datasets_it_replaces(store, folders):
@@ -92,14 +92,14 @@ def test_a_replace_forgets_the_datasets_it_replaces(store, folders):
     load_path(store, tiny)
     load_path(store, town)
     load_path(store, tiny, replace=True)
-    assert [d.id for d in store.datasets()] == ["tiny"]
+    assert [d.id for d in store.provenance.datasets()] == ["tiny"]
 
 
 # -- the embedded store: sources and unload --------------------------------------------------------
 def test_sources_name_every_dataset_that_states_a_node(sqlite_store, folders):
     for folder in folders:
         load_path(sqlite_store, folder)
-    assert sqlite_store.sources(["e4", "t1", "e1", "nobody"]) == {"e4": ["tiny", "town"], "t1": ["town"], "e1": ["tiny"]}
+    assert sqlite_store.provenance.sources(["e4", "t1", "e1", "nobody"]) == {"e4": ["tiny", "town"], "t1": ["town"], "e1": ["tiny"]}
 
 
 def test_unloading_the_town_leaves_rows_identical_to_never_loading_it(tmp_path, folders):
@@ -112,10 +112,10 @@ def test_unloading_the_town_leaves_rows_identical_to_never_loading_it(tmp_path, 
         load_path(store, tiny)
         load_path(store, town)
         assert next(store.nodes(ids=["e4"])).props["revenue_cny"] == 250  # the town changed it
-        done = store.unload("town")
+        done = store.provenance.unload("town")
         assert (done.removed_nodes, done.removed_relationships, done.shared_nodes, done.shared_relationships) == (1, 3, 1, 2)
         assert done.reverted == 1 and done.kept == ()  # e4's revenue back to 100
-        assert [d.id for d in store.datasets()] == ["tiny"]
+        assert [d.id for d in store.provenance.datasets()] == ["tiny"]
     assert rows(both) == rows(alone)
 
 
@@ -124,7 +124,7 @@ def test_a_value_changed_since_the_dataset_wrote_it_is_kept_and_said(sqlite_stor
     load_path(sqlite_store, tiny)
     load_path(sqlite_store, town)
     sqlite_store.set_properties({"e4": {"revenue_cny": 300}})
-    done = sqlite_store.unload("town")
+    done = sqlite_store.provenance.unload("town")
     assert done.reverted == 0 and done.kept == ("Enterprise e4: revenue_cny kept, changed since 'town' wrote it",)
     assert next(sqlite_store.nodes(ids=["e4"])).props["revenue_cny"] == 300
 
@@ -133,7 +133,7 @@ def test_unloading_the_chain_under_a_town_keeps_what_the_town_needs(sqlite_store
     tiny, town = folders
     load_path(sqlite_store, tiny)
     load_path(sqlite_store, town)
-    done = sqlite_store.unload("tiny")
+    done = sqlite_store.provenance.unload("tiny")
     ids = {node.id for node in sqlite_store.nodes()}
     # the town states t1 and e4; its relationships need weave, tm (t1's region) and e3 (its supply's customer)
     assert {"t1", "e4", "weave", "e3", "tm"} <= ids and "e1" not in ids and "pta" not in ids
@@ -151,11 +151,11 @@ def test_a_store_made_before_provenance_opens_with_its_graph_attributed(tmp_path
     db.executescript("DROP TABLE datasets; DROP TABLE node_sources; DROP TABLE rel_sources;")
     db.close()
     with SqliteStore(path) as store:
-        [before] = store.datasets()
+        [before] = store.provenance.datasets()
         assert (before.id, before.nodes, before.relationships) == (BEFORE_PROVENANCE, sum(nodes.values()), sum(rels.values()))
-        assert store.sources(["e1"]) == {"e1": [BEFORE_PROVENANCE]}
-        store.unload(BEFORE_PROVENANCE)
-        assert store.counts() == ({}, {}) and store.datasets() == []
+        assert store.provenance.sources(["e1"]) == {"e1": [BEFORE_PROVENANCE]}
+        store.provenance.unload(BEFORE_PROVENANCE)
+        assert store.counts() == ({}, {}) and store.provenance.datasets() == []
 
 
 def test_a_load_validated_before_an_unload_is_validated_again(sqlite_store, folders):
@@ -182,11 +182,11 @@ def test_a_load_validated_before_an_unload_is_validated_again(sqlite_store, fold
     thread = threading.Thread(target=run)
     thread.start()
     assert validated.wait(BARRIER_SECONDS)
-    sqlite_store.unload("tiny")  # the chain the town was checked against goes
+    sqlite_store.provenance.unload("tiny")  # the chain the town was checked against goes
     release.set()
     thread.join()
     error = outcome.get("error")
     assert isinstance(error, DatasetError), outcome
     assert "unknown region 'tm'" in str(error) and "unknown stage 'weave'" in str(error)
-    assert sqlite_store.counts() == ({}, {}) and sqlite_store.datasets() == []
+    assert sqlite_store.counts() == ({}, {}) and sqlite_store.provenance.datasets() == []
     assert len(calls) == 1  # validated again, refused before the hook: nothing was about to be written
