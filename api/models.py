@@ -117,6 +117,7 @@ class NodeOut(Model):
     kind: str
     name: str
     props: dict[str, Any]
+    sources: list[str] | None = Field(default=None, description="The datasets that state the node, in load order (GET /datasets).")
 
 
 class NodeSearch(Model):
@@ -193,6 +194,8 @@ class UploadResult(Model):
     replaced: bool
     version: str = Field(description="The store's version after the load (with dry_run, as it is: nothing was written).")
     dry_run: bool = False
+    dataset: str | None = Field(None, description="The dataset's id in the store (GET /datasets): the uploaded file's name without its suffix.")
+    unchanged: bool = Field(False, description="The dataset is loaded with the same content already: nothing was written.")
     new_nodes: int = Field(0, description="Nodes of the dataset the store did not hold.")
     new_relationships: int = Field(0, description="Relationships of the dataset the store did not hold.")
     changed_properties: list[PropertyChange] = Field(default_factory=list, description="Every property of a node the store held that the "

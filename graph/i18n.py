@@ -252,6 +252,7 @@ _ZH = {
 HEADERS: dict[str, str] = {
     "kind": "类型", "name": "名称", "count": "数量", "distance": "距离", "id": "编号", "step": "步", "source": "起点",
     "type": "关系", "target": "终点", "forward": "正向",
+    "loaded_from": "来源", "loaded_at": "载入时间", "content_hash": "内容哈希", "nodes": "节点数", "relationships": "关系数",
     "stage": "环节", "status": "状态", "score": "得分", "upstream_local": "本地上游企业", "downstream_local": "本地下游企业",
     "candidates": "候选企业", "reasons": "理由", "gap": "缺口环节", "gap_name": "缺口名称", "rank": "排名",
     "enterprise": "企业", "region": "地区", "supply_ties": "供货关系 S", "shared_institutes": "共同机构 I", "size": "规模 Z",

@@ -32,7 +32,7 @@ from .i18n import header
 
 __all__ = [
     "Column", "Table", "Model", "Report",
-    "Stats", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
+    "Stats", "DatasetRow", "DatasetsReport", "UnloadReport", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
     "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
     "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
     "RegionCoverage", "CompareRow", "CompareReport",
@@ -123,6 +123,46 @@ class Stats(Report):
             [Column("kind", lambda t: t[0]), Column("name", lambda t: t[1]), Column("count", lambda t: t[2])],
         ),
     }
+
+
+# -- datasets (provenance) -------------------------------------------------------------------
+class DatasetRow(Model):
+    id: str
+    source: str
+    kind: str
+    loaded_at: str
+    content_hash: str
+    nodes: int
+    relationships: int
+
+
+class DatasetsReport(Report):
+    """The datasets loaded into the store, in the order they were first loaded."""
+
+    datasets: list[DatasetRow]
+
+    tables: ClassVar[dict[str, Table]] = {
+        # "source" is a path's start among the headers: the dataset's is where it was loaded from
+        "datasets": Table(lambda r: r.datasets,
+                          [_field("id"), Column("loaded_from", lambda row: row.source), *_fields("kind", "loaded_at", "nodes", "relationships")],
+                          [_field("id"), Column("loaded_from", lambda row: row.source),
+                           *_fields("kind", "loaded_at", "content_hash", "nodes", "relationships")]),
+    }
+
+
+class UnloadReport(Model):
+    """What unloading a dataset removed, what stayed because other datasets state it, and what
+    of that was put back as it was or kept (one line each). The answer of a write, as the upload's
+    is, not a report of the graph."""
+
+    dataset: str
+    removed_nodes: int
+    removed_relationships: int
+    shared_nodes: int
+    shared_relationships: int
+    reverted: int
+    kept: list[str]
+    version: str
 
 
 # -- nodes and paths -------------------------------------------------------------------------
@@ -874,7 +914,7 @@ class BriefingReport(Report):
 
 #: Every report model, for the tests that check them all.
 REPORTS: tuple[type[Report], ...] = (
-    Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
+    Stats, DatasetsReport, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
     RelatedReport, DiffReport, BriefingReport,
 )
 

@@ -34,6 +34,7 @@ from tests.conftest import TEXTILE
 # every analysis the CLI and the API present, with arguments that reach every part of its report
 CALLS = {
     "stats": (reads.stats, (), {}),
+    "datasets": (reads.datasets, (), {}),
     "gaps": (gaps, ("tianmen",), {}),
     "gaps, cut": (gaps, ("shengze",), {"top": 2, "min_firms": 3}),
     "gaps between two stages": (gaps, ("tianmen",), {"source": "cotton", "sink": "garments", "rollup": "none"}),
@@ -143,6 +144,7 @@ def test_every_table_of_every_report_renders_from_the_model(textile):
 # which analysis each report route answers with, written down here (not read from the routes)
 ROUTE_ANALYSES = {
     "/stats": reads.stats,
+    "/datasets": reads.datasets,
     "/nodes/{kind}/{node_id:path}/neighbors": neighbors,
     "/paths": explained_path,
     "/regions/{region:path}/gaps": gaps,
