@@ -464,7 +464,8 @@ def centrality(
     -------
     CentralityReport
         ``metric``, ``graph``, ``kind``, ``region``, ``exact``, ``k``, ``seed``, ``total``,
-        ``engine``, ``note``, ``rows`` (rank, node, name, kind, value). ``engine`` says what computed the
+        ``engine``, ``threads``, ``note``, ``rows`` (rank, node, name, kind, value). ``threads``: how many
+        processes shared the searches (:func:`graph.accel.threads_used`, at most ``CHAINX_THREADS``). ``engine`` says what computed the
         values: ``networkx`` itself, or on a large projection ``igraph``, ``scipy`` or ``numpy``
         (compiled code giving NetworkX's numbers; see :func:`analysis_graph`), or ``gds`` (the Neo4j server; the
         note says where its definition is not NetworkX's). Values are computed on the whole
@@ -534,6 +535,7 @@ def centrality(
         seed=seed,
         total=len(chosen),
         engine="gds" if engine == "gds" else accel.engine(metric) if isinstance(G, FastProjection) else "networkx",
+        threads=accel.threads_used(G, metric, k) if engine != "gds" and isinstance(G, FastProjection) else 1,
         note=note,
         rows=rows,
     )
