@@ -91,6 +91,7 @@ __all__ = [
     "available_threads",
     "threads",
     "threads_used",
+    "affordable_sources",
 ]
 
 METRICS: tuple[str, ...] = ("degree", "in_degree", "out_degree", "betweenness", "closeness", "harmonic", "pagerank", "eigenvector", "core")
@@ -323,6 +324,21 @@ def threads_used(graph, metric: str, k: int | None = None) -> int:
     if metric not in PARALLEL_METRICS:
         return 1
     return _workers(metric, _single_seconds(_arrays(graph), metric, k))
+
+
+def affordable_sources(graph, max_seconds: float) -> int:
+    """The most sampled betweenness sources :func:`estimate_seconds` puts within ``max_seconds``
+    (at most the node count): on :func:`threads` processes when a run that size shares its
+    searches, else on one."""
+    a = _arrays(graph)
+    n = len(a.ids)
+    per_source = _single_seconds(a, "betweenness", None) / max(1, n)
+    if per_source <= 0:
+        return n
+    shared = int(max_seconds * threads() / per_source)
+    if _workers("betweenness", shared * per_source) > 1:
+        return min(n, shared)
+    return min(n, int(max_seconds / per_source))
 
 
 _FORKED: tuple | None = None  # (igraph graph, method, keyword arguments), inherited by the workers

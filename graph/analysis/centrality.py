@@ -186,10 +186,10 @@ def affordable_k(G: nx.Graph, max_seconds: float | None = None) -> int:
     if n == 0:
         return 2
     if isinstance(G, FastProjection):
-        per_source = accel.estimate_seconds(G, "betweenness") / n
+        fit = accel.affordable_sources(G, limit)  # counts the processes a run of that size uses
     else:
         per_source = _seconds_per_source(G, "betweenness")
-    fit = int(limit / per_source) if per_source > 0 else n
+        fit = int(limit / per_source) if per_source > 0 else n
     return max(2, min(fit, G.number_of_nodes()))
 
 

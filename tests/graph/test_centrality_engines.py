@@ -207,3 +207,17 @@ def test_a_bad_chainx_threads_is_named(monkeypatch, text):
     monkeypatch.setenv(accel.THREADS_ENV, text)
     with pytest.raises(InvalidParameter, match=rf"CHAINX_THREADS.*whole number of at least 1, not '{text}'"):
         accel.threads()
+
+
+@pytest.mark.parametrize("limit", [1e-3, 0.02, 0.05, 2.0])
+def test_the_affordable_sample_passes_the_check_it_is_offered_by(generated_store, monkeypatch, limit):
+    """The k a refusal offers is one the same limit accepts, on one process or two."""
+    from graph.analysis.centrality import affordable_k, analysis_graph
+
+    monkeypatch.setattr(accel, "available_threads", lambda: 2)
+    monkeypatch.setattr(accel, "PARALLEL_MIN_SECONDS", 0.01)
+    monkeypatch.delenv(accel.THREADS_ENV, raising=False)
+    G = analysis_graph(generated_store, "all")
+    k = affordable_k(G, limit)
+    if 2 < k < G.number_of_nodes():  # (2 is the floor, offered even when over the limit)
+        assert accel.estimate_seconds(G, "betweenness", k) <= limit
