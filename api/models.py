@@ -80,6 +80,7 @@ _ERROR_DESCRIPTIONS = {
     413: "Request body or upload too large",
     422: "Invalid parameter, or a computation too expensive to run",
     500: "Internal error (a bug; details in the server log)",
+    501: "The output needs a program the server lacks (a PDF needs Chromium)",
     503: "The graph store is unavailable, or busy with a load (Retry-After)",
     507: "The store's disk is full; nothing was written",
 }

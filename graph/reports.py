@@ -43,6 +43,7 @@ __all__ = [
     "TiesSummary", "InstituteTies", "EnterpriseTies", "Pair", "Projection", "Projections", "Community",
     "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "TiesReport",
     "RelatedMatrix", "RelatedStage", "FeasibleStage", "PeerRegion", "RelatedReport",
+    "BriefingReport",
     "REPORTS", "report_model",
 ]
 
@@ -841,10 +842,42 @@ class DiffReport(Report):
     }
 
 
+# -- briefing ----------------------------------------------------------------------------------
+class BriefingReport(Report):
+    """The document a promotion office hands up for one region: the gaps, bottlenecks and ties
+    reports, as the analyses made them, and the few things picked from them (graph.analysis.briefing)."""
+
+    region: str
+    region_name: str
+    data_version: str = Field(description="The store's data version the reports were computed at.")
+    institutes: int = Field(description="Institutes located in the region or below it.")
+    top: int = Field(description="Gaps shown, and bottlenecks of each kind.")
+    parameters: dict[str, Any] = Field(description="The parameters the briefing was made with.")
+    gaps: GapsReport
+    top_gaps: list[Gap] = Field(description="The first `top` gaps of the gaps report (highest score first).")
+    bottlenecks: BottlenecksReport
+    top_bottlenecks: list[BottleneckItem] = Field(description="The first `top` items of each kind of the bottlenecks report.")
+    ties: TiesSummary = Field(description="The whole graph's enterprise–institute ties (the ties report's summary).")
+    region_ties: list[EnterpriseTies] = Field(description="The ties report's rows of the region's enterprises.")
+    region_names: dict[str, str] = Field(description="The name of each region a candidate is located in, by id.")
+
+    tables: ClassVar[dict[str, Table]] = {
+        "stages": Table(lambda r: r.gaps.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
+        "gaps": Table(lambda r: r.top_gaps, [*_GAP_COLUMNS, Column("reasons", lambda g: _joined(g.reasons))]),
+        "candidates": Table(
+            lambda r: [(gap, rank, c) for gap in r.top_gaps for rank, c in enumerate(gap.candidates, start=1)],
+            [*_CANDIDATE_COLUMNS, Column("reasons", lambda t: _joined(t[2].reasons))],
+        ),
+        "bottlenecks": Table(lambda r: r.top_bottlenecks, [*_ITEM_COLUMNS, Column("reasons", lambda i: _joined(i.reasons))]),
+        "ties": Table(lambda r: r.region_ties, [*_fields("enterprise", "name", "region", "ties", "institutes"),
+                                                Column("tie_kinds", lambda row: _kinds_cell(row.tie_kinds))]),
+    }
+
+
 #: Every report model, for the tests that check them all.
 REPORTS: tuple[type[Report], ...] = (
     Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
-    RelatedReport, DiffReport,
+    RelatedReport, DiffReport, BriefingReport,
 )
 
 

@@ -17,6 +17,7 @@ import graph.reports as reports_module
 from api.app import create_app
 from chainx.cli import app as cli
 from graph.analysis.bottlenecks import bottlenecks, whatif
+from graph.analysis.briefing import briefing
 from graph.analysis.centrality import centrality
 from graph.analysis.diff import diff
 from graph.analysis.gaps import compare, gaps
@@ -50,6 +51,7 @@ CALLS = {
     "neighbors": (neighbors, ("i_donghua_university",), {"depth": 2}),
     # the bundled dataset holds no dates: every item is the same on both days (tests/graph/test_asof.py has changes)
     "diff": (diff, ("2020-01-01", "2024-01-01", "tianmen"), {}),
+    "briefing": (briefing, ("tianmen",), {"top": 3}),
 }
 
 
