@@ -611,6 +611,8 @@ class CentralityReport(Report):
     total: int
     engine: str = Field(description="What computed the values: networkx, or on a large projection igraph, scipy or numpy (NetworkX's definitions "
                         "and numbers), or gds (Graph Data Science inside the Neo4j server; the note says where its definition differs).")
+    threads: int = Field(1, description="How many processes computed the values (exact and sampled shortest-path measures on a large "
+                         "projection share their searches among the cores, at most CHAINX_THREADS); 1 otherwise.")
     note: str
     rows: list[CentralityRow]
 

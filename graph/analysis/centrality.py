@@ -186,10 +186,10 @@ def affordable_k(G: nx.Graph, max_seconds: float | None = None) -> int:
     if n == 0:
         return 2
     if isinstance(G, FastProjection):
-        per_source = accel.estimate_seconds(G, "betweenness") / n
+        fit = accel.affordable_sources(G, limit)  # counts the processes a run of that size uses
     else:
         per_source = _seconds_per_source(G, "betweenness")
-    fit = int(limit / per_source) if per_source > 0 else n
+        fit = int(limit / per_source) if per_source > 0 else n
     return max(2, min(fit, G.number_of_nodes()))
 
 
@@ -464,7 +464,8 @@ def centrality(
     -------
     CentralityReport
         ``metric``, ``graph``, ``kind``, ``region``, ``exact``, ``k``, ``seed``, ``total``,
-        ``engine``, ``note``, ``rows`` (rank, node, name, kind, value). ``engine`` says what computed the
+        ``engine``, ``threads``, ``note``, ``rows`` (rank, node, name, kind, value). ``threads``: how many
+        processes shared the searches (:func:`graph.accel.threads_used`, at most ``CHAINX_THREADS``). ``engine`` says what computed the
         values: ``networkx`` itself, or on a large projection ``igraph``, ``scipy`` or ``numpy``
         (compiled code giving NetworkX's numbers; see :func:`analysis_graph`), or ``gds`` (the Neo4j server; the
         note says where its definition is not NetworkX's). Values are computed on the whole
@@ -534,6 +535,7 @@ def centrality(
         seed=seed,
         total=len(chosen),
         engine="gds" if engine == "gds" else accel.engine(metric) if isinstance(G, FastProjection) else "networkx",
+        threads=accel.threads_used(G, metric, k) if engine != "gds" and isinstance(G, FastProjection) else 1,
         note=note,
         rows=rows,
     )

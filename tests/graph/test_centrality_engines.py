@@ -141,3 +141,83 @@ def test_the_top_rows_are_the_top_of_the_full_ranking(values, top):
     want = sorted(by_node.items(), key=_rank_key)[:top]
     got = top_ranked(list(by_node), by_node, top)
     assert [node for node, _ in got] == [node for node, _ in want]
+
+
+# -- every core: the searches shared among forked processes ------------------------------------
+PATH_CASES = [(graph, metric, k) for graph in ("supply", "all") for metric, k in
+              (("betweenness", None), ("betweenness", 40), ("closeness", None), ("harmonic", None))]
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Two cores allowed, and the searches shared out however small the graph."""
+    monkeypatch.setattr(accel, "available_threads", lambda: 2)
+    monkeypatch.setattr(accel, "PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.delenv(accel.THREADS_ENV, raising=False)
+
+
+@pytest.mark.parametrize("graph, metric, k", PATH_CASES)
+def test_shared_among_two_processes_the_values_are_still_networkx_s(generated_store, two_cores, graph, metric, k):
+    G = build_projection(generated_store, graph)
+    expected = networkx_values(in_id_order(G), metric, k=k, seed=3 if k else None)
+    report = centrality(generated_store, metric, graph, top=1000, k=k, seed=3 if k else None, force=True).to_dict()
+    assert (report["engine"], report["threads"]) == ("igraph", 2)
+    listed = report_values(report)
+    assert listed == pytest.approx({node: expected[node] for node in listed}, abs=1e-9)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_two_processes_give_networkx_s_numbers_on_a_graph_with_isolates_and_self_loops(directed):
+    G = nx.gnm_random_graph(60, 150, seed=4, directed=directed)
+    G.add_nodes_from(range(60, 66))  # isolates
+    G.add_edges_from([(3, 3), (61, 62)])  # a self-loop and a component of two
+    a = accel.from_networkx(G)
+    got = {
+        "betweenness": accel.betweenness_centrality(a, workers=2),
+        "sampled": accel.betweenness_centrality(a, k=20, seed=9, workers=2),
+        "closeness": accel.closeness_centrality(a, workers=2),
+        "harmonic": accel.harmonic_centrality(a, workers=2),
+    }
+    assert got["betweenness"] == pytest.approx(nx.betweenness_centrality(G), abs=1e-9)
+    assert got["sampled"] == pytest.approx(nx.betweenness_centrality(G, k=20, seed=9), abs=1e-9)
+    assert got["closeness"] == pytest.approx(nx.closeness_centrality(G), abs=1e-9)
+    assert got["harmonic"] == pytest.approx(nx.harmonic_centrality(G), abs=1e-9)
+
+
+def test_chainx_threads_caps_the_processes_and_the_estimate_counts_them(generated_store, two_cores, monkeypatch):
+    G = build_projection(generated_store, "all")
+    monkeypatch.setenv(accel.THREADS_ENV, "1")
+    single = accel.estimate_seconds(G, "closeness")
+    assert centrality(generated_store, "closeness", "all", force=True).to_dict()["threads"] == 1
+    # between the one-process estimate and the two-process one (half of it): refused on one core
+    limit = single * 0.75
+    with pytest.raises(TooExpensive, match=r"exact closeness on 'all'"):
+        centrality(generated_store, "closeness", "all", max_seconds=limit)
+    monkeypatch.setenv(accel.THREADS_ENV, "2")
+    assert accel.estimate_seconds(G, "closeness") == pytest.approx(single / 2)
+    assert centrality(generated_store, "closeness", "all", max_seconds=limit).to_dict()["threads"] == 2
+    monkeypatch.setenv(accel.THREADS_ENV, "8")  # more than the cores: capped at them
+    assert accel.threads() == 2
+
+
+@pytest.mark.parametrize("text", ["0", "two", "-1", "1.5"])
+def test_a_bad_chainx_threads_is_named(monkeypatch, text):
+    from graph.errors import InvalidParameter
+
+    monkeypatch.setenv(accel.THREADS_ENV, text)
+    with pytest.raises(InvalidParameter, match=rf"CHAINX_THREADS.*whole number of at least 1, not '{text}'"):
+        accel.threads()
+
+
+@pytest.mark.parametrize("limit", [1e-3, 0.02, 0.05, 2.0])
+def test_the_affordable_sample_passes_the_check_it_is_offered_by(generated_store, monkeypatch, limit):
+    """The k a refusal offers is one the same limit accepts, on one process or two."""
+    from graph.analysis.centrality import affordable_k, analysis_graph
+
+    monkeypatch.setattr(accel, "available_threads", lambda: 2)
+    monkeypatch.setattr(accel, "PARALLEL_MIN_SECONDS", 0.01)
+    monkeypatch.delenv(accel.THREADS_ENV, raising=False)
+    G = analysis_graph(generated_store, "all")
+    k = affordable_k(G, limit)
+    if 2 < k < G.number_of_nodes():  # (2 is the floor, offered even when over the limit)
+        assert accel.estimate_seconds(G, "betweenness", k) <= limit

@@ -192,7 +192,7 @@ KEYS = {
                                  "peers", "chain_scope"},
     "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top", "chain_scope"},
     "/bottlenecks": {"region", "scope", "chain_scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
-    "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note", "rows"},
+    "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "threads", "note", "rows"},
     "/ties": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities", "brokers", "brokers_method",
               "research_gaps"},
     "/ties?institute=i_donghua_university": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities",
