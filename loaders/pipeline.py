@@ -12,11 +12,16 @@ import gc
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
+
+from graph.analysis.stages import cycles_of, feeds_cycles
 from graph.errors import StoreChanged
 from graph.model import GraphData
+from graph.projection import projection
+from graph.reports import FeedsCycles
 from graph.store.base import GraphStore, Progress, WriteSummary
 from graph.store.queries import queries
 
@@ -59,6 +64,8 @@ class Loaded:
     overlay: OverlayReport
     existing: ExistingReport
     dry_run: bool = False
+    # the FEEDS cycles of the store's stages after the load (dry: as it would be after it)
+    cycles: FeedsCycles = field(default_factory=lambda: FeedsCycles.model_construct(count=0, stages=0, largest=[]))
 
 
 def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True, update_existing: bool = False,
@@ -82,7 +89,8 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
         data, report = prepare(store, raw, replace=replace, match_stages=match_stages)
         data, existing = merge_existing(store, data, replace=replace, update_existing=update_existing)
         if dry_run:
-            return Loaded(data, WriteSummary(len(data.nodes), len(data.relationships), existing.changes_graph, replace), report, existing, True)
+            return Loaded(data, WriteSummary(len(data.nodes), len(data.relationships), existing.changes_graph, replace), report, existing, True,
+                          _cycles_after(store, data, replace))
         if on_validated is not None:
             on_validated(data)
         try:
@@ -92,8 +100,16 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
                 raise StoreChanged(f"{store.uri} changed {LOAD_TRIES} times while the dataset was validated "
                                    "(other loads are writing to it); nothing was loaded: try again") from None
             continue
-        return Loaded(data, summary, report, existing)
+        return Loaded(data, summary, report, existing, cycles=feeds_cycles(store))
     raise AssertionError("unreachable")
+
+
+def _cycles_after(store: GraphStore, data: GraphData, replace: bool) -> FeedsCycles:
+    """The FEEDS cycles the store's stages would have with ``data`` written (a dry run)."""
+    graph = nx.DiGraph() if replace else projection(store, "chain").copy()
+    graph.add_nodes_from((n.id, {"name": n.name}) for n in data.nodes if n.label == "Stage")
+    graph.add_edges_from((r.source, r.target) for r in data.relationships if r.type == "FEEDS")
+    return cycles_of(graph)
 
 
 def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, progress: Progress | None = None,

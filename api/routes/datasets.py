@@ -89,4 +89,4 @@ def _load(handle: StoreHandle, path: Path, name: str, **options: bool) -> dict:
             "replaced": summary.replaced, "version": version, "dry_run": loaded.dry_run,
             "new_nodes": existing.new_nodes, "new_relationships": existing.new_relationships,
             "changed_properties": existing.changed, "changed_relationships": existing.changed_relationships, "kept": existing.kept,
-            "overlay": loaded.overlay.as_dict()}
+            "overlay": loaded.overlay.as_dict(), "cycles": loaded.cycles}

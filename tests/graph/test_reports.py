@@ -179,7 +179,7 @@ def test_each_report_route_declares_exactly_what_its_analysis_returns(tmp_path):
 # (api/models.py and the report dicts of the analyses then; the gaps report's scope and cycles
 # came with the chain scopes).
 KEYS = {
-    "/stats": {"nodes", "relationships", "total_nodes", "total_relationships"},
+    "/stats": {"nodes", "relationships", "total_nodes", "total_relationships", "cycles"},
     "/nodes/Institute/i_donghua_university/neighbors?depth=2": {"node", "depth", "kind", "total", "truncated", "nodes", "relationships"},
     "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
     "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
