@@ -18,7 +18,7 @@ from itertools import compress, repeat
 from graph.errors import DatasetError, Problem
 from graph.model import GraphData, Node, Relationship, a_kind
 
-from .contract import COLUMN_TYPES, EXTRA_TYPES, FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold
+from .contract import COLUMN_TYPES, EXTRA_TYPES, FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold, is_list, referred_label
 from .read import RawDataset, Table
 
 __all__ = ["validate", "StoreContext"]
@@ -133,7 +133,7 @@ def _is_iso_date(value: str) -> bool:
 def _convert(value: str, column: Column, file: str, line: int, header: str, problems: list[Problem],
              notes: list[Problem] | None = None):
     """Turn one non-empty cell into its typed value, or record a problem and return None."""
-    if column.type == "list":
+    if is_list(column):
         return _list_items(value)
     value = _unquoted(value)
     if column.type == "date":
@@ -188,7 +188,7 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
     instead, so that every problem is found, and worded, as there.
     """
     all_filled = all(values)
-    if (not all_filled and column is not None and column.required) or _may_hold_formula(values, column is not None and column.type == "list"):
+    if (not all_filled and column is not None and column.required) or _may_hold_formula(values, is_list(column)):
         return _typed_cells(values, lines, column, file, header, problems, notes)
     kind = "text" if column is None else column.type
     present = values if all_filled else [value for value in values if value]
@@ -203,7 +203,7 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
             lowest = min(typed)
             if (lowest <= column.minimum) if column.exclusive_minimum else (lowest < column.minimum):
                 return _typed_cells(values, lines, column, file, header, problems, notes)
-    elif kind == "list":
+    elif is_list(column):
         typed = list(map(_list_items, present))
     elif kind == "date":
         if not all(map(_is_iso_date, present)):
@@ -233,7 +233,7 @@ def _typed_cells(values: list[str], lines: list[int], column: Column | None, fil
             if column is not None and column.required:
                 problems.append(Problem(file, line, header, "is required but empty"))
             typed.append(None)
-        elif column is not None and column.type == "list":
+        elif is_list(column):
             # every item on its own: a spreadsheet splitting the cell on ";" starts a cell with each
             items = _list_items(value)
             formula = next((item for item in items if item[0] in _FORMULA_FIRST and looks_like_formula(item)), None)
@@ -385,20 +385,32 @@ def _props(names: list[str], values: tuple) -> dict:
 
 
 def _find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
-    """A cycle in a graph where each node has at most one parent, as a list of ids, or None."""
-    parent = dict(edges)
-    done: set[str] = set()
-    for start in parent:
-        path: list[str] = []
-        seen: set[str] = set()
-        node = start
-        while node in parent and node not in done:
-            if node in seen:
+    """A cycle of child → parent links (a node may have several parents), as a list of ids
+    from a node back to it, or None. One depth-first walk: linear in the links.
+
+    >>> _find_cycle([("a", "b"), ("a", "c"), ("c", "d"), ("d", "a")]), _find_cycle([("a", "b"), ("a", "c"), ("c", "b")])
+    (['a', 'c', 'd', 'a'], None)
+    """
+    parents: dict[str, list[str]] = {}
+    for child, parent in edges:
+        parents.setdefault(child, []).append(parent)
+    state: dict[str, int] = {}  # 1: on the walk's path, 2: done (no cycle through it)
+    for start in parents:
+        if state.get(start):
+            continue
+        path, stack = [start], [iter(parents[start])]
+        state[start] = 1
+        while stack:
+            node = next(stack[-1], None)
+            if node is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(node) == 1:
                 return path[path.index(node):] + [node]
-            seen.add(node)
-            path.append(node)
-            node = parent[node]
-        done.update(path)
+            elif not state.get(node):
+                state[node] = 1
+                path.append(node)
+                stack.append(iter(parents.get(node, ())))
     return None
 
 
@@ -469,8 +481,9 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
         existing = [(c, p) for c, p in context.part_of if context.labels.get(c) == kind and c not in new_children]
         cycle = _find_cycle(edges + existing)
         if cycle:
-            child = next(c for c in cycle if c in new_children)
-            _, _, file, line = next(entry for entry in part_of if entry[0] == child)
+            # the line of a link of the dataset's own that closes it
+            links = {(child, parent): (file, line) for child, parent, file, line in reversed(part_of)}
+            file, line = next(links[step] for step in zip(cycle, cycle[1:]) if step in links)
             problems.append(Problem(file, line, "parent", f"parent links form a cycle: {' → '.join(cycle)}"))
 
     if problems:
@@ -526,11 +539,12 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
         values = rows.columns.get(column.name)
         if values is None:
             continue
-        if column.type.startswith("ref:"):
-            label = column.type[4:]
+        label = referred_label(column)
+        if label is not None:
+            several = is_list(column)
             # each distinct value looked up once; the rows holding a wrong one are then found
             wrong = {}  # value → the label of the node it names, None for none
-            for value in set(values):
+            for value in set(item for items in values if items is not None for item in items) if several else set(values):
                 if value is not None and (found := label_of(value)) != label:
                     wrong[value] = found
             if wrong:
@@ -538,8 +552,10 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
                 if suggest is not None:
                     for value in sorted(v for v, found in wrong.items() if found is None)[: _Suggestions.PER_COLUMN]:
                         hints[value] = suggest(value, label)
-                for index, value in enumerate(values):
-                    if value in wrong:
+                for index, cell in enumerate(values):
+                    for value in (cell or ()) if several else (cell,):
+                        if value not in wrong:
+                            continue
                         accepted[index] = False
                         if label in unreadable_kinds:
                             continue
@@ -615,11 +631,19 @@ def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], 
                 continue
             props["tier"] = tier
         nodes.append(Node(label, node_id, str(node_name), props))
-        parent = props.get("parent") if has_parent else None
-        if parent is not None:
-            if parent == node_id:
-                problems.append(Problem(file, line, rows.header("parent"), f"{node_id!r} cannot be its own parent"))
+        parents = props.get("parent") if has_parent else None
+        if isinstance(parents, list):  # a stage's several parents; one stays the plain id it always was
+            if len(set(parents)) < len(parents):
+                again = next(p for i, p in enumerate(parents) if p in parents[:i])
+                problems.append(Problem(file, line, rows.header("parent"), f"parent {again!r} is given twice"))
                 continue
+            props["parent"] = parents[0] if len(parents) == 1 else parents
+        elif parents is not None:
+            parents = [parents]
+        if parents and node_id in parents:
+            problems.append(Problem(file, line, rows.header("parent"), f"{node_id!r} cannot be its own parent"))
+            continue
+        for parent in parents or ():
             relationships.add(file, line, "PART_OF", node_id, parent)
             part_of.append((node_id, parent, file, line))
         if has_region and "region" in props:
