@@ -967,7 +967,7 @@ def whatif_command(
     if format == Format.csv:
         emit(report_csv(report))
     else:
-        emit(report_table(report) + "\n" + "\n".join(report.reasons))
+        emit(report_table(report) + "\n" + "\n".join(report.reasons) + scope_line(report))
 
 
 # -- interactive views (graph/views_data.py → viz/pages.py) -----------------------------------

@@ -529,6 +529,7 @@ class BottlenecksReport(Report):
     region: str | None
     scope: str = Field(description="Where the items were looked for: the region's name, or the whole graph.")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    cycles: Cycles = Field(description="The FEEDS cycles of the chain read: each counted as one link by the dominators and the cascades.")
     hhi_threshold: float
     min_firms: int
     sources: list[str]
@@ -559,6 +560,7 @@ class WhatIfReport(Report):
     region: str | None
     scope: str = Field(description="Where the cascade was followed: the region's name, or the whole graph.")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    cycles: Cycles = Field(description="The FEEDS cycles of the chain read: each counted as one link by the dominators and the cascades.")
     min_firms: int
     removed: list[NodeRef]
     supplies_cut: int

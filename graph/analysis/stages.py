@@ -29,11 +29,13 @@ from graph.cache import VersionedCache
 from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP, ROLLUP
 from graph.projection import projection
 from graph.reach import reachable
-from graph.reports import FeedsCycle, FeedsCycles
+from graph.reports import CycleListing, Cycles, FeedsCycle, FeedsCycles
 from graph.store.base import GraphStore
 
+from .reasons import NAMES_IN_REASON
+
 __all__ = [
-    "StageChain", "stage_chain", "build_stage_chain", "ROLLUP_MAX_BELOW", "cycles", "feeds_cycles", "cycles_of", "chain_order", "condensed", "stage_betweenness",
+    "StageChain", "stage_chain", "build_stage_chain", "ROLLUP_MAX_BELOW", "cycles", "cycle_summary", "feeds_cycles", "cycles_of", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
     "listing_limit",
 ]
@@ -255,6 +257,18 @@ def cycles(chain: StageChain) -> list[list[str]]:
         return sorted(found, key=lambda c: (-len(c), c[0]))
 
     return chain.memo("cycles", compute)
+
+
+def cycle_summary(chain: StageChain, local: dict[str, set[str]], first: int = 10) -> Cycles:
+    """The FEEDS cycles of the chain a report read, for the report to say that they decided
+    something: how many, and the ``first`` largest with their size, first stages and names, and
+    how many of the region's enterprises (``local``: top-level stage → its firms) sit in them."""
+    found = cycles(chain)
+    listed = [CycleListing.model_construct(
+        size=len(members), stages=members[:NAMES_IN_REASON], names=[chain.name(s) for s in members[:NAMES_IN_REASON]],
+        local_enterprises=len(set().union(*(local.get(s, set()) for s in members))),
+    ) for members in found[:first]]
+    return Cycles.model_construct(count=len(found), stages=sum(len(c) for c in found), largest=listed)
 
 
 # How many cycles a stats or load line lists, and how many names of each.

@@ -48,3 +48,23 @@ def test_a_load_reports_the_cycles_of_the_store_after_it(sqlite_store, dry_run):
     second = load(sqlite_store, _raw(FEEDS[:3]), dry_run=dry_run)  # the 3-cycle joins the pair
     assert [c.size for c in second.cycles.largest] == [3, 2]
     assert reads.stats(sqlite_store).cycles.count == (1 if dry_run else 2)
+
+
+def test_bottlenecks_and_whatif_say_which_cycles_they_counted_as_one_link(sqlite_store, tmp_path):
+    from typer.testing import CliRunner
+
+    from chainx.cli import app
+    from graph.analysis.bottlenecks import bottlenecks, whatif
+
+    data = _data()
+    data.nodes.append(Node("Enterprise", "mill", "纺丝厂"))
+    data.relationships.append(Relationship("OPERATES_IN", "mill", "c2"))
+    sqlite_store.write(data)
+    for report in (bottlenecks(sqlite_store), whatif(sqlite_store, ["a"])):
+        assert (report.cycles.count, report.cycles.stages) == (2, 5)
+        assert [(c.stages, c.local_enterprises) for c in report.cycles.largest] == [(["c1", "c2", "c3"], 1), (["p1", "p2"], 0)]
+    runner = CliRunner()
+    for args in (["bottlenecks"], ["whatif", "--remove", "a"]):
+        done = runner.invoke(app, [*args, "--store", str(sqlite_store.path)])
+        assert done.exit_code == 0, done.output
+        assert "FEEDS cycles: 2 in scope (5 stages; largest 3: 涤纶, 纺丝, 聚酯); a cycle counts as one link." in done.output.splitlines()

@@ -187,14 +187,14 @@ KEYS = {
     "/regions/shengze/related": {"region", "region_name", "measure", "presence", "eci", "matrix", "feasible", "feasible_total", "stages",
                                  "peers", "chain_scope"},
     "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top", "chain_scope"},
-    "/bottlenecks": {"region", "scope", "chain_scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
+    "/bottlenecks": {"region", "scope", "chain_scope", "cycles", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
     "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "note", "rows"},
     "/ties": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities", "brokers", "brokers_method",
               "research_gaps"},
     "/ties?institute=i_donghua_university": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities",
                                              "brokers", "brokers_method", "research_gaps", "focus"},
 }
-WHATIF_KEYS = {"region", "scope", "chain_scope", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened",
+WHATIF_KEYS = {"region", "scope", "chain_scope", "cycles", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened",
                "stages_downstream", "score",
                "reasons", "supplies_cut", "enterprises_total", "enterprises_in_scope"}
 
