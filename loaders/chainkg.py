@@ -40,6 +40,7 @@ import re
 from pathlib import Path
 
 from .importing import (
+    PLACEHOLDER,
     PLACEHOLDER_REGION,
     FolderImport,
     Imported,
@@ -75,7 +76,7 @@ ENTERPRISE_COLUMNS = ["id", "name", "region", "tags", "fullname", "code", "excha
                       "industry_code", "industry", "industry_path", "source"]
 LINK_COLUMNS = ["source", "target"]
 OPERATES_COLUMNS = ["enterprise", "stage", "capacity", "unit"]
-REGION_COLUMNS = ["id", "name", "level", "description"]
+REGION_COLUMNS = ["id", "name", "level", "description", "placeholder"]
 
 _CODE = re.compile(r"\d{6}")
 
@@ -435,7 +436,7 @@ class _Chainkg(FolderImport):
             add("stage_links.csv", "product_product.json", line, {"source": product_id(source), "target": product_id(target)}, LINK_COLUMNS)
         # the national frame, present even without companies: a regional overlay hangs below it
         region_id, region_name, level, description = PLACEHOLDER_REGION
-        self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description]))
+        self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description, PLACEHOLDER]))
         for six, company in self.companies.items():
             row = {key: company[key] for key in ("name", "fullname", "code", "exchange", "listed")}
             row.update(id=company_id(six), region=region_id, source=SOURCE)

@@ -183,7 +183,8 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
                 if not cell:
                     continue
                 # a stage's parent may name several stages (";"-separated): each is matched on its own
-                values = [v.strip() for v in cell.split(";")] if column in several.get(file, ()) else [cell]
+                whole = cell in renamed or cell in own.ids or cell in store.ids  # an id may hold a ";"
+                values = [v.strip() for v in cell.split(";")] if column in several.get(file, ()) and not whole else [cell]
                 mapped = []
                 for value in values:
                     if value in renamed:

@@ -133,7 +133,7 @@ def _is_iso_date(value: str) -> bool:
 def _convert(value: str, column: Column, file: str, line: int, header: str, problems: list[Problem],
              notes: list[Problem] | None = None):
     """Turn one non-empty cell into its typed value, or record a problem and return None."""
-    if is_list(column):
+    if column.type == "list":
         return _list_items(value)
     value = _unquoted(value)
     if column.type == "date":
@@ -188,7 +188,7 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
     instead, so that every problem is found, and worded, as there.
     """
     all_filled = all(values)
-    if (not all_filled and column is not None and column.required) or _may_hold_formula(values, is_list(column)):
+    if (not all_filled and column is not None and column.required) or _may_hold_formula(values, column is not None and column.type == "list"):
         return _typed_cells(values, lines, column, file, header, problems, notes)
     kind = "text" if column is None else column.type
     present = values if all_filled else [value for value in values if value]
@@ -203,7 +203,7 @@ def _typed_column(values: list[str], lines: list[int], column: Column | None, fi
             lowest = min(typed)
             if (lowest <= column.minimum) if column.exclusive_minimum else (lowest < column.minimum):
                 return _typed_cells(values, lines, column, file, header, problems, notes)
-    elif is_list(column):
+    elif kind == "list":
         typed = list(map(_list_items, present))
     elif kind == "date":
         if not all(map(_is_iso_date, present)):
@@ -233,7 +233,7 @@ def _typed_cells(values: list[str], lines: list[int], column: Column | None, fil
             if column is not None and column.required:
                 problems.append(Problem(file, line, header, "is required but empty"))
             typed.append(None)
-        elif is_list(column):
+        elif column is not None and column.type == "list":
             # every item on its own: a spreadsheet splitting the cell on ";" starts a cell with each
             items = _list_items(value)
             formula = next((item for item in items if item[0] in _FORMULA_FIRST and looks_like_formula(item)), None)
@@ -384,6 +384,19 @@ def _props(names: list[str], values: tuple) -> dict:
     return dict(zip(names, values))
 
 
+# Several references (refs:<Label>) are typed as the cell's text, checked for a formula as a
+# whole, and split once the ids are known (_references): every item must be a node's id, and ids
+# are themselves checked, so an item cannot smuggle a formula in.
+def _references(cell: str, label_of: Callable[[str], str | None], label: str) -> list[str]:
+    """The ids a cell of several references names: the cell itself when it is the id of a node
+    of ``label`` (an imported id may hold a ";"), else its ``;``-separated items.
+
+    >>> _references("a;b", {"a": "Stage", "b": "Stage"}.get, "Stage"), _references("kp:;", {"kp:;": "Stage"}.get, "Stage")
+    (['a', 'b'], ['kp:;'])
+    """
+    return [cell] if label_of(cell) == label else _list_items(cell)
+
+
 def _find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
     """A cycle of child → parent links (a node may have several parents), as a list of ids
     from a node back to it, or None. One depth-first walk: linear in the links.
@@ -473,7 +486,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
         if rows.spec.label is None:
             _map_relationships(rows, _RELATIONSHIP_FILES[name], accepted, relationships, problems)
         else:
-            _map_nodes(name, rows, accepted, nodes, relationships, part_of, problems, defaults)
+            _map_nodes(name, rows, accepted, nodes, relationships, part_of, problems, defaults, label_of)
 
     for kind in ("Stage", "Region"):
         edges = [(child, parent) for child, parent, _, _ in part_of if defined[child][0] == kind]
@@ -544,7 +557,8 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
             several = is_list(column)
             # each distinct value looked up once; the rows holding a wrong one are then found
             wrong = {}  # value → the label of the node it names, None for none
-            for value in set(item for items in values if items is not None for item in items) if several else set(values):
+            split = {cell: _references(cell, label_of, label) for cell in set(values) if cell is not None} if several else {}
+            for value in set(item for items in split.values() for item in items) if several else set(values):
                 if value is not None and (found := label_of(value)) != label:
                     wrong[value] = found
             if wrong:
@@ -553,7 +567,7 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
                     for value in sorted(v for v, found in wrong.items() if found is None)[: _Suggestions.PER_COLUMN]:
                         hints[value] = suggest(value, label)
                 for index, cell in enumerate(values):
-                    for value in (cell or ()) if several else (cell,):
+                    for value in split.get(cell, ()) if several else (cell,):
                         if value not in wrong:
                             continue
                         accepted[index] = False
@@ -608,7 +622,7 @@ _TIER_DEFAULTED = frozenset({"tier"})
 
 
 def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], relationships: _Relationships, part_of, problems,
-               defaults: dict[str, frozenset[str]]) -> None:
+               defaults: dict[str, frozenset[str]], label_of: Callable[[str], str | None]) -> None:
     """Turn the accepted rows of a file of nodes into nodes, PART_OF and LOCATED_IN."""
     file, label = rows.file, rows.spec.label
     is_stage = name == "stages.csv"
@@ -632,7 +646,8 @@ def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], 
             props["tier"] = tier
         nodes.append(Node(label, node_id, str(node_name), props))
         parents = props.get("parent") if has_parent else None
-        if isinstance(parents, list):  # a stage's several parents; one stays the plain id it always was
+        if is_stage and parents is not None:  # a stage's several parents; one stays the plain id it always was
+            parents = _references(parents, label_of, "Stage")
             if len(set(parents)) < len(parents):
                 again = next(p for i, p in enumerate(parents) if p in parents[:i])
                 problems.append(Problem(file, line, rows.header("parent"), f"parent {again!r} is given twice"))

@@ -181,6 +181,7 @@ def test_the_dirty_folder_maps_onto_the_contract(dirty, tmp_path):
     assert sorted(k for k in rels if k[0] == "PART_OF") == [("PART_OF", "p:涤纶DTY", "p:服装"), ("PART_OF", "p:涤纶DTY", "p:涤纶")]
     assert nodes["p:涤纶DTY"].props["parent"] == ["p:涤纶", "p:服装"]  # both parents, in file order
     assert "also_part_of" not in nodes["p:涤纶DTY"].props
+    assert nodes["cn"].props["placeholder"] == "yes"  # the invented country: left out of centrality on all
     assert rels[("OPERATES_IN", "c:000703", "p:涤纶")] == {"capacity": 0.6, "unit": "revenue_share"}  # the first of the duplicates
     assert rels[("OPERATES_IN", "c:601233", "p:涤纶")] == {}  # its negative weight dropped, the link kept
     assert rels[("OPERATES_IN", "c:603225", "p:服装")] == {"capacity": 0.001, "unit": "revenue_share"}

@@ -71,3 +71,8 @@ def test_the_overlay_matches_each_parent_by_name(tmp_path):
     mapped, report = overlay(raw, store_stages)
     assert [(m["value"], m["stage"]) for m in report.matched] == [("生物肥料", "p:生物肥料"), ("微生物肥料", "p:微生物肥料")]
     assert mapped.tables["stages.csv"].rows == [(2, ["fert", "复合微生物肥料", "p:生物肥料;p:微生物肥料"])]
+
+
+def test_a_parent_whose_id_holds_a_semicolon_is_one_parent(tmp_path):
+    data = load_dataset(_folder(tmp_path, "id,name,parent\nkp:a;b,甲,\nkp:c,乙,kp:a;b\n"))
+    assert [(r.source, r.target) for r in data.relationships if r.type == "PART_OF"] == [("kp:c", "kp:a;b")]
