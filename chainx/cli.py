@@ -993,7 +993,7 @@ def _write_view(payload: dict, output: Path) -> None:
     except OSError as error:
         fail(f"cannot write {output}: {error.strerror or error}")
     drawn = [payload, *payload.get("maps", [])]
-    nodes = sum(len(p.get("nodes") or p.get("stages") or []) for p in drawn)
+    nodes = payload.get("stages_drawn") or sum(len(p.get("nodes") or p.get("stages") or []) for p in drawn)
     typer.echo(f"Wrote {output} ({payload['view']} view, {nodes} nodes).")
 
 
@@ -1039,6 +1039,58 @@ def view_compare(
 
     with read_store(store) as graph_store:
         payload = compare_view(graph_store, P.split_list(regions), min_firms=min_firms)
+    _write_view(payload, output)
+
+
+@view_app.command("panorama")
+@cli_errors
+def view_panorama(
+    region: Annotated[str, option(P.REGION)],
+    output: ViewOutput,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top: Annotated[int, option(P.PANORAMA_TOP)] = P.PANORAMA_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
+    store: StoreOption = None,
+):
+    """The chain panorama of a region (产业链全景图): upstream, midstream, downstream and support columns, a box per stage with its local and national enterprises and its status; static, to print.
+
+    Example: chainx view panorama --region shengze -o shengze-panorama.html
+    """
+    from graph.views_data import panorama_view
+
+    with read_store(store) as graph_store:
+        payload = panorama_view(graph_store, region, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source,
+                                sink=sink, rollup=rollup)
+    _write_view(payload, output)
+
+
+@view_app.command("heatmap")
+@cli_errors
+def view_heatmap(
+    output: ViewOutput,
+    regions: Annotated[Optional[str], option(P.HEATMAP_REGIONS)] = None,
+    top_regions: Annotated[int, option(P.HEATMAP_TOP)] = P.HEATMAP_TOP.default,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
+    store: StoreOption = None,
+):
+    """A region × stage heat map: regions as rows, stages as columns, each cell the region's enterprises in the stage.
+
+    Example: chainx view heatmap --regions shengze,tianmen,wuxi -o heatmap.html
+    """
+    from graph.views_data import heatmap_view
+
+    with read_store(store) as graph_store:
+        payload = heatmap_view(graph_store, regions, top_regions=top_regions, min_firms=min_firms, scope=scope, scope_depth=scope_depth,
+                               source=source, sink=sink, rollup=rollup)
     _write_view(payload, output)
 
 

@@ -27,7 +27,7 @@ from .errors import InvalidParameter
 
 __all__ = [
     "Param", "split_list", "PARAMS",
-    "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
+    "REGION", "REGIONS", "VIEW_REGIONS", "HEATMAP_REGIONS", "HEATMAP_TOP", "PANORAMA_TOP", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
@@ -101,6 +101,14 @@ def split_list(value: str | Iterable[str]) -> list[str]:
 REGION = Param("region", str, None, "Region id; its sub-regions count as part of it.", 1, 200, short="-r", example="tianmen")
 REGIONS = Param("regions", "list", None, "Region ids, comma-separated (or repeated): shengze,tianmen.", 1, 20, example="shengze,tianmen")
 VIEW_REGIONS = Param("regions", "list", None, "Two to four region ids, comma-separated: shengze,tianmen.", 2, 4, example="shengze,tianmen")
+# the heat map compares its regions through the compare report, hence its bound
+HEATMAP_REGIONS = Param("regions", "list", None, "Heat map rows: region ids, comma-separated (default: the regions holding the most "
+                        "enterprises, up to --top-regions).", 1, REGIONS.maximum, example="shengze,tianmen")
+HEATMAP_TOP = Param("top_regions", int, 20, "Heat map without --regions: this many regions, those holding the most enterprises.",
+                    1, REGIONS.maximum)
+# a page a person reads (and prints): the gaps report's listing, cut to what fits on it
+PANORAMA_TOP = Param("top", int, 60, "Panorama: draw the this many gaps with the highest scores and the this many stages with the "
+                     "most local enterprises (the gaps report's top); the rest is counted as left out.", 1, 500)
 MIN_FIRMS = Param("min_firms", int, 2, "A stage with fewer local enterprises than this is weak.", 1, 10_000)
 CRITICAL_MIN_FIRMS = Param("min_firms", int, 1, "Also flag what leaves a stage with fewer firms than this.", 1, 10_000)
 TOP_CANDIDATES = Param("top_candidates", int, 5, "Enterprises elsewhere to suggest per gap (0 for none).", 0, 100)
@@ -192,6 +200,8 @@ PARAMS: dict[str, dict[str, Param]] = {
     "search": {"limit": SEARCH_LIMIT},
     "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, **CHAIN_SCOPE},
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
+    "view panorama": {"region": REGION, "min_firms": MIN_FIRMS, "top": PANORAMA_TOP, **CHAIN_SCOPE},
+    "view heatmap": {"regions": HEATMAP_REGIONS, "top_regions": HEATMAP_TOP, "min_firms": MIN_FIRMS, **CHAIN_SCOPE},
     "view ego": {"depth": DEPTH},
     "view ties": {"seed": COMMUNITY_SEED},
     "load": {"dry_run": DRY_RUN, "update_existing": UPDATE_EXISTING},

@@ -637,6 +637,8 @@ def _index_context(payload: dict, base: str) -> dict:
         "ego": "#q",
         "ties": f"{base}/ties",
         "bottlenecks": f"{base}/bottlenecks",
+        "panorama": f"{base}/panorama?region={first}" if default else None,
+        "heatmap": f"{base}/heatmap",
     }
     stats = payload.get("stats") or {}
     nodes = stats.get("nodes") or {}
@@ -693,6 +695,10 @@ def render(payload: dict, *, base: str | None = None) -> str:
         return index_page(payload, base=base or "/views")
     if view == "search":
         return search_page(payload, base=base or "/views")
+    if view in ("panorama", "heatmap"):  # static pages of their own module (which imports this one)
+        from . import panorama
+
+        return getattr(panorama, f"{view}_page")(payload, base=base)
     try:
         page = _PAGES[view]
     except KeyError:
