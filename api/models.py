@@ -19,6 +19,7 @@ from graph.reports import (
     BottlenecksReport,
     CentralityReport,
     CompareReport,
+    FeedsCycles,
     GapsReport,
     Neighbors,
     NodeRef,
@@ -204,3 +205,4 @@ class UploadResult(Model):
     kept: list[KeptDefinition] = Field(default_factory=list, description="Stage definitions the dataset would have rewritten, kept.")
     overlay: dict[str, list[dict[str, Any]]] = Field(default_factory=dict, description="The dataset's stage references matched to the "
                                                                                      "store's stages (matched, new_stages, unmatched, ambiguous).")
+    cycles: FeedsCycles | None = Field(None, description="The FEEDS cycles of the store's stages after the load (dry_run: as they would be).")

@@ -257,6 +257,7 @@ def load(
                        f"as dataset {dataset_id!r} ({state}).")
         if matches.summary():
             typer.echo(matches.summary())
+        typer.echo(loaded.cycles.line())
         for line in loaded.existing.lines():
             typer.echo(line)
         for note in raw.notes:
@@ -330,6 +331,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
         fail(f"--strict: {outcomes['skipped']:,} lines skipped and {outcomes['dropped']:,} values dropped; nothing was written (each one is in {report_path})")
     _note("Validating ...")
     try:
+        cycles = None
         if to_dataset is not None:
             data = validate(imported.raw)
             files = write_dataset(data, to_dataset)
@@ -338,7 +340,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
             with store_from(store, create=True) as graph_store, gc_paused():
                 loaded = _load_with_bar(graph_store, imported.raw, f"importing {kind}", replace=replace, match_stages=False,
                                         kind=f"import {kind}")
-                data, summary = loaded.data, loaded.summary
+                data, summary, cycles = loaded.data, loaded.summary, loaded.cycles
                 state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
                 if loaded.unchanged:
                     state = f"no changes: dataset {loaded.dataset.id!r} is loaded with the same content; nothing was written"
@@ -353,6 +355,8 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
     typer.echo(report.summary())
     typer.echo(f"Imported {len(data.nodes):,} nodes and {len(data.relationships):,} relationships from {imported.report.source} into {target} "
                f"in {time.perf_counter() - started:.1f} s. Report: {report_path}")
+    if cycles is not None:
+        typer.echo(cycles.line())
 
 
 @import_app.command("chainkg")
@@ -419,7 +423,11 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table, output
     if format == Format.json:
         emit(to_json(result))
         return
-    emit(report_csv(result) if format == Format.csv else report_table(result))
+    if format == Format.csv:
+        emit(report_csv(result))
+        return
+    emit(report_table(result))
+    emit(result.cycles.line())
 
 
 @app.command()
@@ -1097,7 +1105,7 @@ def whatif_command(
     if format == Format.csv:
         emit(report_csv(report))
     else:
-        emit(report_table(report) + "\n" + "\n".join(report.reasons))
+        emit(report_table(report) + "\n" + "\n".join(report.reasons) + scope_line(report))
 
 
 # -- interactive views (graph/views_data.py → viz/pages.py) -----------------------------------

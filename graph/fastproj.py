@@ -38,7 +38,7 @@ from .cache import VersionedCache
 from .projection import projection_spec
 from .store.base import GraphStore
 
-__all__ = ["FastProjection", "fast_projection", "build_fast_projection"]
+__all__ = ["FastProjection", "fast_projection", "build_fast_projection", "without_nodes"]
 
 
 class _NodeAttrs(Mapping):
@@ -128,6 +128,19 @@ def build_fast_projection(store: GraphStore, name: str) -> FastProjection:
     count = np.bincount(slot, minlength=len(keep)).astype(np.int64)
     arrays = Arrays(columns.ids, src[keep], dst[keep], summed, directed)
     return FastProjection(name, arrays, columns.labels, columns.names, columns.regions, count)
+
+
+def without_nodes(P: FastProjection, ids: set) -> FastProjection:
+    """``P`` less the nodes ``ids`` and their edges (nodes keep their order, edges theirs), as
+    ``G.subgraph(others)`` of its NetworkX graph."""
+    keep = np.fromiter((node not in ids for node in P.arrays.ids), dtype=bool, count=len(P.arrays.ids))
+    new_index = np.cumsum(keep) - 1
+    a = P.arrays
+    inside = keep[a.src] & keep[a.dst] if len(a.src) else np.zeros(0, dtype=bool)
+    arrays = Arrays([i for i, k in zip(a.ids, keep.tolist()) if k], new_index[a.src[inside]], new_index[a.dst[inside]],
+                    None if a.weight is None else a.weight[inside], a.directed)
+    pick = lambda values: [v for v, k in zip(values, keep.tolist()) if k]  # noqa: E731
+    return FastProjection(P.name, arrays, pick(P.kinds), pick(P.names), pick(P.regions), P.count[inside])
 
 
 _fast_projections = VersionedCache("fast projection", size=16)

@@ -45,7 +45,7 @@ from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, StoreError, StoreUnavailable
 from graph.model import check_label, check_rel_type
 from graph.params import SAMPLES
-from graph.projection import projection_spec
+from graph.projection import WITHOUT_PLACEHOLDERS, placeholder_regions, projection_spec
 from graph.store.neo4j import _union
 
 __all__ = ["DIFFERS", "SAMPLED_DIFFERS", "has_gds", "served", "why_not", "ServerProjection", "server_projection", "values"]
@@ -143,7 +143,9 @@ def _project_query(graph: str, variant: str) -> str:
     two edges, as its in + out degree counts them).
     """
     labels, types, directed = projection_spec(graph)
-    is_node = " OR ".join(f"{{v}}:{check_label(label)}" for label in labels)
+    # placeholder regions left out, as graph.analysis.centrality.analysis_graph leaves them out
+    is_node = " OR ".join("({v}:Region AND {v}.placeholder IS NULL)" if label == "Region" and graph in WITHOUT_PLACEHOLDERS
+                          else f"{{v}}:{check_label(label)}" for label in labels)
     rel_types = "|".join(check_rel_type(t) for t in types)
     if directed:
         pair = f"WITH a AS s, b AS t, sum({_weight('r')}) AS w, 1.0 AS u"
@@ -222,9 +224,11 @@ def server_projection(store, graph: str) -> ServerProjection:
         name = _ensure_projected(store, graph, "natural")
         edges = store._read("CALL gds.graph.list($name) YIELD relationshipCount RETURN relationshipCount AS m", name=name)[0]["m"]
         labels, _, directed = projection_spec(graph)
+        left_out = set(placeholder_regions(store, graph))
         nodes = {
             r["id"]: {"kind": r["kind"], "name": r["name"] or r["id"], "region": r["region"]}
             for r in store._read(_union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS kind, n.name AS name, n.region AS region", labels))
+            if r["id"] not in left_out
         }
         if not directed:
             edges //= 2  # GDS counts an undirected edge once per direction

@@ -17,7 +17,7 @@ from .cache import VersionedCache
 from .errors import InvalidParameter
 from .store.base import GraphStore, projection_weight
 
-__all__ = ["PROJECTIONS", "projection_spec", "projection", "build_projection"]
+__all__ = ["PROJECTIONS", "projection_spec", "projection", "build_projection", "WITHOUT_PLACEHOLDERS", "placeholder_regions"]
 
 # name → (node labels, relationship types, directed)
 PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -26,6 +26,21 @@ PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "ties": (("Enterprise", "Institute"), ("COLLABORATES_WITH",), False),
     "all": (("Stage", "Enterprise", "Institute", "Park", "Region"), ("FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"), False),
 }
+
+# Projections whose centralities leave out placeholder regions (a Region with a ``placeholder``
+# property: one an importer invents, such as chainkg's 中国 that all 4,586 listed companies are
+# LOCATED_IN). On ``all`` it would top every measure and be the bridge between firms that share
+# nothing but the country.
+WITHOUT_PLACEHOLDERS = frozenset({"all"})
+
+
+def placeholder_regions(store: GraphStore, name: str) -> list[str]:
+    """The ids of the placeholder regions centralities on projection ``name`` leave out (none
+    unless ``name`` is in :data:`WITHOUT_PLACEHOLDERS`), in id order."""
+    if name not in WITHOUT_PLACEHOLDERS:
+        return []
+    return sorted(n.id for n in store.nodes(["Region"]) if n.props.get("placeholder") not in (None, "", False))
+
 
 def projection_spec(name: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(node labels, relationship types, directed) of projection ``name``; InvalidParameter

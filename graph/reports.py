@@ -32,7 +32,7 @@ from .i18n import header
 
 __all__ = [
     "Column", "Table", "Model", "Report",
-    "Stats", "DatasetRow", "DatasetsReport", "UnloadReport", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
+    "Stats", "FeedsCycle", "FeedsCycles", "DatasetRow", "DatasetsReport", "UnloadReport", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
     "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
     "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
     "RegionCoverage", "CompareRow", "CompareReport",
@@ -111,11 +111,37 @@ def _joined(values: Iterable[Any]) -> str:
 
 
 # -- stats -----------------------------------------------------------------------------------
+class FeedsCycle(Model):
+    size: int = Field(description="Stages on the cycle.")
+    stages: list[str] = Field(description="Its first stages, in id order.")
+    names: list[str] = Field(description="Their names.")
+
+
+class FeedsCycles(Model):
+    """The FEEDS strongly connected components of more than one stage (every stage, none rolled
+    up), largest first: on them every stage is both upstream and downstream of every other."""
+
+    count: int
+    stages: int = Field(description="Stages on any cycle.")
+    largest: list[FeedsCycle] = Field(description="The largest cycles (at most a few), largest first.")
+
+    def line(self) -> str:
+        """The one line a load and ``chainx stats`` print."""
+        if not self.count:
+            return "FEEDS cycles: none"
+        first = self.largest[0]
+        names = ", ".join(first.names) + (", ..." if first.size > len(first.names) else "")
+        others = "; then " + ", ".join(f"{c.size:,}" for c in self.largest[1:]) if len(self.largest) > 1 else ""
+        return (f"FEEDS cycles: {self.count:,} ({self.stages:,} stages on them; largest {first.size:,} stages: {names}{others}): "
+                "each counts as one link of the chain in gaps, bottlenecks and what-if")
+
+
 class Stats(Report):
     nodes: dict[str, int]
     relationships: dict[str, int]
     total_nodes: int
     total_relationships: int
+    cycles: FeedsCycles = Field(description="The FEEDS cycles of the stages.")
 
     tables: ClassVar[dict[str, Table]] = {
         "counts": Table(
@@ -544,6 +570,7 @@ class BottlenecksReport(Report):
     region: str | None
     scope: str = Field(description="Where the items were looked for: the region's name, or the whole graph.")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    cycles: Cycles = Field(description="The FEEDS cycles of the chain read: each counted as one link by the dominators and the cascades.")
     hhi_threshold: float
     min_firms: int
     sources: list[str]
@@ -574,6 +601,7 @@ class WhatIfReport(Report):
     region: str | None
     scope: str = Field(description="Where the cascade was followed: the region's name, or the whole graph.")
     chain_scope: Scope = Field(description="The part of the chain read: every figure is of it.")
+    cycles: Cycles = Field(description="The FEEDS cycles of the chain read: each counted as one link by the dominators and the cascades.")
     min_firms: int
     removed: list[NodeRef]
     supplies_cut: int

@@ -9,10 +9,10 @@ The folder holds eight NDJSON files (see its SOURCE.md). They map as follows:
 - ``product_product.json``: ``上游材料`` (to_entity is a raw material of from_entity) → FEEDS
   to → from; ``下游产品`` (to_entity is a downstream product of from_entity) → FEEDS from → to;
   the two often state the same edge, which is then merged. ``产品小类`` (to_entity is a
-  sub-category of from_entity) → the stage's ``parent`` (PART_OF child → parent). The contract
-  gives a stage one parent: the first in file order is kept and any further parents are listed
-  in the stage's ``also_part_of`` property (ids, ``;``-separated); a parent that would close a
-  cycle is skipped. Self-loops are skipped.
+  sub-category of from_entity) → the stage's ``parent`` (PART_OF child → parent). A product
+  keeps every parent the data gives it, in file order (``parent`` holds them ``;``-separated,
+  each a PART_OF: 复合微生物肥料 is under both 生物肥料 and 微生物肥料); a parent that would close a
+  cycle of sub-categories is skipped. Self-loops are skipped.
 - ``company.json`` → enterprises, id ``c:<6-digit code>`` (codes come with and without the
   exchange suffix; the first six characters identify a company, the first record of a code
   wins). Properties: ``fullname``, ``code`` (with suffix, taken from the exchange when the record
@@ -40,6 +40,7 @@ import re
 from pathlib import Path
 
 from .importing import (
+    PLACEHOLDER,
     PLACEHOLDER_REGION,
     FolderImport,
     Imported,
@@ -70,12 +71,12 @@ MAIN_PRODUCT, BELONGS_TO, PARENT_INDUSTRY = "主营产品", "所属行业", "上
 EXCHANGES = {"上海证券交易所": "SH", "深圳证券交易所": "SZ", "北京证券交易所": "BJ"}
 REVENUE_SHARE = "revenue_share"
 
-STAGE_COLUMNS = ["id", "name", "parent", "aliases", "also_part_of", "placeholder", "source"]
+STAGE_COLUMNS = ["id", "name", "parent", "aliases", "placeholder", "source"]
 ENTERPRISE_COLUMNS = ["id", "name", "region", "tags", "fullname", "code", "exchange", "listed",
                       "industry_code", "industry", "industry_path", "source"]
 LINK_COLUMNS = ["source", "target"]
 OPERATES_COLUMNS = ["enterprise", "stage", "capacity", "unit"]
-REGION_COLUMNS = ["id", "name", "level", "description"]
+REGION_COLUMNS = ["id", "name", "level", "description", "placeholder"]
 
 _CODE = re.compile(r"\d{6}")
 
@@ -104,8 +105,7 @@ class _Chainkg(FolderImport):
         self.products: dict[str, int] = {}  # cleaned name → its line in product.json
         self.placeholders: dict[str, tuple[str, int]] = {}  # name → (file, line) that first named it
         self.feeds: dict[tuple[str, str], int] = {}  # (source, target) → line
-        self.parent: dict[str, str] = {}
-        self.also_part_of: dict[str, list[str]] = {}
+        self.parent: dict[str, list[str]] = {}  # product → its parents, in file order
         self.companies: dict[str, dict] = {}  # 6-digit code → record
         self.industries: dict[str, tuple[str, int]] = {}  # code → (name, line)
         self.industry_parent: dict[str, tuple[str, int]] = {}  # code → (parent code, line)
@@ -213,22 +213,27 @@ class _Chainkg(FolderImport):
             self.feeds[edge] = line
 
     def add_parent(self, file: str, line: int, *, child: str, parent: str) -> None:
-        current = self.parent.get(child)
-        if current == parent or parent in self.also_part_of.get(child, ()):
+        current = self.parent.setdefault(child, [])
+        if parent in current:
             self.report.line(file, line, "merged", "duplicate_link", f"{child!r} is already a sub-category of {parent!r}")
             return
-        if current is not None:
-            self.also_part_of.setdefault(child, []).append(parent)
-            self.report.line(file, line, "merged", "second_parent",
-                             f"{child!r} is already a sub-category of {current!r}; a stage has one parent, so {parent!r} is kept in its also_part_of property")
+        if self._above(parent, child):
+            self.report.line(file, line, "skipped", "cycle", f"{child!r} as a sub-category of {parent!r} would close a cycle of sub-categories")
             return
-        ancestor, steps = parent, 0
-        while ancestor in self.parent and steps <= len(self.parent):
-            ancestor, steps = self.parent[ancestor], steps + 1
-            if ancestor == child:
-                self.report.line(file, line, "skipped", "cycle", f"{child!r} as a sub-category of {parent!r} would close a cycle of sub-categories")
-                return
-        self.parent[child] = parent
+        current.append(parent)
+
+    def _above(self, start: str, target: str) -> bool:
+        """Whether ``target`` is ``start`` or one of its ancestors (up any of its parents)."""
+        seen, stack = {start}, [start]
+        while stack:
+            node = stack.pop()
+            if node == target:
+                return True
+            for up in self.parent.get(node, ()):
+                if up not in seen:
+                    seen.add(up)
+                    stack.append(up)
+        return False
 
     # -- companies and industries ------------------------------------------------------------
     def read_companies(self, path: Path) -> None:
@@ -431,7 +436,7 @@ class _Chainkg(FolderImport):
             add("stage_links.csv", "product_product.json", line, {"source": product_id(source), "target": product_id(target)}, LINK_COLUMNS)
         # the national frame, present even without companies: a regional overlay hangs below it
         region_id, region_name, level, description = PLACEHOLDER_REGION
-        self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description]))
+        self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description, PLACEHOLDER]))
         for six, company in self.companies.items():
             row = {key: company[key] for key in ("name", "fullname", "code", "exchange", "listed")}
             row.update(id=company_id(six), region=region_id, source=SOURCE)
@@ -449,13 +454,11 @@ class _Chainkg(FolderImport):
             add("enterprise_stages.csv", "company_product.json", line, row, OPERATES_COLUMNS)
 
     def add_stage(self, file: str, line: int, name: str, *, placeholder: bool) -> None:
-        parent = self.parent.get(name)
         row = {
             "id": product_id(name),
             "name": name,
-            "parent": product_id(parent) if parent else "",
+            "parent": ";".join(product_id(p) for p in self.parent.get(name, ())),
             "aliases": ";".join(parenthesised_aliases(name)),
-            "also_part_of": ";".join(product_id(p) for p in self.also_part_of.get(name, [])),
             "placeholder": "yes" if placeholder else "",
             "source": SOURCE,
         }

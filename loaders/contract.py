@@ -18,7 +18,8 @@ __all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER", "TIERS", "TIER_ALIASES",
 class Column:
     name: str
     required: bool = False
-    # text | float | int | date (ISO, 2024-03-01) | list ("a;b;c") | ref:<Label>
+    # text | float | int | date (ISO, 2024-03-01) | list ("a;b;c") | ref:<Label> | refs:<Label>
+    # (several references, "a;b", each checked)
     type: str = "text"
     # for numbers: the smallest allowed value, and whether it is itself allowed
     minimum: float | None = None
@@ -63,8 +64,19 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text.replace("\ufeff", "")).strip().casefold()
 
 
-def _ref(name: str, label: str, required: bool = False, aliases: tuple[str, ...] = ()) -> Column:
-    return Column(name, required=required, type=f"ref:{label}", aliases=aliases)
+def _ref(name: str, label: str, required: bool = False, aliases: tuple[str, ...] = (), several: bool = False) -> Column:
+    return Column(name, required=required, type=f"{'refs' if several else 'ref'}:{label}", aliases=aliases)
+
+
+def is_list(column: Column | None) -> bool:
+    """Whether ``column``'s cells are ``;``-separated items (a list, or several references)."""
+    return column is not None and (column.type == "list" or column.type.startswith("refs:"))
+
+
+def referred_label(column: Column) -> str | None:
+    """The label ``column`` refers to (one reference or several), None for no reference."""
+    kind, _, label = column.type.partition(":")
+    return label if kind in ("ref", "refs") else None
 
 
 _ID = ("编号", "代码", "标识")
@@ -87,7 +99,9 @@ FILES: dict[str, FileSpec] = {
                 Column("id", required=True, aliases=_ID + ("环节编号",)),
                 Column("name", required=True, aliases=_NAME + ("环节", "环节名称")),
                 Column("tier", aliases=("层级", "链位", "位置")),
-                _ref("parent", "Stage", aliases=("上级", "上级环节", "父环节")),
+                # several parents, ";"-separated: a product is often a sub-category of two (复合微生物肥料
+                # of both 生物肥料 and 微生物肥料); each becomes a PART_OF
+                _ref("parent", "Stage", aliases=("上级", "上级环节", "父环节"), several=True),
                 Column("aliases", type="list", aliases=("别名", "又名")),
                 Column("description", aliases=("描述", "说明", "简介")),
                 *_TIME,

@@ -56,6 +56,7 @@ __all__ = [
     "LINE_OUTCOMES",
     "VALUE_OUTCOMES",
     "PLACEHOLDER_REGION",
+    "PLACEHOLDER",
     "DANGLING_CHOICES",
 ]
 
@@ -67,6 +68,10 @@ DANGLING_CHOICES = ("skip", "placeholder")
 # enterprise): every imported enterprise is placed in this one, which a regional overlay can
 # hang its provinces and towns below.
 PLACEHOLDER_REGION = ("cn", "中国", "country", "placeholder region of imported national data that gives no locations")
+# The region row's ``placeholder`` cell: centrality on the ``all`` projection leaves such a region
+# out (every imported firm is LOCATED_IN it, so it would top every measure and join firms that
+# share nothing but the country).
+PLACEHOLDER = "yes"
 
 _LINE_BREAK = re.compile(r"\s*[\n\r\x0b\x0c\x85\u2028\u2029]+\s*")
 

@@ -34,6 +34,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .importing import (
+    PLACEHOLDER,
     PLACEHOLDER_REGION,
     FolderImport,
     Imported,
@@ -73,7 +74,7 @@ MAIN_SUPPLY_SHARE = 0.5  # KAG's rule: the payer's share of the payee's inflow m
 
 STAGE_COLUMNS = ["id", "name", "parent", "industry", "industry_path", "placeholder", "source"]
 ENTERPRISE_COLUMNS = ["id", "name", "region", "tags", "fund_in_total", "fund_out_total", "source"]
-REGION_COLUMNS = ["id", "name", "level", "description"]
+REGION_COLUMNS = ["id", "name", "level", "description", "placeholder"]
 SUPPLY_COLUMNS = ["supplier", "customer", "stage", "volume", "transfers", "basis"]
 
 
@@ -341,7 +342,7 @@ class _Kag(FolderImport):
                 add("stage_links.csv", "Product.csv", line, {"source": product_id(product), "target": product_id(target)}, ["source", "target"])
         # the national frame, present even without companies: a regional overlay hangs below it
         region_id, region_name, level, description = PLACEHOLDER_REGION
-        self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description]))
+        self.tables.table("regions.csv", "placeholder region", REGION_COLUMNS).rows.append((1, [region_id, region_name, level, description, PLACEHOLDER]))
         for company, info in self.companies.items():
             industries = sorted({self.products[p]["industry"] for p in info["products"] if p in self.products and self.products[p]["industry"]})
             levels = list(dict.fromkeys(level for industry in industries for level in _segments(industry)))

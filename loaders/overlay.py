@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from graph.errors import Problem
 from graph.model import Node
 
-from .contract import FILES
+from .contract import FILES, is_list, referred_label
 from .read import RawDataset, Table
 
 __all__ = ["overlay", "OverlayReport", "match_key"]
@@ -119,7 +119,7 @@ def _positions(table: Table, file: str) -> dict[str, int]:
 def _stage_columns(table: Table, file: str) -> dict[str, int]:
     """Positions of the columns of ``file`` that refer to stages."""
     positions = _positions(table, file)
-    return {c.name: positions[c.name] for c in FILES[file].columns if c.type == "ref:Stage" and c.name in positions}
+    return {c.name: positions[c.name] for c in FILES[file].columns if referred_label(c) == "Stage" and c.name in positions}
 
 
 def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, OverlayReport]:
@@ -166,6 +166,7 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
 
     tables = dict(raw.tables)
     problems = list(raw.problems)
+    several = {name: {c.name for c in spec.columns if is_list(c)} for name, spec in FILES.items()}
     changed = bool(renamed)
     for file, table in raw.tables.items():
         refs = _stage_columns(table, file) if file in FILES else {}
@@ -178,29 +179,39 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
                 continue
             cells = list(cells)
             for column, at in refs.items():
-                value = cells[at].strip() if at < len(cells) else ""
-                if not value:
+                cell = cells[at].strip() if at < len(cells) else ""
+                if not cell:
                     continue
-                if value in renamed:
-                    cells[at] = renamed[value]
-                    continue
-                if value in own.ids or value in store.ids:
-                    continue
-                by, candidates = own.find(value)
-                where = own
-                if not candidates:
-                    by, candidates = store.find(value)
-                    where = store
-                if len(candidates) == 1:
-                    (target,) = candidates
-                    cells[at] = target
-                    changed = True
-                    report.matched.append({"file": table.file, "line": line, "value": value, "stage": target, "name": where.ids[target], "by": by})
-                elif candidates:
-                    report.ambiguous.append({"file": table.file, "line": line, "value": value, "candidates": sorted(candidates)})
-                    problems.append(Problem(table.file, line, column, f"{value!r} names several stages ({', '.join(sorted(candidates))}): give the id"))
-                else:
-                    report.unmatched.append({"file": table.file, "line": line, "column": column, "value": value})
+                # a stage's parent may name several stages (";"-separated): each is matched on its own
+                whole = cell in renamed or cell in own.ids or cell in store.ids  # an id may hold a ";"
+                values = [v.strip() for v in cell.split(";")] if column in several.get(file, ()) and not whole else [cell]
+                mapped = []
+                for value in values:
+                    if value in renamed:
+                        mapped.append(renamed[value])
+                        continue
+                    if not value or value in own.ids or value in store.ids:
+                        mapped.append(value)
+                        continue
+                    by, candidates = own.find(value)
+                    where = own
+                    if not candidates:
+                        by, candidates = store.find(value)
+                        where = store
+                    if len(candidates) == 1:
+                        (target,) = candidates
+                        mapped.append(target)
+                        changed = True
+                        report.matched.append({"file": table.file, "line": line, "value": value, "stage": target, "name": where.ids[target], "by": by})
+                        continue
+                    mapped.append(value)
+                    if candidates:
+                        report.ambiguous.append({"file": table.file, "line": line, "value": value, "candidates": sorted(candidates)})
+                        problems.append(Problem(table.file, line, column, f"{value!r} names several stages ({', '.join(sorted(candidates))}): give the id"))
+                    else:
+                        report.unmatched.append({"file": table.file, "line": line, "column": column, "value": value})
+                if mapped != values:
+                    cells[at] = ";".join(mapped)
             rows.append((line, cells))
         tables[file] = Table(table.file, table.header, rows, table.encoding)
     if not changed and len(problems) == len(raw.problems):

@@ -12,11 +12,16 @@ import gc
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
+
+from graph.analysis.stages import cycles_of, feeds_cycles
 from graph.errors import StoreChanged
 from graph.model import GraphData
+from graph.projection import projection
+from graph.reports import FeedsCycles
 from graph.store.base import Dataset, GraphStore, Progress, WriteSummary
 from graph.store.queries import queries
 
@@ -63,6 +68,8 @@ class Loaded:
     # the dataset as the store records it; unchanged: it was loaded before with the same content, so nothing was written
     dataset: Dataset | None = None
     unchanged: bool = False
+    # the FEEDS cycles of the store's stages after the load (dry: as it would be after it)
+    cycles: FeedsCycles = field(default_factory=lambda: FeedsCycles.model_construct(count=0, stages=0, largest=[]))
 
 
 def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True, update_existing: bool = False,
@@ -94,11 +101,12 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
         dataset = Dataset(dataset_id, raw.source, kind, now(), digest, len(data.nodes), len(data.relationships))
         if not replace and any(d.id == dataset_id and d.content_hash == digest for d in store.provenance.datasets()):
             summary = WriteSummary(len(data.nodes), len(data.relationships), False, False)
-            return Loaded(data, summary, report, ExistingReport(len(data.nodes), len(data.relationships)), dry_run, dataset, True)
+            return Loaded(data, summary, report, ExistingReport(len(data.nodes), len(data.relationships)), dry_run, dataset, True,
+                          feeds_cycles(store))
         data, existing = merge_existing(store, data, replace=replace, update_existing=update_existing)
         if dry_run:
             return Loaded(data, WriteSummary(len(data.nodes), len(data.relationships), existing.changes_graph, replace), report, existing, True,
-                          dataset)
+                          dataset, cycles=_cycles_after(store, data, replace))
         if on_validated is not None:
             on_validated(data)
         try:
@@ -108,8 +116,16 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
                 raise StoreChanged(f"{store.uri} changed {LOAD_TRIES} times while the dataset was validated "
                                    "(other loads are writing to it); nothing was loaded: try again") from None
             continue
-        return Loaded(data, summary, report, existing, dataset=dataset)
+        return Loaded(data, summary, report, existing, dataset=dataset, cycles=feeds_cycles(store))
     raise AssertionError("unreachable")
+
+
+def _cycles_after(store: GraphStore, data: GraphData, replace: bool) -> FeedsCycles:
+    """The FEEDS cycles the store's stages would have with ``data`` written (a dry run)."""
+    graph = nx.DiGraph() if replace else projection(store, "chain").copy()
+    graph.add_nodes_from((n.id, {"name": n.name}) for n in data.nodes if n.label == "Stage")
+    graph.add_edges_from((r.source, r.target) for r in data.relationships if r.type == "FEEDS")
+    return cycles_of(graph)
 
 
 def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, progress: Progress | None = None,

@@ -18,7 +18,7 @@ from itertools import compress, repeat
 from graph.errors import DatasetError, Problem
 from graph.model import GraphData, Node, Relationship, a_kind
 
-from .contract import COLUMN_TYPES, EXTRA_TYPES, FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold
+from .contract import COLUMN_TYPES, EXTRA_TYPES, FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold, is_list, referred_label
 from .read import RawDataset, Table
 
 __all__ = ["validate", "StoreContext"]
@@ -384,21 +384,46 @@ def _props(names: list[str], values: tuple) -> dict:
     return dict(zip(names, values))
 
 
+# Several references (refs:<Label>) are typed as the cell's text, checked for a formula as a
+# whole, and split once the ids are known (_references): every item must be a node's id, and ids
+# are themselves checked, so an item cannot smuggle a formula in.
+def _references(cell: str, label_of: Callable[[str], str | None], label: str) -> list[str]:
+    """The ids a cell of several references names: the cell itself when it is the id of a node
+    of ``label`` (an imported id may hold a ";"), else its ``;``-separated items.
+
+    >>> _references("a;b", {"a": "Stage", "b": "Stage"}.get, "Stage"), _references("kp:;", {"kp:;": "Stage"}.get, "Stage")
+    (['a', 'b'], ['kp:;'])
+    """
+    return [cell] if label_of(cell) == label else _list_items(cell)
+
+
 def _find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
-    """A cycle in a graph where each node has at most one parent, as a list of ids, or None."""
-    parent = dict(edges)
-    done: set[str] = set()
-    for start in parent:
-        path: list[str] = []
-        seen: set[str] = set()
-        node = start
-        while node in parent and node not in done:
-            if node in seen:
+    """A cycle of child → parent links (a node may have several parents), as a list of ids
+    from a node back to it, or None. One depth-first walk: linear in the links.
+
+    >>> _find_cycle([("a", "b"), ("a", "c"), ("c", "d"), ("d", "a")]), _find_cycle([("a", "b"), ("a", "c"), ("c", "b")])
+    (['a', 'c', 'd', 'a'], None)
+    """
+    parents: dict[str, list[str]] = {}
+    for child, parent in edges:
+        parents.setdefault(child, []).append(parent)
+    state: dict[str, int] = {}  # 1: on the walk's path, 2: done (no cycle through it)
+    for start in parents:
+        if state.get(start):
+            continue
+        path, stack = [start], [iter(parents[start])]
+        state[start] = 1
+        while stack:
+            node = next(stack[-1], None)
+            if node is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(node) == 1:
                 return path[path.index(node):] + [node]
-            seen.add(node)
-            path.append(node)
-            node = parent[node]
-        done.update(path)
+            elif not state.get(node):
+                state[node] = 1
+                path.append(node)
+                stack.append(iter(parents.get(node, ())))
     return None
 
 
@@ -461,7 +486,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
         if rows.spec.label is None:
             _map_relationships(rows, _RELATIONSHIP_FILES[name], accepted, relationships, problems)
         else:
-            _map_nodes(name, rows, accepted, nodes, relationships, part_of, problems, defaults)
+            _map_nodes(name, rows, accepted, nodes, relationships, part_of, problems, defaults, label_of)
 
     for kind in ("Stage", "Region"):
         edges = [(child, parent) for child, parent, _, _ in part_of if defined[child][0] == kind]
@@ -469,8 +494,9 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
         existing = [(c, p) for c, p in context.part_of if context.labels.get(c) == kind and c not in new_children]
         cycle = _find_cycle(edges + existing)
         if cycle:
-            child = next(c for c in cycle if c in new_children)
-            _, _, file, line = next(entry for entry in part_of if entry[0] == child)
+            # the line of a link of the dataset's own that closes it
+            links = {(child, parent): (file, line) for child, parent, file, line in reversed(part_of)}
+            file, line = next(links[step] for step in zip(cycle, cycle[1:]) if step in links)
             problems.append(Problem(file, line, "parent", f"parent links form a cycle: {' → '.join(cycle)}"))
 
     if problems:
@@ -526,11 +552,13 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
         values = rows.columns.get(column.name)
         if values is None:
             continue
-        if column.type.startswith("ref:"):
-            label = column.type[4:]
+        label = referred_label(column)
+        if label is not None:
+            several = is_list(column)
             # each distinct value looked up once; the rows holding a wrong one are then found
             wrong = {}  # value → the label of the node it names, None for none
-            for value in set(values):
+            split = {cell: _references(cell, label_of, label) for cell in set(values) if cell is not None} if several else {}
+            for value in set(item for items in split.values() for item in items) if several else set(values):
                 if value is not None and (found := label_of(value)) != label:
                     wrong[value] = found
             if wrong:
@@ -538,8 +566,10 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
                 if suggest is not None:
                     for value in sorted(v for v, found in wrong.items() if found is None)[: _Suggestions.PER_COLUMN]:
                         hints[value] = suggest(value, label)
-                for index, value in enumerate(values):
-                    if value in wrong:
+                for index, cell in enumerate(values):
+                    for value in split.get(cell, ()) if several else (cell,):
+                        if value not in wrong:
+                            continue
                         accepted[index] = False
                         if label in unreadable_kinds:
                             continue
@@ -592,7 +622,7 @@ _TIER_DEFAULTED = frozenset({"tier"})
 
 
 def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], relationships: _Relationships, part_of, problems,
-               defaults: dict[str, frozenset[str]]) -> None:
+               defaults: dict[str, frozenset[str]], label_of: Callable[[str], str | None]) -> None:
     """Turn the accepted rows of a file of nodes into nodes, PART_OF and LOCATED_IN."""
     file, label = rows.file, rows.spec.label
     is_stage = name == "stages.csv"
@@ -615,11 +645,20 @@ def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], 
                 continue
             props["tier"] = tier
         nodes.append(Node(label, node_id, str(node_name), props))
-        parent = props.get("parent") if has_parent else None
-        if parent is not None:
-            if parent == node_id:
-                problems.append(Problem(file, line, rows.header("parent"), f"{node_id!r} cannot be its own parent"))
+        parents = props.get("parent") if has_parent else None
+        if is_stage and parents is not None:  # a stage's several parents; one stays the plain id it always was
+            parents = _references(parents, label_of, "Stage")
+            if len(set(parents)) < len(parents):
+                again = next(p for i, p in enumerate(parents) if p in parents[:i])
+                problems.append(Problem(file, line, rows.header("parent"), f"parent {again!r} is given twice"))
                 continue
+            props["parent"] = parents[0] if len(parents) == 1 else parents
+        elif parents is not None:
+            parents = [parents]
+        if parents and node_id in parents:
+            problems.append(Problem(file, line, rows.header("parent"), f"{node_id!r} cannot be its own parent"))
+            continue
+        for parent in parents or ():
             relationships.add(file, line, "PART_OF", node_id, parent)
             part_of.append((node_id, parent, file, line))
         if has_region and "region" in props:

@@ -94,7 +94,7 @@ def _load(handle: StoreHandle, path: Path, name: str, **options: bool) -> dict:
             "dataset": loaded.dataset.id if loaded.dataset else None, "unchanged": loaded.unchanged,
             "new_nodes": existing.new_nodes, "new_relationships": existing.new_relationships,
             "changed_properties": existing.changed, "changed_relationships": existing.changed_relationships, "kept": existing.kept,
-            "overlay": loaded.overlay.as_dict()}
+            "overlay": loaded.overlay.as_dict(), "cycles": loaded.cycles}
 
 
 @router.delete(

@@ -80,7 +80,7 @@ from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
-from .stages import StageChain, chain_order, condensed, listing_limit
+from .stages import StageChain, chain_order, condensed, cycle_summary, listing_limit
 
 __all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT"]
 
@@ -589,7 +589,8 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
                 listed.append(item)
         items = listed
     return BottlenecksReport.model_construct(
-        region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), hhi_threshold=hhi_threshold, min_firms=min_firms,
+        region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), cycles=cycle_summary(chain, world.firms),
+        hhi_threshold=hhi_threshold, min_firms=min_firms,
         sources=sources, end_products=sinks,
         counts=counts,
         listed=BottlenecksListed.model_construct(top=limit, complete=len(items) == sum(counts.values()),
@@ -750,7 +751,8 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
         reasons.append(f"{_listing(idle)} had no firm in {scope}: removing it takes nothing away there.")
     reasons += _cascade_reasons(world, cascade, scope) or ["Nothing else loses supply."]
     return WhatIfReport.model_construct(
-        region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), min_firms=min_firms,
+        region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), cycles=cycle_summary(chain, world.firms),
+        min_firms=min_firms,
         removed=[NodeRef.model_construct(id=i, name=found[i].name, kind=found[i].label) for i in remove],
         **_cascade_fields(cascade), score=score, reasons=reasons,
     )

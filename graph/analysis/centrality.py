@@ -61,11 +61,11 @@ from graph import accel, gds
 from graph.cache import VersionedCache
 from graph.checks import one_of
 from graph.errors import InvalidParameter, TooExpensive
-from graph.fastproj import FastProjection, fast_projection
+from graph.fastproj import FastProjection, fast_projection, without_nodes
 from graph.model import check_label
 from graph.params import CENTRALITY_TOP, ENGINE, SAMPLES, SEED
 from graph.params import MAX_SECONDS as MAX_SECONDS_PARAM
-from graph.projection import PROJECTIONS, projection
+from graph.projection import PROJECTIONS, placeholder_regions, projection
 from graph.regions import check_region, region_descendants
 from graph.reports import CentralityReport, CentralityRow
 from graph.store.base import GraphStore
@@ -230,9 +230,21 @@ def analysis_graph(store: GraphStore, graph: str) -> nx.Graph | FastProjection:
     """The projection ``graph`` as centralities compute on it: NetworkX's own graph while it is
     small, the fast projection (arrays, for :mod:`graph.accel`) once compiled code pays off
     (:func:`graph.accel.worth_accelerating`). Both list the same nodes with the same ``kind``,
-    ``name`` and ``region``; both are cached per store version."""
+    ``name`` and ``region``; both are cached per store version. Placeholder regions
+    (:func:`graph.projection.placeholder_regions`) are left out of ``all``."""
+    return _analysis_graphs.get(store, graph, lambda: _analysis_graph(store, graph))
+
+
+def _analysis_graph(store: GraphStore, graph: str) -> nx.Graph | FastProjection:
     fast = fast_projection(store, graph)
-    return fast if accel.worth_accelerating(fast) else projection(store, graph)
+    left_out = set(placeholder_regions(store, graph))
+    if accel.worth_accelerating(fast):
+        return without_nodes(fast, left_out) if left_out else fast
+    G = projection(store, graph)
+    return nx.freeze(G.subgraph(n for n in G if n not in left_out).copy()) if left_out else G
+
+
+_analysis_graphs = VersionedCache("centrality graph", size=8)
 
 
 def _not_converged() -> InvalidParameter:
@@ -519,6 +531,9 @@ def centrality(
         )
     else:
         note = f"exact {metric} on the whole {graph!r} projection ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)"
+    left_out = placeholder_regions(store, graph)
+    if left_out:
+        note += f"; placeholder region(s) left out: {', '.join(left_out)} (every imported firm is in it)"
     if kind is not None or region is not None:
         note += "; computed on the whole projection, then filtered"
     if engine == "gds":

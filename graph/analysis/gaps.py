@@ -77,8 +77,6 @@ from graph.reports import (
     CandidateSignals,
     CompareReport,
     CompareRow,
-    CycleListing,
-    Cycles,
     Gap,
     GapCounts,
     GapsListing,
@@ -96,7 +94,7 @@ from graph.store.reads import get_node
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
 from .related import peer_regions, stage_density
-from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, cycles, listing_limit, stage_betweenness, stage_chain
+from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, cycle_summary, cycles, listing_limit, stage_betweenness, stage_chain
 
 __all__ = ["gaps", "compare", "stage_coverage", "national_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
@@ -279,18 +277,6 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
     up_firms, down_firms = _spread(chain, firm_bits)
     up_stages, down_stages = _spread(chain, stage_bits)
     return LocalSides(firms, stages, up_firms, down_firms, up_stages, down_stages)
-
-
-def cycle_summary(chain: StageChain, local: dict[str, set[str]], first: int = 10) -> Cycles:
-    """The FEEDS cycles of the chain a report read, for the report to say that they decided
-    something: how many, and the ``first`` largest with their size, first stages and names, and
-    how many of the region's enterprises sit in them."""
-    found = cycles(chain)
-    listed = [CycleListing.model_construct(
-        size=len(members), stages=members[:_NAMES_IN_REASON], names=[chain.name(s) for s in members[:_NAMES_IN_REASON]],
-        local_enterprises=len(set().union(*(local.get(s, set()) for s in members))),
-    ) for members in found[:first]]
-    return Cycles.model_construct(count=len(found), stages=sum(len(c) for c in found), largest=listed)
 
 
 def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None,

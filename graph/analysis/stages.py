@@ -29,10 +29,13 @@ from graph.cache import VersionedCache
 from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP, ROLLUP
 from graph.projection import projection
 from graph.reach import reachable
+from graph.reports import CycleListing, Cycles, FeedsCycle, FeedsCycles
 from graph.store.base import GraphStore
 
+from .reasons import NAMES_IN_REASON
+
 __all__ = [
-    "StageChain", "stage_chain", "build_stage_chain", "ROLLUP_MAX_BELOW", "cycles", "chain_order", "condensed", "stage_betweenness",
+    "StageChain", "stage_chain", "build_stage_chain", "ROLLUP_MAX_BELOW", "cycles", "cycle_summary", "feeds_cycles", "cycles_of", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
     "listing_limit",
 ]
@@ -254,6 +257,46 @@ def cycles(chain: StageChain) -> list[list[str]]:
         return sorted(found, key=lambda c: (-len(c), c[0]))
 
     return chain.memo("cycles", compute)
+
+
+def cycle_summary(chain: StageChain, local: dict[str, set[str]], first: int = 10) -> Cycles:
+    """The FEEDS cycles of the chain a report read, for the report to say that they decided
+    something: how many, and the ``first`` largest with their size, first stages and names, and
+    how many of the region's enterprises (``local``: top-level stage → its firms) sit in them."""
+    found = cycles(chain)
+    listed = [CycleListing.model_construct(
+        size=len(members), stages=members[:NAMES_IN_REASON], names=[chain.name(s) for s in members[:NAMES_IN_REASON]],
+        local_enterprises=len(set().union(*(local.get(s, set()) for s in members))),
+    ) for members in found[:first]]
+    return Cycles.model_construct(count=len(found), stages=sum(len(c) for c in found), largest=listed)
+
+
+# How many cycles a stats or load line lists, and how many names of each.
+CYCLES_LISTED = 5
+CYCLE_NAMES = 3
+
+
+def cycles_of(graph: nx.DiGraph, first: int = CYCLES_LISTED, names: int = CYCLE_NAMES) -> FeedsCycles:
+    """The strongly connected components of more than one node of ``graph`` (nodes: stage ids
+    with a ``name``), largest first (then by smallest id), the ``first`` largest listed with the
+    ``names`` first of their stages in id order.
+
+    >>> found = cycles_of(nx.DiGraph([("a", "b"), ("b", "a"), ("c", "d"), ("d", "e"), ("e", "c"), ("e", "f")]))
+    >>> found.count, found.stages, [(c.size, c.stages) for c in found.largest]
+    (2, 5, [(3, ['c', 'd', 'e']), (2, ['a', 'b'])])
+    """
+    found = sorted((sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1), key=lambda c: (-len(c), c[0]))
+    listed = [FeedsCycle.model_construct(size=len(c), stages=c[:names], names=[graph.nodes[s].get("name", s) for s in c[:names]])
+              for c in found[:first]]
+    return FeedsCycles.model_construct(count=len(found), stages=sum(map(len, found)), largest=listed)
+
+
+_feeds_cycles = VersionedCache("feeds cycles", size=8)
+
+
+def feeds_cycles(store: GraphStore) -> FeedsCycles:
+    """:func:`cycles_of` the store's FEEDS between stages (none rolled up), cached per store version."""
+    return _feeds_cycles.get(store, (), lambda: cycles_of(projection(store, "chain")))
 
 
 def condensed(chain: StageChain) -> tuple[nx.DiGraph, dict[str, int], list[int]]:

@@ -21,9 +21,13 @@ READ_TRIES = 5
 
 
 def stats(store: GraphStore) -> Stats:
-    """Counts per label and per relationship type, every known one listed (0 when absent)."""
+    """Counts per label and per relationship type, every known one listed (0 when absent), and
+    the FEEDS cycles of the stages (:func:`graph.analysis.stages.feeds_cycles`)."""
+    from graph.analysis.stages import feeds_cycles  # the analyses import the store
+
     nodes, relationships = store.counts()
     return Stats.model_construct(
+        cycles=feeds_cycles(store),
         nodes={label: nodes.get(label, 0) for label in LABELS},
         relationships={rel: relationships.get(rel, 0) for rel in REL_TYPES},
         total_nodes=sum(nodes.get(label, 0) for label in LABELS),

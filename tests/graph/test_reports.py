@@ -183,7 +183,7 @@ def test_each_report_route_declares_exactly_what_its_analysis_returns(tmp_path):
 # (api/models.py and the report dicts of the analyses then; the gaps report's scope and cycles
 # came with the chain scopes).
 KEYS = {
-    "/stats": {"nodes", "relationships", "total_nodes", "total_relationships"},
+    "/stats": {"nodes", "relationships", "total_nodes", "total_relationships", "cycles"},
     "/nodes/Institute/i_donghua_university/neighbors?depth=2": {"node", "depth", "kind", "total", "truncated", "nodes", "relationships"},
     "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
     "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
@@ -191,14 +191,14 @@ KEYS = {
     "/regions/shengze/related": {"region", "region_name", "measure", "presence", "eci", "matrix", "feasible", "feasible_total", "stages",
                                  "peers", "chain_scope"},
     "/compare?regions=shengze,tianmen,wujiang": {"regions", "min_firms", "completeness", "stages", "stages_total", "stages_listed", "top", "chain_scope"},
-    "/bottlenecks": {"region", "scope", "chain_scope", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
+    "/bottlenecks": {"region", "scope", "chain_scope", "cycles", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
     "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "threads", "note", "rows"},
     "/ties": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities", "brokers", "brokers_method",
               "research_gaps"},
     "/ties?institute=i_donghua_university": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities",
                                              "brokers", "brokers_method", "research_gaps", "focus"},
 }
-WHATIF_KEYS = {"region", "scope", "chain_scope", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened",
+WHATIF_KEYS = {"region", "scope", "chain_scope", "cycles", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened",
                "stages_downstream", "score",
                "reasons", "supplies_cut", "enterprises_total", "enterprises_in_scope"}
 

@@ -54,9 +54,10 @@ DIRTY = {
         up("涤纶", "涤纶"),  # 5: self-loop
         up("涤纶", "乙二醇"),  # 6: 乙二醇 is not a product
         {"from_entity": "涤纶", "rel": "产品小类", "to_entity": "涤纶DTY"},  # 7: PART_OF 涤纶DTY → 涤纶
-        {"from_entity": "服装", "rel": "产品小类", "to_entity": "涤纶DTY"},  # 8: a second parent
+        {"from_entity": "服装", "rel": "产品小类", "to_entity": "涤纶DTY"},  # 8: a second parent, kept: PART_OF 涤纶DTY → 服装
         {"from_entity": "涤纶DTY", "rel": "产品小类", "to_entity": "涤纶"},  # 9: would close a cycle
         {"from_entity": "原油", "rel": "同义词", "to_entity": "涤纶"},  # 10: unknown relation
+        {"from_entity": "涤纶DTY", "rel": "产品小类", "to_entity": "服装"},  # 11: would close a cycle through the second parent
     ),
     "company.json": ndjson(
         {"name": "恒逸石化", "fullname": "恒逸石化股份有限公司", "code": "000703.SZ", "location": "深圳证券交易所", "time": "1997-03-28"},
@@ -115,13 +116,13 @@ EXPECTED_ENTRIES = [
     ("product_product.json", 4, "merged", "duplicate_link"),
     ("product_product.json", 5, "skipped", "self_loop"),
     ("product_product.json", 6, "skipped", "dangling_reference"),
-    ("product_product.json", 8, "merged", "second_parent"),
     ("product_product.json", 9, "skipped", "cycle"),
     ("product_product.json", 10, "skipped", "unknown_relation"),
+    ("product_product.json", 11, "skipped", "cycle"),
 ]
 EXPECTED_COUNTS = {  # read, mapped, merged, skipped, ignored
     "product.json": (10, 5, 2, 2, 1),
-    "product_product.json": (10, 4, 2, 4, 0),
+    "product_product.json": (11, 5, 1, 5, 0),
     "company.json": (5, 3, 2, 0, 0),
     "industry.json": (4, 3, 0, 0, 1),
     "industry_industry.json": (2, 2, 0, 0, 0),
@@ -177,8 +178,10 @@ def test_the_dirty_folder_maps_onto_the_contract(dirty, tmp_path):
         rels = {(r.type, r.source, r.target): r.props for r in store.relationships()}
     assert sorted(nodes) == ["c:000703", "c:601233", "c:603225", "cn", "p:原油", "p:对二甲苯", "p:服装", "p:涤纶", "p:涤纶DTY"]
     assert sorted(k for k in rels if k[0] == "FEEDS") == [("FEEDS", "p:原油", "p:对二甲苯"), ("FEEDS", "p:对二甲苯", "p:涤纶"), ("FEEDS", "p:涤纶", "p:服装")]
-    assert [k for k in rels if k[0] == "PART_OF"] == [("PART_OF", "p:涤纶DTY", "p:涤纶")]
-    assert nodes["p:涤纶DTY"].props["also_part_of"] == "p:服装"
+    assert sorted(k for k in rels if k[0] == "PART_OF") == [("PART_OF", "p:涤纶DTY", "p:服装"), ("PART_OF", "p:涤纶DTY", "p:涤纶")]
+    assert nodes["p:涤纶DTY"].props["parent"] == ["p:涤纶", "p:服装"]  # both parents, in file order
+    assert "also_part_of" not in nodes["p:涤纶DTY"].props
+    assert nodes["cn"].props["placeholder"] == "yes"  # the invented country: left out of centrality on all
     assert rels[("OPERATES_IN", "c:000703", "p:涤纶")] == {"capacity": 0.6, "unit": "revenue_share"}  # the first of the duplicates
     assert rels[("OPERATES_IN", "c:601233", "p:涤纶")] == {}  # its negative weight dropped, the link kept
     assert rels[("OPERATES_IN", "c:603225", "p:服装")] == {"capacity": 0.001, "unit": "revenue_share"}
@@ -248,7 +251,7 @@ def test_placeholders_instead_of_skips_for_dangling_products(dirty):
     rows = {cells[0]: cells for _, cells in imported.raw.tables["stages.csv"].rows}
     header = imported.raw.tables["stages.csv"].header
     assert rows["p:乙二醇"][header.index("placeholder")] == "yes" and rows["p:锦纶"][header.index("placeholder")] == "yes"
-    assert imported.report.counts("product_product.json")["skipped"] == 3  # self-loop, cycle, unknown relation
+    assert imported.report.counts("product_product.json")["skipped"] == 4  # self-loop, two cycles, unknown relation
     assert imported.report.counts("company_product.json")["skipped"] == 1  # the unknown company only
 
 
@@ -315,7 +318,7 @@ def test_node_and_relationship_counts_follow_source_md_after_the_cleaning(chain,
     known = set(products)
     assert len(products) - len(known) == 1  # 外套类 and 外套类<DEL> are one product
     feeds = set()
-    children = Counter()
+    part_of = set()
     for r in links:
         a, b = tidy(r["from_entity"]), tidy(r["to_entity"])
         if a == b or a not in known or b not in known:
@@ -325,12 +328,13 @@ def test_node_and_relationship_counts_follow_source_md_after_the_cleaning(chain,
         elif r["rel"] == "下游产品":
             feeds.add((a, b))
         else:
-            children[b] += 1
+            part_of.add((b, a))
     operates = {(r["company_code"][:6], tidy(r["product_name"])) for r in company_products if tidy(r["product_name"]) in known}
     assert nodes == {"Stage": 95_559 - 1, "Enterprise": 4_586, "Region": 1}
-    # one parent per sub-category: the 52,937 产品小类 lines less the self-loop, the dangling ones
-    # and every second parent (kept in also_part_of) leave one PART_OF per distinct child
-    assert rels == {"FEEDS": len(feeds), "PART_OF": len(children), "OPERATES_IN": len(operates), "LOCATED_IN": 4_586}
+    # every parent kept: one PART_OF per distinct (sub-category, category) of the 52,937 产品小类
+    # lines, less the self-loops and the dangling ones; they form no cycle, so none was skipped
+    assert nx.is_directed_acyclic_graph(nx.DiGraph(part_of))
+    assert rels == {"FEEDS": len(feeds), "PART_OF": len(part_of), "OPERATES_IN": len(operates), "LOCATED_IN": 4_586}
 
 
 def test_the_report_accounts_for_every_input_line(chainkg_import, chainkg_dir, chain):
