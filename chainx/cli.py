@@ -257,9 +257,9 @@ def load(
                        f"as dataset {dataset_id!r} ({state}).")
         if matches.summary():
             typer.echo(matches.summary())
-        typer.echo(loaded.cycles.line())
         for line in loaded.existing.lines():
             typer.echo(line)
+        typer.echo(loaded.cycles.line())
         for note in raw.notes:
             typer.echo(f"Note: {note}")
 
