@@ -269,7 +269,7 @@ def _load_store(uri: str | None, dry_run: bool):
 
 # -- import: public chain knowledge graphs (loaders/chainkg.py, loaders/kag.py) -----------------
 import_app = typer.Typer(
-    help="Import a public industrial-chain knowledge graph (chainkg, KAG) into the store.\n\n"
+    help="Import a public industrial-chain knowledge graph (chainkg, KAG, temporal quadruples) into the store.\n\n"
     "Example: chainx import chainkg ../shared/datasets/chainkg --store national.db",
     no_args_is_help=True,
 )
@@ -385,6 +385,43 @@ def import_kag(
 
     _note(f"Reading and mapping {folder} ...")
     _import("kag", lambda: read_kag(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
+
+
+@import_app.command("quads")
+@cli_errors
+def import_quads(
+    folder: ImportDirArgument,
+    store: StoreOption = None,
+    strict: StrictOption = False,
+    to_dataset: ToDatasetOption = None,
+    report: ReportOption = None,
+    replace: ReplaceOption = False,
+    map_: Annotated[Optional[list[str]], typer.Option(
+        "--map", help="REL=TYPE, REL=TYPE:reverse, REL=ignore or REL=patents (repeatable); adds to the built-in Chinese relations.",
+        show_default=False)] = None,
+    relations: Annotated[Optional[Path], typer.Option(
+        "--relations", help="A mapping file: CSV with a header relation,type, or a JSON object of relation → type.", show_default=False)] = None,
+    intervals: Annotated[bool, typer.Option(
+        "--intervals", help="A fact last seen before the dataset's last date gets until = that date (default: since only).")] = False,
+):
+    """Import a temporal edge-list knowledge graph (train/valid/test.txt quadruples or triples).
+
+    Relations map to relationship types; entity kinds follow from their roles; every line is
+    accounted for in the report.
+
+    Example: chainx import quads ./icews-chain --map 供应=SUPPLIES --store chain.db
+    """
+    from graph.errors import InvalidParameter
+    from loaders.quads import read_mapping, read_quads
+
+    mapping = dict(read_mapping(relations)) if relations is not None else {}
+    for item in map_ or []:
+        relation, sep, kind = item.partition("=")
+        if not sep or not relation.strip() or not kind.strip():
+            raise InvalidParameter("map", f"--map {item!r}: expected REL=TYPE (e.g. 供给=SUPPLIES)")
+        mapping[relation.strip()] = kind
+    _note(f"Reading and mapping {folder} ...")
+    _import("quads", lambda: read_quads(folder, relations=mapping, intervals=intervals), store, replace, strict, to_dataset, report)
 
 
 @app.command()
