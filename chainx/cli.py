@@ -616,16 +616,18 @@ def centrality_command(
 def ties_command(
     institute: Annotated[Optional[str], typer.Option("--institute", help="Focus on one institute: its partners, its community, the institutes it shares firms with.")] = None,
     section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, "
-                                                                     "brokers, research_gaps (focus with --institute).")] = None,
+                                                                     "brokers, research_gaps, firm_ties (focus with --institute).")] = None,
     seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
+    tie_types: Annotated[Optional[list[str]], option(P.TIE_TYPES)] = None,
+    groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
 ):
-    """Enterprise–institute ties: counts, shared-institute links, communities, brokers, research gaps.
+    """Enterprise–institute ties (counts, shared-institute links, communities, brokers, research gaps) and firm ties.
 
-    Example: chainx ties --section brokers   |   chainx ties --institute i_donghua_university
+    Example: chainx ties --section brokers   |   chainx ties --section firm_ties --tie-types CONTROLS,INVESTS_IN --groups
     """
     format = output_format(format, output)
     from graph.analysis.ties import SECTIONS, ties_report
@@ -638,7 +640,8 @@ def ties_command(
         raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = ties_report(graph_store, institute=institute, seed=seed, top=top)
+        report = ties_report(graph_store, institute=institute, seed=seed, top=top,
+                             tie_types=P.split_list(tie_types) if tie_types else None, groups=groups)
     if written(report, format, output, given, section):
         return
     if format == Format.json:

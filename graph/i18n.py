@@ -151,7 +151,7 @@ HEADERS: dict[str, str] = {
     "projection": "投影", "a": "甲方", "a_name": "甲方名称", "b": "乙方", "b_name": "乙方名称", "shared": "共同数", "via": "经由",
     "community": "社区", "hub_name": "核心名称", "betweenness": "介数", "constraint": "约束", "betweenness_rank": "介数排名",
     "constraint_rank": "约束排名", "researched_by": "研究机构", "shared_enterprises": "共同企业",
-    "internal_links": "内部关系", "external_links": "外部关系",
+    "internal_links": "内部关系", "external_links": "外部关系", "members": "集团成员", "firms": "关联企业数",
     "density": "关联密度", "feasible": "可行", "feeds_links": "FEEDS 关系数", "change": "变化", "moved": "变动", "of": "所属",
     "opportunity_gain": "机会增益", "pci": "复杂度", "present": "具备", "rank_from": "原排名", "rank_to": "新排名",
     "rca": "显示性比较优势", "related": "关联", "shared_stages": "共同环节", "similarity": "相似度", "stages": "环节数",

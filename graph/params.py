@@ -28,7 +28,7 @@ from .errors import InvalidParameter
 __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
-    "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
+    "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "TIE_TYPES", "GROUPS", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
@@ -112,6 +112,10 @@ SAMPLES = Param("k", int, None, "Betweenness only: sample this many source nodes
 SEED = Param("seed", int, None, "Seed of any random sampling, for repeatable results (default 0).", 0, 2**32 - 1)
 COMMUNITY_SEED = Param("seed", int, 0, "Seed of the Louvain community detection.", 0, 2**32 - 1)
 TIES_TOP = Param("top", int, 20, "Pairs and brokers to list.", 1, 1000)
+TIE_TYPES = Param("tie_types", "list", None, "Firm ties to count, comma-separated (or repeated): COOPERATES_WITH, COMPETES_WITH, "
+                  "INVESTS_IN, CONTROLS, JOINT_VENTURE, ACQUIRED (default: all).", 1, 6, example="COOPERATES_WITH,INVESTS_IN")
+GROUPS = Param("groups", bool, False, "Roll each control group (a parent company and its subsidiaries, by CONTROLS) up into one: "
+               "answers per group, ties inside a group left out.")
 DEPTH = Param("depth", int, 1, "How many relationships away.", 1, 3)
 NEIGHBOR_LIMIT = Param("limit", int, 1000, "At most this many nodes, nearest first.", 1, 10_000)
 SEARCH_LIMIT = Param("limit", int, 20, "At most this many matches.", 1, 1000)
@@ -186,7 +190,7 @@ PARAMS: dict[str, dict[str, Param]] = {
     "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED, "engine": ENGINE},
     "related": {"region": REGION, "level": REGION_LEVEL, "measure": MEASURE, "presence": PRESENCE, "top": RELATED_TOP, "peers": PEERS,
                 **CHAIN_SCOPE},
-    "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP},
+    "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP, "tie_types": TIE_TYPES, "groups": GROUPS},
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},
