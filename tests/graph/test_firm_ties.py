@@ -1,0 +1,102 @@
+"""Firm ties and control groups: a small graph whose counts are worked out by hand below, on both
+stores, and the CLI and the API giving the same section."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.settings import Settings
+from chainx.cli import app as cli
+from graph.analysis.groups import control_groups
+from graph.analysis.ties import firm_ties, ties_report
+from graph.errors import InvalidParameter
+from graph.model import GraphData, Node, Relationship
+from graph.store.sqlite import SqliteStore
+
+# p controls s1 and s2, q controls t; x belongs to no group
+FIRMS = ("p", "s1", "s2", "q", "t", "x")
+TIES = [
+    ("CONTROLS", "p", "s1"), ("CONTROLS", "p", "s2"), ("CONTROLS", "q", "t"),
+    ("COOPERATES_WITH", "s1", "x"), ("COOPERATES_WITH", "s2", "x"), ("COOPERATES_WITH", "s1", "s2"),
+    ("INVESTS_IN", "p", "x"), ("INVESTS_IN", "t", "s1"),
+    ("COMPETES_WITH", "t", "x"),
+    ("ACQUIRED", "q", "x"),
+]
+GRAPH = GraphData(
+    nodes=[Node("Region", "cn", "中国")] + [Node("Enterprise", f, f"企业{f}", {"region": "cn"}) for f in FIRMS],
+    relationships=[Relationship(t, a, b) for t, a, b in TIES] + [Relationship("LOCATED_IN", f, "cn") for f in FIRMS],
+)
+
+
+@pytest.fixture
+def filled(store):
+    store.write(GRAPH)
+    return store
+
+
+def rows(section):
+    return [(r.enterprise, r.ties, r.firms, r.tie_kinds) for r in section.rows]
+
+
+def test_per_enterprise_each_tie_counts_at_both_ends(filled):
+    section = firm_ties(filled)
+    assert rows(section) == [
+        ("x", 5, 5, {"ACQUIRED←": 1, "COMPETES_WITH": 1, "COOPERATES_WITH": 2, "INVESTS_IN←": 1}),
+        ("s1", 4, 4, {"CONTROLS←": 1, "COOPERATES_WITH": 2, "INVESTS_IN←": 1}),
+        ("p", 3, 3, {"CONTROLS": 2, "INVESTS_IN": 1}),
+        ("s2", 3, 3, {"CONTROLS←": 1, "COOPERATES_WITH": 2}),
+        ("t", 3, 3, {"COMPETES_WITH": 1, "CONTROLS←": 1, "INVESTS_IN": 1}),
+        ("q", 2, 2, {"ACQUIRED": 1, "CONTROLS": 1}),
+    ]
+    assert section.counts == {"COOPERATES_WITH": 3, "COMPETES_WITH": 1, "INVESTS_IN": 2, "CONTROLS": 3, "JOINT_VENTURE": 0, "ACQUIRED": 1}
+    assert (section.inside_groups, section.group_count, section.groups) == (0, 2, False)
+
+
+def test_groups_roll_a_parent_and_its_subsidiaries_up(filled):
+    assert control_groups(filled) == {"p": "p", "q": "q", "s1": "p", "s2": "p", "t": "q"}
+    section = firm_ties(filled, groups=True)
+    # inside a group: the three CONTROLS and s1–s2's cooperation
+    assert (section.inside_groups, section.counts["CONTROLS"], section.counts["COOPERATES_WITH"]) == (4, 0, 2)
+    assert rows(section) == [
+        ("x", 5, 2, {"ACQUIRED←": 1, "COMPETES_WITH": 1, "COOPERATES_WITH": 2, "INVESTS_IN←": 1}),
+        ("p", 4, 2, {"COOPERATES_WITH": 2, "INVESTS_IN": 1, "INVESTS_IN←": 1}),
+        ("q", 3, 2, {"ACQUIRED": 1, "COMPETES_WITH": 1, "INVESTS_IN": 1}),
+    ]
+    assert [r.members for r in section.rows] == [["x"], ["p", "s1", "s2"], ["q", "t"]]
+
+
+def test_tie_types_choose_what_is_counted(filled):
+    section = firm_ties(filled, tie_types=["controls", "INVESTS_IN"])
+    assert section.tie_types == ["INVESTS_IN", "CONTROLS"]
+    assert [(r.enterprise, r.ties) for r in section.rows] == [("p", 3), ("s1", 2), ("t", 2), ("q", 1), ("s2", 1), ("x", 1)]
+    with pytest.raises(InvalidParameter, match="tie_types.*FRIENDS"):
+        firm_ties(filled, tie_types=["FRIENDS"])
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("firms") / "firms.db"
+    with SqliteStore(path, create=True) as store:
+        store.write(GRAPH)
+    return path
+
+
+def test_cli_and_api_give_the_same_firm_ties(db):
+    result = CliRunner().invoke(cli, ["ties", "--section", "firm_ties", "--groups", "--tie-types", "COOPERATES_WITH,INVESTS_IN",
+                                      "--store", str(db), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with TestClient(create_app(Settings(store=str(db)))) as client:
+        body = client.get("/ties", params={"groups": True, "tie_types": "COOPERATES_WITH,INVESTS_IN"}).json()
+        bad = client.get("/ties", params={"tie_types": "FRIENDS"})
+    assert json.loads(result.stdout) == body["firm_ties"]
+    assert body["firm_ties"]["counts"] == {"COOPERATES_WITH": 2, "INVESTS_IN": 2}
+    with SqliteStore(db) as store:
+        assert body["firm_ties"] == json.loads(ties_report(store, groups=True, tie_types=["COOPERATES_WITH", "INVESTS_IN"]).firm_ties.model_dump_json())
+    assert bad.status_code == 422 and "FRIENDS" in bad.text
+    refused = CliRunner().invoke(cli, ["ties", "--tie-types", "FRIENDS", "--store", str(db)])
+    assert refused.exit_code == 1 and "tie_types" in refused.stderr and "Traceback" not in refused.output
