@@ -1102,6 +1102,9 @@ def view_ego(
     output: ViewOutput,
     depth: Annotated[int, option(P.DEPTH, help=P.DEPTH.help)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Check the node is of this kind, e.g. Enterprise.")] = None,
+    tie_types: Annotated[Optional[list[str]], option(P.TIE_TYPES, help="Follow and draw only these firm ties, comma-separated "
+                                                     "(COOPERATES_WITH, COMPETES_WITH, INVESTS_IN, CONTROLS, JOINT_VENTURE, ACQUIRED; default all); "
+                                                     "every other relationship type is drawn.")] = None,
     store: StoreOption = None,
 ):
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type.
@@ -1111,7 +1114,7 @@ def view_ego(
     from graph.views_data import ego_view
 
     with read_store(store) as graph_store:
-        payload = ego_view(graph_store, node_id, depth=depth, kind=kind)
+        payload = ego_view(graph_store, node_id, depth=depth, kind=kind, tie_types=P.split_list(tie_types) if tie_types else None)
     _write_view(payload, output)
 
 

@@ -196,7 +196,7 @@ PARAMS: dict[str, dict[str, Param]] = {
     "search": {"limit": SEARCH_LIMIT},
     "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, **CHAIN_SCOPE},
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
-    "view ego": {"depth": DEPTH},
+    "view ego": {"depth": DEPTH, "tie_types": TIE_TYPES},
     "view ties": {"seed": COMMUNITY_SEED},
     "load": {"dry_run": DRY_RUN, "update_existing": UPDATE_EXISTING},
 }

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import networkx as nx
 
+from graph.errors import InvalidParameter
+from graph.model import FIRM_TIES, REL_TYPES
+from graph.params import TIE_TYPES
 from graph.store.base import GraphStore
 
-__all__ = ["control_groups", "group_of"]
+__all__ = ["control_groups", "group_of", "check_tie_types", "followed_types"]
 
 
 def control_groups(store: GraphStore) -> dict[str, str]:
@@ -38,3 +41,23 @@ def control_groups(store: GraphStore) -> dict[str, str]:
 def group_of(groups: dict[str, str], node: str) -> str:
     """The group ``node`` belongs to (itself when in none)."""
     return groups.get(node, node)
+
+
+def check_tie_types(tie_types) -> list[str]:
+    """The firm-tie types asked for (all of :data:`graph.model.FIRM_TIES` when None), each checked."""
+    if tie_types is None:
+        return list(FIRM_TIES)
+    chosen = TIE_TYPES.check(tie_types)
+    unknown = [t for t in chosen if t.upper() not in FIRM_TIES]
+    if unknown:
+        raise InvalidParameter("tie_types", f"unknown firm tie {unknown[0]!r}; expected some of {', '.join(FIRM_TIES)}")
+    return [t for t in FIRM_TIES if t in {c.upper() for c in chosen}]
+
+
+def followed_types(tie_types) -> list[str] | None:
+    """The relationship types a neighbourhood follows when only ``tie_types`` of the firm ties are
+    asked for: every other type, and those (None, all of them, when ``tie_types`` is None)."""
+    if tie_types is None:
+        return None
+    chosen = check_tie_types(tie_types)
+    return [t for t in REL_TYPES if t not in FIRM_TIES or t in chosen]

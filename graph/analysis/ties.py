@@ -43,9 +43,9 @@ from collections import Counter, defaultdict
 
 import networkx as nx
 
-from graph.errors import InvalidParameter, TooExpensive
-from graph.model import FIRM_TIES, SYMMETRIC_TIES
-from graph.params import COMMUNITY_SEED, GROUPS, TIE_TYPES, TIES_TOP
+from graph.errors import TooExpensive
+from graph.model import SYMMETRIC_TIES
+from graph.params import COMMUNITY_SEED, GROUPS, TIES_TOP
 from graph.projection import projection
 from graph.reports import (
     Broker,
@@ -69,7 +69,7 @@ from graph.store.base import GraphStore
 from graph.store.reads import get_node
 
 from .centrality import affordable_k, analysis_graph, centrality_values, tie_value
-from .groups import control_groups, group_of
+from .groups import check_tie_types, control_groups, group_of
 from .stages import stage_chain
 
 __all__ = ["ties_report", "firm_ties", "check_tie_types", "enterprise_projection", "institute_projection", "burt_constraint", "SECTIONS", "MAX_PROJECTION_PAIRS"]
@@ -360,17 +360,6 @@ def _research_gaps(store: GraphStore, G: nx.Graph) -> list[dict]:
         gaps.append({"stage": stage, "name": chain.name(stage), "tier": chain.tier(stage),
                      "enterprises": count, "researched_by": researchers, "reasons": reasons})
     return sorted(gaps, key=lambda g: (-g["enterprises"], g["stage"]))
-
-
-def check_tie_types(tie_types) -> list[str]:
-    """The firm-tie types asked for (all of :data:`graph.model.FIRM_TIES` when None), each checked."""
-    if tie_types is None:
-        return list(FIRM_TIES)
-    chosen = TIE_TYPES.check(tie_types)
-    unknown = [t for t in chosen if t.upper() not in FIRM_TIES]
-    if unknown:
-        raise InvalidParameter("tie_types", f"unknown firm tie {unknown[0]!r}; expected some of {', '.join(FIRM_TIES)}")
-    return [t for t in FIRM_TIES if t in {c.upper() for c in chosen}]
 
 
 def firm_ties(store: GraphStore, *, tie_types=None, groups: bool = False) -> FirmTies:

@@ -100,3 +100,28 @@ def test_cli_and_api_give_the_same_firm_ties(db):
     assert bad.status_code == 422 and "FRIENDS" in bad.text
     refused = CliRunner().invoke(cli, ["ties", "--tie-types", "FRIENDS", "--store", str(db)])
     assert refused.exit_code == 1 and "tie_types" in refused.stderr and "Traceback" not in refused.output
+
+
+def test_the_ego_view_follows_only_the_tie_types_asked_for(filled):
+    from graph.views_data import ego_view
+
+    def around(**kwargs):
+        view = ego_view(filled, "x", **kwargs)
+        return sorted(n["id"] for n in view["nodes"]), sorted(r["type"] for r in view["relationships"])
+
+    # x: cooperates with s1 and s2, invested in by p, competes with t, acquired by q, located in cn
+    nodes, types = around()
+    assert nodes == ["cn", "p", "q", "s1", "s2", "t", "x"]
+    assert "CONTROLS" in types and "INVESTS_IN" in types  # among the ring too: p controls s1, s2
+    nodes, types = around(tie_types=["COOPERATES_WITH"])
+    assert nodes == ["cn", "s1", "s2", "x"]
+    assert sorted(set(types)) == ["COOPERATES_WITH", "LOCATED_IN"] and types.count("COOPERATES_WITH") == 3
+
+
+def test_the_ego_view_takes_tie_types_at_both_edges(db, tmp_path):
+    out = tmp_path / "ego.html"
+    result = CliRunner().invoke(cli, ["view", "ego", "x", "-o", str(out), "--tie-types", "ACQUIRED", "--store", str(db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with TestClient(create_app(Settings(store=str(db)))) as client:
+        body = client.get("/views/ego/enterprise/x", params={"tie_types": "ACQUIRED", "format": "json"}).json()
+    assert sorted(n["id"] for n in body["nodes"]) == ["cn", "q", "x"]
