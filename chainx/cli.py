@@ -780,6 +780,7 @@ def gaps_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
+    groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -799,7 +800,8 @@ def gaps_command(
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, lang=lang)
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth,
+                      source=source, sink=sink, rollup=rollup, lang=lang, groups=groups)
     section = "stages" if stages else "candidates" if candidates else "gaps"
     if written(report, format, output, given, section):
         return
@@ -1102,9 +1104,7 @@ def view_ego(
     output: ViewOutput,
     depth: Annotated[int, option(P.DEPTH, help=P.DEPTH.help)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Check the node is of this kind, e.g. Enterprise.")] = None,
-    tie_types: Annotated[Optional[list[str]], option(P.TIE_TYPES, help="Follow and draw only these firm ties, comma-separated "
-                                                     "(COOPERATES_WITH, COMPETES_WITH, INVESTS_IN, CONTROLS, JOINT_VENTURE, ACQUIRED; default all); "
-                                                     "every other relationship type is drawn.")] = None,
+    tie_types: Annotated[Optional[list[str]], option(P.TIE_TYPES)] = None,
     store: StoreOption = None,
 ):
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type.

@@ -112,10 +112,11 @@ SAMPLES = Param("k", int, None, "Betweenness only: sample this many source nodes
 SEED = Param("seed", int, None, "Seed of any random sampling, for repeatable results (default 0).", 0, 2**32 - 1)
 COMMUNITY_SEED = Param("seed", int, 0, "Seed of the Louvain community detection.", 0, 2**32 - 1)
 TIES_TOP = Param("top", int, 20, "Pairs and brokers to list.", 1, 1000)
-TIE_TYPES = Param("tie_types", "list", None, "Firm ties to count, comma-separated (or repeated): COOPERATES_WITH, COMPETES_WITH, "
-                  "INVESTS_IN, CONTROLS, JOINT_VENTURE, ACQUIRED (default: all).", 1, 6, example="COOPERATES_WITH,INVESTS_IN")
+TIE_TYPES = Param("tie_types", "list", None, "Firm ties to use, comma-separated (or repeated): COOPERATES_WITH, COMPETES_WITH, "
+                  "INVESTS_IN, CONTROLS, JOINT_VENTURE, ACQUIRED (default: all); counted by ties, followed and drawn by the ego view "
+                  "(every other relationship type is).", 1, 6, example="COOPERATES_WITH,INVESTS_IN")
 GROUPS = Param("groups", bool, False, "Roll each control group (a parent company and its subsidiaries, by CONTROLS) up into one: "
-               "answers per group, ties inside a group left out.")
+               "firm ties per group (ties inside a group left out), gap candidates one per group (its best-scoring member).")
 DEPTH = Param("depth", int, 1, "How many relationships away.", 1, 3)
 NEIGHBOR_LIMIT = Param("limit", int, 1000, "At most this many nodes, nearest first.", 1, 10_000)
 SEARCH_LIMIT = Param("limit", int, 20, "At most this many matches.", 1, 1000)
@@ -183,7 +184,8 @@ CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "si
 # every parameter by (report, name): what the edges are built from and what the test compares
 
 PARAMS: dict[str, dict[str, Param]] = {
-    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, "lang": LANG, **CHAIN_SCOPE},
+    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, "lang": LANG, "groups": GROUPS,
+             **CHAIN_SCOPE},
     "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, "peers": COMPARE_PEERS, **CHAIN_SCOPE},
     "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, **CHAIN_SCOPE},

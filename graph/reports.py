@@ -202,6 +202,9 @@ class Candidate(Model):
     size: float = Field(description="Z: its revenue and staff against the stage's largest candidate, in [0, 1].")
     chain_stages: int = Field(description="Other top-level stages of the chain read that it operates in.")
     chain_fit: float = Field(description="F: chain_stages over the most any candidate of the stage has, in [0, 1].")
+    group: str | None = Field(default=None, description="With groups: the head of its control group (CONTROLS), which it stands for "
+                              "as the group's best-scoring candidate of the stage.")
+    group_members: list[str] = Field(default_factory=list, description="With groups: the group's candidates of the stage it stands for.")
     reasons: list[str]
 
 

@@ -52,12 +52,13 @@ def region_gaps(
     top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
     lang: LangQuery = P.LANG.default,
+    groups: Annotated[bool, query(P.GROUPS)] = P.GROUPS.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
     return reports.present(request, format, gaps, region, section=section, min_firms=min_firms, top_candidates=top_candidates, top=top,
-                           lang=asked_lang(request, lang), **scope)
+                           lang=asked_lang(request, lang), groups=groups, **scope)
 
 
 @router.get("/regions/{region:path}/related", response_model=report_model(related), responses=FILE_RESPONSES)

@@ -158,7 +158,7 @@ def ego(
     kind: Annotated[str, Path(max_length=20, description="The node's kind: stage, enterprise, institute, park or region.")],
     node_id: Annotated[str, Path(min_length=1, max_length=500, description="The node's id.")],
     depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
-    tie_types: Annotated[str | None, query(P.TIE_TYPES, description="Follow and draw only these firm ties (default all).")] = None,
+    tie_types: Annotated[str | None, query(P.TIE_TYPES)] = None,
     format: FormatQuery = ViewFormat.html,
 ):
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""

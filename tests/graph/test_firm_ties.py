@@ -125,3 +125,46 @@ def test_the_ego_view_takes_tie_types_at_both_edges(db, tmp_path):
     with TestClient(create_app(Settings(store=str(db)))) as client:
         body = client.get("/views/ego/enterprise/x", params={"tie_types": "ACQUIRED", "format": "json"}).json()
     assert sorted(n["id"] for n in body["nodes"]) == ["cn", "q", "x"]
+
+
+# A town whose chain a → b → c lacks b; outside it, the group p (with s1, s2) and x make b.
+# No supplies, institutes or sizes: the score is F alone, stages of the chain besides b over the
+# most any candidate has (x: a and c, 2): x 2/2 = 1, s1 (also a) 1/2, p and s2 0.
+GAP_GRAPH = GraphData(
+    nodes=[Node("Region", "town", "镇"), Node("Region", "away", "外地")]
+    + [Node("Stage", s, f"环节{s}") for s in ("a", "b", "c")]
+    + [Node("Enterprise", "t1", "本地企业", {"region": "town"})]
+    + [Node("Enterprise", f, f"企业{f}", {"region": "away"}) for f in ("p", "s1", "s2", "x")],
+    relationships=[Relationship("FEEDS", "a", "b"), Relationship("FEEDS", "b", "c"), Relationship("LOCATED_IN", "t1", "town")]
+    + [Relationship("LOCATED_IN", f, "away") for f in ("p", "s1", "s2", "x")]
+    + [Relationship("OPERATES_IN", e, s) for e, s in (("t1", "a"), ("t1", "c"), ("p", "b"), ("s1", "b"), ("s1", "a"), ("s2", "b"),
+                                                      ("x", "b"), ("x", "a"), ("x", "c"))]
+    + [Relationship("CONTROLS", "p", "s1"), Relationship("CONTROLS", "p", "s2")],
+)
+
+
+def test_gap_candidates_roll_a_control_group_up_into_its_best_member(store):
+    from graph.analysis.gaps import gaps
+
+    store.write(GAP_GRAPH)
+
+    def candidates(**kwargs):
+        gap = next(g for g in gaps(store, "town", **kwargs).gaps if g.stage == "b")
+        return [(c.enterprise, c.score, c.group, c.group_members) for c in gap.candidates]
+
+    assert candidates() == [("x", 1.0, None, []), ("s1", 0.5, None, []), ("p", 0.0, None, []), ("s2", 0.0, None, [])]
+    assert candidates(groups=True) == [("x", 1.0, None, []), ("s1", 0.5, "p", ["p", "s1", "s2"])]
+    assert candidates(groups=True, top_candidates=1) == [("x", 1.0, None, [])]
+
+
+def test_gaps_groups_at_both_edges(tmp_path):
+    path = tmp_path / "gap.db"
+    with SqliteStore(path, create=True) as store:
+        store.write(GAP_GRAPH)
+    result = CliRunner().invoke(cli, ["gaps", "--region", "town", "--groups", "--store", str(path), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with TestClient(create_app(Settings(store=str(path)))) as client:
+        body = client.get("/regions/town/gaps", params={"groups": True}).json()
+    assert json.loads(result.stdout)["gaps"] == body["gaps"]
+    b = next(g for g in body["gaps"] if g["stage"] == "b")
+    assert [c["enterprise"] for c in b["candidates"]] == ["x", "s1"] and b["candidates"][1]["group"] == "p"
