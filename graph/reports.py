@@ -743,9 +743,9 @@ class TiesReport(Report):
         "communities": Table(lambda r: r.communities, _fields("community", "size", "hub_name", "institutes", "enterprises",
                                                               "internal_links", "external_links")),
         "brokers": Table(lambda r: r.brokers, _fields("node", "name", "kind", "betweenness", "constraint", "betweenness_rank", "constraint_rank")),
+        "research_gaps": Table(lambda r: r.research_gaps, _fields("stage", "name", "tier", "enterprises", "researched_by")),
         "firm_ties": Table(lambda r: r.firm_ties.rows, [*_fields("enterprise", "name", "members", "ties", "firms"),
                                                         Column("tie_kinds", lambda row: _kinds_cell(row.tie_kinds))]),
-        "research_gaps": Table(lambda r: r.research_gaps, _fields("stage", "name", "tier", "enterprises", "researched_by")),
         "focus": Table(lambda r: r.focus.shared_institutes, _fields("institute", "name", "shared_enterprises")),
     }
 
