@@ -175,3 +175,13 @@ def test_a_mapping_file_that_is_not_one_names_itself(tmp_path):
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(DatasetError, match="map.json"):
         read_mapping(path)
+
+
+def test_plain_triples_by_name_without_id_files(tmp_path):
+    (tmp_path / "train.txt").write_text("甲公司\t供给\t乙公司\n乙公司\t涉足行业\t织造\n甲公司\t控股\t乙公司\n", encoding="utf-8")
+    imported = read_quads(tmp_path)
+    assert imported.report.counts("train.txt") == {"read": 3, "mapped": 3, "merged": 0, "skipped": 0, "ignored": 0}
+    data = validate(imported.raw)
+    assert sorted((r.type, r.source, r.target) for r in data.relationships if r.type != "LOCATED_IN") == [
+        ("CONTROLS", E("甲公司"), E("乙公司")), ("OPERATES_IN", E("乙公司"), S("织造")), ("SUPPLIES", E("甲公司"), E("乙公司"))]
+    assert not any("since" in n.props for n in data.nodes)
