@@ -8,6 +8,8 @@ The folder holds the files of ICEWS/GDELT-style temporal-KG benchmarks:
 - ``entity2id.txt``, ``relation2id.txt``: ``name<TAB>id`` (optional: without them the facts name
   their entities and relations).
 - ``time2id.txt``: ``time_id,date`` (optional: without it a time is read as a date itself).
+- any ``*.csv`` whose header names ``head``, ``relation``, ``tail`` (and optionally ``time`` or
+  ``date``): an edge list, read after the text files.
 
 Each relation maps to a contract relationship type (:data:`DEFAULT_RELATIONS`, or the user's
 mapping: ``TYPE``, ``TYPE:reverse`` for facts written the other way round, ``ignore``, or
@@ -44,7 +46,16 @@ from graph.errors import DatasetError, Problem
 from graph.model import REL_ENDPOINTS, SYMMETRIC_TIES
 
 from .contract import FIRM_TIE_FILES
-from .importing import PLACEHOLDER_REGION, FolderImport, Imported, _source_text, checked_folder, clean_name, formula_in_cell
+from .importing import (
+    PLACEHOLDER_REGION,
+    FolderImport,
+    Imported,
+    _source_text,
+    checked_folder,
+    clean_name,
+    formula_in_cell,
+    read_csv_records,
+)
 
 __all__ = ["read_quads", "read_mapping", "parse_mapping", "DEFAULT_RELATIONS", "FACT_FILES", "node_id"]
 
@@ -137,10 +148,13 @@ def read_quads(folder: str | Path, *, relations: dict[str, str] | None = None, i
     """Map a quadruple (or triple) folder onto contract tables; return them with the import report.
 
     ``relations`` adds to (and overrides) :data:`DEFAULT_RELATIONS`. Raises DatasetError only for
-    a missing folder or train.txt, or a mapping the contract cannot take; every other defect is
+    a missing folder, a missing train.txt (in a folder without CSV edge lists), or a mapping the contract cannot take; every other defect is
     a report entry.
     """
-    folder = checked_folder(folder, label="quadruple", required=("train.txt",), dangling="skip")
+    folder = Path(folder)
+    # a folder of CSV edge lists needs no train.txt
+    edge_lists = folder.is_dir() and any(p.suffix.lower() == ".csv" and _edge_list_header(p) for p in folder.iterdir())
+    folder = checked_folder(folder, label="quadruple", required=() if edge_lists else ("train.txt",), dangling="skip")
     mapping = parse_mapping({**DEFAULT_RELATIONS, **(relations or {})})
     return _Quads(folder, mapping, intervals).run()
 
@@ -187,8 +201,12 @@ class _Quads(FolderImport):
         for name in FACT_FILES:
             if path := self.present(name):
                 self.read_facts(path)
+        edge_lists = sorted(p.name for p in self.folder.iterdir() if p.suffix.lower() == ".csv" and _edge_list_header(p))
+        for name in edge_lists:
+            self.read_edge_list(self.folder / name)
         self.account_ids()
-        self.note_other_files(("entity2id.txt", "relation2id.txt", "time2id.txt", *FACT_FILES), (".txt", ".csv"), "not a file of the format: not read")
+        self.note_other_files(("entity2id.txt", "relation2id.txt", "time2id.txt", *FACT_FILES, *edge_lists), (".txt", ".csv"),
+                              "not a file of the format: not read")
         self.build_tables()
         return Imported(self.tables.raw, self.report)
 
@@ -258,6 +276,20 @@ class _Quads(FolderImport):
                 if date is None:
                     self.report.value(file, number, "dropped", "unknown_time", f"time {cells[3]!r} is not in time2id.txt nor a date: the fact has no date")
             self.fact(file, number, head, relation, tail, date)
+
+    def read_edge_list(self, path: Path) -> None:
+        """A CSV edge list with a header naming head, relation, tail and optionally time (or date)."""
+        file = path.name
+        for number, row in read_csv_records(path, self.report):
+            head, relation, tail = (clean_name(row.get(c)) for c in ("head", "relation", "tail"))
+            if not (head and relation and tail):
+                self.report.line(file, number, "skipped", "bad_row", "a fact needs a head, a relation and a tail")
+                continue
+            when = clean_name(row.get("time") or row.get("date") or "")
+            date = (self.times.get(when) or _date(when)) if when else None
+            if when and date is None:
+                self.report.value(file, number, "dropped", "unknown_time", f"time {when!r} is not in time2id.txt nor a date: the fact has no date")
+            self.fact(file, number, self.entities.get(head, head), self.relations.get(relation, relation), self.entities.get(tail, tail), date)
 
     def fact(self, file: str, line: int, head: str, relation: str, tail: str, date: str | None) -> None:
         report = self.report
@@ -367,6 +399,16 @@ class _Quads(FolderImport):
 
     def entity_file(self, fact_file: str) -> str:
         return "entity2id.txt" if self.entity_lines else fact_file
+
+
+def _edge_list_header(path: Path) -> bool:
+    """Whether the CSV file's first line names the columns head, relation and tail."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline()
+    except OSError:
+        return False
+    return {"head", "relation", "tail"} <= {c.strip().lower() for c in first.split(",")}
 
 
 def _kind(label: str) -> str:

@@ -185,3 +185,13 @@ def test_plain_triples_by_name_without_id_files(tmp_path):
     assert sorted((r.type, r.source, r.target) for r in data.relationships if r.type != "LOCATED_IN") == [
         ("CONTROLS", E("甲公司"), E("乙公司")), ("OPERATES_IN", E("乙公司"), S("织造")), ("SUPPLIES", E("甲公司"), E("乙公司"))]
     assert not any("since" in n.props for n in data.nodes)
+
+
+def test_a_csv_edge_list_with_a_header(tmp_path):
+    (tmp_path / "facts.csv").write_text("head,relation,tail,date\n原油,上游于,石脑油,2021-05-01\n原油,上游于,石脑油,2020\n甲,合资,乙,\n",
+                                        encoding="utf-8")
+    imported = read_quads(tmp_path)
+    assert imported.report.counts("facts.csv") == {"read": 3, "mapped": 2, "merged": 1, "skipped": 0, "ignored": 0}
+    data = validate(imported.raw)
+    rels = {(r.type, r.source, r.target): r.props.get("since") for r in data.relationships if r.type != "LOCATED_IN"}
+    assert rels == {("FEEDS", S("原油"), S("石脑油")): "2020-01-01", ("JOINT_VENTURE", E("乙"), E("甲")): None}
