@@ -281,7 +281,7 @@ def _load_store(uri: str | None, dry_run: bool):
 
 # -- import: public chain knowledge graphs (loaders/chainkg.py, loaders/kag.py) -----------------
 import_app = typer.Typer(
-    help="Import a public industrial-chain knowledge graph (chainkg, KAG) into the store.\n\n"
+    help="Import a public industrial-chain knowledge graph (chainkg, KAG, temporal quadruples) into the store.\n\n"
     "Example: chainx import chainkg ../shared/datasets/chainkg --store national.db",
     no_args_is_help=True,
 )
@@ -405,6 +405,43 @@ def import_kag(
 
     _note(f"Reading and mapping {folder} ...")
     _import("kag", lambda: read_kag(folder, dangling=dangling.value), store, replace, strict, to_dataset, report)
+
+
+@import_app.command("quads")
+@cli_errors
+def import_quads(
+    folder: ImportDirArgument,
+    store: StoreOption = None,
+    strict: StrictOption = False,
+    to_dataset: ToDatasetOption = None,
+    report: ReportOption = None,
+    replace: ReplaceOption = False,
+    map_: Annotated[Optional[list[str]], typer.Option(
+        "--map", help="REL=TYPE, REL=TYPE:reverse, REL=ignore or REL=patents (repeatable); adds to the built-in Chinese relations.",
+        show_default=False)] = None,
+    relations: Annotated[Optional[Path], typer.Option(
+        "--relations", help="A mapping file: CSV with a header relation,type, or a JSON object of relation → type.", show_default=False)] = None,
+    intervals: Annotated[bool, typer.Option(
+        "--intervals", help="A fact last seen before the dataset's last date gets until = that date (default: since only).")] = False,
+):
+    """Import a temporal edge-list knowledge graph (train/valid/test.txt quadruples or triples).
+
+    Relations map to relationship types; entity kinds follow from their roles; every line is
+    accounted for in the report.
+
+    Example: chainx import quads ./icews-chain --map 供应=SUPPLIES --store chain.db
+    """
+    from graph.errors import InvalidParameter
+    from loaders.quads import read_mapping, read_quads
+
+    mapping = dict(read_mapping(relations)) if relations is not None else {}
+    for item in map_ or []:
+        relation, sep, kind = item.partition("=")
+        if not sep or not relation.strip() or not kind.strip():
+            raise InvalidParameter("map", f"--map {item!r}: expected REL=TYPE (e.g. 供给=SUPPLIES)")
+        mapping[relation.strip()] = kind
+    _note(f"Reading and mapping {folder} ...")
+    _import("quads", lambda: read_quads(folder, relations=mapping, intervals=intervals), store, replace, strict, to_dataset, report)
 
 
 @app.command()
@@ -677,16 +714,18 @@ def centrality_command(
 def ties_command(
     institute: Annotated[Optional[str], typer.Option("--institute", help="Focus on one institute: its partners, its community, the institutes it shares firms with.")] = None,
     section: Annotated[Optional[str], typer.Option("--section", help="Show one part: summary, institutes, enterprises, projections, communities, "
-                                                                     "brokers, research_gaps (focus with --institute).")] = None,
+                                                                     "brokers, research_gaps, firm_ties (focus with --institute).")] = None,
     seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
+    tie_types: Annotated[Optional[list[str]], option(P.TIE_TYPES)] = None,
+    groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
 ):
-    """Enterprise–institute ties: counts, shared-institute links, communities, brokers, research gaps.
+    """Enterprise–institute ties (counts, shared-institute links, communities, brokers, research gaps) and firm ties.
 
-    Example: chainx ties --section brokers   |   chainx ties --institute i_donghua_university
+    Example: chainx ties --section brokers   |   chainx ties --section firm_ties --tie-types CONTROLS,INVESTS_IN --groups
     """
     format = output_format(format, output)
     from graph.analysis.ties import SECTIONS, ties_report
@@ -699,7 +738,8 @@ def ties_command(
         raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = ties_report(graph_store, institute=institute, seed=seed, top=top)
+        report = ties_report(graph_store, institute=institute, seed=seed, top=top,
+                             tie_types=P.split_list(tie_types) if tie_types else None, groups=groups)
     if written(report, format, output, given, section):
         return
     if format == Format.json:
@@ -838,6 +878,7 @@ def gaps_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
+    groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -857,7 +898,8 @@ def gaps_command(
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, lang=lang)
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth,
+                      source=source, sink=sink, rollup=rollup, lang=lang, groups=groups)
     section = "stages" if stages else "candidates" if candidates else "gaps"
     if written(report, format, output, given, section):
         return
@@ -1260,6 +1302,7 @@ def view_ego(
     output: ViewOutput,
     depth: Annotated[int, option(P.DEPTH, help=P.DEPTH.help)] = P.DEPTH.default,
     kind: Annotated[Optional[str], typer.Option("--kind", help="Check the node is of this kind, e.g. Enterprise.")] = None,
+    tie_types: Annotated[Optional[list[str]], option(P.TIE_TYPES)] = None,
     store: StoreOption = None,
 ):
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type.
@@ -1269,7 +1312,7 @@ def view_ego(
     from graph.views_data import ego_view
 
     with read_store(store) as graph_store:
-        payload = ego_view(graph_store, node_id, depth=depth, kind=kind)
+        payload = ego_view(graph_store, node_id, depth=depth, kind=kind, tie_types=P.split_list(tie_types) if tie_types else None)
     _write_view(payload, output)
 
 

@@ -87,6 +87,7 @@ _EN = {
     "cand.fit": "Operates in {n} other stage(s) of this chain (the most among candidates: {most}), {inside} of its {stages} "
                 "stage(s) in it: F = {f:.4f}.",
     "cand.score": "score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}.",
+    "cand.group": "Stands for the control group of {head} ({size} enterprises); its best-scoring member here of {n}: {names}.",
     # the terminal's lines around a gaps table (chainx gaps)
     "gaps.summary": "{region_name} ({region}): {present} of {stages} stages present, {weak} weak, {missing} missing; completeness "
                     "{completeness:.3f} (score-weighted {weighted:.3f})",
@@ -190,6 +191,7 @@ _ZH = {
     "cand.size": "规模：{size}：Z = {z:.4f}。",
     "cand.fit": "还从事本链其他{n}个环节（候选企业中最多：{most}），其{stages}个环节中有{inside}个在本链内：F = {f:.4f}。",
     "cand.score": "得分 score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}。",
+    "cand.group": "代表{head}的控股集团（{size}家企业）：该集团在此环节的{n}家候选企业中得分最高者：{names}。",
     "gaps.summary": "{region_name}（{region}）：{stages}个环节中{present}个具备、{weak}个薄弱、{missing}个缺失；完整度 "
                     "{completeness:.3f}（按得分加权 {weighted:.3f}）",
     "gaps.listed_gaps": "列出{total:,}个缺口中的{shown:,}个（用 --top 调整）。",
@@ -262,7 +264,7 @@ HEADERS: dict[str, str] = {
     "projection": "投影", "a": "甲方", "a_name": "甲方名称", "b": "乙方", "b_name": "乙方名称", "shared": "共同数", "via": "经由",
     "community": "社区", "hub_name": "核心名称", "betweenness": "介数", "constraint": "约束", "betweenness_rank": "介数排名",
     "constraint_rank": "约束排名", "researched_by": "研究机构", "shared_enterprises": "共同企业",
-    "internal_links": "内部关系", "external_links": "外部关系",
+    "internal_links": "内部关系", "external_links": "外部关系", "members": "集团成员", "firms": "关联企业数",
     "density": "关联密度", "feasible": "可行", "feeds_links": "FEEDS 关系数", "change": "变化", "moved": "变动", "of": "所属",
     "opportunity_gain": "机会增益", "pci": "复杂度", "present": "具备", "rank_from": "原排名", "rank_to": "新排名",
     "rca": "显示性比较优势", "related": "关联", "shared_stages": "共同环节", "similarity": "相似度", "stages": "环节数",

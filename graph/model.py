@@ -17,6 +17,8 @@ __all__ = [
     "RelType",
     "LABELS",
     "REL_TYPES",
+    "FIRM_TIES",
+    "SYMMETRIC_TIES",
     "Node",
     "Relationship",
     "GraphData",
@@ -45,6 +47,13 @@ class RelType(str, Enum):
     LOCATED_IN = "LOCATED_IN"  # Enterprise → Park/Region, Park → Region, Institute → Region
     COLLABORATES_WITH = "COLLABORATES_WITH"  # Enterprise → Institute
     RESEARCHES = "RESEARCHES"  # Institute → Stage
+    # firm ties (issue 19): what public chain graphs hold between enterprises beyond supply
+    COOPERATES_WITH = "COOPERATES_WITH"  # Enterprise → Enterprise (a cooperation; either way round)
+    COMPETES_WITH = "COMPETES_WITH"  # Enterprise → Enterprise (either way round)
+    INVESTS_IN = "INVESTS_IN"  # investor → investee
+    CONTROLS = "CONTROLS"  # parent → subsidiary (控股 / 母公司): the control groups
+    JOINT_VENTURE = "JOINT_VENTURE"  # Enterprise → Enterprise: the two run a joint venture
+    ACQUIRED = "ACQUIRED"  # acquirer → acquired
 
     def __str__(self) -> str:
         return self.value
@@ -69,7 +78,12 @@ REL_ENDPOINTS: dict[str, set[tuple[str, str]]] = {
     },
     "COLLABORATES_WITH": {("Enterprise", "Institute")},
     "RESEARCHES": {("Institute", "Stage")},
+    **{rel: {("Enterprise", "Enterprise")} for rel in ("COOPERATES_WITH", "COMPETES_WITH", "INVESTS_IN", "CONTROLS", "JOINT_VENTURE", "ACQUIRED")},
 }
+
+# The firm ties, in the order reports list them; the symmetric ones mean the same either way round.
+FIRM_TIES: tuple[str, ...] = ("COOPERATES_WITH", "COMPETES_WITH", "INVESTS_IN", "CONTROLS", "JOINT_VENTURE", "ACQUIRED")
+SYMMETRIC_TIES: frozenset[str] = frozenset({"COOPERATES_WITH", "COMPETES_WITH", "JOINT_VENTURE"})
 
 
 def a_kind(label: str) -> str:

@@ -28,7 +28,7 @@ from .errors import InvalidParameter
 __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "HEATMAP_REGIONS", "HEATMAP_TOP", "PANORAMA_TOP", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
-    "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
+    "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "TIE_TYPES", "GROUPS", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
@@ -121,6 +121,11 @@ SAMPLES = Param("k", int, None, "Betweenness only: sample this many source nodes
 SEED = Param("seed", int, None, "Seed of any random sampling, for repeatable results (default 0).", 0, 2**32 - 1)
 COMMUNITY_SEED = Param("seed", int, 0, "Seed of the Louvain community detection.", 0, 2**32 - 1)
 TIES_TOP = Param("top", int, 20, "Pairs and brokers to list.", 1, 1000)
+TIE_TYPES = Param("tie_types", "list", None, "Firm ties to use, comma-separated (or repeated): COOPERATES_WITH, COMPETES_WITH, "
+                  "INVESTS_IN, CONTROLS, JOINT_VENTURE, ACQUIRED (default: all); counted by ties, followed and drawn by the ego view "
+                  "(every other relationship type is).", 1, 6, example="COOPERATES_WITH,INVESTS_IN")
+GROUPS = Param("groups", bool, False, "Roll each control group (a parent company and its subsidiaries, by CONTROLS) up into one: "
+               "firm ties per group (ties inside a group left out), gap candidates one per group (its best-scoring member).")
 DEPTH = Param("depth", int, 1, "How many relationships away.", 1, 3)
 NEIGHBOR_LIMIT = Param("limit", int, 1000, "At most this many nodes, nearest first.", 1, 10_000)
 SEARCH_LIMIT = Param("limit", int, 20, "At most this many matches.", 1, 1000)
@@ -200,14 +205,15 @@ CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "si
 # every parameter by (report, name): what the edges are built from and what the test compares
 
 PARAMS: dict[str, dict[str, Param]] = {
-    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, "lang": LANG, **CHAIN_SCOPE},
+    "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, "lang": LANG, "groups": GROUPS,
+             **CHAIN_SCOPE},
     "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, "peers": COMPARE_PEERS, **CHAIN_SCOPE},
     "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, **CHAIN_SCOPE},
     "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, **CHAIN_SCOPE},
     "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED, "engine": ENGINE},
     "related": {"region": REGION, "level": REGION_LEVEL, "measure": MEASURE, "presence": PRESENCE, "top": RELATED_TOP, "peers": PEERS,
                 **CHAIN_SCOPE},
-    "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP},
+    "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP, "tie_types": TIE_TYPES, "groups": GROUPS},
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},
@@ -217,7 +223,7 @@ PARAMS: dict[str, dict[str, Param]] = {
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
     "view panorama": {"region": REGION, "min_firms": MIN_FIRMS, "top": PANORAMA_TOP, **CHAIN_SCOPE},
     "view heatmap": {"regions": HEATMAP_REGIONS, "top_regions": HEATMAP_TOP, "min_firms": MIN_FIRMS, **CHAIN_SCOPE},
-    "view ego": {"depth": DEPTH},
+    "view ego": {"depth": DEPTH, "tie_types": TIE_TYPES},
     "view ties": {"seed": COMMUNITY_SEED},
     "load": {"dry_run": DRY_RUN, "update_existing": UPDATE_EXISTING},
 }

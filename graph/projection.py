@@ -15,6 +15,7 @@ import networkx as nx
 
 from .cache import VersionedCache
 from .errors import InvalidParameter
+from .model import FIRM_TIES
 from .store.base import GraphStore, projection_weight
 
 __all__ = ["PROJECTIONS", "projection_spec", "projection", "build_projection", "WITHOUT_PLACEHOLDERS", "placeholder_regions"]
@@ -24,7 +25,7 @@ PROJECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "supply": (("Enterprise",), ("SUPPLIES",), True),
     "chain": (("Stage",), ("FEEDS",), True),
     "ties": (("Enterprise", "Institute"), ("COLLABORATES_WITH",), False),
-    "all": (("Stage", "Enterprise", "Institute", "Park", "Region"), ("FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"), False),
+    "all": (("Stage", "Enterprise", "Institute", "Park", "Region"), ("FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES", *FIRM_TIES), False),
 }
 
 # Projections whose centralities leave out placeholder regions (a Region with a ``placeholder``

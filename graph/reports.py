@@ -41,7 +41,7 @@ __all__ = [
     "WhatIfReport",
     "CentralityRow", "CentralityReport",
     "TiesSummary", "InstituteTies", "EnterpriseTies", "Pair", "Projection", "Projections", "Community",
-    "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "TiesReport",
+    "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "FirmTieRow", "FirmTies", "TiesReport",
     "RelatedMatrix", "RelatedStage", "FeasibleStage", "PeerRegion", "RelatedReport",
     "BriefingReport",
     "REPORTS", "report_model",
@@ -269,6 +269,9 @@ class Candidate(Model):
     size: float = Field(description="Z: its revenue and staff against the stage's largest candidate, in [0, 1].")
     chain_stages: int = Field(description="Other top-level stages of the chain read that it operates in.")
     chain_fit: float = Field(description="F: chain_stages over the most any candidate of the stage has, in [0, 1].")
+    group: str | None = Field(default=None, description="With groups: the head of its control group (CONTROLS), which it stands for "
+                              "as the group's best-scoring candidate of the stage.")
+    group_members: list[str] = Field(default_factory=list, description="With groups: the group's candidates of the stage it stands for.")
     reasons: list[str]
 
 
@@ -759,6 +762,26 @@ class Focus(Model):
     stages: list[FocusStage]
 
 
+class FirmTieRow(Model):
+    enterprise: str = Field(description="The enterprise, or with groups the head of its control group.")
+    name: str
+    members: list[str] = Field(description="With groups: the group's enterprises (the head first); else the enterprise alone.")
+    ties: int
+    firms: int = Field(description="How many other enterprises (or groups) it has these ties with.")
+    tie_kinds: dict[str, int] = Field(description="Ties per type; TYPE← counts those pointing at it (invested in, controlled, acquired).")
+    partners: list[str]
+    reasons: list[str]
+
+
+class FirmTies(Model):
+    tie_types: list[str] = Field(description="The firm-tie types counted.")
+    groups: bool = Field(description="Whether control groups are rolled up into one.")
+    counts: dict[str, int] = Field(description="Relationships of each type counted (without those inside a group).")
+    inside_groups: int = Field(description="Ties between two members of one control group, left out with groups.")
+    group_count: int = Field(description="Control groups of two or more enterprises in the data.")
+    rows: list[FirmTieRow]
+
+
 def _kinds_cell(kinds: dict[str, int]) -> str:
     return "; ".join(f"{kind} {count}" for kind, count in kinds.items())
 
@@ -774,6 +797,8 @@ class TiesReport(Report):
     brokers: list[Broker]
     brokers_method: BrokersMethod
     research_gaps: list[ResearchGap]
+    firm_ties: FirmTies = Field(description="Ties between enterprises: cooperation, competition, investment, control, joint ventures, "
+                                "acquisitions (tie_types), per enterprise or per control group (groups).")
     focus: Focus | None = Field(default=None, description="With an institute only.")
 
     tables: ClassVar[dict[str, Table]] = {
@@ -790,6 +815,8 @@ class TiesReport(Report):
                                                               "internal_links", "external_links")),
         "brokers": Table(lambda r: r.brokers, _fields("node", "name", "kind", "betweenness", "constraint", "betweenness_rank", "constraint_rank")),
         "research_gaps": Table(lambda r: r.research_gaps, _fields("stage", "name", "tier", "enterprises", "researched_by")),
+        "firm_ties": Table(lambda r: r.firm_ties.rows, [*_fields("enterprise", "name", "members", "ties", "firms"),
+                                                        Column("tie_kinds", lambda row: _kinds_cell(row.tie_kinds))]),
         "focus": Table(lambda r: r.focus.shared_institutes, _fields("institute", "name", "shared_enterprises")),
     }
 

@@ -153,9 +153,12 @@ def search_view(store: GraphStore, text: str, *, limit: int = 50) -> dict:
 
 
 # -- ego network -------------------------------------------------------------------------------
-def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = NODE_LIMIT) -> dict:
+def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | None = None, limit: int = NODE_LIMIT,
+             tie_types: Iterable[str] | None = None) -> dict:
     """A node, everything within ``depth`` relationships of it (either direction), and every
     relationship among those nodes (the subgraph they induce, like ``networkx.ego_graph``).
+    ``tie_types`` keeps only these of the firm ties (COOPERATES_WITH, CONTROLS, ...): the others are
+    neither followed nor drawn; every other relationship type is.
 
     Each node carries its ``distance`` (relationships from the centre). When the neighbourhood
     holds more than ``limit`` nodes, the outermost rings are dropped (the depth is reduced);
@@ -172,14 +175,17 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     >>> [(n["id"], n["distance"]) for n in view["nodes"]], len(view["relationships"])
     ([('a', 0), ('b', 1)], 1)
     """
+    from .analysis.groups import followed_types
+
     check_depth(depth)
     whole_number("limit", limit)
+    types = followed_types(tie_types)
     label = label_for_kind(kind) if kind else None
     node_id = resolve(store, node_id, [label] if label else None, parameter="node")
     centre = get_node(store, node_id, label)
     # The shape of the neighbourhood first, from relationship identities alone (graph.neighbourhood):
     # only the nodes and relationships kept are read whole.
-    found = rings(store, node_id, depth)
+    found = rings(store, node_id, depth, types)
     distance, keys = found.distance, set(found.keys)
     adjacency: dict[str, set[str]] = defaultdict(set)
     for _, source, target, _ in keys:
@@ -198,13 +204,15 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     # every relationship among the kept nodes: the subgraph they induce, as networkx.ego_graph
     # gives (links among the outer ring included, which the search above did not follow)
     relationships = queries(store).relationships_among(kept)
+    if types is not None:
+        relationships = [r for r in relationships if r.type in types]
     by_id = {n.id: n for n in store.nodes(ids=kept)}
     omitted_nodes = len(distance) - len(kept)
     omitted = None
     if omitted_nodes:
         outer = [n for n in kept if distance[n] == depth]
         if outer:
-            keys |= {k for k in queries(store).incident_keys(outer) if k[1] in distance and k[2] in distance}
+            keys |= {k for k in queries(store).incident_keys(outer, types) if k[1] in distance and k[2] in distance}
         reasons = []
         if shown_depth < depth:
             reasons.append(f"depth reduced from {depth} to {shown_depth} to stay within {limit} nodes")

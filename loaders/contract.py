@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER", "TIERS", "TIER_ALIASES", "COLUMN_TYPES", "EXTRA_TYPES", "file_for", "fold"]
+__all__ = ["Column", "FileSpec", "FILES", "FILE_ORDER", "TIERS", "TIER_ALIASES", "FIRM_TIE_FILES", "COLUMN_TYPES", "EXTRA_TYPES", "file_for", "fold"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,25 @@ _NAME = ("名称",)
 # inclusive; a missing one is open-ended). graph.store.asof reads them.
 _TIME = (Column("since", type="date", aliases=("起始日期", "开始日期", "自")), Column("until", type="date", aliases=("截止日期", "结束日期", "至")))
 
+# The firm ties between enterprises (graph.model.FIRM_TIES): file, the aliases of its two columns,
+# and the file's own aliases. FIRM_TIE_FILES says which relationship type each holds.
+_FIRM_TIE_FILES = (
+    ("cooperations.csv", ("企业", "企业一", "甲方"), ("合作企业", "企业二", "乙方"), ("企业合作", "合作企业", "企业间合作")),
+    ("competitions.csv", ("企业", "企业一"), ("竞争企业", "竞争对手", "企业二"), ("竞争", "竞争关系", "竞争对手")),
+    ("investments.csv", ("投资方", "投资企业"), ("被投资方", "被投资企业"), ("投资", "投资关系", "对外投资")),
+    ("controls.csv", ("母公司", "控股方", "控股股东"), ("子公司", "被控股方"), ("控股", "控股关系", "母子公司")),
+    ("joint_ventures.csv", ("企业", "企业一", "合资方"), ("合资伙伴", "企业二"), ("合资", "合资关系")),
+    ("acquisitions.csv", ("收购方", "并购方"), ("被收购方", "被并购方"), ("并购", "收购", "并购关系")),
+)
+FIRM_TIE_FILES: dict[str, str] = {
+    "COOPERATES_WITH": "cooperations.csv",
+    "COMPETES_WITH": "competitions.csv",
+    "INVESTS_IN": "investments.csv",
+    "CONTROLS": "controls.csv",
+    "JOINT_VENTURE": "joint_ventures.csv",
+    "ACQUIRED": "acquisitions.csv",
+}
+
 _POSITIVE = {"minimum": 0.0, "exclusive_minimum": True}
 _NON_NEGATIVE = {"minimum": 0.0}
 
@@ -154,6 +173,7 @@ FILES: dict[str, FileSpec] = {
                 Column("employees", type="int", **_NON_NEGATIVE, aliases=("员工", "员工数", "职工人数", "从业人数")),
                 Column("founded", type="int", aliases=("成立年份", "成立时间")),
                 Column("tags", type="list", aliases=("标签",)),
+                Column("patents", type="int", **_NON_NEGATIVE, aliases=("专利", "专利数", "专利数量")),
                 *_TIME,
             ),
             label="Enterprise",
@@ -188,6 +208,7 @@ FILES: dict[str, FileSpec] = {
                 Column("name", required=True, aliases=_NAME + ("机构", "机构名称")),
                 Column("kind", aliases=("类型", "类别")),
                 _ref("region", "Region", aliases=("地区", "所在地区", "所属地区")),
+                Column("patents", type="int", **_NON_NEGATIVE, aliases=("专利", "专利数", "专利数量")),
                 *_TIME,
             ),
             label="Institute",
@@ -214,6 +235,19 @@ FILES: dict[str, FileSpec] = {
             ),
             aliases=("机构环节", "研究方向"),
         ),
+        *(
+            FileSpec(
+                name,
+                (
+                    _ref("source", "Enterprise", required=True, aliases=source),
+                    _ref("target", "Enterprise", required=True, aliases=target),
+                    Column("weight", type="float", **_POSITIVE, aliases=("权重", "金额", "比例")),
+                    *_TIME,
+                ),
+                aliases=aliases,
+            )
+            for name, source, target, aliases in _FIRM_TIE_FILES
+        ),
     ]
 }
 
@@ -230,6 +264,7 @@ FILE_ORDER: tuple[str, ...] = (
     "supplies.csv",
     "ties.csv",
     "institute_stages.csv",
+    *FIRM_TIE_FILES.values(),
 )
 
 # dataset.json may type the columns beyond the contract: {"column_types": {"enterprises.csv":

@@ -18,7 +18,20 @@ from itertools import compress, repeat
 from graph.errors import DatasetError, Problem
 from graph.model import GraphData, Node, Relationship, a_kind
 
-from .contract import COLUMN_TYPES, EXTRA_TYPES, FILE_ORDER, FILES, TIER_ALIASES, TIERS, Column, FileSpec, fold, is_list, referred_label
+from .contract import (
+    COLUMN_TYPES,
+    EXTRA_TYPES,
+    FILE_ORDER,
+    FILES,
+    FIRM_TIE_FILES,
+    TIER_ALIASES,
+    TIERS,
+    Column,
+    FileSpec,
+    fold,
+    is_list,
+    referred_label,
+)
 from .read import RawDataset, Table
 
 __all__ = ["validate", "StoreContext"]
@@ -615,6 +628,7 @@ _RELATIONSHIP_FILES: dict[str, tuple[str, str, str, str | None, str | None]] = {
     "supplies.csv": ("SUPPLIES", "supplier", "customer", "stage", "an enterprise cannot supply itself"),
     "ties.csv": ("COLLABORATES_WITH", "enterprise", "institute", "kind", None),
     "institute_stages.csv": ("RESEARCHES", "institute", "stage", None, None),
+    **{file: (rel_type, "source", "target", None, "an enterprise cannot have this tie with itself") for rel_type, file in FIRM_TIE_FILES.items()},
 }
 
 

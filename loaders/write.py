@@ -14,7 +14,7 @@ from graph.errors import InvalidParameter
 from graph.export import csv_line, spreadsheet_safe
 from graph.model import GraphData
 
-from .contract import COLUMN_TYPES, FILES
+from .contract import COLUMN_TYPES, FILES, FIRM_TIE_FILES
 
 __all__ = ["write_dataset"]
 
@@ -25,6 +25,7 @@ _REL_FILES = {
     "SUPPLIES": ("supplies.csv", "supplier", "customer"),
     "COLLABORATES_WITH": ("ties.csv", "enterprise", "institute"),
     "RESEARCHES": ("institute_stages.csv", "institute", "stage"),
+    **{rel_type: (file, "source", "target") for rel_type, file in FIRM_TIE_FILES.items()},
 }
 _NODE_FILES = {spec.label: name for name, spec in FILES.items() if spec.label}
 

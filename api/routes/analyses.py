@@ -54,12 +54,13 @@ def region_gaps(
     top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
     lang: LangQuery = P.LANG.default,
+    groups: Annotated[bool, query(P.GROUPS)] = P.GROUPS.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
     return reports.present(request, format, gaps, region, section=section, min_firms=min_firms, top_candidates=top_candidates, top=top,
-                           lang=asked_lang(request, lang), **scope)
+                           lang=asked_lang(request, lang), groups=groups, **scope)
 
 
 _BRIEFING_TYPES = {media.split(";")[0]: name for name, media in P.BRIEFING_MEDIA_TYPES.items()}
@@ -217,11 +218,14 @@ def get_ties(
     institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
     seed: Annotated[int, query(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
+    tie_types: Annotated[str | None, query(P.TIE_TYPES)] = None,
+    groups: Annotated[bool, query(P.GROUPS)] = P.GROUPS.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
-    """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
-    return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top)
+    """Enterprise–institute ties (counts, projections, communities, brokers, research gaps) and firm ties."""
+    return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top,
+                           tie_types=P.split_list(tie_types) if tie_types else None, groups=groups)
 
 
 @router.get("/diff", response_model=report_model(diff), responses=FILE_RESPONSES)

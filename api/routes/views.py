@@ -185,10 +185,12 @@ def ego(
     kind: Annotated[str, Path(max_length=20, description="The node's kind: stage, enterprise, institute, park or region.")],
     node_id: Annotated[str, Path(min_length=1, max_length=500, description="The node's id.")],
     depth: Annotated[int, query(P.DEPTH)] = P.DEPTH.default,
+    tie_types: Annotated[str | None, query(P.TIE_TYPES)] = None,
     format: FormatQuery = ViewFormat.html,
 ):
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""
-    return _respond(format, lambda: reports(views_data.ego_view, node_id, depth=depth, kind=kind), _page)
+    chosen = P.split_list(tie_types) if tie_types else None
+    return _respond(format, lambda: reports(views_data.ego_view, node_id, depth=depth, kind=kind, tie_types=chosen), _page)
 
 
 @router.get(f"{BASE}/ties", response_class=HTMLResponse, responses=_HTML)

@@ -62,7 +62,7 @@ data held at all, so a reader knows what the ranking rests on.
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
@@ -70,7 +70,7 @@ from operator import or_
 
 from graph.errors import InvalidParameter
 from graph.i18n import choose_lang, joined, message
-from graph.params import COMPARE_PEERS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
+from graph.params import COMPARE_PEERS, GROUPS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
 from graph.regions import check_region, region_descendants
 from graph.reports import (
     Candidate,
@@ -91,6 +91,7 @@ from graph.store.base import GraphStore
 from graph.store.queries import StageFirm, queries
 from graph.store.reads import get_node
 
+from .groups import control_groups
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
 from .related import peer_regions, stage_density
@@ -281,7 +282,7 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
 
 def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None,
          scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-         rollup: str = "auto", lang: str | None = None) -> GapsReport:
+         rollup: str = "auto", lang: str | None = None, groups: bool = False) -> GapsReport:
     """The gaps of ``region``'s chain: missing and weak stages, classified, scored, with the
     enterprises elsewhere that could fill them.
 
@@ -344,6 +345,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     """
     MIN_FIRMS.check(min_firms)
     TOP_CANDIDATES.check(top_candidates)
+    GROUPS.check(groups)
     region = check_region(store, region)
     regions = region_descendants(store, region)
     region_name = get_node(store, region).name
@@ -404,7 +406,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     gaps_total = len(found)
     signals = CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, chain_fit=True)
     if top_candidates and listed:
-        signals = _add_candidates(store, regions, region_name, chain, listed, top_candidates, lang)
+        signals = _add_candidates(store, regions, region_name, chain, listed, top_candidates, lang, groups)
 
     if limit is not None:
         busiest = sorted((s for s in order if local[s]), key=lambda s: -len(local[s]))[:limit]
@@ -517,7 +519,7 @@ def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local:
 
 
 def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, gap_rows: list[dict],
-                    top: int, lang: str = "en") -> CandidateSignals:
+                    top: int, lang: str = "en", groups: bool = False) -> CandidateSignals:
     """Fill each gap's ``candidates``: enterprises outside the region (``regions``: it and its
     sub-regions) operating in its stage; return which signals the data held.
 
@@ -585,6 +587,22 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             f = others(firm, gap) / max_others if max_others else 0.0
             yield round(2 * s + i + z + f, 6), firm, s, i, z, f
 
+    # with groups, a control group's candidates of a stage compete as one: its best stands for it
+    heads = control_groups(store) if groups else {}
+    group_size = Counter(heads.values())
+
+    def collapsed(ranked: Iterable[tuple]) -> Iterator[tuple]:
+        seen: dict[str, list[str]] = {}
+        for row in ranked:
+            head = heads.get(row[1])
+            if head is None:
+                yield row, None, []
+            elif head not in seen:
+                seen[head] = [row[1]]
+                yield row, head, seen[head]
+            else:
+                seen[head].append(row[1])  # filled in place: the list yielded grows
+
     sized = False
     for gap in gap_rows:
         rows = by_gap.get(gap["stage"], {})
@@ -593,9 +611,14 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
         max_others = max((others(firm, gap["stage"]) for firm in rows), default=0)
         sized = sized or bool(max_revenue or max_employees)
         # nsmallest = sorted(...)[:top], without sorting every enterprise of a national stage
-        best = heapq.nsmallest(top, scored(gap["stage"], rows, max_revenue, max_employees, max_others),
-                               key=lambda row: (-row[0], -focus(row[1]), row[1]))
-        for score, firm, s, i, z, f in best:
+        order = (lambda row: (-row[0], -focus(row[1]), row[1]))
+        ranked = scored(gap["stage"], rows, max_revenue, max_employees, max_others)
+        if heads:
+            every = list(collapsed(sorted(ranked, key=order)))
+            best = [(row, head, members) for row, head, members in every[:top]]
+        else:
+            best = [(row, None, []) for row in heapq.nsmallest(top, ranked, key=order)]
+        for (score, firm, s, i, z, f), head, members in best:
             node = rows[firm]
             reasons = [message("cand.operates", lang, gap=gap["name"], stage=gap["stage"], where=node.region, region=region_name)]
             if s:
@@ -624,10 +647,15 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             reasons.append(message("cand.fit", lang, n=n_others, most=max_others, inside=len(in_chain[firm]),
                                    stages=len(operated[firm]), f=f))
             reasons.append(message("cand.score", lang, s=s, i=i, z=z, f=f, score=score))
+            grouped = {}
+            if head is not None:
+                reasons.append(message("cand.group", lang, head=head, size=group_size[head], n=len(members),
+                                       names=_listing(sorted(rows[m].name for m in members), lang=lang)))
+                grouped = {"group": head, "group_members": sorted(members)}
             gap["candidates"].append({
                 "enterprise": firm, "name": node.name, "region": node.region, "score": score,
                 "supply_ties": s, "shared_institutes": i, "size": round(z, 6), "chain_stages": n_others, "chain_fit": round(f, 6),
-                "reasons": reasons,
+                **grouped, "reasons": reasons,
             })
     # which signals the data held at all: SUPPLIES or COLLABORATES_WITH links of the region's
     # firms, and a size of some candidate

@@ -44,13 +44,16 @@ from collections import Counter, defaultdict
 import networkx as nx
 
 from graph.errors import TooExpensive
-from graph.params import COMMUNITY_SEED, TIES_TOP
+from graph.model import SYMMETRIC_TIES
+from graph.params import COMMUNITY_SEED, GROUPS, TIES_TOP
 from graph.projection import projection
 from graph.reports import (
     Broker,
     BrokersMethod,
     Community,
     EnterpriseTies,
+    FirmTieRow,
+    FirmTies,
     Focus,
     FocusStage,
     InstituteTies,
@@ -66,11 +69,12 @@ from graph.store.base import GraphStore
 from graph.store.reads import get_node
 
 from .centrality import affordable_k, analysis_graph, centrality_values, tie_value
+from .groups import check_tie_types, control_groups, group_of
 from .stages import stage_chain
 
-__all__ = ["ties_report", "enterprise_projection", "institute_projection", "burt_constraint", "SECTIONS", "MAX_PROJECTION_PAIRS"]
+__all__ = ["ties_report", "firm_ties", "check_tie_types", "enterprise_projection", "institute_projection", "burt_constraint", "SECTIONS", "MAX_PROJECTION_PAIRS"]
 
-SECTIONS: tuple[str, ...] = ("summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps")
+SECTIONS: tuple[str, ...] = ("summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps", "firm_ties")
 
 # Building the enterprise projection visits every pair of firms sharing an institute; a hub
 # institute with thousands of firms makes millions of pairs. Above this the report gives the
@@ -358,7 +362,67 @@ def _research_gaps(store: GraphStore, G: nx.Graph) -> list[dict]:
     return sorted(gaps, key=lambda g: (-g["enterprises"], g["stage"]))
 
 
-def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 0, top: int = 20) -> TiesReport:
+def firm_ties(store: GraphStore, *, tie_types=None, groups: bool = False) -> FirmTies:
+    """Ties between enterprises (cooperation, competition, investment, control, joint ventures,
+    acquisitions), per enterprise or, with ``groups``, per control group.
+
+    Each relationship counts once for each of its two ends: as its type at the source, and as
+    ``TYPE←`` at the target of a directed one (an investee's ``INVESTS_IN←``). With ``groups``
+    every enterprise is replaced by the head of its control group (:mod:`.groups`), and a tie
+    between two members of one group is left out (``inside_groups``) — CONTROLS ties among a
+    group's own members among them.
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(
+    ...     nodes=[Node("Enterprise", e, e.upper()) for e in ("p", "s", "x")],
+    ...     relationships=[Relationship("CONTROLS", "p", "s"), Relationship("COOPERATES_WITH", "s", "x")]))
+    >>> [(r.enterprise, r.ties) for r in firm_ties(store).rows]
+    [('s', 2), ('p', 1), ('x', 1)]
+    >>> [(r.enterprise, r.members, r.partners) for r in firm_ties(store, groups=True).rows]
+    [('p', ['p', 's'], ['x']), ('x', ['x'], ['p'])]
+    """
+    types = check_tie_types(tie_types)
+    groups = GROUPS.check(groups)
+    heads = control_groups(store)
+    members: dict[str, list[str]] = defaultdict(list)
+    for member, head in heads.items():
+        members[head].append(member)
+    counts: Counter = Counter()
+    inside = 0
+    per: dict[str, dict] = {}
+    for rel in store.relationships(types):
+        a, b = (group_of(heads, rel.source), group_of(heads, rel.target)) if groups else (rel.source, rel.target)
+        if a == b:
+            inside += 1
+            continue
+        counts[rel.type] += 1
+        back = rel.type if rel.type in SYMMETRIC_TIES else rel.type + "←"
+        for node, other, kind in ((a, b, rel.type), (b, a, back)):
+            entry = per.setdefault(node, {"ties": 0, "partners": set(), "kinds": Counter()})
+            entry["ties"] += 1
+            entry["partners"].add(other)
+            entry["kinds"][kind] += 1
+    names = {node.id: node.name for node in store.nodes(["Enterprise"], ids=sorted(per))} if per else {}
+    rows = []
+    for node, entry in sorted(per.items(), key=lambda item: (-item[1]["ties"], -len(item[1]["partners"]), item[0])):
+        group = [node] + sorted(m for m in members.get(node, ()) if m != node) if groups else [node]
+        kinds = dict(sorted(entry["kinds"].items()))
+        reasons = [f"{entry['ties']} tie{'s' if entry['ties'] != 1 else ''} with {len(entry['partners'])} "
+                   f"{'group' if groups else 'enterprise'}{'s' if len(entry['partners']) != 1 else ''}: "
+                   + ", ".join(f"{kind} {n}" for kind, n in kinds.items())]
+        if len(group) > 1:
+            reasons.append(f"the control group of {names.get(node, node)}: {len(group)} enterprises")
+        rows.append(FirmTieRow.model_construct(enterprise=node, name=names.get(node, node), members=group, ties=entry["ties"],
+                                               firms=len(entry["partners"]), tie_kinds=kinds, partners=sorted(entry["partners"]),
+                                               reasons=reasons))
+    return FirmTies.model_construct(tie_types=types, groups=groups, counts={t: counts.get(t, 0) for t in types}, inside_groups=inside,
+                                    group_count=len(members), rows=rows)
+
+
+def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 0, top: int = 20, tie_types=None,
+                groups: bool = False) -> TiesReport:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps.
 
     Parameters
@@ -373,6 +437,10 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         Seed of Louvain (and of sampled betweenness on graphs too big for the exact one).
     top : int
         How many pairs per projection and brokers per ordering to list.
+    tie_types : list of str, optional
+        The firm ties ``firm_ties`` counts (default all: :func:`firm_ties`).
+    groups : bool
+        ``firm_ties`` per control group instead of per enterprise.
 
     Returns
     -------
@@ -397,6 +465,8 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
     """
     COMMUNITY_SEED.check(seed)
     TIES_TOP.check(top)
+    check_tie_types(tie_types)
+    GROUPS.check(groups)
     G = projection(store, "ties")
     focus_node = None
     if institute is not None:
@@ -427,6 +497,7 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         "brokers": brokers,
         "brokers_method": method,
         "research_gaps": _research_gaps(store, G),
+        "firm_ties": firm_ties(store, tie_types=tie_types, groups=groups),
     }
     if focus_node is not None:
         partners = set(institutes.get(institute, {}).get("partners", ()))
@@ -455,6 +526,7 @@ def _typed(report: dict) -> TiesReport:
         brokers=[Broker.model_construct(**b) for b in report["brokers"]],
         brokers_method=BrokersMethod.model_construct(**report["brokers_method"]),
         research_gaps=[ResearchGap.model_construct(**g) for g in report["research_gaps"]],
+        firm_ties=report["firm_ties"],
         **({} if focus is None else {"focus": Focus.model_construct(
             institute=focus["institute"], name=focus["name"], enterprises=focus["enterprises"],
             shared_institutes=[SharedInstitute.model_construct(**x) for x in focus["shared_institutes"]],

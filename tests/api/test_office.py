@@ -25,7 +25,8 @@ ROUTES = {
     "bottlenecks": (("get", "/bottlenecks", {}, None), ["items"]),
     "whatif": (("post", "/whatif", {}, {"remove": ["e_wj_lianjie_zipper"]}), ["effects"]),
     "centrality": (("get", "/centrality", {"metric": "pagerank", "graph": "supply"}, None), ["rows"]),
-    "ties": (("get", "/ties", {}, None), ["summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps"]),
+    "ties": (("get", "/ties", {}, None), ["summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps",
+                                                    "firm_ties"]),
     "paths": (("get", "/paths", {"from": "e_hengli_group", "to": "e_tm_hanpai_womenswear"}, None), ["steps"]),
     "neighbors": (("get", "/nodes/Institute/i_donghua_university/neighbors", {"depth": 2}, None), ["nodes"]),
 }

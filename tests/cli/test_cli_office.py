@@ -28,9 +28,10 @@ COMMANDS = {
     "bottlenecks": (["bottlenecks"], ["items"]),
     "whatif": (["whatif", "--remove", "e_wj_lianjie_zipper"], ["effects"]),
     "centrality": (["centrality", "--metric", "pagerank", "--graph", "supply"], ["rows"]),
-    "ties": (["ties"], ["summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps"]),
+    "ties": (["ties"], ["summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps", "firm_ties"]),
     "ties of an institute": (["ties", "--institute", "i_donghua_university"],
-                             ["summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps", "focus"]),
+                             ["summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps", "firm_ties",
+                              "focus"]),
     "path": (["path", "e_hengli_group", "e_tm_hanpai_womenswear"], ["steps"]),
     "neighbors": (["neighbors", "i_donghua_university", "--depth", "2"], ["nodes"]),
 }
@@ -189,7 +190,7 @@ def test_json_to_a_file_is_the_printed_json(db, tmp_path):
         (["gaps", "--region", "tianmen", "--format", "xlsx"], "Error: output: --format xlsx writes a workbook: give the file with --output FILE.xlsx"),
         (["stats", "-o", "counts.txt"], "Error: output: write a .xlsx, .csv or .json file, or say which with --format, not 'counts.txt'"),
         (["ties", "-o", "ties.csv"], "Error: section: --format csv shows one table: choose --section (summary, institutes, enterprises, projections, "
-                                     "communities, brokers, research_gaps)"),
+                                     "communities, brokers, research_gaps, firm_ties)"),
         (["gaps", "--region", "tianmen", "--stages", "--candidates"], "Error: candidates: list the stages (--stages) or the candidates (--candidates), not both"),
         (["search", "涤纶", "--format", "xlsx"], "Error: format: search prints table, json or csv; the reports (gaps, compare, ...) write xlsx"),
     ],

@@ -68,9 +68,9 @@ def test_ties_focus_on_an_institute(db):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["-f", "csv"], "Error: section: --format csv shows one table: choose --section (summary, institutes, enterprises, projections, communities, brokers, research_gaps)"),
-        (["--section", "gossip"], "Error: section: unknown section 'gossip'; expected one of summary, institutes, enterprises, projections, communities, brokers, research_gaps"),
-        (["--section", "focus"], "Error: section: unknown section 'focus'; expected one of summary, institutes, enterprises, projections, communities, brokers, research_gaps"),
+        (["-f", "csv"], "Error: section: --format csv shows one table: choose --section (summary, institutes, enterprises, projections, communities, brokers, research_gaps, firm_ties)"),
+        (["--section", "gossip"], "Error: section: unknown section 'gossip'; expected one of summary, institutes, enterprises, projections, communities, brokers, research_gaps, firm_ties"),
+        (["--section", "focus"], "Error: section: unknown section 'focus'; expected one of summary, institutes, enterprises, projections, communities, brokers, research_gaps, firm_ties"),
         (["--institute", "hengli"], "Error: no institute with id 'hengli'"),
     ],
 )

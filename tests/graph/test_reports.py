@@ -194,9 +194,9 @@ KEYS = {
     "/bottlenecks": {"region", "scope", "chain_scope", "cycles", "hhi_threshold", "min_firms", "sources", "end_products", "counts", "listed", "critical_screening", "items"},
     "/centrality?metric=betweenness&top=10": {"metric", "graph", "kind", "region", "exact", "k", "seed", "total", "engine", "threads", "note", "rows"},
     "/ties": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities", "brokers", "brokers_method",
-              "research_gaps"},
+              "research_gaps", "firm_ties"},
     "/ties?institute=i_donghua_university": {"institute", "seed", "summary", "institutes", "enterprises", "projections", "communities",
-                                             "brokers", "brokers_method", "research_gaps", "focus"},
+                                             "brokers", "brokers_method", "research_gaps", "firm_ties", "focus"},
 }
 WHATIF_KEYS = {"region", "scope", "chain_scope", "cycles", "min_firms", "removed", "enterprises", "stages_lost", "stages_weakened",
                "stages_downstream", "score",
