@@ -35,7 +35,7 @@ __all__ = [
     "Kind", "Metric", "GraphName",
     "ProblemOut", "ErrorDetail", "ErrorResponse", "error_responses",
     "Health", "Stats",
-    "NodeOut", "NodeSearch", "NodeRef", "Neighbors", "PathOut",
+    "NodeOut", "NodeDetail", "NodeSearch", "NodeRef", "Neighbors", "PathOut",
     "GapsReport", "CompareReport",
     "BottlenecksReport", "WhatIfRequest", "WhatIfReport",
     "CentralityReport", "WriteBackRequest", "WriteBackResult",
@@ -118,6 +118,9 @@ class NodeOut(Model):
     kind: str
     name: str
     props: dict[str, Any]
+
+
+class NodeDetail(NodeOut):
     sources: list[str] | None = Field(default=None, description="The datasets that state the node, in load order (GET /datasets).")
 
 

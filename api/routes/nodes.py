@@ -16,7 +16,7 @@ from graph.reports import report_model
 from graph.store import reads
 
 from ..deps import ReportsDep, StoreDep
-from ..models import Kind, NodeOut, NodeSearch, error_responses
+from ..models import Kind, NodeDetail, NodeSearch, error_responses
 from ..params import FILE_RESPONSES, FormatQuery, query
 from ..snapshot import SnapshotRoute
 
@@ -77,7 +77,7 @@ def get_neighbors(
     return reports.present(request, format, neighbors, node_id, depth=depth, kind=only.value if only else None, limit=limit, via=via)
 
 
-@router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
+@router.get("/nodes/{kind}/{node_id:path}", response_model=NodeDetail, responses=error_responses(404))
 def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
     """One node with all its properties and the datasets that state it (``sources``, in load
     order; absent where the store does not record them)."""

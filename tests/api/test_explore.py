@@ -56,7 +56,8 @@ def test_search_refuses_an_unknown_kind_and_region(client):
 
 def test_a_node_with_all_its_properties(client):
     assert client.get("/nodes/Enterprise/e4").json() == {
-        "id": "e4", "kind": "Enterprise", "name": "天门织造厂", "props": {"region": "tm", "revenue_cny": 100.0, "employees": 10}}
+        "id": "e4", "kind": "Enterprise", "name": "天门织造厂", "props": {"region": "tm", "revenue_cny": 100.0, "employees": 10},
+        "sources": ["dataset"]}  # the folder the fixture loads it from
 
 
 def test_a_node_of_another_kind_or_unknown_is_404_naming_it(client):
