@@ -25,7 +25,7 @@ from graph.errors import ChainxError, DatasetError, StoreChanged
 from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
 from viz.formats import Format, csv_file_bytes, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
-from .options import RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
+from .options import ChainOption, RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
 
 app = typer.Typer(
     name="chainx",
@@ -406,6 +406,89 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table, output
     emit(report_csv(result) if format == Format.csv else report_table(result))
 
 
+chains_app = typer.Typer(
+    help="Chains the store holds (chains.csv, or saved here): list them, show one, save a derived scope as one.\n\n"
+    "Example: chainx chains   |   chainx chains show 化纤-纺织-服装   |   chainx chains save textile_core --name 纺织核心链 --from 原油 --to 服装",
+    invoke_without_command=True,
+)
+app.add_typer(chains_app, name="chains")
+
+
+@chains_app.callback()
+@cli_errors
+def chains_list(ctx: typer.Context, store: StoreOption = None, format: FormatOption = Format.table, rollup: RollupOption = P.ROLLUP.default):
+    """List the chains: id, name, how many top-level stages, how each is defined."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from graph.chains import chain_listing
+
+    P.ROLLUP.check(rollup)
+    with read_store(store) as graph_store:
+        rows = chain_listing(graph_store, rollup)
+    columns = ["id", "name", "stages", "defined_by"]
+    if format == Format.json:
+        emit(to_json({"total": len(rows), "chains": rows}))
+    elif format == Format.csv:
+        emit(rows_to_csv(rows, columns + ["description"]))
+    else:
+        emit(rows_to_table(rows, columns) + f"\n{len(rows)} chain{'s' if len(rows) != 1 else ''}")
+
+
+@chains_app.command("show")
+@cli_errors
+def chains_show(
+    chain: Annotated[str, typer.Argument(help=P.CHAIN.help.split(";")[0] + ".", show_default=False)],
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+    rollup: RollupOption = P.ROLLUP.default,
+):
+    """One chain: its definition, its stages and the FEEDS links among them.
+
+    Example: chainx chains show polyester_garments
+    """
+    from graph.chains import chain_detail
+
+    P.ROLLUP.check(rollup)
+    with read_store(store) as graph_store:
+        detail = chain_detail(graph_store, P.CHAIN.check(chain), rollup)
+    if format == Format.json:
+        emit(to_json(detail))
+    elif format == Format.csv:
+        emit(rows_to_csv(detail["stages"], ["id", "name"]))
+    else:
+        emit(f"{detail['name']} ({detail['id']}), defined by {detail['defined_by']}: {len(detail['stages'])} stages, "
+             f"{len(detail['links'])} FEEDS links\n" + rows_to_table(detail["stages"], ["id", "name"]))
+
+
+@chains_app.command("save")
+@cli_errors
+def chains_save(
+    chain_id: Annotated[str, typer.Argument(metavar="ID", help="The new chain's id.", show_default=False)],
+    name: Annotated[str, typer.Option("--name", help="The chain's name.", show_default=False)],
+    stages: Annotated[Optional[str], typer.Option("--stages", help="Its member stages (ids or names), comma-separated.",
+                                                  show_default=False)] = None,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    region: Annotated[Optional[str], option(P.REGION, help="Save this region's scope: the stages its enterprises operate in "
+                                                          "and their FEEDS neighbourhood (--scope-depth).")] = None,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    description: Annotated[Optional[str], typer.Option("--description", help="What the chain is.", show_default=False)] = None,
+    store: StoreOption = None,
+):
+    """Save a chain: by its stages, by its ends (--from, --to), or as a region's scope (--region).
+
+    Example: chainx chains save textile_core --name 纺织核心链 --from 原油 --to 服装
+    """
+    from graph.chains import chain_detail, save_chain
+    from graph.params import split_list
+
+    with store_from(store) as graph_store:
+        node = save_chain(graph_store, chain_id, name, stages=split_list(stages) if stages else None, source=source, sink=sink,
+                          region=region, scope_depth=scope_depth, description=description)
+        detail = chain_detail(graph_store, node.id)
+    typer.echo(f"Saved chain {node.name} ({node.id}), defined by {detail['defined_by']}: {len(detail['stages'])} stages.")
+
+
 @app.command()
 @cli_errors
 def search(
@@ -739,6 +822,7 @@ def gaps_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
@@ -759,7 +843,8 @@ def gaps_command(
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, lang=lang)
+        report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth,
+                      source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
     section = "stages" if stages else "candidates" if candidates else "gaps"
     if written(report, format, output, given, section):
         return
@@ -795,6 +880,7 @@ def compare_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -811,7 +897,7 @@ def compare_command(
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
         report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
     section = "peers" if peers else "stages"
     if written(report, format, output, given, section):
@@ -846,6 +932,7 @@ def related_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -864,7 +951,7 @@ def related_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = related(graph_store, region, level=level, measure=measure, presence=presence, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     section = "stages" if stages else "peers" if peer_list else "feasible"
     if written(report, format, output, given, section):
         return
@@ -897,6 +984,7 @@ def bottlenecks_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -910,7 +998,7 @@ def bottlenecks_command(
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -936,6 +1024,7 @@ def whatif_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -950,7 +1039,7 @@ def whatif_command(
     ids = P.split_list(remove)
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -1001,6 +1090,7 @@ def view_chain(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked.
@@ -1011,7 +1101,7 @@ def view_chain(
 
     with read_store(store) as graph_store:
         payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates,
-                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     _write_view(payload, output)
 
 

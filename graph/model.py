@@ -32,6 +32,7 @@ class Label(str, Enum):
     INSTITUTE = "Institute"
     PARK = "Park"
     REGION = "Region"
+    CHAIN = "Chain"  # a named chain: a set of stages (chains.csv, or saved by chainx chains save)
 
     def __str__(self) -> str:  # so f-strings and JSON show "Stage", not "Label.STAGE"
         return self.value
@@ -45,6 +46,7 @@ class RelType(str, Enum):
     LOCATED_IN = "LOCATED_IN"  # Enterprise → Park/Region, Park → Region, Institute → Region
     COLLABORATES_WITH = "COLLABORATES_WITH"  # Enterprise → Institute
     RESEARCHES = "RESEARCHES"  # Institute → Stage
+    INCLUDES = "INCLUDES"  # Chain → Stage: a member stage of the chain
 
     def __str__(self) -> str:
         return self.value
@@ -69,6 +71,7 @@ REL_ENDPOINTS: dict[str, set[tuple[str, str]]] = {
     },
     "COLLABORATES_WITH": {("Enterprise", "Institute")},
     "RESEARCHES": {("Institute", "Stage")},
+    "INCLUDES": {("Chain", "Stage")},
 }
 
 

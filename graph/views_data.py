@@ -277,7 +277,7 @@ def chain_layout(store: GraphStore, chain=None) -> dict[str, dict]:
 
 
 def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, scope: str = "auto",
-               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
+               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> dict:
     """The chain map of ``region``: every top-level stage with its status there, its gap (if
     any) with the top candidates to attract, its local enterprises, and its place on the map.
 
@@ -292,7 +292,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     from .scope import chain_in_scope
 
     region = check_region(store, region)
-    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup}
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
     report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, scope_depth=scope_depth, **scoping)
     chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
     layout = chain_layout(store, chain)
