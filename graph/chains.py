@@ -125,6 +125,12 @@ def save_chain(store: GraphStore, chain_id: str, name: str, *, stages: list[str]
         props["sink"] = resolve(store, sink, ["Stage"], parameter="to", what="stage")
         if props["source"] == props["sink"]:
             raise InvalidParameter("to", "the source and the sink are the same stage")
+        from .analysis.stages import stage_chain
+
+        whole = stage_chain(store, "auto")
+        if not members(whole, Node("Chain", chain_id, name, props)):
+            raise NotFound(f"no FEEDS path from {whole.name(whole.top[props['source']])} ({props['source']}) to "
+                           f"{whole.name(whole.top[props['sink']])} ({props['sink']}): the chain between them is empty; nothing was saved")
     if description:
         props["description"] = str(description)
     node = Node("Chain", chain_id, name, props)
