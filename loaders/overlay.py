@@ -117,9 +117,13 @@ def _positions(table: Table, file: str) -> dict[str, int]:
 
 
 def _stage_columns(table: Table, file: str) -> dict[str, int]:
-    """Positions of the columns of ``file`` that refer to stages."""
+    """Positions of the columns of ``file`` that refer to stages (one, or a ``;``-separated list: a chain's stages)."""
     positions = _positions(table, file)
-    return {c.name: positions[c.name] for c in FILES[file].columns if c.type == "ref:Stage" and c.name in positions}
+    return {c.name: positions[c.name] for c in FILES[file].columns
+            if (c.type == "ref:Stage" or c.items_ref == "Stage") and c.name in positions}
+
+
+_LISTS = {(file, c.name) for file, spec in FILES.items() for c in spec.columns if c.items_ref == "Stage"}
 
 
 def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, OverlayReport]:
@@ -167,6 +171,28 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
     tables = dict(raw.tables)
     problems = list(raw.problems)
     changed = bool(renamed)
+
+    def matched(value: str, column: str, line: int, file: str) -> str:
+        """The stage id ``value`` stands for (itself when it is one, or names none or several: each reported)."""
+        if value in renamed:
+            return renamed[value]
+        if value in own.ids or value in store.ids:
+            return value
+        by, candidates = own.find(value)
+        where = own
+        if not candidates:
+            by, candidates = store.find(value)
+            where = store
+        if len(candidates) == 1:
+            (target,) = candidates
+            report.matched.append({"file": file, "line": line, "value": value, "stage": target, "name": where.ids[target], "by": by})
+            return target
+        if candidates:
+            report.ambiguous.append({"file": file, "line": line, "value": value, "candidates": sorted(candidates)})
+            problems.append(Problem(file, line, column, f"{value!r} names several stages ({', '.join(sorted(candidates))}): give the id"))
+        else:
+            report.unmatched.append({"file": file, "line": line, "column": column, "value": value})
+        return value
     for file, table in raw.tables.items():
         refs = _stage_columns(table, file) if file in FILES else {}
         # a stages.csv without a parent column refers to no stage, but its matched rows must still go
@@ -181,26 +207,17 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
                 value = cells[at].strip() if at < len(cells) else ""
                 if not value:
                     continue
-                if value in renamed:
-                    cells[at] = renamed[value]
-                    continue
-                if value in own.ids or value in store.ids:
-                    continue
-                by, candidates = own.find(value)
-                where = own
-                if not candidates:
-                    by, candidates = store.find(value)
-                    where = store
-                if len(candidates) == 1:
-                    (target,) = candidates
-                    cells[at] = target
-                    changed = True
-                    report.matched.append({"file": table.file, "line": line, "value": value, "stage": target, "name": where.ids[target], "by": by})
-                elif candidates:
-                    report.ambiguous.append({"file": table.file, "line": line, "value": value, "candidates": sorted(candidates)})
-                    problems.append(Problem(table.file, line, column, f"{value!r} names several stages ({', '.join(sorted(candidates))}): give the id"))
+                if (file, column) in _LISTS:
+                    items = [item.strip() for item in value.split(";") if item.strip()]
+                    mapped = [matched(item, column, line, table.file) for item in items]
+                    if mapped != items:
+                        cells[at] = ";".join(mapped)
+                        changed = True
                 else:
-                    report.unmatched.append({"file": table.file, "line": line, "column": column, "value": value})
+                    target = matched(value, column, line, table.file)
+                    if target != value:
+                        cells[at] = target
+                        changed = True
             rows.append((line, cells))
         tables[file] = Table(table.file, table.header, rows, table.encoding)
     if not changed and len(problems) == len(raw.problems):

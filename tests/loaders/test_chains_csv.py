@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from graph.errors import DatasetError
+from graph.model import GraphData, Node
 from graph.store import reads
 from graph.store.sqlite import SqliteStore
 from loaders.pipeline import load_path
@@ -88,3 +89,16 @@ def test_chains_survive_an_export_and_a_load_back(store, tmp_path):
     with SqliteStore(tmp_path / "back.db", create=True) as back:
         load_path(back, tmp_path / "out")
         assert reads.snapshot(back) == original
+
+
+def test_a_town_s_chains_csv_names_the_store_s_stages_by_name_or_alias(store, tmp_path):
+    # the store's stages by name (涤纶), alias (PTA) or id (cloth): an overlay, as for any stage column
+    load_path(store, folder(tmp_path, "id,name,stages\nc,链,oil\n"))
+    store.write(GraphData(nodes=[Node("Stage", "pta", "精对苯二甲酸", {"aliases": ["PTA"], "tier": "midstream"})]))
+    town = tmp_path / "town"
+    town.mkdir()
+    (town / "stages.csv").write_text("id,name\n", encoding="utf-8")
+    (town / "chains.csv").write_text("id,name,stages,source,sink\nt,纺织,ＰＴＡ;涤纶;cloth,,\ne,两端,,原油,面料\n", encoding="utf-8")
+    load_path(store, town)
+    chains = {n.id: n.props for n in store.nodes(["Chain"])}
+    assert chains["t"] == {"stages": ["pta", "fibre", "cloth"]} and chains["e"] == {"source": "oil", "sink": "cloth"}
