@@ -22,6 +22,7 @@ from graph.errors import (
     ChainxError,
     DatasetError,
     InvalidParameter,
+    MissingTool,
     NotFound,
     StoreBusy,
     StoreError,
@@ -43,6 +44,7 @@ _LIBRARY_STATUS: tuple[tuple[type[ChainxError], int], ...] = (
     (InvalidParameter, 422),
     (DatasetError, 422),
     (StoreUnavailable, 503),
+    (MissingTool, 501),
     (Overloaded, 503),
     (StoreFull, 507),
     (StoreError, 409),
@@ -60,6 +62,7 @@ STATUS_TYPES = {
     413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
     422: "ValidationError",
+    501: "MissingTool",
     503: "StoreUnavailable",
     507: "StoreFull",
 }

@@ -80,6 +80,7 @@ _ERROR_DESCRIPTIONS = {
     413: "Request body or upload too large",
     422: "Invalid parameter, or a computation too expensive to run",
     500: "Internal error (a bug; details in the server log)",
+    501: "The output needs a program the server lacks (a PDF needs Chromium)",
     503: "The graph store is unavailable, or busy with a load (Retry-After)",
     507: "The store's disk is full; nothing was written",
 }
@@ -116,6 +117,7 @@ class NodeOut(Model):
     kind: str
     name: str
     props: dict[str, Any]
+    sources: list[str] | None = Field(default=None, description="The datasets that state the node, in load order (GET /datasets).")
 
 
 class NodeSearch(Model):
@@ -193,6 +195,8 @@ class UploadResult(Model):
     replaced: bool
     version: str = Field(description="The store's version after the load (with dry_run, as it is: nothing was written).")
     dry_run: bool = False
+    dataset: str | None = Field(None, description="The dataset's id in the store (GET /datasets): the uploaded file's name without its suffix.")
+    unchanged: bool = Field(False, description="The dataset is loaded with the same content already: nothing was written.")
     new_nodes: int = Field(0, description="Nodes of the dataset the store did not hold.")
     new_relationships: int = Field(0, description="Relationships of the dataset the store did not hold.")
     changed_properties: list[PropertyChange] = Field(default_factory=list, description="Every property of a node the store held that the "

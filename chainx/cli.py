@@ -216,6 +216,9 @@ def load(
         help="The CSV files' encoding when not UTF-8 or GB18030/GBK Chinese (cp1252, latin-1, big5, ...).", show_default=False)] = None,
     update_existing: Annotated[bool, option(P.UPDATE_EXISTING)] = P.UPDATE_EXISTING.default,
     dry_run: Annotated[bool, option(P.DRY_RUN)] = P.DRY_RUN.default,
+    name: Annotated[Optional[str], typer.Option(
+        "--name", help="The dataset's name in the store (chainx datasets, chainx unload); default: the folder's or file's name.",
+        show_default=False)] = None,
 ):
     """Validate a dataset and write it to the store, all or nothing.
 
@@ -232,18 +235,26 @@ def load(
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with _load_store(store, dry_run) as graph_store, gc_paused():
+        from loaders.provenance import dataset_id_of
+
+        dataset_id = dataset_id_of(str(path), name)
         raw = read_dataset(path, encoding=encoding)
         loaded = _load_with_bar(graph_store, raw, "loading", replace=replace, match_stages=match_stages,
-                                update_existing=update_existing, dry_run=dry_run)
+                                update_existing=update_existing, dry_run=dry_run, dataset_id=dataset_id)
         summary, matches = loaded.summary, loaded.overlay
         uri = store or default_store_uri()
+        if loaded.unchanged and not dry_run:
+            typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} "
+                       f"(no changes): unchanged, dataset {dataset_id!r} is loaded with the same content; nothing was written.")
+            return
         if dry_run:
             state = "would replace the graph" if replace else ("would change the graph" if summary.changed else "would change nothing")
             typer.echo(f"Dry run: {summary.nodes} nodes and {summary.relationships} relationships from {path} validated against {uri} "
                        f"({state}); nothing was written.")
         else:
             state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
-            typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} ({state}).")
+            typer.echo(f"Loaded {summary.nodes} nodes and {summary.relationships} relationships from {path} into {graph_store.uri} "
+                       f"as dataset {dataset_id!r} ({state}).")
         if matches.summary():
             typer.echo(matches.summary())
         for line in loaded.existing.lines():
@@ -325,9 +336,14 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
             target = f"{len(files)} files in {to_dataset}/ (load them with: chainx load {to_dataset})"
         else:
             with store_from(store, create=True) as graph_store, gc_paused():
-                loaded = _load_with_bar(graph_store, imported.raw, f"importing {kind}", replace=replace, match_stages=False)
+                loaded = _load_with_bar(graph_store, imported.raw, f"importing {kind}", replace=replace, match_stages=False,
+                                        kind=f"import {kind}")
                 data, summary = loaded.data, loaded.summary
                 state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
+                if loaded.unchanged:
+                    state = f"no changes) (unchanged: dataset {loaded.dataset.id!r} is loaded with the same content; nothing was written"
+                elif loaded.dataset is not None:
+                    state += f", as dataset {loaded.dataset.id!r}"
                 target = f"{graph_store.uri} ({state})"
     except DatasetError:
         report.write_json(report_path)  # what was mapped, for reading beside the problems
@@ -487,6 +503,80 @@ def chains_save(
                           region=region, scope_depth=scope_depth, description=description)
         detail = chain_detail(graph_store, node.id)
     typer.echo(f"Saved chain {node.name} ({node.id}), defined by {detail['defined_by']}: {len(detail['stages'])} stages.")
+
+
+@app.command()
+@cli_errors
+def datasets(store: StoreOption = None, format: FormatOption = Format.table, output: OutputOption = None):
+    """List the datasets loaded into the store: name, source, kind, when, counts.
+
+    Example: chainx datasets   |   chainx datasets --format json
+    """
+    format = output_format(format, output)
+    with read_store(store) as graph_store:
+        given = about(graph_store)
+        result = reads.datasets(graph_store)
+    if written(result, format, output, given):
+        return
+    if format == Format.json:
+        emit(to_json(result))
+        return
+    emit(report_csv(result) if format == Format.csv else report_table(result))
+
+
+@app.command()
+@cli_errors
+def unload(
+    dataset: Annotated[str, typer.Argument(help="The dataset's name, as chainx datasets lists it.", show_default=False)],
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """Remove what only this dataset states, in one transaction; what other datasets state too
+    stays, with the values this dataset changed put back where they have not changed since.
+
+    Example: chainx unload shengze_2024
+    """
+    if format == Format.xlsx:
+        fail("format: unload prints table, json or csv")
+    with store_from(store) as graph_store:
+        result = reads.unload(graph_store, dataset)
+    if format == Format.json:
+        emit(to_json(result.model_dump()))
+        return
+    if format == Format.csv:
+        emit(rows_to_csv([{"kept": line} for line in result.kept], ["kept"]))
+        return
+    typer.echo(f"Unloaded {result.dataset!r} from {graph_store.uri}: removed {result.removed_nodes} nodes and "
+               f"{result.removed_relationships} relationships; {result.shared_nodes} nodes and {result.shared_relationships} "
+               f"relationships other datasets state too stay ({result.reverted} values put back).")
+    for line in result.kept:
+        typer.echo(f"Kept: {line}")
+
+
+@app.command()
+@cli_errors
+def show(
+    node_id: Annotated[str, typer.Argument(help="The node's id.", show_default=False)],
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+):
+    """One node: its kind, name, properties and the datasets that state it.
+
+    Example: chainx show e_hengli_group
+    """
+    if format == Format.xlsx:
+        fail("format: show prints table, json or csv")
+    with read_store(store) as graph_store:
+        node = reads.get_node(graph_store, node_id)
+        sources = graph_store.provenance.sources([node_id]).get(node_id)
+    shown = {"id": node.id, "kind": node.label, "name": node.name, "props": node.props, "sources": sources}
+    if format == Format.json:
+        emit(to_json(shown))
+        return
+    rows = [{"property": k, "value": v if not isinstance(v, list) else "; ".join(map(str, v))}
+            for k, v in [("id", node.id), ("kind", node.label), ("name", node.name), *sorted(node.props.items()),
+                         ("sources", "(not recorded)" if sources is None else sources or "(none)")]]
+    emit(rows_to_csv(rows, ["property", "value"]) if format == Format.csv else rows_to_table(rows, ["property", "value"]))
 
 
 @app.command()
@@ -868,6 +958,55 @@ def gaps_command(
     emit(summary + "\n" + report_table(report, section) + notes + scope_line(report))
 
 
+_BRIEFING_SUFFIXES = {"." + name: name for name in P.BRIEFING_FORMATS}
+
+
+@app.command("report")
+@cli_errors
+def report_command(
+    region: Annotated[str, option(P.REGION)],
+    output: Annotated[Path, option(P.BRIEFING_OUTPUT)],
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
+    top: Annotated[int, option(P.BRIEFING_TOP)] = P.BRIEFING_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
+    lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
+    format: Annotated[Optional[str], option(P.BRIEFING_FORMAT)] = P.BRIEFING_FORMAT.default,
+    store: StoreOption = None,
+):
+    """A briefing of a region to hand up: summary, chain panorama, top gaps and whom to attract,
+    bottlenecks, enterprise–university ties, parameters and method, as .html, .docx, .pdf or .xlsx.
+
+    Example: chainx report --region tianmen -o tianmen.docx
+    """
+    import datetime
+
+    from graph.analysis.briefing import briefing
+    from graph.errors import InvalidParameter
+    from viz.report import render
+
+    if format is None:
+        format = _BRIEFING_SUFFIXES.get(output.suffix.lower())
+        if format is None:
+            raise InvalidParameter("output", f"write a .html, .docx, .pdf or .xlsx file, or say which with --format, not {output.name!r}")
+    P.BRIEFING_FORMAT.check(format)
+    with read_store(store) as graph_store:
+        given = about(graph_store)
+        report = briefing(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, lang=lang, scope=scope,
+                          scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+    data = render(report, format, date=datetime.date.today().isoformat(), about=given)
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror or error}")
+    typer.echo(f"Wrote {output} ({format}).")
+
+
 @app.command("compare")
 @cli_errors
 def compare_command(
@@ -1074,7 +1213,7 @@ def _write_view(payload: dict, output: Path) -> None:
     except OSError as error:
         fail(f"cannot write {output}: {error.strerror or error}")
     drawn = [payload, *payload.get("maps", [])]
-    nodes = sum(len(p.get("nodes") or p.get("stages") or []) for p in drawn)
+    nodes = payload.get("stages_drawn") or sum(len(p.get("nodes") or p.get("stages") or []) for p in drawn)
     typer.echo(f"Wrote {output} ({payload['view']} view, {nodes} nodes).")
 
 
@@ -1121,6 +1260,60 @@ def view_compare(
 
     with read_store(store) as graph_store:
         payload = compare_view(graph_store, P.split_list(regions), min_firms=min_firms)
+    _write_view(payload, output)
+
+
+@view_app.command("panorama")
+@cli_errors
+def view_panorama(
+    region: Annotated[str, option(P.REGION)],
+    output: ViewOutput,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top: Annotated[int, option(P.PANORAMA_TOP)] = P.PANORAMA_TOP.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
+    store: StoreOption = None,
+):
+    """The chain panorama of a region (产业链全景图): upstream, midstream, downstream and support columns, a box per stage with its local and national enterprises and its status; static, to print.
+
+    Example: chainx view panorama --region shengze -o shengze-panorama.html
+    """
+    from graph.views_data import panorama_view
+
+    with read_store(store) as graph_store:
+        payload = panorama_view(graph_store, region, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source,
+                                sink=sink, rollup=rollup, chain=chain)
+    _write_view(payload, output)
+
+
+@view_app.command("heatmap")
+@cli_errors
+def view_heatmap(
+    output: ViewOutput,
+    regions: Annotated[Optional[str], option(P.HEATMAP_REGIONS)] = None,
+    top_regions: Annotated[int, option(P.HEATMAP_TOP)] = P.HEATMAP_TOP.default,
+    min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    scope: ScopeOption = P.SCOPE.default,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
+    store: StoreOption = None,
+):
+    """A region × stage heat map: regions as rows, stages as columns, each cell the region's enterprises in the stage.
+
+    Example: chainx view heatmap --regions shengze,tianmen,wuxi -o heatmap.html
+    """
+    from graph.views_data import heatmap_view
+
+    with read_store(store) as graph_store:
+        payload = heatmap_view(graph_store, regions, top_regions=top_regions, min_firms=min_firms, scope=scope, scope_depth=scope_depth,
+                               source=source, sink=sink, rollup=rollup, chain=chain)
     _write_view(payload, output)
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "NotFound",
     "InvalidParameter",
     "TooExpensive",
+    "MissingTool",
 ]
 
 
@@ -81,6 +82,10 @@ class StoreIOError(StoreUnavailable):
 
 class NotFound(ChainxError):
     """A node, region or other named thing does not exist."""
+
+
+class MissingTool(ChainxError):
+    """An output needs a program this machine does not have (a PDF needs Chromium)."""
 
 
 class InvalidParameter(ChainxError):

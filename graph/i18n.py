@@ -93,6 +93,65 @@ _EN = {
     "gaps.listed_gaps": "Listed {shown:,} of {total:,} gaps (--top to change).",
     "gaps.listed_stages": "Listed {shown:,} of {total:,} stages (--top to change).",
     "gaps.b_note": "B in the scores: {note}.",
+    # the briefing a promotion office hands up (viz/report.py)
+    "brief.title": "Industrial-chain briefing: {region_name}",
+    "brief.meta": "Region {region_name} ({region}) · data version {version} · made on {date} · chainx {chainx}",
+    "brief.summary": "Summary",
+    "brief.summary_text": "Of the {stages} top-level stages of the chain read, {region_name} has {present} present, {weak} weak and "
+                          "{missing} missing (completeness {completeness:.1%}, score-weighted {weighted:.1%}); {enterprises} "
+                          "enterprises and {institutes} institutes are located in it.",
+    "brief.measure": "Measure",
+    "brief.value": "Value",
+    "brief.stages": "Top-level stages in scope",
+    "brief.present": "Present",
+    "brief.weak": "Weak",
+    "brief.missing": "Missing",
+    "brief.completeness": "Completeness",
+    "brief.enterprises": "Enterprises in the region",
+    "brief.institutes": "Institutes in the region",
+    "brief.panorama": "The chain panorama",
+    "brief.panorama_text": "Each top-level stage of the chain read, by tier, and its status in {region_name} (in brackets: "
+                            "its enterprises there).",
+    "brief.status": "Status",
+    "brief.tier_upstream": "Upstream",
+    "brief.tier_midstream": "Midstream",
+    "brief.tier_downstream": "Downstream",
+    "brief.tier_support": "Support",
+    "brief.tier_none": "Other",
+    "brief.status_present": "present",
+    "brief.status_weak": "weak",
+    "brief.status_missing": "missing",
+    "brief.gaps": "Top gaps and whom to attract",
+    "brief.gaps_text": "The {shown} highest-scored of {total} gaps of {region_name}, with the enterprises elsewhere most worth attracting for each.",
+    "brief.no_gaps": "{region_name} has no gap in the chain read.",
+    "brief.kind_break": "break 补链",
+    "brief.kind_extension": "extension 延链",
+    "brief.kind_absent": "absent",
+    "brief.kind_strengthen": "strengthen 强链",
+    "brief.why": "Why",
+    "brief.no_candidates": "No candidate elsewhere operates in this stage.",
+    "brief.bottlenecks": "Bottlenecks",
+    "brief.bottlenecks_text": "Where the chain can snap ({scope}): the first {top} of each kind; {counts}.",
+    "brief.no_bottlenecks": "No bottleneck was found.",
+    "brief.bkind_chokepoint": "chokepoint stage",
+    "brief.bkind_single_source": "single-source stage",
+    "brief.bkind_critical_enterprise": "critical enterprise",
+    "brief.ties": "Enterprise–university ties",
+    "brief.ties_text": "The whole graph holds {ties} ties between {enterprises_with_ties} of {enterprises} enterprises and "
+                       "{institutes_with_ties} of {institutes} institutes, in {communities} communities; {local} of "
+                       "those enterprises are in {region_name}.",
+    "brief.parameters": "Parameters used",
+    "brief.method": "Method",
+    "brief.method_text": "A stage is present when at least min_firms of the region's enterprises operate in it, weak when fewer "
+                         "do, missing when none does. A missing stage is a break (补链) when the region has enterprises both "
+                         "upstream and downstream of it along FEEDS links, an extension (延链) when on one side only, absent "
+                         "otherwise. Gap score = (D + U + B) / 3: the shares of the region's enterprises downstream and upstream, "
+                         "and the stage's betweenness in the stage graph. Candidate score = 2·S + I + Z + F: supply ties with the "
+                         "region's enterprises, institutes shared with them, size, and fit with the chain. Bottlenecks: "
+                         "chokepoints are stages whose removal cuts most source-to-product routes, single sources stages whose "
+                         "capacity is concentrated (HHI above the threshold), critical enterprises those whose removal leaves "
+                         "stages without a supplier. Every figure comes from the gaps, bottlenecks and ties reports of chainx on "
+                         "the data version above.",
 }
 
 _ZH = {
@@ -136,12 +195,64 @@ _ZH = {
     "gaps.listed_gaps": "列出{total:,}个缺口中的{shown:,}个（用 --top 调整）。",
     "gaps.listed_stages": "列出{total:,}个环节中的{shown:,}个（用 --top 调整）。",
     "gaps.b_note": "得分中的 B：{note}。",
+    "brief.title": "{region_name}产业链招商简报",
+    "brief.meta": "地区：{region_name}（{region}）· 数据版本 {version} · 生成日期 {date} · chainx {chainx}",
+    "brief.summary": "概况",
+    "brief.summary_text": "在所读链条的{stages}个顶层环节中，{region_name}具备{present}个、薄弱{weak}个、缺失{missing}个"
+                          "（完整度 {completeness:.1%}，按得分加权 {weighted:.1%}）；区内有企业{enterprises}家、科研院所与高校{institutes}家。",
+    "brief.measure": "指标",
+    "brief.value": "数值",
+    "brief.stages": "范围内顶层环节",
+    "brief.present": "具备",
+    "brief.weak": "薄弱",
+    "brief.missing": "缺失",
+    "brief.completeness": "完整度",
+    "brief.enterprises": "区内企业",
+    "brief.institutes": "区内科研院所与高校",
+    "brief.panorama": "产业链全景",
+    "brief.panorama_text": "所读链条的每个顶层环节按上中下游排列，及其在{region_name}的状态（括号内为区内企业数）。",
+    "brief.status": "状态",
+    "brief.tier_upstream": "上游",
+    "brief.tier_midstream": "中游",
+    "brief.tier_downstream": "下游",
+    "brief.tier_support": "配套",
+    "brief.tier_none": "其他",
+    "brief.status_present": "具备",
+    "brief.status_weak": "薄弱",
+    "brief.status_missing": "缺失",
+    "brief.gaps": "重点缺口与招商对象",
+    "brief.gaps_text": "{region_name}共{total}个缺口中得分最高的{shown}个，以及每个缺口最值得引进的外地企业。",
+    "brief.no_gaps": "{region_name}在所读链条上没有缺口。",
+    "brief.kind_break": "补链 break",
+    "brief.kind_extension": "延链 extension",
+    "brief.kind_absent": "空白 absent",
+    "brief.kind_strengthen": "强链 strengthen",
+    "brief.why": "理由",
+    "brief.no_candidates": "外地没有从事该环节的候选企业。",
+    "brief.bottlenecks": "瓶颈与风险",
+    "brief.bottlenecks_text": "链条可能断裂之处（{scope}）：每类列前{top}个；{counts}。",
+    "brief.no_bottlenecks": "未发现瓶颈。",
+    "brief.bkind_chokepoint": "卡点环节",
+    "brief.bkind_single_source": "单一来源环节",
+    "brief.bkind_critical_enterprise": "关键企业",
+    "brief.ties": "企业与高校院所合作",
+    "brief.ties_text": "全图共有{ties}条合作关系，涉及{enterprises}家企业中的{enterprises_with_ties}家和{institutes}家机构中的"
+                       "{institutes_with_ties}家，分为{communities}个合作社区；其中{region_name}有{local}家企业与高校院所有合作。",
+    "brief.parameters": "所用参数",
+    "brief.method": "方法说明",
+    "brief.method_text": "区内至少有 min_firms 家企业从事的环节为具备，少于此数为薄弱，没有则为缺失。缺失环节若沿 FEEDS 关系"
+                         "在其上下游均有本地企业，为补链（break）；仅一侧有，为延链（extension）；否则为空白（absent）。缺口得分 = "
+                         "(D + U + B) / 3：区内企业位于其下游、上游的比例，及该环节在环节图中的介数中心性。候选企业得分 = "
+                         "2·S + I + Z + F：与区内企业的供货关系、共同合作机构、规模与链条契合度。瓶颈：卡点环节为去掉后切断"
+                         "最多原料到产品路径的环节；单一来源环节为产能集中度（HHI）超过阈值的环节；关键企业为去掉后使某些"
+                         "环节失去供应商的企业。所有数字均来自 chainx 在上述数据版本上的缺口、瓶颈与合作报告。",
 }
 
 # -- table headers: the Chinese of each field a table shows (English: the field name itself) ---------
 HEADERS: dict[str, str] = {
     "kind": "类型", "name": "名称", "count": "数量", "distance": "距离", "id": "编号", "step": "步", "source": "起点",
     "type": "关系", "target": "终点", "forward": "正向",
+    "loaded_from": "来源", "loaded_at": "载入时间", "content_hash": "内容哈希", "nodes": "节点数", "relationships": "关系数",
     "stage": "环节", "status": "状态", "score": "得分", "upstream_local": "本地上游企业", "downstream_local": "本地下游企业",
     "candidates": "候选企业", "reasons": "理由", "gap": "缺口环节", "gap_name": "缺口名称", "rank": "排名",
     "enterprise": "企业", "region": "地区", "supply_ties": "供货关系 S", "shared_institutes": "共同机构 I", "size": "规模 Z",

@@ -27,12 +27,13 @@ from .errors import InvalidParameter
 
 __all__ = [
     "Param", "split_list", "PARAMS",
-    "REGION", "REGIONS", "VIEW_REGIONS", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
+    "REGION", "REGIONS", "VIEW_REGIONS", "HEATMAP_REGIONS", "HEATMAP_TOP", "PANORAMA_TOP", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
     "AS_OF", "DIFF_FROM", "DIFF_TO", "LANG",
+    "BRIEFING_TOP", "BRIEFING_FORMATS", "BRIEFING_FORMAT", "BRIEFING_OUTPUT", "BRIEFING_MEDIA_TYPES",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -101,6 +102,14 @@ def split_list(value: str | Iterable[str]) -> list[str]:
 REGION = Param("region", str, None, "Region id; its sub-regions count as part of it.", 1, 200, short="-r", example="tianmen")
 REGIONS = Param("regions", "list", None, "Region ids, comma-separated (or repeated): shengze,tianmen.", 1, 20, example="shengze,tianmen")
 VIEW_REGIONS = Param("regions", "list", None, "Two to four region ids, comma-separated: shengze,tianmen.", 2, 4, example="shengze,tianmen")
+# the heat map compares its regions through the compare report, hence its bound
+HEATMAP_REGIONS = Param("regions", "list", None, "Heat map rows: region ids, comma-separated (default: the regions holding the most "
+                        "enterprises, up to --top-regions).", 1, REGIONS.maximum, example="shengze,tianmen")
+HEATMAP_TOP = Param("top_regions", int, 20, "Heat map without --regions: this many regions, those holding the most enterprises.",
+                    1, REGIONS.maximum)
+# a page a person reads (and prints): the gaps report's listing, cut to what fits on it
+PANORAMA_TOP = Param("top", int, 60, "Panorama: draw the this many gaps with the highest scores and the this many stages with the "
+                     "most local enterprises (the gaps report's top); the rest is counted as left out.", 1, 500)
 MIN_FIRMS = Param("min_firms", int, 2, "A stage with fewer local enterprises than this is weak.", 1, 10_000)
 CRITICAL_MIN_FIRMS = Param("min_firms", int, 1, "Also flag what leaves a stage with fewer firms than this.", 1, 10_000)
 TOP_CANDIDATES = Param("top_candidates", int, 5, "Enterprises elsewhere to suggest per gap (0 for none).", 0, 100)
@@ -175,6 +184,18 @@ DIFF_TO = Param("to", str, None, "The later day compared (YYYY-MM-DD).", 10, 10,
 CHAIN = Param("chain", str, None, "Read a chain the store holds (chains.csv, or saved with chainx chains save), by its id or name; "
               "overrides scope.", 1, 200, example="polyester_garments")
 
+# The briefing a promotion office hands up (chainx report, GET /regions/{id}/report): one document
+# assembled from the gaps, bottlenecks and ties reports (graph.analysis.briefing, viz.report).
+BRIEFING_TOP = Param("top", int, 10, "Gaps to show, and bottlenecks of each kind.", 1, 100)
+BRIEFING_FORMATS = ("html", "docx", "pdf", "xlsx")
+BRIEFING_FORMAT = Param("format", str, None, "html (self-contained, printable), docx (Word), pdf (the HTML printed by headless "
+                        "Chromium), xlsx (its tables as a workbook) or json; by default the output file's suffix, over HTTP as "
+                        "the Accept header asks, else html.", choices=(*BRIEFING_FORMATS, "json"))
+BRIEFING_OUTPUT = Param("output", str, None, "The document to write: R.html, R.docx, R.pdf or R.xlsx (the suffix gives the format "
+                        "unless --format does).", 1, 4096, short="-o")
+BRIEFING_MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "xlsx": XLSX_MEDIA_TYPE, "json": "application/json",
+                        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.
 CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "sink": SINK, "rollup": ROLLUP, "chain": CHAIN}
@@ -193,8 +214,12 @@ PARAMS: dict[str, dict[str, Param]] = {
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},
+    "report": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": BRIEFING_TOP, "lang": LANG,
+               **CHAIN_SCOPE},
     "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, **CHAIN_SCOPE},
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
+    "view panorama": {"region": REGION, "min_firms": MIN_FIRMS, "top": PANORAMA_TOP, **CHAIN_SCOPE},
+    "view heatmap": {"regions": HEATMAP_REGIONS, "top_regions": HEATMAP_TOP, "min_firms": MIN_FIRMS, **CHAIN_SCOPE},
     "view ego": {"depth": DEPTH},
     "view ties": {"seed": COMMUNITY_SEED},
     "load": {"dry_run": DRY_RUN, "update_existing": UPDATE_EXISTING},

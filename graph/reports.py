@@ -32,7 +32,7 @@ from .i18n import header
 
 __all__ = [
     "Column", "Table", "Model", "Report",
-    "Stats", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
+    "Stats", "DatasetRow", "DatasetsReport", "UnloadReport", "DiffItem", "RankMove", "DiffCounts", "DiffReport",
     "NodeRef", "NeighborNode", "RelationshipRef", "Neighbors", "PathStep", "PathOut",
     "StageCoverage", "Candidate", "Gap", "GapCounts", "GapsListing", "Scope", "CycleListing", "Cycles", "StageBetweenness", "GapsReport",
     "RegionCoverage", "CompareRow", "CompareReport",
@@ -43,6 +43,7 @@ __all__ = [
     "TiesSummary", "InstituteTies", "EnterpriseTies", "Pair", "Projection", "Projections", "Community",
     "Broker", "BrokersMethod", "ResearchGap", "SharedInstitute", "FocusStage", "Focus", "TiesReport",
     "RelatedMatrix", "RelatedStage", "FeasibleStage", "PeerRegion", "RelatedReport",
+    "BriefingReport",
     "REPORTS", "report_model",
 ]
 
@@ -122,6 +123,46 @@ class Stats(Report):
             [Column("kind", lambda t: t[0]), Column("name", lambda t: t[1]), Column("count", lambda t: t[2])],
         ),
     }
+
+
+# -- datasets (provenance) -------------------------------------------------------------------
+class DatasetRow(Model):
+    id: str
+    source: str
+    kind: str
+    loaded_at: str
+    content_hash: str
+    nodes: int
+    relationships: int
+
+
+class DatasetsReport(Report):
+    """The datasets loaded into the store, in the order they were first loaded."""
+
+    datasets: list[DatasetRow]
+
+    tables: ClassVar[dict[str, Table]] = {
+        # "source" is a path's start among the headers: the dataset's is where it was loaded from
+        "datasets": Table(lambda r: r.datasets,
+                          [_field("id"), Column("loaded_from", lambda row: row.source), *_fields("kind", "loaded_at", "nodes", "relationships")],
+                          [_field("id"), Column("loaded_from", lambda row: row.source),
+                           *_fields("kind", "loaded_at", "content_hash", "nodes", "relationships")]),
+    }
+
+
+class UnloadReport(Model):
+    """What unloading a dataset removed, what stayed because other datasets state it, and what
+    of that was put back as it was or kept (one line each). The answer of a write, as the upload's
+    is, not a report of the graph."""
+
+    dataset: str
+    removed_nodes: int
+    removed_relationships: int
+    shared_nodes: int
+    shared_relationships: int
+    reverted: int
+    kept: list[str]
+    version: str
 
 
 # -- nodes and paths -------------------------------------------------------------------------
@@ -841,10 +882,42 @@ class DiffReport(Report):
     }
 
 
+# -- briefing ----------------------------------------------------------------------------------
+class BriefingReport(Report):
+    """The document a promotion office hands up for one region: the gaps, bottlenecks and ties
+    reports, as the analyses made them, and the few things picked from them (graph.analysis.briefing)."""
+
+    region: str
+    region_name: str
+    data_version: str = Field(description="The store's data version the reports were computed at.")
+    institutes: int = Field(description="Institutes located in the region or below it.")
+    top: int = Field(description="Gaps shown, and bottlenecks of each kind.")
+    parameters: dict[str, Any] = Field(description="The parameters the briefing was made with.")
+    gaps: GapsReport
+    top_gaps: list[Gap] = Field(description="The first `top` gaps of the gaps report (highest score first).")
+    bottlenecks: BottlenecksReport
+    top_bottlenecks: list[BottleneckItem] = Field(description="The first `top` items of each kind of the bottlenecks report.")
+    ties: TiesSummary = Field(description="The whole graph's enterprise–institute ties (the ties report's summary).")
+    region_ties: list[EnterpriseTies] = Field(description="The ties report's rows of the region's enterprises.")
+    region_names: dict[str, str] = Field(description="The name of each region a candidate is located in, by id.")
+
+    tables: ClassVar[dict[str, Table]] = {
+        "stages": Table(lambda r: r.gaps.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
+        "gaps": Table(lambda r: r.top_gaps, [*_GAP_COLUMNS, Column("reasons", lambda g: _joined(g.reasons))]),
+        "candidates": Table(
+            lambda r: [(gap, rank, c) for gap in r.top_gaps for rank, c in enumerate(gap.candidates, start=1)],
+            [*_CANDIDATE_COLUMNS, Column("reasons", lambda t: _joined(t[2].reasons))],
+        ),
+        "bottlenecks": Table(lambda r: r.top_bottlenecks, [*_ITEM_COLUMNS, Column("reasons", lambda i: _joined(i.reasons))]),
+        "ties": Table(lambda r: r.region_ties, [*_fields("enterprise", "name", "region", "ties", "institutes"),
+                                                Column("tie_kinds", lambda row: _kinds_cell(row.tie_kinds))]),
+    }
+
+
 #: Every report model, for the tests that check them all.
 REPORTS: tuple[type[Report], ...] = (
-    Stats, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
-    RelatedReport, DiffReport,
+    Stats, DatasetsReport, Neighbors, PathOut, GapsReport, CompareReport, BottlenecksReport, WhatIfReport, CentralityReport, TiesReport,
+    RelatedReport, DiffReport, BriefingReport,
 )
 
 

@@ -46,6 +46,9 @@ __all__ = [
     "ties_view",
     "BROKERS_TOP",
     "bottlenecks_view",
+    "PANORAMA_COLUMNS",
+    "panorama_view",
+    "heatmap_view",
 ]
 
 NODE_LIMIT = 2000
@@ -57,6 +60,8 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("ego", "A node and its neighbourhood", "search for it above"),
     ("ties", "Enterprise–institute ties", ""),
     ("bottlenecks", "Bottlenecks on the supply network", "region (optional)"),
+    ("panorama", "Chain panorama of a region 产业链全景图", "region"),
+    ("heatmap", "Regions × stages heat map 区域热力图", ""),
 )
 
 # Properties worth showing when a person hovers a node; the rest stays in the store.
@@ -88,6 +93,11 @@ def label_for_kind(kind: str) -> str:
 def _node_entry(node: Node, **extra) -> dict:
     details = {key: node.props[key] for key in _DETAIL_PROPS if node.props.get(key) not in (None, "", [])}
     return {"id": node.id, "name": node.name, "kind": node.label, "details": details, **extra}
+
+
+def _region_names(store: GraphStore) -> dict[str, str]:
+    """Region id -> its name, so views show 盛泽镇 rather than ``shengze``."""
+    return {n.id: n.name for n in store.nodes(["Region"])}
 
 
 def _rel_entry(rel: Relationship) -> dict:
@@ -205,7 +215,12 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
             "relationships": len(keys) - len(relationships),
             "reason": "; ".join(reasons),
         }
+    region_names = _region_names(store)
     nodes = [_node_entry(by_id[n], distance=distance[n]) for n in sorted(kept, key=lambda n: (distance[n], by_id[n].label, n))]
+    for node in nodes:
+        region = node["details"].get("region")
+        if region in region_names:
+            node["region_name"] = region_names[region]
     return {
         "view": "ego",
         "node": {"id": centre.id, "name": centre.name, "kind": centre.label},
@@ -303,6 +318,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
         by_sub_stage[op.stage].add(op.enterprise)
     stage_names = {n.id: n.name for n in store.nodes(["Stage"])}
     gap_of = {g.stage: g for g in report.gaps}
+    region_names = _region_names(store)
 
     def firms(ids) -> list[dict]:
         return [{"id": e, "name": firm_names.get(e, e)} for e in sorted(ids, key=lambda e: (firm_names.get(e, e), e))]
@@ -328,7 +344,8 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
                 "upstream_local": gap.upstream_local,
                 "downstream_local": gap.downstream_local,
                 "reasons": gap.reasons,
-                "candidates": [c.model_dump(include={"enterprise", "name", "region", "score", "reasons"}) for c in gap.candidates],
+                "candidates": [dict(c.model_dump(include={"enterprise", "name", "region", "score", "reasons"}), region_name=region_names.get(c.region, c.region))
+                               for c in gap.candidates],
             },
             **layout[stage_id],
         })
@@ -437,6 +454,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         keep = set(ranked[:limit])
         omitted = {"nodes": dropped, "reason": f"only the {limit} best-connected of {limit + dropped} organisations are shown"}
     community = {member: c.community for c in report.communities for member in [*c.institutes, *c.enterprises]}
+    region_names = _region_names(store)
     brokers = {b.node: b for b in report.brokers}
     nodes = []
     for node_id in sorted(keep, key=lambda n: (graph.nodes[n].get("kind"), n)):
@@ -447,6 +465,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
             "name": attrs.get("name", node_id),
             "kind": attrs.get("kind"),
             "region": attrs.get("region"),
+            "region_name": region_names.get(attrs.get("region"), attrs.get("region")),
             "community": community.get(node_id),
             "ties": graph.degree(node_id),
             "broker": None if broker is None else {
@@ -472,11 +491,24 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         "seed": seed,
         "institutes": institutes,
         "communities": len({n["community"] for n in nodes if n["community"] is not None}),
+        "community_hubs": _community_hubs(nodes),
         "brokers_method": report.brokers_method.model_dump(),
         "nodes": nodes,
         "edges": edges,
         "omitted": omitted,
     }
+
+
+COMMUNITY_HUBS = 2  # a community is named by this many of its best-tied members
+
+
+def _community_hubs(nodes: list[dict]) -> dict[str, list[str]]:
+    """Community (as text, a JSON key) -> the names of its drawn members with the most ties."""
+    members: dict = defaultdict(list)
+    for node in nodes:
+        if node["community"] is not None:
+            members[node["community"]].append(node)
+    return {str(c): [n["name"] for n in sorted(group, key=lambda n: (-n["ties"], n["id"]))[:COMMUNITY_HUBS]] for c, group in members.items()}
 
 
 # -- bottlenecks -------------------------------------------------------------------------------
@@ -521,6 +553,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
         all_edges = sum(1 for u, v in supply.edges if u in enterprises and v in enterprises) + len(operates)
         candidates = set(ranked[:limit])
     named = {n.id: n for n in store.nodes(["Enterprise", "Stage"], ids=candidates)}
+    region_names = _region_names(store)
     nodes = []
     for node_id in sorted(candidates):
         node = named.get(node_id)
@@ -530,6 +563,7 @@ def bottlenecks_view(store: GraphStore, *, region: str | None = None, limit: int
             "name": node.name if node else node_id,
             "kind": "Stage" if is_stage else "Enterprise",
             "region": None if is_stage or node is None else node.props.get("region"),
+            "region_name": None if is_stage or node is None else region_names.get(node.props.get("region"), node.props.get("region")),
             "in_region": None if is_stage else node_id in scope,
             "supply_links": None if is_stage else degree.get(node_id, 0),
             "flags": flags.get(node_id, []),
@@ -600,4 +634,171 @@ def related_view(store: GraphStore, region: str, *, limit: int = NODE_LIMIT, **p
         "nodes": nodes,
         "edges": edges,
         "omitted": omitted,
+    }
+
+
+# -- panorama and heat map ---------------------------------------------------------------------
+# The panorama's columns, as a promotion office prints a chain: 上游 / 中游 / 下游, and the support
+# industries (配套) beside them.
+PANORAMA_COLUMNS = ("upstream", "midstream", "downstream", "support")
+
+
+def _panorama_column(tier: str | None, place: dict, last_column: int, by_tier: bool) -> str:
+    """A stage's column: its tier when the data's tiers tell the columns apart, else its third of
+    the chain map's width (support stages, in the map's lower band, apart)."""
+    if by_tier and tier in PANORAMA_COLUMNS:
+        return tier
+    if place["band"] == "support":
+        return "support"
+    third = place["column"] * 3 // (last_column + 1) if last_column else 0
+    return PANORAMA_COLUMNS[min(third, 2)]
+
+
+def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: int = 60, scope: str = "auto",
+                  scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto",
+                  chain: str | None = None) -> dict:
+    """The chain panorama of ``region`` (产业链全景图): the stages of the chain in columns upstream,
+    midstream, downstream and support, each top-level stage a box with its local and national
+    enterprise counts and its status, grouped within a column by the stages' ``group`` (when the
+    data gives one), sub-stages inside their box.
+
+    Statuses, gap kinds and local counts are those of :func:`graph.analysis.gaps.gaps` (the same
+    scope, and its listing with ``top``: the ``top`` gaps by score and the ``top`` stages with
+    the most local enterprises); national counts are :func:`graph.analysis.gaps.national_coverage`.
+    A stage's column is its tier when the stages drawn have more than one of upstream, midstream
+    and downstream (chainkg's are all "midstream"), else its third of the chain map
+    (:func:`chain_layout`); ``columns_by`` says which.
+    """
+    from .analysis.gaps import gaps, national_coverage
+    from .analysis.stages import stage_chain
+    from .params import PANORAMA_TOP
+    from .scope import chain_in_scope
+
+    region = check_region(store, region)
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
+    report = gaps(store, region, min_firms=min_firms, top_candidates=0, top=PANORAMA_TOP.check(top), scope_depth=scope_depth, **scoping)
+    chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
+    layout = chain_layout(store, chain)
+    last_column = max((p["column"] for p in layout.values() if p["band"] == "main"), default=0)
+    by_tier = len({row.tier for row in report.stages} & {"upstream", "midstream", "downstream"}) > 1
+    drawn = [row.stage for row in report.stages]
+    national, national_member = national_coverage(store, chain, drawn)
+    members = {m for row in report.stages for m in [row.stage, *row.sub_stages]}
+    stage_nodes = {n.id: n for n in store.nodes(["Stage"], ids=members)}
+    by_sub_stage: dict[str, set[str]] = defaultdict(set)
+    for op in queries(store).operations(regions=region_descendants(store, region), stages=members):
+        by_sub_stage[op.stage].add(op.enterprise)
+    gap_of = {g.stage: g for g in report.gaps}
+
+    columns: dict[str, list[dict]] = {c: [] for c in PANORAMA_COLUMNS}
+    summary: dict[str, int] = defaultdict(int)
+    for row in report.stages:
+        gap = gap_of.get(row.stage)
+        node = stage_nodes.get(row.stage)
+        group = node.props.get("group") if node else None
+        box = {
+            "stage": row.stage,
+            "name": row.name,
+            "tier": row.tier,
+            "status": row.status,
+            "gap": gap.kind if gap else None,
+            "local_enterprises": row.local_enterprises,
+            "national_enterprises": national[row.stage],
+            "sub_stages": [
+                {"stage": sub, "name": stage_nodes[sub].name if sub in stage_nodes else sub,
+                 "local_enterprises": len(by_sub_stage.get(sub, ())), "national_enterprises": national_member.get(sub, 0)}
+                for sub in row.sub_stages
+            ],
+        }
+        summary[box["gap"] or row.status] += 1
+        groups = columns[_panorama_column(row.tier, layout[row.stage], last_column, by_tier)]
+        found = next((g for g in groups if g["group"] == group), None)
+        if found is None:  # groups in the order of their first stage, upstream to downstream
+            found = {"group": group, "stages": []}
+            groups.append(found)
+        found["stages"].append(box)
+    whole = stage_chain(store, rollup=rollup)
+    scope_used = report.chain_scope
+    omitted = None
+    if len(drawn) < len(whole.graph):
+        why = report.listing.rule if report.listing.complete is False or scope_used.kind == "whole" else scope_used.rule
+        widen = f" (to widen: {scope_used.widen})" if scope_used.kind != "whole" and scope_used.widen else ""
+        omitted = {"nodes": len(whole.graph) - len(drawn), "reason": f"only the stages the gaps report lists are drawn: {why}{widen}"}
+    return {
+        "view": "panorama",
+        "region": {"id": region, "name": report.region_name},
+        "min_firms": min_firms,
+        "completeness": report.completeness,
+        "local_enterprises": report.local_enterprises,
+        "summary": dict(sorted(summary.items())),
+        "columns_by": "tier" if by_tier else "position",
+        "columns": [{"column": c, "groups": columns[c]} for c in PANORAMA_COLUMNS if columns[c]],
+        "stages_drawn": len(drawn),
+        "omitted": omitted,
+        "chain_scope": scope_used.model_dump(),
+        "cycles": report.cycles.model_dump(),
+    }
+
+
+def heatmap_view(store: GraphStore, regions: Iterable[str] | None = None, *, top_regions: int = 20, min_firms: int = 2,
+                 scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
+                 rollup: str = "auto", chain: str | None = None) -> dict:
+    """A region × stage heat map: a row per region, a column per top-level stage of the chain
+    read, each cell the region's enterprises in the stage and its status.
+
+    Counts, statuses, the scope (the union of the regions' neighbourhoods on a national chain)
+    and the stages listed are those of :func:`graph.analysis.gaps.compare`. Without ``regions``
+    the rows are the ``top_regions`` regions holding the most enterprises themselves (located in
+    them, not below them), most first, then by id.
+    """
+    from .analysis.gaps import compare
+    from .params import HEATMAP_REGIONS, HEATMAP_TOP
+
+    HEATMAP_TOP.check(top_regions)
+    names = {n.id: n.name for n in store.nodes(["Region"])}
+    firms: dict[str, int] = defaultdict(int)
+    for node in store.nodes(["Enterprise"]):
+        if node.props.get("region") in names:
+            firms[node.props["region"]] += 1
+    omitted = None
+    if regions is not None and split_list(regions):
+        chosen = list(dict.fromkeys(check_region(store, r) for r in HEATMAP_REGIONS.check(split_list(regions))))
+        selection = "given"
+    else:
+        ranked = sorted(firms, key=lambda r: (-firms[r], r))
+        if not ranked:
+            raise InvalidParameter("regions", "no region holds any enterprise: give the regions to compare")
+        chosen = ranked[:top_regions]
+        selection = f"the {len(chosen)} regions holding the most enterprises"
+        if len(ranked) > top_regions:
+            omitted = {"regions": len(ranked) - top_regions,
+                       "reason": f"only the {top_regions} regions holding the most enterprises are rows (top_regions)"}
+    report = compare(store, chosen, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup,
+                     chain=chain)
+    stages = [{"stage": row.stage, "name": row.name, "tier": row.tier} for row in report.stages]
+    rows = []
+    for region in report.regions:
+        cells = [row.coverage(region) for row in report.stages]
+        rows.append({
+            "region": region,
+            "name": names.get(region, region),
+            "enterprises": firms.get(region, 0),
+            "completeness": report.completeness[region],
+            "counts": [c.local_enterprises for c in cells],
+            "statuses": [c.status for c in cells],
+        })
+    if report.stages_listed < report.stages_total:
+        omitted = dict(omitted or {}, nodes=report.stages_total - report.stages_listed,
+                       reason="; ".join(filter(None, [(omitted or {}).get("reason"),
+                                                      f"{report.stages_listed} of {report.stages_total} stages are columns: "
+                                                      "those with the most enterprises of these regions"])))
+    return {
+        "view": "heatmap",
+        "selection": selection,
+        "min_firms": min_firms,
+        "regions": rows,
+        "stages": stages,
+        "max": max((c for row in rows for c in row["counts"]), default=0),
+        "omitted": omitted,
+        "chain_scope": report.chain_scope.model_dump(),
     }

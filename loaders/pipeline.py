@@ -17,11 +17,12 @@ from pathlib import Path
 
 from graph.errors import StoreChanged
 from graph.model import GraphData
-from graph.store.base import GraphStore, Progress, WriteSummary
+from graph.store.base import Dataset, GraphStore, Progress, WriteSummary
 from graph.store.queries import queries
 
 from .existing import ExistingReport, merge_existing
 from .overlay import OverlayReport, overlay
+from .provenance import content_hash, dataset_id_of, now
 from .read import RawDataset, read_dataset
 from .validate import StoreContext, validate
 
@@ -59,10 +60,14 @@ class Loaded:
     overlay: OverlayReport
     existing: ExistingReport
     dry_run: bool = False
+    # the dataset as the store records it; unchanged: it was loaded before with the same content, so nothing was written
+    dataset: Dataset | None = None
+    unchanged: bool = False
 
 
 def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True, update_existing: bool = False,
-         dry_run: bool = False, progress: Progress | None = None, on_validated: Callable[[GraphData], None] | None = None) -> Loaded:
+         dry_run: bool = False, progress: Progress | None = None, on_validated: Callable[[GraphData], None] | None = None,
+         dataset_id: str | None = None, kind: str = "load") -> Loaded:
     """Validate ``raw`` against ``store`` and write it, as one step against one version.
 
     Validation reads the store (the ids and labels it holds, its stages, its parent links); the
@@ -76,23 +81,34 @@ def load(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_sta
     Nodes and relationships the store holds are merged with what the dataset says
     (loaders/existing.py; ``update_existing`` lets it rewrite stages' definitions). ``dry_run``
     validates and reports all of that and writes nothing.
+
+    The store records the load as dataset ``dataset_id`` (default: the dataset's folder or file
+    name, see provenance.dataset_id_of) with the hash of the data as validated; a dataset the
+    store holds with the same hash is "unchanged" and nothing is written (not even its time).
     """
+    dataset_id = dataset_id_of(raw.source, dataset_id)
     for attempt in range(1, LOAD_TRIES + 1):
         version = None if replace else store.version()  # read before anything it vouches for
         data, report = prepare(store, raw, replace=replace, match_stages=match_stages)
+        digest = content_hash(data)
+        dataset = Dataset(dataset_id, raw.source, kind, now(), digest, len(data.nodes), len(data.relationships))
+        if not replace and any(d.id == dataset_id and d.content_hash == digest for d in store.provenance.datasets()):
+            summary = WriteSummary(len(data.nodes), len(data.relationships), False, False)
+            return Loaded(data, summary, report, ExistingReport(len(data.nodes), len(data.relationships)), dry_run, dataset, True)
         data, existing = merge_existing(store, data, replace=replace, update_existing=update_existing)
         if dry_run:
-            return Loaded(data, WriteSummary(len(data.nodes), len(data.relationships), existing.changes_graph, replace), report, existing, True)
+            return Loaded(data, WriteSummary(len(data.nodes), len(data.relationships), existing.changes_graph, replace), report, existing, True,
+                          dataset)
         if on_validated is not None:
             on_validated(data)
         try:
-            summary = store.write(data, replace=replace, progress=progress, expect_version=version)
+            summary = store.write(data, replace=replace, progress=progress, expect_version=version, dataset=dataset)
         except StoreChanged:
             if attempt == LOAD_TRIES:
                 raise StoreChanged(f"{store.uri} changed {LOAD_TRIES} times while the dataset was validated "
                                    "(other loads are writing to it); nothing was loaded: try again") from None
             continue
-        return Loaded(data, summary, report, existing)
+        return Loaded(data, summary, report, existing, dataset=dataset)
     raise AssertionError("unreachable")
 
 
@@ -108,12 +124,13 @@ def load_path(store: GraphStore, path: str | Path, *, replace: bool = False, pro
 
 def load_report(store: GraphStore, path: str | Path, *, replace: bool = False, update_existing: bool = False, dry_run: bool = False,
                 progress: Progress | None = None, name: str | None = None, encoding: str | None = None,
-                on_validated: Callable[[GraphData], None] | None = None) -> Loaded:
+                on_validated: Callable[[GraphData], None] | None = None, dataset_id: str | None = None) -> Loaded:
     """:func:`load_path` with everything :func:`load` reports (the overlay, the changes to what
-    the store held), and its ``update_existing`` and ``dry_run``."""
+    the store held), and its ``update_existing`` and ``dry_run``. The dataset's id: ``dataset_id``,
+    else the file or folder name (``name``'s, for an upload)."""
     with gc_paused():
         return load(store, read_dataset(path, name=name, encoding=encoding), replace=replace, update_existing=update_existing, dry_run=dry_run,
-                    progress=progress, on_validated=on_validated)
+                    progress=progress, on_validated=on_validated, dataset_id=dataset_id_of(name or str(path), dataset_id))
 
 
 _gc_lock = threading.Lock()

@@ -166,6 +166,7 @@ LONGEST_FIRST = {name: rank for rank, name in enumerate([
     "tests/loaders/test_chainkg_analyses.py", "tests/graph/test_neo4j_store.py", "tests/graph/test_gds.py",
     "tests/adversarial/test_crash.py", "tests/api/test_neo4j.py", "tests/graph/test_store_contract.py",
     "tests/adversarial/test_xss.py", "tests/adversarial/test_reads_under_replace.py", "tests/loaders/test_chainkg.py",
+    "tests/graph/test_national_noise.py",
 ])}
 
 

@@ -108,6 +108,12 @@ def test_a_tiny_benchmark_run_writes_every_section(tmp_path, gds_store, gds_serv
     assert any("/gaps" in row["name"] and is_figure(row["p99_ms"]) for row in sections["api"])
     assert [row["name"].split(",")[0] for row in sections["analyses"]] == ["gaps for jiangsu_c0", "gaps for fujian_c0", "bottlenecks"]
     assert is_figure(sections["views"][-1]["cpu_s"])
+    # the national recipe on the national-noise chain (chainkg is measured only at the default size)
+    national = [row["name"].split(", cold")[0] for row in sections["national"]]
+    assert national == ["national-noise chain, 2,000 products: gaps for shengze in its scope",
+                        "national-noise chain, 2,000 products: path 原油 → 服装 by name, along FEEDS",
+                        "national-noise chain, 2,000 products: chain view of shengze, data and page"]
+    assert all(is_figure(row["cpu_s"]) and is_figure(row["baseline_cpu_s"]) for row in sections["national"])
     table = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "## 3,000 relationships" in table and "| centrality | pagerank (all) |" in table
     assert "| target | measured | met |" in table

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 import secrets
+import shlex
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -41,9 +42,11 @@ __all__ = [
     "index_page",
     "search_page",
     "ego_url",
+    "ego_link",
 ]
 
 _HERE = Path(__file__).resolve().parent
+TOP_PER_KIND = 10  # flagged nodes of each kind a bottlenecks page starts with; a slider shows more
 TABLE_ROWS = 60  # rows of a side table; the JSON twin has them all
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif'
 
@@ -64,6 +67,9 @@ KIND_COLOURS = {
     "Region": "#7e57c2",
 }
 KIND_SHAPES = {"Stage": "diamond", "Enterprise": "dot", "Institute": "square", "Park": "triangle", "Region": "star"}
+KIND_TEXT = {"Stage": "stage 环节", "Enterprise": "enterprise 企业", "Institute": "institute 机构", "Park": "park 园区", "Region": "region 地区"}
+# the one table ego nodes and their legend are drawn from: key -> (colour, border, shape, legend)
+_KIND_STYLE = {k: (KIND_COLOURS[k], KIND_COLOURS[k], KIND_SHAPES[k], KIND_TEXT[k]) for k in KIND_COLOURS}
 COMMUNITY_COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#ad494a",
@@ -144,11 +150,51 @@ def _page(template: str = "page.html", **context) -> str:
         "table_rows": TABLE_ROWS,
         "links": [],
         "filter": None,
+        "api": None,
+        "styles": None,
+        "top": None,
         "subtitle": "",
         "details_hint": "Hover or click a node to see its details. 将鼠标移到节点上查看详情。",
     }
     defaults.update(context)
     return _env().get_template(template).render(**defaults)
+
+
+def _api_root(base: str | None) -> str | None:
+    """The API's root as a relative URL prefix ("" when the views sit at /views), None in a file."""
+    if base is None:
+        return None
+    return base[: -len("/views")] if base.endswith("/views") else ""
+
+
+def _controls(base: str | None) -> dict:
+    """What chainx.js needs to style nodes it adds on expand and to link them to their ego view."""
+    kinds = {k: {"color": KIND_COLOURS[k], "shape": KIND_SHAPES[k], "cls": f"kind:{k}"} for k in KIND_COLOURS}
+    styles = {"kinds": kinds, "ego": f"{base}/ego/{{kind}}/{{id}}" if base else None}
+    return {"api": _api_root(base), "styles": styles}
+
+
+def ego_link(base: str | None, kind: str, node_id: str, name: str) -> dict:
+    """A link to a node's ego view: its URL when served, else the command that writes it."""
+    link = {"name": name, "kind": kind}
+    url = ego_url(base, kind, node_id)
+    if url:
+        link["href"] = url
+    else:
+        link["command"] = f"chainx view ego {shlex.quote(node_id)} -o {shlex.quote('ego-' + node_id + '.html')}"
+    return link
+
+
+def _legend(table: dict, prefix: str, match: str | None = None) -> list[dict]:
+    """Legend entries from the style table the nodes are drawn with: key -> (colour, border, shape, label).
+
+    ``match`` says what of the entry the drawing shares when colour and shape tell two classes
+    ("color" or "shape"); by default both."""
+    return [{"key": f"{prefix}:{key}", "color": c, "border": b, "shape": s, "label": text, "match": match} for key, (c, b, s, text) in table.items()]
+
+
+def _facets(**values) -> dict:
+    return {name: str(value) for name, value in values.items() if value not in (None, "")}
 
 
 def _links(base: str | None) -> list[dict]:
@@ -223,7 +269,7 @@ def _chain_network(payload: dict, panel_id: str, base: str | None) -> str:
         if gap and gap.get("candidates"):
             lines.append("Top candidates to attract 招商目标:")
             lines += [
-                f"  {i}. {c.get('name')} ({c.get('region') or '—'}) score {_fmt(c.get('score'))}"
+                f"  {i}. {c.get('name')} ({c.get('region_name') or c.get('region') or '—'}) score {_fmt(c.get('score'))}"
                 for i, c in enumerate(gap["candidates"], start=1)
             ]
         y = stage["row"] * _ROW_HEIGHT + ((main_rows + 2) * _ROW_HEIGHT if stage.get("band") == "support" else 0)
@@ -241,6 +287,13 @@ def _chain_network(payload: dict, panel_id: str, base: str | None) -> str:
             "font": {"size": 22, "strokeWidth": 4, "strokeColor": "#ffffff"},
             "widthConstraint": {"maximum": 150},
         }
+        node["cls"] = f"status:{key}"
+        node["kind"] = "Stage"
+        node["facets"] = _facets(kind="Stage", status=STATUS_TEXT.get(stage.get("status"), stage.get("status")), tier=stage.get("tier"),
+                                 gap=GAP_TEXT.get(gap.get("kind"), gap.get("kind")) if gap else None)
+        node["links"] = [ego_link(base, "Stage", stage["stage"], stage["name"])]
+        node["links"] += [ego_link(base, "Enterprise", e["id"], e["name"]) for e in stage.get("enterprises", [])[:15]]
+        node["links"] += [ego_link(base, "Enterprise", c["enterprise"], f"{c.get('name')} (candidate 招商目标)") for c in (gap or {}).get("candidates") or []]
         url = ego_url(base, "stage", stage["stage"])
         if url:
             node["url"] = url
@@ -255,7 +308,7 @@ def _chain_network(payload: dict, panel_id: str, base: str | None) -> str:
 
 
 def _chain_legend() -> list[dict]:
-    legend = [{"color": c, "border": b, "shape": s, "label": text} for c, b, s, text in STATUS_STYLE.values()]
+    legend = _legend(STATUS_STYLE, "status")
     legend.append({"color": "#9aa5b1", "shape": "line", "label": "FEEDS 供给 (upstream → downstream)"})
     legend.append({"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "support stages in the lower band 配套服务"})
     legend.append({"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "size: local enterprises (sub-stages included) 本地企业数"})
@@ -294,6 +347,7 @@ def chain_page(payload: dict, *, base: str | None = None) -> str:
         panels=[{"id": "net-chain", "title": ""}],
         networks=[_chain_network(payload, "net-chain", base)],
         legend=_chain_legend(),
+        **_controls(base),
         tables=[_gap_table(payload)],
     )
 
@@ -323,6 +377,7 @@ def compare_page(payload: dict, *, base: str | None = None) -> str:
         panels=panels,
         networks=networks,
         legend=_chain_legend(),
+        **_controls(base),
         tables=[{"title": "Coverage 覆盖 (local firms)", "columns": ["stage", *names], "rows": rows}],
     )
 
@@ -345,6 +400,7 @@ def snapshot_page(payload: dict, *, base: str | None = None) -> str:
         panels=panels,
         networks=networks,
         legend=_chain_legend(),
+        **_controls(base),
         tables=[{"title": "Gaps closed and opened 补链变化", "columns": ["stage", "change", "status"],
                  "rows": [[g["name"] or g["id"], g["change"], STATUS_TEXT.get(g["kind"], g["kind"])] for g in payload["gaps"]]}],
     )
@@ -382,6 +438,14 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
         }
         if node["id"] in positions:
             entry["x"], entry["y"] = positions[node["id"]]
+        details = node.get("details") or {}
+        entry.update({
+            "cls": f"kind:{node['kind']}",
+            "kind": node["kind"],
+            "facets": _facets(kind=node["kind"], tier=details.get("tier"), region=node.get("region_name") or details.get("region")),
+            "search": " ".join(map(str, details.get("aliases") or [])),
+            "links": [ego_link(base, node["kind"], node["id"], node["name"])],
+        })
         url = ego_url(base, node["kind"], node["id"])
         if url:
             entry["url"] = url
@@ -401,7 +465,7 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
     options["edges"]["smooth"] = False
     if not big:
         options["physics"]["barnesHut"].update({"gravitationalConstant": -9000, "springLength": 170, "avoidOverlap": 0.5})
-    legend = [{"color": KIND_COLOURS[k], "shape": KIND_SHAPES[k], "label": k} for k in KIND_COLOURS]
+    legend = _legend(_KIND_STYLE, "kind")
     legend.append({"color": "#ffffff", "border": "#000", "shape": "dot", "label": "the centre node 中心节点"})
     name = payload["node"]["name"]
     depth_text = f"depth {payload['shown_depth']}" + (f" (asked {payload['depth']})" if payload["shown_depth"] != payload["depth"] else "")
@@ -409,20 +473,30 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
         view="ego",
         title=f"{name} — neighbourhood 关系网络",
         subtitle=f"{payload['node']['kind']} {payload['node']['id']} · {depth_text} · {len(nodes)} nodes, {len(edges)} relationships"
-        + (" · double-click a node to centre on it" if base else ""),
+        + " · double-click a node to expand its neighbours 双击展开",
         links=_links(base),
         notes=_omitted_notes(payload.get("omitted")),
         panels=[{"id": "net-ego", "title": ""}],
         networks=[_network("net-ego", nodes, edges, options)],
         legend=legend,
+        **_controls(base),
     )
 
 
 # -- ties --------------------------------------------------------------------------------------
+# colour tells the community, shape the kind
+_TIES_SHAPES = {"Institute": ("#ffffff", "#52606d", "square", "institute 机构"), "Enterprise": ("#ffffff", "#52606d", "dot", "enterprise 企业")}
+
 def ties_page(payload: dict, *, base: str | None = None) -> str:
     """Enterprises and institutes, coloured by community, brokers emphasised."""
     communities = sorted({n["community"] for n in payload["nodes"] if n.get("community") is not None}, key=str)
     colour_of = {c: COMMUNITY_COLOURS[i % len(COMMUNITY_COLOURS)] for i, c in enumerate(communities)}
+    hubs = payload.get("community_hubs") or {}
+    community_name = {c: f"{c}: " + " · ".join(hubs.get(str(c)) or []) for c in communities}
+    # the style table of the drawing and of its legend; past the palette, communities share "other"
+    classes = {str(c): (colour_of[c], colour_of[c], "dot", f"community 社区 {community_name[c]}") for c in communities[:12]}
+    if len(communities) > 12:
+        classes["other"] = ("#90a4ae", "#90a4ae", "dot", f"… {len(communities) - 12} more communities 其他社区")
     big = len(payload["nodes"]) > BIG
     positions = {}
     if big:
@@ -432,10 +506,12 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
         positions = clusters([groups[k] for k in sorted(groups, key=lambda k: (-len(groups[k]), str(k)))])
     nodes = []
     for node in payload["nodes"]:
-        colour = colour_of.get(node.get("community"), "#90a4ae")
+        key = str(node.get("community")) if str(node.get("community")) in classes else "other"
+        colour = classes[key][0] if key in classes else "#90a4ae"
         broker = node.get("broker")
-        lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}", f"Region 地区: {node.get('region') or '—'}",
-                 f"Community 社区: {node.get('community') if node.get('community') is not None else '—'}", f"Ties 合作: {node.get('ties')}"]
+        community = node.get("community")
+        lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}", f"Region 地区: {node.get('region_name') or node.get('region') or '—'}",
+                 f"Community 社区: {community_name.get(community, '—')}", f"Ties 合作: {node.get('ties')}"]
         if broker:
             lines.append(f"Broker 桥梁: #{broker.get('betweenness_rank')} by betweenness, #{broker.get('constraint_rank')} by constraint")
             lines += [f"  {reason}" for reason in broker.get("reasons", [])]
@@ -443,12 +519,19 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
             "id": node["id"],
             "label": ("★ " if broker else "") + node["name"],
             "title": "\n".join(lines),
-            "shape": "square" if node["kind"] == "Institute" else "dot",
+            "shape": _TIES_SHAPES.get(node["kind"], _TIES_SHAPES["Enterprise"])[2],
             "color": {"background": colour, "border": "#111" if broker else colour},
             "borderWidth": 5 if broker else 1,
             "size": (24 if broker else 12) + (6 if node["kind"] == "Institute" else 0),
             "font": {"size": 20 if broker else 15, "strokeWidth": 3, "strokeColor": "#ffffff"},
         }
+        entry.update({
+            "cls": f"community:{key}",
+            "shapeCls": f"shape:{node['kind'] if node['kind'] in _TIES_SHAPES else 'Enterprise'}",
+            "kind": node["kind"],
+            "facets": _facets(kind=node["kind"], region=node.get("region_name") or node.get("region")),
+            "links": [ego_link(base, node["kind"], node["id"], node["name"])],
+        })
         if node["id"] in positions:
             entry["x"], entry["y"] = positions[node["id"]]
         url = ego_url(base, node["kind"], node["id"])
@@ -461,14 +544,8 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
         for e in payload["edges"]
     ]
     options = _base_options(physics=not big, directed=False)
-    legend = [{"color": colour_of[c], "shape": "dot", "label": f"community 社区 {c}"} for c in communities[:12]]
-    if len(communities) > 12:
-        legend.append({"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": f"… {len(communities) - 12} more communities"})
-    legend += [
-        {"color": "#ffffff", "border": "#52606d", "shape": "square", "label": "institute 机构"},
-        {"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "enterprise 企业"},
-        {"color": "#ffffff", "border": "#111", "shape": "dot", "label": "★ broker 桥梁 (thick border)"},
-    ]
+    legend = _legend(classes, "community", match="color") + _legend(_TIES_SHAPES, "shape", match="shape")
+    legend.append({"color": "#ffffff", "border": "#111", "shape": "dot", "label": "★ broker 桥梁 (thick border)"})
     present = {n["id"] for n in payload["nodes"]}
     filter_spec = {
         "label": "Show one institute and its enterprises 按机构筛选",
@@ -491,6 +568,7 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
         networks=[_network("net-ties", nodes, edges, options)],
         legend=legend,
         filter=filter_spec,
+        **_controls(base),
         tables=[{"title": "Brokers 桥梁", "columns": ["#", "name", "why"], "rows": [[n["broker"].get("betweenness_rank"), n["name"], "; ".join(n["broker"].get("reasons", []))] for n in brokers]}],
     )
 
@@ -506,21 +584,37 @@ def bottlenecks_page(payload: dict, *, base: str | None = None) -> str:
             key = "flagged" if node.get("flags") else (node.get("region") or "")
             groups.setdefault(key, []).append(node["id"])
         positions = clusters([groups[k] for k in sorted(groups, key=lambda k: (k != "flagged", -len(groups[k]), k))])
+    # the style table of the drawing and of its legend: key -> (colour, border, shape, legend)
+    classes = {
+        "critical_enterprise": (FLAG_STYLE["critical_enterprise"][0], "#111", "dot", FLAG_STYLE["critical_enterprise"][1]),
+        "chokepoint": (FLAG_STYLE["chokepoint"][0], "#111", "diamond", FLAG_STYLE["chokepoint"][1]),
+        "single_source": (FLAG_STYLE["single_source"][0], "#111", "diamond", FLAG_STYLE["single_source"][1]),
+        "enterprise": ("#90a4ae", "#90a4ae", "dot", "enterprise 企业"),
+        "stage": (KIND_COLOURS["Stage"], KIND_COLOURS["Stage"], "diamond", "stage 环节"),
+    }
+    # each flagged node's rank within its kind of flag, for the "top N per kind" slider
+    rank_of: dict[str, int] = {}
+    for kind in FLAG_STYLE:
+        flagged = [n for n in payload["nodes"] if any(f["kind"] == kind for f in n.get("flags", []))]
+        flagged.sort(key=lambda n: (-max(f.get("score") or 0 for f in n["flags"] if f["kind"] == kind), n["id"]))
+        for rank, n in enumerate(flagged, start=1):
+            rank_of[n["id"]] = min(rank, rank_of.get(n["id"], rank))
     nodes = []
     for node in payload["nodes"]:
         kinds = [f["kind"] for f in node.get("flags", [])]
         flag = next((k for k in ("critical_enterprise", "chokepoint", "single_source") if k in kinds), None)
         score = max((f.get("score") or 0 for f in node.get("flags", [])), default=0)
+        key = flag or node["kind"].lower()
+        colour, border, shape, _ = classes[key]
         if node["kind"] == "Stage":
-            colour = FLAG_STYLE.get(flag, ("#1e88e5", ""))[0]
-            shape, size = "diamond", 24
+            size = 24
         else:
-            colour = FLAG_STYLE["critical_enterprise"][0] if flag else "#90a4ae"
             # a critical enterprise grows with its cascade score
-            shape, size = "dot", round(14 + 3 * math.sqrt(score), 1) if flag else 9 + min(node.get("supply_links") or 0, 8)
+            size = round(14 + 3 * math.sqrt(score), 1) if flag else 9 + min(node.get("supply_links") or 0, 8)
+        region = node.get("region_name") or node.get("region")
         lines = [f"{node['name']} ({node['id']})", f"Kind 类型: {node['kind']}"]
-        if node.get("region"):
-            lines.append(f"Region 地区: {node['region']}" + ("" if node.get("in_region", True) else " (outside the region)"))
+        if region:
+            lines.append(f"Region 地区: {region}" + ("" if node.get("in_region", True) else " (outside the region)"))
         if node.get("supply_links") is not None:
             lines.append(f"Supply links 供应关系: {node['supply_links']}")
         for item in node.get("flags", []):
@@ -532,10 +626,16 @@ def bottlenecks_page(payload: dict, *, base: str | None = None) -> str:
             "title": "\n".join(lines),
             "shape": shape,
             "size": size,
-            "color": {"background": colour, "border": "#111" if flag else colour},
+            "color": {"background": colour, "border": border},
             "borderWidth": 3 if flag else 1,
             "font": {"size": 18 if flag else 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "cls": f"flag:{key}",
+            "kind": node["kind"],
+            "facets": _facets(kind=node["kind"], region=region, status=FLAG_STYLE[flag][1] if flag else "not flagged 未标记"),
+            "links": [ego_link(base, node["kind"], node["id"], node["name"])],
         }
+        if node["id"] in rank_of:
+            entry["rank"] = rank_of[node["id"]]
         if node["id"] in positions:
             entry["x"], entry["y"] = positions[node["id"]]
         url = ego_url(base, node["kind"], node["id"])
@@ -549,11 +649,8 @@ def bottlenecks_page(payload: dict, *, base: str | None = None) -> str:
             item.update({"dashes": True, "color": {"color": "#ffb74d"}})
         edges.append(item)
     options = _base_options(physics=not big)
-    legend = [
-        {"color": FLAG_STYLE["critical_enterprise"][0], "border": "#111", "shape": "dot", "label": FLAG_STYLE["critical_enterprise"][1]},
-        {"color": FLAG_STYLE["chokepoint"][0], "border": "#111", "shape": "diamond", "label": FLAG_STYLE["chokepoint"][1]},
-        {"color": FLAG_STYLE["single_source"][0], "border": "#111", "shape": "diamond", "label": FLAG_STYLE["single_source"][1]},
-        {"color": "#90a4ae", "shape": "dot", "label": "enterprise 企业"},
+    drawn = {n["cls"] for n in nodes}
+    legend = [item for item in _legend(classes, "flag") if item["key"] in drawn] + [
         {"color": "#ffffff", "border": "#52606d", "shape": "dot", "label": "size: cascade score / supply links"},
         {"color": "#9aa5b1", "shape": "line", "label": "SUPPLIES 供货 (supplier → customer)"},
         {"color": "#ffb74d", "shape": "line", "dashed": True, "label": "OPERATES_IN 经营环节"},
@@ -573,8 +670,18 @@ def bottlenecks_page(payload: dict, *, base: str | None = None) -> str:
         panels=[{"id": "net-bottlenecks", "title": ""}],
         networks=[_network("net-bottlenecks", nodes, edges, options)],
         legend=legend,
+        top={"max": max(rank_of.values(), default=0), "value": min(TOP_PER_KIND, max(rank_of.values(), default=0)),
+             "label": "Top flagged per kind 每类显示前"},
+        **_controls(base),
         tables=[{"title": "Flagged 风险点", "columns": ["kind", "name", "score", "why"], "rows": rows}],
     )
+
+
+_RELATED_STYLE = {
+    "present": ("#2e7d32", "#52606d", "dot", "present 具备 (RCA ≥ 1)"),
+    "held": ("#a5d6a7", "#52606d", "dot", "activity, not present 有企业"),
+    "none": ("#ffffff", "#52606d", "dot", "no local firms 无企业"),
+}
 
 
 def related_page(payload: dict, *, base: str | None = None) -> str:
@@ -584,7 +691,8 @@ def related_page(payload: dict, *, base: str | None = None) -> str:
         # ringed only with some relatedness: a missing stage of density 0 is listed, not feasible
         rank = node.get("feasible_rank") if node.get("density") else None
         present, held = node["present"], bool(node["value"])
-        colour = "#2e7d32" if present else "#a5d6a7" if held else "#ffffff"
+        key = "present" if present else "held" if held else "none"
+        colour = _RELATED_STYLE[key][0]
         lines = [f"{node['name']} ({node['id']})", f"x: {_fmt(node['value'])}, RCA {_fmt(node['rca'])}, present 具备: {present}",
                  f"density 密度 ω: {_fmt(node['density'])}, ubiquity: {node['ubiquity']}"]
         if rank:
@@ -596,14 +704,15 @@ def related_page(payload: dict, *, base: str | None = None) -> str:
             "color": {"background": colour, "border": "#e65100" if rank else "#52606d"},
             "borderWidth": 5 if rank else 1,
             "font": {"size": 16 if rank or present else 12, "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "cls": f"related:{key}", "kind": "Stage",
+            "facets": _facets(kind="Stage", status=_RELATED_STYLE[key][3]),
+            "links": [ego_link(base, "Stage", node["id"], node["name"])],
         })
     edges = [{"id": f"PROX|{e['source']}|{e['target']}", "from": e["source"], "to": e["target"],
               "title": f"proximity φ = {e['proximity']:.3f}", "width": 1 + 4 * e["proximity"],
               "color": {"color": "#78909c" if e["tree"] else "#cfd8dc"}} for e in payload["edges"]]
     options = _base_options(physics=len(nodes) <= BIG, directed=False)
-    legend = [
-        {"color": "#2e7d32", "shape": "dot", "label": "present 具备 (RCA ≥ 1)"},
-        {"color": "#a5d6a7", "shape": "dot", "label": "activity, not present 有企业"},
+    legend = _legend(_RELATED_STYLE, "related") + [
         {"color": "#ffffff", "border": "#e65100", "shape": "dot", "label": "feasible 可培育 (ringed: missing, density > 0; size: density)"},
         {"color": "#78909c", "shape": "line", "label": "proximity φ (spanning tree; grey: φ ≥ 0.5)"},
     ]
@@ -621,6 +730,7 @@ def related_page(payload: dict, *, base: str | None = None) -> str:
         panels=[{"id": "net-related", "title": ""}],
         networks=[_network("net-related", nodes, edges, options)],
         legend=legend,
+        **_controls(base),
         tables=[{"title": "Feasible 可培育环节", "columns": ["rank", "stage", "density", "why"], "rows": rows}],
     )
 
@@ -637,6 +747,8 @@ def _index_context(payload: dict, base: str) -> dict:
         "ego": "#q",
         "ties": f"{base}/ties",
         "bottlenecks": f"{base}/bottlenecks",
+        "panorama": f"{base}/panorama?region={first}" if default else None,
+        "heatmap": f"{base}/heatmap",
     }
     stats = payload.get("stats") or {}
     nodes = stats.get("nodes") or {}
@@ -693,6 +805,10 @@ def render(payload: dict, *, base: str | None = None) -> str:
         return index_page(payload, base=base or "/views")
     if view == "search":
         return search_page(payload, base=base or "/views")
+    if view in ("panorama", "heatmap"):  # static pages of their own module (which imports this one)
+        from . import panorama
+
+        return getattr(panorama, f"{view}_page")(payload, base=base)
     try:
         page = _PAGES[view]
     except KeyError:

@@ -6,13 +6,15 @@ through the app's cache (a repeated report with the store unchanged costs one lo
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from graph import __version__
 from graph import params as P
 from graph.analysis.bottlenecks import bottlenecks, whatif
+from graph.analysis.briefing import briefing
 from graph.analysis.centrality import centrality, property_name, write_back
 from graph.analysis.diff import diff
 from graph.analysis.gaps import compare, gaps
@@ -20,7 +22,7 @@ from graph.analysis.related import related
 from graph.analysis.ties import ties_report
 from graph.reports import CentralityReport, report_model
 
-from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, require_api_key
+from ..deps import HandleDep, Reports, ReportsDep, SettingsDep, _ascii, require_api_key
 from ..models import (
     GraphName,
     Kind,
@@ -58,6 +60,44 @@ def region_gaps(
     """Missing and weak stages of a region's chain (补链 / 延链 / 强链), scored, with candidates to attract."""
     return reports.present(request, format, gaps, region, section=section, min_firms=min_firms, top_candidates=top_candidates, top=top,
                            lang=asked_lang(request, lang), **scope)
+
+
+_BRIEFING_TYPES = {media.split(";")[0]: name for name, media in P.BRIEFING_MEDIA_TYPES.items()}
+BriefingFormatQuery = Annotated[Literal[P.BRIEFING_FORMAT.choices] | None, query(P.BRIEFING_FORMAT)]
+
+
+# declared before the gaps route's neighbour: {region:path} would otherwise take "tianmen/report" as a region id
+@router.get("/regions/{region:path}/report", response_class=Response, responses={**error_responses(501), 200: {
+    "content": {media.split(";")[0]: {"schema": {"type": "string"}} for media in P.BRIEFING_MEDIA_TYPES.values()},
+    "description": "The briefing of the region: html (default), docx, pdf, xlsx or json, by format= or the Accept header."}})
+def region_report(
+    request: Request,
+    reports: ReportsDep,
+    scope: ChainScope,
+    region: RegionId,
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
+    top: Annotated[int, query(P.BRIEFING_TOP)] = P.BRIEFING_TOP.default,
+    lang: LangQuery = P.LANG.default,
+    format: BriefingFormatQuery = None,
+) -> Response:
+    """A briefing of the region to hand up: summary, chain panorama, top gaps and candidates, bottlenecks, ties, method."""
+    import datetime
+
+    from viz.report import render
+
+    if format is None:
+        accepted = [part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(",")]
+        format = next((_BRIEFING_TYPES[t] for t in accepted if t in _BRIEFING_TYPES), "html")
+    about = {"report": f"{request.method} {request.url.path}", "chainx": __version__, "data version": reports.store.version(),
+             **{name: value for name, value in request.query_params.multi_items() if name != "format"}}
+    today = datetime.date.today().isoformat()
+    # made once per store version, format and day (a PDF costs a Chromium run)
+    body = reports.cache.rendered(reports.store, lambda report: render(report, format, date=today, about=about), ("briefing", format, today),
+                                  briefing, region, min_firms=min_firms, top_candidates=top_candidates, top=top,
+                                  lang=asked_lang(request, lang), **scope)
+    headers = {} if format in ("html", "json") else {"Content-Disposition": f'attachment; filename="{_ascii(region)}-report.{format}"'}
+    return Response(body, media_type=P.BRIEFING_MEDIA_TYPES[format], headers=headers)
 
 
 @router.get("/regions/{region:path}/related", response_model=report_model(related), responses=FILE_RESPONSES)

@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from graph import params as P
-from graph.errors import InvalidParameter
+from graph.errors import InvalidParameter, NotFound
+from graph.reports import UnloadReport
+from graph.store import reads
+from graph.store.base import unknown_dataset
 from loaders.pipeline import load_report
 
 from ..deps import HandleDep, require_api_key
@@ -87,6 +91,31 @@ def _load(handle: StoreHandle, path: Path, name: str, **options: bool) -> dict:
     summary, existing = loaded.summary, loaded.existing
     return {"nodes": summary.nodes, "relationships": summary.relationships, "changed": summary.changed,
             "replaced": summary.replaced, "version": version, "dry_run": loaded.dry_run,
+            "dataset": loaded.dataset.id if loaded.dataset else None, "unchanged": loaded.unchanged,
             "new_nodes": existing.new_nodes, "new_relationships": existing.new_relationships,
             "changed_properties": existing.changed, "changed_relationships": existing.changed_relationships, "kept": existing.kept,
             "overlay": loaded.overlay.as_dict()}
+
+
+@router.delete(
+    "/datasets/{dataset_id}",
+    response_model=UnloadReport,
+    dependencies=[Depends(require_api_key)],  # the same key as loading one
+    responses=error_responses(401, 403, 404, 409, 422, 500, 503),
+)
+async def unload_dataset(
+    handle: HandleDep,
+    dataset_id: Annotated[str, PathParam(min_length=1, max_length=200, description="The dataset's id, as GET /datasets lists it.")],
+) -> dict:
+    """Remove what only this dataset states, in one transaction under the write lock; nodes and
+    relationships other datasets state too stay, with the values it changed put back where they
+    have not changed since (``kept`` says where not)."""
+    return await run_in_threadpool(_unload, handle, dataset_id)
+
+
+def _unload(handle: StoreHandle, dataset_id: str) -> dict:
+    with handle.writer() as store:
+        known = [d.id for d in store.provenance.datasets()]
+        if dataset_id not in known:
+            raise NotFound(unknown_dataset(dataset_id, known))
+        return reads.unload(store, dataset_id).model_dump()

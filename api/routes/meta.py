@@ -41,6 +41,12 @@ def health(handle: HandleDep) -> dict:
     return {"status": "ok", "store": kind, "version": version}
 
 
+@router.get("/datasets", response_model=report_model(reads.datasets), responses={**error_responses(422), **FILE_RESPONSES})
+def datasets(request: Request, reports: ReportsDep, format: FormatQuery = None) -> Response:
+    """The datasets loaded into the store: name, source, kind, when (UTC), content hash, counts."""
+    return reports.present(request, format, reads.datasets)
+
+
 @router.get("/stats", response_model=report_model(reads.stats), responses={**error_responses(422), **FILE_RESPONSES})
 def stats(request: Request, reports: ReportsDep, format: FormatQuery = None) -> Response:
     """Nodes per kind and relationships per type (every known one, 0 when absent)."""

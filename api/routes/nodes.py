@@ -79,8 +79,14 @@ def get_neighbors(
 
 @router.get("/nodes/{kind}/{node_id:path}", response_model=NodeOut, responses=error_responses(404))
 def get_node(store: StoreDep, kind: Kind, node_id: NodeId) -> dict:
-    """One node with all its properties."""
-    return node_out(reads.get_node(store, node_id, kind.value))
+    """One node with all its properties and the datasets that state it (``sources``, in load
+    order; absent where the store does not record them)."""
+    node = reads.get_node(store, node_id, kind.value)
+    out = node_out(node)
+    sources = store.provenance.sources([node.id]).get(node.id)
+    if sources is not None:
+        out["sources"] = sources
+    return out
 
 
 @router.get("/paths", response_model=report_model(explained_path), responses={**error_responses(404), **FILE_RESPONSES})

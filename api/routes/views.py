@@ -139,6 +139,33 @@ def compare(
     return _respond(format, lambda: reports(views_data.compare_view, ids, min_firms=min_firms), _page)
 
 
+@router.get(f"{BASE}/panorama", response_class=HTMLResponse, responses=_HTML)
+def panorama(
+    reports: ReportsDep,
+    scope: ChainScope,
+    region: RegionQuery,
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    top: Annotated[int, query(P.PANORAMA_TOP)] = P.PANORAMA_TOP.default,
+    format: FormatQuery = ViewFormat.html,
+):
+    """The chain panorama of a region (产业链全景图): a box per stage in upstream to downstream columns, static to print."""
+    return _respond(format, lambda: reports(views_data.panorama_view, region, min_firms=min_firms, top=top, **scope), _page)
+
+
+@router.get(f"{BASE}/heatmap", response_class=HTMLResponse, responses=_HTML)
+def heatmap(
+    reports: ReportsDep,
+    scope: ChainScope,
+    regions: Annotated[str | None, query(P.HEATMAP_REGIONS)] = None,
+    top_regions: Annotated[int, query(P.HEATMAP_TOP)] = P.HEATMAP_TOP.default,
+    min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
+    format: FormatQuery = ViewFormat.html,
+):
+    """Regions as rows, stages as columns, each cell a region's enterprises in a stage."""
+    chosen = tuple(P.split_list(regions)) if regions else None
+    return _respond(format, lambda: reports(views_data.heatmap_view, chosen, top_regions=top_regions, min_firms=min_firms, **scope), _page)
+
+
 @router.get(f"{BASE}/snapshot", response_class=HTMLResponse, responses=_HTML)
 def snapshot(
     reports: ReportsDep,

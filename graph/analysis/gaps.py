@@ -98,7 +98,7 @@ from .reasons import listing as _listing
 from .related import peer_regions, stage_density
 from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, cycles, listing_limit, stage_betweenness, stage_chain
 
-__all__ = ["gaps", "compare", "stage_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
+__all__ = ["gaps", "compare", "stage_coverage", "national_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
 STATUSES = ("missing", "weak", "present")
 GAP_KINDS = ("break", "extension", "absent", "strengthen")
@@ -128,6 +128,36 @@ def stage_coverage(store: GraphStore, region: str, *, chain: StageChain | None =
         if op.stage in chain.top:
             local[chain.top[op.stage]].add(op.enterprise)
     return local
+
+
+def national_coverage(store: GraphStore, chain: StageChain, stages: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Enterprises anywhere (every region) in each of ``stages`` (top-level stages of ``chain``),
+    rolled up as :func:`stage_coverage` rolls up a region's, and in each of their member stages
+    on its own: ``({top-level stage: count}, {member stage: count})``.
+
+    Read for the given stages only (a national chain has tens of thousands).
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> from graph.analysis.stages import stage_chain
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData([Node("Stage", "a", "A"), Node("Stage", "a1", "A1"),
+    ...     Node("Enterprise", "e1", "E1"), Node("Enterprise", "e2", "E2")],
+    ...     [Relationship("PART_OF", "a1", "a"), Relationship("OPERATES_IN", "e1", "a"),
+    ...      Relationship("OPERATES_IN", "e1", "a1"), Relationship("OPERATES_IN", "e2", "a1")]))
+    >>> national_coverage(store, stage_chain(store), ["a"])
+    ({'a': 2}, {'a': 1, 'a1': 2})
+    """
+    tops = list(stages)
+    members = {m for top in tops for m in chain.members.get(top, [top])}
+    by_top: dict[str, set[str]] = {top: set() for top in tops}
+    by_member: dict[str, set[str]] = {m: set() for m in members}
+    for op in queries(store).operations(stages=members):
+        by_member[op.stage].add(op.enterprise)
+        top = chain.top.get(op.stage)
+        if top in by_top:
+            by_top[top].add(op.enterprise)
+    return {s: len(firms) for s, firms in by_top.items()}, {s: len(firms) for s, firms in sorted(by_member.items())}
 
 
 @dataclass

@@ -41,7 +41,7 @@ from graph.store.reads import get_node
 from .reasons import listing as _listing
 from .stages import StageChain
 
-__all__ = ["rca", "presence", "proximity", "density", "complexity", "opportunity_gain", "cosine_peers",
+__all__ = ["rca", "presence", "proximity", "density", "region_density", "complexity", "opportunity_gain", "cosine_peers",
            "Relatedness", "relatedness", "region_stage_matrix", "stage_density", "peer_regions", "related", "MEASURES", "PRESENCES"]
 
 MEASURES = ("enterprises", "capacity", "revenue")
@@ -88,6 +88,30 @@ def proximity(m: np.ndarray) -> np.ndarray:
 def density(m: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """ω (regions × stages): ω_rs = Σ_s′ M_rs′ φ_ss′ / Σ_s′ φ_ss′."""
     return _divide(np.asarray(m, dtype=float) @ phi.T, phi.sum(axis=1)[None, :])
+
+
+def region_density(m: np.ndarray, r: int) -> np.ndarray:
+    """Row ``r`` of :func:`density` (``density(m, proximity(m))[r]``) without the stages × stages
+    φ, which on a national chain (50,000 stages: 19 GB) does not fit in memory.
+
+    φ_ss′ = C_ss′ / max(u_s, u_s′) with C = MᵀM: for the stages s′ of one ubiquity v the
+    denominator is one number, so Σ_{s′: u_s′ = v} C_ss′ = Σ_r′ M_r′s · (stages of ubiquity v
+    present in r′). Both sums of ω_rs therefore need only the regions × ubiquities counts: a
+    product of (stages × regions) by (regions × distinct ubiquities).
+
+    >>> m = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    >>> bool(np.allclose(region_density(m, 1), density(m, proximity(m))[1]))
+    True
+    """
+    m = np.asarray(m, dtype=float)
+    ubiquity = m.sum(axis=0)
+    values, group = np.unique(ubiquity, return_inverse=True)
+    by_group = np.zeros((m.shape[1], len(values)))
+    by_group[np.arange(m.shape[1]), group] = 1.0  # stage → its ubiquity's column
+    present = m @ by_group  # regions × ubiquities: stages of that ubiquity present in the region
+    shared = (m * m[r]) @ by_group  # the same, of the stages present in region r too
+    weight = _divide(np.ones(1), np.maximum(ubiquity[:, None], values[None, :]))  # 1 / max(u_s, v)
+    return _divide((weight * (m.T @ shared)).sum(axis=1), (weight * (m.T @ present)).sum(axis=1))
 
 
 def complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,7 +290,7 @@ def stage_density(store: GraphStore, chain: StageChain, region: str) -> tuple[di
     matrix is :func:`region_stage_matrix`'s default (enterprise counts, presence by RCA ≥ 1)."""
     regions, stages, x, _ = region_stage_matrix(store, chain, region)
     m = presence(x)
-    omega = density(m, proximity(m))[regions.index(region)]
+    omega = region_density(m, regions.index(region))
     lacking = x[regions.index(region)] == 0
     return dict(zip(stages, omega.tolist())), float(omega[lacking].mean()) if lacking.any() else 0.0
 

@@ -76,7 +76,16 @@ class AsOfStore(GraphStore):
         alive = self._alive_ids()
         return holds(rel.props, self.day) and rel.source in alive and rel.target in alive
 
-    def write(self, data: GraphData, *, replace: bool = False, progress=None, expect_version: str | None = None) -> WriteSummary:
+    def write(self, data: GraphData, *, replace: bool = False, progress=None, expect_version: str | None = None, dataset=None) -> WriteSummary:
+        raise StoreError(f"{self.uri} is the graph as of {self.day}: read-only")
+
+    def _datasets(self):
+        return self.inner.provenance.datasets()
+
+    def _sources(self, ids):
+        return self.inner.provenance.sources(ids)
+
+    def _unload(self, dataset_id: str):
         raise StoreError(f"{self.uri} is the graph as of {self.day}: read-only")
 
     def set_properties(self, values: dict[str, dict]) -> None:

@@ -20,7 +20,8 @@ from .queries import Operation, Queries, StageFirm
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["GraphStore", "WriteSummary", "Operation", "StageFirm", "search_rank", "search_text", "Progress", "BATCH_SIZE", "ProjectionColumns",
+__all__ = ["GraphStore", "Provenance", "WriteSummary", "Dataset", "UnloadSummary", "BEFORE_PROVENANCE", "unknown_dataset",
+           "Operation", "StageFirm", "search_rank", "search_text", "Progress", "BATCH_SIZE", "ProjectionColumns",
            "projection_weight"]
 
 Progress = Callable[[int], None]
@@ -33,6 +34,54 @@ class WriteSummary:
     relationships: int
     changed: bool
     replaced: bool = False
+
+
+# The dataset a store's graph from before provenance was recorded is attributed to.
+BEFORE_PROVENANCE = "(before provenance)"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One loaded dataset as the store records it: its id (from its name, or its folder's or
+    file's), where it came from, how (``load``, ``import chainkg``, ...), when (UTC, ISO 8601),
+    the hash of its content as validated, and how many nodes and relationships it stated."""
+
+    id: str
+    source: str
+    kind: str
+    loaded_at: str
+    content_hash: str
+    nodes: int
+    relationships: int
+
+
+@dataclass(frozen=True)
+class UnloadSummary:
+    """What unloading a dataset did: what went (stated by it alone), what stayed because another
+    dataset states it too, and of those the properties put back as they were before it and the
+    ones kept (changed since, or it created the node): ``kept`` lists them, one line each."""
+
+    dataset: str
+    removed_nodes: int
+    removed_relationships: int
+    shared_nodes: int
+    shared_relationships: int
+    reverted: int
+    kept: tuple[str, ...] = ()
+
+
+def unknown_dataset(dataset_id: str, known: list[str]) -> str:
+    """The message for a dataset the store does not hold, with the nearest ids it does."""
+    import difflib
+
+    close = difflib.get_close_matches(dataset_id, known, n=3, cutoff=0.5)
+    if close:
+        hint = f"did you mean {', '.join(repr(c) for c in close)}?"
+    elif known:
+        hint = "the store holds " + ", ".join(repr(k) for k in sorted(known)[:10]) + (" ..." if len(known) > 10 else "")
+    else:
+        hint = "the store holds no dataset"
+    return f"no dataset {dataset_id!r} in the store: {hint} (chainx datasets lists them)"
 
 
 @dataclass(frozen=True)
@@ -91,6 +140,26 @@ def search_rank(node: Node, query: str) -> tuple:
     return (tier, len(node.name), node.name, node.id)
 
 
+class Provenance:
+    """What a store records of the datasets loaded into it (``store.provenance``): kept apart
+    from the graph's primitives, three calls of its own, each the store's own implementation."""
+
+    def __init__(self, store: GraphStore):
+        self._store = store
+
+    def datasets(self) -> list[Dataset]:
+        """The datasets loaded into the store, in the order they were first loaded."""
+        return self._store._datasets()
+
+    def sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """{node id: the datasets that state it, in load order} (see GraphStore._sources)."""
+        return self._store._sources(ids)
+
+    def unload(self, dataset_id: str) -> UnloadSummary:
+        """Remove what only ``dataset_id`` states, atomically (see GraphStore._unload)."""
+        return self._store._unload(dataset_id)
+
+
 class GraphStore(ABC):
     """A graph of chain stages, enterprises, institutes, parks and regions.
 
@@ -106,7 +175,7 @@ class GraphStore(ABC):
     # -- writing ---------------------------------------------------------------------------
     @abstractmethod
     def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None,
-              expect_version: str | None = None) -> WriteSummary:
+              expect_version: str | None = None, dataset: Dataset | None = None) -> WriteSummary:
         """Write ``data`` in one transaction: all of it or none of it.
 
         Nodes and relationships are merged by identity (node id; relationship type, ends and
@@ -117,7 +186,36 @@ class GraphStore(ABC):
         ``expect_version``: the :meth:`version` the data was validated against. Checked under
         the write's own lock, before anything is written: a store at another version (a
         concurrent load got in first) raises StoreChanged and is left as it was.
+
+        ``dataset``: the dataset ``data`` is, recorded in the same transaction with every node
+        and relationship it states (``store.provenance``); for each node and relationship the store held, the values the write
+        changed, so that unloading it can put them back. A replace forgets every dataset.
         """
+
+    @property
+    def provenance(self) -> Provenance:
+        """The datasets loaded, which state each node, unload (:class:`Provenance`)."""
+        return Provenance(self)
+
+    @abstractmethod
+    def _datasets(self) -> list[Dataset]:
+        """The datasets loaded into the store, in the order they were first loaded."""
+
+    @abstractmethod
+    def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """{node id: the ids of the datasets that state it, in load order} for ``ids`` the store
+        holds (a node no recorded dataset states maps to []); a node missing from the map:
+        the store does not record it (Neo4j, so far)."""
+
+    @abstractmethod
+    def _unload(self, dataset_id: str) -> UnloadSummary:
+        """Remove what only ``dataset_id`` states, in one transaction under the write lock.
+
+        A node or relationship another dataset also states stays, with each property this
+        dataset changed put back as it was, unless it has changed since (kept, and said so). A
+        node only this dataset states goes with its relationships, unless a relationship
+        another dataset states needs it (kept, and said so). An unknown id is StoreError
+        naming the nearest ids the store holds."""
 
     @abstractmethod
     def set_properties(self, values: dict[str, dict]) -> None:

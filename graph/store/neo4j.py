@@ -34,12 +34,15 @@ from graph.model import LABELS, GraphData, Node, Relationship, a_kind, check_lab
 
 from .base import (
     BATCH_SIZE,
+    Dataset,
     GraphStore,
     Progress,
     ProjectionColumns,
+    UnloadSummary,
     WriteSummary,
     projection_weight,
     search_text,
+    unknown_dataset,
 )
 from .queries import Operation, Queries, StageFirm, number_or_none
 
@@ -52,6 +55,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
 META_LABEL = "_ChainxMeta"
+DATASET_LABEL = "_ChainxDataset"
 _META_KEY = "graph"
 
 # (uri, database) pairs whose constraints this process has already made sure of; constraints
@@ -401,10 +405,37 @@ class Neo4jStore(GraphStore):
 
     # -- writing -------------------------------------------------------------------------
     def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None,
-              expect_version: str | None = None) -> WriteSummary:
-        return self._write(lambda: self._write_once(data, replace, progress, expect_version))
+              expect_version: str | None = None, dataset: Dataset | None = None) -> WriteSummary:
+        return self._write(lambda: self._write_once(data, replace, progress, expect_version, dataset))
 
-    def _write_once(self, data: GraphData, replace: bool, progress: Progress | None, expect_version: str | None = None) -> WriteSummary:
+    # Provenance on Neo4j so far records the datasets (one _ChainxDataset node each, like the
+    # version node outside chainx's labels); which dataset states which node is not recorded yet,
+    # so sources and unload say so rather than answer wrongly.
+    def _datasets(self) -> list[Dataset]:
+        rows = self._read(f"MATCH (d:{DATASET_LABEL}) RETURN d ORDER BY d.seq")
+        return [Dataset(d["id"], d["source"], d["kind"], d["loaded_at"], d["content_hash"], d["nodes"], d["relationships"])
+                for d in (record["d"] for record in rows)]
+
+    def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        return {}  # not recorded (yet) on Neo4j: unknown, not "none"
+
+    def _unload(self, dataset_id: str) -> UnloadSummary:
+        known = [d.id for d in self._datasets()]
+        if dataset_id not in known:
+            raise StoreError(unknown_dataset(dataset_id, known))
+        raise StoreError(f"{self.uri}: unload is not yet possible on Neo4j (which datasets state each node is not recorded there yet); "
+                         "nothing was changed")
+
+    def _record_dataset(self, tx, dataset: Dataset) -> None:
+        tx.run(f"OPTIONAL MATCH (last:{DATASET_LABEL}) WITH coalesce(max(last.seq), 0) + 1 AS next"
+               f" MERGE (d:{DATASET_LABEL} {{id: $id}}) ON CREATE SET d.seq = next"
+               " SET d.source = $source, d.kind = $kind, d.loaded_at = $loaded_at, d.content_hash = $content_hash,"
+               " d.nodes = $nodes, d.relationships = $relationships",
+               dict(id=dataset.id, source=dataset.source, kind=dataset.kind, loaded_at=dataset.loaded_at,
+                    content_hash=dataset.content_hash, nodes=dataset.nodes, relationships=dataset.relationships)).consume()
+
+    def _write_once(self, data: GraphData, replace: bool, progress: Progress | None, expect_version: str | None = None,
+                    dataset: Dataset | None = None) -> WriteSummary:
         by_label: dict[str, list[dict]] = defaultdict(list)
         for node in data.nodes:
             by_label[check_label(node.label)].append(
@@ -420,6 +451,9 @@ class Neo4jStore(GraphStore):
                 self._check_version(tx, expect_version)
             if replace:
                 changed += self._delete_graph(tx)
+                tx.run(f"MATCH (d:{DATASET_LABEL}) DELETE d").consume()
+            if dataset is not None:
+                self._record_dataset(tx, dataset)
             create = replace or self._is_empty(tx)
             if not create:
                 self._refuse_other_labels(tx, data.nodes)

@@ -9,10 +9,10 @@ from typing import TypeVar
 from graph.errors import NotFound, StoreChanged
 from graph.model import LABELS, REL_TYPES, GraphData, Node, check_label
 
-from ..reports import Stats
+from ..reports import DatasetRow, DatasetsReport, Stats, UnloadReport
 from .base import GraphStore
 
-__all__ = ["stats", "get_node", "snapshot", "consistent", "READ_TRIES"]
+__all__ = ["stats", "datasets", "unload", "get_node", "snapshot", "consistent", "READ_TRIES"]
 
 T = TypeVar("T")
 
@@ -29,6 +29,19 @@ def stats(store: GraphStore) -> Stats:
         total_nodes=sum(nodes.get(label, 0) for label in LABELS),
         total_relationships=sum(relationships.get(rel, 0) for rel in REL_TYPES),
     )
+
+
+def datasets(store: GraphStore) -> DatasetsReport:
+    """The datasets loaded into the store (:meth:`GraphStore.datasets`)."""
+    return DatasetsReport.model_construct(datasets=[DatasetRow.model_construct(**vars(d)) for d in store.provenance.datasets()])
+
+
+def unload(store: GraphStore, dataset_id: str) -> UnloadReport:
+    """Unload ``dataset_id`` (:meth:`GraphStore.unload`) and say what it did."""
+    done = store.provenance.unload(dataset_id)
+    return UnloadReport.model_construct(dataset=done.dataset, removed_nodes=done.removed_nodes, removed_relationships=done.removed_relationships,
+                                        shared_nodes=done.shared_nodes, shared_relationships=done.shared_relationships,
+                                        reverted=done.reverted, kept=list(done.kept), version=store.version())
 
 
 def get_node(store: GraphStore, node_id: str, label: str | None = None) -> Node:

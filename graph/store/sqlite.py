@@ -20,7 +20,18 @@ from pathlib import Path
 from graph.errors import InvalidParameter, StoreBusy, StoreChanged, StoreError, StoreFull, StoreIOError, StoreUnavailable
 from graph.model import GraphData, Node, Relationship, a_kind, check_label, check_rel_type
 
-from .base import BATCH_SIZE, GraphStore, Progress, ProjectionColumns, WriteSummary, search_text
+from .base import (
+    BATCH_SIZE,
+    BEFORE_PROVENANCE,
+    Dataset,
+    GraphStore,
+    Progress,
+    ProjectionColumns,
+    UnloadSummary,
+    WriteSummary,
+    search_text,
+    unknown_dataset,
+)
 from .queries import Operation, Queries, StageFirm
 
 __all__ = ["SqliteStore"]
@@ -47,6 +58,41 @@ CREATE INDEX IF NOT EXISTS rels_source ON rels (source, type);
 CREATE INDEX IF NOT EXISTS rels_target ON rels (target, type);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+# Provenance: the datasets loaded, and which of them state each node and relationship. ``before``
+# is what a dataset's write changed on a node or relationship the store already held (JSON:
+# {"old": {property: value}, "absent": [property], "new": {property: value}}, the name as the
+# property "\u0000name"), so that unloading it can put that back; NULL where the dataset created it.
+PROVENANCE = """
+CREATE TABLE IF NOT EXISTS datasets (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    nodes INTEGER NOT NULL,
+    relationships INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS node_sources (
+    node TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    before TEXT,
+    PRIMARY KEY (node, dataset)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS node_sources_dataset ON node_sources (dataset);
+CREATE TABLE IF NOT EXISTS rel_sources (
+    type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    before TEXT,
+    PRIMARY KEY (type, source, target, key, dataset)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rel_sources_dataset ON rel_sources (dataset);
+"""
+_NAME = "\u0000name"  # a node's name among its properties, in a ``before`` record
 
 # Only rows whose content differs are touched, so re-loading the same data changes nothing and
 # the change count tells whether the graph changed at all.
@@ -187,6 +233,49 @@ def _connect(path: Path, wait: float) -> _Connection:
     return db
 
 
+def _now() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _changes(old: dict, new: dict, recorded: str | None) -> str:
+    """The ``before`` record of writing ``new`` over ``old`` (properties; a name as _NAME),
+    merged into what this dataset's earlier write recorded (its first old values stand)."""
+    record = json.loads(recorded) if recorded else {"old": {}, "absent": [], "new": {}}
+    for key in sorted(set(old) | set(new)):
+        if key not in new or old.get(key) == new.get(key) and key in old:
+            continue
+        if key not in record["old"] and key not in record["absent"]:
+            if key in old:
+                record["old"][key] = old[key]
+            else:
+                record["absent"].append(key)
+        record["new"][key] = new[key]
+    return _dumps(record)
+
+
+def _revert(values: dict, before: str | None, what: str, dataset_id: str, kept: list[str]) -> tuple[dict, int]:
+    """``values`` with what ``before`` records put back, where each still holds what the
+    dataset wrote; the rest is kept and said so in ``kept``. Returns (values, how many put back)."""
+    if before is None:
+        kept.append(f"{what}: kept as it is, {dataset_id!r} created it and another dataset states it too")
+        return values, 0
+    record = json.loads(before)
+    reverted = 0
+    for key, wrote in record["new"].items():
+        shown = "name" if key == _NAME else key
+        if values.get(key) != wrote:
+            kept.append(f"{what}: {shown} kept, changed since {dataset_id!r} wrote it")
+            continue
+        if key in record["old"]:
+            values[key] = record["old"][key]
+        else:
+            values.pop(key, None)
+        reverted += 1
+    return values, reverted
+
+
 class _Index(dict):
     """id → position; -1 for an id outside the projection (looked up without a Python call)."""
 
@@ -219,6 +308,8 @@ class SqliteStore(GraphStore):
                 self._db.executescript(SCHEMA)
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('version', '0')")
+            if not self._has_provenance():
+                self._add_provenance()
         except sqlite3.DatabaseError as error:
             raise StoreUnavailable(f"{self.path} is not a chainx store: {error}") from None
 
@@ -226,11 +317,38 @@ class SqliteStore(GraphStore):
         row = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('nodes', 'rels', 'meta')").fetchone()
         return row[0] == 3
 
+    def _has_provenance(self) -> bool:
+        row = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('datasets', 'node_sources', 'rel_sources')").fetchone()
+        return row[0] == 3
+
+    def _add_provenance(self) -> None:
+        """The provenance tables, into a new store or one made before them; a graph already there
+        is attributed to the dataset BEFORE_PROVENANCE (which can be unloaded like any other)."""
+        db = self._db
+        try:
+            self._begin_immediate()
+            if not self._has_provenance():  # another connection may have added them meanwhile
+                for statement in filter(str.strip, PROVENANCE.split(";")):
+                    db.execute(statement)
+                nodes = db.execute("SELECT count(*) FROM nodes").fetchone()[0]
+                rels = db.execute("SELECT count(*) FROM rels").fetchone()[0]
+                if nodes or rels:
+                    db.execute("INSERT INTO datasets VALUES (?, 1, ?, 'before provenance', ?, '', ?, ?)",
+                               (BEFORE_PROVENANCE, str(self.path), _now(), nodes, rels))
+                    db.execute("INSERT INTO node_sources SELECT id, ?, NULL FROM nodes", (BEFORE_PROVENANCE,))
+                    db.execute("INSERT INTO rel_sources SELECT type, source, target, key, ?, NULL FROM rels", (BEFORE_PROVENANCE,))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
     # -- writing ---------------------------------------------------------------------------
     def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None,
-              expect_version: str | None = None) -> WriteSummary:
+              expect_version: str | None = None, dataset: Dataset | None = None) -> WriteSummary:
         db = self._db
         done = 0
+        graph_changes = 0
         cache = db.execute("PRAGMA cache_size").fetchone()[0]
         try:
             self._begin_immediate()
@@ -247,30 +365,44 @@ class SqliteStore(GraphStore):
             for name, _ in indexes:
                 db.execute(f'DROP INDEX "{name}"')
             if replace:
+                mark = db.total_changes
                 db.execute("DELETE FROM nodes")
                 db.execute("DELETE FROM rels")
+                graph_changes += db.total_changes - mark
+                for table in ("datasets", "node_sources", "rel_sources"):
+                    db.execute(f"DELETE FROM {table}")
+            if dataset is not None:
+                self._record_dataset(dataset)
             for batch in _batched(data.nodes, BATCH_SIZE):
                 if not empty:
                     self._refuse_other_labels(batch)
+                if dataset is not None:
+                    self._record_nodes(dataset.id, batch, empty)
+                mark = db.total_changes
                 db.executemany(
                     UPSERT_NODE,
                     [(n.id, n.label, n.name, _dumps(n.props), search_text(n)) for n in batch],
                 )
+                graph_changes += db.total_changes - mark
                 done += len(batch)
                 if progress:
                     progress(done)
             for batch in _batched(data.relationships, BATCH_SIZE):
+                if dataset is not None:
+                    self._record_rels(dataset.id, batch, empty)
+                mark = db.total_changes
                 db.executemany(
                     UPSERT_REL,
                     [(r.type, r.source, r.target, r.key, _dumps(r.props)) for r in batch],
                 )
+                graph_changes += db.total_changes - mark
                 done += len(batch)
                 if progress:
                     progress(done)
             for _, sql in indexes:
                 db.execute(sql)
-            changed = db.total_changes != before
-            if changed:
+            changed = graph_changes > 0
+            if db.total_changes != before:  # the graph, or only its provenance: either way a new version
                 self._bump_version()
             db.execute("COMMIT")
         except BaseException:
@@ -282,6 +414,131 @@ class SqliteStore(GraphStore):
             with contextlib.suppress(sqlite3.Error):  # back to the usual cache, between loads
                 db.execute(f"PRAGMA cache_size = {int(cache)}")
         return WriteSummary(len(data.nodes), len(data.relationships), changed, replace)
+
+    # -- provenance ------------------------------------------------------------------------
+    def _record_dataset(self, dataset: Dataset) -> None:
+        self._db.execute(
+            "INSERT INTO datasets VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM datasets), ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET source = excluded.source, kind = excluded.kind, loaded_at = excluded.loaded_at,"
+            " hash = excluded.hash, nodes = excluded.nodes, relationships = excluded.relationships",
+            (dataset.id, dataset.source, dataset.kind, dataset.loaded_at, dataset.content_hash, dataset.nodes, dataset.relationships),
+        )
+
+    def _record_nodes(self, dataset_id: str, batch: list[Node], empty: bool) -> None:
+        """Record that ``dataset_id`` states the nodes of ``batch``, and what writing them changes
+        on nodes the store holds (before the upsert that changes it)."""
+        stored: dict[str, tuple[str, dict]] = {}
+        recorded: dict[str, str | None] = {}
+        if not empty:
+            ids = [n.id for n in batch]
+            marks = ",".join("?" * len(ids))
+            stored = {row[0]: (row[1], json.loads(row[2])) for row in self._db.execute(f"SELECT id, name, props FROM nodes WHERE id IN ({marks})", ids)}
+            recorded = dict(self._db.execute(f"SELECT node, before FROM node_sources WHERE dataset = ? AND node IN ({marks})", [dataset_id, *ids]))
+        rows = []
+        for node in batch:
+            if node.id in recorded and recorded[node.id] is None:
+                continue  # this dataset created it: nothing to put back
+            held = stored.get(node.id)
+            before = None if held is None else _changes({_NAME: held[0], **held[1]}, {_NAME: node.name, **node.props}, recorded.get(node.id))
+            rows.append((node.id, dataset_id, before))
+        self._db.executemany("INSERT INTO node_sources VALUES (?, ?, ?) ON CONFLICT (node, dataset) DO UPDATE SET before = excluded.before", rows)
+
+    def _record_rels(self, dataset_id: str, batch: list[Relationship], empty: bool) -> None:
+        stored: dict[tuple, dict] = {}
+        recorded: dict[tuple, str | None] = {}
+        if not empty:
+            for rel in batch:  # by primary key, one lookup each
+                row = self._db.execute("SELECT props FROM rels WHERE type = ? AND source = ? AND target = ? AND key = ?", rel.identity).fetchone()
+                if row is not None:
+                    stored[rel.identity] = json.loads(row[0])
+                    mine = self._db.execute("SELECT before FROM rel_sources WHERE type = ? AND source = ? AND target = ? AND key = ? AND dataset = ?",
+                                            (*rel.identity, dataset_id)).fetchone()
+                    if mine is not None:
+                        recorded[rel.identity] = mine[0]
+        rows = []
+        for rel in batch:
+            if rel.identity in recorded and recorded[rel.identity] is None:
+                continue
+            held = stored.get(rel.identity)
+            before = None if held is None else _changes(held, rel.props, recorded.get(rel.identity))
+            rows.append((*rel.identity, dataset_id, before))
+        self._db.executemany("INSERT INTO rel_sources VALUES (?, ?, ?, ?, ?, ?)"
+                             " ON CONFLICT (type, source, target, key, dataset) DO UPDATE SET before = excluded.before", rows)
+
+    def _datasets(self) -> list[Dataset]:
+        rows = self._db.execute("SELECT id, source, kind, loaded_at, hash, nodes, relationships FROM datasets ORDER BY seq")
+        return [Dataset(*row) for row in rows]
+
+    def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for batch in _batched(sorted(set(ids)), _MAX_PARAMS):
+            marks = ",".join("?" * len(batch))
+            for node_id in self._db.execute(f"SELECT id FROM nodes WHERE id IN ({marks})", batch):
+                found[node_id[0]] = []
+            sql = (f"SELECT s.node, s.dataset FROM node_sources s JOIN datasets d ON d.id = s.dataset"
+                   f" WHERE s.node IN ({marks}) ORDER BY s.node, d.seq")
+            for node_id, dataset_id in self._db.execute(sql, batch):
+                found.setdefault(node_id, []).append(dataset_id)
+        return found
+
+    def _unload(self, dataset_id: str) -> UnloadSummary:
+        db = self._db
+        try:
+            self._begin_immediate()
+            if db.execute("SELECT 1 FROM datasets WHERE id = ?", (dataset_id,)).fetchone() is None:
+                raise StoreError(unknown_dataset(dataset_id, [row[0] for row in db.execute("SELECT id FROM datasets")]))
+            kept: list[str] = []
+            counts = dict(removed_nodes=0, removed_relationships=0, shared_nodes=0, shared_relationships=0, reverted=0)
+            # relationships first: a node is then needed only by relationships that stay
+            rel_rows = db.execute("SELECT type, source, target, key, before FROM rel_sources WHERE dataset = ?", (dataset_id,)).fetchall()
+            db.execute("DELETE FROM rel_sources WHERE dataset = ?", (dataset_id,))
+            for *identity, before in rel_rows:
+                key_clause = "type = ? AND source = ? AND target = ? AND key = ?"
+                if db.execute(f"SELECT 1 FROM rel_sources WHERE {key_clause}", identity).fetchone() is None:
+                    db.execute(f"DELETE FROM rels WHERE {key_clause}", identity)
+                    counts["removed_relationships"] += 1
+                    continue
+                counts["shared_relationships"] += 1
+                row = db.execute(f"SELECT props FROM rels WHERE {key_clause}", identity).fetchone()
+                if row is None:
+                    continue
+                props, reverted = _revert(json.loads(row[0]), before, f"{identity[0]} {identity[1]} → {identity[2]}", dataset_id, kept)
+                counts["reverted"] += reverted
+                if reverted:
+                    db.execute(f"UPDATE rels SET props = ? WHERE {key_clause}", (_dumps(props), *identity))
+            node_rows = db.execute("SELECT node, before FROM node_sources WHERE dataset = ?", (dataset_id,)).fetchall()
+            db.execute("DELETE FROM node_sources WHERE dataset = ?", (dataset_id,))
+            for node_id, before in node_rows:
+                row = db.execute("SELECT label, name, props FROM nodes WHERE id = ?", (node_id,)).fetchone()
+                if row is None:
+                    continue
+                label, name, props = row[0], row[1], json.loads(row[2])
+                if db.execute("SELECT 1 FROM node_sources WHERE node = ?", (node_id,)).fetchone() is None:
+                    needed = db.execute(
+                        "SELECT count(*) FROM rels r WHERE (r.source = ? OR r.target = ?) AND EXISTS (SELECT 1 FROM rel_sources s"
+                        " WHERE s.type = r.type AND s.source = r.source AND s.target = r.target AND s.key = r.key)", (node_id, node_id)).fetchone()[0]
+                    if needed:
+                        kept.append(f"{label} {node_id}: kept, {needed} relationship(s) of other datasets need it")
+                        continue
+                    db.execute("DELETE FROM rels WHERE source = ? OR target = ?", (node_id, node_id))
+                    db.execute("DELETE FROM nodes WHERE id = ?", (node_id,))
+                    counts["removed_nodes"] += 1
+                    continue
+                counts["shared_nodes"] += 1
+                values, reverted = _revert({_NAME: name, **props}, before, f"{label} {node_id}", dataset_id, kept)
+                counts["reverted"] += reverted
+                if reverted:
+                    name = values.pop(_NAME)
+                    node = Node(label, node_id, name, values)
+                    db.execute("UPDATE nodes SET name = ?, props = ?, search = ? WHERE id = ?", (name, _dumps(values), search_text(node), node_id))
+            db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+            self._bump_version()
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return UnloadSummary(dataset_id, kept=tuple(kept), **counts)
 
     def _begin_immediate(self) -> None:
         """Take the write lock (waiting for another writer up to the connection's timeout; then

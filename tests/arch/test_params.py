@@ -31,9 +31,13 @@ EDGES = {
                   ("get", "/nodes/{kind}/{node_id}/neighbors", "/nodes/Institute/i_donghua_university/neighbors", {})),
     "path": (["path", "e_hengli_group", "e_tm_hanpai_womenswear"], ("get", "/paths", "/paths", {"from": "e_hengli_group", "to": "e_tm_hanpai_womenswear"})),
     "search": (["search", "涤纶"], ("get", "/nodes", "/nodes", {"q": "涤纶"})),
+    "report": (["report", "--region", "tianmen"], ("get", "/regions/{region}/report", "/regions/tianmen/report", {"format": "json"})),
     "view chain": (["view", "chain", "--region", "tianmen"], ("get", "/views/chain", "/views/chain", {"region": "tianmen", "format": "json"})),
     "view compare": (["view", "compare", "--regions", "shengze,tianmen"],
                      ("get", "/views/compare", "/views/compare", {"regions": "shengze,tianmen", "format": "json"})),
+    "view panorama": (["view", "panorama", "--region", "shengze"],
+                      ("get", "/views/panorama", "/views/panorama", {"region": "shengze", "format": "json"})),
+    "view heatmap": (["view", "heatmap"], ("get", "/views/heatmap", "/views/heatmap", {"format": "json"})),
     "view ego": (["view", "ego", "e_hengli_group"], ("get", "/views/ego/{kind}/{node_id}", "/views/ego/enterprise/e_hengli_group", {"format": "json"})),
     "view ties": (["view", "ties"], ("get", "/views/ties", "/views/ties", {"format": "json"})),
     "load": (["load"], ("post", "/datasets", "/datasets", {})),
@@ -104,7 +108,7 @@ def _outside(param: Param) -> list:
 @pytest.mark.parametrize(("report", "param"), NUMERIC, ids=[f"{r}-{p.name}" for r, p in NUMERIC])
 def test_a_value_outside_the_bounds_is_refused_at_both_edges_naming_the_parameter(api, textile_db, tmp_path, report, param):
     command, (method, _, url, others) = EDGES[report]
-    output = ["-o", str(tmp_path / "v.html")] if command[0] == "view" else []
+    output = ["-o", str(tmp_path / "v.html")] if command[0] in ("view", "report") else []
     for value in _outside(param):
         result = CliRunner().invoke(cli, [*command, param.cli_flag, str(value), *output, "--store", str(textile_db)])
         assert result.exit_code == 1, result.output
@@ -135,7 +139,7 @@ def test_the_cli_and_the_api_declare_the_definition_s_choices_and_default(api, r
 @pytest.mark.parametrize(("report", "param"), [c for c in CHOICES if c[1].choices], ids=[f"{r}-{p.name}" for r, p in CHOICES if p.choices])
 def test_a_value_outside_the_choices_is_refused_at_both_edges_naming_the_parameter(api, textile_db, tmp_path, report, param):
     command, (method, _, url, others) = EDGES[report]
-    output = ["-o", str(tmp_path / "v.html")] if command[0] == "view" else []
+    output = ["-o", str(tmp_path / "v.html")] if command[0] in ("view", "report") else []
     result = CliRunner().invoke(cli, [*command, param.cli_flag, "nonsense", *output, "--store", str(textile_db)])
     assert result.exit_code == 1 and result.output.startswith(f"Error: {param.name}: must be one of "), result.output
     if method == "post":

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
-from graph.analysis.related import cosine_peers, density, presence, proximity, rca, related, relatedness
+from graph.analysis.related import cosine_peers, density, presence, proximity, rca, region_density, related, relatedness
 from graph.errors import InvalidParameter
 from graph.reports import RelatedReport
 from graph.store.sqlite import SqliteStore
@@ -50,6 +52,17 @@ def test_proximity_is_the_smaller_conditional_probability():
     assert phi[0, 1] == phi[1, 0] == 0.5
     assert phi[2].tolist() == [0.0, 0.0, 0.0]
     assert np.all(np.isfinite(density(m, phi)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 7).flatmap(lambda r: st.integers(1, 9).flatmap(
+    lambda s: st.tuples(st.just(r), st.lists(st.booleans(), min_size=r * s, max_size=r * s), st.integers(0, r - 1)))))
+def test_one_regions_density_without_the_stage_matrix_is_the_full_ones(case):
+    # region_density sums φ by ubiquity instead of holding the stages × stages φ (19 GB on a
+    # national chain); the reference is the row of the full matrix
+    regions, cells, r = case
+    m = np.array(cells, dtype=float).reshape(regions, -1)
+    assert np.allclose(region_density(m, r), density(m, proximity(m))[r], rtol=0, atol=1e-12)
 
 
 def test_cosine_peers_worked():

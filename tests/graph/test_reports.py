@@ -17,6 +17,7 @@ import graph.reports as reports_module
 from api.app import create_app
 from chainx.cli import app as cli
 from graph.analysis.bottlenecks import bottlenecks, whatif
+from graph.analysis.briefing import briefing
 from graph.analysis.centrality import centrality
 from graph.analysis.diff import diff
 from graph.analysis.gaps import compare, gaps
@@ -33,6 +34,7 @@ from tests.conftest import TEXTILE
 # every analysis the CLI and the API present, with arguments that reach every part of its report
 CALLS = {
     "stats": (reads.stats, (), {}),
+    "datasets": (reads.datasets, (), {}),
     "gaps": (gaps, ("tianmen",), {}),
     "gaps, cut": (gaps, ("shengze",), {"top": 2, "min_firms": 3}),
     "gaps between two stages": (gaps, ("tianmen",), {"source": "cotton", "sink": "garments", "rollup": "none"}),
@@ -50,6 +52,7 @@ CALLS = {
     "neighbors": (neighbors, ("i_donghua_university",), {"depth": 2}),
     # the bundled dataset holds no dates: every item is the same on both days (tests/graph/test_asof.py has changes)
     "diff": (diff, ("2020-01-01", "2024-01-01", "tianmen"), {}),
+    "briefing": (briefing, ("tianmen",), {"top": 3}),
 }
 
 
@@ -141,6 +144,7 @@ def test_every_table_of_every_report_renders_from_the_model(textile):
 # which analysis each report route answers with, written down here (not read from the routes)
 ROUTE_ANALYSES = {
     "/stats": reads.stats,
+    "/datasets": reads.datasets,
     "/nodes/{kind}/{node_id:path}/neighbors": neighbors,
     "/paths": explained_path,
     "/regions/{region:path}/gaps": gaps,

@@ -532,6 +532,10 @@ def test_the_store_interface_is_a_handful_of_primitives():
     assert public_methods(GraphStore) == INTERFACE and len(INTERFACE) <= 12
     assert public_methods(SqliteStore) == INTERFACE
     assert public_methods(Neo4jStore) == INTERFACE
+    # provenance is an attribute of its own with three calls, not more primitives of the graph
+    from graph.store.base import Provenance
+
+    assert public_methods(Provenance) == {"datasets", "sources", "unload"}
 
 
 # Data that makes pushed-down queries go wrong where they can: an enterprise with no region, a

@@ -181,7 +181,8 @@ def test_index_links_every_view_and_searches(visit, textile_server, textile_stor
     regions = [n.id for n in textile_store.nodes(["Region"])]
     assert sorted(page.page.eval_on_selector_all("#region option", "els => els.map(e => e.value)")) == sorted(regions)
     hrefs = page.page.eval_on_selector_all("#views a", "els => els.map(e => e.getAttribute('href'))")
-    assert {h.split("?")[0] for h in hrefs} == {"/views/chain", "/views/compare", "#q", "/views/ties", "/views/bottlenecks"}
+    assert {h.split("?")[0] for h in hrefs} == {"/views/chain", "/views/compare", "#q", "/views/ties", "/views/bottlenecks",
+                                                "/views/panorama", "/views/heatmap"}
     page.shot("index")
 
     page.page.select_option("#region", "tianmen")
