@@ -51,3 +51,16 @@ def test_saving_needs_the_key_and_an_unknown_chain_is_a_404(make_client):
     assert_error(client.post("/chains", json={"id": "c", "name": "x", "stages": ["poly"]}), 401, "Unauthorized")
     assert_error(client.get("/chains/nope"), 404, "NotFound", contains="unknown chain 'nope'")
     assert_error(client.get("/regions/sz/gaps", params={"chain": "nope"}), 404, "NotFound", contains="unknown chain 'nope'")
+
+
+def test_every_chain_scoped_route_takes_chain(writer):
+    # the stored chain front = {pta, poly}: each route reads it (a 200), and an unknown one is a 404 everywhere
+    assert writer.post("/chains", json={"id": "front", "name": "前段", "stages": ["pta", "poly"]}).status_code == 200
+    routes = [("/regions/sz/gaps", {}), ("/regions/sz/related", {}), ("/compare", {"regions": "sz,tm"}), ("/bottlenecks", {}),
+              ("/regions/sz/report", {"format": "json"}), ("/views/chain", {"region": "sz", "format": "json"}),
+              ("/views/panorama", {"region": "sz", "format": "json"}), ("/views/heatmap", {"format": "json"})]
+    for url, params in routes:
+        assert writer.get(url, params={**params, "chain": "前段"}).status_code == 200, url
+        assert_error(writer.get(url, params={**params, "chain": "nope"}), 404, "NotFound", contains="unknown chain 'nope'")
+    report = writer.post("/whatif", json={"remove": ["e1"], "chain": "front"}).json()
+    assert (report["chain_scope"]["kind"], report["chain_scope"]["stages"]) == ("chain", 2)
