@@ -341,7 +341,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
                 data, summary = loaded.data, loaded.summary
                 state = "replaced the graph" if replace else ("changed the graph" if summary.changed else "no changes")
                 if loaded.unchanged:
-                    state = f"no changes) (unchanged: dataset {loaded.dataset.id!r} is loaded with the same content; nothing was written"
+                    state = f"no changes: dataset {loaded.dataset.id!r} is loaded with the same content; nothing was written"
                 elif loaded.dataset is not None:
                     state += f", as dataset {loaded.dataset.id!r}"
                 target = f"{graph_store.uri} ({state})"

@@ -222,7 +222,7 @@ def test_a_second_import_changes_nothing(dirty, tmp_path):
     with SqliteStore(db) as store:
         version, snapshot = store.version(), reads.snapshot(store)
     result = import_into(dirty, db)
-    assert "(no changes)" in result.output
+    assert "(no changes: dataset" in result.output and "nothing was written" in result.output
     with SqliteStore(db) as store:
         assert store.version() == version and reads.snapshot(store) == snapshot
 
