@@ -27,6 +27,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/chainx load data/textile --store $(STORE)
 	$(BIN)/chainx stats --store $(STORE)
+	$(BIN)/chainx chains --store $(STORE)
 	$(BIN)/chainx serve --store $(STORE) --port $(PORT)
 
 # Two pytest-xdist workers (these machines have two cores), each taking whole files, so a module's

@@ -26,7 +26,7 @@ from .docs import install_offline_docs
 from .errors import install_error_handlers
 from .hosts import HostCheckMiddleware
 from .limits import BodyLimitMiddleware
-from .routes import analyses, datasets, meta, nodes, views
+from .routes import analyses, chains, datasets, meta, nodes, views
 from .settings import Settings
 from .store import StoreHandle
 
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     # added last, so outermost: a request under a foreign Host name reaches nothing else
     app.add_middleware(HostCheckMiddleware, allowed=settings.allowed_hosts)
     app.include_router(meta.live)
-    for module in (meta, nodes, analyses, datasets):
+    for module in (meta, nodes, analyses, chains, datasets):
         app.include_router(module.router)
     app.include_router(views.router)
     return app

@@ -25,7 +25,7 @@ from graph.errors import ChainxError, DatasetError, StoreChanged
 from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
 from viz.formats import Format, csv_file_bytes, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
-from .options import RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
+from .options import ChainOption, RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
 
 app = typer.Typer(
     name="chainx",
@@ -467,6 +467,89 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table, output
     emit(result.cycles.line())
 
 
+chains_app = typer.Typer(
+    help="Chains the store holds (chains.csv, or saved here): list them, show one, save a derived scope as one.\n\n"
+    "Example: chainx chains   |   chainx chains show 化纤-纺织-服装   |   chainx chains save textile_core --name 纺织核心链 --from 原油 --to 服装",
+    invoke_without_command=True,
+)
+app.add_typer(chains_app, name="chains")
+
+
+@chains_app.callback()
+@cli_errors
+def chains_list(ctx: typer.Context, store: StoreOption = None, format: FormatOption = Format.table, rollup: RollupOption = P.ROLLUP.default):
+    """List the chains: id, name, how many top-level stages, how each is defined."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from graph.chains import chain_listing
+
+    P.ROLLUP.check(rollup)
+    with read_store(store) as graph_store:
+        rows = chain_listing(graph_store, rollup)
+    columns = ["id", "name", "stages", "defined_by"]
+    if format == Format.json:
+        emit(to_json({"total": len(rows), "chains": rows}))
+    elif format == Format.csv:
+        emit(rows_to_csv(rows, columns + ["description"]))
+    else:
+        emit(rows_to_table(rows, columns) + f"\n{len(rows)} chain{'s' if len(rows) != 1 else ''}")
+
+
+@chains_app.command("show")
+@cli_errors
+def chains_show(
+    chain: Annotated[str, typer.Argument(help=P.CHAIN.help.split(";")[0] + ".", show_default=False)],
+    store: StoreOption = None,
+    format: FormatOption = Format.table,
+    rollup: RollupOption = P.ROLLUP.default,
+):
+    """One chain: its definition, its stages and the FEEDS links among them.
+
+    Example: chainx chains show polyester_garments
+    """
+    from graph.chains import chain_detail
+
+    P.ROLLUP.check(rollup)
+    with read_store(store) as graph_store:
+        detail = chain_detail(graph_store, P.CHAIN.check(chain), rollup)
+    if format == Format.json:
+        emit(to_json(detail))
+    elif format == Format.csv:
+        emit(rows_to_csv(detail["stages"], ["id", "name"]))
+    else:
+        emit(f"{detail['name']} ({detail['id']}), defined by {detail['defined_by']}: {len(detail['stages'])} stages, "
+             f"{len(detail['links'])} FEEDS links\n" + rows_to_table(detail["stages"], ["id", "name"]))
+
+
+@chains_app.command("save")
+@cli_errors
+def chains_save(
+    chain_id: Annotated[str, typer.Argument(metavar="ID", help="The new chain's id.", show_default=False)],
+    name: Annotated[str, typer.Option("--name", help="The chain's name.", show_default=False)],
+    stages: Annotated[Optional[str], typer.Option("--stages", help="Its member stages (ids or names), comma-separated.",
+                                                  show_default=False)] = None,
+    source: SourceOption = None,
+    sink: SinkOption = None,
+    region: Annotated[Optional[str], option(P.REGION, help="Save this region's scope: the stages its enterprises operate in "
+                                                          "and their FEEDS neighbourhood (--scope-depth).")] = None,
+    scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
+    description: Annotated[Optional[str], typer.Option("--description", help="What the chain is.", show_default=False)] = None,
+    store: StoreOption = None,
+):
+    """Save a chain: by its stages, by its ends (--from, --to), or as a region's scope (--region).
+
+    Example: chainx chains save textile_core --name 纺织核心链 --from 原油 --to 服装
+    """
+    from graph.chains import chain_detail, save_chain
+    from graph.params import split_list
+
+    with store_from(store) as graph_store:
+        node = save_chain(graph_store, chain_id, name, stages=split_list(stages) if stages else None, source=source, sink=sink,
+                          region=region, scope_depth=scope_depth, description=description)
+        detail = chain_detail(graph_store, node.id)
+    typer.echo(f"Saved chain {node.name} ({node.id}), defined by {detail['defined_by']}: {len(detail['stages'])} stages.")
+
+
 @app.command()
 @cli_errors
 def datasets(store: StoreOption = None, format: FormatOption = Format.table, output: OutputOption = None):
@@ -877,6 +960,7 @@ def gaps_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
     groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
     store: StoreOption = None,
@@ -899,7 +983,7 @@ def gaps_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth,
-                      source=source, sink=sink, rollup=rollup, lang=lang, groups=groups)
+                      source=source, sink=sink, rollup=rollup, chain=chain, lang=lang, groups=groups)
     section = "stages" if stages else "candidates" if candidates else "gaps"
     if written(report, format, output, given, section):
         return
@@ -939,6 +1023,7 @@ def report_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
     format: Annotated[Optional[str], option(P.BRIEFING_FORMAT)] = P.BRIEFING_FORMAT.default,
     store: StoreOption = None,
@@ -962,7 +1047,7 @@ def report_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = briefing(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, lang=lang, scope=scope,
-                          scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                          scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     data = render(report, format, date=datetime.date.today().isoformat(), about=given)
     try:
         output.write_bytes(data)
@@ -983,6 +1068,7 @@ def compare_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -999,7 +1085,7 @@ def compare_command(
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
         report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
     section = "peers" if peers else "stages"
     if written(report, format, output, given, section):
@@ -1034,6 +1120,7 @@ def related_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1052,7 +1139,7 @@ def related_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = related(graph_store, region, level=level, measure=measure, presence=presence, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     section = "stages" if stages else "peers" if peer_list else "feasible"
     if written(report, format, output, given, section):
         return
@@ -1085,6 +1172,7 @@ def bottlenecks_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1098,7 +1186,7 @@ def bottlenecks_command(
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -1124,6 +1212,7 @@ def whatif_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1138,7 +1227,7 @@ def whatif_command(
     ids = P.split_list(remove)
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -1189,6 +1278,7 @@ def view_chain(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
 ):
     """The chain map of a region: stages upstream → downstream, coloured by status, gaps marked.
@@ -1199,7 +1289,7 @@ def view_chain(
 
     with read_store(store) as graph_store:
         payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates,
-                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     _write_view(payload, output)
 
 
@@ -1234,6 +1324,7 @@ def view_panorama(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
 ):
     """The chain panorama of a region (产业链全景图): upstream, midstream, downstream and support columns, a box per stage with its local and national enterprises and its status; static, to print.
@@ -1244,7 +1335,7 @@ def view_panorama(
 
     with read_store(store) as graph_store:
         payload = panorama_view(graph_store, region, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source,
-                                sink=sink, rollup=rollup)
+                                sink=sink, rollup=rollup, chain=chain)
     _write_view(payload, output)
 
 
@@ -1260,6 +1351,7 @@ def view_heatmap(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    chain: ChainOption = None,
     store: StoreOption = None,
 ):
     """A region × stage heat map: regions as rows, stages as columns, each cell the region's enterprises in the stage.
@@ -1270,7 +1362,7 @@ def view_heatmap(
 
     with read_store(store) as graph_store:
         payload = heatmap_view(graph_store, regions, top_regions=top_regions, min_firms=min_firms, scope=scope, scope_depth=scope_depth,
-                               source=source, sink=sink, rollup=rollup)
+                               source=source, sink=sink, rollup=rollup, chain=chain)
     _write_view(payload, output)
 
 

@@ -34,6 +34,7 @@ class Label(str, Enum):
     INSTITUTE = "Institute"
     PARK = "Park"
     REGION = "Region"
+    CHAIN = "Chain"  # a named chain: a set of stages (chains.csv, or saved by chainx chains save)
 
     def __str__(self) -> str:  # so f-strings and JSON show "Stage", not "Label.STAGE"
         return self.value
@@ -54,6 +55,7 @@ class RelType(str, Enum):
     CONTROLS = "CONTROLS"  # parent → subsidiary (控股 / 母公司): the control groups
     JOINT_VENTURE = "JOINT_VENTURE"  # Enterprise → Enterprise: the two run a joint venture
     ACQUIRED = "ACQUIRED"  # acquirer → acquired
+    INCLUDES = "INCLUDES"  # Chain → Stage: a member stage of the chain
 
     def __str__(self) -> str:
         return self.value
@@ -79,6 +81,7 @@ REL_ENDPOINTS: dict[str, set[tuple[str, str]]] = {
     "COLLABORATES_WITH": {("Enterprise", "Institute")},
     "RESEARCHES": {("Institute", "Stage")},
     **{rel: {("Enterprise", "Enterprise")} for rel in ("COOPERATES_WITH", "COMPETES_WITH", "INVESTS_IN", "CONTROLS", "JOINT_VENTURE", "ACQUIRED")},
+    "INCLUDES": {("Chain", "Stage")},
 }
 
 # The firm ties, in the order reports list them; the symmetric ones mean the same either way round.

@@ -29,7 +29,7 @@ __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "HEATMAP_REGIONS", "HEATMAP_TOP", "PANORAMA_TOP", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "TIE_TYPES", "GROUPS", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
-    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
+    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
     "AS_OF", "DIFF_FROM", "DIFF_TO", "LANG",
@@ -186,6 +186,9 @@ AS_OF = Param("as_of", str, None, "Read the graph as it stood on this day (YYYY-
 DIFF_FROM = Param("from", str, None, "The earlier day compared (YYYY-MM-DD).", 10, 10, flag="--from", example="2021-06-30")
 DIFF_TO = Param("to", str, None, "The later day compared (YYYY-MM-DD).", 10, 10, flag="--to", example="2024-06-30")
 
+CHAIN = Param("chain", str, None, "Read a chain the store holds (chains.csv, or saved with chainx chains save), by its id or name; "
+              "overrides scope.", 1, 200, example="polyester_garments")
+
 # The briefing a promotion office hands up (chainx report, GET /regions/{id}/report): one document
 # assembled from the gaps, bottlenecks and ties reports (graph.analysis.briefing, viz.report).
 BRIEFING_TOP = Param("top", int, 10, "Gaps to show, and bottlenecks of each kind.", 1, 100)
@@ -200,7 +203,7 @@ BRIEFING_MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/
 
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.
-CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "sink": SINK, "rollup": ROLLUP}
+CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "sink": SINK, "rollup": ROLLUP, "chain": CHAIN}
 
 # every parameter by (report, name): what the edges are built from and what the test compares
 

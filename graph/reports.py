@@ -329,7 +329,7 @@ class StageBetweenness(Model):
 class Scope(Model):
     """The part of the chain a report read, and how it was chosen (:class:`graph.scope.Scope`)."""
 
-    kind: Literal["whole", "region", "endpoints"]
+    kind: Literal["whole", "region", "endpoints", "chain"]
     stages: int = Field(description="Top-level stages in the scope.")
     of: int = Field(description="Top-level stages of the whole chain.")
     rollup: str = Field(description="How sub-stages were rolled up.")
@@ -338,6 +338,8 @@ class Scope(Model):
     sink: str | None = Field(description="Endpoints scope: the stage the chain ends at.")
     rule: str = Field(description="What the scope holds, in one sentence.")
     widen: str | None = Field(description="How to read more of the chain (null: it is all read).")
+    chain: str | None = Field(default=None, description="Chain scope: the id of the chain of the store read.")
+    chain_name: str | None = Field(default=None, description="Chain scope: its name.")
 
 
 class CycleListing(Model):

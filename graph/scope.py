@@ -13,7 +13,9 @@ everything, and a textile town's "gaps" are eggs and radishes. A report therefor
   a larger chain;
 - ``endpoints``: the stages on near-shortest FEEDS paths from one stage to another
   (``source`` → ``sink``: on a path at most :data:`ENDPOINT_SLACK` steps longer than the
-  shortest), which a cycle cannot widen.
+  shortest), which a cycle cannot widen;
+- ``chain``: a chain the store holds (graph/chains.py: chains.csv, or saved by ``chainx chains
+  save``), by its id or name: its member stages, or the stages between its source and sink.
 
 Every report that reads the chain says which scope it used, how many stages it holds of how
 many, and how to widen it (:class:`Scope`).
@@ -36,7 +38,7 @@ from dataclasses import asdict, dataclass
 
 from .analysis.stages import StageChain, stage_chain
 from .errors import InvalidParameter, NotFound
-from .params import FULL_LISTING_STAGES, SCOPE, SCOPE_DEPTH
+from .params import CHAIN, FULL_LISTING_STAGES, SCOPE, SCOPE_DEPTH
 from .store.base import GraphStore
 from .store.queries import queries
 
@@ -49,7 +51,7 @@ ENDPOINT_SLACK = 1
 class Scope:
     """The part of the chain a report read, and how it was chosen."""
 
-    kind: str  # whole | region | endpoints
+    kind: str  # whole | region | endpoints | chain
     stages: int  # top-level stages in the scope
     of: int  # top-level stages of the whole chain
     rollup: str  # how sub-stages were rolled up (graph.params.ROLLUP)
@@ -58,6 +60,8 @@ class Scope:
     sink: str | None = None
     rule: str = ""  # one sentence: what the scope holds
     widen: str | None = None  # how to read more of the chain: the report's parameters, by name
+    chain: str | None = None  # chain: the id of the chain read
+    chain_name: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,13 +69,14 @@ class Scope:
 
 def chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, region_label: str | None = None,
                    scope: str = "auto", depth: int | None = None, source: str | None = None, sink: str | None = None,
-                   rollup: str = "auto") -> tuple[StageChain, Scope]:
+                   rollup: str = "auto", chain: str | None = None) -> tuple[StageChain, Scope]:
     """The chain a report reads, and the :class:`Scope` it says it used.
 
     ``regions`` are the region ids whose enterprises a ``region`` scope starts from (a region
     and its sub-regions, or several regions compared); ``region_label`` names them in the rule.
     ``source`` and ``sink`` (stage ids, both or neither) choose the ``endpoints`` scope and
-    override ``scope``. ``scope="auto"``: ``region`` when regions are given and the whole chain
+    override ``scope``; so does ``chain`` (a chain of the store by id or name; not with source and
+    sink). ``scope="auto"``: ``region`` when regions are given and the whole chain
     has more than :data:`~graph.params.FULL_LISTING_STAGES` top-level stages, else ``whole``.
     """
     SCOPE.check(scope)
@@ -80,6 +85,22 @@ def chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, region
     total = len(whole.graph)
     if (source is None) != (sink is None):
         raise InvalidParameter("to" if sink is None else "from", "give both ends of the chain (--from and --to), or neither")
+    if chain is not None:
+        if source is not None:
+            raise InvalidParameter("chain", "read a chain of the store (--chain) or the chain between two stages (--from, --to), not both")
+        from .chains import chain_node, definition, members
+
+        node = chain_node(store, CHAIN.check(chain))
+        held = members(whole, node)
+        if not held:
+            raise NotFound(f"chain {node.name} ({node.id}) holds no stage of the store")
+        scoped = _restricted(whole, held)
+        how = "its member stages" if definition(node) == "stages" else f"the stages from {node.props['source']} to {node.props['sink']}"
+        return scoped, Scope(
+            "chain", len(scoped.graph), total, rollup, source=node.props.get("source"), sink=node.props.get("sink"),
+            rule=f"the chain {node.name} ({node.id}): {how}, {len(scoped.graph):,} of {total:,} stages",
+            widen='scope="whole"', chain=node.id, chain_name=node.name,
+        )
     if source is not None:
         a, b = _top_of(whole, source, "from"), _top_of(whole, sink, "to")
         members = between(whole, a, b)

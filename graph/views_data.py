@@ -300,7 +300,7 @@ def chain_layout(store: GraphStore, chain=None) -> dict[str, dict]:
 
 
 def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, scope: str = "auto",
-               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
+               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> dict:
     """The chain map of ``region``: every top-level stage with its status there, its gap (if
     any) with the top candidates to attract, its local enterprises, and its place on the map.
 
@@ -315,7 +315,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     from .scope import chain_in_scope
 
     region = check_region(store, region)
-    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup}
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
     report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, scope_depth=scope_depth, **scoping)
     chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
     layout = chain_layout(store, chain)
@@ -663,7 +663,8 @@ def _panorama_column(tier: str | None, place: dict, last_column: int, by_tier: b
 
 
 def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: int = 60, scope: str = "auto",
-                  scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> dict:
+                  scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto",
+                  chain: str | None = None) -> dict:
     """The chain panorama of ``region`` (产业链全景图): the stages of the chain in columns upstream,
     midstream, downstream and support, each top-level stage a box with its local and national
     enterprise counts and its status, grouped within a column by the stages' ``group`` (when the
@@ -682,7 +683,7 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: in
     from .scope import chain_in_scope
 
     region = check_region(store, region)
-    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup}
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
     report = gaps(store, region, min_firms=min_firms, top_candidates=0, top=PANORAMA_TOP.check(top), scope_depth=scope_depth, **scoping)
     chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
     layout = chain_layout(store, chain)
@@ -749,7 +750,7 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: in
 
 def heatmap_view(store: GraphStore, regions: Iterable[str] | None = None, *, top_regions: int = 20, min_firms: int = 2,
                  scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-                 rollup: str = "auto") -> dict:
+                 rollup: str = "auto", chain: str | None = None) -> dict:
     """A region × stage heat map: a row per region, a column per top-level stage of the chain
     read, each cell the region's enterprises in the stage and its status.
 
@@ -780,7 +781,8 @@ def heatmap_view(store: GraphStore, regions: Iterable[str] | None = None, *, top
         if len(ranked) > top_regions:
             omitted = {"regions": len(ranked) - top_regions,
                        "reason": f"only the {top_regions} regions holding the most enterprises are rows (top_regions)"}
-    report = compare(store, chosen, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+    report = compare(store, chosen, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup,
+                     chain=chain)
     stages = [{"stage": row.stage, "name": row.name, "tier": row.tier} for row in report.stages]
     rows = []
     for region in report.regions:

@@ -26,6 +26,8 @@ class Column:
     exclusive_minimum: bool = False
     # other header names for it, as Chinese workbooks write them
     aliases: tuple[str, ...] = ()
+    # a list column whose every item is the id of a node of this label ("a;b;c" of stage ids)
+    items_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,22 @@ FILES: dict[str, FileSpec] = {
             ),
             label="Stage",
             aliases=("环节", "阶段", "产业链环节", "链条环节"),
+        ),
+        FileSpec(
+            "chains.csv",
+            (
+                Column("id", required=True, aliases=_ID + ("链编号", "产业链编号")),
+                Column("name", required=True, aliases=_NAME + ("产业链", "产业链名称", "链名称")),
+                # the chain's member stages, or its source and sink stages (the stages on
+                # near-shortest FEEDS paths between them, graph.scope.between): one or the other
+                Column("stages", type="list", items_ref="Stage", aliases=("环节", "成员环节", "包含环节")),
+                _ref("source", "Stage", aliases=("起点", "起点环节", "源头环节")),
+                _ref("sink", "Stage", aliases=("终点", "终点环节", "末端环节")),
+                Column("description", aliases=("描述", "说明", "简介")),
+                *_TIME,
+            ),
+            label="Chain",
+            aliases=("产业链", "链条", "产业链条"),
         ),
         FileSpec(
             "stage_links.csv",
@@ -259,6 +277,7 @@ FILE_ORDER: tuple[str, ...] = (
     "parks.csv",
     "enterprises.csv",
     "institutes.csv",
+    "chains.csv",
     "stage_links.csv",
     "enterprise_stages.csv",
     "supplies.csv",

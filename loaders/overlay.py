@@ -117,9 +117,10 @@ def _positions(table: Table, file: str) -> dict[str, int]:
 
 
 def _stage_columns(table: Table, file: str) -> dict[str, int]:
-    """Positions of the columns of ``file`` that refer to stages."""
+    """Positions of the columns of ``file`` that refer to stages (one, or a ``;``-separated list: a chain's stages)."""
     positions = _positions(table, file)
-    return {c.name: positions[c.name] for c in FILES[file].columns if referred_label(c) == "Stage" and c.name in positions}
+    return {c.name: positions[c.name] for c in FILES[file].columns
+            if (referred_label(c) == "Stage" or c.items_ref == "Stage") and c.name in positions}
 
 
 def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, OverlayReport]:
@@ -168,6 +169,28 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
     problems = list(raw.problems)
     several = {name: {c.name for c in spec.columns if is_list(c)} for name, spec in FILES.items()}
     changed = bool(renamed)
+
+    def matched(value: str, column: str, line: int, file: str) -> str:
+        """The stage id ``value`` stands for (itself when it is one, or names none or several: each reported)."""
+        if value in renamed:
+            return renamed[value]
+        if value in own.ids or value in store.ids:
+            return value
+        by, candidates = own.find(value)
+        where = own
+        if not candidates:
+            by, candidates = store.find(value)
+            where = store
+        if len(candidates) == 1:
+            (target,) = candidates
+            report.matched.append({"file": file, "line": line, "value": value, "stage": target, "name": where.ids[target], "by": by})
+            return target
+        if candidates:
+            report.ambiguous.append({"file": file, "line": line, "value": value, "candidates": sorted(candidates)})
+            problems.append(Problem(file, line, column, f"{value!r} names several stages ({', '.join(sorted(candidates))}): give the id"))
+        else:
+            report.unmatched.append({"file": file, "line": line, "column": column, "value": value})
+        return value
     for file, table in raw.tables.items():
         refs = _stage_columns(table, file) if file in FILES else {}
         # a stages.csv without a parent column refers to no stage, but its matched rows must still go
@@ -182,36 +205,13 @@ def overlay(raw: RawDataset, store_stages: Iterable[Node]) -> tuple[RawDataset, 
                 cell = cells[at].strip() if at < len(cells) else ""
                 if not cell:
                     continue
-                # a stage's parent may name several stages (";"-separated): each is matched on its own
+                # a stage's parents and a chain's stages may name several stages (";"-separated): each is matched on its own
                 whole = cell in renamed or cell in own.ids or cell in store.ids  # an id may hold a ";"
                 values = [v.strip() for v in cell.split(";")] if column in several.get(file, ()) and not whole else [cell]
-                mapped = []
-                for value in values:
-                    if value in renamed:
-                        mapped.append(renamed[value])
-                        continue
-                    if not value or value in own.ids or value in store.ids:
-                        mapped.append(value)
-                        continue
-                    by, candidates = own.find(value)
-                    where = own
-                    if not candidates:
-                        by, candidates = store.find(value)
-                        where = store
-                    if len(candidates) == 1:
-                        (target,) = candidates
-                        mapped.append(target)
-                        changed = True
-                        report.matched.append({"file": table.file, "line": line, "value": value, "stage": target, "name": where.ids[target], "by": by})
-                        continue
-                    mapped.append(value)
-                    if candidates:
-                        report.ambiguous.append({"file": table.file, "line": line, "value": value, "candidates": sorted(candidates)})
-                        problems.append(Problem(table.file, line, column, f"{value!r} names several stages ({', '.join(sorted(candidates))}): give the id"))
-                    else:
-                        report.unmatched.append({"file": table.file, "line": line, "column": column, "value": value})
+                mapped = [matched(value, column, line, table.file) if value else value for value in values]
                 if mapped != values:
                     cells[at] = ";".join(mapped)
+                    changed = True
             rows.append((line, cells))
         tables[file] = Table(table.file, table.header, rows, table.encoding)
     if not changed and len(problems) == len(raw.problems):

@@ -590,6 +590,8 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
                         if wrong[value] is not None:
                             what += f" ({value!r} is a {wrong[value]})"
                         problems.append(Problem(rows.file, rows.lines[index], rows.header(column.name), what + hints.get(value, "")))
+        if column.items_ref is not None:
+            _check_items(rows, column, values, accepted, label_of, problems, unreadable_kinds, suggest)
         if column.required and None in values:
             for index, value in enumerate(values):
                 if value is None:
@@ -599,6 +601,33 @@ def _accepted_rows(rows: _Rows, label_of: Callable[[str], str | None], defined: 
             if accepted[index] and defined.get(node_id, ("", "", 0))[1:] != (rows.file, line):
                 accepted[index] = False  # a duplicate id, or one of another kind in the store
     return accepted
+
+
+def _check_items(rows: _Rows, column: Column, values: list, accepted: list[bool], label_of: Callable[[str], str | None],
+                 problems: list[Problem], unreadable_kinds: set[str], suggest: Callable[[str, str], str] | None) -> None:
+    """Every item of a list of references (``column.items_ref``: a chain's stages) names a node
+    of that label, and no item is given twice; each that does not is a problem of its row."""
+    label = column.items_ref
+    for index, items in enumerate(values):
+        if not items:
+            continue
+        seen: set[str] = set()
+        for item in items:
+            found = label_of(item)
+            if found != label:
+                accepted[index] = False
+                if label in unreadable_kinds:
+                    continue
+                what = f"unknown {label.lower()} {item!r}"
+                if found is not None:
+                    what += f" ({item!r} is a {found})"
+                elif suggest is not None:
+                    what += suggest(item, label)
+                problems.append(Problem(rows.file, rows.lines[index], rows.header(column.name), what))
+            elif item in seen:
+                accepted[index] = False
+                problems.append(Problem(rows.file, rows.lines[index], rows.header(column.name), f"{item!r} is listed twice"))
+            seen.add(item)
 
 
 class _Relationships:
@@ -658,7 +687,11 @@ def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], 
                                         f"(or {', '.join(TIER_ALIASES)}){hint}"))
                 continue
             props["tier"] = tier
+        if name == "chains.csv" and not _chain_defined(rows, line, props, problems):
+            continue
         nodes.append(Node(label, node_id, str(node_name), props))
+        for stage in props.get("stages", ()) if name == "chains.csv" else ():
+            relationships.add(file, line, "INCLUDES", node_id, stage)
         parents = props.get("parent") if has_parent else None
         if is_stage and parents is not None:  # a stage's several parents; one stays the plain id it always was
             parents = _references(parents, label_of, "Stage")
@@ -679,6 +712,25 @@ def _map_nodes(name: str, rows: _Rows, accepted: list[bool], nodes: list[Node], 
             relationships.add(file, line, "LOCATED_IN", node_id, props["region"])
         if has_park and "park" in props:
             relationships.add(file, line, "LOCATED_IN", node_id, props["park"])
+
+
+def _chain_defined(rows: _Rows, line: int, props: dict, problems: list[Problem]) -> bool:
+    """Whether a row of chains.csv says which stages the chain holds: its member stages, or its
+    source and sink stages (one or the other); the problem with it otherwise."""
+    source, sink, stages = props.get("source"), props.get("sink"), props.get("stages")
+    wrong = None
+    if stages and (source or sink):
+        wrong = ("stages", "give the member stages or the source and sink stages, not both")
+    elif not stages and not (source and sink):
+        missing = "source" if sink else "sink" if source else "stages"
+        wrong = (missing, "give the chain's member stages (stages, ;-separated) or its source and sink stages"
+                 if missing == "stages" else f"give both the source and the sink stage ({missing} is empty)")
+    elif source is not None and source == sink:
+        wrong = ("sink", f"the source and the sink are the same stage {source!r}")
+    if wrong is not None:
+        problems.append(Problem(rows.file, line, rows.header(wrong[0]), wrong[1]))
+        return False
+    return True
 
 
 def _map_relationships(rows: _Rows, kind: tuple, accepted: list[bool], relationships: _Relationships, problems: list[Problem]) -> None:

@@ -468,7 +468,7 @@ def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
                 top: int | None = None, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
-                sink: str | None = None, rollup: str = "auto") -> BottlenecksReport:
+                sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> BottlenecksReport:
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
     See the module docstring for each kind's definition and score.
@@ -524,7 +524,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     region = check_region(store, region) if region is not None else None
     regions, scope_name = _scope(store, region)
     chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
-                                 source=source, sink=sink, rollup=rollup)
+                                 source=source, sink=sink, rollup=rollup, chain=chain)
     scope = scope_name
     limit = listing_limit(top, len(chain.graph))
     world = _world(store, chain, regions)
@@ -690,7 +690,7 @@ def _downstream(world: _World, stage: str) -> tuple[int, int]:
 
 
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
-           scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto") -> WhatIfReport:
+           scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> WhatIfReport:
     """What goes if the enterprises and stages in ``remove`` go: the cascade of the module
     docstring, as a report.
 
@@ -738,7 +738,7 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     region = check_region(store, region) if region is not None else None
     regions, scope_name = _scope(store, region)
     chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
-                                 source=source, sink=sink, rollup=rollup)
+                                 source=source, sink=sink, rollup=rollup, chain=chain)
     scope = scope_name
     world = _world(store, chain, regions)
     firms_out = {i for i in remove if found[i].label == "Enterprise"}

@@ -24,7 +24,7 @@ __all__ = ["briefing"]
 
 def briefing(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int = 10, lang: str | None = None,
              scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-             rollup: str = "auto") -> BriefingReport:
+             rollup: str = "auto", chain: str | None = None) -> BriefingReport:
     """The briefing of ``region``: its gaps report, its bottlenecks report and the ties report,
     with the first ``top`` gaps and bottlenecks of each kind picked out.
 
@@ -33,14 +33,14 @@ def briefing(store: GraphStore, region: str, *, min_firms: int = 2, top_candidat
     store : GraphStore
     region : str
         A region id or name; NotFound with the nearest names otherwise (as the gaps report says).
-    min_firms, top_candidates, lang, scope, scope_depth, source, sink, rollup
+    min_firms, top_candidates, lang, scope, scope_depth, source, sink, rollup, chain
         As for :func:`graph.analysis.gaps.gaps` (the bottlenecks report reads the same chain scope).
     top : int
         Gaps shown, and bottlenecks of each kind.
     """
     top = BRIEFING_TOP.check(top)
     version = store.version()  # before the reports: the version they are computed at
-    chain_scope = {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup}
+    chain_scope = {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
     gaps_report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, lang=lang, **chain_scope)
     region_id = gaps_report.region
     bottlenecks_report = bottlenecks(store, region_id, **chain_scope)

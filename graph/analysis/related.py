@@ -297,7 +297,7 @@ def stage_density(store: GraphStore, chain: StageChain, region: str) -> tuple[di
 
 def related(store: GraphStore, region: str, *, level: str | None = None, measure: str = "enterprises", presence: str = "rca",
             top: int = 20, peers: int = 5, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
-            sink: str | None = None, rollup: str = "auto") -> RelatedReport:
+            sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> RelatedReport:
     """Relatedness of ``region``'s chain: the missing stages it could grow, ranked by density,
     and its peer regions.
 
@@ -336,7 +336,7 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
     region = check_region(store, region)
     region_name = get_node(store, region).name
     chain, used = chain_in_scope(store, regions=region_descendants(store, region), region_label=region_name, scope=scope,
-                                 depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                                 depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
     regions, stages, x, rule = region_stage_matrix(store, chain, region, level=level, measure=measure)
     result = relatedness(x, how=presence)
     r = regions.index(region)

@@ -55,9 +55,11 @@ REQUESTS = {
     ("POST", "/datasets"): lambda: {"files": {"file": ("town.zip", dataset_zip(), "application/zip")}},
     ("POST", "/centrality/write-back"): lambda: {"json": {"metric": "degree", "graph": "all"}},
     ("POST", "/whatif"): lambda: {"json": {"remove": ["e_hengli_group"]}},
+    ("POST", "/chains"): lambda: {"json": {"id": "saved_chain", "name": "保存的链", "source": "pta", "sink": "garments"}},
 }
 # Values for the path and required query parameters of every GET
 GET_URLS = {
+    "/chains/{chain}": "/chains/polyester_garments",
     "/nodes/{kind}/{node_id}/neighbors": "/nodes/Enterprise/e_hengli_group/neighbors",
     "/nodes/{kind}/{node_id}": "/nodes/Enterprise/e_hengli_group",
     "/paths": "/paths?from=e_hengli_group&to=px",

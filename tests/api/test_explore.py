@@ -17,11 +17,11 @@ def test_health_names_the_store_and_its_version(client, db_path):
 
 def test_stats_counts_every_kind_and_type(client):
     body = client.get("/stats").json()
-    assert body["nodes"] == {"Stage": 5, "Enterprise": 4, "Institute": 1, "Park": 0, "Region": 3}
+    assert body["nodes"] == {"Stage": 5, "Enterprise": 4, "Institute": 1, "Park": 0, "Region": 3, "Chain": 0}
     # FEEDS 4, PART_OF sz→js, OPERATES_IN 5, SUPPLIES 3, LOCATED_IN 4 firms + 1 institute, ties 2
     assert body["relationships"] == {"FEEDS": 4, "PART_OF": 1, "OPERATES_IN": 5, "SUPPLIES": 3, "LOCATED_IN": 5,
                                      "COLLABORATES_WITH": 2, "RESEARCHES": 0, "COOPERATES_WITH": 0, "COMPETES_WITH": 0,
-                                     "INVESTS_IN": 0, "CONTROLS": 0, "JOINT_VENTURE": 0, "ACQUIRED": 0}
+                                     "INVESTS_IN": 0, "CONTROLS": 0, "JOINT_VENTURE": 0, "ACQUIRED": 0, "INCLUDES": 0}
     assert (body["total_nodes"], body["total_relationships"]) == (13, 20)
 
 

@@ -82,7 +82,7 @@ def test_write_back_stores_properties_and_says_so_on_stderr(db):
         (["-g", "friends"], "Error: graph: unknown graph 'friends'; expected one of supply, chain, ties, all"),
         (["--top", "0"], "Error: top: must be a whole number from 1 to 1000, not 0"),
         (["-m", "in_degree", "-g", "ties"], "Error: metric: in_degree needs a directed graph; 'ties' is undirected (directed: supply, chain)"),
-        (["--kind", "Planet"], "Error: kind: unknown node kind 'Planet'; expected one of Stage, Enterprise, Institute, Park, Region"),
+        (["--kind", "Planet"], "Error: kind: unknown node kind 'Planet'; expected one of Stage, Enterprise, Institute, Park, Region, Chain"),
         (["--region", "mars"], "Error: unknown region 'mars'"),
         (["-m", "degree", "--k", "3"], "Error: k: only betweenness can be sampled; drop k for other metrics"),
         (["--engine", "gds"], "Error: engine: gds computes inside a Neo4j server with Graph Data Science; this store is not Neo4j (use engine chainx)"),

@@ -72,9 +72,10 @@ def test_replace_swaps_the_graph(db, tmp_path):
 def test_stats_json_counts_every_label_and_type(db):
     result = run("stats", "--store", str(db), "--format", "json")
     stats = json.loads(result.output)
-    assert stats["nodes"] == {"Stage": 4, "Enterprise": 2, "Institute": 0, "Park": 1, "Region": 2}
+    assert stats["nodes"] == {"Stage": 4, "Enterprise": 2, "Institute": 0, "Park": 1, "Region": 2, "Chain": 0}
     assert stats["relationships"] == {"FEEDS": 2, "PART_OF": 2, "OPERATES_IN": 2, "SUPPLIES": 0, "LOCATED_IN": 4, "COLLABORATES_WITH": 0, "RESEARCHES": 0,
-                                     "COOPERATES_WITH": 0, "COMPETES_WITH": 0, "INVESTS_IN": 0, "CONTROLS": 0, "JOINT_VENTURE": 0, "ACQUIRED": 0}
+                                     "COOPERATES_WITH": 0, "COMPETES_WITH": 0, "INVESTS_IN": 0, "CONTROLS": 0, "JOINT_VENTURE": 0, "ACQUIRED": 0,
+                                     "INCLUDES": 0}
 
 
 def test_the_store_can_come_from_the_environment(db):

@@ -129,7 +129,7 @@ def test_neighbors_depth_and_kind(db):
     "args, message",
     [
         (["dhu", "--depth", "4"], "Error: depth: must be a whole number from 1 to 3, not 4"),
-        (["dhu", "--kind", "Planet"], "Error: kind: unknown node kind 'Planet'; expected one of Stage, Enterprise, Institute, Park, Region"),
+        (["dhu", "--kind", "Planet"], "Error: kind: unknown node kind 'Planet'; expected one of Stage, Enterprise, Institute, Park, Region, Chain"),
         (["ghost"], "Error: no node with id or name 'ghost'"),
     ],
 )

@@ -141,9 +141,9 @@ def test_counts_and_stats(loaded):
     nodes, rels = loaded.counts()
     assert (nodes, rels) == COUNTS
     stats = reads.stats(loaded).to_dict()
-    assert stats["nodes"] == {"Stage": 6, "Enterprise": 3, "Institute": 1, "Park": 1, "Region": 3}
+    assert stats["nodes"] == {"Stage": 6, "Enterprise": 3, "Institute": 1, "Park": 1, "Region": 3, "Chain": 0}
     assert stats["total_nodes"] == 14 and stats["total_relationships"] == 23
-    assert list(stats["relationships"]) == ["FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES"]
+    assert list(stats["relationships"]) == ["FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES", "INCLUDES"]
 
 
 def test_an_empty_store(store):
@@ -603,3 +603,32 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
             mine, expected = canonical(GraphData(relationships=mine)), canonical(GraphData(relationships=expected))
         # with the types: a capacity is a float or None on both, never an int on one and a float on the other
         assert with_types(mine) == with_types(expected), (name, args, kwargs)
+
+
+# -- chains (graph/chains.py): a Chain node, by member stages (with INCLUDES) or by its ends ----
+CHAINS = GraphData(
+    nodes=[N("Chain", "front", "前段", {"stages": ["pta", "jet"], "description": "炼化到织造"}),
+           N("Chain", "ends", "聚合到织造", {"source": "poly", "sink": "weave"})],
+    relationships=[R("INCLUDES", "front", "pta"), R("INCLUDES", "front", "jet")],
+)
+
+
+def test_chains_read_back_and_are_read_as_scopes_alike(loaded):
+    from graph.analysis.gaps import gaps
+    from graph.chains import chain_detail, chain_listing
+
+    loaded.write(CHAINS)
+    assert canonical(GraphData([n for n in reads.snapshot(loaded).nodes if n.label == "Chain"],
+                               list(loaded.relationships(["INCLUDES"])))) == canonical(CHAINS)
+    # jet rolls up into weave; the ends poly → spin → weave hold three stages
+    assert chain_listing(loaded) == [
+        {"id": "ends", "name": "聚合到织造", "stages": 3, "defined_by": "poly → weave", "description": None},
+        {"id": "front", "name": "前段", "stages": 2, "defined_by": "stages", "description": "炼化到织造"},
+    ]
+    detail = chain_detail(loaded, "聚合到织造")
+    assert [s["id"] for s in detail["stages"]] == ["poly", "spin", "weave"]
+    assert detail["links"] == [{"source": "poly", "target": "spin"}, {"source": "spin", "target": "weave"}]
+    scope = gaps(loaded, "wj", chain="front").chain_scope
+    assert (scope.kind, scope.chain, scope.stages, scope.of) == ("chain", "front", 2, 5)
+    with pytest.raises(NotFound, match="unknown chain 'back'"):
+        gaps(loaded, "wj", chain="back")

@@ -157,7 +157,7 @@ def test_a_dry_run_without_a_store_creates_none(tmp_path):
     missing = tmp_path / "none.db"
     result = run("load", str(TEXTILE), "--store", str(missing), "--dry-run")
     assert result.exit_code == 0, result.output
-    nodes = sum(len(textile_rows(f"{kind}.csv")) for kind in ("stages", "regions", "parks", "enterprises", "institutes"))
+    nodes = sum(len(textile_rows(f"{kind}.csv")) for kind in ("stages", "regions", "parks", "enterprises", "institutes", "chains"))
     assert f"{nodes} new nodes, " in result.output.splitlines()[1]
     assert not missing.exists() and list(tmp_path.iterdir()) == []
 

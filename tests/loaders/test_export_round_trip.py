@@ -21,6 +21,8 @@ def test_an_export_of_either_store_loads_back_into_the_same_graph(store, tmp_pat
     # values a dataset never had: centrality written back, a list and a text with a comma and quotes
     store.set_properties({"e_hengli_group": {"pagerank": 0.125, "notes": 'a "quoted", text'}, "weaving": {"codes": ["a", "b"]}})
     original = reads.snapshot(store)
+    # the bundled chains (data/textile/chains.csv) are part of what goes out and comes back
+    assert sorted(n.id for n in original.nodes if n.label == "Chain") == ["home_textiles_chain", "polyester_garments"]
     out = tmp_path / "export"
     write_dataset(original, out)
 
