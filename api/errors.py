@@ -44,7 +44,7 @@ _LIBRARY_STATUS: tuple[tuple[type[ChainxError], int], ...] = (
     (InvalidParameter, 422),
     (DatasetError, 422),
     (StoreUnavailable, 503),
-    (MissingTool, 501),
+    (MissingTool, 406),  # this server cannot make the format asked for (a PDF without Chromium): not a server error
     (Overloaded, 503),
     (StoreFull, 507),
     (StoreError, 409),
@@ -62,7 +62,6 @@ STATUS_TYPES = {
     413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
     422: "ValidationError",
-    501: "MissingTool",
     503: "StoreUnavailable",
     507: "StoreFull",
 }

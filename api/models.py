@@ -77,11 +77,11 @@ _ERROR_DESCRIPTIONS = {
     401: "Missing or wrong API key",
     403: "Writes are disabled (no CHAINX_API_KEY on the server)",
     404: "No such node, region or path",
+    406: "The format asked for cannot be made on this server (a PDF needs Chromium)",
     409: "The store refused the operation",
     413: "Request body or upload too large",
     422: "Invalid parameter, or a computation too expensive to run",
     500: "Internal error (a bug; details in the server log)",
-    501: "The output needs a program the server lacks (a PDF needs Chromium)",
     503: "The graph store is unavailable, or busy with a load (Retry-After)",
     507: "The store's disk is full; nothing was written",
 }

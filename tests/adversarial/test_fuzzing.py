@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from api.app import create_app
 from api.settings import Settings
 from graph.store.sqlite import SqliteStore
+from viz.report import CHROMIUM_ENV
 
 EXAMPLES = 15  # per operation: a few hundred requests in all
 API_KEY = "fuzzing-key-0123456789"
@@ -35,7 +36,10 @@ schema = schemathesis.openapi.from_dict(create_app(Settings(store="unused.db")).
 def fuzzed_app(textile_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("fuzzing") / "chainx.db"
     shutil.copyfile(textile_template, path)
-    with SqliteStore(path) as store:
+    # a PDF here is the documented 406 of a machine without Chromium: printing one takes seconds
+    # (tests/viz/test_report.py prints them), and the fuzzer asks for dozens
+    with pytest.MonkeyPatch.context() as patch, SqliteStore(path) as store:
+        patch.setenv(CHROMIUM_ENV, str(tmp_path_factory.mktemp("no-chromium") / "chromium"))
         yield create_app(Settings(store=str(path), api_key=API_KEY), store=store)
 
 

@@ -169,9 +169,9 @@ def test_a_bad_region_or_suffix_is_refused_with_suggestions(api, textile_db, tmp
     assert result.exit_code == 1 and result.output.startswith("Error: output: write a .html, .docx, .pdf or .xlsx file")
 
 
-def test_a_pdf_over_http_without_chromium_is_a_501_naming_what_is_missing(textile_db, tmp_path, monkeypatch):
+def test_a_pdf_over_http_without_chromium_is_a_406_naming_what_is_missing(textile_db, tmp_path, monkeypatch):
     monkeypatch.setenv("CHAINX_CHROMIUM", str(tmp_path / "no-chromium"))
     with TestClient(create_app(Settings(store=str(textile_db))), base_url="http://localhost") as client:  # its own cache
         response = client.get("/regions/tianmen/report", params={"format": "pdf"})
-    assert response.status_code == 501
+    assert response.status_code == 406
     assert response.json()["error"]["type"] == "MissingTool" and "Chromium" in response.json()["error"]["message"]
