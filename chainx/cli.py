@@ -883,7 +883,7 @@ def diff_command(
 def path_command(
     source: Annotated[str, typer.Argument(help="Id, name or alias of the node to start from.", show_default=False)],
     target: Annotated[str, typer.Argument(help="Id, name or alias of the node to reach.", show_default=False)],
-    via: Annotated[str, option(P.VIA)] = P.VIA.default,
+    via: Annotated[str, option(P.PATH_VIA)] = P.PATH_VIA.default,
     directed: Annotated[bool, option(P.DIRECTED)] = P.DIRECTED.default,
     through_regions: Annotated[bool, option(P.THROUGH_REGIONS)] = P.THROUGH_REGIONS.default,
     store: StoreOption = None,
@@ -907,7 +907,8 @@ def path_command(
     elif format == Format.csv:
         emit(report_csv(result))
     else:
-        emit(f"{result.text}\n{result.length} step{'s' if result.length != 1 else ''}")
+        along = f", along FEEDS{' upstream' if result.steps and not result.steps[0].forward else ''}" if result.via == "chain" else ""
+        emit(f"{result.text}\n{result.length} step{'s' if result.length != 1 else ''}{along}")
 
 
 @app.command("neighbors")

@@ -29,7 +29,7 @@ __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "HEATMAP_REGIONS", "HEATMAP_TOP", "PANORAMA_TOP", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "TIE_TYPES", "GROUPS", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
-    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN", "CHAIN_SCOPE", "VIA", "DIRECTED", "THROUGH_REGIONS",
+    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN", "CHAIN_SCOPE", "VIA", "PATH_VIA", "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
     "AS_OF", "DIFF_FROM", "DIFF_TO", "LANG",
@@ -156,6 +156,9 @@ ROLLUP = Param("rollup", str, "auto", "Sub-stages: roll up into their top-level 
                "into broad categories with more than 50 stages below them).", choices=("auto", "top", "none"))
 VIA = Param("via", str, "all", "What a path walks: supply (SUPPLIES between enterprises), chain (FEEDS between stages), ties "
             "(collaboration), or all relationships.", choices=("all", "supply", "chain", "ties"))
+PATH_VIA = Param("via", str, "auto", "What a path walks: auto (between two stages, FEEDS the way they point, downstream or "
+                 "else upstream, when they join them; otherwise every relationship), supply, chain, ties, or all.",
+                 choices=("auto", "all", "supply", "chain", "ties"))
 DIRECTED = Param("directed", bool, False, "Follow relationships only the way they point (supply or chain).")
 THROUGH_REGIONS = Param("through_regions", bool, False, "Let a path pass through regions (by default it never does: two firms "
                         "in one province are not a supply route).")
@@ -218,7 +221,7 @@ PARAMS: dict[str, dict[str, Param]] = {
                 **CHAIN_SCOPE},
     "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP, "tie_types": TIE_TYPES, "groups": GROUPS},
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
-    "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
+    "path": {"via": PATH_VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},
     "report": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": BRIEFING_TOP, "lang": LANG,
                **CHAIN_SCOPE},

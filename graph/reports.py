@@ -233,6 +233,8 @@ class PathOut(Report):
 
     from_: str = Field(alias="from")
     to: str
+    via: str = Field(description="What the path walked (auto: chain between two stages FEEDS joins, else all).")
+    directed: bool = Field(description="Whether relationships were followed only the way they point.")
     length: int
     nodes: list[NodeRef]
     steps: list[PathStep]

@@ -96,7 +96,7 @@ def get_path(
     source: Annotated[str, Query(alias="from", min_length=1, max_length=500, description="Id, name or alias of the node to start from.",
                                  examples=["e_hengli_group"])],
     target: Annotated[str, Query(alias="to", min_length=1, max_length=500, description="Id, name or alias of the node to reach.", examples=["px"])],
-    via: Annotated[str, query(P.VIA)] = P.VIA.default,
+    via: Annotated[str, query(P.PATH_VIA)] = P.PATH_VIA.default,
     directed: Annotated[bool, query(P.DIRECTED)] = P.DIRECTED.default,
     through_regions: Annotated[bool, query(P.THROUGH_REGIONS)] = P.THROUGH_REGIONS.default,
     format: FormatQuery = None,

@@ -1,7 +1,7 @@
 """Paths and neighbourhoods: how two things are connected, and what lies around one.
 
-:func:`explained_path` finds a shortest path on the undirected ``all`` projection (every node
-and relationship) and spells each step out with the real relationship's type and direction, so
+:func:`explained_path` finds a shortest path (between two stages along FEEDS, the chain; otherwise
+on the undirected ``all`` projection, every node and relationship) and spells each step out with the real relationship's type and direction, so
 "恒力集团 —COLLABORATES_WITH→ 东华大学 ←COLLABORATES_WITH— 盛虹集团" reads as: both firms
 collaborate with Donghua University.
 
@@ -30,7 +30,7 @@ from graph.errors import InvalidParameter, NotFound
 from graph.model import Relationship, check_label
 from graph.names import resolve
 from graph.neighbourhood import MAX_DEPTH, check_depth, rings
-from graph.params import NEIGHBOR_LIMIT, VIA
+from graph.params import NEIGHBOR_LIMIT, PATH_VIA, VIA
 from graph.projection import projection, projection_spec
 from graph.reports import NeighborNode, Neighbors, NodeRef, PathOut, PathStep, RelationshipRef
 from graph.store.base import GraphStore
@@ -72,12 +72,22 @@ def _step(rels: list[Relationship], a: str, b: str) -> PathStep:
     return PathStep.model_construct(source=chosen.source, type=chosen.type, target=chosen.target, forward=chosen.source == a)
 
 
-def explained_path(store: GraphStore, source: str, target: str, *, via: str = "all", directed: bool = False,
+def _without_regions(G, source: str, target: str, through_regions: bool):
+    """``G`` without its Region nodes (but the path's own ends), unless ``through_regions``."""
+    if through_regions:
+        return G
+    ends = {source, target}
+    return nx.subgraph_view(G, filter_node=lambda n: n in ends or G.nodes[n].get("kind") != "Region")
+
+
+def explained_path(store: GraphStore, source: str, target: str, *, via: str = "auto", directed: bool = False,
                    through_regions: bool = False) -> PathOut:
     """A shortest path between two nodes, each step with its real relationship and direction.
 
-    The path is searched on the undirected ``all`` projection: any relationship, followed either
-    way, is one step. When several shortest paths exist, the one whose node ids sort first
+    Between two stages joined by FEEDS the path follows the chain (``via="auto"``): downstream
+    when the first feeds, through others, into the second, else upstream. Otherwise it is
+    searched on the undirected ``all`` projection: any relationship, followed either way, is one
+    step. ``via`` chooses the walk instead. When several shortest paths exist, the one whose node ids sort first
     (compared node by node from ``source``) is returned, so the answer never depends on the
     store. Between two nodes joined by several relationships the step shows one: one pointing
     along the path when there is such, then the first by type.
@@ -88,7 +98,8 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
     source, target : str
         Node ids of any kind, or exact names or aliases (:func:`graph.names.resolve`).
     via : str
-        The projection walked: ``all`` (every relationship), ``supply``, ``chain`` or ``ties``.
+        The projection walked: ``auto`` (above), ``all`` (every relationship), ``supply``,
+        ``chain`` or ``ties``; the report's ``via`` and ``directed`` say what was walked.
     directed : bool
         Follow SUPPLIES or FEEDS only the way they point (``via`` supply or chain).
     through_regions : bool
@@ -98,7 +109,7 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
     Returns
     -------
     PathOut
-        ``from`` (``from_`` in Python), ``to``, ``length``, ``nodes`` (id, name, kind), ``steps``
+        ``from`` (``from_`` in Python), ``to``, ``via``, ``directed``, ``length``, ``nodes`` (id, name, kind), ``steps``
         (source, type, target, forward), ``text``. ``length`` counts relationships; ``forward``
         tells whether the relationship points from the path's earlier node to its later one.
 
@@ -120,9 +131,22 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
     >>> path.length, path.text
     (2, '纺丝 —FEEDS→ 织造 ←OPERATES_IN— E')
     """
-    VIA.check(via)
+    PATH_VIA.check(via)
+    upstream = False
     source, target = resolve(store, source, parameter="from"), resolve(store, target, parameter="to")
     start, end = _node_info(store, source), _node_info(store, target)
+    if via == "auto":
+        # between two stages the chain is what joins them: FEEDS downstream, else upstream (not
+        # when the walk is to follow the arrows); every relationship would run through generic
+        # inputs (能源, 化学品) or firms, and that is a path that means nothing
+        via = "all"
+        if start["kind"] == end["kind"] == "Stage":
+            G = projection(store, "chain")
+            if source in G and target in G:
+                for walked in (G,) if directed else (G, G.reverse(copy=False)):
+                    if _smallest_shortest_path(walked, source, target) is not None:
+                        via, directed, upstream = "chain", True, walked is not G
+                        break
     G = projection(store, via)
     if directed and not G.is_directed():
         raise InvalidParameter("directed", f"relationships have a direction on via=supply or via=chain, not via={via}")
@@ -131,9 +155,7 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
     for end_id, info, parameter in ((source, start, "from"), (target, end, "to")):
         if end_id not in G:
             raise InvalidParameter(parameter, f"{info['name']} ({end_id}) is a {info['kind']}: via={via} walks {', '.join(projection_spec(via)[0])} only")
-    if not through_regions:
-        walked, ends = G, {source, target}
-        G = nx.subgraph_view(walked, filter_node=lambda n: n in ends or walked.nodes[n].get("kind") != "Region")
+    G = _without_regions(G.reverse(copy=False) if upstream else G, source, target, through_regions)
     ids = _smallest_shortest_path(G, source, target)
     if ids is None:
         raise NotFound(f"no path between {start['name']} ({source}) and {end['name']} ({target}): they are not connected")
@@ -150,7 +172,7 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
         arrow = f" —{step.type}→ " if step.forward else f" ←{step.type}— "
         text += arrow + infos[node]["name"]
     return PathOut.model_construct(
-        from_=source, to=target, length=len(steps), nodes=[NodeRef.model_construct(**infos[node]) for node in ids], steps=steps, text=text,
+        from_=source, to=target, via=via, directed=directed, length=len(steps), nodes=[NodeRef.model_construct(**infos[node]) for node in ids], steps=steps, text=text,
     )
 
 

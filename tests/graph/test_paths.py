@@ -58,6 +58,33 @@ def test_a_path_across_kinds(sqlite_store):
     assert explained_path(sqlite_store, "spin", "shengze").to_dict()["text"] == "纺丝 —FEEDS→ 织造 ←OPERATES_IN— 织造厂 —LOCATED_IN→ 盛泽镇"
 
 
+def generic_input_shortcut(store):
+    """oil → pta → fibre → cloth along FEEDS (3 steps); 能源 feeds oil and 化学品 feeds cloth,
+    and both feed 产品: undirected, oil ← 能源 → 产品 ← 化学品 → cloth is 4 steps, and a firm in
+    both oil and cloth makes it 2."""
+    return write(store, [S("oil", "原油"), S("pta", "PTA"), S("fibre", "涤纶"), S("cloth", "面料"), S("energy", "能源"),
+                         S("chem", "化学品"), S("product", "产品"), E("both", "两业公司")],
+                 [rel("FEEDS", "oil", "pta"), rel("FEEDS", "pta", "fibre"), rel("FEEDS", "fibre", "cloth"), rel("FEEDS", "energy", "oil"),
+                  rel("FEEDS", "chem", "cloth"), rel("FEEDS", "energy", "product"), rel("FEEDS", "chem", "product"),
+                  rel("OPERATES_IN", "both", "oil"), rel("OPERATES_IN", "both", "cloth")])
+
+
+def test_between_two_stages_the_path_follows_the_chain_downstream_or_upstream(sqlite_store):
+    generic_input_shortcut(sqlite_store)
+    down = explained_path(sqlite_store, "原油", "面料")
+    assert (down.via, down.directed, down.text) == ("chain", True, "原油 —FEEDS→ PTA —FEEDS→ 涤纶 —FEEDS→ 面料")
+    up = explained_path(sqlite_store, "面料", "原油")
+    assert (up.via, up.text) == ("chain", "面料 ←FEEDS— 涤纶 ←FEEDS— PTA ←FEEDS— 原油")
+    # asked for every relationship, the firm in both stages is the shortest way
+    assert explained_path(sqlite_store, "oil", "cloth", via="all").text == "原油 ←OPERATES_IN— 两业公司 —OPERATES_IN→ 面料"
+    # stages FEEDS does not join either way (siblings of a shared input): every relationship
+    sideways = explained_path(sqlite_store, "oil", "product")
+    assert (sideways.via, sideways.directed, sideways.text) == ("all", False, "原油 ←FEEDS— 能源 —FEEDS→ 产品")
+    # directed asks for the arrows' way only: none joins cloth to oil that way
+    with pytest.raises(NotFound):
+        explained_path(sqlite_store, "cloth", "oil", via="chain", directed=True)
+
+
 def test_no_path_and_unknown_ids_are_not_found(sqlite_store):
     firms_and_university(sqlite_store)
     with pytest.raises(NotFound, match=r"no path between 恒力集团 \(hengli\) and 孤岛公司 \(loner\)"):

@@ -185,7 +185,7 @@ def test_each_report_route_declares_exactly_what_its_analysis_returns(tmp_path):
 KEYS = {
     "/stats": {"nodes", "relationships", "total_nodes", "total_relationships", "cycles"},
     "/nodes/Institute/i_donghua_university/neighbors?depth=2": {"node", "depth", "kind", "total", "truncated", "nodes", "relationships"},
-    "/paths?from=e_hengli_group&to=px": {"from", "to", "length", "nodes", "steps", "text"},
+    "/paths?from=e_hengli_group&to=px": {"from", "to", "via", "directed", "length", "nodes", "steps", "text"},
     "/regions/tianmen/gaps": {"region", "region_name", "min_firms", "completeness", "completeness_weighted", "local_enterprises", "counts",
                               "stages", "gaps", "gaps_total", "listing", "stage_betweenness", "chain_scope", "cycles", "candidate_signals"},
     "/regions/shengze/related": {"region", "region_name", "measure", "presence", "eci", "matrix", "feasible", "feasible_total", "stages",
