@@ -763,10 +763,14 @@ def heatmap_view(store: GraphStore, regions: Iterable[str] | None = None, *, top
     from .params import HEATMAP_REGIONS, HEATMAP_TOP
 
     HEATMAP_TOP.check(top_regions)
-    names = {n.id: n.name for n in store.nodes(["Region"])}
+    region_nodes = list(store.nodes(["Region"]))
+    names = {n.id: n.name for n in region_nodes}
+    # a placeholder region (中国, where an importer put firms its data gives no location) is no
+    # place to compare: it is never a default row
+    placeholders = {n.id for n in region_nodes if n.props.get("placeholder") not in (None, "", False)}
     firms: dict[str, int] = defaultdict(int)
     for node in store.nodes(["Enterprise"]):
-        if node.props.get("region") in names:
+        if node.props.get("region") in names and node.props["region"] not in placeholders:
             firms[node.props["region"]] += 1
     omitted = None
     if regions is not None and split_list(regions):

@@ -273,3 +273,16 @@ def test_heatmap_rows_link_to_each_region_s_panorama(client):
     page = client.get("/views/heatmap?regions=shengze,tianmen").text
     assert 'href="/views/panorama?region=shengze"' in page and 'href="/views/panorama?region=tianmen"' in page
     assert client.get("/views/panorama?region=shengze").status_code == 200
+
+
+def test_heatmap_default_rows_leave_out_placeholder_regions():
+    from graph.model import GraphData, Node, Relationship
+    from graph.store.sqlite import SqliteStore
+
+    # three firms in the placeholder country an importer made, one in a real town
+    store = SqliteStore(":memory:", create=True)
+    firms = [Node("Enterprise", f"n{i}", f"全国{i}", {"region": "cn"}) for i in range(3)] + [Node("Enterprise", "t", "镇企", {"region": "sz"})]
+    store.write(GraphData(
+        nodes=[Node("Region", "cn", "中国", {"placeholder": "yes"}), Node("Region", "sz", "盛泽镇"), Node("Stage", "weave", "织造"), *firms],
+        relationships=[Relationship("OPERATES_IN", f.id, "weave") for f in firms] + [Relationship("LOCATED_IN", f.id, f.props["region"]) for f in firms]))
+    assert [row["region"] for row in views_data.heatmap_view(store)["regions"]] == ["sz"]
