@@ -250,8 +250,8 @@ class GraphStore(ABC):
     @abstractmethod
     def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """{node id: the ids of the datasets that state it, in load order} for ``ids`` the store
-        holds (a node no recorded dataset states maps to []); a node missing from the map:
-        the store does not record it (Neo4j, so far)."""
+        holds (a node no recorded dataset states maps to []); a node the store does not hold is
+        missing from the map."""
 
     @abstractmethod
     def _unload(self, dataset_id: str) -> UnloadSummary:
