@@ -40,6 +40,7 @@ from graph.model import LABELS, GraphData, Node, Relationship, a_kind, check_lab
 
 from .base import (
     BATCH_SIZE,
+    BEFORE_PROVENANCE,
     NAME_KEY,
     Dataset,
     GraphStore,
@@ -126,8 +127,9 @@ RETURN count(*) AS written, count(*) AS changed
 # create, and the second fail on the uniqueness constraint). Made here on the first write.
 _LOCK = f"""
 MERGE (m:{META_LABEL} {{key: $key}})
-ON CREATE SET m.store_id = $store_id, m.version = 0
+ON CREATE SET m.store_id = $store_id, m.version = 0, m.provenance = 1
 SET m.writing = true REMOVE m.writing
+RETURN m.provenance AS provenance
 """
 # The version read under that lock, changing nothing (Neo4jStore.version)
 _VERSION_LOCKED = f"""
@@ -442,7 +444,9 @@ class Neo4jStore(GraphStore):
         with self._session() as session:  # errors translated by _write, after its retries
             tx = session.begin_transaction()
             try:
-                tx.run(_LOCK, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).consume()
+                locked = tx.run(_LOCK, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).single()
+                if locked is None or locked["provenance"] is None:
+                    self._attribute_graph(tx)
                 yield tx
                 tx.commit()
             except BaseException as error:
@@ -456,6 +460,25 @@ class Neo4jStore(GraphStore):
                     # going away (ArcadeDB's, shutting down, says so), not a wrong password.
                     raise ServiceUnavailable(f"the server ended the session mid-transaction ({error.code})") from None
                 raise
+
+    def _attribute_graph(self, tx) -> None:
+        """Record provenance in a store written before chainx recorded it on Neo4j (its version
+        node has no ``provenance`` mark): every node and relationship without sources is
+        attributed to the dataset BEFORE_PROVENANCE, as the embedded store does on opening
+        one, so a later dataset's unload cannot take away what the old graph said. In the
+        transaction that found it, under the lock."""
+        nodes = sum(self._scalar(tx, f"MATCH (n:{check_label(label)}) WHERE n.`{SOURCES}` IS NULL"
+                                     f" SET n.`{SOURCES}` = [$ds] RETURN count(*) AS c", ds=BEFORE_PROVENANCE) for label in LABELS)
+        from graph.model import REL_TYPES
+
+        rels = self._scalar(tx, f"MATCH ()-[r:{'|'.join(check_rel_type(t) for t in REL_TYPES)}]->() WHERE r.`{SOURCES}` IS NULL"
+                                f" SET r.`{SOURCES}` = [$ds] RETURN count(*) AS c", ds=BEFORE_PROVENANCE)
+        if nodes or rels:
+            import datetime
+
+            now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+            self._record_dataset(tx, Dataset(BEFORE_PROVENANCE, self.uri, "before provenance", now, "", nodes, rels))
+        tx.run(f"MATCH (m:{META_LABEL} {{key: $key}}) SET m.provenance = 1", {"key": _META_KEY}).consume()
 
     def _ensure_schema(self) -> None:
         """Uniqueness of (label, id), created on first use. Servers that lack a construct still

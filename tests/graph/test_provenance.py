@@ -182,6 +182,27 @@ def test_a_dataset_loaded_before_neo4j_recorded_sources_is_not_unloaded_blind(ne
     assert snapshot(neo4j_store) == before
 
 
+@pytest.mark.neo4j
+def test_a_neo4j_store_from_before_provenance_has_its_graph_attributed_on_the_next_write(neo4j_store, folders):
+    tiny, town = folders
+    load_path(neo4j_store, tiny)
+    alone = snapshot(neo4j_store)
+    # as a store written before provenance: no sources, no dataset list, no mark on the version node
+    neo4j_store._write(lambda: neo4j_store._session().run(
+        "MATCH (n) REMOVE n.`~sources`, n.provenance WITH n OPTIONAL MATCH (n)-[r]->() REMOVE r.`~sources`").consume())
+    neo4j_store._write(lambda: neo4j_store._session().run("MATCH (d:_ChainxDataset) DELETE d").consume())
+    load_path(neo4j_store, town)
+    assert neo4j_store.provenance.sources(["e1", "e4", "t1"]) == {"e1": [BEFORE_PROVENANCE], "e4": [BEFORE_PROVENANCE, "town"], "t1": ["town"]}
+    [before, _] = neo4j_store.provenance.datasets()
+    nodes, rels = alone["counts"]
+    assert (before.id, before.nodes, before.relationships) == (BEFORE_PROVENANCE, sum(nodes.values()), sum(rels.values()))
+    done = neo4j_store.provenance.unload("town")
+    assert (done.removed_nodes, done.shared_nodes, done.reverted) == (1, 1, 1)  # e4 stays, its revenue put back
+    assert (list(neo4j_store.nodes()), list(neo4j_store.relationships())) == (alone["nodes"], alone["relationships"])
+    neo4j_store.provenance.unload(BEFORE_PROVENANCE)
+    assert neo4j_store.counts() == ({}, {}) and neo4j_store.provenance.datasets() == []
+
+
 # -- the embedded store: rows, a store from before provenance, a load racing an unload --------------
 def test_unloading_the_town_leaves_rows_identical_to_never_loading_it(tmp_path, folders):
     tiny, town = folders
