@@ -8,6 +8,7 @@ suite runs against both, so anything built on this interface behaves the same on
 from __future__ import annotations
 
 import contextlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -82,6 +83,51 @@ def unknown_dataset(dataset_id: str, known: list[str]) -> str:
     else:
         hint = "the store holds no dataset"
     return f"no dataset {dataset_id!r} in the store: {hint} (chainx datasets lists them)"
+
+
+# A node's name among its properties, in a ``before`` record: what a dataset's write changed on
+# a node or relationship the store already held ({"old": {property: value}, "absent": [property],
+# "new": {property: value}}), so that unloading it can put that back. Both stores keep these
+# records (as JSON text) and read them back with the two functions below.
+NAME_KEY = "\u0000name"
+_RECORD_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def changes(old: dict, new: dict, recorded: str | None) -> str:
+    """The ``before`` record of writing ``new`` over ``old`` (properties; a name as NAME_KEY),
+    merged into what this dataset's earlier write recorded (its first old values stand)."""
+    record = json.loads(recorded) if recorded else {"old": {}, "absent": [], "new": {}}
+    for key in sorted(set(old) | set(new)):
+        if key not in new or old.get(key) == new.get(key) and key in old:
+            continue
+        if key not in record["old"] and key not in record["absent"]:
+            if key in old:
+                record["old"][key] = old[key]
+            else:
+                record["absent"].append(key)
+        record["new"][key] = new[key]
+    return _RECORD_ENCODER.encode(record)
+
+
+def revert(values: dict, before: str | None, what: str, dataset_id: str, kept: list[str]) -> tuple[dict, int]:
+    """``values`` with what ``before`` records put back, where each still holds what the
+    dataset wrote; the rest is kept and said so in ``kept``. Returns (values, how many put back)."""
+    if before is None:
+        kept.append(f"{what}: kept as it is, {dataset_id!r} created it and another dataset states it too")
+        return values, 0
+    record = json.loads(before)
+    reverted = 0
+    for key, wrote in record["new"].items():
+        shown = "name" if key == NAME_KEY else key
+        if values.get(key) != wrote:
+            kept.append(f"{what}: {shown} kept, changed since {dataset_id!r} wrote it")
+            continue
+        if key in record["old"]:
+            values[key] = record["old"][key]
+        else:
+            values.pop(key, None)
+        reverted += 1
+    return values, reverted
 
 
 @dataclass(frozen=True)
@@ -204,8 +250,8 @@ class GraphStore(ABC):
     @abstractmethod
     def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """{node id: the ids of the datasets that state it, in load order} for ``ids`` the store
-        holds (a node no recorded dataset states maps to []); a node missing from the map:
-        the store does not record it (Neo4j, so far)."""
+        holds (a node no recorded dataset states maps to []); a node the store does not hold is
+        missing from the map."""
 
     @abstractmethod
     def _unload(self, dataset_id: str) -> UnloadSummary:

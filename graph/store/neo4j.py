@@ -8,6 +8,12 @@ properties ``id``, ``name`` and its props as native properties; a relationship c
 and its props (a prop itself named ``key`` stored as ``~key``). One ``_ChainxMeta`` node holds the store's identity and version counter; it is
 never reported as part of the graph.
 
+Provenance lives on the graph itself, so that a load writes it in the same UNWIND batches as the
+data: every node and relationship carries ``~sources``, the ids of the datasets that state it, and,
+where a dataset changed one the store already held, ``~before``, a JSON map {dataset id: what it
+changed} (graph.store.base.changes). A node's own property whose name starts with ``~`` is
+stored with one more ``~`` (as a relationship's is), so neither name can be a data property.
+
 Cypher cannot take a label or a relationship type as a parameter, so those two — and only those,
 always checked against :data:`graph.model.LABELS` / :data:`graph.model.REL_TYPES` — are written
 into query text. Every value travels as a parameter.
@@ -34,13 +40,17 @@ from graph.model import LABELS, GraphData, Node, Relationship, a_kind, check_lab
 
 from .base import (
     BATCH_SIZE,
+    BEFORE_PROVENANCE,
+    NAME_KEY,
     Dataset,
     GraphStore,
     Progress,
     ProjectionColumns,
     UnloadSummary,
     WriteSummary,
+    changes,
     projection_weight,
+    revert,
     search_text,
     unknown_dataset,
 )
@@ -117,8 +127,9 @@ RETURN count(*) AS written, count(*) AS changed
 # create, and the second fail on the uniqueness constraint). Made here on the first write.
 _LOCK = f"""
 MERGE (m:{META_LABEL} {{key: $key}})
-ON CREATE SET m.store_id = $store_id, m.version = 0
+ON CREATE SET m.store_id = $store_id, m.version = 0, m.provenance = 1
 SET m.writing = true REMOVE m.writing
+RETURN m.provenance AS provenance
 """
 # The version read under that lock, changing nothing (Neo4jStore.version)
 _VERSION_LOCKED = f"""
@@ -189,9 +200,84 @@ def _stored_rel_props(props: dict, key: str) -> dict:
 
 def _data_rel_props(stored: dict) -> tuple[str, dict]:
     """(key, data properties) of a relationship's stored property map (see :func:`_stored_rel_props`)."""
-    props = dict(stored)
+    props = {name: value for name, value in stored.items() if name not in _RESERVED}
     key = props.pop("key", "") or ""
     return key, {(name[1:] if name.startswith("~") else name): value for name, value in props.items()}
+
+
+# where a node or relationship keeps its provenance (see the module's docstring)
+SOURCES = "~sources"
+BEFORE = "~before"
+_RESERVED = (SOURCES, BEFORE)
+
+
+def _stored_node_props(node: Node) -> dict:
+    """A node's property map as stored: ``id``, ``name`` and its properties, one whose name
+    starts with ``~`` given one more (see :func:`_data_node_props`).
+
+    >>> _stored_node_props(Node("Stage", "s1", "纺纱", {"~x": 1, "step": 2}))
+    {'~~x': 1, 'step': 2, 'id': 's1', 'name': '纺纱'}
+    """
+    stored = {("~" + name if name.startswith("~") else name): value for name, value in node.props.items()}
+    stored["id"], stored["name"] = node.id, node.name
+    return stored
+
+
+def _data_node_props(stored: dict) -> tuple[str, str, dict]:
+    """(id, name, properties) of a node's stored property map, provenance left out.
+
+    >>> _data_node_props({"~~x": 1, "id": "s1", "name": "纺纱", "~sources": ["a"]})
+    ('s1', '纺纱', {'~x': 1})
+    """
+    props = {name: value for name, value in stored.items() if name not in _RESERVED}
+    node_id, name = props.pop("id"), props.pop("name", "")
+    return node_id, name or "", {(key[1:] if key.startswith("~") else key): value for key, value in props.items()}
+
+
+def _provenance(stored: dict) -> tuple[list[str], dict[str, str]]:
+    """(the datasets that state it, {dataset: its before record}) of a stored property map."""
+    import json
+
+    before = stored.get(BEFORE)
+    return list(stored.get(SOURCES) or []), (json.loads(before) if before else {})
+
+
+def _with_provenance(props: dict, sources: list[str], before: dict[str, str]) -> dict:
+    """``props`` (a stored map without provenance) with these sources and before records."""
+    import json
+
+    out = dict(props)
+    if sources:
+        out[SOURCES] = sources
+    if before:
+        out[BEFORE] = json.dumps(before, ensure_ascii=False, sort_keys=True)
+    return out
+
+
+def _stated(stored: dict | None, given: dict, dataset_id: str | None, data_view) -> dict:
+    """The full map to store for ``given`` (a stored map without provenance) over ``stored``
+    (what the store holds, or None), stating it by ``dataset_id``: the stored provenance kept,
+    the dataset added, and what its write changes recorded so that unloading it puts it back."""
+    if stored is None:
+        return _with_provenance(given, [dataset_id] if dataset_id else [], {})
+    sources, before = _provenance(stored)
+    if dataset_id is not None:
+        if dataset_id not in sources:
+            sources.append(dataset_id)
+            before[dataset_id] = changes(data_view(stored), data_view(given), None)
+        elif dataset_id in before:  # it did not create it: its first old values stand
+            before[dataset_id] = changes(data_view(stored), data_view(given), before[dataset_id])
+    return _with_provenance(given, sources, before)
+
+
+def _node_view(stored: dict) -> dict:
+    """A stored node map as a before record sees it: its properties, its name as NAME_KEY."""
+    _, name, props = _data_node_props(stored)
+    return {NAME_KEY: name, **props}
+
+
+def _rel_view(stored: dict) -> dict:
+    return _data_rel_props({k: v for k, v in stored.items() if k not in _RESERVED})[1]
 
 
 def _union(template: str, labels: Iterable[str]) -> str:
@@ -358,7 +444,9 @@ class Neo4jStore(GraphStore):
         with self._session() as session:  # errors translated by _write, after its retries
             tx = session.begin_transaction()
             try:
-                tx.run(_LOCK, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).consume()
+                locked = tx.run(_LOCK, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).single()
+                if locked is None or locked["provenance"] is None:
+                    self._attribute_graph(tx)
                 yield tx
                 tx.commit()
             except BaseException as error:
@@ -372,6 +460,25 @@ class Neo4jStore(GraphStore):
                     # going away (ArcadeDB's, shutting down, says so), not a wrong password.
                     raise ServiceUnavailable(f"the server ended the session mid-transaction ({error.code})") from None
                 raise
+
+    def _attribute_graph(self, tx) -> None:
+        """Record provenance in a store written before chainx recorded it on Neo4j (its version
+        node has no ``provenance`` mark): every node and relationship without sources is
+        attributed to the dataset BEFORE_PROVENANCE, as the embedded store does on opening
+        one, so a later dataset's unload cannot take away what the old graph said. In the
+        transaction that found it, under the lock."""
+        nodes = sum(self._scalar(tx, f"MATCH (n:{check_label(label)}) WHERE n.`{SOURCES}` IS NULL"
+                                     f" SET n.`{SOURCES}` = [$ds] RETURN count(*) AS c", ds=BEFORE_PROVENANCE) for label in LABELS)
+        from graph.model import REL_TYPES
+
+        rels = self._scalar(tx, f"MATCH ()-[r:{'|'.join(check_rel_type(t) for t in REL_TYPES)}]->() WHERE r.`{SOURCES}` IS NULL"
+                                f" SET r.`{SOURCES}` = [$ds] RETURN count(*) AS c", ds=BEFORE_PROVENANCE)
+        if nodes or rels:
+            import datetime
+
+            now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+            self._record_dataset(tx, Dataset(BEFORE_PROVENANCE, self.uri, "before provenance", now, "", nodes, rels))
+        tx.run(f"MATCH (m:{META_LABEL} {{key: $key}}) SET m.provenance = 1", {"key": _META_KEY}).consume()
 
     def _ensure_schema(self) -> None:
         """Uniqueness of (label, id), created on first use. Servers that lack a construct still
@@ -408,23 +515,100 @@ class Neo4jStore(GraphStore):
               expect_version: str | None = None, dataset: Dataset | None = None) -> WriteSummary:
         return self._write(lambda: self._write_once(data, replace, progress, expect_version, dataset))
 
-    # Provenance on Neo4j so far records the datasets (one _ChainxDataset node each, like the
-    # version node outside chainx's labels); which dataset states which node is not recorded yet,
-    # so sources and unload say so rather than answer wrongly.
+    # Provenance: one _ChainxDataset node per dataset (like the version node, outside chainx's
+    # labels), and on every node and relationship the datasets that state it (see the module's docstring).
     def _datasets(self) -> list[Dataset]:
         rows = self._read(f"MATCH (d:{DATASET_LABEL}) RETURN d ORDER BY d.seq")
         return [Dataset(d["id"], d["source"], d["kind"], d["loaded_at"], d["content_hash"], d["nodes"], d["relationships"])
                 for d in (record["d"] for record in rows)]
 
     def _sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
-        return {}  # not recorded (yet) on Neo4j: unknown, not "none"
+        seq = {d.id: i for i, d in enumerate(self._datasets())}
+        query = _union(f"UNWIND $ids AS i MATCH (n:{{label}} {{{{id: i}}}}) RETURN n.id AS id, n.`{SOURCES}` AS sources", LABELS)
+        found: dict[str, list[str]] = {}
+        for batch in _batched(sorted(set(ids)), self.batch_size):
+            for record in self._read(query, ids=batch):
+                found[record["id"]] = sorted(record["sources"] or [], key=lambda d: seq.get(d, len(seq)))
+        return found
 
     def _unload(self, dataset_id: str) -> UnloadSummary:
-        known = [d.id for d in self._datasets()]
-        if dataset_id not in known:
-            raise StoreError(unknown_dataset(dataset_id, known))
-        raise StoreError(f"{self.uri}: unload is not yet possible on Neo4j (which datasets state each node is not recorded there yet); "
-                         "nothing was changed")
+        return self._write(lambda: self._unload_once(dataset_id))
+
+    def _unload_once(self, dataset_id: str) -> UnloadSummary:
+        from graph.model import REL_TYPES
+
+        with self._transaction() as tx:  # under the version node's lock, as a load
+            known = {r["id"]: r["nodes"] + r["relationships"]
+                     for r in tx.run(f"MATCH (d:{DATASET_LABEL}) RETURN d.id AS id, d.nodes AS nodes, d.relationships AS relationships")}
+            if dataset_id not in known:
+                raise StoreError(unknown_dataset(dataset_id, list(known)))
+            kept: list[str] = []
+            counts = dict(removed_nodes=0, removed_relationships=0, shared_nodes=0, shared_relationships=0, reverted=0)
+            params = {"ds": dataset_id}
+            # relationships first: a node is then needed only by relationships that stay
+            rels = list(tx.run(
+                f"MATCH (a)-[r:{'|'.join(check_rel_type(t) for t in REL_TYPES)}]->(b) WHERE $ds IN r.`{SOURCES}`"
+                " RETURN elementId(r) AS element, type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props", params))
+            nodes = list(tx.run(_union(f"MATCH (n:{{label}}) WHERE $ds IN n.`{SOURCES}` RETURN elementId(n) AS element,"
+                                       " '{label}' AS label, properties(n) AS props", LABELS), params))
+            if not rels and not nodes and known[dataset_id]:
+                raise StoreError(f"{self.uri}: dataset {dataset_id!r} was loaded before chainx recorded on Neo4j which dataset states "
+                                 "each node, so what it alone states is not known; load it again with --replace to record it. "
+                                 "Nothing was changed")
+            gone, rewritten = [], []
+            for rel in rels:
+                sources, before = _provenance(rel["props"])
+                sources.remove(dataset_id)
+                if not sources:
+                    gone.append(rel["element"])
+                    continue
+                counts["shared_relationships"] += 1
+                key, props = _data_rel_props(rel["props"])
+                props, reverted = revert(props, before.pop(dataset_id, None), f"{rel['type']} {rel['source']} → {rel['target']}",
+                                         dataset_id, kept)
+                counts["reverted"] += reverted
+                rewritten.append({"element": rel["element"], "props": _with_provenance(_stored_rel_props(props, key), sources, before)})
+            counts["removed_relationships"] = len(gone)
+            for batch in _batched(gone, self.batch_size):
+                tx.run("UNWIND $elements AS e MATCH ()-[r]->() WHERE elementId(r) = e DELETE r", {"elements": batch}).consume()
+            for batch in _batched(rewritten, self.batch_size):
+                tx.run("UNWIND $rows AS row MATCH ()-[r]->() WHERE elementId(r) = row.element SET r = row.props", {"rows": batch}).consume()
+            alone = [node for node in nodes if _provenance(node["props"])[0] == [dataset_id]]
+            # how many relationships another dataset states each node of this one alone has (after the step above)
+            needed = {}
+            for batch in _batched([node["element"] for node in alone], self.batch_size):
+                needed.update((r["element"], r["needed"]) for r in tx.run(
+                    "UNWIND $elements AS e MATCH (n) WHERE elementId(n) = e"
+                    f" RETURN e AS element, COUNT {{ (n)-[r]-() WHERE size(coalesce(r.`{SOURCES}`, [])) > 0 }} AS needed",
+                    {"elements": batch}))
+            gone, rewritten = [], []
+            for node in nodes:
+                sources, before = _provenance(node["props"])
+                sources.remove(dataset_id)
+                node_id, name, props = _data_node_props(node["props"])
+                what = f"{node['label']} {node_id}"
+                if not sources:
+                    if needed.get(node["element"]):
+                        kept.append(f"{what}: kept, {needed[node['element']]} relationship(s) of other datasets need it")
+                        rewritten.append({"element": node["element"], "props": _with_provenance(
+                            {k: v for k, v in node["props"].items() if k not in _RESERVED}, [], {})})
+                        continue
+                    gone.append(node["element"])
+                    continue
+                counts["shared_nodes"] += 1
+                values, reverted = revert({NAME_KEY: name, **props}, before.pop(dataset_id, None), what, dataset_id, kept)
+                counts["reverted"] += reverted
+                name = values.pop(NAME_KEY)
+                rewritten.append({"element": node["element"],
+                                  "props": _with_provenance(_stored_node_props(Node(node["label"], node_id, name, values)), sources, before)})
+            counts["removed_nodes"] = len(gone)
+            for batch in _batched(gone, self.batch_size):
+                tx.run("UNWIND $elements AS e MATCH (n) WHERE elementId(n) = e DETACH DELETE n", {"elements": batch}).consume()
+            for batch in _batched(rewritten, self.batch_size):
+                tx.run("UNWIND $rows AS row MATCH (n) WHERE elementId(n) = row.element SET n = row.props", {"rows": batch}).consume()
+            tx.run(f"MATCH (d:{DATASET_LABEL} {{id: $ds}}) DELETE d", params).consume()
+            self._bump_version(tx)
+        return UnloadSummary(dataset_id, kept=tuple(kept), **counts)
 
     def _record_dataset(self, tx, dataset: Dataset) -> None:
         tx.run(f"OPTIONAL MATCH (last:{DATASET_LABEL}) WITH coalesce(max(last.seq), 0) + 1 AS next"
@@ -439,13 +623,15 @@ class Neo4jStore(GraphStore):
         by_label: dict[str, list[dict]] = defaultdict(list)
         for node in data.nodes:
             by_label[check_label(node.label)].append(
-                {"id": node.id, "props": {**node.props, "id": node.id, "name": node.name}}
+                {"id": node.id, "props": _stored_node_props(node)}
             )
         for rel in data.relationships:
             check_rel_type(rel.type)
         labels = data.label_of()
         done = 0
-        changed = 0
+        changed = 0  # nodes and relationships whose data changed
+        restated = 0  # and those whose provenance alone changed: a new version all the same
+        dataset_id = dataset.id if dataset is not None else None
         with self._transaction() as tx:
             if expect_version is not None:
                 self._check_version(tx, expect_version)
@@ -461,7 +647,9 @@ class Neo4jStore(GraphStore):
                 unique = _last_of_each(rows, "id")
                 done += len(rows) - len(unique)  # duplicates count as written: the last one is
                 for batch in _batched(unique, self.batch_size):
-                    changed += self._write_nodes(tx, label, batch, create)
+                    data_changes, provenance_changes = self._write_nodes(tx, label, batch, create, dataset_id)
+                    changed += data_changes
+                    restated += provenance_changes
                     done += len(batch)
                     if progress:
                         progress(done)
@@ -469,42 +657,60 @@ class Neo4jStore(GraphStore):
                 unique = _last_of_each(rows, "source", "target", "key")
                 done += len(rows) - len(unique)
                 for batch in _batched(unique, self.batch_size):
-                    changed += self._write_relationships(tx, (rel_type, source, target), batch, create)
+                    data_changes, provenance_changes = self._write_relationships(tx, (rel_type, source, target), batch, create, dataset_id)
+                    changed += data_changes
+                    restated += provenance_changes
                     done += len(batch)
                     if progress:
                         progress(done)
-            if changed:
+            if changed or restated:
                 self._bump_version(tx)
         return WriteSummary(len(data.nodes), len(data.relationships), bool(changed), replace)
 
-    def _write_nodes(self, tx, label: str, batch: list[dict], create: bool) -> int:
-        """Write one batch of one label's node rows; how many were new or different."""
-        fresh, differ = batch, []
+    def _write_nodes(self, tx, label: str, batch: list[dict], create: bool, dataset_id: str | None) -> tuple[int, int]:
+        """Write one batch of one label's node rows, stated by ``dataset_id``; (how many were new
+        or different, how many differed only in which datasets state them)."""
+        stored = {}
         if not create:
             stored = {r["id"]: r["props"] for r in tx.run(_STORED_NODES.format(label=label), {"ids": [row["id"] for row in batch]})}
-            fresh = [row for row in batch if row["id"] not in stored]
-            differ = [row for row in batch if row["id"] in stored and not _same(stored[row["id"]], row["props"])]
+        fresh, differ, changed = self._stated_rows(batch, stored, dataset_id, _node_view, lambda row: row["id"])
         if fresh:
             self._merge(tx, _CREATE_NODES.format(label=label), fresh, "nodes")
         if differ:
             tx.run(_REWRITE_NODES.format(label=label), {"rows": differ}).consume()
-        return len(fresh) + len(differ)
+        return len(fresh) + changed, len(differ) - changed
 
-    def _write_relationships(self, tx, group: tuple[str, str, str], batch: list[dict], create: bool) -> int:
-        """Write one batch of relationship rows of one (type, source label, target label)."""
+    def _write_relationships(self, tx, group: tuple[str, str, str], batch: list[dict], create: bool,
+                             dataset_id: str | None) -> tuple[int, int]:
+        """Write one batch of relationship rows of one (type, source label, target label), as
+        :meth:`_write_nodes` writes nodes."""
         rel_type, source, target = group
         labels = {"type": rel_type, "source": source, "target": target}
-        fresh, differ = batch, []
+        stored = {}
         if not create:
             ends = [{"source": row["source"], "target": row["target"], "key": row["key"]} for row in batch]
             stored = {(r["source"], r["target"], r["key"] or ""): r["props"] for r in tx.run(_STORED_RELS.format(**labels), {"rows": ends})}
-            fresh = [row for row in batch if (row["source"], row["target"], row["key"]) not in stored]
-            differ = [row for row in batch if (key := (row["source"], row["target"], row["key"])) in stored and not _same(stored[key], row["props"])]
+        fresh, differ, changed = self._stated_rows(batch, stored, dataset_id, _rel_view, lambda row: (row["source"], row["target"], row["key"]))
         if fresh:
             self._merge(tx, _CREATE_RELS.format(**labels), fresh, "relationships")
         if differ:
             tx.run(_REWRITE_RELS.format(**labels), {"rows": differ}).consume()
-        return len(fresh) + len(differ)
+        return len(fresh) + changed, len(differ) - changed
+
+    @staticmethod
+    def _stated_rows(batch: list[dict], stored: dict, dataset_id: str | None, view, identity) -> tuple[list[dict], list[dict], int]:
+        """(rows to create, rows to rewrite, how many of those differ in data) of ``batch`` over
+        what is ``stored`` under their identities, each with its provenance (see _stated)."""
+        fresh, differ, changed = [], [], 0
+        for row in batch:
+            held = stored.get(identity(row))
+            full = _stated(held, row["props"], dataset_id, view)
+            if held is None:
+                fresh.append({**row, "props": full})
+            elif not _same(held, full):
+                differ.append({**row, "props": full})
+                changed += not _same({k: v for k, v in held.items() if k not in _RESERVED}, row["props"])
+        return fresh, differ, changed
 
     @staticmethod
     def _is_empty(tx) -> bool:
@@ -591,7 +797,8 @@ class Neo4jStore(GraphStore):
                 raise StoreError(f"cannot set properties of unknown nodes: {', '.join(missing[:5])}")
             by_label: dict[str, list[dict]] = defaultdict(list)
             for node_id, props in values.items():
-                by_label[labels[node_id]].append({"id": node_id, "props": props})
+                stored = {("~" + name if name.startswith("~") else name): value for name, value in props.items()}
+                by_label[labels[node_id]].append({"id": node_id, "props": stored})
             for label, rows in by_label.items():
                 for batch in _batched(rows, self.batch_size):
                     query = f"UNWIND $rows AS row MATCH (n:{check_label(label)} {{id: row.id}}) SET n += row.props"
@@ -644,8 +851,7 @@ class Neo4jStore(GraphStore):
 
     @staticmethod
     def _node(record) -> Node:
-        props = dict(record["props"])
-        node_id, name = props.pop("id"), props.pop("name", "")
+        node_id, name, props = _data_node_props(record["props"])
         return Node(record["label"], node_id, name, props)
 
     def nodes(self, labels: Iterable[str] | None = None, ids: Iterable[str] | None = None) -> Iterator[Node]:

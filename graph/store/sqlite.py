@@ -23,12 +23,15 @@ from graph.model import GraphData, Node, Relationship, a_kind, check_label, chec
 from .base import (
     BATCH_SIZE,
     BEFORE_PROVENANCE,
+    NAME_KEY,
     Dataset,
     GraphStore,
     Progress,
     ProjectionColumns,
     UnloadSummary,
     WriteSummary,
+    changes,
+    revert,
     search_text,
     unknown_dataset,
 )
@@ -92,7 +95,6 @@ CREATE TABLE IF NOT EXISTS rel_sources (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rel_sources_dataset ON rel_sources (dataset);
 """
-_NAME = "\u0000name"  # a node's name among its properties, in a ``before`` record
 
 # Only rows whose content differs are touched, so re-loading the same data changes nothing and
 # the change count tells whether the graph changed at all.
@@ -237,43 +239,6 @@ def _now() -> str:
     import datetime
 
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def _changes(old: dict, new: dict, recorded: str | None) -> str:
-    """The ``before`` record of writing ``new`` over ``old`` (properties; a name as _NAME),
-    merged into what this dataset's earlier write recorded (its first old values stand)."""
-    record = json.loads(recorded) if recorded else {"old": {}, "absent": [], "new": {}}
-    for key in sorted(set(old) | set(new)):
-        if key not in new or old.get(key) == new.get(key) and key in old:
-            continue
-        if key not in record["old"] and key not in record["absent"]:
-            if key in old:
-                record["old"][key] = old[key]
-            else:
-                record["absent"].append(key)
-        record["new"][key] = new[key]
-    return _dumps(record)
-
-
-def _revert(values: dict, before: str | None, what: str, dataset_id: str, kept: list[str]) -> tuple[dict, int]:
-    """``values`` with what ``before`` records put back, where each still holds what the
-    dataset wrote; the rest is kept and said so in ``kept``. Returns (values, how many put back)."""
-    if before is None:
-        kept.append(f"{what}: kept as it is, {dataset_id!r} created it and another dataset states it too")
-        return values, 0
-    record = json.loads(before)
-    reverted = 0
-    for key, wrote in record["new"].items():
-        shown = "name" if key == _NAME else key
-        if values.get(key) != wrote:
-            kept.append(f"{what}: {shown} kept, changed since {dataset_id!r} wrote it")
-            continue
-        if key in record["old"]:
-            values[key] = record["old"][key]
-        else:
-            values.pop(key, None)
-        reverted += 1
-    return values, reverted
 
 
 class _Index(dict):
@@ -439,7 +404,7 @@ class SqliteStore(GraphStore):
             if node.id in recorded and recorded[node.id] is None:
                 continue  # this dataset created it: nothing to put back
             held = stored.get(node.id)
-            before = None if held is None else _changes({_NAME: held[0], **held[1]}, {_NAME: node.name, **node.props}, recorded.get(node.id))
+            before = None if held is None else changes({NAME_KEY: held[0], **held[1]}, {NAME_KEY: node.name, **node.props}, recorded.get(node.id))
             rows.append((node.id, dataset_id, before))
         self._db.executemany("INSERT INTO node_sources VALUES (?, ?, ?) ON CONFLICT (node, dataset) DO UPDATE SET before = excluded.before", rows)
 
@@ -460,7 +425,7 @@ class SqliteStore(GraphStore):
             if rel.identity in recorded and recorded[rel.identity] is None:
                 continue
             held = stored.get(rel.identity)
-            before = None if held is None else _changes(held, rel.props, recorded.get(rel.identity))
+            before = None if held is None else changes(held, rel.props, recorded.get(rel.identity))
             rows.append((*rel.identity, dataset_id, before))
         self._db.executemany("INSERT INTO rel_sources VALUES (?, ?, ?, ?, ?, ?)"
                              " ON CONFLICT (type, source, target, key, dataset) DO UPDATE SET before = excluded.before", rows)
@@ -502,7 +467,7 @@ class SqliteStore(GraphStore):
                 row = db.execute(f"SELECT props FROM rels WHERE {key_clause}", identity).fetchone()
                 if row is None:
                     continue
-                props, reverted = _revert(json.loads(row[0]), before, f"{identity[0]} {identity[1]} → {identity[2]}", dataset_id, kept)
+                props, reverted = revert(json.loads(row[0]), before, f"{identity[0]} {identity[1]} → {identity[2]}", dataset_id, kept)
                 counts["reverted"] += reverted
                 if reverted:
                     db.execute(f"UPDATE rels SET props = ? WHERE {key_clause}", (_dumps(props), *identity))
@@ -525,10 +490,10 @@ class SqliteStore(GraphStore):
                     counts["removed_nodes"] += 1
                     continue
                 counts["shared_nodes"] += 1
-                values, reverted = _revert({_NAME: name, **props}, before, f"{label} {node_id}", dataset_id, kept)
+                values, reverted = revert({NAME_KEY: name, **props}, before, f"{label} {node_id}", dataset_id, kept)
                 counts["reverted"] += reverted
                 if reverted:
-                    name = values.pop(_NAME)
+                    name = values.pop(NAME_KEY)
                     node = Node(label, node_id, name, values)
                     db.execute("UPDATE nodes SET name = ?, props = ?, search = ? WHERE id = ?", (name, _dumps(values), search_text(node), node_id))
             db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
