@@ -25,7 +25,7 @@ from graph.errors import ChainxError, DatasetError, StoreChanged
 from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
 from viz.formats import Format, csv_file_bytes, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
-from .options import RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
+from .options import LangOption, RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
 
 app = typer.Typer(
     name="chainx",
@@ -829,7 +829,7 @@ def gaps_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
-    lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -889,7 +889,7 @@ def report_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
-    lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
+    lang: LangOption = P.LANG.default,
     format: Annotated[Optional[str], option(P.BRIEFING_FORMAT)] = P.BRIEFING_FORMAT.default,
     store: StoreOption = None,
 ):
@@ -1035,6 +1035,7 @@ def bottlenecks_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1048,7 +1049,7 @@ def bottlenecks_command(
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, lang=lang)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -1074,6 +1075,7 @@ def whatif_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1088,7 +1090,8 @@ def whatif_command(
     ids = P.split_list(remove)
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup,
+                        lang=lang)
     if written(report, format, output, given):
         return
     if format == Format.json:

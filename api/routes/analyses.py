@@ -145,17 +145,19 @@ def get_bottlenecks(
     hhi_threshold: Annotated[float, query(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
     min_firms: Annotated[int, query(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
 ) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
-    return reports.present(request, format, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, **scope)
+    return reports.present(request, format, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top,
+                           lang=asked_lang(request, lang), **scope)
 
 
 @router.post("/whatif", response_model=report_model(whatif), responses={**error_responses(400, 413), **FILE_RESPONSES})
 def post_whatif(request: Request, reports: ReportsDep, body: WhatIfRequest, format: FormatQuery = None) -> Response:
     """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
     return reports.present(request, format, whatif, body.remove, given=body.model_dump(), region=body.region, min_firms=body.min_firms,
-                           **body.model_dump(include=set(P.CHAIN_SCOPE)))
+                           lang=asked_lang(request, body.lang), **body.model_dump(include=set(P.CHAIN_SCOPE)))
 
 
 @router.get(
