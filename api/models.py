@@ -140,7 +140,7 @@ class WhatIfRequest(Model):
     source: str | None = Field(default=None, **field_bounds(P.SOURCE))
     sink: str | None = Field(default=None, **field_bounds(P.SINK))
     rollup: str = Field(default=P.ROLLUP.default, **field_bounds(P.ROLLUP))
-    lang: str | None = Field(default=None, **field_bounds(P.LANG))
+    lang: Literal[P.LANG.choices] | None = Field(default=None, description=P.LANG.help)
 
 
 # -- centrality ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from .errors import InvalidParameter
 from .params import LANG
 
-__all__ = ["LANGS", "LANG_ENV", "CATALOGUE", "HEADERS", "message", "header", "choose_lang", "accepted_lang", "joined"]
+__all__ = ["LANGS", "LANG_ENV", "CATALOGUE", "HEADERS", "message", "header", "label", "choose_lang", "accepted_lang", "joined"]
 
 LANGS = LANG.choices
 LANG_ENV = "CHAINX_LANG"
@@ -125,6 +125,9 @@ _EN = {
     "wi.removed": "Removed: {names}.",
     "wi.idle": "{names} had no firm in {scope}: removing it takes nothing away there.",
     "wi.nothing": "Nothing else loses supply.",
+    "wi.detail_lost": "{region}; lost: {stages}",
+    "wi.detail_firms": "firms {before} → {after}",
+    "wi.detail_inputs": "inputs lost: {stages}",
     # the briefing a promotion office hands up (viz/report.py)
     "brief.title": "Industrial-chain briefing: {region_name}",
     "brief.meta": "Region {region_name} ({region}) · data version {version} · made on {date} · chainx {chainx}",
@@ -257,6 +260,9 @@ _ZH = {
     "wi.removed": "去掉：{names}。",
     "wi.idle": "{names}在{scope}没有企业：去掉它在当地不减少任何东西。",
     "wi.nothing": "没有其他企业断供。",
+    "wi.detail_lost": "{region}；断供：{stages}",
+    "wi.detail_firms": "企业 {before} → {after} 家",
+    "wi.detail_inputs": "失去投入：{stages}",
     "brief.title": "{region_name}产业链招商简报",
     "brief.meta": "地区：{region_name}（{region}）· 数据版本 {version} · 生成日期 {date} · chainx {chainx}",
     "brief.summary": "概况",
@@ -331,9 +337,26 @@ HEADERS: dict[str, str] = {
     "ubiquity": "普遍度", "what": "内容",
 }
 
+# -- enum values in a table cell: the Chinese of each (English: the value itself). The JSON keeps
+# the English value in every language (it is the API's enum); a table, CSV or workbook shows val.<value>
+VALUES: dict[str, str] = {
+    # a stage's status, a gap's kind (graph.reports.Status, Gap.kind)
+    "missing": "缺失", "weak": "薄弱", "present": "具备",
+    "break": "补链", "extension": "延链", "strengthen": "强链", "absent": "空白",
+    # a stage's tier (loaders.contract.TIERS)
+    "upstream": "上游", "midstream": "中游", "downstream": "下游", "support": "配套",
+    # a bottleneck's kind (graph.analysis.bottlenecks.KINDS), a what-if effect
+    "chokepoint": "卡点环节", "single_source": "单一来源", "critical_enterprise": "关键企业",
+    "enterprise_loses_supply": "企业断供", "stage_lost": "环节消失", "stage_weakened": "环节变弱", "stage_downstream": "下游受影响",
+    # what a stats row or a diff row counts
+    "node": "节点", "relationship": "关系", "gap": "缺口", "bottleneck": "瓶颈",
+    # a node's label (graph.model.Label)
+    "Stage": "环节", "Enterprise": "企业", "Institute": "机构", "Park": "园区", "Region": "地区",
+}
+
 CATALOGUE: dict[str, dict[str, str]] = {
-    "en": {**_EN, **{f"col.{field}": field for field in HEADERS}},
-    "zh": {**_ZH, **{f"col.{field}": f"{zh} {field}" for field, zh in HEADERS.items()}},
+    "en": {**_EN, **{f"col.{field}": field for field in HEADERS}, **{f"val.{value}": value for value in VALUES}},
+    "zh": {**_ZH, **{f"col.{field}": f"{zh} {field}" for field, zh in HEADERS.items()}, **{f"val.{value}": zh for value, zh in VALUES.items()}},
 }
 
 
@@ -346,6 +369,16 @@ def header(field: str, lang: str) -> str:
     """The header a table shows for the field ``field`` (col.<field>); a field the catalogue does
     not name (a comparison's region id) as it is."""
     return CATALOGUE[lang].get(f"col.{field}", field)
+
+
+def label(value, lang: str):
+    """How a table cell shows the enum value ``value`` (val.<value>): in Chinese its Chinese, in
+    English (and a value the catalogue does not name, or not a string) as it is.
+
+    >>> label("break", "zh"), label("break", "en"), label(3, "zh")
+    ('补链', 'break', 3)
+    """
+    return CATALOGUE[lang].get(f"val.{value}", value) if isinstance(value, str) else value
 
 
 def joined(items: Iterable[str], lang: str) -> str:

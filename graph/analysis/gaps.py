@@ -600,6 +600,7 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             yield round(2 * s + i + z + f, 6), firm, s, i, z, f
 
     sized = False
+    chosen = []
     for gap in gap_rows:
         rows = by_gap.get(gap["stage"], {})
         max_revenue = max((r.revenue_cny for r in rows.values() if r.revenue_cny), default=0.0)
@@ -609,9 +610,15 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
         # nsmallest = sorted(...)[:top], without sorting every enterprise of a national stage
         best = heapq.nsmallest(top, scored(gap["stage"], rows, max_revenue, max_employees, max_others),
                                key=lambda row: (-row[0], -focus(row[1]), row[1]))
+        chosen.append((gap, rows, max_revenue, max_employees, max_others, best))
+    # a reason names the region a candidate is in by its name, not its id (one read for them all)
+    located = sorted({rows[b[1]].region for _, rows, *_, best in chosen for b in best if rows[b[1]].region})
+    place = {node.id: node.name for node in store.nodes(["Region"], ids=located)} if located else {}
+    for gap, rows, max_revenue, max_employees, max_others, best in chosen:
         for score, firm, s, i, z, f in best:
             node = rows[firm]
-            reasons = [message("cand.operates", lang, gap=gap["name"], stage=gap["stage"], where=node.region, region=region_name)]
+            reasons = [message("cand.operates", lang, gap=gap["name"], stage=gap["stage"], where=place.get(node.region, node.region),
+                               region=region_name)]
             if s:
                 parts = []
                 if sells_to[firm]:
