@@ -672,6 +672,7 @@ def ties_command(
                                                                      "brokers, research_gaps (focus with --institute).")] = None,
     seed: Annotated[int, option(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -691,7 +692,7 @@ def ties_command(
         raise InvalidParameter("section", f"--format csv shows one table: choose --section ({', '.join(sections)})")
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = ties_report(graph_store, institute=institute, seed=seed, top=top)
+        report = ties_report(graph_store, institute=institute, seed=seed, top=top, lang=lang)
     if written(report, format, output, given, section):
         return
     if format == Format.json:
@@ -933,6 +934,7 @@ def compare_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -949,7 +951,7 @@ def compare_command(
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
         report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, lang=lang)
     # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
     section = "peers" if peers else "stages"
     if written(report, format, output, given, section):
@@ -984,6 +986,7 @@ def related_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1002,7 +1005,7 @@ def related_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = related(graph_store, region, level=level, measure=measure, presence=presence, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, lang=lang)
     section = "stages" if stages else "peers" if peer_list else "feasible"
     if written(report, format, output, given, section):
         return

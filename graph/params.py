@@ -201,14 +201,14 @@ CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "si
 
 PARAMS: dict[str, dict[str, Param]] = {
     "gaps": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": LISTING_TOP, "lang": LANG, **CHAIN_SCOPE},
-    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, "peers": COMPARE_PEERS, **CHAIN_SCOPE},
+    "compare": {"regions": REGIONS, "min_firms": MIN_FIRMS, "top": LISTING_TOP, "peers": COMPARE_PEERS, "lang": LANG, **CHAIN_SCOPE},
     "bottlenecks": {"region": REGION, "hhi_threshold": HHI_THRESHOLD, "min_firms": CRITICAL_MIN_FIRMS, "top": LISTING_TOP, "lang": LANG,
                     **CHAIN_SCOPE},
     "whatif": {"remove": REMOVE, "region": REGION, "min_firms": CRITICAL_MIN_FIRMS, "lang": LANG, **CHAIN_SCOPE},
     "centrality": {"region": REGION, "top": CENTRALITY_TOP, "k": SAMPLES, "seed": SEED, "engine": ENGINE},
     "related": {"region": REGION, "level": REGION_LEVEL, "measure": MEASURE, "presence": PRESENCE, "top": RELATED_TOP, "peers": PEERS,
-                **CHAIN_SCOPE},
-    "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP},
+                "lang": LANG, **CHAIN_SCOPE},
+    "ties": {"seed": COMMUNITY_SEED, "top": TIES_TOP, "lang": LANG},
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},

@@ -111,12 +111,13 @@ def region_related(
     presence: Annotated[str, query(P.PRESENCE)] = P.PRESENCE.default,
     top: Annotated[int, query(P.RELATED_TOP)] = P.RELATED_TOP.default,
     peers: Annotated[int, query(P.PEERS)] = P.PEERS.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Missing stages a region could grow, ranked by relatedness density, and its peer regions."""
     return reports.present(request, format, related, region, section=section, level=level, measure=measure, presence=presence,
-                           top=top, peers=peers, **scope)
+                           top=top, peers=peers, lang=asked_lang(request, lang), **scope)
 
 
 @router.get("/compare", response_model=report_model(compare), responses=FILE_RESPONSES)
@@ -128,12 +129,14 @@ def compare_regions(
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
     peers: Annotated[int, query(P.COMPARE_PEERS)] = P.COMPARE_PEERS.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Stage-by-stage coverage of several regions side by side (and, with peers, the regions most like each)."""
     ids = P.split_list(regions)
-    return reports.present(request, format, compare, ids, section=section, min_firms=min_firms, top=top, peers=peers, **scope)
+    return reports.present(request, format, compare, ids, section=section, min_firms=min_firms, top=top, peers=peers,
+                           lang=asked_lang(request, lang), **scope)
 
 
 @router.get("/bottlenecks", response_model=report_model(bottlenecks), responses=FILE_RESPONSES)
@@ -219,11 +222,13 @@ def get_ties(
     institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
     seed: Annotated[int, query(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps."""
-    return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top)
+    return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top,
+                           lang=asked_lang(request, lang))
 
 
 @router.get("/diff", response_model=report_model(diff), responses=FILE_RESPONSES)

@@ -660,7 +660,7 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
 
 def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
             scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto",
-            peers: int = 0) -> CompareReport:
+            peers: int = 0, lang: str | None = None) -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
@@ -673,7 +673,8 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     ``top`` cuts the rows to the ``top`` stages with the most enterprises of the regions
     together (kept in chain order); when not given, every stage is listed on a chain of up to
     :data:`FULL_LISTING_STAGES` top-level stages, else :data:`DEFAULT_TOP` rows. ``completeness``
-    and ``stages_total`` always cover every stage.
+    and ``stages_total`` always cover every stage. ``lang`` (zh or en, :func:`graph.i18n.choose_lang`):
+    the language of the tables' headers and statuses (the JSON is the same in both).
 
     Examples
     --------
@@ -730,4 +731,5 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     if peers:
         # benchmarked against towns like it: graph.analysis.related.peer_regions (cosine of stage profiles)
         report.peers = {region: peer_regions(store, chain, region, peers) for region in regions}
+    report._lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     return report
