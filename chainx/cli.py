@@ -962,11 +962,14 @@ def compare_command(
     if format == Format.csv:
         emit(report_csv(report, section))
         return
-    footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
+    from graph.i18n import joined, message
+
+    said = report._lang
+    footer = message("cmp.completeness", said, regions=joined((f"{r} {report.completeness[r]:.3f}" for r in report.regions), said))
     if report.stages_listed < report.stages_total:
-        footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
+        footer += "\n" + message("gaps.listed_stages", said, shown=report.stages_listed, total=report.stages_total)
     if peers:
-        footer += "\nPeers (cosine similarity of the stage profiles):\n" + report_table(report, "peers")
+        footer += "\n" + message("cmp.peers", said) + "\n" + report_table(report, "peers")
     emit(report_table(report) + "\n" + footer + scope_line(report))
 
 
@@ -1060,10 +1063,13 @@ def bottlenecks_command(
     elif format == Format.csv:
         emit(report_csv(report))
     else:
-        counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
-        notes = "" if report.listed.complete else f"\nListed at most {report.listed.top:,} of each kind (--top to change)."
+        from graph.i18n import joined, label, message
+
+        said = report._lang
+        counts = joined((f"{n} {label(kind, said)}" for kind, n in report.counts.items()), said)
+        notes = "" if report.listed.complete else "\n" + message("bn.listed", said, top=report.listed.top)
         if not report.critical_screening.complete:
-            notes += f"\nCritical enterprises: {report.critical_screening.rule}."
+            notes += "\n" + message("bn.screening", said, rule=report.critical_screening.rule)
         emit(report_table(report) + f"\n{counts} ({report.scope})" + notes + scope_line(report))
 
 

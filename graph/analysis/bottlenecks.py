@@ -597,9 +597,8 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
                                                  **{kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS}),
         critical_screening=CriticalScreening.model_construct(
             suspects=len(suspects), cascades=len(followed), limit=CASCADE_LIMIT, complete=len(followed) == len(suspects),
-            rule=(f"the full cascade for every suspect ({len(suspects)})" if len(followed) == len(suspects) else
-                  f"the full cascade for the {len(followed)} of {len(suspects):,} suspects with the most purchases and stages "
-                  "they alone hold up (a cheap count for every suspect first); the others are not listed"),
+            rule=(message("bn.rule_all", lang, n=len(suspects)) if len(followed) == len(suspects) else
+                  message("bn.rule_some", lang, followed=len(followed), n=len(suspects))),
         ),
         items=[_item(item) for item in items],
     )
