@@ -1018,14 +1018,18 @@ def related_command(
     if format == Format.csv:
         emit(report_csv(report, section))
         return
-    m = report.matrix
-    head = (f"{report.region_name} ({report.region}): activity in {m.held} of {m.stages} stages, {m.present} present "
-            f"(by {report.presence}); matrix of {m.regions} regions ({m.rule})" + (f"\nNote: {m.note}." if m.note else ""))
+    from graph.i18n import joined, message
+
+    m, said = report.matrix, report._lang
+    head = (message("rel.head", said, region_name=report.region_name, region=report.region, held=m.held, stages=m.stages,
+                    present=m.present, presence=report.presence, regions=m.regions, rule=m.rule)
+            + ("\n" + message("rel.note", said, note=m.note) if m.note else ""))
     footer = ""
     if section == "feasible" and report.feasible_total > len(report.feasible):
-        footer = f"\nListed {len(report.feasible):,} of {report.feasible_total:,} stages without activity (--top to change)."
+        footer = "\n" + message("rel.listed", said, shown=len(report.feasible), total=report.feasible_total)
     if section == "feasible" and report.peers:
-        footer += "\nPeers (" + m.peer_measure + "): " + ", ".join(f"{p.name} {p.similarity:.3f}" for p in report.peers)
+        footer += "\n" + message("rel.peers", said, measure=m.peer_measure,
+                                  peers=joined((f"{p.name} {p.similarity:.3f}" for p in report.peers), said))
     emit(head + "\n" + report_table(report, section) + footer + scope_line(report))
 
 

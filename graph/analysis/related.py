@@ -208,7 +208,7 @@ def _levels(store: GraphStore) -> dict[str, str | None]:
 
 
 def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, level: str | None = None,
-                        measure: str = "enterprises") -> tuple[list[str], list[str], np.ndarray, str]:
+                        measure: str = "enterprises", lang: str = "en") -> tuple[list[str], list[str], np.ndarray, str]:
     """(region ids, stage ids, X, the rule that chose the regions) for ``chain``'s top-level stages.
 
     With ``level`` given, the rows are the regions of that level, each holding the enterprises of
@@ -228,11 +228,11 @@ def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, le
         for row in rows:
             for sub in region_descendants(store, row):
                 owner.setdefault(sub, row)
-        rule = f"the {len(rows):,} regions of level {level}, each with its sub-regions"
+        rule = message("rel.rule_level", lang, n=len(rows), level=level)
     else:
         for sub in region_descendants(store, region):
             owner[sub] = region
-        rule = "the regions enterprises are located in, with {name}'s sub-regions counted in it"
+        rule = message("rel.rule_located", lang, name="{name}")
     stages = sorted(chain.graph)
     column = {s: i for i, s in enumerate(stages)}
     cells: dict[tuple[str, int], float] = {}
@@ -339,7 +339,7 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
     chain, used = chain_in_scope(store, regions=region_descendants(store, region), region_label=region_name, scope=scope,
                                  depth=scope_depth, source=source, sink=sink, rollup=rollup)
     lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
-    regions, stages, x, rule = region_stage_matrix(store, chain, region, level=level, measure=measure)
+    regions, stages, x, rule = region_stage_matrix(store, chain, region, level=level, measure=measure, lang=lang)
     result = relatedness(x, how=presence)
     r = regions.index(region)
     phi = result.proximity
@@ -388,9 +388,8 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
         matrix=RelatedMatrix.model_construct(
             regions=len(regions), stages=len(stages), present=int(held.sum()), held=int(has.sum()),
             rule=rule.format(name=region_name),
-            peer_measure="cosine similarity of the regions' stage profiles (x per stage)",
-            note=("fewer than 3 regions: proximity rests on almost no co-location, read density as a sketch"
-                  if len(regions) < 3 else "")),
+            peer_measure=message("rel.peer_measure", lang),
+            note=message("rel.few_regions", lang) if len(regions) < 3 else ""),
         feasible=feasible, feasible_total=len(missing), stages=stage_rows, peers=peer_rows,
         chain_scope=Scope.model_construct(**used.as_dict()),
     )

@@ -87,10 +87,10 @@ def reasons(value) -> list[str]:
 
 
 def without_text(value):
-    """The JSON with the reasons (and the few sentences naming the scope) taken out."""
+    """The JSON with the reasons (and the few sentences naming the scope or the matrix) taken out."""
     if isinstance(value, dict):
         value = {k: v for k, v in value.items() if k != "lang"}  # a briefing's parameters say which
-        return {k: without_text(v) for k, v in value.items() if k not in ("reasons", "rule", "scope") or not isinstance(v, (str, list))}
+        return {k: without_text(v) for k, v in value.items() if k not in ("reasons", "rule", "scope", "peer_measure", "note") or not isinstance(v, (str, list))}
     if isinstance(value, list):
         return [without_text(v) for v in value]
     return value
@@ -131,8 +131,11 @@ def test_the_english_reasons_are_english(built):
             assert not CJK.search(re.sub("补链|延链|强链", "", reason)), (name, reason)
 
 
-def test_a_whole_graph_scope_and_the_screening_rule_follow_the_language(built):
-    reports, _, _ = built
+def test_a_whole_graph_scope_the_screening_rule_and_the_matrix_follow_the_language(built):
+    reports, known, tie_kinds = built
+    matrix = reports["zh"]["related"].matrix
+    for text in (matrix.rule, matrix.peer_measure):
+        assert CJK.search(text) and english_left(text, known, tie_kinds) == [], text
     assert reports["zh"]["bottlenecks_whole"].scope == "全图" and reports["en"]["bottlenecks_whole"].scope == "the whole graph"
     assert CJK.search(reports["zh"]["bottlenecks_whole"].critical_screening.rule)
 
