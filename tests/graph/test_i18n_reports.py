@@ -254,3 +254,12 @@ def test_the_terminal_lines_follow_the_language(textile_db):
     en = out("bottlenecks", "--top", "1", "--lang", "en")
     assert "Listed at most 1 of each kind" in en
     assert out("compare", "shengze,tianmen", "--top", "2", "--lang", "zh").count("完整度：") == 1
+
+
+@pytest.mark.parametrize(("method", "route", "params"), [(m, r, p) for _, m, r, p in EDGES.values()])
+def test_an_unknown_language_is_refused_naming_the_parameter(api, method, route, params):
+    if method == "POST":
+        response = api.post(route, json={**params, "lang": "fr"})
+    else:
+        response = api.get(route, params={**params, "lang": "fr"})
+    assert response.status_code == 422 and "lang" in response.text
