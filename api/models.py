@@ -145,6 +145,7 @@ class WhatIfRequest(Model):
     sink: str | None = Field(default=None, **field_bounds(P.SINK))
     rollup: str = Field(default=P.ROLLUP.default, **field_bounds(P.ROLLUP))
     chain: str | None = Field(default=None, **field_bounds(P.CHAIN))
+    lang: Literal[P.LANG.choices] | None = Field(default=None, description=P.LANG.help)
 
 
 # -- centrality ------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from graph.errors import ChainxError, DatasetError, StoreChanged
 from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
 from viz.formats import Format, csv_file_bytes, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
-from .options import ChainOption, RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
+from .options import ChainOption, LangOption, RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
 
 app = typer.Typer(
     name="chainx",
@@ -802,6 +802,7 @@ def ties_command(
     top: Annotated[int, option(P.TIES_TOP)] = P.TIES_TOP.default,
     tie_types: Annotated[Optional[list[str]], option(P.TIE_TYPES)] = None,
     groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -822,7 +823,7 @@ def ties_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = ties_report(graph_store, institute=institute, seed=seed, top=top,
-                             tie_types=P.split_list(tie_types) if tie_types else None, groups=groups)
+                             tie_types=P.split_list(tie_types) if tie_types else None, groups=groups, lang=lang)
     if written(report, format, output, given, section):
         return
     if format == Format.json:
@@ -962,7 +963,7 @@ def gaps_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     chain: ChainOption = None,
-    lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
+    lang: LangOption = P.LANG.default,
     groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
@@ -1025,7 +1026,7 @@ def report_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     chain: ChainOption = None,
-    lang: Annotated[Optional[str], option(P.LANG)] = P.LANG.default,
+    lang: LangOption = P.LANG.default,
     format: Annotated[Optional[str], option(P.BRIEFING_FORMAT)] = P.BRIEFING_FORMAT.default,
     store: StoreOption = None,
 ):
@@ -1070,6 +1071,7 @@ def compare_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     chain: ChainOption = None,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1086,7 +1088,7 @@ def compare_command(
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
         report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
     # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
     section = "peers" if peers else "stages"
     if written(report, format, output, given, section):
@@ -1097,11 +1099,14 @@ def compare_command(
     if format == Format.csv:
         emit(report_csv(report, section))
         return
-    footer = "completeness: " + ", ".join(f"{r} {report.completeness[r]:.3f}" for r in report.regions)
+    from graph.i18n import joined, message
+
+    said = report._lang
+    footer = message("cmp.completeness", said, regions=joined((f"{r} {report.completeness[r]:.3f}" for r in report.regions), said))
     if report.stages_listed < report.stages_total:
-        footer += f"\nListed {report.stages_listed:,} of {report.stages_total:,} stages (--top to change)."
+        footer += "\n" + message("gaps.listed_stages", said, shown=report.stages_listed, total=report.stages_total)
     if peers:
-        footer += "\nPeers (cosine similarity of the stage profiles):\n" + report_table(report, "peers")
+        footer += "\n" + message("cmp.peers", said) + "\n" + report_table(report, "peers")
     emit(report_table(report) + "\n" + footer + scope_line(report))
 
 
@@ -1122,6 +1127,7 @@ def related_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     chain: ChainOption = None,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1140,7 +1146,7 @@ def related_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = related(graph_store, region, level=level, measure=measure, presence=presence, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
     section = "stages" if stages else "peers" if peer_list else "feasible"
     if written(report, format, output, given, section):
         return
@@ -1150,14 +1156,18 @@ def related_command(
     if format == Format.csv:
         emit(report_csv(report, section))
         return
-    m = report.matrix
-    head = (f"{report.region_name} ({report.region}): activity in {m.held} of {m.stages} stages, {m.present} present "
-            f"(by {report.presence}); matrix of {m.regions} regions ({m.rule})" + (f"\nNote: {m.note}." if m.note else ""))
+    from graph.i18n import joined, message
+
+    m, said = report.matrix, report._lang
+    head = (message("rel.head", said, region_name=report.region_name, region=report.region, held=m.held, stages=m.stages,
+                    present=m.present, presence=report.presence, regions=m.regions, rule=m.rule)
+            + ("\n" + message("rel.note", said, note=m.note) if m.note else ""))
     footer = ""
     if section == "feasible" and report.feasible_total > len(report.feasible):
-        footer = f"\nListed {len(report.feasible):,} of {report.feasible_total:,} stages without activity (--top to change)."
+        footer = "\n" + message("rel.listed", said, shown=len(report.feasible), total=report.feasible_total)
     if section == "feasible" and report.peers:
-        footer += "\nPeers (" + m.peer_measure + "): " + ", ".join(f"{p.name} {p.similarity:.3f}" for p in report.peers)
+        footer += "\n" + message("rel.peers", said, measure=m.peer_measure,
+                                  peers=joined((f"{p.name} {p.similarity:.3f}" for p in report.peers), said))
     emit(head + "\n" + report_table(report, section) + footer + scope_line(report))
 
 
@@ -1174,6 +1184,7 @@ def bottlenecks_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     chain: ChainOption = None,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1187,7 +1198,8 @@ def bottlenecks_command(
 
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+        report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth,
+                             source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -1195,10 +1207,13 @@ def bottlenecks_command(
     elif format == Format.csv:
         emit(report_csv(report))
     else:
-        counts = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
-        notes = "" if report.listed.complete else f"\nListed at most {report.listed.top:,} of each kind (--top to change)."
+        from graph.i18n import joined, label, message
+
+        said = report._lang
+        counts = joined((f"{n} {label(kind, said)}" for kind, n in report.counts.items()), said)
+        notes = "" if report.listed.complete else "\n" + message("bn.listed", said, top=report.listed.top)
         if not report.critical_screening.complete:
-            notes += f"\nCritical enterprises: {report.critical_screening.rule}."
+            notes += "\n" + message("bn.screening", said, rule=report.critical_screening.rule)
         emit(report_table(report) + f"\n{counts} ({report.scope})" + notes + scope_line(report))
 
 
@@ -1214,6 +1229,7 @@ def whatif_command(
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
     chain: ChainOption = None,
+    lang: LangOption = P.LANG.default,
     store: StoreOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -1228,7 +1244,7 @@ def whatif_command(
     ids = P.split_list(remove)
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
     if written(report, format, output, given):
         return
     if format == Format.json:

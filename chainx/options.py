@@ -17,7 +17,7 @@ import typer
 from graph import params as P
 from graph.params import Param
 
-__all__ = ["option", "ScopeOption", "ScopeDepthOption", "SourceOption", "SinkOption", "RollupOption", "ChainOption", "scope_line"]
+__all__ = ["option", "ScopeOption", "ScopeDepthOption", "SourceOption", "SinkOption", "RollupOption", "ChainOption", "LangOption", "scope_line"]
 
 
 def option(param: Param, *, help: str | None = None, **extra: Any) -> Any:
@@ -39,6 +39,7 @@ SourceOption = Annotated[Optional[str], option(P.SOURCE)]
 SinkOption = Annotated[Optional[str], option(P.SINK)]
 RollupOption = Annotated[str, option(P.ROLLUP)]
 ChainOption = Annotated[Optional[str], option(P.CHAIN)]
+LangOption = Annotated[Optional[str], option(P.LANG)]
 
 
 def scope_line(report) -> str:

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from .errors import InvalidParameter
 from .params import LANG
 
-__all__ = ["LANGS", "LANG_ENV", "CATALOGUE", "HEADERS", "message", "header", "choose_lang", "accepted_lang", "joined"]
+__all__ = ["LANGS", "LANG_ENV", "CATALOGUE", "HEADERS", "message", "header", "label", "choose_lang", "accepted_lang", "joined"]
 
 LANGS = LANG.choices
 LANG_ENV = "CHAINX_LANG"
@@ -94,6 +94,88 @@ _EN = {
     "gaps.listed_gaps": "Listed {shown:,} of {total:,} gaps (--top to change).",
     "gaps.listed_stages": "Listed {shown:,} of {total:,} stages (--top to change).",
     "gaps.b_note": "B in the scores: {note}.",
+    # bottlenecks and what-if (graph.analysis.bottlenecks)
+    "bn.whole": "the whole graph",
+    "bn.dominates": "Every FEEDS path from the source stages ({sources}) to {sinks} passes through it: removing it cuts {cut} of "
+                    "{total} end-product stages off from every source.",
+    "bn.articulation": "Removing it splits the stage graph into {parts} parts ({sizes} stages): {cut} stage(s) lose their link to "
+                       "the largest part (articulation point).",
+    "bn.chokepoint_score": "score = max({cut}/{total}, {share:.4f}) = {score:.4f}.",
+    "bn.local": "{scope} has {count} enterprise(s) in it.",
+    "bn.sole_supplier": "It is the only supplier of {purchases}.",
+    "bn.supply_to": "{stage} to {buyer}",
+    "bn.only_firm": "It is the only firm in {scope} operating in {stage}.",
+    "bn.below_min": "Without it {stage} has {left} firm(s) in {scope}, fewer than min_firms={min_firms}.",
+    "bn.critical_score": "score = {firms} enterprise(s) losing supply + {lost} stage(s) lost + {weakened} weakened = {score}.",
+    "bn.lose_supplier": "{total} enterprise(s) lose every supplier of a stage they buy ({names})",
+    "bn.lose_in_scope": ", {n} of them in {scope}.",
+    "bn.end": ".",
+    "bn.stages_lost": "{n} stage(s) are left with no firm in {scope}: {names}.",
+    "bn.weakened": "{name} ({before}→{after} firms)",
+    "bn.stages_weakened": "{n} stage(s) drop below min_firms in {scope}: {names}.",
+    "bn.stages_downstream": "{n} stage(s) downstream lose a local input: {names}.",
+    "bn.only_one": "Only one enterprise in {scope} operates in it: {name}.",
+    "bn.no_unit": "no unit given",
+    "bn.capacity_shares": "Capacity shares ({unit}): {shares}; HHI = Σ share² = {index:.4f}.",
+    "bn.units_differ": "capacities in different units",
+    "bn.not_stated": "capacity not stated for every firm",
+    "bn.equal_shares": "{n} firm(s), {why}: equal shares, HHI = 1/{n} = {index:.4f}.",
+    "bn.exceeds": "HHI {index:.4f} exceeds the threshold {threshold}.",
+    "bn.depend": "{n} stage(s) FEEDS-downstream of it, with {firms} firm(s) in {scope}, depend on it.",
+    "bn.hhi_score": "score = HHI = {index:.4f}.",
+    "bn.rule_all": "the full cascade for every suspect ({n})",
+    "bn.rule_some": "the full cascade for the {followed} of {n:,} suspects with the most purchases and stages they alone hold up "
+                    "(a cheap count for every suspect first); the others are not listed",
+    "bn.listed": "Listed at most {top:,} of each kind (--top to change).",
+    "bn.screening": "Critical enterprises: {rule}.",
+    "cmp.completeness": "completeness: {regions}",
+    "cmp.peers": "Peers (cosine similarity of the stage profiles):",
+    "wi.removed": "Removed: {names}.",
+    "wi.idle": "{names} had no firm in {scope}: removing it takes nothing away there.",
+    "wi.nothing": "Nothing else loses supply.",
+    "wi.detail_lost": "{region}; lost: {stages}",
+    "wi.detail_firms": "firms {before} → {after}",
+    "wi.detail_inputs": "inputs lost: {stages}",
+    # relatedness (graph.analysis.related)
+    "rel.none": "No enterprise of {region} in {name} ({stage}).",
+    "rel.density": "density ω = {omega:.4f}: the share of {name}'s proximity to every stage that {region} holds (present by {rule})",
+    "rel.nearest": "; nearest held: {names}.",
+    "rel.no_nearest": "; {region} holds no stage ever found with it.",
+    "rel.feeds": "FEEDS links to {region}'s stages: {links}.",
+    "rel.rule_level": "the {n:,} regions of level {level}, each with its sub-regions",
+    "rel.rule_located": "the regions enterprises are located in, with {name}'s sub-regions counted in it",
+    "rel.peer_measure": "cosine similarity of the regions' stage profiles (x per stage)",
+    "rel.few_regions": "fewer than 3 regions: proximity rests on almost no co-location, read density as a sketch",
+    "rel.head": "{region_name} ({region}): activity in {held} of {stages} stages, {present} present (by {presence}); matrix of "
+                "{regions} regions ({rule})",
+    "rel.note": "Note: {note}.",
+    "rel.listed": "Listed {shown:,} of {total:,} stages without activity (--top to change).",
+    "rel.peers": "Peers ({measure}): {peers}",
+    # enterprise–institute ties (graph.analysis.ties)
+    "ties.row_enterprises_one": "1 tie with 1 enterprise: {kinds}",
+    "ties.row_enterprises_many_one": "{ties} ties with 1 enterprise: {kinds}",
+    "ties.row_enterprises_many": "{ties} ties with {n} enterprises: {kinds}",
+    "ties.row_institutes_one": "1 tie with 1 institute: {kinds}",
+    "ties.row_institutes_many_one": "{ties} ties with 1 institute: {kinds}",
+    "ties.row_institutes_many": "{ties} ties with {n} institutes: {kinds}",
+    "ties.community_one_one": "1 enterprise and 1 institute around {hub}",
+    "ties.community_one_many": "1 enterprise and {institutes} institutes around {hub}",
+    "ties.community_many_one": "{enterprises} enterprises and 1 institute around {hub}",
+    "ties.community_many_many": "{enterprises} enterprises and {institutes} institutes around {hub}",
+    "ties.inside": "{internal} of {touching} links of its members stay inside it",
+    "ties.betweenness": "betweenness {value:.4f} (#{rank} of {of}): share of shortest paths between other organisations in the ties "
+                        "graph that pass through it",
+    "ties.among_enterprises": "enterprises linked by shared institutes",
+    "ties.among_institutes": "institutes linked by shared enterprises",
+    "ties.constraint_one": "Burt constraint {value:.4f} (#{rank} lowest of its kind) among {among}: low when its 1 peer are not "
+                           "linked to one another",
+    "ties.constraint_many": "Burt constraint {value:.4f} (#{rank} lowest of its kind) among {among}: low when its {peers} peers are "
+                            "not linked to one another",
+    "ties.untied_one": "its only enterprise has no tie with any institute",
+    "ties.untied_many": "none of its {n} enterprises has a tie with any institute",
+    "ties.researched_one": "1 institute researches it: {names} (candidates for matchmaking)",
+    "ties.researched_many": "{n} institutes research it: {names} (candidates for matchmaking)",
+    "ties.not_researched": "no institute in the data researches it either",
     # the briefing a promotion office hands up (viz/report.py)
     "brief.title": "Industrial-chain briefing: {region_name}",
     "brief.meta": "Region {region_name} ({region}) · data version {version} · made on {date} · chainx {chainx}",
@@ -197,6 +279,80 @@ _ZH = {
     "gaps.listed_gaps": "列出{total:,}个缺口中的{shown:,}个（用 --top 调整）。",
     "gaps.listed_stages": "列出{total:,}个环节中的{shown:,}个（用 --top 调整）。",
     "gaps.b_note": "得分中的 B：{note}。",
+    "bn.whole": "全图",
+    "bn.dominates": "从源头环节（{sources}）到{sinks}的每条 FEEDS 路径都经过它：去掉它，{total}个终端产品环节中有{cut}个"
+                    "与所有源头断开。",
+    "bn.articulation": "去掉它，环节图分裂为{parts}块（各{sizes}个环节）：{cut}个环节与最大的一块失去联系（割点）。",
+    "bn.chokepoint_score": "得分 score = max({cut}/{total}, {share:.4f}) = {score:.4f}。",
+    "bn.local": "{scope}有{count}家企业从事该环节。",
+    "bn.sole_supplier": "它是{purchases}的唯一供应商。",
+    "bn.supply_to": "供给{buyer}的{stage}",
+    "bn.only_firm": "它是{scope}唯一从事{stage}的企业。",
+    "bn.below_min": "没有它，{scope}从事{stage}的企业只剩{left}家，少于 min_firms={min_firms}。",
+    "bn.critical_score": "得分 score = {firms}家企业断供 + {lost}个环节消失 + {weakened}个环节变弱 = {score}。",
+    "bn.lose_supplier": "{total}家企业失去所购某环节的全部供应商（{names}）",
+    "bn.lose_in_scope": "，其中{n}家在{scope}。",
+    "bn.end": "。",
+    "bn.stages_lost": "{n}个环节在{scope}不再有企业：{names}。",
+    "bn.weakened": "{name}（{before}→{after}家）",
+    "bn.stages_weakened": "{n}个环节在{scope}降到 min_firms 以下：{names}。",
+    "bn.stages_downstream": "下游{n}个环节失去本地投入：{names}。",
+    "bn.only_one": "{scope}只有一家企业从事该环节：{name}。",
+    "bn.no_unit": "未注明单位",
+    "bn.capacity_shares": "产能份额（{unit}）：{shares}；HHI = Σ 份额² = {index:.4f}。",
+    "bn.units_differ": "产能单位不一",
+    "bn.not_stated": "并非每家企业都注明了产能",
+    "bn.equal_shares": "{n}家企业，{why}：按均等份额计，HHI = 1/{n} = {index:.4f}。",
+    "bn.exceeds": "HHI {index:.4f} 超过阈值 {threshold}。",
+    "bn.depend": "沿 FEEDS 位于其下游的{n}个环节（{scope}有{firms}家企业）依赖于它。",
+    "bn.hhi_score": "得分 score = HHI = {index:.4f}。",
+    "bn.rule_all": "对每个嫌疑企业（{n}家）推演完整的连锁影响",
+    "bn.rule_some": "对{n:,}家嫌疑企业中独家供货与独撑环节最多的{followed}家推演完整的连锁影响（先对每家做简单计数）；其余不列出",
+    "bn.listed": "每类最多列出{top:,}个（用 --top 调整）。",
+    "bn.screening": "关键企业：{rule}。",
+    "cmp.completeness": "完整度：{regions}",
+    "cmp.peers": "相似地区（按环节构成的余弦相似度）：",
+    "wi.removed": "去掉：{names}。",
+    "wi.idle": "{names}在{scope}没有企业：去掉它在当地不减少任何东西。",
+    "wi.nothing": "没有其他企业断供。",
+    "wi.detail_lost": "{region}；断供：{stages}",
+    "wi.detail_firms": "企业 {before} → {after} 家",
+    "wi.detail_inputs": "失去投入：{stages}",
+    "rel.none": "{region}没有企业从事{name}（{stage}）。",
+    "rel.density": "关联密度 ω = {omega:.4f}：{name}与{region}所拥有环节（按 {rule} 计为具备）的邻近度之和占其全部邻近度的比例",
+    "rel.nearest": "；最邻近的已有环节：{names}。",
+    "rel.no_nearest": "；{region}的环节从未与它同时出现。",
+    "rel.feeds": "与{region}已有环节的 FEEDS 关系：{links}。",
+    "rel.rule_level": "{level}级的{n:,}个地区，各含其下级地区",
+    "rel.rule_located": "有企业所在的各地区，{name}的下级地区计入{name}",
+    "rel.peer_measure": "各地区环节构成（每个环节的 x）的余弦相似度",
+    "rel.few_regions": "地区少于3个：邻近度几乎没有共现依据，关联密度仅供参考",
+    "rel.head": "{region_name}（{region}）：{stages}个环节中有活动{held}个、具备{present}个（按 {presence}）；矩阵含{regions}个地区"
+                "（{rule}）",
+    "rel.note": "注意：{note}。",
+    "rel.listed": "列出{total:,}个无活动环节中的{shown:,}个（用 --top 调整）。",
+    "rel.peers": "相似地区（{measure}）：{peers}",
+    "ties.row_enterprises_one": "与1家企业有1条合作关系：{kinds}",
+    "ties.row_enterprises_many_one": "与1家企业有{ties}条合作关系：{kinds}",
+    "ties.row_enterprises_many": "与{n}家企业有{ties}条合作关系：{kinds}",
+    "ties.row_institutes_one": "与1家机构有1条合作关系：{kinds}",
+    "ties.row_institutes_many_one": "与1家机构有{ties}条合作关系：{kinds}",
+    "ties.row_institutes_many": "与{n}家机构有{ties}条合作关系：{kinds}",
+    "ties.community_one_one": "以{hub}为核心的1家企业和1家机构",
+    "ties.community_one_many": "以{hub}为核心的1家企业和{institutes}家机构",
+    "ties.community_many_one": "以{hub}为核心的{enterprises}家企业和1家机构",
+    "ties.community_many_many": "以{hub}为核心的{enterprises}家企业和{institutes}家机构",
+    "ties.inside": "成员的{touching}条关系中有{internal}条在社区内部",
+    "ties.betweenness": "介数 {value:.4f}（{of}个中排第{rank}）：合作关系图中其他组织之间的最短路径经过它的比例",
+    "ties.among_enterprises": "因共同合作机构而相连的企业",
+    "ties.among_institutes": "因共同合作企业而相连的机构",
+    "ties.constraint_one": "在{among}中的 Burt 约束 {value:.4f}（同类中第{rank}低）：其1个同伴之间互不相连时约束低",
+    "ties.constraint_many": "在{among}中的 Burt 约束 {value:.4f}（同类中第{rank}低）：其{peers}个同伴之间互不相连时约束低",
+    "ties.untied_one": "该环节唯一的企业与任何机构都没有合作关系",
+    "ties.untied_many": "该环节的{n}家企业都与任何机构没有合作关系",
+    "ties.researched_one": "有1家机构研究该环节：{names}（可牵线搭桥）",
+    "ties.researched_many": "有{n}家机构研究该环节：{names}（可牵线搭桥）",
+    "ties.not_researched": "数据中也没有机构研究该环节",
     "brief.title": "{region_name}产业链招商简报",
     "brief.meta": "地区：{region_name}（{region}）· 数据版本 {version} · 生成日期 {date} · chainx {chainx}",
     "brief.summary": "概况",
@@ -271,9 +427,26 @@ HEADERS: dict[str, str] = {
     "ubiquity": "普遍度", "what": "内容",
 }
 
+# -- enum values in a table cell: the Chinese of each (English: the value itself). The JSON keeps
+# the English value in every language (it is the API's enum); a table, CSV or workbook shows val.<value>
+VALUES: dict[str, str] = {
+    # a stage's status, a gap's kind (graph.reports.Status, Gap.kind)
+    "missing": "缺失", "weak": "薄弱", "present": "具备",
+    "break": "补链", "extension": "延链", "strengthen": "强链", "absent": "空白",
+    # a stage's tier (loaders.contract.TIERS)
+    "upstream": "上游", "midstream": "中游", "downstream": "下游", "support": "配套",
+    # a bottleneck's kind (graph.analysis.bottlenecks.KINDS), a what-if effect
+    "chokepoint": "卡点环节", "single_source": "单一来源", "critical_enterprise": "关键企业",
+    "enterprise_loses_supply": "企业断供", "stage_lost": "环节消失", "stage_weakened": "环节变弱", "stage_downstream": "下游受影响",
+    # what a stats row or a diff row counts
+    "node": "节点", "relationship": "关系", "gap": "缺口", "bottleneck": "瓶颈",
+    # a node's label (graph.model.Label)
+    "Stage": "环节", "Enterprise": "企业", "Institute": "机构", "Park": "园区", "Region": "地区",
+}
+
 CATALOGUE: dict[str, dict[str, str]] = {
-    "en": {**_EN, **{f"col.{field}": field for field in HEADERS}},
-    "zh": {**_ZH, **{f"col.{field}": f"{zh} {field}" for field, zh in HEADERS.items()}},
+    "en": {**_EN, **{f"col.{field}": field for field in HEADERS}, **{f"val.{value}": value for value in VALUES}},
+    "zh": {**_ZH, **{f"col.{field}": f"{zh} {field}" for field, zh in HEADERS.items()}, **{f"val.{value}": zh for value, zh in VALUES.items()}},
 }
 
 
@@ -286,6 +459,16 @@ def header(field: str, lang: str) -> str:
     """The header a table shows for the field ``field`` (col.<field>); a field the catalogue does
     not name (a comparison's region id) as it is."""
     return CATALOGUE[lang].get(f"col.{field}", field)
+
+
+def label(value, lang: str):
+    """How a table cell shows the enum value ``value`` (val.<value>): in Chinese its Chinese, in
+    English (and a value the catalogue does not name, or not a string) as it is.
+
+    >>> label("break", "zh"), label("break", "en"), label(3, "zh")
+    ('补链', 'break', 3)
+    """
+    return CATALOGUE[lang].get(f"val.{value}", value) if isinstance(value, str) else value
 
 
 def joined(items: Iterable[str], lang: str) -> str:

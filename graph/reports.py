@@ -28,7 +28,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from .i18n import header
+from .i18n import header, joined, label, message
 
 __all__ = [
     "Column", "Table", "Model", "Report",
@@ -52,14 +52,20 @@ Number = int | float
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a table: its header and how a row gives its cell."""
+    """One column of a table: its header and how a row gives its cell; ``enum``: the cell is an
+    enum value (a status, a kind), shown in the report's language (:func:`graph.i18n.label`)."""
 
     header: str
     value: Callable[[Any], Any]
+    enum: bool = False
+
+
+# the fields whose values are enums: a table shows them in the report's language
+_ENUM_FIELDS = {"status", "kind", "tier"}
 
 
 def _field(name: str) -> Column:
-    return Column(name, lambda row: getattr(row, name))
+    return Column(name, lambda row: getattr(row, name), enum=name in _ENUM_FIELDS)
 
 
 def _fields(*names: str) -> list[Column]:
@@ -86,7 +92,8 @@ class Table:
         if callable(columns):
             columns = columns(report)
         lang = getattr(report, "_lang", "en")
-        return [header(c.header, lang) for c in columns], [[c.value(row) for c in columns] for row in self.rows(report)]
+        return ([header(c.header, lang) for c in columns],
+                [[label(c.value(row), lang) if c.enum else c.value(row) for c in columns] for row in self.rows(report)])
 
 
 class Model(BaseModel):
@@ -146,7 +153,7 @@ class Stats(Report):
     tables: ClassVar[dict[str, Table]] = {
         "counts": Table(
             lambda r: [("node", k, v) for k, v in r.nodes.items()] + [("relationship", k, v) for k, v in r.relationships.items()],
-            [Column("kind", lambda t: t[0]), Column("name", lambda t: t[1]), Column("count", lambda t: t[2])],
+            [Column("kind", lambda t: t[0], enum=True), Column("name", lambda t: t[1]), Column("count", lambda t: t[2])],
         ),
     }
 
@@ -436,14 +443,15 @@ class CompareRow(BaseModel):
 
 
 def _compare_columns(report: CompareReport) -> list[Column]:
-    return [*_fields("stage", "name"), *(Column(r, lambda row, r=r: f"{row.coverage(r).status} ({row.coverage(r).local_enterprises})")
+    lang = report._lang
+    return [*_fields("stage", "name"), *(Column(r, lambda row, r=r: f"{label(row.coverage(r).status, lang)} ({row.coverage(r).local_enterprises})")
                                          for r in report.regions)]
 
 
 def _compare_csv_columns(report: CompareReport) -> list[Column]:
     columns = _fields("stage", "name", "tier")
     for r in report.regions:
-        columns.append(Column(f"{r}_status", lambda row, r=r: row.coverage(r).status))
+        columns.append(Column(f"{r}_status", lambda row, r=r: row.coverage(r).status, enum=True))
         columns.append(Column(f"{r}_firms", lambda row, r=r: row.coverage(r).local_enterprises))
     return columns
 
@@ -597,10 +605,13 @@ class BottlenecksReport(Report):
 
 
 def _effects(report: WhatIfReport) -> list[tuple[str, str, str, str]]:
-    rows = [("enterprise_loses_supply", e.enterprise, e.name, f"{e.region}; lost: {', '.join(e.lost)}") for e in report.enterprises]
-    rows += [("stage_lost", r.stage, r.name, f"firms {r.before} → {r.after}") for r in report.stages_lost]
-    rows += [("stage_weakened", r.stage, r.name, f"firms {r.before} → {r.after}") for r in report.stages_weakened]
-    rows += [("stage_downstream", r.stage, r.name, f"inputs lost: {', '.join(r.inputs_lost)}") for r in report.stages_downstream]
+    lang = report._lang
+    rows = [("enterprise_loses_supply", e.enterprise, e.name, message("wi.detail_lost", lang, region=e.region, stages=joined(e.lost, lang)))
+            for e in report.enterprises]
+    rows += [("stage_lost", r.stage, r.name, message("wi.detail_firms", lang, before=r.before, after=r.after)) for r in report.stages_lost]
+    rows += [("stage_weakened", r.stage, r.name, message("wi.detail_firms", lang, before=r.before, after=r.after)) for r in report.stages_weakened]
+    rows += [("stage_downstream", r.stage, r.name, message("wi.detail_inputs", lang, stages=joined(r.inputs_lost, lang)))
+             for r in report.stages_downstream]
     return rows
 
 
@@ -622,7 +633,7 @@ class WhatIfReport(Report):
     reasons: list[str]
 
     tables: ClassVar[dict[str, Table]] = {
-        "effects": Table(_effects, [Column(h, lambda t, i=i: t[i]) for i, h in enumerate(("effect", "id", "name", "detail"))]),
+        "effects": Table(_effects, [Column(h, lambda t, i=i: t[i], enum=h == "effect") for i, h in enumerate(("effect", "id", "name", "detail"))]),
     }
 
 

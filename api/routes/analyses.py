@@ -112,12 +112,13 @@ def region_related(
     presence: Annotated[str, query(P.PRESENCE)] = P.PRESENCE.default,
     top: Annotated[int, query(P.RELATED_TOP)] = P.RELATED_TOP.default,
     peers: Annotated[int, query(P.PEERS)] = P.PEERS.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Missing stages a region could grow, ranked by relatedness density, and its peer regions."""
     return reports.present(request, format, related, region, section=section, level=level, measure=measure, presence=presence,
-                           top=top, peers=peers, **scope)
+                           top=top, peers=peers, lang=asked_lang(request, lang), **scope)
 
 
 @router.get("/compare", response_model=report_model(compare), responses=FILE_RESPONSES)
@@ -129,12 +130,14 @@ def compare_regions(
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
     peers: Annotated[int, query(P.COMPARE_PEERS)] = P.COMPARE_PEERS.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Stage-by-stage coverage of several regions side by side (and, with peers, the regions most like each)."""
     ids = P.split_list(regions)
-    return reports.present(request, format, compare, ids, section=section, min_firms=min_firms, top=top, peers=peers, **scope)
+    return reports.present(request, format, compare, ids, section=section, min_firms=min_firms, top=top, peers=peers,
+                           lang=asked_lang(request, lang), **scope)
 
 
 @router.get("/bottlenecks", response_model=report_model(bottlenecks), responses=FILE_RESPONSES)
@@ -146,17 +149,19 @@ def get_bottlenecks(
     hhi_threshold: Annotated[float, query(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
     min_firms: Annotated[int, query(P.CRITICAL_MIN_FIRMS)] = P.CRITICAL_MIN_FIRMS.default,
     top: Annotated[int | None, query(P.LISTING_TOP)] = P.LISTING_TOP.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
 ) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
-    return reports.present(request, format, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, **scope)
+    return reports.present(request, format, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top,
+                           lang=asked_lang(request, lang), **scope)
 
 
 @router.post("/whatif", response_model=report_model(whatif), responses={**error_responses(400, 413), **FILE_RESPONSES})
 def post_whatif(request: Request, reports: ReportsDep, body: WhatIfRequest, format: FormatQuery = None) -> Response:
     """What the chain loses if these nodes (enterprises, stages, ...) were taken out."""
     return reports.present(request, format, whatif, body.remove, given=body.model_dump(), region=body.region, min_firms=body.min_firms,
-                           **body.model_dump(include=set(P.CHAIN_SCOPE)))
+                           lang=asked_lang(request, body.lang), **body.model_dump(include=set(P.CHAIN_SCOPE)))
 
 
 @router.get(
@@ -220,12 +225,13 @@ def get_ties(
     top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
     tie_types: Annotated[str | None, query(P.TIE_TYPES)] = None,
     groups: Annotated[bool, query(P.GROUPS)] = P.GROUPS.default,
+    lang: LangQuery = P.LANG.default,
     format: FormatQuery = None,
     section: SectionQuery = None,
 ) -> Response:
     """Enterprise–institute ties (counts, projections, communities, brokers, research gaps) and firm ties."""
     return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top,
-                           tie_types=P.split_list(tie_types) if tie_types else None, groups=groups)
+                           tie_types=P.split_list(tie_types) if tie_types else None, groups=groups, lang=asked_lang(request, lang))
 
 
 @router.get("/diff", response_model=report_model(diff), responses=FILE_RESPONSES)

@@ -52,6 +52,7 @@ import networkx as nx
 
 from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, NotFound
+from graph.i18n import choose_lang, joined, message
 from graph.names import resolve
 from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
 from graph.projection import projection
@@ -177,7 +178,7 @@ def _ends(chain: StageChain) -> tuple[list[str], list[str]]:
     return sorted(material or sources), sorted(sinks)
 
 
-def chokepoints(chain: StageChain) -> list[dict]:
+def chokepoints(chain: StageChain, lang: str = "en") -> list[dict]:
     """Chokepoint items of the rolled-up chain (see the module docstring), best first.
 
     >>> from graph.analysis.stages import StageChain
@@ -212,23 +213,18 @@ def chokepoints(chain: StageChain) -> list[dict]:
         dom_share = len(dom) / len(sinks) if sinks else 0.0
         cut_share = 0.0
         if dom:
-            reasons.append(
-                f"Every FEEDS path from the source stages ({_listing((chain.name(s) for s in sources[:_NAMES_IN_REASON]), len(sources))}) to "
-                f"{_listing((chain.name(s) for s in dom[:_NAMES_IN_REASON]), len(dom))} passes through it: removing it cuts "
-                f"{len(dom)} of {len(sinks)} end-product stages off from every source."
-            )
+            reasons.append(message(
+                "bn.dominates", lang, sources=_listing((chain.name(s) for s in sources[:_NAMES_IN_REASON]), len(sources), lang=lang),
+                sinks=_listing((chain.name(s) for s in dom[:_NAMES_IN_REASON]), len(dom), lang=lang), cut=len(dom), total=len(sinks)))
         if stage in parts:
             pieces = parts[stage]
             cut = sum(pieces) - pieces[0]
             cut_share = cut / (linked - 1) if linked > 1 else 0.0
             # a hub of a national chain holds thousands of single stages
-            sizes = _listing(map(str, pieces), shown=_PIECES_IN_REASON)
-            reasons.append(
-                f"Removing it splits the stage graph into {len(pieces)} parts ({sizes} stages): "
-                f"{cut} stage(s) lose their link to the largest part (articulation point)."
-            )
+            sizes = _listing(map(str, pieces), shown=_PIECES_IN_REASON, lang=lang)
+            reasons.append(message("bn.articulation", lang, parts=len(pieces), sizes=sizes, cut=cut))
         score = max(dom_share, cut_share)
-        reasons.append(f"score = max({len(dom)}/{len(sinks)}, {cut_share:.4f}) = {score:.4f}.")
+        reasons.append(message("bn.chokepoint_score", lang, cut=len(dom), total=len(sinks), share=cut_share, score=score))
         items.append({
             "kind": "chokepoint", "node": stage, "name": chain.name(stage), "score": round(score, 6),
             "reasons": reasons, "dominates": dom, "articulation_point": stage in parts, "parts": parts.get(stage, []),
@@ -421,22 +417,25 @@ def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms
     }
 
 
-def _cascade_reasons(world: _World, cascade: dict, scope: str) -> list[str]:
+def _cascade_reasons(world: _World, cascade: dict, scope: str, lang: str = "en") -> list[str]:
     reasons = []
     total = cascade["enterprises_total"]
     if total:
         named = [e["name"] + ": " + "/".join(world.stage_name(s) for s in e["lost"]) for e in cascade["enterprises"]]
         reasons.append(
-            f"{total} enterprise(s) lose every supplier of a stage they buy ({_listing(named, total)})"
-            + (f", {cascade['enterprises_in_scope']} of them in {scope}." if world.regions is not None else ".")
+            message("bn.lose_supplier", lang, total=total, names=_listing(named, total, lang=lang))
+            + (message("bn.lose_in_scope", lang, n=cascade['enterprises_in_scope'], scope=scope) if world.regions is not None
+               else message("bn.end", lang))
         )
     if cascade["stages_lost"]:
-        reasons.append(f"{len(cascade['stages_lost'])} stage(s) are left with no firm in {scope}: {_listing([r['name'] for r in cascade['stages_lost']])}.")
+        reasons.append(message("bn.stages_lost", lang, n=len(cascade['stages_lost']), scope=scope,
+                               names=_listing([r['name'] for r in cascade['stages_lost']], lang=lang)))
     if cascade["stages_weakened"]:
-        weakened = [f"{r['name']} ({r['before']}→{r['after']} firms)" for r in cascade["stages_weakened"]]
-        reasons.append(f"{len(weakened)} stage(s) drop below min_firms in {scope}: {_listing(weakened)}.")
+        weakened = [message("bn.weakened", lang, name=r['name'], before=r['before'], after=r['after']) for r in cascade["stages_weakened"]]
+        reasons.append(message("bn.stages_weakened", lang, n=len(weakened), scope=scope, names=_listing(weakened, lang=lang)))
     if cascade["stages_downstream"]:
-        reasons.append(f"{len(cascade['stages_downstream'])} stage(s) downstream lose a local input: {_listing([r['name'] for r in cascade['stages_downstream']])}.")
+        reasons.append(message("bn.stages_downstream", lang, n=len(cascade['stages_downstream']),
+                               names=_listing([r['name'] for r in cascade['stages_downstream']], lang=lang)))
     return reasons
 
 
@@ -458,17 +457,17 @@ def _named(store: GraphStore, text: str) -> str | None:
         return None
 
 
-def _scope(store: GraphStore, region: str | None) -> tuple[set[str] | None, str]:
+def _scope(store: GraphStore, region: str | None, lang: str = "en") -> tuple[set[str] | None, str]:
     """(the region's ids, its name) for a region id (names resolved beforehand: check_region)."""
     if region is None:
-        return None, "the whole graph"
+        return None, message("bn.whole", lang)
     regions = region_descendants(store, region)
     return regions, get_node(store, region).name
 
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
                 top: int | None = None, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
-                sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> BottlenecksReport:
+                sink: str | None = None, rollup: str = "auto", chain: str | None = None, lang: str | None = None) -> BottlenecksReport:
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
     See the module docstring for each kind's definition and score.
@@ -488,6 +487,8 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
         List at most ``top`` items of each kind (the highest scores). When not given: every item
         on a chain of up to :data:`~graph.analysis.stages.FULL_LISTING_STAGES` top-level stages,
         else :data:`~graph.analysis.stages.DEFAULT_TOP` of each kind. ``counts`` count them all.
+    lang : {"zh", "en"}, optional
+        The language of the reasons and of the tables (:func:`graph.i18n.choose_lang`).
 
     Suspects of being critical are the sole suppliers of some purchase and the firms of a stage
     with exactly 1 or ``min_firms`` firms. Each gets a cheap direct count — purchases it is the
@@ -525,18 +526,19 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     regions, scope_name = _scope(store, region)
     chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
                                  source=source, sink=sink, rollup=rollup, chain=chain)
-    scope = scope_name
+    lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
+    scope = scope_name if region else message("bn.whole", lang)
     limit = listing_limit(top, len(chain.graph))
     world = _world(store, chain, regions)
     sources, sinks = _ends(chain)
-    items = chokepoints(chain)
+    items = chokepoints(chain, lang)
     if regions is not None:
         for item in items:
             count = len(world.firms[item["node"]])
             item["local_enterprises"] = count
-            item["reasons"].insert(-1, f"{scope} has {count} enterprise(s) in it.")
+            item["reasons"].insert(-1, message("bn.local", lang, scope=scope, count=count))
 
-    items += _single_sources(world, scope, hhi_threshold)
+    items += _single_sources(world, scope, hhi_threshold, lang)
 
     # Only a sole supplier of some purchase, or a firm of a stage on the edge of emptying or
     # turning weak, can set anything off; the cascade decides whether it matters in scope.
@@ -559,18 +561,17 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
         reasons = []
         sole = [(c, s) for (c, s) in world.supplier_groups.get(firm, ()) if world.groups[(c, s)] == {firm}]
         if sole:
-            reasons.append(f"It is the only supplier of {_listing(world.stage_name(s) + ' to ' + world.names.get(c, c) for c, s in sole)}.")
+            reasons.append(message("bn.sole_supplier", lang, purchases=_listing(
+                (message("bn.supply_to", lang, stage=world.stage_name(s), buyer=world.names.get(c, c)) for c, s in sole), lang=lang)))
         for stage in sorted(world.stages_of.get(firm, ()), key=world.order.get):
             count = len(world.firms[stage])
             if count == 1:
-                reasons.append(f"It is the only firm in {scope} operating in {world.stage_name(stage)}.")
+                reasons.append(message("bn.only_firm", lang, scope=scope, stage=world.stage_name(stage)))
             elif count == min_firms:
-                reasons.append(f"Without it {world.stage_name(stage)} has {count - 1} firm(s) in {scope}, fewer than min_firms={min_firms}.")
-        reasons += _cascade_reasons(world, cascade, scope)
-        reasons.append(
-            f"score = {cascade['enterprises_in_scope']} enterprise(s) losing supply + {len(cascade['stages_lost'])} stage(s) lost"
-            f" + {len(cascade['stages_weakened'])} weakened = {score}."
-        )
+                reasons.append(message("bn.below_min", lang, stage=world.stage_name(stage), left=count - 1, scope=scope, min_firms=min_firms))
+        reasons += _cascade_reasons(world, cascade, scope, lang)
+        reasons.append(message("bn.critical_score", lang, firms=cascade['enterprises_in_scope'], lost=len(cascade['stages_lost']),
+                               weakened=len(cascade['stages_weakened']), score=score))
         critical.append({
             "kind": "critical_enterprise", "node": firm, "name": world.names.get(firm, firm), "score": float(score),
             "region": world.region_of.get(firm), "reasons": reasons, "cascade": cascade,
@@ -588,7 +589,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
                 kept[item["kind"]] += 1
                 listed.append(item)
         items = listed
-    return BottlenecksReport.model_construct(
+    report = BottlenecksReport.model_construct(
         region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), cycles=cycle_summary(chain, world.firms),
         hhi_threshold=hhi_threshold, min_firms=min_firms,
         sources=sources, end_products=sinks,
@@ -597,12 +598,13 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
                                                  **{kind: sum(1 for i in items if i["kind"] == kind) for kind in KINDS}),
         critical_screening=CriticalScreening.model_construct(
             suspects=len(suspects), cascades=len(followed), limit=CASCADE_LIMIT, complete=len(followed) == len(suspects),
-            rule=(f"the full cascade for every suspect ({len(suspects)})" if len(followed) == len(suspects) else
-                  f"the full cascade for the {len(followed)} of {len(suspects):,} suspects with the most purchases and stages "
-                  "they alone hold up (a cheap count for every suspect first); the others are not listed"),
+            rule=(message("bn.rule_all", lang, n=len(suspects)) if len(followed) == len(suspects) else
+                  message("bn.rule_some", lang, followed=len(followed), n=len(suspects))),
         ),
         items=[_item(item) for item in items],
     )
+    report._lang = lang
+    return report
 
 
 def _cascade_model(cascade: dict) -> Cascade:
@@ -628,7 +630,7 @@ def _item(item: dict) -> Chokepoint | SingleSource | CriticalEnterprise:
     return CriticalEnterprise.model_construct(**{**item, "cascade": _cascade_model(item["cascade"])})
 
 
-def _single_sources(world: _World, scope: str, threshold: float) -> list[dict]:
+def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en") -> list[dict]:
     items = []
     for stage, firms in world.firms.items():
         if not firms:
@@ -654,20 +656,20 @@ def _single_sources(world: _World, scope: str, threshold: float) -> list[dict]:
         top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
         reasons = []
         if single:
-            reasons.append(f"Only one enterprise in {scope} operates in it: {world.names.get(top[0][0], top[0][0])}.")
+            reasons.append(message("bn.only_one", lang, scope=scope, name=world.names.get(top[0][0], top[0][0])))
         if basis == "capacity":
             unit = next(iter(units))
-            shares = ", ".join(f"{world.names.get(f, f)} {w / total:.0%}" for f, w in top[:_NAMES_IN_REASON])
-            reasons.append(f"Capacity shares ({unit or 'no unit given'}): {shares}; HHI = Σ share² = {index:.4f}.")
+            shares = joined((f"{world.names.get(f, f)} {w / total:.0%}" for f, w in top[:_NAMES_IN_REASON]), lang)
+            reasons.append(message("bn.capacity_shares", lang, unit=unit or message("bn.no_unit", lang), shares=shares, index=index))
         else:
-            why = "capacities in different units" if stated else "capacity not stated for every firm"
-            reasons.append(f"{len(firms)} firm(s), {why}: equal shares, HHI = 1/{len(firms)} = {index:.4f}.")
+            why = message("bn.units_differ" if stated else "bn.not_stated", lang)
+            reasons.append(message("bn.equal_shares", lang, n=len(firms), why=why, index=index))
         if index > threshold:
-            reasons.append(f"HHI {index:.4f} exceeds the threshold {threshold}.")
+            reasons.append(message("bn.exceeds", lang, index=index, threshold=threshold))
         below, below_firms = _downstream(world, stage)
         if below:
-            reasons.append(f"{below} stage(s) FEEDS-downstream of it, with {below_firms} firm(s) in {scope}, depend on it.")
-        reasons.append(f"score = HHI = {index:.4f}.")
+            reasons.append(message("bn.depend", lang, n=below, firms=below_firms, scope=scope))
+        reasons.append(message("bn.hhi_score", lang, index=index))
         items.append({
             "kind": "single_source", "node": stage, "name": world.stage_name(stage), "score": round(index, 6),
             "reasons": reasons, "enterprises": len(firms), "hhi": round(index, 6), "basis": basis,
@@ -690,7 +692,8 @@ def _downstream(world: _World, stage: str) -> tuple[int, int]:
 
 
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
-           scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> WhatIfReport:
+           scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None,
+           lang: str | None = None) -> WhatIfReport:
     """What goes if the enterprises and stages in ``remove`` go: the cascade of the module
     docstring, as a report.
 
@@ -739,20 +742,23 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     regions, scope_name = _scope(store, region)
     chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
                                  source=source, sink=sink, rollup=rollup, chain=chain)
-    scope = scope_name
+    lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
+    scope = scope_name if region else message("bn.whole", lang)
     world = _world(store, chain, regions)
     firms_out = {i for i in remove if found[i].label == "Enterprise"}
     stages_out = set().union(*(chain.below(i) for i in remove if found[i].label == "Stage"))
     cascade = _cascade(world, firms_out, stages_out, min_firms)
     score = _cascade_score(cascade)
-    reasons = [f"Removed: {_listing(found[i].name for i in remove)}."]
+    reasons = [message("wi.removed", lang, names=_listing((found[i].name for i in remove), lang=lang))]
     idle = [found[i].name for i in remove if found[i].label == "Stage" and not world.firms.get(chain.top.get(i, ""))]
     if idle:
-        reasons.append(f"{_listing(idle)} had no firm in {scope}: removing it takes nothing away there.")
-    reasons += _cascade_reasons(world, cascade, scope) or ["Nothing else loses supply."]
-    return WhatIfReport.model_construct(
+        reasons.append(message("wi.idle", lang, names=_listing(idle, lang=lang), scope=scope))
+    reasons += _cascade_reasons(world, cascade, scope, lang) or [message("wi.nothing", lang)]
+    report = WhatIfReport.model_construct(
         region=region, scope=scope, chain_scope=Scope.model_construct(**used.as_dict()), cycles=cycle_summary(chain, world.firms),
         min_firms=min_firms,
         removed=[NodeRef.model_construct(id=i, name=found[i].name, kind=found[i].label) for i in remove],
         **_cascade_fields(cascade), score=score, reasons=reasons,
     )
+    report._lang = lang
+    return report

@@ -43,8 +43,8 @@ def briefing(store: GraphStore, region: str, *, min_firms: int = 2, top_candidat
     chain_scope = {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
     gaps_report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, lang=lang, **chain_scope)
     region_id = gaps_report.region
-    bottlenecks_report = bottlenecks(store, region_id, **chain_scope)
-    ties = ties_report(store)
+    bottlenecks_report = bottlenecks(store, region_id, lang=gaps_report._lang, **chain_scope)
+    ties = ties_report(store, lang=gaps_report._lang)
     local = enterprises_in(store, region_id)
     regions = region_descendants(store, region_id)
     institutes = sum(1 for node in store.nodes(["Institute"]) if node.props.get("region") in regions)

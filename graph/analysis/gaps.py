@@ -604,6 +604,7 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
                 seen[head].append(row[1])  # filled in place: the list yielded grows
 
     sized = False
+    chosen = []
     for gap in gap_rows:
         rows = by_gap.get(gap["stage"], {})
         max_revenue = max((r.revenue_cny for r in rows.values() if r.revenue_cny), default=0.0)
@@ -618,9 +619,15 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             best = [(row, head, members) for row, head, members in every[:top]]
         else:
             best = [(row, None, []) for row in heapq.nsmallest(top, ranked, key=order)]
+        chosen.append((gap, rows, max_revenue, max_employees, max_others, best))
+    # a reason names the region a candidate is in by its name, not its id (one read for them all)
+    located = sorted({rows[row[1]].region for _, rows, *_, best in chosen for row, _, _ in best if rows[row[1]].region})
+    place = {node.id: node.name for node in store.nodes(["Region"], ids=located)} if located else {}
+    for gap, rows, max_revenue, max_employees, max_others, best in chosen:
         for (score, firm, s, i, z, f), head, members in best:
             node = rows[firm]
-            reasons = [message("cand.operates", lang, gap=gap["name"], stage=gap["stage"], where=node.region, region=region_name)]
+            reasons = [message("cand.operates", lang, gap=gap["name"], stage=gap["stage"], where=place.get(node.region, node.region),
+                               region=region_name)]
             if s:
                 parts = []
                 if sells_to[firm]:
@@ -667,7 +674,7 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
 
 def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
             scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None,
-            peers: int = 0) -> CompareReport:
+            peers: int = 0, lang: str | None = None) -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
     Each stage row holds, per region id, ``{"status", "local_enterprises"}`` (as in
@@ -680,7 +687,8 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     ``top`` cuts the rows to the ``top`` stages with the most enterprises of the regions
     together (kept in chain order); when not given, every stage is listed on a chain of up to
     :data:`FULL_LISTING_STAGES` top-level stages, else :data:`DEFAULT_TOP` rows. ``completeness``
-    and ``stages_total`` always cover every stage.
+    and ``stages_total`` always cover every stage. ``lang`` (zh or en, :func:`graph.i18n.choose_lang`):
+    the language of the tables' headers and statuses (the JSON is the same in both).
 
     Examples
     --------
@@ -737,4 +745,5 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     if peers:
         # benchmarked against towns like it: graph.analysis.related.peer_regions (cosine of stage profiles)
         report.peers = {region: peer_regions(store, chain, region, peers) for region in regions}
+    report._lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     return report

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.errors import InvalidParameter
+from graph.i18n import choose_lang, message
 from graph.params import MEASURE, PEERS, PRESENCE, REGION_LEVEL, RELATED_TOP
 from graph.regions import check_region, region_descendants
 from graph.reports import FeasibleStage, PeerRegion, RelatedMatrix, RelatedReport, RelatedStage, Scope
@@ -207,7 +208,7 @@ def _levels(store: GraphStore) -> dict[str, str | None]:
 
 
 def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, level: str | None = None,
-                        measure: str = "enterprises") -> tuple[list[str], list[str], np.ndarray, str]:
+                        measure: str = "enterprises", lang: str = "en") -> tuple[list[str], list[str], np.ndarray, str]:
     """(region ids, stage ids, X, the rule that chose the regions) for ``chain``'s top-level stages.
 
     With ``level`` given, the rows are the regions of that level, each holding the enterprises of
@@ -227,11 +228,11 @@ def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, le
         for row in rows:
             for sub in region_descendants(store, row):
                 owner.setdefault(sub, row)
-        rule = f"the {len(rows):,} regions of level {level}, each with its sub-regions"
+        rule = message("rel.rule_level", lang, n=len(rows), level=level)
     else:
         for sub in region_descendants(store, region):
             owner[sub] = region
-        rule = "the regions enterprises are located in, with {name}'s sub-regions counted in it"
+        rule = message("rel.rule_located", lang, name="{name}")
     stages = sorted(chain.graph)
     column = {s: i for i, s in enumerate(stages)}
     cells: dict[tuple[str, int], float] = {}
@@ -297,7 +298,7 @@ def stage_density(store: GraphStore, chain: StageChain, region: str) -> tuple[di
 
 def related(store: GraphStore, region: str, *, level: str | None = None, measure: str = "enterprises", presence: str = "rca",
             top: int = 20, peers: int = 5, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
-            sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> RelatedReport:
+            sink: str | None = None, rollup: str = "auto", chain: str | None = None, lang: str | None = None) -> RelatedReport:
     """Relatedness of ``region``'s chain: the missing stages it could grow, ranked by density,
     and its peer regions.
 
@@ -337,7 +338,8 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
     region_name = get_node(store, region).name
     chain, used = chain_in_scope(store, regions=region_descendants(store, region), region_label=region_name, scope=scope,
                                  depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
-    regions, stages, x, rule = region_stage_matrix(store, chain, region, level=level, measure=measure)
+    lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
+    regions, stages, x, rule = region_stage_matrix(store, chain, region, level=level, measure=measure, lang=lang)
     result = relatedness(x, how=presence)
     r = regions.index(region)
     phi = result.proximity
@@ -363,15 +365,15 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
         links = ([f"{chain.name(s)} → {chain.name(t)}" for t in sorted(chain.graph.succ[s]) if t in held_stages] +
                  [f"{chain.name(t)} → {chain.name(s)}" for t in sorted(chain.graph.pred[s]) if t in held_stages])
         omega = float(result.density[r, j])
+        nearest = _listing([f"{chain.name(stages[k])} (φ={phi[j, k]:.2f})" for k in related_js[:5]], len(related_js), lang=lang)
         reasons = [
-            f"No enterprise of {region_name} in {chain.name(s)} ({s}).",
-            f"density ω = {omega:.4f}: the share of {chain.name(s)}'s proximity to every stage that {region_name} holds "
-            f"(present by {'RCA ≥ 1' if presence == 'rca' else 'x > 0'})"
-            + (f"; nearest held: {_listing([f'{chain.name(stages[k])} (φ={phi[j, k]:.2f})' for k in related_js[:5]], len(related_js))}." if related_js else
-               f"; {region_name} holds no stage ever found with it."),
+            message("rel.none", lang, region=region_name, name=chain.name(s), stage=s),
+            message("rel.density", lang, omega=omega, name=chain.name(s), region=region_name,
+                    rule="RCA ≥ 1" if presence == "rca" else "x > 0")
+            + (message("rel.nearest", lang, names=nearest) if related_js else message("rel.no_nearest", lang, region=region_name)),
         ]
         if links:
-            reasons.append(f"FEEDS links to {region_name}'s stages: {_listing(links[:5], len(links))}.")
+            reasons.append(message("rel.feeds", lang, region=region_name, links=_listing(links[:5], len(links), lang=lang)))
         feasible.append(FeasibleStage.model_construct(
             rank=rank, stage=s, name=chain.name(s), density=round(omega, 6), ubiquity=int(result.ubiquity[j]),
             pci=None if np.isnan(result.pci[j]) else round(float(result.pci[j]), 6),
@@ -386,11 +388,11 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
         matrix=RelatedMatrix.model_construct(
             regions=len(regions), stages=len(stages), present=int(held.sum()), held=int(has.sum()),
             rule=rule.format(name=region_name),
-            peer_measure="cosine similarity of the regions' stage profiles (x per stage)",
-            note=("fewer than 3 regions: proximity rests on almost no co-location, read density as a sketch"
-                  if len(regions) < 3 else "")),
+            peer_measure=message("rel.peer_measure", lang),
+            note=message("rel.few_regions", lang) if len(regions) < 3 else ""),
         feasible=feasible, feasible_total=len(missing), stages=stage_rows, peers=peer_rows,
         chain_scope=Scope.model_construct(**used.as_dict()),
     )
     report._space = (stages, phi)
+    report._lang = lang
     return report

@@ -44,6 +44,7 @@ from collections import Counter, defaultdict
 import networkx as nx
 
 from graph.errors import TooExpensive
+from graph.i18n import choose_lang, joined, message
 from graph.model import SYMMETRIC_TIES
 from graph.params import COMMUNITY_SEED, GROUPS, TIES_TOP
 from graph.projection import projection
@@ -210,7 +211,7 @@ def _tie_counts(store: GraphStore, G: nx.Graph) -> tuple[dict, dict]:
     return institutes, enterprises
 
 
-def _tie_rows(G: nx.Graph, counts: dict, key: str, partner: str) -> list[dict]:
+def _tie_rows(G: nx.Graph, counts: dict, key: str, partner: str, lang: str = "en") -> list[dict]:
     rows = []
     for node, entry in sorted(counts.items(), key=lambda item: (-item[1]["ties"], -len(item[1]["partners"]), item[0])):
         attrs = G.nodes[node]
@@ -224,16 +225,21 @@ def _tie_rows(G: nx.Graph, counts: dict, key: str, partner: str) -> list[dict]:
             partner + "s": len(partners),
             "tie_kinds": kinds,
             "partners": partners,
-            "reasons": [
-                f"{entry['ties']} tie{'s' if entry['ties'] != 1 else ''} with {len(partners)} "
-                f"{partner}{'s' if len(partners) != 1 else ''}: "
-                + ", ".join(f"{kind} {n}" for kind, n in kinds.items())
-            ],
+            "reasons": [message(_ROW_KEYS[partner, min(entry["ties"], 2), min(len(partners), 2)], lang, ties=entry["ties"],
+                                n=len(partners), kinds=joined((f"{kind} {n}" for kind, n in kinds.items()), lang))],
         })
     return rows
 
 
-def _communities(G: nx.Graph, seed: int) -> list[dict]:
+# the catalogue key of a sentence by its counts (1, or 2 for more: English says "1 tie", "2 ties")
+_ROW_KEYS = {("enterprise", 1, 1): "ties.row_enterprises_one", ("enterprise", 2, 1): "ties.row_enterprises_many_one",
+             ("enterprise", 2, 2): "ties.row_enterprises_many", ("institute", 1, 1): "ties.row_institutes_one",
+             ("institute", 2, 1): "ties.row_institutes_many_one", ("institute", 2, 2): "ties.row_institutes_many"}
+_COMMUNITY_KEYS = {(1, 1): "ties.community_one_one", (1, 2): "ties.community_one_many", (2, 1): "ties.community_many_one",
+                   (2, 2): "ties.community_many_many"}
+
+
+def _communities(G: nx.Graph, seed: int, lang: str = "en") -> list[dict]:
     tied = G.subgraph([n for n in G if G.degree(n)])
     if tied.number_of_nodes() == 0:
         return []
@@ -258,9 +264,9 @@ def _communities(G: nx.Graph, seed: int) -> list[dict]:
             "internal_links": internal,
             "external_links": touching - internal,
             "reasons": [
-                f"{len(enterprises)} enterprise{'s' if len(enterprises) != 1 else ''} and {len(institutes)} "
-                f"institute{'s' if len(institutes) != 1 else ''} around {G.nodes[hub].get('name', hub)}",
-                f"{internal} of {touching} links of its members stay inside it",
+                message(_COMMUNITY_KEYS[min(len(enterprises), 2), min(len(institutes), 2)], lang, enterprises=len(enterprises),
+                        institutes=len(institutes), hub=G.nodes[hub].get("name", hub)),
+                message("ties.inside", lang, internal=internal, touching=touching),
             ],
         })
     return result
@@ -275,7 +281,7 @@ def _betweenness(store: GraphStore, G: nx.Graph, seed: int) -> tuple[dict, int |
         return centrality_values(store, "betweenness", "ties", k=k, seed=seed), k
 
 
-def _brokers(store: GraphStore, G: nx.Graph, projections: dict, seed: int, top: int) -> tuple[list[dict], dict]:
+def _brokers(store: GraphStore, G: nx.Graph, projections: dict, seed: int, top: int, lang: str = "en") -> tuple[list[dict], dict]:
     betweenness, k = _betweenness(store, G, seed)
     candidates = sorted(n for n, value in betweenness.items() if value > 0)
     constraint: dict = {}
@@ -307,14 +313,13 @@ def _brokers(store: GraphStore, G: nx.Graph, projections: dict, seed: int, top: 
         value = constraint.get(node)
         if value is not None and math.isnan(value):
             value = None
-        reasons = [f"betweenness {betweenness[node]:.4f} (#{b_rank[node]} of {len(candidates)}): share of "
-                   "shortest paths between other organisations in the ties graph that pass through it"]
+        reasons = [message("ties.betweenness", lang, value=betweenness[node], rank=b_rank[node], of=len(candidates))]
         P = projections.get(kind)
         if value is not None:
             peers = P.degree(node)
-            other = "enterprises linked by shared institutes" if kind == "Enterprise" else "institutes linked by shared enterprises"
-            reasons.append(f"Burt constraint {value:.4f} (#{c_rank[node]} lowest of its kind) among {other}: low when its "
-                           f"{peers} peer{'s' if peers != 1 else ''} are not linked to one another")
+            other = message("ties.among_enterprises" if kind == "Enterprise" else "ties.among_institutes", lang)
+            reasons.append(message("ties.constraint_one" if peers == 1 else "ties.constraint_many", lang, value=value, rank=c_rank[node],
+                                   among=other, peers=peers))
         rows.append({
             "node": node,
             "name": G.nodes[node].get("name", node),
@@ -333,7 +338,7 @@ def _brokers(store: GraphStore, G: nx.Graph, projections: dict, seed: int, top: 
     return rows, method
 
 
-def _research_gaps(store: GraphStore, G: nx.Graph) -> list[dict]:
+def _research_gaps(store: GraphStore, G: nx.Graph, lang: str = "en") -> list[dict]:
     chain = stage_chain(store)
     tied = {n for n in G if G.nodes[n].get("kind") == "Enterprise" and G.degree(n)}
     firms: dict[str, set[str]] = defaultdict(set)
@@ -350,13 +355,12 @@ def _research_gaps(store: GraphStore, G: nx.Graph) -> list[dict]:
             continue
         count = len(firms[stage])
         researchers = sorted(research[stage])
-        reasons = [f"none of its {count} enterprises has a tie with any institute" if count != 1
-                   else "its only enterprise has no tie with any institute"]
+        reasons = [message("ties.untied_many" if count != 1 else "ties.untied_one", lang, n=count)]
         if researchers:
-            reasons.append(f"{len(researchers)} institute{'s research' if len(researchers) != 1 else ' researches'} it: "
-                           + ", ".join(researchers) + " (candidates for matchmaking)")
+            reasons.append(message("ties.researched_one" if len(researchers) == 1 else "ties.researched_many", lang, n=len(researchers),
+                                   names=joined(researchers, lang)))
         else:
-            reasons.append("no institute in the data researches it either")
+            reasons.append(message("ties.not_researched", lang))
         gaps.append({"stage": stage, "name": chain.name(stage), "tier": chain.tier(stage),
                      "enterprises": count, "researched_by": researchers, "reasons": reasons})
     return sorted(gaps, key=lambda g: (-g["enterprises"], g["stage"]))
@@ -422,7 +426,7 @@ def firm_ties(store: GraphStore, *, tie_types=None, groups: bool = False) -> Fir
 
 
 def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 0, top: int = 20, tie_types=None,
-                groups: bool = False) -> TiesReport:
+                groups: bool = False, lang: str | None = None) -> TiesReport:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps.
 
     Parameters
@@ -472,10 +476,11 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
     if institute is not None:
         focus_node = get_node(store, institute, "Institute")
     institutes, enterprises = _tie_counts(store, G)
-    communities = _communities(G, seed)
+    lang = choose_lang(lang, (G.nodes[n].get("name") or "" for n in G))
+    communities = _communities(G, seed, lang)
     all_enterprises, firm_projection, firm_work = _one_mode(G, "Enterprise")
     all_institutes, institute_graph, institute_work = _one_mode(G, "Institute")
-    brokers, method = _brokers(store, G, {"Enterprise": firm_projection, "Institute": institute_graph}, seed, top)
+    brokers, method = _brokers(store, G, {"Enterprise": firm_projection, "Institute": institute_graph}, seed, top, lang)
     report = {
         "institute": institute,
         "seed": seed,
@@ -487,8 +492,8 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
             "institutes_with_ties": len(institutes),
             "communities": len(communities),
         },
-        "institutes": _tie_rows(G, institutes, "institute", "enterprise"),
-        "enterprises": _tie_rows(G, enterprises, "enterprise", "institute"),
+        "institutes": _tie_rows(G, institutes, "institute", "enterprise", lang),
+        "enterprises": _tie_rows(G, enterprises, "enterprise", "institute", lang),
         "projections": {
             "enterprise": _pairs(G, all_enterprises, firm_projection, firm_work, top),
             "institute": _pairs(G, all_institutes, institute_graph, institute_work, top),
@@ -496,7 +501,7 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         "communities": communities,
         "brokers": brokers,
         "brokers_method": method,
-        "research_gaps": _research_gaps(store, G),
+        "research_gaps": _research_gaps(store, G, lang),
         "firm_ties": firm_ties(store, tie_types=tie_types, groups=groups),
     }
     if focus_node is not None:
@@ -505,7 +510,9 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         report["enterprises"] = [row for row in report["enterprises"] if row["enterprise"] in partners]
         report["communities"] = [c for c in communities if institute in c["institutes"]]
         report["focus"] = _focus(store, G, focus_node.id, focus_node.name, partners)
-    return _typed(report)
+    typed = _typed(report)
+    typed._lang = lang
+    return typed
 
 
 def _projection(part: dict) -> Projection:

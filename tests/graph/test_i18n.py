@@ -20,7 +20,7 @@ from api.settings import Settings
 from chainx.cli import app as cli
 from graph.analysis.gaps import gaps
 from graph.errors import InvalidParameter
-from graph.i18n import CATALOGUE, LANG_ENV, accepted_lang
+from graph.i18n import CATALOGUE, LANG_ENV, accepted_lang, label
 from graph.model import GraphData, Node, Relationship
 from graph.reports import REPORTS
 from graph.store.sqlite import SqliteStore
@@ -33,7 +33,7 @@ CJK = re.compile("[\u4e00-\u9fff]")
 ENGLISH_WORDS = re.compile(r"\b(enterprises?|upstream|downstream|[Oo]perates?|institutes?|employees|revenue|cycle|fewer|"
                            r"supplies|[Ss]hares|Already|Only|counted|Size|Works|No|places|relatedness)\b")
 # a key the code names: a string literal of one of the catalogue's families
-KEY_LITERAL = re.compile(r"""["']((?:gap|cand|gaps|listing|col|brief)\.[a-z_]+|and)["']""")
+KEY_LITERAL = re.compile(r"""["']((?:gap|cand|gaps|listing|col|brief|bn|wi|cmp|ties|rel|view)\.[a-z_]+|and)["']""")
 CODE = [p for folder in ("graph", "viz", "api", "chainx") for p in (ROOT / folder).rglob("*.py") if p.name != "i18n.py"]
 
 
@@ -57,8 +57,28 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue_and_every_sentence_is_u
     used = {key for path in [*CODE, ROOT / "graph" / "i18n.py"] for key in KEY_LITERAL.findall(code_text(path))}
     assert "gap.score" in used and "cand.score" in used  # the scan finds what it looks for
     assert used - set(CATALOGUE["en"]) == set()
-    sentences = {key for key in CATALOGUE["en"] if not key.startswith("col.")}
+    sentences = {key for key in CATALOGUE["en"] if not key.startswith(("col.", "val."))}
     assert sentences - used == set()
+
+
+def test_every_enum_value_a_table_shows_has_a_chinese_label():
+    """The statuses and kinds of the reports' Literal types, the tiers and the node labels: each
+    has val.<value> in both languages, English the value itself, Chinese a Chinese word."""
+    from typing import get_args
+
+    from graph.analysis.bottlenecks import KINDS
+    from graph.model import LABELS
+    from graph.reports import Gap, StageCoverage
+    from loaders.contract import TIERS
+
+    values = {*get_args(StageCoverage.model_fields["status"].annotation), *get_args(Gap.model_fields["kind"].annotation),
+              *TIERS, *KINDS, *LABELS}
+    assert {"missing", "weak", "present", "break", "extension", "absent", "strengthen"} <= values
+    for value in values:
+        assert CATALOGUE["en"][f"val.{value}"] == value
+        assert CJK.search(CATALOGUE["zh"][f"val.{value}"]) and not re.search("[A-Za-z]", CATALOGUE["zh"][f"val.{value}"]), value
+    assert [CATALOGUE["zh"][f"val.{v}"] for v in ("missing", "weak", "present")] == ["缺失", "薄弱", "具备"]
+    assert [CATALOGUE["zh"][f"val.{v}"] for v in ("break", "extension", "strengthen", "absent")] == ["补链", "延链", "强链", "空白"]
 
 
 def test_every_header_of_every_report_table_has_a_chinese_one():
@@ -129,8 +149,9 @@ def test_headers_follow_the_language_with_the_field_name_beside(reports):
         assert len(zh_headers) == len(en_headers)
         for zh, en in zip(zh_headers, en_headers):
             assert CJK.match(zh) and zh.endswith(" " + en), (name, zh)
-        if name != "gaps" and name != "candidates":  # cells without reasons are the same
-            assert zh_rows == en_rows
+        if name != "gaps" and name != "candidates":  # cells without reasons are the same, enum values in Chinese
+            assert zh_rows == [[label(cell, "zh") for cell in row] for row in en_rows]
+            assert zh_rows != en_rows or name != "stages"
     # the English headers are the JSON's field names
     gap_keys = set(reports["en"].to_dict()["gaps"][0])
     assert set(report_sections(reports["en"])[0][1]) <= gap_keys
