@@ -441,7 +441,7 @@ VALUES: dict[str, str] = {
     # what a stats row or a diff row counts
     "node": "节点", "relationship": "关系", "gap": "缺口", "bottleneck": "瓶颈",
     # a node's label (graph.model.Label)
-    "Stage": "环节", "Enterprise": "企业", "Institute": "机构", "Park": "园区", "Region": "地区",
+    "Stage": "环节", "Enterprise": "企业", "Institute": "机构", "Park": "园区", "Region": "地区", "Chain": "产业链",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {
