@@ -40,6 +40,8 @@ __all__ = [
     "index_view",
     "search_view",
     "ego_view",
+    "FOLD_ABOVE",
+    "FOLD_KEEP",
     "chain_layout",
     "chain_view",
     "compare_view",
@@ -221,6 +223,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
         region = node["details"].get("region")
         if region in region_names:
             node["region_name"] = region_names[region]
+    groups = _ego_groups(centre.id, kept, distance, by_id, relationships, store)
     return {
         "view": "ego",
         "node": {"id": centre.id, "name": centre.name, "kind": centre.label},
@@ -230,7 +233,56 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
         "nodes": nodes,
         "relationships": [_rel_entry(r) for r in relationships],
         "omitted": omitted,
+        "groups": groups,
+        "folded": sum(len(g["folded"]) for g in groups),
     }
+
+
+# A hub's neighbours of one kind and stage are folded into one cluster when there are more than
+# FOLD_ABOVE of them; the FOLD_KEEP with the strongest ties to the hub stay drawn beside it.
+FOLD_ABOVE = 40
+FOLD_KEEP = 5
+
+
+def _strength(rel: Relationship) -> float:
+    """How strong a tie is: its volume (supplies) or weight (ties), else 1."""
+    for key in ("volume", "weight"):
+        value = rel.props.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return 1.0
+
+
+def _ego_groups(centre: str, kept: set[str], distance: dict[str, int], by_id: dict[str, Node],
+                relationships: list[Relationship], store: GraphStore) -> list[dict]:
+    """The ego view's clusters: each kept node belongs to the hub one ring nearer the centre that
+    it has the strongest tie with; a hub's members are grouped by kind and by the stage of that
+    tie (a supply's stage, an enterprise's own stage for OPERATES_IN); groups of more than
+    :data:`FOLD_ABOVE` are folded but for their :data:`FOLD_KEEP` strongest. Groups come
+    biggest first, members strongest first, then by id."""
+    tie: dict[str, tuple[float, str, str | None]] = {}  # member -> (strength, hub, stage)
+    for rel in relationships:
+        for hub, member in ((rel.source, rel.target), (rel.target, rel.source)):
+            if hub not in kept or member not in kept or distance[member] != distance[hub] + 1:
+                continue
+            strength = _strength(rel)
+            stage = rel.key if rel.type == "SUPPLIES" and rel.key else (rel.target if rel.type == "OPERATES_IN" and hub == rel.target else None)
+            best = tie.get(member)
+            if best is None or (-strength, hub) < (-best[0], best[1]):
+                tie[member] = (strength, hub, stage)
+    members: dict[tuple[str, str, str | None], list[str]] = defaultdict(list)
+    for member, (_, hub, stage) in tie.items():
+        members[(hub, by_id[member].label, stage)].append(member)
+    stages = {s for _, _, s in members if s}
+    stage_names = {n.id: n.name for n in store.nodes(["Stage"], ids=stages)} if stages else {}
+    groups = []
+    for (hub, label, stage), ids in members.items():
+        ids.sort(key=lambda m: (-tie[m][0], m))
+        folded = ids[FOLD_KEEP:] if len(ids) > FOLD_ABOVE else []
+        groups.append({"hub": hub, "kind": label, "stage": stage, "stage_name": stage_names.get(stage, stage) if stage else None,
+                       "count": len(ids), "members": ids, "folded": folded})
+    groups.sort(key=lambda g: (distance[g["hub"]], g["hub"] != centre, -g["count"], g["hub"], g["kind"], g["stage"] or ""))
+    return groups
 
 
 # -- chain map ---------------------------------------------------------------------------------

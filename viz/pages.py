@@ -167,10 +167,11 @@ def _api_root(base: str | None) -> str | None:
     return base[: -len("/views")] if base.endswith("/views") else ""
 
 
-def _controls(base: str | None) -> dict:
-    """What chainx.js needs to style nodes it adds on expand and to link them to their ego view."""
+def _controls(base: str | None, *, clusters: dict | None = None) -> dict:
+    """What chainx.js needs to style nodes it adds on expand and to link them to their ego view,
+    and the clusters it folds (ego view)."""
     kinds = {k: {"color": KIND_COLOURS[k], "shape": KIND_SHAPES[k], "cls": f"kind:{k}"} for k in KIND_COLOURS}
-    styles = {"kinds": kinds, "ego": f"{base}/ego/{{kind}}/{{id}}" if base else None}
+    styles = {"kinds": kinds, "ego": f"{base}/ego/{{kind}}/{{id}}" if base else None, "clusters": clusters or {}}
     return {"api": _api_root(base), "styles": styles}
 
 
@@ -423,6 +424,7 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
         for node in payload["nodes"]:
             by_ring.setdefault(node["distance"], []).append(node["id"])
         positions = rings([by_ring[d] for d in sorted(by_ring)])
+    clusters_spec, fold_of = _ego_clusters(payload)
     nodes = []
     for node in payload["nodes"]:
         colour = KIND_COLOURS.get(node["kind"], "#90a4ae")
@@ -446,6 +448,8 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
             "search": " ".join(map(str, details.get("aliases") or [])),
             "links": [ego_link(base, node["kind"], node["id"], node["name"])],
         })
+        if node["id"] in fold_of:
+            entry["fold"] = fold_of[node["id"]]
         url = ego_url(base, node["kind"], node["id"])
         if url:
             entry["url"] = url
@@ -475,12 +479,36 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
         subtitle=f"{payload['node']['kind']} {payload['node']['id']} · {depth_text} · {len(nodes)} nodes, {len(edges)} relationships"
         + " · double-click a node to expand its neighbours 双击展开",
         links=_links(base),
-        notes=_omitted_notes(payload.get("omitted")),
+        notes=_omitted_notes(payload.get("omitted")) + _folded_notes(payload),
         panels=[{"id": "net-ego", "title": ""}],
         networks=[_network("net-ego", nodes, edges, options)],
         legend=legend,
-        **_controls(base),
+        **_controls(base, clusters=clusters_spec),
     )
+
+
+def _ego_clusters(payload: dict) -> tuple[dict, dict]:
+    """The clusters chainx.js folds (id -> label, colour, shape) and each folded node's cluster,
+    from the payload's groups (graph.views_data decides which and how many)."""
+    spec, fold_of = {}, {}
+    for group in payload.get("groups") or []:
+        if not group["folded"]:
+            continue
+        key = f"fold:{group['hub']}:{group['kind']}:{group['stage'] or ''}"
+        kind = KIND_TEXT.get(group["kind"], group["kind"]).split()[-1]
+        label = f"{kind} · {group['stage_name']}" if group.get("stage_name") else kind
+        spec[key] = {"label": f"{label} ({len(group['folded'])})", "color": KIND_COLOURS.get(group["kind"], "#90a4ae"),
+                     "count": len(group["folded"]), "hub": group["hub"]}
+        fold_of.update(dict.fromkeys(group["folded"], key))
+    return spec, fold_of
+
+
+def _folded_notes(payload: dict) -> list[str]:
+    folded = [g for g in payload.get("groups") or [] if g["folded"]]
+    if not folded:
+        return []
+    return [f"Folded: {payload['folded']} neighbours into {len(folded)} clusters by kind and stage, the strongest ties drawn first; "
+            f"click a cluster to open it. 已折叠 {payload['folded']} 个邻居为 {len(folded)} 组，点击展开。"]
 
 
 # -- ties --------------------------------------------------------------------------------------

@@ -146,6 +146,45 @@
     return entry ? expand(entry, id) : Promise.resolve(0);
   };
 
+  // -- clusters: the page names which nodes fold into which cluster (graph/views_data.py) ----------
+  chainx.clusters = function () {
+    var open = [];
+    chainx.networks.forEach(function (entry) {
+      Object.keys(styles.clusters || {}).forEach(function (id) {
+        if (entry.network.isCluster(id)) { open.push(id); }
+      });
+    });
+    return open;
+  };
+  function fold(entry) {
+    var spec = styles.clusters || {};
+    var ids = Object.keys(spec);
+    if (!ids.length) { return; }
+    var members = {};
+    entry.nodes.get({ fields: ["id", "fold"] }).forEach(function (node) {
+      if (node.fold && spec[node.fold]) { (members[node.fold] = members[node.fold] || {})[node.id] = true; }
+    });
+    ids.forEach(function (id) {
+      var inside = members[id];
+      if (!inside) { return; }
+      var c = spec[id];
+      entry.network.cluster({
+        joinCondition: function (node) { return inside[node.id] === true; },
+        clusterNodeProperties: {
+          id: id, label: c.label, title: c.label + "\nclick to open 点击展开", shape: "dot", size: 18 + Math.min(20, Math.sqrt(c.count)),
+          color: { background: "#ffffff", border: c.color }, borderWidth: 3,
+          font: { size: 15, strokeWidth: 3, strokeColor: "#ffffff" }, fold: true,
+        },
+      });
+    });
+    entry.network.on("click", function (params) {
+      if (params.nodes.length === 1 && entry.network.isCluster(params.nodes[0])) {
+        entry.network.openCluster(params.nodes[0]);
+        body.setAttribute("data-opened", String((Number(body.getAttribute("data-opened")) || 0) + 1));
+      }
+    });
+  }
+
   // -- draw ------------------------------------------------------------------------------------
   var blocks = document.querySelectorAll("script.chainx-network");
   pending = blocks.length;
@@ -167,6 +206,7 @@
     network.on("doubleClick", function (params) {
       if (params.nodes.length) { expand(entry, params.nodes[0]); }
     });
+    fold(entry);
     var physics = options && options.physics;
     if (physics && physics.enabled === false) {
       network.once("afterDrawing", settled);
