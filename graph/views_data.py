@@ -24,7 +24,7 @@ from .checks import whole_number
 from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
 from .names import resolve
-from .neighbourhood import MAX_DEPTH, check_depth, rings
+from .neighbourhood import MAX_DEPTH, check_depth, ring_beyond, rings
 from .params import VIEW_REGIONS, split_list
 from .projection import projection
 from .regions import check_region, enterprises_in, region_descendants
@@ -181,12 +181,21 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     centre = get_node(store, node_id, label)
     # The shape of the neighbourhood first, from relationship identities alone (graph.neighbourhood):
     # only the nodes and relationships kept are read whole.
-    found = rings(store, node_id, depth)
-    distance, keys = found.distance, set(found.keys)
-    adjacency: dict[str, set[str]] = defaultdict(set)
-    for _, source, target, _ in keys:
-        adjacency[source].add(target)
-        adjacency[target].add(source)
+    inner = rings(store, node_id, depth - 1) if depth > 1 else None
+    beyond = None
+    if inner is not None and len(inner.distance) > limit:
+        # the outer ring cannot be drawn: the store counts it (for the ranking and what is left
+        # out) instead of handing over its relationships (10^5 on a national hub)
+        beyond = ring_beyond(store, inner)
+        distance, keys = inner.distance, set(inner.keys)
+        ties = beyond.degrees
+    else:
+        found = rings(store, node_id, depth)
+        distance, keys = found.distance, set(found.keys)
+        ties = defaultdict(int)  # each node's relationships within the neighbourhood searched
+        for _, source, target, _ in keys:
+            ties[source] += 1
+            ties[target] += 1
 
     shown_depth = depth
     while shown_depth > 1 and sum(1 for d in distance.values() if d <= shown_depth) > limit:
@@ -194,14 +203,14 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     ring = sorted(
         (n for n, d in distance.items() if d <= shown_depth),
         # nearest first, then the best connected (they carry the most of the picture), then id
-        key=lambda n: (distance[n], -len(adjacency[n]), n),
+        key=lambda n: (distance[n], -ties.get(n, 0), n),
     )
     kept = set(ring[:limit])
     # every relationship among the kept nodes: the subgraph they induce, as networkx.ego_graph
     # gives (links among the outer ring included, which the search above did not follow)
     relationships = queries(store).relationships_among(kept)
     by_id = {n.id: n for n in store.nodes(ids=kept)}
-    omitted_nodes = len(distance) - len(kept)
+    omitted_nodes = (beyond.nodes if beyond else len(distance)) - len(kept)
     omitted = None
     if omitted_nodes:
         outer = [n for n in kept if distance[n] == depth]
@@ -214,7 +223,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
             reasons.append(f"only the {limit} best-connected nodes within depth {shown_depth} are shown")
         omitted = {
             "nodes": omitted_nodes,
-            "relationships": len(keys) - len(relationships),
+            "relationships": (beyond.relationships if beyond else len(keys)) - len(relationships),
             "reason": "; ".join(reasons),
         }
     region_names = _region_names(store)

@@ -32,7 +32,7 @@ from .base import (
     search_text,
     unknown_dataset,
 )
-from .queries import Operation, Queries, StageFirm
+from .queries import Operation, Queries, RingCounts, StageFirm
 
 __all__ = ["SqliteStore"]
 
@@ -746,13 +746,30 @@ class SqliteQueries(Queries):
                 found.update(self.store._db.execute(sql, batch + (type_list or [])))
         return found
 
+    def ring_counts(self, ids: Iterable[str]) -> RingCounts:
+        # counted in SQL, by the source and target indexes (each holds the whole key of a
+        # WITHOUT ROWID table): nothing but the counts crosses into Python. The ids go in as one
+        # JSON array, so any number of them is one statement.
+        wanted = json.dumps(sorted(set(ids)))
+        db = self.store._db
+        degrees: dict[str, int] = {}
+        for end in ("source", "target"):
+            sql = f"SELECT r.{end}, COUNT(*) FROM json_each(?) j CROSS JOIN rels r ON r.{end} = j.value GROUP BY r.{end}"
+            for node, count in db.execute(sql, (wanted,)):
+                degrees[node] = degrees.get(node, 0) + count
+        (both,) = db.execute("SELECT COUNT(*) FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
+                             " WHERE r.target IN (SELECT value FROM json_each(?1))", (wanted,)).fetchone()
+        (nodes,) = db.execute("SELECT COUNT(*) FROM (SELECT r.target FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
+                              " UNION SELECT r.source FROM json_each(?1) j CROSS JOIN rels r ON r.target = j.value"
+                              " UNION SELECT value FROM json_each(?1))", (wanted,)).fetchone()
+        return RingCounts(degrees, sum(degrees.values()) - both, nodes)
+
     def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
-        wanted = set(ids)
-        found = []
-        for batch in _batched(sorted(wanted), 10_000):
-            sql = f"SELECT type, source, target, key, props FROM rels WHERE source IN ({','.join('?' * len(batch))})"
-            # the far end is checked before the properties are parsed: a hub's other links cost a tuple each
-            found.extend(self.store._rel(row) for row in self.store._db.execute(sql, batch) if row[2] in wanted)
+        # both ends checked in SQL (the ids as one JSON array, any number of them): a hub's
+        # other links never become Python tuples, let alone parsed properties
+        sql = ("SELECT r.type, r.source, r.target, r.key, r.props FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
+               " WHERE r.target IN (SELECT value FROM json_each(?1))")
+        found = [self.store._rel(row) for row in self.store._db.execute(sql, (json.dumps(sorted(set(ids))),))]
         return sorted(found, key=lambda r: r.identity)
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
