@@ -46,6 +46,7 @@ __all__ = [
     "chain_view",
     "compare_view",
     "ties_view",
+    "community_layout",
     "BROKERS_TOP",
     "bottlenecks_view",
     "PANORAMA_COLUMNS",
@@ -192,10 +193,11 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     else:
         found = rings(store, node_id, depth)
         distance, keys = found.distance, set(found.keys)
-        ties = defaultdict(int)  # each node's relationships within the neighbourhood searched
+        linked: dict[str, set[str]] = defaultdict(set)  # each node's neighbours within the neighbourhood searched
         for _, source, target, _ in keys:
-            ties[source] += 1
-            ties[target] += 1
+            linked[source].add(target)
+            linked[target].add(source)
+        ties = {node: len(others) for node, others in linked.items()}
 
     shown_depth = depth
     while shown_depth > 1 and sum(1 for d in distance.values() if d <= shown_depth) > limit:
@@ -553,6 +555,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         "institutes": institutes,
         "communities": len({n["community"] for n in nodes if n["community"] is not None}),
         "community_hubs": _community_hubs(nodes),
+        "positions": community_layout(nodes),
         "brokers_method": report.brokers_method.model_dump(),
         "nodes": nodes,
         "edges": edges,
@@ -561,6 +564,53 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
 
 
 COMMUNITY_HUBS = 2  # a community is named by this many of its best-tied members
+LAYOUT_SPACING = 40.0  # drawing units between two members of a community
+
+
+def community_layout(nodes: list[dict], *, spacing: float = LAYOUT_SPACING) -> dict[str, list[float]]:
+    """Where each node of the ties view sits: ``{id: [x, y]}``, communities apart.
+
+    Each community is a disc (a sunflower pattern, its best-tied members in the middle), of
+    radius ``spacing * (sqrt(members) + 1)``; the discs' centres lie on one circle, biggest
+    community first, each given an arc as long as its diameter plus ``spacing``, so no two
+    discs overlap and a page can draw at once, without physics. Nodes with no community make
+    one group of their own.
+
+    Two one-member communities: discs of radius 80 (spacing 40), centres at least 80 + 80 + 40 apart.
+
+    >>> import math
+    >>> pos = community_layout([{"id": "a", "community": 0, "ties": 2}, {"id": "b", "community": 1, "ties": 1}])
+    >>> math.dist(pos["a"], pos["b"]) >= 200
+    True
+    """
+    import math
+
+    members: dict = defaultdict(list)
+    for node in nodes:
+        members[node.get("community")].append(node)
+    groups = sorted(members.values(), key=lambda g: (-len(g), str(g[0].get("community"))))
+    radii = [spacing * (math.sqrt(len(g)) + 1) for g in groups]
+    circumference = sum(2 * r + spacing for r in radii)
+    angles, arc = [], 0.0
+    for radius in radii:
+        angles.append(2 * math.pi * (arc + radius + spacing / 2) / circumference)
+        arc += 2 * radius + spacing
+    # the circle is wide enough that neighbouring discs' centres (a chord apart, shorter than
+    # their arc) are at least both radii and a spacing apart
+    ring = 0.0
+    for i in range(len(groups) if len(groups) > 1 else 0):
+        j = (i + 1) % len(groups)
+        turn = abs(angles[j] - angles[i])
+        turn = min(turn, 2 * math.pi - turn)
+        ring = max(ring, (radii[i] + radii[j] + spacing) / (2 * math.sin(turn / 2)))
+    golden = math.pi * (3 - math.sqrt(5))
+    positions: dict[str, list[float]] = {}
+    for group, angle in zip(groups, angles):
+        cx, cy = ring * math.cos(angle), ring * math.sin(angle)
+        for i, node in enumerate(sorted(group, key=lambda n: (-(n.get("ties") or 0), n["id"]))):
+            r, a = spacing * math.sqrt(i), i * golden
+            positions[node["id"]] = [round(cx + r * math.cos(a), 1), round(cy + r * math.sin(a), 1)]
+    return positions
 
 
 def _community_hubs(nodes: list[dict]) -> dict[str, list[str]]:

@@ -525,13 +525,8 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
     classes = {str(c): (colour_of[c], colour_of[c], "dot", f"community 社区 {community_name[c]}") for c in communities[:12]}
     if len(communities) > 12:
         classes["other"] = ("#90a4ae", "#90a4ae", "dot", f"… {len(communities) - 12} more communities 其他社区")
-    big = len(payload["nodes"]) > BIG
-    positions = {}
-    if big:
-        groups: dict = {}
-        for node in payload["nodes"]:
-            groups.setdefault(node.get("community"), []).append(node["id"])
-        positions = clusters([groups[k] for k in sorted(groups, key=lambda k: (-len(groups[k]), str(k)))])
+    # communities apart, laid out in graph/ (views_data.community_layout): drawn at once, no physics
+    positions = payload.get("positions") or {}
     nodes = []
     for node in payload["nodes"]:
         key = str(node.get("community")) if str(node.get("community")) in classes else "other"
@@ -571,7 +566,7 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
          "width": round(1 + math.log1p(float(e.get("weight") or 1)), 2)}
         for e in payload["edges"]
     ]
-    options = _base_options(physics=not big, directed=False)
+    options = _base_options(physics=not positions, directed=False)
     legend = _legend(classes, "community", match="color") + _legend(_TIES_SHAPES, "shape", match="shape")
     legend.append({"color": "#ffffff", "border": "#111", "shape": "dot", "label": "★ broker 桥梁 (thick border)"})
     present = {n["id"] for n in payload["nodes"]}

@@ -768,9 +768,7 @@ class Neo4jQueries(Queries):
         wanted = sorted(set(ids))
         degrees = {
             r["id"]: r["degree"] for r in self.store._read(
-                _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}})"
-                       " WITH a, COUNT {{ (a)-->() }} + COUNT {{ (a)<--() }} AS degree WHERE degree > 0"
-                       " RETURN a.id AS id, degree", LABELS), ids=wanted)
+                _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}})-[]-(b) RETURN a.id AS id, count(DISTINCT b) AS degree", LABELS), ids=wanted)
         }
         found = _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}}) RETURN a", LABELS)
         record = next(iter(self.store._read(

@@ -58,7 +58,8 @@ class StageFirm(NamedTuple):
 class RingCounts(NamedTuple):
     """The size of the relationships around some nodes, counted without reading them
     (:meth:`Queries.ring_counts`). ``degrees``: each of the nodes with at least one relationship
-    -> how many it has (a loop counts twice, once per end); ``relationships``: how many distinct
+    -> how many distinct nodes it is linked to, either direction (a loop links a node to
+    itself); ``relationships``: how many distinct
     relationships have an end among the nodes; ``nodes``: how many distinct nodes the nodes and
     the far ends of those relationships make."""
 
@@ -95,16 +96,17 @@ class Queries:
         return {rel.identity for rel in self.store.incident(ids, types)}
 
     def ring_counts(self, ids: Iterable[str]) -> RingCounts:
-        """How many relationships each of ``ids`` has, and how many relationships and nodes the
+        """How many nodes each of ``ids`` is linked to, and how many relationships and nodes the
         next ring out from ``ids`` holds (see :class:`RingCounts`): what an ego view needs to
         rank and cut a neighbourhood too big to draw whole, without reading it."""
         wanted = set(ids)
         rels = {rel.identity: rel for rel in self.store.incident(wanted)}
-        degrees: dict[str, int] = {}
+        linked: dict[str, set[str]] = {}
         for _, source, target, _ in rels:
-            for end in (source, target):
+            for end, other in ((source, target), (target, source)):
                 if end in wanted:
-                    degrees[end] = degrees.get(end, 0) + 1
+                    linked.setdefault(end, set()).add(other)
+        degrees = {node: len(others) for node, others in linked.items()}
         return RingCounts(degrees, len(rels), len(wanted | {end for key in rels for end in key[1:3]}))
 
     def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:

@@ -749,20 +749,19 @@ class SqliteQueries(Queries):
     def ring_counts(self, ids: Iterable[str]) -> RingCounts:
         # counted in SQL, by the source and target indexes (each holds the whole key of a
         # WITHOUT ROWID table): nothing but the counts crosses into Python. The ids go in as one
-        # JSON array, so any number of them is one statement.
+        # JSON array, so any number of them is one statement each.
         wanted = json.dumps(sorted(set(ids)))
         db = self.store._db
-        degrees: dict[str, int] = {}
-        for end in ("source", "target"):
-            sql = f"SELECT r.{end}, COUNT(*) FROM json_each(?) j CROSS JOIN rels r ON r.{end} = j.value GROUP BY r.{end}"
-            for node, count in db.execute(sql, (wanted,)):
-                degrees[node] = degrees.get(node, 0) + count
-        (both,) = db.execute("SELECT COUNT(*) FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
-                             " WHERE r.target IN (SELECT value FROM json_each(?1))", (wanted,)).fetchone()
-        (nodes,) = db.execute("SELECT COUNT(*) FROM (SELECT r.target FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
-                              " UNION SELECT r.source FROM json_each(?1) j CROSS JOIN rels r ON r.target = j.value"
+        outgoing = "FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
+        incoming = "FROM json_each(?1) j CROSS JOIN rels r ON r.target = j.value"
+        degrees = dict(db.execute(f"SELECT node, COUNT(DISTINCT other) FROM (SELECT r.source node, r.target other {outgoing}"
+                                  f" UNION ALL SELECT r.target, r.source {incoming}) GROUP BY node", (wanted,)))
+        # a relationship with both ends among the ids is counted from its source only
+        (rels,) = db.execute(f"SELECT (SELECT COUNT(*) {outgoing}) + (SELECT COUNT(*) {incoming}"
+                             " WHERE r.source NOT IN (SELECT value FROM json_each(?1)))", (wanted,)).fetchone()
+        (nodes,) = db.execute(f"SELECT COUNT(*) FROM (SELECT r.target {outgoing} UNION SELECT r.source {incoming}"
                               " UNION SELECT value FROM json_each(?1))", (wanted,)).fetchone()
-        return RingCounts(degrees, sum(degrees.values()) - both, nodes)
+        return RingCounts(degrees, rels, nodes)
 
     def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
         # both ends checked in SQL (the ids as one JSON array, any number of them): a hub's
