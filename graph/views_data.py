@@ -564,7 +564,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
 
 
 COMMUNITY_HUBS = 2  # a community is named by this many of its best-tied members
-LAYOUT_SPACING = 40.0  # drawing units between two members of a community
+LAYOUT_SPACING = 90.0  # drawing units between two members of a community: room for a Chinese name
 
 
 def community_layout(nodes: list[dict], *, spacing: float = LAYOUT_SPACING) -> dict[str, list[float]]:
@@ -576,10 +576,10 @@ def community_layout(nodes: list[dict], *, spacing: float = LAYOUT_SPACING) -> d
     discs overlap and a page can draw at once, without physics. Nodes with no community make
     one group of their own.
 
-    Two one-member communities: discs of radius 80 (spacing 40), centres at least 80 + 80 + 40 apart.
+    Two one-member communities, spacing 40: discs of radius 80, centres at least 80 + 80 + 40 apart.
 
     >>> import math
-    >>> pos = community_layout([{"id": "a", "community": 0, "ties": 2}, {"id": "b", "community": 1, "ties": 1}])
+    >>> pos = community_layout([{"id": "a", "community": 0, "ties": 2}, {"id": "b", "community": 1, "ties": 1}], spacing=40)
     >>> math.dist(pos["a"], pos["b"]) >= 200
     True
     """

@@ -151,7 +151,7 @@
     var open = [];
     chainx.networks.forEach(function (entry) {
       Object.keys(styles.clusters || {}).forEach(function (id) {
-        if (entry.network.isCluster(id)) { open.push(id); }
+        if (entry.network.body.nodes[id] && entry.network.isCluster(id)) { open.push(id); }
       });
     });
     return open;
@@ -179,8 +179,13 @@
     });
     entry.network.on("click", function (params) {
       if (params.nodes.length === 1 && entry.network.isCluster(params.nodes[0])) {
-        entry.network.openCluster(params.nodes[0]);
-        body.setAttribute("data-opened", String((Number(body.getAttribute("data-opened")) || 0) + 1));
+        var id = params.nodes[0];
+        // after vis has finished with the click: the cluster node it selected goes away
+        window.setTimeout(function () {
+          entry.network.unselectAll();
+          entry.network.openCluster(id);
+          body.setAttribute("data-opened", String((Number(body.getAttribute("data-opened")) || 0) + 1));
+        }, 0);
       }
     });
   }
