@@ -449,7 +449,7 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
             "links": [ego_link(base, node["kind"], node["id"], node["name"])],
         })
         if node["id"] in fold_of:
-            entry["fold"] = fold_of[node["id"]]
+            entry["fold"], entry["hidden"] = fold_of[node["id"]], True
         url = ego_url(base, node["kind"], node["id"])
         if url:
             entry["url"] = url
@@ -498,7 +498,7 @@ def _ego_clusters(payload: dict) -> tuple[dict, dict]:
         kind = KIND_TEXT.get(group["kind"], group["kind"]).split()[-1]
         label = f"{kind} · {group['stage_name']}" if group.get("stage_name") else kind
         spec[key] = {"label": f"{label} ({len(group['folded'])})", "color": KIND_COLOURS.get(group["kind"], "#90a4ae"),
-                     "count": len(group["folded"]), "hub": group["hub"]}
+                     "count": len(group["folded"]), "hub": group["hub"], "kind": group["kind"]}
         fold_of.update(dict.fromkeys(group["folded"], key))
     return spec, fold_of
 

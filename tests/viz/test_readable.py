@@ -35,16 +35,17 @@ def test_a_hub_above_the_threshold_folds_its_group_and_a_click_opens_it(visit, t
     cluster = "fold:hub:Enterprise:weave"
     assert page.page.evaluate(CLUSTERS) == [cluster]
     # the cluster holds the folded customers; the strongest stay drawn beside the hub
-    inside = page.page.evaluate("id => window.chainx.networks[0].network.getNodesInCluster(id)", cluster)
-    assert sorted(inside) == sorted(payload["groups"][0]["folded"]) and len(inside) == folded
-    assert page.page.evaluate("id => window.chainx.networks[0].network.body.nodes[id].options.label", cluster) == f"企业 · 织造 ({folded})"
+    hidden = "() => window.chainx.networks[0].nodes.get({filter: n => n.hidden}).map(n => n.id)"
+    assert sorted(page.page.evaluate(hidden)) == sorted(payload["groups"][0]["folded"]) and len(page.page.evaluate(hidden)) == folded
+    assert page.page.evaluate("id => window.chainx.networks[0].nodes.get(id).label", cluster) == f"企业 · 织造 ({folded})"
+    assert page.page.evaluate("id => window.chainx.networks[0].network.getConnectedNodes(id)", cluster) == ["hub"]
     assert f"Folded: {folded} neighbours into 1 clusters" in page.page.inner_text("#notes")
     assert page.errors == []
     x, y = at(page, cluster)
     assert page.errors == []
     page.page.mouse.click(x, y)
     page.page.wait_for_selector("body[data-opened='1']", state="attached")
-    assert page.page.evaluate(CLUSTERS) == []
+    assert page.page.evaluate(CLUSTERS) == [] and page.page.evaluate(hidden) == []
     assert_clean(page, "ego clusters")
     page.shot("ego-clusters-open")
 
