@@ -249,8 +249,8 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     }
 
 
-# A hub's neighbours of one kind and stage are folded into one cluster when there are more than
-# FOLD_ABOVE of them; the FOLD_KEEP with the strongest ties to the hub stay drawn beside it.
+# A hub with more than FOLD_ABOVE neighbours (one ring further out) has them folded into one
+# cluster per kind and stage; the FOLD_KEEP of each with the strongest ties stay drawn beside it.
 FOLD_ABOVE = 40
 FOLD_KEEP = 5
 
@@ -268,9 +268,10 @@ def _ego_groups(centre: str, kept: set[str], distance: dict[str, int], by_id: di
                 relationships: list[Relationship], store: GraphStore) -> list[dict]:
     """The ego view's clusters: each kept node belongs to the hub one ring nearer the centre that
     it has the strongest tie with; a hub's members are grouped by kind and by the stage of that
-    tie (a supply's stage, an enterprise's own stage for OPERATES_IN); groups of more than
-    :data:`FOLD_ABOVE` are folded but for their :data:`FOLD_KEEP` strongest. Groups come
-    biggest first, members strongest first, then by id."""
+    tie (a supply's stage, an enterprise's own stage for OPERATES_IN). A hub with more than
+    :data:`FOLD_ABOVE` members has each group folded but for its :data:`FOLD_KEEP` strongest
+    (a group that small stays drawn whole). Groups come nearest hub first, then biggest first;
+    members strongest first, then by id."""
     tie: dict[str, tuple[float, str, str | None]] = {}  # member -> (strength, hub, stage)
     for rel in relationships:
         for hub, member in ((rel.source, rel.target), (rel.target, rel.source)):
@@ -286,10 +287,13 @@ def _ego_groups(centre: str, kept: set[str], distance: dict[str, int], by_id: di
         members[(hub, by_id[member].label, stage)].append(member)
     stages = {s for _, _, s in members if s}
     stage_names = {n.id: n.name for n in store.nodes(["Stage"], ids=stages)} if stages else {}
+    around: dict[str, int] = defaultdict(int)  # each hub's members, all groups
+    for (hub, _, _), ids in members.items():
+        around[hub] += len(ids)
     groups = []
     for (hub, label, stage), ids in members.items():
         ids.sort(key=lambda m: (-tie[m][0], m))
-        folded = ids[FOLD_KEEP:] if len(ids) > FOLD_ABOVE else []
+        folded = ids[FOLD_KEEP:] if around[hub] > FOLD_ABOVE else []
         groups.append({"hub": hub, "kind": label, "stage": stage, "stage_name": stage_names.get(stage, stage) if stage else None,
                        "count": len(ids), "members": ids, "folded": folded})
     groups.sort(key=lambda g: (distance[g["hub"]], g["hub"] != centre, -g["count"], g["hub"], g["kind"], g["stage"] or ""))

@@ -418,13 +418,20 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""
     centre = payload["node"]["id"]
     big = len(payload["nodes"]) > BIG
+    clusters_spec, fold_of = _ego_clusters(payload)
     positions = {}
     if big:
+        # the rings hold what is drawn: each cluster in its members' ring, in their place
         by_ring: dict[int, list[str]] = {}
+        placed: set[str] = set()
         for node in payload["nodes"]:
-            by_ring.setdefault(node["distance"], []).append(node["id"])
+            key = fold_of.get(node["id"], node["id"])
+            if key not in placed:
+                placed.add(key)
+                by_ring.setdefault(node["distance"], []).append(key)
         positions = rings([by_ring[d] for d in sorted(by_ring)])
-    clusters_spec, fold_of = _ego_clusters(payload)
+        for key, spec in clusters_spec.items():
+            spec["x"], spec["y"] = positions.pop(key)
     nodes = []
     for node in payload["nodes"]:
         colour = KIND_COLOURS.get(node["kind"], "#90a4ae")

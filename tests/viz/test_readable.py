@@ -51,7 +51,7 @@ def test_a_hub_above_the_threshold_folds_its_group_and_a_click_opens_it(visit, t
 
 
 def test_a_hub_at_the_threshold_folds_nothing(visit, tmp_path):
-    _, page = _ego_page(visit, tmp_path, views_data.FOLD_ABOVE)
+    _, page = _ego_page(visit, tmp_path, views_data.FOLD_ABOVE - 3)  # and 3 stages
     assert page.page.evaluate(CLUSTERS) == []
     assert page.page.locator("#notes").count() == 0 or "Folded" not in page.page.inner_text("#notes")
     assert_clean(page, "ego no clusters")

@@ -173,7 +173,7 @@
         color: { background: "#ffffff", border: c.color }, borderWidth: 3, font: { size: 15, strokeWidth: 3, strokeColor: "#ffffff" },
         kind: null, facets: { kind: c.kind }, cluster: true,
       };
-      if (at[id].n) { node.x = at[id].x / at[id].n; node.y = at[id].y / at[id].n; }
+      if (typeof c.x === "number") { node.x = c.x; node.y = c.y; } else if (at[id].n) { node.x = at[id].x / at[id].n; node.y = at[id].y / at[id].n; }
       nodes.push(node);
       edges.push({ id: id + "|hub", from: c.hub, to: id, dashes: true, width: 2 });
     });
@@ -186,6 +186,14 @@
       window.setTimeout(function () {
         entry.network.unselectAll();
         chainx.folded[id] = false;
+        // the members around where the cluster was, on a circle that holds them
+        var at = entry.network.getPosition(id);
+        var members = entry.nodes.get({ filter: function (n) { return n.fold === id; } });
+        var radius = Math.max(120, members.length * 28 / (2 * Math.PI));
+        entry.nodes.update(members.map(function (n, i) {
+          var angle = 2 * Math.PI * i / members.length;
+          return { id: n.id, x: at.x + radius * Math.cos(angle), y: at.y + radius * Math.sin(angle) };
+        }));
         entry.edges.remove(id + "|hub");
         entry.nodes.remove(id);
         refresh();
