@@ -27,10 +27,10 @@ from .checks import whole_number
 from .errors import InvalidParameter, TooExpensive
 from .model import GraphData, check_rel_type
 from .store.base import GraphStore
-from .store.queries import queries
+from .store.queries import RingCounts, queries
 from .store.reads import get_node
 
-__all__ = ["MAX_DEPTH", "Rings", "rings", "neighbourhood_data", "check_depth", "MAX_RELATIONSHIPS", "MAX_RELATIONSHIPS_ENV"]
+__all__ = ["MAX_DEPTH", "Rings", "rings", "ring_beyond", "neighbourhood_data", "check_depth", "MAX_RELATIONSHIPS", "MAX_RELATIONSHIPS_ENV"]
 
 # Three rings around a hub already reach most of a regional chain; deeper is the whole graph.
 MAX_DEPTH = 3
@@ -84,16 +84,33 @@ def rings(store: GraphStore, node_id: str, depth: int, types: Iterable[str] | No
         # ring's relationships are read whole: refuse before a ring that is sure to go past
         step = search.incident_keys(frontier, types) if len(keys) + len(frontier) <= budget else None
         if step is None or len(keys | step) > budget:
-            narrower = f"ask for depth {ring - 1}, or " if ring > 1 else ""
-            raise TooExpensive("depth", f"the neighbourhood of {node_id!r} holds more than {budget:,} relationships within {ring} "
-                                        f"relationship{'s' if ring > 1 else ''} of it ({len(distance) - 1:,} nodes reached by ring {ring - 1}); "
-                                        f"{narrower}raise the budget with {MAX_RELATIONSHIPS_ENV}")
+            _refuse(node_id, budget, ring, len(distance) - 1)
         keys |= step
         frontier = {end for key in step for end in key[1:3] if end not in distance}
         distance.update(dict.fromkeys(frontier, ring))
         if not frontier:
             break
     return Rings(node_id, depth, distance, frozenset(keys))
+
+
+def _refuse(node_id: str, budget: int, ring: int, reached: int):
+    narrower = f"ask for depth {ring - 1}, or " if ring > 1 else ""
+    raise TooExpensive("depth", f"the neighbourhood of {node_id!r} holds more than {budget:,} relationships within {ring} "
+                                f"relationship{'s' if ring > 1 else ''} of it ({reached:,} nodes reached by ring {ring - 1}); "
+                                f"{narrower}raise the budget with {MAX_RELATIONSHIPS_ENV}")
+
+
+def ring_beyond(store: GraphStore, found: Rings) -> RingCounts:
+    """The sizes one ring past ``found`` (all relationship types), counted by the store without
+    reading that ring (:meth:`graph.store.queries.Queries.ring_counts`): every relationship with
+    an end in ``found``'s rings, how many nodes they reach, each node's relationships. For a
+    view that can only draw ``found`` but must rank its nodes and say what it left out. Past the
+    work budget it refuses as :func:`rings` does for that ring."""
+    counts = queries(store).ring_counts(found.distance)
+    budget = _budget()
+    if counts.relationships > budget:
+        _refuse(found.centre, budget, found.depth + 1, len(found.distance) - 1)
+    return counts
 
 
 def neighbourhood_data(store: GraphStore, node_id: str, depth: int = 1, types: Iterable[str] | None = None) -> GraphData:

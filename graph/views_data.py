@@ -24,7 +24,7 @@ from .checks import whole_number
 from .errors import InvalidParameter
 from .model import LABELS, Node, Relationship
 from .names import resolve
-from .neighbourhood import MAX_DEPTH, check_depth, rings
+from .neighbourhood import MAX_DEPTH, check_depth, ring_beyond, rings
 from .params import VIEW_REGIONS, split_list
 from .projection import projection
 from .regions import check_region, enterprises_in, region_descendants
@@ -40,10 +40,13 @@ __all__ = [
     "index_view",
     "search_view",
     "ego_view",
+    "FOLD_ABOVE",
+    "FOLD_KEEP",
     "chain_layout",
     "chain_view",
     "compare_view",
     "ties_view",
+    "community_layout",
     "BROKERS_TOP",
     "bottlenecks_view",
     "PANORAMA_COLUMNS",
@@ -185,12 +188,23 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     centre = get_node(store, node_id, label)
     # The shape of the neighbourhood first, from relationship identities alone (graph.neighbourhood):
     # only the nodes and relationships kept are read whole.
-    found = rings(store, node_id, depth, types)
-    distance, keys = found.distance, set(found.keys)
-    adjacency: dict[str, set[str]] = defaultdict(set)
-    for _, source, target, _ in keys:
-        adjacency[source].add(target)
-        adjacency[target].add(source)
+    inner = rings(store, node_id, depth - 1, types) if depth > 1 else None
+    beyond = None
+    if inner is not None and len(inner.distance) > limit:
+        # the outer ring cannot be drawn: the store counts it (for the ranking and what is left
+        # out) instead of handing over its relationships (10^5 on a national hub); it counts every
+        # relationship type, the ties not followed too
+        beyond = ring_beyond(store, inner)
+        distance, keys = inner.distance, set(inner.keys)
+        ties = beyond.degrees
+    else:
+        found = rings(store, node_id, depth, types)
+        distance, keys = found.distance, set(found.keys)
+        linked: dict[str, set[str]] = defaultdict(set)  # each node's neighbours within the neighbourhood searched
+        for _, source, target, _ in keys:
+            linked[source].add(target)
+            linked[target].add(source)
+        ties = {node: len(others) for node, others in linked.items()}
 
     shown_depth = depth
     while shown_depth > 1 and sum(1 for d in distance.values() if d <= shown_depth) > limit:
@@ -198,7 +212,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     ring = sorted(
         (n for n, d in distance.items() if d <= shown_depth),
         # nearest first, then the best connected (they carry the most of the picture), then id
-        key=lambda n: (distance[n], -len(adjacency[n]), n),
+        key=lambda n: (distance[n], -ties.get(n, 0), n),
     )
     kept = set(ring[:limit])
     # every relationship among the kept nodes: the subgraph they induce, as networkx.ego_graph
@@ -207,7 +221,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     if types is not None:
         relationships = [r for r in relationships if r.type in types]
     by_id = {n.id: n for n in store.nodes(ids=kept)}
-    omitted_nodes = len(distance) - len(kept)
+    omitted_nodes = (beyond.nodes if beyond else len(distance)) - len(kept)
     omitted = None
     if omitted_nodes:
         outer = [n for n in kept if distance[n] == depth]
@@ -220,7 +234,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
             reasons.append(f"only the {limit} best-connected nodes within depth {shown_depth} are shown")
         omitted = {
             "nodes": omitted_nodes,
-            "relationships": len(keys) - len(relationships),
+            "relationships": (beyond.relationships if beyond else len(keys)) - len(relationships),
             "reason": "; ".join(reasons),
         }
     region_names = _region_names(store)
@@ -229,6 +243,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
         region = node["details"].get("region")
         if region in region_names:
             node["region_name"] = region_names[region]
+    groups = _ego_groups(centre.id, kept, distance, by_id, relationships, store)
     return {
         "view": "ego",
         "node": {"id": centre.id, "name": centre.name, "kind": centre.label},
@@ -238,7 +253,60 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
         "nodes": nodes,
         "relationships": [_rel_entry(r) for r in relationships],
         "omitted": omitted,
+        "groups": groups,
+        "folded": sum(len(g["folded"]) for g in groups),
     }
+
+
+# A hub with more than FOLD_ABOVE neighbours (one ring further out) has them folded into one
+# cluster per kind and stage; the FOLD_KEEP of each with the strongest ties stay drawn beside it.
+FOLD_ABOVE = 40
+FOLD_KEEP = 5
+
+
+def _strength(rel: Relationship) -> float:
+    """How strong a tie is: its volume (supplies) or weight (ties), else 1."""
+    for key in ("volume", "weight"):
+        value = rel.props.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return 1.0
+
+
+def _ego_groups(centre: str, kept: set[str], distance: dict[str, int], by_id: dict[str, Node],
+                relationships: list[Relationship], store: GraphStore) -> list[dict]:
+    """The ego view's clusters: each kept node belongs to the hub one ring nearer the centre that
+    it has the strongest tie with; a hub's members are grouped by kind and by the stage of that
+    tie (a supply's stage, an enterprise's own stage for OPERATES_IN). A hub with more than
+    :data:`FOLD_ABOVE` members has each group folded but for its :data:`FOLD_KEEP` strongest
+    (a group that small stays drawn whole). Groups come nearest hub first, then biggest first;
+    members strongest first, then by id."""
+    tie: dict[str, tuple[float, str, str | None]] = {}  # member -> (strength, hub, stage)
+    for rel in relationships:
+        for hub, member in ((rel.source, rel.target), (rel.target, rel.source)):
+            if hub not in kept or member not in kept or distance[member] != distance[hub] + 1:
+                continue
+            strength = _strength(rel)
+            stage = rel.key if rel.type == "SUPPLIES" and rel.key else (rel.target if rel.type == "OPERATES_IN" and hub == rel.target else None)
+            best = tie.get(member)
+            if best is None or (-strength, hub) < (-best[0], best[1]):
+                tie[member] = (strength, hub, stage)
+    members: dict[tuple[str, str, str | None], list[str]] = defaultdict(list)
+    for member, (_, hub, stage) in tie.items():
+        members[(hub, by_id[member].label, stage)].append(member)
+    stages = {s for _, _, s in members if s}
+    stage_names = {n.id: n.name for n in store.nodes(["Stage"], ids=stages)} if stages else {}
+    around: dict[str, int] = defaultdict(int)  # each hub's members, all groups
+    for (hub, _, _), ids in members.items():
+        around[hub] += len(ids)
+    groups = []
+    for (hub, label, stage), ids in members.items():
+        ids.sort(key=lambda m: (-tie[m][0], m))
+        folded = ids[FOLD_KEEP:] if around[hub] > FOLD_ABOVE else []
+        groups.append({"hub": hub, "kind": label, "stage": stage, "stage_name": stage_names.get(stage, stage) if stage else None,
+                       "count": len(ids), "members": ids, "folded": folded})
+    groups.sort(key=lambda g: (distance[g["hub"]], g["hub"] != centre, -g["count"], g["hub"], g["kind"], g["stage"] or ""))
+    return groups
 
 
 # -- chain map ---------------------------------------------------------------------------------
@@ -500,6 +568,7 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
         "institutes": institutes,
         "communities": len({n["community"] for n in nodes if n["community"] is not None}),
         "community_hubs": _community_hubs(nodes),
+        "positions": community_layout(nodes),
         "brokers_method": report.brokers_method.model_dump(),
         "nodes": nodes,
         "edges": edges,
@@ -508,6 +577,53 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
 
 
 COMMUNITY_HUBS = 2  # a community is named by this many of its best-tied members
+LAYOUT_SPACING = 90.0  # drawing units between two members of a community: room for a Chinese name
+
+
+def community_layout(nodes: list[dict], *, spacing: float = LAYOUT_SPACING) -> dict[str, list[float]]:
+    """Where each node of the ties view sits: ``{id: [x, y]}``, communities apart.
+
+    Each community is a disc (a sunflower pattern, its best-tied members in the middle), of
+    radius ``spacing * (sqrt(members) + 1)``; the discs' centres lie on one circle, biggest
+    community first, each given an arc as long as its diameter plus ``spacing``, so no two
+    discs overlap and a page can draw at once, without physics. Nodes with no community make
+    one group of their own.
+
+    Two one-member communities, spacing 40: discs of radius 80, centres at least 80 + 80 + 40 apart.
+
+    >>> import math
+    >>> pos = community_layout([{"id": "a", "community": 0, "ties": 2}, {"id": "b", "community": 1, "ties": 1}], spacing=40)
+    >>> math.dist(pos["a"], pos["b"]) >= 200
+    True
+    """
+    import math
+
+    members: dict = defaultdict(list)
+    for node in nodes:
+        members[node.get("community")].append(node)
+    groups = sorted(members.values(), key=lambda g: (-len(g), str(g[0].get("community"))))
+    radii = [spacing * (math.sqrt(len(g)) + 1) for g in groups]
+    circumference = sum(2 * r + spacing for r in radii)
+    angles, arc = [], 0.0
+    for radius in radii:
+        angles.append(2 * math.pi * (arc + radius + spacing / 2) / circumference)
+        arc += 2 * radius + spacing
+    # the circle is wide enough that neighbouring discs' centres (a chord apart, shorter than
+    # their arc) are at least both radii and a spacing apart
+    ring = 0.0
+    for i in range(len(groups) if len(groups) > 1 else 0):
+        j = (i + 1) % len(groups)
+        turn = abs(angles[j] - angles[i])
+        turn = min(turn, 2 * math.pi - turn)
+        ring = max(ring, (radii[i] + radii[j] + spacing) / (2 * math.sin(turn / 2)))
+    golden = math.pi * (3 - math.sqrt(5))
+    positions: dict[str, list[float]] = {}
+    for group, angle in zip(groups, angles):
+        cx, cy = ring * math.cos(angle), ring * math.sin(angle)
+        for i, node in enumerate(sorted(group, key=lambda n: (-(n.get("ties") or 0), n["id"]))):
+            r, a = spacing * math.sqrt(i), i * golden
+            positions[node["id"]] = [round(cx + r * math.cos(a), 1), round(cy + r * math.sin(a), 1)]
+    return positions
 
 
 def _community_hubs(nodes: list[dict]) -> dict[str, list[str]]:

@@ -167,10 +167,11 @@ def _api_root(base: str | None) -> str | None:
     return base[: -len("/views")] if base.endswith("/views") else ""
 
 
-def _controls(base: str | None) -> dict:
-    """What chainx.js needs to style nodes it adds on expand and to link them to their ego view."""
+def _controls(base: str | None, *, clusters: dict | None = None) -> dict:
+    """What chainx.js needs to style nodes it adds on expand and to link them to their ego view,
+    and the clusters it folds (ego view)."""
     kinds = {k: {"color": KIND_COLOURS[k], "shape": KIND_SHAPES[k], "cls": f"kind:{k}"} for k in KIND_COLOURS}
-    styles = {"kinds": kinds, "ego": f"{base}/ego/{{kind}}/{{id}}" if base else None}
+    styles = {"kinds": kinds, "ego": f"{base}/ego/{{kind}}/{{id}}" if base else None, "clusters": clusters or {}}
     return {"api": _api_root(base), "styles": styles}
 
 
@@ -417,12 +418,20 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""
     centre = payload["node"]["id"]
     big = len(payload["nodes"]) > BIG
+    clusters_spec, fold_of = _ego_clusters(payload)
     positions = {}
     if big:
+        # the rings hold what is drawn: each cluster in its members' ring, in their place
         by_ring: dict[int, list[str]] = {}
+        placed: set[str] = set()
         for node in payload["nodes"]:
-            by_ring.setdefault(node["distance"], []).append(node["id"])
+            key = fold_of.get(node["id"], node["id"])
+            if key not in placed:
+                placed.add(key)
+                by_ring.setdefault(node["distance"], []).append(key)
         positions = rings([by_ring[d] for d in sorted(by_ring)])
+        for key, spec in clusters_spec.items():
+            spec["x"], spec["y"] = positions.pop(key)
     nodes = []
     for node in payload["nodes"]:
         colour = KIND_COLOURS.get(node["kind"], "#90a4ae")
@@ -446,6 +455,8 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
             "search": " ".join(map(str, details.get("aliases") or [])),
             "links": [ego_link(base, node["kind"], node["id"], node["name"])],
         })
+        if node["id"] in fold_of:
+            entry["fold"], entry["hidden"] = fold_of[node["id"]], True
         url = ego_url(base, node["kind"], node["id"])
         if url:
             entry["url"] = url
@@ -475,12 +486,36 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
         subtitle=f"{payload['node']['kind']} {payload['node']['id']} · {depth_text} · {len(nodes)} nodes, {len(edges)} relationships"
         + " · double-click a node to expand its neighbours 双击展开",
         links=_links(base),
-        notes=_omitted_notes(payload.get("omitted")),
+        notes=_omitted_notes(payload.get("omitted")) + _folded_notes(payload),
         panels=[{"id": "net-ego", "title": ""}],
         networks=[_network("net-ego", nodes, edges, options)],
         legend=legend,
-        **_controls(base),
+        **_controls(base, clusters=clusters_spec),
     )
+
+
+def _ego_clusters(payload: dict) -> tuple[dict, dict]:
+    """The clusters chainx.js folds (id -> label, colour, shape) and each folded node's cluster,
+    from the payload's groups (graph.views_data decides which and how many)."""
+    spec, fold_of = {}, {}
+    for group in payload.get("groups") or []:
+        if not group["folded"]:
+            continue
+        key = f"fold:{group['hub']}:{group['kind']}:{group['stage'] or ''}"
+        kind = KIND_TEXT.get(group["kind"], group["kind"]).split()[-1]
+        label = f"{kind} · {group['stage_name']}" if group.get("stage_name") else kind
+        spec[key] = {"label": f"{label} ({len(group['folded'])})", "color": KIND_COLOURS.get(group["kind"], "#90a4ae"),
+                     "count": len(group["folded"]), "hub": group["hub"], "kind": group["kind"]}
+        fold_of.update(dict.fromkeys(group["folded"], key))
+    return spec, fold_of
+
+
+def _folded_notes(payload: dict) -> list[str]:
+    folded = [g for g in payload.get("groups") or [] if g["folded"]]
+    if not folded:
+        return []
+    return [f"Folded: {payload['folded']} neighbours into {len(folded)} clusters by kind and stage, the strongest ties drawn first; "
+            f"click a cluster to open it. 已折叠 {payload['folded']} 个邻居为 {len(folded)} 组，点击展开。"]
 
 
 # -- ties --------------------------------------------------------------------------------------
@@ -497,13 +532,8 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
     classes = {str(c): (colour_of[c], colour_of[c], "dot", f"community 社区 {community_name[c]}") for c in communities[:12]}
     if len(communities) > 12:
         classes["other"] = ("#90a4ae", "#90a4ae", "dot", f"… {len(communities) - 12} more communities 其他社区")
-    big = len(payload["nodes"]) > BIG
-    positions = {}
-    if big:
-        groups: dict = {}
-        for node in payload["nodes"]:
-            groups.setdefault(node.get("community"), []).append(node["id"])
-        positions = clusters([groups[k] for k in sorted(groups, key=lambda k: (-len(groups[k]), str(k)))])
+    # communities apart, laid out in graph/ (views_data.community_layout): drawn at once, no physics
+    positions = payload.get("positions") or {}
     nodes = []
     for node in payload["nodes"]:
         key = str(node.get("community")) if str(node.get("community")) in classes else "other"
@@ -543,7 +573,7 @@ def ties_page(payload: dict, *, base: str | None = None) -> str:
          "width": round(1 + math.log1p(float(e.get("weight") or 1)), 2)}
         for e in payload["edges"]
     ]
-    options = _base_options(physics=not big, directed=False)
+    options = _base_options(physics=not positions, directed=False)
     legend = _legend(classes, "community", match="color") + _legend(_TIES_SHAPES, "shape", match="shape")
     legend.append({"color": "#ffffff", "border": "#111", "shape": "dot", "label": "★ broker 桥梁 (thick border)"})
     present = {n["id"] for n in payload["nodes"]}

@@ -54,7 +54,7 @@ from .base import (
     search_text,
     unknown_dataset,
 )
-from .queries import Operation, Queries, StageFirm, number_or_none
+from .queries import Operation, Queries, RingCounts, StageFirm, number_or_none
 
 __all__ = ["Neo4jStore", "META_LABEL", "clear_database"]
 
@@ -967,6 +967,20 @@ class Neo4jQueries(Queries):
         for batch in _batched(sorted(set(ids)), self.store.batch_size):
             found.update((r["type"], r["source"], r["target"], r["key"] or "") for r in self.store._read(query, ids=batch))
         return found
+
+    def ring_counts(self, ids: Iterable[str]) -> RingCounts:
+        # by each node's (label, id) index; counted on the server, one query for the degrees and
+        # one for the distinct relationships and far ends
+        wanted = sorted(set(ids))
+        degrees = {
+            r["id"]: r["degree"] for r in self.store._read(
+                _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}})-[]-(b) RETURN a.id AS id, count(DISTINCT b) AS degree", LABELS), ids=wanted)
+        }
+        found = _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}}) RETURN a", LABELS)
+        record = next(iter(self.store._read(
+            f"CALL {{ {found} }} MATCH (a)-[r]-(b)"
+            " RETURN count(DISTINCT r) AS rels, count(DISTINCT CASE WHEN NOT b.id IN $ids THEN b.id END) AS far", ids=wanted)))
+        return RingCounts(degrees, record["rels"], len(wanted) + record["far"])
 
     def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
         wanted = sorted(set(ids))

@@ -26,7 +26,7 @@ from graph.model import Relationship
 if TYPE_CHECKING:
     from .base import GraphStore
 
-__all__ = ["Queries", "queries", "Operation", "StageFirm", "number_or_none"]
+__all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "number_or_none"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,19 @@ class StageFirm(NamedTuple):
     employees: float | None
 
 
+class RingCounts(NamedTuple):
+    """The size of the relationships around some nodes, counted without reading them
+    (:meth:`Queries.ring_counts`). ``degrees``: each of the nodes with at least one relationship
+    -> how many distinct nodes it is linked to, either direction (a loop links a node to
+    itself); ``relationships``: how many distinct
+    relationships have an end among the nodes; ``nodes``: how many distinct nodes the nodes and
+    the far ends of those relationships make."""
+
+    degrees: dict[str, int]
+    relationships: int
+    nodes: int
+
+
 def number_or_none(value) -> float | None:
     """A stated amount (capacity, revenue) as a number; None when absent or not a number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -81,6 +94,20 @@ class Queries:
         """The identities (type, source, target, key) of the store's ``incident`` relationships,
         without their properties: what a search that only needs the shape of a neighbourhood reads."""
         return {rel.identity for rel in self.store.incident(ids, types)}
+
+    def ring_counts(self, ids: Iterable[str]) -> RingCounts:
+        """How many nodes each of ``ids`` is linked to, and how many relationships and nodes the
+        next ring out from ``ids`` holds (see :class:`RingCounts`): what an ego view needs to
+        rank and cut a neighbourhood too big to draw whole, without reading it."""
+        wanted = set(ids)
+        rels = {rel.identity: rel for rel in self.store.incident(wanted)}
+        linked: dict[str, set[str]] = {}
+        for _, source, target, _ in rels:
+            for end, other in ((source, target), (target, source)):
+                if end in wanted:
+                    linked.setdefault(end, set()).add(other)
+        degrees = {node: len(others) for node, others in linked.items()}
+        return RingCounts(degrees, len(rels), len(wanted | {end for key in rels for end in key[1:3]}))
 
     def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
         """Every relationship whose two ends are both in ``ids``, sorted by identity."""

@@ -35,7 +35,7 @@ from .base import (
     search_text,
     unknown_dataset,
 )
-from .queries import Operation, Queries, StageFirm
+from .queries import Operation, Queries, RingCounts, StageFirm
 
 __all__ = ["SqliteStore"]
 
@@ -711,13 +711,29 @@ class SqliteQueries(Queries):
                 found.update(self.store._db.execute(sql, batch + (type_list or [])))
         return found
 
+    def ring_counts(self, ids: Iterable[str]) -> RingCounts:
+        # counted in SQL, by the source and target indexes (each holds the whole key of a
+        # WITHOUT ROWID table): nothing but the counts crosses into Python. The ids go in as one
+        # JSON array, so any number of them is one statement each.
+        wanted = json.dumps(sorted(set(ids)))
+        db = self.store._db
+        outgoing = "FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
+        incoming = "FROM json_each(?1) j CROSS JOIN rels r ON r.target = j.value"
+        degrees = dict(db.execute(f"SELECT node, COUNT(DISTINCT other) FROM (SELECT r.source node, r.target other {outgoing}"
+                                  f" UNION ALL SELECT r.target, r.source {incoming}) GROUP BY node", (wanted,)))
+        # a relationship with both ends among the ids is counted from its source only
+        (rels,) = db.execute(f"SELECT (SELECT COUNT(*) {outgoing}) + (SELECT COUNT(*) {incoming}"
+                             " WHERE r.source NOT IN (SELECT value FROM json_each(?1)))", (wanted,)).fetchone()
+        (nodes,) = db.execute(f"SELECT COUNT(*) FROM (SELECT r.target {outgoing} UNION SELECT r.source {incoming}"
+                              " UNION SELECT value FROM json_each(?1))", (wanted,)).fetchone()
+        return RingCounts(degrees, rels, nodes)
+
     def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
-        wanted = set(ids)
-        found = []
-        for batch in _batched(sorted(wanted), 10_000):
-            sql = f"SELECT type, source, target, key, props FROM rels WHERE source IN ({','.join('?' * len(batch))})"
-            # the far end is checked before the properties are parsed: a hub's other links cost a tuple each
-            found.extend(self.store._rel(row) for row in self.store._db.execute(sql, batch) if row[2] in wanted)
+        # both ends checked in SQL (the ids as one JSON array, any number of them): a hub's
+        # other links never become Python tuples, let alone parsed properties
+        sql = ("SELECT r.type, r.source, r.target, r.key, r.props FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
+               " WHERE r.target IN (SELECT value FROM json_each(?1))")
+        found = [self.store._rel(row) for row in self.store._db.execute(sql, (json.dumps(sorted(set(ids))),))]
         return sorted(found, key=lambda r: r.identity)
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:

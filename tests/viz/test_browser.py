@@ -242,9 +242,11 @@ def test_a_2000_node_ego_network_says_what_it_left_out(visit, tmp_path):
     with SqliteStore(tmp_path / "star.db", create=True) as store:
         store.write(big.star(2100))
         payload, page, generated, settled = _timed_page(visit, lambda: views_data.ego_view(store, "hub"), tmp_path, "ego-2000")
-    # the hub and 1,999 of its 2,100 customers, each with its one supply link
-    assert page.networks() == [[2000, 1999]]
+    # the hub and 1,999 of its 2,100 customers, each with its one supply link; and one cluster
+    # tied to the hub, holding all of them but the 5 strongest
+    assert page.networks() == [[2000 + 1, 1999 + 1]]
     assert "Left out: 101 nodes and 101 relationships" in page.page.inner_text("#notes")
+    assert f"Folded: {1999 - views_data.FOLD_KEEP} neighbours into 1 clusters" in page.page.inner_text("#notes")
     assert page.page.evaluate("() => window.chainx.networks[0].network.physics.options.enabled") is False
     assert_clean(page, "ego-2000")
     page.shot("ego-2000")

@@ -56,7 +56,7 @@ def test_data_blocks_cannot_close_their_script_element(pages):
         for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', html, flags=re.S):
             assert "<" not in block, name  # so neither </script> nor <!-- can occur
             data = json.loads(block)
-            assert {"nodes", "edges", "options"} <= set(data) or set(data) == {"kinds", "ego"}  # a network, or the controls' styles
+            assert {"nodes", "edges", "options"} <= set(data) or set(data) == {"kinds", "ego", "clusters"}  # a network, or the controls' styles
 
 
 def test_pages_load_nothing_from_elsewhere(pages):

@@ -114,6 +114,53 @@ def test_ego_equals_its_networkx_reckoning_on_random_graphs(tmp_path_factory, ca
     store.close()
 
 
+def fan(store, customers: int, *, stages: int = 3) -> None:
+    """hub —SUPPLIES (stage weave, volume i+1)→ c0000 …, and hub —OPERATES_IN→ ``stages`` stages."""
+    nodes = [Node("Enterprise", "hub", "中心"), Node("Stage", "weave", "织造")]
+    nodes += [Node("Stage", f"s{i}", f"环节{i}") for i in range(stages)]
+    nodes += [Node("Enterprise", f"c{i:04d}", f"客户{i}") for i in range(customers)]
+    rels = [Relationship("SUPPLIES", "hub", f"c{i:04d}", "weave", {"stage": "weave", "volume": i + 1}) for i in range(customers)]
+    rels += [Relationship("OPERATES_IN", "hub", f"s{i}") for i in range(stages)]
+    store.write(GraphData(nodes, rels))
+
+
+def test_ego_folds_a_group_above_the_threshold_but_its_strongest_ties(sqlite_store):
+    customers = views_data.FOLD_ABOVE + 7
+    fan(sqlite_store, customers)
+    view = views_data.ego_view(sqlite_store, "hub")
+    groups = {(g["hub"], g["kind"], g["stage"]): g for g in view["groups"]}
+    assert set(groups) == {("hub", "Enterprise", "weave"), ("hub", "Stage", None)}
+    firms = groups[("hub", "Enterprise", "weave")]
+    # strongest first: c0046 has volume 47, c0000 volume 1
+    assert firms["members"] == [f"c{i:04d}" for i in reversed(range(customers))]
+    assert firms["count"] == customers and firms["stage_name"] == "织造"
+    assert firms["folded"] == firms["members"][views_data.FOLD_KEEP:]
+    assert groups[("hub", "Stage", None)]["folded"] == []  # 3 stages: nothing to fold
+    assert view["folded"] == customers - views_data.FOLD_KEEP
+
+
+def test_ego_folds_nothing_at_the_threshold(sqlite_store):
+    fan(sqlite_store, views_data.FOLD_ABOVE - 3)  # and 3 stages: FOLD_ABOVE neighbours in all
+    view = views_data.ego_view(sqlite_store, "hub")
+    assert view["folded"] == 0 and all(not g["folded"] for g in view["groups"])
+    assert sum(g["count"] for g in view["groups"]) == views_data.FOLD_ABOVE
+
+
+def test_ties_communities_are_laid_out_apart(textile_store):
+    view = views_data.ties_view(textile_store)
+    positions = view["positions"]
+    assert set(positions) == {n["id"] for n in view["nodes"]}
+    members: dict = {}
+    for node in view["nodes"]:
+        members.setdefault(node["community"], []).append(positions[node["id"]])
+    centre = {c: (sum(p[0] for p in ps) / len(ps), sum(p[1] for p in ps) / len(ps)) for c, ps in members.items()}
+    # every member is nearer its own community's centre than any other community's
+    for community, points in members.items():
+        for x, y in points:
+            own = (x - centre[community][0]) ** 2 + (y - centre[community][1]) ** 2
+            assert all(own < (x - cx) ** 2 + (y - cy) ** 2 for other, (cx, cy) in centre.items() if other != community)
+
+
 @pytest.mark.parametrize("kwargs, error", [
     ({"depth": 0}, InvalidParameter),
     ({"depth": 4}, InvalidParameter),

@@ -68,6 +68,7 @@
   function visible(entry, node) {
     if (entry.keep && !entry.keep[node.id] && !entry.pinned[node.id]) { return false; }
     if (entry.pinned[node.id]) { return true; }
+    if (node.fold && chainx.folded[node.fold]) { return false; }
     if (node.cls && chainx.off[node.cls]) { return false; }
     if (node.shapeCls && chainx.off[node.shapeCls]) { return false; }
     if (chainx.top && node.rank && node.rank > chainx.top) { return false; }
@@ -146,6 +147,61 @@
     return entry ? expand(entry, id) : Promise.resolve(0);
   };
 
+  // -- clusters: the page names which nodes fold into which cluster (graph/views_data.py) ----------
+  // A folded group is drawn as one node tied to its hub, its members hidden (so a 2,000-node
+  // page draws a few hundred); a click on it opens it. vis-network's own clustering gives each
+  // clustered node and edge new options one by one, a second on a big page, so it is not used.
+  chainx.folded = {};
+  chainx.clusters = function () { return Object.keys(chainx.folded).filter(function (id) { return chainx.folded[id]; }); };
+  function fold(entry) {
+    var spec = styles.clusters || {};
+    var ids = Object.keys(spec);
+    if (!ids.length) { return; }
+    var at = {};
+    entry.nodes.get({ fields: ["id", "fold", "x", "y"] }).forEach(function (node) {
+      if (!node.fold || !spec[node.fold]) { return; }
+      var sum = at[node.fold] = at[node.fold] || { x: 0, y: 0, n: 0 };
+      if (typeof node.x === "number") { sum.x += node.x; sum.y += node.y; sum.n += 1; }
+    });
+    var nodes = [], edges = [];
+    ids.forEach(function (id) {
+      var c = spec[id];
+      if (!at[id]) { return; }
+      chainx.folded[id] = true;
+      var node = {
+        id: id, label: c.label, title: c.label + "\nclick to open 点击展开", shape: "dot", size: 18 + Math.min(20, Math.sqrt(c.count)),
+        color: { background: "#ffffff", border: c.color }, borderWidth: 3, font: { size: 15, strokeWidth: 3, strokeColor: "#ffffff" },
+        kind: null, facets: { kind: c.kind }, cluster: true,
+      };
+      if (typeof c.x === "number") { node.x = c.x; node.y = c.y; } else if (at[id].n) { node.x = at[id].x / at[id].n; node.y = at[id].y / at[id].n; }
+      nodes.push(node);
+      edges.push({ id: id + "|hub", from: c.hub, to: id, dashes: true, width: 2 });
+    });
+    entry.nodes.add(nodes);
+    entry.edges.add(edges);
+    entry.network.on("click", function (params) {
+      var id = params.nodes.length === 1 ? params.nodes[0] : null;
+      if (!id || !chainx.folded[id]) { return; }
+      // after vis has finished with the click: the node it selected goes away
+      window.setTimeout(function () {
+        entry.network.unselectAll();
+        chainx.folded[id] = false;
+        // the members around where the cluster was, on a circle that holds them
+        var at = entry.network.getPosition(id);
+        var members = entry.nodes.get({ filter: function (n) { return n.fold === id; } });
+        var radius = Math.max(120, members.length * 28 / (2 * Math.PI));
+        entry.nodes.update(members.map(function (n, i) {
+          var angle = 2 * Math.PI * i / members.length;
+          return { id: n.id, x: at.x + radius * Math.cos(angle), y: at.y + radius * Math.sin(angle) };
+        }));
+        entry.edges.remove(id + "|hub");
+        entry.nodes.remove(id);
+        refresh();
+        body.setAttribute("data-opened", String((Number(body.getAttribute("data-opened")) || 0) + 1));
+      }, 0);
+    });
+  }
+
   // -- draw ------------------------------------------------------------------------------------
   var blocks = document.querySelectorAll("script.chainx-network");
   pending = blocks.length;
@@ -167,6 +223,7 @@
     network.on("doubleClick", function (params) {
       if (params.nodes.length) { expand(entry, params.nodes[0]); }
     });
+    fold(entry);
     var physics = options && options.physics;
     if (physics && physics.enabled === false) {
       network.once("afterDrawing", settled);
