@@ -53,7 +53,7 @@ import networkx as nx
 from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, NotFound, TooExpensive
 from graph.names import resolve
-from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD, MAX_LISTED_ITEMS, MAX_LISTED_ITEMS_ENV, budget
+from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD, LISTING_TOP, MAX_LISTED_ITEMS, MAX_LISTED_ITEMS_ENV, budget
 from graph.projection import projection
 from graph.reach import reachable
 from graph.regions import check_region, region_descendants
@@ -649,8 +649,12 @@ def _check_listing(top: int | None, stages: int, max_listed: int | None) -> None
     listed = most_listed(top, stages)
     if listed <= limit:
         return
-    fits = [t for t in (limit // 3, (limit - CASCADE_LIMIT) // 2) if t >= 1 and most_listed(t, stages) <= limit]
-    advice = f"ask for top={max(fits)} or less" if fits else "narrow the chain read (region, scope, from/to)"
+    # the largest top that fits (most_listed grows with top), if even top=1 does
+    low, high = 0, int(LISTING_TOP.maximum)
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if most_listed(middle, stages) <= limit else (low, middle - 1)
+    advice = f"ask for top={low} or less" if low >= 1 else "narrow the chain read (region, scope, from/to)"
     asked = f"top={top}" if top is not None else "no top (every item)"
     raise TooExpensive("top", f"{asked} on a chain of {stages:,} top-level stages could list up to {listed:,} items, each with its "
                               f"reasons, over the limit of {limit:,}; {advice}, or raise the limit with {MAX_LISTED_ITEMS_ENV}")

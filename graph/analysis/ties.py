@@ -110,8 +110,12 @@ class TiesCost:
         return self.communities + self.projections + self.constraint + self.betweenness
 
     def parts(self) -> str:
-        return ", ".join(f"{name} {value:.1f} s" for name, value in (("communities", self.communities), ("projections", self.projections),
+        return ", ".join(f"{name} {_seconds(value)}" for name, value in (("communities", self.communities), ("projections", self.projections),
                                                                      ("constraint", self.constraint), ("betweenness", self.betweenness)))
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if value >= 10 else f"{value:.2g} s"
 
 
 def estimate_seconds(store: GraphStore, G: nx.Graph | None = None) -> TiesCost:
@@ -153,7 +157,7 @@ def _check_cost(store: GraphStore, G: nx.Graph, max_seconds: float | None) -> No
         raise TooExpensive(
             "max_ties_seconds",
             f"the ties report on this store ({G.number_of_nodes():,} organisations, {G.number_of_edges():,} ties) would take about "
-            f"{cost.seconds:.0f} s ({cost.parts()}), over the {limit:g} s limit. It always covers the whole ties graph (an institute "
+            f"{_seconds(cost.seconds)} ({cost.parts()}), over the {limit:g} s limit. It always covers the whole ties graph (an institute "
             f"only focuses what it lists), so narrow it by the data (a store with fewer COLLABORATES_WITH ties), or raise the limit "
             f"with {MAX_TIES_SECONDS_ENV} (the server's setting, or the environment of chainx ties)",
         )
