@@ -24,6 +24,7 @@ from .cache import ReportCache
 from .deps import API_KEY_HEADER
 from .docs import install_offline_docs
 from .errors import install_error_handlers
+from .health import HealthProbe
 from .hosts import HostCheckMiddleware
 from .limits import BodyLimitMiddleware
 from .routes import analyses, chains, datasets, meta, nodes, views
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             # Start anyway: /health says 503 until the store is reachable, then all recovers.
             log.warning("the store is not available yet: %s", error)
         yield
+        app.state.health_probe.close()
         handle.close()
 
     app = FastAPI(title="chainx", version=graph.__version__, description=DESCRIPTION, lifespan=lifespan,
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.settings = settings
     app.state.store_handle = handle
     app.state.report_cache = ReportCache(settings.cache_size, settings.max_concurrent_reports)
+    app.state.health_probe = HealthProbe(handle)
 
     install_error_handlers(app)
     install_offline_docs(app)

@@ -93,6 +93,9 @@ async def _library_error(request: Request, error: ChainxError) -> JSONResponse:
         return error_response(status, "DatasetError", message, problems=[p.as_dict() for p in error.problems])
     if isinstance(error, Overloaded):
         return error_response(status, "Overloaded", str(error), headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+    if isinstance(error, StoreError):
+        # what /health answered from memory may no longer hold (api/health.py)
+        request.app.state.store_handle.changes += 1
     if isinstance(error, StoreBusy):
         # a load holds the store: not an outage, and over soon
         return error_response(status, "StoreBusy", str(error), headers={"Retry-After": str(BUSY_RETRY_AFTER)})

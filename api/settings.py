@@ -49,6 +49,14 @@ class Settings(BaseSettings):
         le=P.MAX_SECONDS.maximum,
         description="Refuse exact betweenness/closeness/harmonic centrality estimated to take longer (422).",
     )
+    max_ties_seconds: float = Field(
+        default=P.MAX_TIES_SECONDS.default, ge=P.MAX_TIES_SECONDS.minimum, le=P.MAX_TIES_SECONDS.maximum,
+        description=P.MAX_TIES_SECONDS.help + " (422 with the estimate).",
+    )
+    max_listed_items: int = Field(
+        default=P.MAX_LISTED_ITEMS.default, ge=P.MAX_LISTED_ITEMS.minimum, le=P.MAX_LISTED_ITEMS.maximum,
+        description=P.MAX_LISTED_ITEMS.help + " (422 with the estimate).",
+    )
     store_retry_seconds: float = Field(
         default=1.0, ge=0, description="After a failed attempt to open the store, wait this long before the next."
     )

@@ -50,6 +50,9 @@ class StoreHandle:
         self._failure_type: type[StoreUnavailable] = StoreUnavailable
         # the version /health last read, which it answers with while the store is busy
         self.last_version = ""
+        # bumped by every write through writer() and by every store error a request met: an
+        # answer /health gives again from memory (api/health.py) is of the same count only
+        self.changes = 0
 
     @property
     def owned(self) -> bool:
@@ -89,15 +92,18 @@ class StoreHandle:
     @contextlib.contextmanager
     def writer(self) -> Iterator[GraphStore]:
         """A store to write through: its own connection when the handle owns the store."""
-        if not self.owned:
-            yield self.get()
-            return
-        self.get()  # fail fast (503) while the store is known to be down
-        store = self._opener()
         try:
-            yield store
+            if not self.owned:
+                yield self.get()
+                return
+            self.get()  # fail fast (503) while the store is known to be down
+            store = self._opener()
+            try:
+                yield store
+            finally:
+                _close_quietly(store)
         finally:
-            _close_quietly(store)
+            self.changes += 1
 
     def close(self) -> None:
         """Close an owned store (a later request would open it again); a lent one stays open."""

@@ -29,7 +29,9 @@ __all__ = [
     "Param", "split_list", "PARAMS",
     "REGION", "REGIONS", "VIEW_REGIONS", "HEATMAP_REGIONS", "HEATMAP_TOP", "PANORAMA_TOP", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "TIE_TYPES", "GROUPS", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
-    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN", "CHAIN_SCOPE", "VIA", "PATH_VIA", "DIRECTED", "THROUGH_REGIONS",
+    "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "MAX_TIES_SECONDS", "MAX_TIES_SECONDS_ENV", "MAX_LISTED_ITEMS",
+    "MAX_LISTED_ITEMS_ENV", "budget", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN", "CHAIN_SCOPE", "VIA", "PATH_VIA",
+    "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
     "AS_OF", "DIFF_FROM", "DIFF_TO", "LANG",
@@ -92,6 +94,28 @@ class Param:
         return f"{low} to {high}" if low != high else f"{low}"
 
 
+def budget(param: Param, env: str, given: Any = None) -> Any:
+    """A cost limit: ``given`` when not None, else the environment variable ``env``, else
+    ``param``'s default; checked against ``param``'s bounds (InvalidParameter naming ``env`` for
+    a bad environment value).
+
+    >>> budget(MAX_LISTED_ITEMS, "CHAINX_TEST_UNSET_LIMIT"), budget(MAX_LISTED_ITEMS, "CHAINX_TEST_UNSET_LIMIT", 5)
+    (20000, 5)
+    """
+    import os
+
+    if given is not None:
+        return param.check(given)
+    text = os.environ.get(env, "").strip()
+    if not text:
+        return param.default
+    try:
+        return param.check(param.kind(text))
+    except (ValueError, InvalidParameter):
+        low, high = f"{param.minimum:g}", f"{param.maximum:g}"
+        raise InvalidParameter(env, f"must be a number from {low} to {high}, not {text!r}") from None
+
+
 def split_list(value: str | Iterable[str]) -> list[str]:
     """Items of a comma-separated value, or of several (a repeated option, a repeated query
     parameter), each trimmed, empty ones dropped, the order kept."""
@@ -136,6 +160,15 @@ ENGINE = Param("engine", str, "auto", "What computes the values: chainx (in this
 MAX_SECONDS = Param("max_seconds", float, 60.0, "Refuse an exact betweenness, closeness or harmonic run estimated to take longer "
                     "than this many seconds, unless forced.", 1e-9, 86_400)
 MAX_SECONDS_ENV = "CHAINX_MAX_CENTRALITY_SECONDS"
+# Cost limits of the other costly reads (issue 15): each refuses (TooExpensive, a 422) with its
+# estimate and how to narrow the request. The API sets them from its Settings (the same CHAINX_*
+# names), the command line and a notebook from the environment (:func:`budget`).
+MAX_TIES_SECONDS = Param("max_ties_seconds", float, 60.0, "Refuse a ties report (or the ties view) estimated to take longer than "
+                         "this many seconds.", 1e-9, 86_400)
+MAX_TIES_SECONDS_ENV = "CHAINX_MAX_TIES_SECONDS"
+MAX_LISTED_ITEMS = Param("max_listed_items", int, 20_000, "Refuse a bottlenecks report whose top would list more than this many "
+                         "items (each with its reasons); ask for a smaller top.", 1, 10_000_000)
+MAX_LISTED_ITEMS_ENV = "CHAINX_MAX_LISTED_ITEMS"
 SCOPE = Param("scope", str, "auto", "Which part of the chain to read: region (the stages the region's enterprises operate in and their "
               "FEEDS neighbourhood), whole, or auto (region on a chain of more than "
               f"{FULL_LISTING_STAGES} top-level stages, else whole).", choices=("auto", "whole", "region"))

@@ -500,7 +500,8 @@ def snapshot_view(store: GraphStore, region: str, date_from: str, date_to: str, 
 BROKERS_TOP = 5
 
 
-def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0, limit: int = NODE_LIMIT) -> dict:
+def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0, limit: int = NODE_LIMIT,
+              max_seconds: float | None = None) -> dict:
     """Enterprises and institutes joined by their ties, each with its community, brokers marked.
 
     Communities (Louvain, seeded) and brokers are those of
@@ -508,14 +509,14 @@ def ties_view(store: GraphStore, *, institute: str | None = None, seed: int = 0,
     :data:`BROKERS_TOP` by betweenness and by (lowest) Burt constraint. Only organisations with
     at least one tie are drawn. With ``institute`` the picture keeps that institute, its
     enterprises and the other institutes those enterprises work with. Above ``limit`` nodes the
-    best-connected are kept.
+    best-connected are kept. ``max_seconds``: the ties report's cost limit (TooExpensive above it).
     """
     from .analysis.ties import ties_report
 
     whole_number("limit", limit)
     if institute is not None:
         get_node(store, institute, "Institute")
-    report = ties_report(store, seed=seed, top=BROKERS_TOP)
+    report = ties_report(store, seed=seed, top=BROKERS_TOP, max_seconds=max_seconds)
     graph = projection(store, "ties")
     if institute is not None:
         keep = {institute} | set(graph.neighbors(institute))

@@ -144,6 +144,7 @@ def compare_regions(
 def get_bottlenecks(
     request: Request,
     reports: ReportsDep,
+    settings: SettingsDep,
     scope: ChainScope,
     region: RegionQuery = None,
     hhi_threshold: Annotated[float, query(P.HHI_THRESHOLD)] = P.HHI_THRESHOLD.default,
@@ -154,7 +155,7 @@ def get_bottlenecks(
 ) -> Response:
     """Chokepoint stages, single-source stages and critical enterprises, each with the reasons."""
     return reports.present(request, format, bottlenecks, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top,
-                           lang=asked_lang(request, lang), **scope)
+                           lang=asked_lang(request, lang), max_listed=settings.max_listed_items, **scope)
 
 
 @router.post("/whatif", response_model=report_model(whatif), responses={**error_responses(400, 413), **FILE_RESPONSES})
@@ -220,6 +221,7 @@ def post_write_back(handle: HandleDep, reports: ReportsDep, settings: SettingsDe
 def get_ties(
     request: Request,
     reports: ReportsDep,
+    settings: SettingsDep,
     institute: Annotated[str | None, Query(min_length=1, max_length=200, description="Focus on this institute.", examples=["i_donghua_university"])] = None,
     seed: Annotated[int, query(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     top: Annotated[int, query(P.TIES_TOP)] = P.TIES_TOP.default,
@@ -231,7 +233,8 @@ def get_ties(
 ) -> Response:
     """Enterprise–institute ties (counts, projections, communities, brokers, research gaps) and firm ties."""
     return reports.present(request, format, ties_report, section=section, institute=institute, seed=seed, top=top,
-                           tie_types=P.split_list(tie_types) if tie_types else None, groups=groups, lang=asked_lang(request, lang))
+                           tie_types=P.split_list(tie_types) if tie_types else None, groups=groups, lang=asked_lang(request, lang),
+                           max_seconds=settings.max_ties_seconds)
 
 
 @router.get("/diff", response_model=report_model(diff), responses=FILE_RESPONSES)

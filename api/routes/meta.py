@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from graph.errors import StoreBusy, StoreUnavailable
 from graph.reports import report_model
-from graph.store import is_bolt_uri, reads
+from graph.store import reads
 
-from ..deps import HandleDep, ReportsDep
+from ..deps import ReportsDep
 from ..models import Health, error_responses
 from ..params import FILE_RESPONSES, FormatQuery
 from ..snapshot import SnapshotRoute
@@ -23,22 +22,12 @@ live = APIRouter(tags=["meta"], responses=error_responses(500, 503))
 
 
 @live.get("/health", response_model=Health, response_model_exclude_none=True)  # message only while busy
-def health(handle: HandleDep) -> dict:
+async def health(request: Request) -> dict:
     """200 when the store answers, 503 (with the reason) when it does not; 200 with status busy,
     at once and with the last version read, while another connection holds the store."""
-    try:
-        store = handle.get()
-        kind = "neo4j" if is_bolt_uri(store.uri) else "embedded"
-        version = store.peek_version()
-    except StoreBusy as busy:
-        # answered from memory: the store's kind is in its uri, which a locked file cannot hide
-        kind = "neo4j" if is_bolt_uri(handle.uri) else "embedded"
-        return {"status": "busy", "store": kind, "version": handle.last_version, "message": str(busy)}
-    except StoreUnavailable:
-        handle.drop(handle.current)
-        raise
-    handle.last_version = version
-    return {"status": "ok", "store": kind, "version": version}
+    # async, with no dependency run in the threadpool: the probe runs on the app's own health
+    # thread (api/app.py), so /health never queues behind reports holding Starlette's threads
+    return await request.app.state.health_probe.answer()
 
 
 @router.get("/datasets", response_model=report_model(reads.datasets), responses={**error_responses(422), **FILE_RESPONSES})

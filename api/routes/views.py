@@ -20,7 +20,7 @@ from graph import views_data
 from graph.errors import InvalidParameter, NotFound
 from viz.pages import index_page, render, search_page
 
-from ..deps import ReportsDep, StoreDep
+from ..deps import ReportsDep, SettingsDep, StoreDep
 from ..errors import status_of
 from ..models import error_responses
 from ..params import ChainScope, query
@@ -196,12 +196,14 @@ def ego(
 @router.get(f"{BASE}/ties", response_class=HTMLResponse, responses=_HTML)
 def ties(
     reports: ReportsDep,
+    settings: SettingsDep,
     institute: Annotated[str | None, Query(max_length=200, description="Keep one institute, its enterprises and their other institutes.")] = None,
     seed: Annotated[int, query(P.COMMUNITY_SEED)] = P.COMMUNITY_SEED.default,
     format: FormatQuery = ViewFormat.html,
 ):
     """Enterprises and institutes, coloured by community, brokers emphasised."""
-    return _respond(format, lambda: reports(views_data.ties_view, institute=_optional(institute), seed=seed), _page)
+    return _respond(format, lambda: reports(views_data.ties_view, institute=_optional(institute), seed=seed,
+                                                   max_seconds=settings.max_ties_seconds), _page)
 
 
 @router.get(f"{BASE}/bottlenecks", response_class=HTMLResponse, responses=_HTML)

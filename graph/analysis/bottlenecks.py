@@ -51,10 +51,10 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from graph.cache import VersionedCache
-from graph.errors import InvalidParameter, NotFound
+from graph.errors import InvalidParameter, NotFound, TooExpensive
 from graph.i18n import choose_lang, joined, message
 from graph.names import resolve
-from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD
+from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD, LISTING_TOP, MAX_LISTED_ITEMS, MAX_LISTED_ITEMS_ENV, budget
 from graph.projection import projection
 from graph.reach import reachable
 from graph.regions import check_region, region_descendants
@@ -83,7 +83,7 @@ from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
 from .stages import StageChain, chain_order, condensed, cycle_summary, listing_limit
 
-__all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT"]
+__all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT", "most_listed"]
 
 KINDS = ("chokepoint", "single_source", "critical_enterprise")
 _PIECES_IN_REASON = 20  # part sizes a chokepoint's reason spells out
@@ -467,7 +467,8 @@ def _scope(store: GraphStore, region: str | None, lang: str = "en") -> tuple[set
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
                 top: int | None = None, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
-                sink: str | None = None, rollup: str = "auto", chain: str | None = None, lang: str | None = None) -> BottlenecksReport:
+                sink: str | None = None, rollup: str = "auto", chain: str | None = None, lang: str | None = None,
+                max_listed: int | None = None) -> BottlenecksReport:
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
     See the module docstring for each kind's definition and score.
@@ -489,6 +490,10 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
         else :data:`~graph.analysis.stages.DEFAULT_TOP` of each kind. ``counts`` count them all.
     lang : {"zh", "en"}, optional
         The language of the reasons and of the tables (:func:`graph.i18n.choose_lang`).
+    max_listed : int, optional
+        Refuse (TooExpensive, naming ``top``) a ``top`` that could list more items than this
+        (:func:`most_listed`): default the environment's CHAINX_MAX_LISTED_ITEMS, else
+        :data:`graph.params.MAX_LISTED_ITEMS`'s.
 
     Suspects of being critical are the sole suppliers of some purchase and the firms of a stage
     with exactly 1 or ``min_firms`` firms. Each gets a cheap direct count — purchases it is the
@@ -529,6 +534,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     scope = scope_name if region else message("bn.whole", lang)
     limit = listing_limit(top, len(chain.graph))
+    _check_listing(limit, len(chain.graph), max_listed)
     world = _world(store, chain, regions)
     sources, sinks = _ends(chain)
     items = chokepoints(chain, lang)
@@ -628,6 +634,34 @@ def _item(item: dict) -> Chokepoint | SingleSource | CriticalEnterprise:
     if item["kind"] == "single_source":
         return SingleSource.model_construct(**{**item, "shares": [Share.model_construct(**s) for s in item["shares"]]})
     return CriticalEnterprise.model_construct(**{**item, "cascade": _cascade_model(item["cascade"])})
+
+
+def most_listed(top: int | None, stages: int) -> int:
+    """The most items a bottlenecks report lists with ``top`` (None: all) on a chain of
+    ``stages`` top-level stages: a chokepoint and a single-source item per stage at most, and a
+    critical enterprise per followed suspect (at most :data:`CASCADE_LIMIT`).
+
+    >>> most_listed(None, 31), most_listed(10, 31), most_listed(100_000, 50_000)
+    (562, 30, 100500)
+    """
+    per_stage = stages if top is None else min(top, stages)
+    return 2 * per_stage + (CASCADE_LIMIT if top is None else min(top, CASCADE_LIMIT))
+
+
+def _check_listing(top: int | None, stages: int, max_listed: int | None) -> None:
+    limit = budget(MAX_LISTED_ITEMS, MAX_LISTED_ITEMS_ENV, max_listed)
+    listed = most_listed(top, stages)
+    if listed <= limit:
+        return
+    # the largest top that fits (most_listed grows with top), if even top=1 does
+    low, high = 0, int(LISTING_TOP.maximum)
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if most_listed(middle, stages) <= limit else (low, middle - 1)
+    advice = f"ask for top={low} or less" if low >= 1 else "narrow the chain read (region, scope, from/to)"
+    asked = f"top={top}" if top is not None else "no top (every item)"
+    raise TooExpensive("top", f"{asked} on a chain of {stages:,} top-level stages could list up to {listed:,} items, each with its "
+                              f"reasons, over the limit of {limit:,}; {advice}, or raise the limit with {MAX_LISTED_ITEMS_ENV}")
 
 
 def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en") -> list[dict]:

@@ -40,13 +40,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import networkx as nx
 
 from graph.errors import TooExpensive
 from graph.i18n import choose_lang, joined, message
 from graph.model import SYMMETRIC_TIES
-from graph.params import COMMUNITY_SEED, GROUPS, TIES_TOP
+from graph.params import COMMUNITY_SEED, GROUPS, MAX_TIES_SECONDS, MAX_TIES_SECONDS_ENV, TIES_TOP, budget
 from graph.projection import projection
 from graph.reports import (
     Broker,
@@ -69,11 +70,14 @@ from graph.reports import (
 from graph.store.base import GraphStore
 from graph.store.reads import get_node
 
+from .centrality import MAX_SECONDS as MAX_BETWEENNESS_SECONDS
 from .centrality import affordable_k, analysis_graph, centrality_values, tie_value
+from .centrality import estimate_seconds as centrality_seconds
 from .groups import check_tie_types, control_groups, group_of
 from .stages import stage_chain
 
-__all__ = ["ties_report", "firm_ties", "check_tie_types", "enterprise_projection", "institute_projection", "burt_constraint", "SECTIONS", "MAX_PROJECTION_PAIRS"]
+__all__ = ["ties_report", "firm_ties", "check_tie_types", "enterprise_projection", "institute_projection", "burt_constraint", "SECTIONS",
+           "MAX_PROJECTION_PAIRS", "estimate_seconds", "TiesCost"]
 
 SECTIONS: tuple[str, ...] = ("summary", "institutes", "enterprises", "projections", "communities", "brokers", "research_gaps", "firm_ties")
 
@@ -82,6 +86,86 @@ SECTIONS: tuple[str, ...] = ("summary", "institutes", "enterprises", "projection
 # projection's size but not its pairs nor its members' constraint (enterprise_projection() still
 # builds it on request).
 MAX_PROJECTION_PAIRS = 2_000_000
+
+
+# What a ties report costs, in units of work per second measured on one core of the 2-core
+# reference machine (a generated 100k-relationship store, pure-Python NetworkX), rounded down:
+# Louvain per tied node and tie; a projection per pair visit; Burt's constraint per unit of
+# Σ degree² in the projection. The constraint's work is bounded from above without building the
+# projection (every organisation of two ties or more counted as a candidate broker, a partner's
+# degree in the projection by the pairs its hubs give it), so the estimate is cautious: ~6x the
+# time on that store. Betweenness is the centrality module's estimate, at most its own limit
+# (above it the report samples sources to fit).
+_LOUVAIN_PER_SECOND = 5e3
+_PAIRS_PER_SECOND = 9e4
+_CONSTRAINT_PER_SECOND = 3e6
+
+
+@dataclass(frozen=True)
+class TiesCost:
+    """An estimate of a ties report's time, by part (seconds)."""
+
+    communities: float
+    projections: float
+    constraint: float
+    betweenness: float
+
+    @property
+    def seconds(self) -> float:
+        return self.communities + self.projections + self.constraint + self.betweenness
+
+    def parts(self) -> str:
+        return ", ".join(f"{name} {_seconds(value)}" for name, value in (("communities", self.communities), ("projections", self.projections),
+                                                                     ("constraint", self.constraint), ("betweenness", self.betweenness)))
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if value >= 10 else f"{value:.2g} s"
+
+
+def estimate_seconds(store: GraphStore, G: nx.Graph | None = None) -> TiesCost:
+    """A cautious estimate of :func:`ties_report`'s time on ``store`` (``G``: its ties
+    projection, read when not given), from degrees alone: nothing costly is built.
+
+    >>> from graph.model import GraphData, Node, Relationship
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> _ = store.write(GraphData(nodes=[Node("Institute", "u", "U"), Node("Enterprise", "a", "A"), Node("Enterprise", "b", "B")],
+    ...     relationships=[Relationship("COLLABORATES_WITH", "a", "u"), Relationship("COLLABORATES_WITH", "b", "u")]))
+    >>> cost = estimate_seconds(store)
+    >>> round(cost.communities * _LOUVAIN_PER_SECOND), round(cost.projections * _PAIRS_PER_SECOND)  # 3 tied + 2 ties; 1 pair
+    (5, 1)
+    """
+    G = projection(store, "ties") if G is None else G
+    degree = dict(G.degree())
+    tied = sum(1 for d in degree.values() if d)
+    communities = (tied + G.number_of_edges()) / _LOUVAIN_PER_SECOND
+    pairs = constraint = 0.0
+    for kind in ("Enterprise", "Institute"):
+        side = {n for n, k in G.nodes(data="kind") if k == kind}
+        work = sum(d * (d - 1) // 2 for n, d in degree.items() if n not in side)
+        if work > MAX_PROJECTION_PAIRS:
+            continue  # not built, and no constraint on it (see _one_mode)
+        pairs += work
+        # Σ over the projection's nodes of degree² (what burt_constraint walks), each degree at
+        # most the pairs its hubs give it
+        constraint += sum(min(len(side) - 1, sum(degree[h] - 1 for h in G.adj[n])) ** 2 for n in side if degree[n] >= 2)
+    tied_graph = analysis_graph(store, "ties")
+    betweenness = min(centrality_seconds(tied_graph, "betweenness"), MAX_BETWEENNESS_SECONDS) if G.number_of_edges() else 0.0
+    return TiesCost(communities, pairs / _PAIRS_PER_SECOND, constraint / _CONSTRAINT_PER_SECOND, betweenness)
+
+
+def _check_cost(store: GraphStore, G: nx.Graph, max_seconds: float | None) -> None:
+    limit = budget(MAX_TIES_SECONDS, MAX_TIES_SECONDS_ENV, max_seconds)
+    cost = estimate_seconds(store, G)
+    if cost.seconds > limit:
+        raise TooExpensive(
+            "max_ties_seconds",
+            f"the ties report on this store ({G.number_of_nodes():,} organisations, {G.number_of_edges():,} ties) would take about "
+            f"{_seconds(cost.seconds)} ({cost.parts()}), over the {limit:g} s limit. It always covers the whole ties graph (an institute "
+            f"only focuses what it lists), so narrow it by the data (a store with fewer COLLABORATES_WITH ties), or raise the limit "
+            f"with {MAX_TIES_SECONDS_ENV} (the server's setting, or the environment of chainx ties)",
+        )
 
 
 def _side(G: nx.Graph, kind: str) -> list[str]:
@@ -426,7 +510,7 @@ def firm_ties(store: GraphStore, *, tie_types=None, groups: bool = False) -> Fir
 
 
 def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 0, top: int = 20, tie_types=None,
-                groups: bool = False, lang: str | None = None) -> TiesReport:
+                groups: bool = False, lang: str | None = None, max_seconds: float | None = None) -> TiesReport:
     """Enterprise–institute ties: counts, projections, communities, brokers and research gaps.
 
     Parameters
@@ -445,6 +529,9 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
         The firm ties ``firm_ties`` counts (default all: :func:`firm_ties`).
     groups : bool
         ``firm_ties`` per control group instead of per enterprise.
+    max_seconds : float, optional
+        Refuse (TooExpensive) when :func:`estimate_seconds` is above this; default the
+        environment's CHAINX_MAX_TIES_SECONDS, else :data:`graph.params.MAX_TIES_SECONDS`'s.
 
     Returns
     -------
@@ -475,6 +562,7 @@ def ties_report(store: GraphStore, *, institute: str | None = None, seed: int = 
     focus_node = None
     if institute is not None:
         focus_node = get_node(store, institute, "Institute")
+    _check_cost(store, G, max_seconds)
     institutes, enterprises = _tie_counts(store, G)
     lang = choose_lang(lang, (G.nodes[n].get("name") or "" for n in G))
     communities = _communities(G, seed, lang)

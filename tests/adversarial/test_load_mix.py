@@ -50,6 +50,8 @@ def test_a_mix_of_costly_and_cheap_requests_gets_no_5xx_and_health_answers(tmp_p
         f"/nodes/Enterprise/{hub}/neighbors?depth=3&limit=10000",
         f"/views/ego/enterprise/{hub}?depth=3&format=json",
         "/bottlenecks?top=10000",
+        "/bottlenecks?top=100000",
+        "/ties?seed=5",
         "/centrality?metric=betweenness&seed=4",
         "/centrality?metric=closeness",
     ]
@@ -58,7 +60,10 @@ def test_a_mix_of_costly_and_cheap_requests_gets_no_5xx_and_health_answers(tmp_p
     done = threading.Event()
     start = threading.Barrier(len(costly) + 1)
 
-    with chainx_serve(str(db), env={"CHAINX_MAX_CONCURRENT_REPORTS": "2"}) as base:
+    # the cost limits set low, as on a server that must stay responsive: the ties report
+    # (estimated ~4 s on this store) and a top listing more than 1,000 items are refused
+    limits = {"CHAINX_MAX_CONCURRENT_REPORTS": "2", "CHAINX_MAX_TIES_SECONDS": "1", "CHAINX_MAX_LISTED_ITEMS": "1000"}
+    with chainx_serve(str(db), env=limits) as base:
         port = int(base.rsplit(":", 1)[1])
 
         def ask(target: str) -> None:
@@ -100,3 +105,8 @@ def test_a_mix_of_costly_and_cheap_requests_gets_no_5xx_and_health_answers(tmp_p
     assert not server_errors, {t: answers[t][:1] + (answers[t][2][:300],) for t in server_errors}
     assert health and all(status == 200 for status, _ in health), sorted({status for status, _ in health})
     assert all(status in (200, 422, 503) for status, _, _ in answers.values()), {t: a[0] for t, a in answers.items()}
+    # a cost refusal says what it estimated and which limit it crossed
+    costly_refusals = [json.loads(body)["error"]["message"] for status, _, body in answers.values()
+                       if status == 422 and json.loads(body)["error"]["type"] == "TooExpensive"]
+    assert all("CHAINX_MAX_" in message and ("would take about" in message or "could list up to" in message or "holds more than" in message)
+               for message in costly_refusals), costly_refusals
