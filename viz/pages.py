@@ -65,9 +65,11 @@ KIND_COLOURS = {
     "Institute": "#43a047",
     "Park": "#8d6e63",
     "Region": "#7e57c2",
+    "Chain": "#00897b",
 }
-KIND_SHAPES = {"Stage": "diamond", "Enterprise": "dot", "Institute": "square", "Park": "triangle", "Region": "star"}
-KIND_TEXT = {"Stage": "stage 环节", "Enterprise": "enterprise 企业", "Institute": "institute 机构", "Park": "park 园区", "Region": "region 地区"}
+KIND_SHAPES = {"Stage": "diamond", "Enterprise": "dot", "Institute": "square", "Park": "triangle", "Region": "star", "Chain": "hexagon"}
+KIND_TEXT = {"Stage": "stage 环节", "Enterprise": "enterprise 企业", "Institute": "institute 机构", "Park": "park 园区", "Region": "region 地区",
+             "Chain": "chain 产业链"}
 # the one table ego nodes and their legend are drawn from: key -> (colour, border, shape, legend)
 _KIND_STYLE = {k: (KIND_COLOURS[k], KIND_COLOURS[k], KIND_SHAPES[k], KIND_TEXT[k]) for k in KIND_COLOURS}
 COMMUNITY_COLOURS = (

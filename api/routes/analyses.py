@@ -69,7 +69,8 @@ BriefingFormatQuery = Annotated[Literal[P.BRIEFING_FORMAT.choices] | None, query
 
 # declared before the gaps route's neighbour: {region:path} would otherwise take "tianmen/report" as a region id
 @router.get("/regions/{region:path}/report", response_class=Response, responses={**error_responses(406), 200: {
-    "content": {media.split(";")[0]: {"schema": {"type": "string"}} for media in P.BRIEFING_MEDIA_TYPES.values()},
+    "model": report_model(briefing),  # the JSON; the documents are files
+    "content": {media.split(";")[0]: {"schema": {"type": "string"}} for name, media in P.BRIEFING_MEDIA_TYPES.items() if name != "json"},
     "description": "The briefing of the region: html (default), docx, pdf, xlsx or json, by format= or the Accept header."}})
 def region_report(
     request: Request,

@@ -143,7 +143,8 @@ def test_counts_and_stats(loaded):
     stats = reads.stats(loaded).to_dict()
     assert stats["nodes"] == {"Stage": 6, "Enterprise": 3, "Institute": 1, "Park": 1, "Region": 3, "Chain": 0}
     assert stats["total_nodes"] == 14 and stats["total_relationships"] == 23
-    assert list(stats["relationships"]) == ["FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES", "INCLUDES"]
+    assert list(stats["relationships"]) == ["FEEDS", "PART_OF", "OPERATES_IN", "SUPPLIES", "LOCATED_IN", "COLLABORATES_WITH", "RESEARCHES",
+                                            "COOPERATES_WITH", "COMPETES_WITH", "INVESTS_IN", "CONTROLS", "JOINT_VENTURE", "ACQUIRED", "INCLUDES"]
 
 
 def test_an_empty_store(store):
