@@ -195,6 +195,12 @@ _EN = {
     "brief.panorama": "The chain panorama",
     "brief.panorama_text": "Each top-level stage of the chain read, by tier, and its status in {region_name} (in brackets: "
                             "its enterprises there).",
+    "brief.map_caption": "The chain map: upstream on the left, downstream on the right, support stages below; an arrow: one stage "
+                         "feeds another; the colour: the stage's status in {region_name} (in brackets: its enterprises there).",
+    "brief.peers": "Comparison with peer regions",
+    "brief.peers_text": "{region_name} beside {peers}, stage by stage on the same part of the chain: the {shown} stages of {total} "
+                        "with the most enterprises of these regions together, in chain order (status, and enterprises in "
+                        "brackets); the completeness counts every stage.",
     "brief.status": "Status",
     "brief.tier_upstream": "Upstream",
     "brief.tier_midstream": "Midstream",
@@ -369,6 +375,10 @@ _ZH = {
     "brief.institutes": "区内科研院所与高校",
     "brief.panorama": "产业链全景",
     "brief.panorama_text": "所读链条的每个顶层环节按上中下游排列，及其在{region_name}的状态（括号内为区内企业数）。",
+    "brief.map_caption": "产业链图：左为上游、右为下游，配套环节在下方；箭头表示上一环节供给下一环节；颜色表示该环节在{region_name}的状态（括号内为区内企业数）。",
+    "brief.peers": "与对标地区比较",
+    "brief.peers_text": "{region_name}与{peers}在同一链条范围上逐环节比较：列出{total}个环节中这些地区企业合计最多的{shown}个，按链条顺序"
+                        "（状态，括号内为企业数）；完整度按全部环节计。",
     "brief.status": "状态",
     "brief.tier_upstream": "上游",
     "brief.tier_midstream": "中游",
