@@ -229,7 +229,7 @@ CHAIN = Param("chain", str, None, "Read a chain the store holds (chains.csv, or 
 # assembled from the gaps, bottlenecks and ties reports (graph.analysis.briefing, viz.report).
 BRIEFING_TOP = Param("top", int, 10, "Gaps to show, and bottlenecks of each kind.", 1, 100)
 BRIEFING_PEERS = Param("peers", "list", None, "Peer regions to compare with, stage by stage on the same chain scope: names or ids, "
-                       "comma-separated (or repeated): shengze,wujiang.", 1, 10, example="shengze")
+                       "comma-separated: shengze,wujiang.", 1, 10, example="shengze")
 BRIEFING_FORMATS = ("html", "docx", "pdf", "xlsx")
 BRIEFING_FORMAT = Param("format", str, None, "html (self-contained, printable), docx (Word), pdf (the HTML printed by headless "
                         "Chromium), xlsx (its tables as a workbook) or json; by default the output file's suffix, over HTTP as "
