@@ -43,6 +43,11 @@ _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # -- sentences -------------------------------------------------------------------------------------
 _EN = {
+    "scope.region": "Scope: the stages the region's enterprises operate in and those up to {depth} FEEDS steps up or down: {stages:,} of {of:,}",
+    "scope.endpoints": "Scope: the stages on near-shortest FEEDS paths from {source} to {sink}: {stages:,} of {of:,}",
+    "scope.chain": "Scope: the chain {name} ({chain}): {stages:,} of {of:,} stages",
+    "scope.widen": " (to widen: {widen})",
+    "scope.cycles": "FEEDS cycles: {count} in scope ({stages} stages; largest {size}: {names}); a cycle counts as one link.",
     # lists of names in a sentence (graph.analysis.reasons.listing)
     "listing.sep": ", ",
     "listing.more": "{names} and {more} more",
@@ -244,6 +249,11 @@ _EN = {
 }
 
 _ZH = {
+    "scope.region": "范围：本地区企业所在的环节及其上下游 {depth} 步（FEEDS）以内的环节，共 {stages:,} 个（全链 {of:,} 个）",
+    "scope.endpoints": "范围：从 {source} 到 {sink} 的近最短 FEEDS 路径上的环节，共 {stages:,} 个（全链 {of:,} 个）",
+    "scope.chain": "范围：产业链 {name}（{chain}）的环节，共 {stages:,} 个（全链 {of:,} 个）",
+    "scope.widen": "（扩大范围：{widen}）",
+    "scope.cycles": "FEEDS 循环：范围内 {count} 个（涉及 {stages} 个环节；最大的含 {size} 个：{names}）；一个循环计为链条的一环。",
     "listing.sep": "、",
     "listing.more": "{names}等另外{more}个",
     "and": "，并",
