@@ -90,6 +90,11 @@ class Queries:
         """Every node id with its label."""
         return {node.id: node.label for node in self.store.nodes()}
 
+    def stage_rows(self) -> list[tuple[str, str, object]]:
+        """(id, name, tier) of every stage, in id order (the tier None when it has none): what the
+        rolled-up chain is built from, without the rest of each stage's properties."""
+        return [(n.id, n.name, n.props.get("tier")) for n in self.store.nodes(["Stage"])]
+
     def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
         """The nodes (of ``labels``, all when None) with an id, name, English name or alias whose
         folded form (:func:`graph.store.base.fold`) is ``folded``, in id order: what resolving a

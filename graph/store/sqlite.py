@@ -725,6 +725,11 @@ class SqliteQueries(Queries):
     def id_labels(self) -> dict[str, str]:
         return dict(self.store._db.execute("SELECT id, label FROM nodes"))
 
+    def stage_rows(self) -> list[tuple[str, str, object]]:
+        sql = "SELECT id, name, json_extract(props, '$.tier'), json_type(props, '$.tier') FROM nodes WHERE label = 'Stage' ORDER BY id"
+        # a tier that is not a scalar (it should be a word) comes back as JSON text: decoded, as the reference has it
+        return [(i, name, json.loads(tier) if kind in ("array", "object") else tier) for i, name, tier, kind in self.store._db.execute(sql)]
+
     def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
         # the names column holds each node's folded names one a line: an exact line is a match
         if not folded or "\n" in folded:

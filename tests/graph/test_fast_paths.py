@@ -111,3 +111,57 @@ def test_set_properties_keeps_the_names_found(tmp_path):
         store.write(GraphData(nodes=NAMED))
         store.set_properties({"tianmen": {"aliases": ["竟陵"]}})
         assert [n.id for n in queries(store).named("竟陵")] == ["tianmen"] == [n.id for n in Queries(store).named("竟陵")]
+
+
+def _chain_from_projection(store, rollup):
+    """The rolled-up chain as it was built before the lean read: from the whole chain projection
+    (every stage's properties, every FEEDS relationship read whole)."""
+    import networkx as nx
+
+    from graph.analysis.stages import ROLLUP_MAX_BELOW, _below_counts, _tops
+
+    chain = build_projection(store, "chain")
+    parents: dict[str, list[str]] = {}
+    for rel in store.relationships(["PART_OF"]):
+        if rel.source in chain and rel.target in chain and rel.source != rel.target:
+            parents.setdefault(rel.source, []).append(rel.target)
+    for stage in parents:
+        parents[stage] = sorted(set(parents[stage]))
+    below = _below_counts(parents, cap=ROLLUP_MAX_BELOW)
+    broad = {s for s, n in below.items() if n > ROLLUP_MAX_BELOW} if rollup == "auto" else set()
+    top = {stage: stage for stage in chain} if rollup == "none" else _tops(chain, parents, below, broad)
+    graph = nx.DiGraph()
+    for stage in sorted(chain):
+        if top[stage] == stage:
+            attrs = chain.nodes[stage]
+            graph.add_node(stage, name=attrs.get("name", stage), tier=attrs.get("tier"))
+    members: dict[str, list[str]] = {}
+    for stage in sorted(chain):
+        members.setdefault(top[stage], []).append(stage)
+    for source, target in chain.edges:
+        if top[source] != top[target]:
+            graph.add_edge(top[source], top[target])
+    return graph, top, members, parents
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_chains(), st.data())
+def test_the_lean_stage_chain_is_the_one_built_from_the_projection(chain_data, data):
+    from graph.analysis.stages import build_stage_chain
+
+    graph, stages = chain_data
+    tiers = data.draw(st.lists(st.sampled_from([None, "upstream", "midstream", "support"]), min_size=len(stages), max_size=len(stages)))
+    part_of = data.draw(st.sets(st.tuples(st.sampled_from(stages), st.sampled_from(stages)), max_size=len(stages)))
+    nodes = [Node(n.label, n.id, n.name, {"tier": tier} if tier else {}) if n.label == "Stage" else n
+             for n, tier in zip(graph.nodes, tiers + [None] * len(graph.nodes))]
+    rels = graph.relationships + [Relationship("PART_OF", a, b) for a, b in sorted(part_of)]
+    store = SqliteStore(":memory:", create=True)
+    store.write(GraphData(nodes=nodes, relationships=rels))
+    for rollup in ("auto", "top", "none"):
+        built = build_stage_chain(store, rollup)
+        g, top, members, parents = _chain_from_projection(store, rollup)
+        assert list(built.graph.nodes(data=True)) == list(g.nodes(data=True))
+        assert list(built.graph.edges) == list(g.edges)  # the same order too: ties are broken by it
+        assert (built.top, built.members, built.parents) == (top, members, parents)
+    assert queries(store).stage_rows() == Queries(store).stage_rows()
+    store.close()
