@@ -191,6 +191,9 @@ def _tops(stages: Iterable[str], parents: dict[str, list[str]], below: dict[str,
 
     top: dict[str, str] = {}
     for start in stages:
+        if start not in parents:  # most stages of a national web: a top of its own, or already settled
+            top.setdefault(start, start)
+            continue
         path, position, current = [], {}, start  # path[i + 1] is path[i]'s chosen parent
         while current not in top:
             position[current] = len(path)
