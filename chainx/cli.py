@@ -1020,6 +1020,7 @@ def report_command(
     min_firms: Annotated[int, option(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, option(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     top: Annotated[int, option(P.BRIEFING_TOP)] = P.BRIEFING_TOP.default,
+    peers: Annotated[Optional[str], option(P.BRIEFING_PEERS)] = P.BRIEFING_PEERS.default,
     scope: ScopeOption = P.SCOPE.default,
     scope_depth: ScopeDepthOption = P.SCOPE_DEPTH.default,
     source: SourceOption = None,
@@ -1031,9 +1032,10 @@ def report_command(
     store: StoreOption = None,
 ):
     """A briefing of a region to hand up: summary, chain panorama, top gaps and whom to attract,
-    bottlenecks, enterprise–university ties, parameters and method, as .html, .docx, .pdf or .xlsx.
+    bottlenecks, the comparison with --peers, enterprise–university ties, parameters and method, as
+    .html, .docx, .pdf or .xlsx.
 
-    Example: chainx report --region tianmen -o tianmen.docx
+    Example: chainx report --region tianmen --peers shengze -o tianmen.docx
     """
     import datetime
 
@@ -1049,7 +1051,7 @@ def report_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = briefing(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, lang=lang, scope=scope,
-                          scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+                          scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, peers=peers)
     data = render(report, format, date=datetime.date.today().isoformat(), about=given)
     try:
         output.write_bytes(data)

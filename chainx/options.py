@@ -44,17 +44,28 @@ LangOption = Annotated[Optional[str], option(P.LANG)]
 
 def scope_line(report) -> str:
     """The lines a table ends with to say which part of the chain was read (when not all of
-    it), and what cycles did."""
+    it), and what cycles did: in the report's language (the rule as the report words it in English)."""
+    from graph.i18n import message
+
+    lang = getattr(report, "_lang", None) or "en"
     scope = getattr(report, "chain_scope", None)
     lines = []
     if scope is not None and scope.kind != "whole":
-        widen = f" (to widen: {as_flags(scope.widen)})" if scope.widen else ""
-        lines.append(f"Scope: {scope.rule}{widen}.")
+        advice = as_flags(scope.widen or "")
+        widen = message("scope.widen", lang, widen=advice if lang == "en" else advice.replace(", or ", " 或 ")) if scope.widen else ""
+        if lang == "en":
+            lines.append(f"Scope: {scope.rule}{widen}.")
+        else:
+            key = {"region": "scope.region", "endpoints": "scope.endpoints", "chain": "scope.chain"}.get(scope.kind)
+            text = (message(key, lang, depth=scope.depth, stages=scope.stages, of=scope.of, source=scope.source, sink=scope.sink,
+                            name=getattr(scope, "chain_name", None), chain=getattr(scope, "chain", None))
+                    if key else f"Scope: {scope.rule}")
+            lines.append(text + widen + "。")
     cycles = getattr(report, "cycles", None)
     if cycles is not None and cycles.count:
         largest = cycles.largest[0]
-        lines.append(f"FEEDS cycles: {cycles.count} in scope ({cycles.stages} stages; largest {largest.size}: "
-                     f"{', '.join(largest.names)}{'…' if largest.size > len(largest.names) else ''}); a cycle counts as one link.")
+        names = f"{', '.join(largest.names)}{'…' if largest.size > len(largest.names) else ''}"
+        lines.append(message("scope.cycles", lang, count=cycles.count, stages=cycles.stages, size=largest.size, names=names))
     return "".join("\n" + line for line in lines)
 
 

@@ -43,6 +43,11 @@ _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # -- sentences -------------------------------------------------------------------------------------
 _EN = {
+    "scope.region": "Scope: the stages the region's enterprises operate in and those up to {depth} FEEDS steps up or down: {stages:,} of {of:,}",
+    "scope.endpoints": "Scope: the stages on near-shortest FEEDS paths from {source} to {sink}: {stages:,} of {of:,}",
+    "scope.chain": "Scope: the chain {name} ({chain}): {stages:,} of {of:,} stages",
+    "scope.widen": " (to widen: {widen})",
+    "scope.cycles": "FEEDS cycles: {count} in scope ({stages} stages; largest {size}: {names}); a cycle counts as one link.",
     # lists of names in a sentence (graph.analysis.reasons.listing)
     "listing.sep": ", ",
     "listing.more": "{names} and {more} more",
@@ -195,6 +200,12 @@ _EN = {
     "brief.panorama": "The chain panorama",
     "brief.panorama_text": "Each top-level stage of the chain read, by tier, and its status in {region_name} (in brackets: "
                             "its enterprises there).",
+    "brief.map_caption": "The chain map: upstream on the left, downstream on the right, support stages below; an arrow: one stage "
+                         "feeds another; the colour: the stage's status in {region_name} (in brackets: its enterprises there).",
+    "brief.peers": "Comparison with peer regions",
+    "brief.peers_text": "{region_name} beside {peers}, stage by stage on the same part of the chain: the {shown} stages of {total} "
+                        "with the most enterprises of these regions together, in chain order (status, and enterprises in "
+                        "brackets); the completeness counts every stage.",
     "brief.status": "Status",
     "brief.tier_upstream": "Upstream",
     "brief.tier_midstream": "Midstream",
@@ -238,6 +249,11 @@ _EN = {
 }
 
 _ZH = {
+    "scope.region": "范围：本地区企业所在的环节及其上下游 {depth} 步（FEEDS）以内的环节，共 {stages:,} 个（全链 {of:,} 个）",
+    "scope.endpoints": "范围：从 {source} 到 {sink} 的近最短 FEEDS 路径上的环节，共 {stages:,} 个（全链 {of:,} 个）",
+    "scope.chain": "范围：产业链 {name}（{chain}）的环节，共 {stages:,} 个（全链 {of:,} 个）",
+    "scope.widen": "（扩大范围：{widen}）",
+    "scope.cycles": "FEEDS 循环：范围内 {count} 个（涉及 {stages} 个环节；最大的含 {size} 个：{names}）；一个循环计为链条的一环。",
     "listing.sep": "、",
     "listing.more": "{names}等另外{more}个",
     "and": "，并",
@@ -369,6 +385,10 @@ _ZH = {
     "brief.institutes": "区内科研院所与高校",
     "brief.panorama": "产业链全景",
     "brief.panorama_text": "所读链条的每个顶层环节按上中下游排列，及其在{region_name}的状态（括号内为区内企业数）。",
+    "brief.map_caption": "产业链图：左为上游、右为下游，配套环节在下方；箭头表示上一环节供给下一环节；颜色表示该环节在{region_name}的状态（括号内为区内企业数）。",
+    "brief.peers": "与对标地区比较",
+    "brief.peers_text": "{region_name}与{peers}在同一链条范围上逐环节比较：列出{total}个环节中这些地区企业合计最多的{shown}个，按链条顺序"
+                        "（状态，括号内为企业数）；完整度按全部环节计。",
     "brief.status": "状态",
     "brief.tier_upstream": "上游",
     "brief.tier_midstream": "中游",

@@ -35,7 +35,7 @@ __all__ = [
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
     "AS_OF", "DIFF_FROM", "DIFF_TO", "LANG",
-    "BRIEFING_TOP", "BRIEFING_FORMATS", "BRIEFING_FORMAT", "BRIEFING_OUTPUT", "BRIEFING_MEDIA_TYPES",
+    "BRIEFING_TOP", "BRIEFING_PEERS", "BRIEFING_FORMATS", "BRIEFING_FORMAT", "BRIEFING_OUTPUT", "BRIEFING_MEDIA_TYPES",
 ]
 
 # Reports over the chain list everything on a chain of up to FULL_LISTING_STAGES top-level stages
@@ -228,6 +228,8 @@ CHAIN = Param("chain", str, None, "Read a chain the store holds (chains.csv, or 
 # The briefing a promotion office hands up (chainx report, GET /regions/{id}/report): one document
 # assembled from the gaps, bottlenecks and ties reports (graph.analysis.briefing, viz.report).
 BRIEFING_TOP = Param("top", int, 10, "Gaps to show, and bottlenecks of each kind.", 1, 100)
+BRIEFING_PEERS = Param("peers", "list", None, "Peer regions to compare with, stage by stage on the same chain scope: names or ids, "
+                       "comma-separated: shengze,wujiang.", 1, 10, example="shengze")
 BRIEFING_FORMATS = ("html", "docx", "pdf", "xlsx")
 BRIEFING_FORMAT = Param("format", str, None, "html (self-contained, printable), docx (Word), pdf (the HTML printed by headless "
                         "Chromium), xlsx (its tables as a workbook) or json; by default the output file's suffix, over HTTP as "
@@ -257,8 +259,8 @@ PARAMS: dict[str, dict[str, Param]] = {
     "neighbors": {"depth": DEPTH, "limit": NEIGHBOR_LIMIT, "via": VIA},
     "path": {"via": PATH_VIA, "directed": DIRECTED, "through_regions": THROUGH_REGIONS},
     "search": {"limit": SEARCH_LIMIT},
-    "report": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": BRIEFING_TOP, "lang": LANG,
-               **CHAIN_SCOPE},
+    "report": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, "top": BRIEFING_TOP, "peers": BRIEFING_PEERS,
+               "lang": LANG, **CHAIN_SCOPE},
     "view chain": {"region": REGION, "min_firms": MIN_FIRMS, "top_candidates": TOP_CANDIDATES, **CHAIN_SCOPE},
     "view compare": {"regions": VIEW_REGIONS, "min_firms": MIN_FIRMS},
     "view panorama": {"region": REGION, "min_firms": MIN_FIRMS, "top": PANORAMA_TOP, **CHAIN_SCOPE},

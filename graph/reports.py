@@ -953,6 +953,26 @@ class DiffReport(Report):
 
 
 # -- briefing ----------------------------------------------------------------------------------
+class MapStage(Model):
+    """A top-level stage on the briefing's chain map, where :func:`graph.views_data.chain_layout` puts it."""
+
+    stage: str
+    name: str
+    tier: str | None
+    status: Literal["present", "weak", "missing"]
+    local_enterprises: int
+    column: int = Field(description="Upstream → downstream: the longest FEEDS path reaching the stage.")
+    row: int
+    band: Literal["main", "support"]
+
+
+class ChainMap(Model):
+    """The chain map of the briefing: the gaps report's stages, placed, and the FEEDS links among them."""
+
+    stages: list[MapStage]
+    links: list[tuple[str, str]] = Field(description="FEEDS links (supplier, buyer) among the stages drawn.")
+
+
 class BriefingReport(Report):
     """The document a promotion office hands up for one region: the gaps, bottlenecks and ties
     reports, as the analyses made them, and the few things picked from them (graph.analysis.briefing)."""
@@ -969,7 +989,10 @@ class BriefingReport(Report):
     top_bottlenecks: list[BottleneckItem] = Field(description="The first `top` items of each kind of the bottlenecks report.")
     ties: TiesSummary = Field(description="The whole graph's enterprise–institute ties (the ties report's summary).")
     region_ties: list[EnterpriseTies] = Field(description="The ties report's rows of the region's enterprises.")
-    region_names: dict[str, str] = Field(description="The name of each region a candidate is located in, by id.")
+    region_names: dict[str, str] = Field(description="The name of each region a candidate is located in, or a peer is, by id.")
+    chain_map: ChainMap = Field(description="The region's chain map: the gaps report's stages placed as the chain view places them.")
+    peers: CompareReport | None = Field(default=None, description="With peers: the compare report of the region and its peers on the "
+                                        "same chain scope, its rows cut to the `top` stages with the most enterprises of them together.")
 
     tables: ClassVar[dict[str, Table]] = {
         "stages": Table(lambda r: r.gaps.stages, _fields("stage", "name", "tier", "status", "local_enterprises")),
@@ -981,6 +1004,7 @@ class BriefingReport(Report):
         "bottlenecks": Table(lambda r: r.top_bottlenecks, [*_ITEM_COLUMNS, Column("reasons", lambda i: _joined(i.reasons))]),
         "ties": Table(lambda r: r.region_ties, [*_fields("enterprise", "name", "region", "ties", "institutes"),
                                                 Column("tie_kinds", lambda row: _kinds_cell(row.tie_kinds))]),
+        "peers": Table(lambda r: r.peers.stages if r.peers else [], lambda r: _compare_columns(r.peers) if r.peers else _fields("stage", "name")),
     }
 
 

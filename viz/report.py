@@ -1,12 +1,14 @@
 """The briefing (graph.analysis.briefing) as a document to hand up: HTML, Word, PDF or a workbook.
 
 The document is first laid out once as a list of blocks (a heading, a paragraph, a table of
-header and rows; :func:`document`), in the report's language from the catalogue (graph/i18n.py);
+header and rows, the chain map as an inline SVG picture; :func:`document`), in the report's language from the catalogue (graph/i18n.py);
 each format renders those same blocks, so the HTML, the .docx and the PDF say the same thing.
 Nothing is computed here: every number is a field of the briefing's reports.
 
 - HTML: one self-contained page (no script, no external asset), printable (``@media print``).
-- DOCX: python-docx, real tables with a repeated header row, the CJK font set (``w:eastAsia``).
+- DOCX: python-docx, real tables with a repeated header row, the CJK font set (``w:eastAsia``). The
+  chain map picture is left out there (a PNG would need a rasteriser this project does not ship):
+  the shaded panorama table below it says the same per stage.
 - PDF: the HTML printed by headless Chromium (``--print-to-pdf``); without Chromium a clear
   :class:`graph.errors.MissingTool`.
 - XLSX: the briefing's tables through viz/workbook.py.
@@ -34,7 +36,7 @@ from graph.errors import MissingTool
 from graph.i18n import header, joined, message
 from graph.reports import BriefingReport
 
-__all__ = ["Block", "document", "briefing_html", "briefing_docx", "briefing_pdf", "briefing_xlsx", "chromium_path", "render", "CJK_FONT"]
+__all__ = ["Block", "document", "chain_map_svg", "MAP_COLOURS", "briefing_html", "briefing_docx", "briefing_pdf", "briefing_xlsx", "chromium_path", "render", "CJK_FONT"]
 
 CJK_FONT = "宋体"  # Word's SimSun; LibreOffice and WPS map it to the CJK serif font they have
 LATIN_FONT = "Times New Roman"
@@ -44,6 +46,9 @@ TIER_KEYS = {"upstream": "brief.tier_upstream", "midstream": "brief.tier_midstre
              "support": "brief.tier_support", None: "brief.tier_none"}
 # light versions of the chain view's colours (viz/pages.py): present green, weak yellow, missing red
 STATUS_SHADES = {"present": "E8F5E9", "weak": "FFF8E1", "missing": "FFEBEE"}
+# the chain view's colours (viz/pages.py STATUS_STYLE: present, strengthen, break) for the chain map picture
+MAP_COLOURS = {"present": "#43a047", "weak": "#fbc02d", "missing": "#e53935"}
+MAP_TEXT = {"present": "#ffffff", "weak": "#222222", "missing": "#ffffff"}
 STATUS_KEYS = {"present": "brief.status_present", "weak": "brief.status_weak", "missing": "brief.status_missing"}
 GAP_KIND_KEYS = {"break": "brief.kind_break", "extension": "brief.kind_extension", "absent": "brief.kind_absent",
                  "strengthen": "brief.kind_strengthen"}
@@ -56,7 +61,7 @@ class Block:
     """One part of the document: ``kind`` h1, h2, p (``text``) or table (``headers``, ``rows``)."""
 
     kind: str
-    text: str = ""
+    text: str = ""  # for an svg block, the picture's markup (escaped when made)
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     shades: list[str] = field(default_factory=list)  # a table's row colours (the panorama's by status), "" for none
@@ -89,6 +94,8 @@ def document(report: BriefingReport, *, date: str) -> list[Block]:
         ]),
         Block("h2", say("brief.panorama")),
         Block("p", say("brief.panorama_text", region_name=name)),
+        Block("svg", chain_map_svg(report)),
+        Block("p", say("brief.map_caption", region_name=name)),
     ]
     tiers = [t for t in TIER_KEYS if any(s.tier == t for s in gaps.stages)]
     panorama = []
@@ -128,6 +135,9 @@ def document(report: BriefingReport, *, date: str) -> list[Block]:
     else:
         blocks.append(Block("p", say("brief.no_bottlenecks")))
 
+    if report.peers is not None:
+        blocks += _peer_blocks(report, say)
+
     t = report.ties
     blocks.append(Block("h2", say("brief.ties")))
     blocks.append(Block("p", say("brief.ties_text", ties=t.ties, enterprises_with_ties=t.enterprises_with_ties, enterprises=t.enterprises,
@@ -146,6 +156,80 @@ def document(report: BriefingReport, *, date: str) -> list[Block]:
     return blocks
 
 
+def _peer_blocks(report: BriefingReport, say) -> list[Block]:
+    """The comparison with the peer regions: the compare report's rows (its ``top`` busiest stages)
+    and each region's completeness."""
+    c, lang = report.peers, report._lang
+    names = [report.region_names.get(r, report.region_name if r == report.region else r) for r in c.regions]
+    rows = [[row.stage, row.name, *(f"{say(STATUS_KEYS[row.coverage(r).status])} ({row.coverage(r).local_enterprises})" for r in c.regions)]
+            for row in c.stages]
+    rows.append([say("brief.completeness"), "", *(f"{c.completeness[r]:.1%}" for r in c.regions)])
+    return [
+        Block("h2", say("brief.peers")),
+        Block("p", say("brief.peers_text", region_name=report.region_name, peers=joined(names[1:], lang), shown=c.stages_listed,
+                       total=c.stages_total)),
+        Block("table", headers=[header("stage", lang), header("name", lang), *names], rows=rows),
+    ]
+
+
+# the chain map picture: boxes of BOX_W x BOX_H, spaced GAP_X x GAP_Y, the support band below the main chain
+# (a textile chain is 14 columns deep: narrow boxes, two lines each, keep the names legible on A4)
+BOX_W, BOX_H, GAP_X, GAP_Y, PAD, BAND_GAP, LEGEND_H = 84, 44, 16, 10, 8, 34, 30
+NAME_CHARS = 5  # a longer name is cut (the full one is the box's tooltip)
+FONT_SIZE = 15
+
+
+def chain_map_svg(report: BriefingReport) -> str:
+    """The chain map as one inline SVG: each stage a box at its column and row (upstream left,
+    support band below), filled with its status colour, FEEDS links as arrows, and a legend."""
+    from markupsafe import Markup, escape
+
+    stages = report.chain_map.stages
+    lang = report._lang
+    main_rows = max((s.row + 1 for s in stages if s.band == "main"), default=0)
+    support_rows = max((s.row + 1 for s in stages if s.band == "support"), default=0)
+    columns = max((s.column + 1 for s in stages), default=1)
+    main_h = main_rows * (BOX_H + GAP_Y)
+    support_top = PAD + LEGEND_H + main_h + (BAND_GAP if support_rows else 0)
+    width = PAD * 2 + columns * (BOX_W + GAP_X) - GAP_X
+    height = support_top + support_rows * (BOX_H + GAP_Y) + PAD
+    where = {}
+    for s in stages:
+        top = PAD + LEGEND_H if s.band == "main" else support_top
+        where[s.stage] = (PAD + s.column * (BOX_W + GAP_X), top + s.row * (BOX_H + GAP_Y))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chain-map" viewBox="0 0 {width} {height}" width="100%" '
+             f'role="img" aria-label="{escape(message("brief.panorama", lang))}">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+             '<path d="M0,0 L10,5 L0,10 z" fill="#78909c"/></marker></defs>']
+    x = PAD
+    for status, colour in MAP_COLOURS.items():
+        label = escape(message(STATUS_KEYS[status], lang))
+        parts.append(f'<rect class="legend" x="{x}" y="{PAD}" width="14" height="14" fill="{colour}"/>'
+                     f'<text x="{x + 20}" y="{PAD + 13}" font-size="{FONT_SIZE}">{label}</text>')
+        x += 120
+    if support_rows:
+        parts.append(f'<text x="{PAD}" y="{support_top - 8}" font-size="{FONT_SIZE}" fill="#555">{escape(message("brief.tier_support", lang))}</text>')
+    for u, v in report.chain_map.links:
+        (x1, y1), (x2, y2) = where[u], where[v]
+        if x2 > x1:  # downstream: right edge to left edge
+            start, end = (x1 + BOX_W, y1 + BOX_H / 2), (x2, y2 + BOX_H / 2)
+        else:  # a support stage, or a cycle: bottom or top edge to the other box
+            start = (x1 + BOX_W / 2, y1 if y2 < y1 else y1 + BOX_H)
+            end = (x2 + BOX_W / 2, y2 + BOX_H if y2 < y1 else y2)
+        parts.append(f'<line class="feeds" x1="{start[0]:g}" y1="{start[1]:g}" x2="{end[0]:g}" y2="{end[1]:g}" stroke="#90a4ae" '
+                     f'stroke-width="1" marker-end="url(#arrow)"/>')
+    for s in stages:
+        x, y = where[s.stage]
+        short = s.name if len(s.name) <= NAME_CHARS else s.name[:NAME_CHARS - 1] + "…"
+        tip = f"{s.name} ({s.stage}): {message(STATUS_KEYS[s.status], lang)}, {s.local_enterprises}"
+        parts.append(f'<g class="stage" data-stage="{escape(s.stage)}" data-status="{s.status}"><title>{escape(tip)}</title>'
+                     f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{MAP_COLOURS[s.status]}" stroke="#37474f" '
+                     f'stroke-width="0.8"/><text x="{x + BOX_W / 2:g}" y="{y + 19}" text-anchor="middle" font-size="{FONT_SIZE}" '
+                     f'fill="{MAP_TEXT[s.status]}">{escape(short)}<tspan x="{x + BOX_W / 2:g}" dy="17">({s.local_enterprises})</tspan></text></g>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 _CSS = """
 body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", SimSun, "宋体", "Microsoft YaHei", serif;
        max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.6; color: #222; }
@@ -158,9 +242,12 @@ table { border-collapse: collapse; width: 100%; margin: .6em 0 1em; font-size: .
 th, td { border: 1px solid #999; padding: .3em .5em; text-align: left; vertical-align: top; }
 th { background: #e3f2fd; }
 td:first-child, th:first-child { white-space: nowrap; }
+figure { margin: .6em 0; }
+svg.chain-map { font-family: inherit; max-width: 100%; height: auto; }
 @page { size: A4; margin: 18mm 15mm; }
 @media print {
-  tr { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  figure { break-inside: avoid; page-break-inside: avoid; }
+  svg.chain-map, tr { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   tr { break-inside: avoid; page-break-inside: avoid; }
@@ -182,6 +269,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <tbody>{% for row in b.rows %}
 <tr{% if b.shades and b.shades[loop.index0] %} style="background: #{{ b.shades[loop.index0] }}"{% endif %}>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
 </tbody></table>
+{% elif b.kind == "svg" %}<figure>{{ b.text }}</figure>
 {% else %}<{{ b.kind }}>{{ b.text }}</{{ b.kind }}>
 {% endif %}{% endfor %}</body>
 </html>
@@ -228,6 +316,8 @@ def briefing_docx(report: BriefingReport, *, date: str) -> bytes:
             doc.add_heading(b.text, level=0)
         elif b.kind in ("h2", "h3"):
             doc.add_heading(b.text, level=1 if b.kind == "h2" else 2)
+        elif b.kind == "svg":
+            continue  # no rasteriser to make a PNG of it offline: the panorama table below says the same
         elif b.kind == "p":
             doc.add_paragraph(b.text)
         else:

@@ -80,10 +80,12 @@ def region_report(
     min_firms: Annotated[int, query(P.MIN_FIRMS)] = P.MIN_FIRMS.default,
     top_candidates: Annotated[int, query(P.TOP_CANDIDATES)] = P.TOP_CANDIDATES.default,
     top: Annotated[int, query(P.BRIEFING_TOP)] = P.BRIEFING_TOP.default,
+    peers: Annotated[str | None, query(P.BRIEFING_PEERS)] = None,
     lang: LangQuery = P.LANG.default,
     format: BriefingFormatQuery = None,
 ) -> Response:
-    """A briefing of the region to hand up: summary, chain panorama, top gaps and candidates, bottlenecks, ties, method."""
+    """A briefing of the region to hand up: summary, chain map and panorama, top gaps and candidates, bottlenecks, the comparison
+    with the peers, ties, method."""
     import datetime
 
     from viz.report import render
@@ -97,7 +99,7 @@ def region_report(
     # made once per store version, format and day (a PDF costs a Chromium run)
     body = reports.cache.rendered(reports.store, lambda report: render(report, format, date=today, about=about), ("briefing", format, today),
                                   briefing, region, min_firms=min_firms, top_candidates=top_candidates, top=top,
-                                  lang=asked_lang(request, lang), **scope)
+                                  peers=peers, lang=asked_lang(request, lang), **scope)
     headers = {} if format in ("html", "json") else {"Content-Disposition": f'attachment; filename="{_ascii(region)}-report.{format}"'}
     return Response(body, media_type=P.BRIEFING_MEDIA_TYPES[format], headers=headers)
 

@@ -117,3 +117,13 @@ def test_bad_input_is_one_line_and_exit_status_1(db, args, message):
 def test_a_missing_store_is_one_line(tmp_path):
     result = runner.invoke(app, ["gaps", "--region", "r", "--store", str(tmp_path / "none.db")])
     assert result.exit_code == 1 and result.output.startswith("Error: no store at")
+
+
+def test_the_scope_line_is_in_the_report_s_language(db):
+    # r operates in up and down (down_dye rolls up into it); one FEEDS step from them reaches mid
+    # and end, not iso: 4 of the 5 top-level stages
+    zh = run("gaps", "--region", "r", "--scope", "region", "--scope-depth", "1", "--lang", "zh", "--store", db).output
+    assert "\n范围：本地区企业所在的环节及其上下游 1 步（FEEDS）以内的环节，共 4 个（全链 5 个）（扩大范围：--scope-depth 2 或 --scope whole）。" in zh
+    en = run("gaps", "--region", "r", "--scope", "region", "--scope-depth", "1", "--lang", "en", "--store", db).output
+    assert "\nScope: the 2 stages R's enterprises operate in and the stages up to 1 FEEDS step upstream or downstream of them: 4 of 5 " \
+           "(to widen: --scope-depth 2, or --scope whole)." in en

@@ -33,7 +33,7 @@ CJK = re.compile("[\u4e00-\u9fff]")
 ENGLISH_WORDS = re.compile(r"\b(enterprises?|upstream|downstream|[Oo]perates?|institutes?|employees|revenue|cycle|fewer|"
                            r"supplies|[Ss]hares|Already|Only|counted|Size|Works|No|places|relatedness)\b")
 # a key the code names: a string literal of one of the catalogue's families
-KEY_LITERAL = re.compile(r"""["']((?:gap|cand|gaps|listing|col|brief|bn|wi|cmp|ties|rel|view)\.[a-z_]+|and)["']""")
+KEY_LITERAL = re.compile(r"""["']((?:gap|cand|gaps|listing|col|brief|bn|wi|cmp|ties|rel|view|scope)\.[a-z_]+|and)["']""")
 CODE = [p for folder in ("graph", "viz", "api", "chainx") for p in (ROOT / folder).rglob("*.py") if p.name != "i18n.py"]
 
 
