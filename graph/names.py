@@ -21,13 +21,13 @@ graph.errors.NotFound: unknown region '天门'; did you mean 天门市 (tianmen)
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable
 
 from .cache import VersionedCache
 from .errors import InvalidParameter, NotFound
 from .model import Node
-from .store.base import GraphStore
+from .store.base import GraphStore, fold, name_forms
+from .store.queries import queries
 
 __all__ = ["resolve", "fold", "MAX_SUGGESTIONS"]
 
@@ -43,23 +43,12 @@ FUZZY_CUTOFF = 0.75
 _indexes = VersionedCache("name index", size=8)
 
 
-def fold(text: str) -> str:
-    """The form names are compared in: NFKC, case-folded, spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
-
-
-def _names(node: Node) -> list[str]:
-    aliases = node.props.get("aliases") or []
-    aliases = aliases if isinstance(aliases, list) else str(aliases).split(";")
-    return [node.id, node.name, str(node.props.get("name_en") or ""), *map(str, aliases)]
-
-
 def _index(store: GraphStore, labels: tuple[str, ...] | None) -> dict[str, dict[str, Node]]:
     """folded id, name, English name or alias → {id: node}, for nodes of ``labels``."""
     def build():
         index: dict[str, dict[str, Node]] = {}
         for node in store.nodes(list(labels) if labels else None):
-            for name in _names(node):
+            for name in name_forms(node):
                 if name.strip():
                     index.setdefault(fold(name), {})[node.id] = node
         return index
@@ -80,7 +69,9 @@ def resolve(store: GraphStore, text: str, labels: Iterable[str] | None = None, *
     direct = next(iter(store.nodes(list(labels) if labels else None, ids=[text])), None)
     if direct is not None:
         return direct.id
-    matches = _index(store, labels).get(fold(text), {})
+    # the store finds the nodes of that folded name (SQLite keeps every node's names folded, one
+    # query); the whole name index is built only to suggest names when none matches
+    matches = {node.id: node for node in queries(store).named(fold(text), labels)}
     if len(matches) == 1:
         return next(iter(matches))
     if matches:

@@ -34,6 +34,7 @@ from graph.params import NEIGHBOR_LIMIT, PATH_VIA, VIA
 from graph.projection import projection, projection_spec
 from graph.reports import NeighborNode, Neighbors, NodeRef, PathOut, PathStep, RelationshipRef
 from graph.store.base import GraphStore
+from graph.store.queries import queries
 from graph.store.reads import get_node
 
 __all__ = ["explained_path", "neighbors", "MAX_DEPTH", "MAX_NEIGHBORS"]
@@ -61,6 +62,88 @@ def _smallest_shortest_path(G: nx.Graph, source: str, target: str) -> list[str] 
     while path[-1] != target:
         here = distance[path[-1]]
         path.append(min(n for n in G.adj[path[-1]] if distance.get(n) == here - 1))
+    return path
+
+
+def _chain_path(store: GraphStore, source: str, target: str, *, upstream: bool = False, directed: bool = True) -> list[str] | None:
+    """:func:`_smallest_shortest_path` on the ``chain`` projection (reversed when ``upstream``;
+    either way along FEEDS unless ``directed``), searched through store queries: one FEEDS query
+    per ring, from both ends at once, so a path between two products of a national web reads the
+    rings around its ends, not the whole chain. The same path: the smallest id sequence among the
+    shortest ones. Both ends must be stages.
+
+    The two searches grow whole rings, the smaller frontier first, until some stage is reached
+    by both: the shortest length is then d = ks + kt (the rings grown on each side), and every
+    shortest path crosses ring ks of the forward search at a stage ring kt of the backward
+    search reached. The stages on shortest paths are worked out from that cut, back to the
+    source along the edges the forward search read, on to the target along the backward ones;
+    then the walk from the source steps to the smallest such stage each time, as
+    :func:`_smallest_shortest_path` does.
+    """
+    if source == target:
+        return [source]
+    search = queries(store)
+    stages: dict[str, bool] = {source: True, target: True}
+
+    def only_stages(ids: set[str]) -> set[str]:
+        unknown = [i for i in ids if i not in stages]
+        if unknown:
+            found = {n.id for n in store.nodes(["Stage"], ids=unknown)}
+            stages.update((i, i in found) for i in unknown)
+        return {i for i in ids if stages[i]}
+
+    def adjacent(frontier: set[str], outward: bool) -> dict[str, set[str]]:
+        # walk-successors (outward) or walk-predecessors of each frontier stage
+        found: dict[str, set[str]] = {}
+        for _, a, b, _ in search.incident_keys(frontier, ["FEEDS"]):
+            if upstream:
+                a, b = b, a
+            pairs = ((a, b), (b, a)) if not directed else (((a, b),) if outward else ((b, a),))
+            for u, v in pairs:
+                if u in frontier:
+                    found.setdefault(u, set()).add(v)
+        return found
+
+    ds, dt = {source: 0}, {target: 0}
+    ahead, behind = {source}, {target}
+    out_adj: dict[str, set[str]] = {}  # forward-expanded stage → its walk successors
+    in_adj: dict[str, set[str]] = {}  # backward-expanded stage → its walk predecessors
+    ks = kt = 0
+    while not (ds.keys() & dt.keys()):
+        if not ahead or not behind:
+            return None
+        forward = len(ahead) <= len(behind)
+        frontier, seen, adj_of = (ahead, ds, out_adj) if forward else (behind, dt, in_adj)
+        adj = adjacent(frontier, forward)
+        adj_of.update(adj)
+        new = only_stages({v for vs in adj.values() for v in vs if v not in seen})
+        ring = (ks if forward else kt) + 1
+        seen.update(dict.fromkeys(new, ring))
+        if forward:
+            ahead, ks = new, ring
+        else:
+            behind, kt = new, ring
+    d = ks + kt
+    layers: list[set[str]] = [set() for _ in range(d + 1)]
+    layers[ks] = {v for v, i in ds.items() if i == ks and dt.get(v) == kt}
+    by_ring: dict[int, list[str]] = {}
+    for v, i in ds.items():
+        by_ring.setdefault(i, []).append(v)
+    for i in range(ks - 1, -1, -1):
+        layers[i] = {u for u in by_ring.get(i, ()) if out_adj.get(u, set()) & layers[i + 1]}
+    by_ring = {}
+    for v, i in dt.items():
+        by_ring.setdefault(i, []).append(v)
+    for i in range(ks, d):
+        layers[i + 1] = {w for w in by_ring.get(d - i - 1, ()) if in_adj.get(w, set()) & layers[i]}
+    path = [source]
+    for i in range(d):
+        here = path[-1]
+        if i < ks:
+            options = out_adj[here] & layers[i + 1]
+        else:
+            options = {w for w in layers[i + 1] if here in in_adj[w]}
+        path.append(min(options))
     return path
 
 
@@ -135,18 +218,26 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
     upstream = False
     source, target = resolve(store, source, parameter="from"), resolve(store, target, parameter="to")
     start, end = _node_info(store, source), _node_info(store, target)
+    ids = None
+    both_stages = start["kind"] == end["kind"] == "Stage"
     if via == "auto":
         # between two stages the chain is what joins them: FEEDS downstream, else upstream (not
         # when the walk is to follow the arrows); every relationship would run through generic
         # inputs (能源, 化学品) or firms, and that is a path that means nothing
         via = "all"
-        if start["kind"] == end["kind"] == "Stage":
-            G = projection(store, "chain")
-            if source in G and target in G:
-                for walked in (G,) if directed else (G, G.reverse(copy=False)):
-                    if _smallest_shortest_path(walked, source, target) is not None:
-                        via, directed, upstream = "chain", True, walked is not G
-                        break
+        if both_stages:
+            for walk_up in (False,) if directed else (False, True):
+                ids = _chain_path(store, source, target, upstream=walk_up)
+                if ids is not None:
+                    via, directed, upstream = "chain", True, walk_up
+                    break
+    elif via == "chain" and both_stages:
+        # the chain between two stages: searched by store queries, ring by ring from both ends
+        ids = _chain_path(store, source, target, directed=directed)
+        if ids is None:
+            raise NotFound(f"no path between {start['name']} ({source}) and {end['name']} ({target}): they are not connected")
+    if ids is not None:
+        return _explained(store, ids, {source: start, target: end}, ["FEEDS"], source, target, via, directed)
     G = projection(store, via)
     if directed and not G.is_directed():
         raise InvalidParameter("directed", f"relationships have a direction on via=supply or via=chain, not via={via}")
@@ -165,6 +256,15 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
             attrs = G.nodes[node]
             infos[node] = {"id": node, "name": attrs.get("name", node), "kind": attrs.get("kind")}
     types = sorted({t for a, b in zip(ids, ids[1:]) for t in G.edges[a, b].get("types", ())})
+    return _explained(store, ids, infos, types, source, target, via, directed)
+
+
+def _explained(store: GraphStore, ids: list[str], infos: dict[str, dict], types: list[str], source: str, target: str,
+               via: str, directed: bool) -> PathOut:
+    """The path ``ids`` spelt out, each step with its relationship (of ``types``) and direction."""
+    missing = [n for n in ids if n not in infos]
+    for node in store.nodes(ids=missing) if missing else ():
+        infos[node.id] = {"id": node.id, "name": node.name, "kind": node.label}
     rels = store.incident(ids[:-1], types) if len(ids) > 1 else []
     steps = [_step(rels, a, b) for a, b in zip(ids, ids[1:])]
     text = infos[ids[0]]["name"]

@@ -31,6 +31,7 @@ from graph.projection import projection
 from graph.reach import reachable
 from graph.reports import CycleListing, Cycles, FeedsCycle, FeedsCycles
 from graph.store.base import GraphStore
+from graph.store.queries import queries
 
 from .reasons import NAMES_IN_REASON
 
@@ -147,28 +148,31 @@ def build_stage_chain(store: GraphStore, rollup: str = "auto") -> StageChain:
     product under both 服装 and 纺织品 goes with the more specific category.
     """
     ROLLUP.check(rollup)
-    chain = projection(store, "chain")
+    # the chain projection's stages and FEEDS, read lean (ids, names, tiers and link ends only,
+    # no properties) and kept in its order: stages by id, each one's successors in the order the
+    # store lists its links, as the projection's DiGraph would hold them
+    search = queries(store)
+    rows = search.stage_rows()
+    attrs = {stage: (name, tier) for stage, name, tier in rows}
+    succ: dict[str, dict[str, None]] = {stage: {} for stage, _, _ in rows}
+    for _, source, target, _ in search.links(["FEEDS"]):
+        if source in succ and target in succ:
+            succ[source].setdefault(target)
     parents: dict[str, list[str]] = {}
-    for rel in store.relationships(["PART_OF"]):
-        if rel.source in chain and rel.target in chain and rel.source != rel.target:
-            parents.setdefault(rel.source, []).append(rel.target)
+    for _, source, target, _ in search.links(["PART_OF"]):
+        if source in succ and target in succ and source != target:
+            parents.setdefault(source, []).append(target)
     for stage in parents:
         parents[stage] = sorted(set(parents[stage]))
     below = _below_counts(parents, cap=ROLLUP_MAX_BELOW)
     broad = {s for s, n in below.items() if n > ROLLUP_MAX_BELOW} if rollup == "auto" else set()
-    top = {stage: stage for stage in chain} if rollup == "none" else _tops(chain, parents, below, broad)
+    top = {stage: stage for stage in succ} if rollup == "none" else _tops(succ, parents, below, broad)
     graph = nx.DiGraph()
     members: dict[str, list[str]] = {}
-    for stage in sorted(chain):
-        if top[stage] == stage:
-            attrs = chain.nodes[stage]
-            graph.add_node(stage, name=attrs.get("name", stage), tier=attrs.get("tier"))
-    for stage in sorted(chain):
+    graph.add_nodes_from((stage, {"name": attrs[stage][0], "tier": attrs[stage][1]}) for stage in sorted(succ) if top[stage] == stage)
+    for stage in sorted(succ):
         members.setdefault(top[stage], []).append(stage)
-    for source, target in chain.edges:
-        a, b = top[source], top[target]
-        if a != b:
-            graph.add_edge(a, b)
+    graph.add_edges_from((top[source], top[target]) for source, targets in succ.items() for target in targets if top[source] != top[target])
     return StageChain(graph=graph, top=top, members=members, parents=parents, rollup=rollup)
 
 
@@ -187,6 +191,9 @@ def _tops(stages: Iterable[str], parents: dict[str, list[str]], below: dict[str,
 
     top: dict[str, str] = {}
     for start in stages:
+        if start not in parents:  # most stages of a national web: a top of its own, or already settled
+            top.setdefault(start, start)
+            continue
         path, position, current = [], {}, start  # path[i + 1] is path[i]'s chosen parent
         while current not in top:
             position[current] = len(path)

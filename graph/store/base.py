@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["GraphStore", "Provenance", "WriteSummary", "Dataset", "UnloadSummary", "BEFORE_PROVENANCE", "unknown_dataset",
-           "Operation", "StageFirm", "search_rank", "search_text", "Progress", "BATCH_SIZE", "ProjectionColumns",
+           "Operation", "StageFirm", "search_rank", "search_text", "fold", "name_forms", "folded_names", "Progress", "BATCH_SIZE", "ProjectionColumns",
            "projection_weight"]
 
 Progress = Callable[[int], None]
@@ -162,6 +163,24 @@ def projection_weight(rel_type: str, props: dict) -> float:
         return 1.0
     weight = props.get("weight", props.get("volume", 1.0))
     return float(weight) if isinstance(weight, (int, float)) else 1.0
+
+
+def fold(text: str) -> str:
+    """The form names are compared in (graph/names.py): NFKC, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+def name_forms(node: Node) -> list[str]:
+    """What a node may be named by: its id, name, English name and aliases (as given)."""
+    aliases = node.props.get("aliases") or []
+    aliases = aliases if isinstance(aliases, list) else str(aliases).split(";")
+    return [node.id, node.name, str(node.props.get("name_en") or ""), *map(str, aliases)]
+
+
+def folded_names(node: Node) -> str:
+    """The node's :func:`name_forms`, folded, one a line between newlines ("\\n原油\\nyuanyou\\n"):
+    what an embedded store keeps to find a node by an exact name (a folded form holds no newline)."""
+    return "\n" + "".join(f"{form}\n" for form in sorted({fold(n) for n in name_forms(node) if n.strip()}))
 
 
 def search_text(node: Node) -> str:

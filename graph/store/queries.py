@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from graph.model import Relationship
+from graph.model import Node, Relationship
 
 if TYPE_CHECKING:
     from .base import GraphStore
@@ -89,6 +89,20 @@ class Queries:
     def id_labels(self) -> dict[str, str]:
         """Every node id with its label."""
         return {node.id: node.label for node in self.store.nodes()}
+
+    def stage_rows(self) -> list[tuple[str, str, object]]:
+        """(id, name, tier) of every stage, in id order (the tier None when it has none): what the
+        rolled-up chain is built from, without the rest of each stage's properties."""
+        return [(n.id, n.name, n.props.get("tier")) for n in self.store.nodes(["Stage"])]
+
+    def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
+        """The nodes (of ``labels``, all when None) with an id, name, English name or alias whose
+        folded form (:func:`graph.store.base.fold`) is ``folded``, in id order: what resolving a
+        typed name asks, without reading every node's names when the store keeps them folded."""
+        from .base import fold, name_forms
+
+        found = (n for n in self.store.nodes(list(labels) if labels else None) if any(fold(f) == folded for f in name_forms(n) if f.strip()))
+        return sorted(found, key=lambda n: n.id)
 
     def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
         """The identities (type, source, target, key) of the store's ``incident`` relationships,

@@ -31,6 +31,7 @@ from .base import (
     UnloadSummary,
     WriteSummary,
     changes,
+    folded_names,
     revert,
     search_text,
     unknown_dataset,
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS nodes (
     label TEXT NOT NULL,
     name TEXT NOT NULL,
     props TEXT NOT NULL,
-    search TEXT NOT NULL
+    search TEXT NOT NULL,
+    names TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS nodes_label ON nodes (label);
 CREATE INDEX IF NOT EXISTS nodes_region ON nodes (json_extract(props, '$.region'));
@@ -99,9 +101,9 @@ CREATE INDEX IF NOT EXISTS rel_sources_dataset ON rel_sources (dataset);
 # Only rows whose content differs are touched, so re-loading the same data changes nothing and
 # the change count tells whether the graph changed at all.
 UPSERT_NODE = """
-INSERT INTO nodes (id, label, name, props, search) VALUES (?, ?, ?, ?, ?)
+INSERT INTO nodes (id, label, name, props, search, names) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET label = excluded.label, name = excluded.name,
-    props = excluded.props, search = excluded.search
+    props = excluded.props, search = excluded.search, names = excluded.names
 WHERE nodes.label IS NOT excluded.label OR nodes.name IS NOT excluded.name
     OR nodes.props IS NOT excluded.props
 """
@@ -275,6 +277,8 @@ class SqliteStore(GraphStore):
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('version', '0')")
             if not self._has_provenance():
                 self._add_provenance()
+            if not self._has_names():
+                self._add_names()
         except sqlite3.DatabaseError as error:
             raise StoreUnavailable(f"{self.path} is not a chainx store: {error}") from None
 
@@ -285,6 +289,25 @@ class SqliteStore(GraphStore):
     def _has_provenance(self) -> bool:
         row = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('datasets', 'node_sources', 'rel_sources')").fetchone()
         return row[0] == 3
+
+    def _has_names(self) -> bool:
+        return any(row[1] == "names" for row in self._db.execute("PRAGMA table_info(nodes)"))
+
+    def _add_names(self) -> None:
+        """The ``names`` column (every node's folded names, :func:`graph.store.base.folded_names`),
+        into a store made before it, filled from the nodes already there."""
+        db = self._db
+        try:
+            self._begin_immediate()
+            if not self._has_names():  # another connection may have added it meanwhile
+                db.execute("ALTER TABLE nodes ADD COLUMN names TEXT NOT NULL DEFAULT ''")
+                rows = [(folded_names(self._node(row)), row[0]) for row in db.execute("SELECT id, label, name, props FROM nodes")]
+                db.executemany("UPDATE nodes SET names = ? WHERE id = ?", rows)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def _add_provenance(self) -> None:
         """The provenance tables, into a new store or one made before them; a graph already there
@@ -346,7 +369,7 @@ class SqliteStore(GraphStore):
                 mark = db.total_changes
                 db.executemany(
                     UPSERT_NODE,
-                    [(n.id, n.label, n.name, _dumps(n.props), search_text(n)) for n in batch],
+                    [(n.id, n.label, n.name, _dumps(n.props), search_text(n), folded_names(n)) for n in batch],
                 )
                 graph_changes += db.total_changes - mark
                 done += len(batch)
@@ -495,7 +518,8 @@ class SqliteStore(GraphStore):
                 if reverted:
                     name = values.pop(NAME_KEY)
                     node = Node(label, node_id, name, values)
-                    db.execute("UPDATE nodes SET name = ?, props = ?, search = ? WHERE id = ?", (name, _dumps(values), search_text(node), node_id))
+                    db.execute("UPDATE nodes SET name = ?, props = ?, search = ?, names = ? WHERE id = ?",
+                               (name, _dumps(values), search_text(node), folded_names(node), node_id))
             db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
             self._bump_version()
             db.execute("COMMIT")
@@ -537,17 +561,18 @@ class SqliteStore(GraphStore):
             for batch in _batched(values.items(), _MAX_PARAMS):
                 ids = [node_id for node_id, _ in batch]
                 current = {
-                    row[0]: json.loads(row[1])
+                    row[0]: (row[1], row[2], json.loads(row[3]))
                     for row in db.execute(
-                        f"SELECT id, props FROM nodes WHERE id IN ({','.join('?' * len(ids))})", ids
+                        f"SELECT id, label, name, props FROM nodes WHERE id IN ({','.join('?' * len(ids))})", ids
                     )
                 }
                 missing = [i for i in ids if i not in current]
                 if missing:
                     raise StoreError(f"cannot set properties of unknown nodes: {', '.join(missing[:5])}")
+                changed = [(i, {**current[i][2], **props}) for i, props in batch]
                 db.executemany(
-                    "UPDATE nodes SET props = ? WHERE id = ?",
-                    [(_dumps({**current[i], **props}), i) for i, props in batch],
+                    "UPDATE nodes SET props = ?, names = ? WHERE id = ?",
+                    [(_dumps(p), folded_names(Node(current[i][0], i, current[i][1], p)), i) for i, p in changed],
                 )
             self._bump_version()
             db.execute("COMMIT")
@@ -699,6 +724,23 @@ class SqliteQueries(Queries):
 
     def id_labels(self) -> dict[str, str]:
         return dict(self.store._db.execute("SELECT id, label FROM nodes"))
+
+    def stage_rows(self) -> list[tuple[str, str, object]]:
+        sql = "SELECT id, name, json_extract(props, '$.tier'), json_type(props, '$.tier') FROM nodes WHERE label = 'Stage' ORDER BY id"
+        # a tier that is not a scalar (it should be a word) comes back as JSON text: decoded, as the reference has it
+        return [(i, name, json.loads(tier) if kind in ("array", "object") else tier) for i, name, tier, kind in self.store._db.execute(sql)]
+
+    def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
+        # the names column holds each node's folded names one a line: an exact line is a match
+        if not folded or "\n" in folded:
+            return []
+        sql = "SELECT id, label, name, props FROM nodes WHERE instr(names, ?) > 0"
+        params = ["\n" + folded + "\n"]
+        if labels:
+            label_list = [check_label(label) for label in labels]
+            sql += f" AND label IN ({','.join('?' * len(label_list))})"
+            params += label_list
+        return sorted((self.store._node(row) for row in self.store._db.execute(sql, params)), key=lambda n: n.id)
 
     def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
         type_list = [check_rel_type(t) for t in types] if types else None

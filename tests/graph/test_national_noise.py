@@ -127,3 +127,19 @@ def test_paths_between_firms_never_pass_through_the_placeholder_country(national
     store, _ = national
     path = explained_path(store, "shengze_tx_polyester_1", "nat00000")
     assert all(n.kind != "Region" for n in path.nodes[1:-1])
+
+
+def test_the_ring_search_path_is_the_whole_chain_projection_s_path(national):
+    # the fast chain path (two-ended, through store queries) against the whole projection's, on
+    # the planted pair, across the noise's two-way pair, into the cycle and up the chain
+    from graph.analysis.paths import _chain_path, _smallest_shortest_path
+    from graph.projection import build_projection
+
+    store, planted = national
+    G = build_projection(store, "chain")
+    pairs = [("tx_crude", "tx_garments"), (planted.pair[0], planted.pair[1]), (planted.pair[1], planted.pair[0]),
+             ("tx_garments", "tx_crude"), ("n00001", "tx_garments"), ("n_energy", "tx_home")]
+    for source, target in pairs:
+        for upstream in (False, True):
+            walked = G.reverse(copy=False) if upstream else G
+            assert _chain_path(store, source, target, upstream=upstream) == _smallest_shortest_path(walked, source, target)
