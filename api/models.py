@@ -144,6 +144,7 @@ class WhatIfRequest(Model):
     source: str | None = Field(default=None, **field_bounds(P.SOURCE))
     sink: str | None = Field(default=None, **field_bounds(P.SINK))
     rollup: str = Field(default=P.ROLLUP.default, **field_bounds(P.ROLLUP))
+    pairs: str = Field(default=P.PAIRS.default, **field_bounds(P.PAIRS))
     chain: str | None = Field(default=None, **field_bounds(P.CHAIN))
     lang: Literal[P.LANG.choices] | None = Field(default=None, description=P.LANG.help)
 

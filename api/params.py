@@ -51,10 +51,11 @@ def chain_scope(
     source: Annotated[str | None, query(P.SOURCE)] = None,
     sink: Annotated[str | None, query(P.SINK)] = None,
     rollup: Annotated[str, query(P.ROLLUP)] = P.ROLLUP.default,
+    pairs: Annotated[str, query(P.PAIRS)] = P.PAIRS.default,
     chain: Annotated[str | None, query(P.CHAIN)] = None,
 ) -> dict[str, Any]:
     """The chain-scope query parameters every report that reads the chain takes (graph.params.CHAIN_SCOPE)."""
-    return {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
+    return {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup, "pairs": pairs, "chain": chain}
 
 
 ChainScope = Annotated[dict, Depends(chain_scope)]

@@ -25,7 +25,7 @@ from graph.errors import ChainxError, DatasetError, StoreChanged
 from graph.store import GraphStore, default_store_uri, is_bolt_uri, open_store, reads
 from viz.formats import Format, csv_file_bytes, emit, report_csv, report_table, rows_to_csv, rows_to_table, to_json
 
-from .options import ChainOption, LangOption, RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
+from .options import ChainOption, LangOption, PairsOption, RollupOption, ScopeDepthOption, ScopeOption, SinkOption, SourceOption, option, scope_line
 
 app = typer.Typer(
     name="chainx",
@@ -962,6 +962,7 @@ def gaps_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     lang: LangOption = P.LANG.default,
     groups: Annotated[bool, option(P.GROUPS)] = P.GROUPS.default,
@@ -985,7 +986,7 @@ def gaps_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = gaps(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, scope=scope, scope_depth=scope_depth,
-                      source=source, sink=sink, rollup=rollup, chain=chain, lang=lang, groups=groups)
+                      source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain, lang=lang, groups=groups)
     section = "stages" if stages else "candidates" if candidates else "gaps"
     if written(report, format, output, given, section):
         return
@@ -1026,6 +1027,7 @@ def report_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     lang: LangOption = P.LANG.default,
     format: Annotated[Optional[str], option(P.BRIEFING_FORMAT)] = P.BRIEFING_FORMAT.default,
@@ -1051,7 +1053,7 @@ def report_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = briefing(graph_store, region, min_firms=min_firms, top_candidates=top_candidates, top=top, lang=lang, scope=scope,
-                          scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, peers=peers)
+                          scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain, peers=peers)
     data = render(report, format, date=datetime.date.today().isoformat(), about=given)
     try:
         output.write_bytes(data)
@@ -1072,6 +1074,7 @@ def compare_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     lang: LangOption = P.LANG.default,
     store: StoreOption = None,
@@ -1090,7 +1093,7 @@ def compare_command(
         # one argument may list them with commas, as the API takes them; several are taken as they
         # are, so an id holding a comma can still be given
         report = compare(graph_store, P.split_list(regions) if len(regions) == 1 else regions, min_firms=min_firms, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain, lang=lang)
     # with --peers the CSV is the peers table (one table per CSV); xlsx and json hold both
     section = "peers" if peers else "stages"
     if written(report, format, output, given, section):
@@ -1128,6 +1131,7 @@ def related_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     lang: LangOption = P.LANG.default,
     store: StoreOption = None,
@@ -1148,7 +1152,7 @@ def related_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = related(graph_store, region, level=level, measure=measure, presence=presence, top=top, peers=peers,
-                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
+                         scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain, lang=lang)
     section = "stages" if stages else "peers" if peer_list else "feasible"
     if written(report, format, output, given, section):
         return
@@ -1185,6 +1189,7 @@ def bottlenecks_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     lang: LangOption = P.LANG.default,
     store: StoreOption = None,
@@ -1201,7 +1206,7 @@ def bottlenecks_command(
     with read_store(store) as graph_store:
         given = about(graph_store)
         report = bottlenecks(graph_store, region, hhi_threshold=hhi_threshold, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth,
-                             source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
+                             source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain, lang=lang)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -1230,6 +1235,7 @@ def whatif_command(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     lang: LangOption = P.LANG.default,
     store: StoreOption = None,
@@ -1246,7 +1252,7 @@ def whatif_command(
     ids = P.split_list(remove)
     with read_store(store) as graph_store:
         given = about(graph_store)
-        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain, lang=lang)
+        report = whatif(graph_store, ids, region, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain, lang=lang)
     if written(report, format, output, given):
         return
     if format == Format.json:
@@ -1297,6 +1303,7 @@ def view_chain(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     store: StoreOption = None,
 ):
@@ -1308,7 +1315,7 @@ def view_chain(
 
     with read_store(store) as graph_store:
         payload = chain_view(graph_store, region, min_firms=min_firms, top_candidates=top_candidates,
-                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+                             scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     _write_view(payload, output)
 
 
@@ -1343,6 +1350,7 @@ def view_panorama(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     store: StoreOption = None,
 ):
@@ -1354,7 +1362,7 @@ def view_panorama(
 
     with read_store(store) as graph_store:
         payload = panorama_view(graph_store, region, min_firms=min_firms, top=top, scope=scope, scope_depth=scope_depth, source=source,
-                                sink=sink, rollup=rollup, chain=chain)
+                                sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     _write_view(payload, output)
 
 
@@ -1370,6 +1378,7 @@ def view_heatmap(
     source: SourceOption = None,
     sink: SinkOption = None,
     rollup: RollupOption = P.ROLLUP.default,
+    pairs: PairsOption = P.PAIRS.default,
     chain: ChainOption = None,
     store: StoreOption = None,
 ):
@@ -1381,7 +1390,7 @@ def view_heatmap(
 
     with read_store(store) as graph_store:
         payload = heatmap_view(graph_store, regions, top_regions=top_regions, min_firms=min_firms, scope=scope, scope_depth=scope_depth,
-                               source=source, sink=sink, rollup=rollup, chain=chain)
+                               source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     _write_view(payload, output)
 
 

@@ -17,7 +17,7 @@ import typer
 from graph import params as P
 from graph.params import Param
 
-__all__ = ["option", "ScopeOption", "ScopeDepthOption", "SourceOption", "SinkOption", "RollupOption", "ChainOption", "LangOption", "scope_line"]
+__all__ = ["option", "ScopeOption", "ScopeDepthOption", "SourceOption", "SinkOption", "RollupOption", "PairsOption", "ChainOption", "LangOption", "scope_line"]
 
 
 def option(param: Param, *, help: str | None = None, **extra: Any) -> Any:
@@ -38,6 +38,7 @@ ScopeDepthOption = Annotated[int, option(P.SCOPE_DEPTH)]
 SourceOption = Annotated[Optional[str], option(P.SOURCE)]
 SinkOption = Annotated[Optional[str], option(P.SINK)]
 RollupOption = Annotated[str, option(P.ROLLUP)]
+PairsOption = Annotated[str, option(P.PAIRS)]
 ChainOption = Annotated[Optional[str], option(P.CHAIN)]
 LangOption = Annotated[Optional[str], option(P.LANG)]
 

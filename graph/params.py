@@ -30,7 +30,7 @@ __all__ = [
     "REGION", "REGIONS", "VIEW_REGIONS", "HEATMAP_REGIONS", "HEATMAP_TOP", "PANORAMA_TOP", "MIN_FIRMS", "CRITICAL_MIN_FIRMS", "TOP_CANDIDATES", "LISTING_TOP", "HHI_THRESHOLD",
     "CENTRALITY_TOP", "SAMPLES", "SEED", "COMMUNITY_SEED", "TIES_TOP", "TIE_TYPES", "GROUPS", "DEPTH", "NEIGHBOR_LIMIT", "SEARCH_LIMIT",
     "SEARCH_OFFSET", "ENGINE", "MAX_SECONDS", "MAX_SECONDS_ENV", "MAX_TIES_SECONDS", "MAX_TIES_SECONDS_ENV", "MAX_LISTED_ITEMS",
-    "MAX_LISTED_ITEMS_ENV", "budget", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "CHAIN", "CHAIN_SCOPE", "VIA", "PATH_VIA",
+    "MAX_LISTED_ITEMS_ENV", "budget", "REMOVE", "SCOPE", "SCOPE_DEPTH", "SOURCE", "SINK", "ROLLUP", "PAIRS", "CHAIN", "CHAIN_SCOPE", "VIA", "PATH_VIA",
     "DIRECTED", "THROUGH_REGIONS",
     "FORMAT", "FILE_FORMATS", "RESPONSE_FORMAT", "SECTION", "OUTPUT", "XLSX_MEDIA_TYPE",
     "DRY_RUN", "UPDATE_EXISTING", "REGION_LEVEL", "MEASURE", "PRESENCE", "RELATED_TOP", "PEERS", "COMPARE_PEERS",
@@ -241,7 +241,10 @@ BRIEFING_MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/
 
 # The parameters of every report that reads the chain (gaps, compare, bottlenecks, what-if, the
 # chain and compare views): the part of it to read, and how sub-stages roll up.
-CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "sink": SINK, "rollup": ROLLUP, "chain": CHAIN}
+PAIRS = Param("pairs", str, "keep", "Two-way FEEDS pairs (A feeds B and B feeds A): keep both links (a cycle of two, one link of the "
+              "chain), or break them: keep the link that runs down the tiers (upstream → midstream → downstream), and between "
+              "stages of one tier the link with the larger weight; a pair neither tells apart loses both links.", choices=("keep", "break"))
+CHAIN_SCOPE = {"scope": SCOPE, "scope_depth": SCOPE_DEPTH, "source": SOURCE, "sink": SINK, "rollup": ROLLUP, "pairs": PAIRS, "chain": CHAIN}
 
 # every parameter by (report, name): what the edges are built from and what the test compares
 

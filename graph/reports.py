@@ -349,6 +349,7 @@ class Scope(Model):
     widen: str | None = Field(description="How to read more of the chain (null: it is all read).")
     chain: str | None = Field(default=None, description="Chain scope: the id of the chain of the store read.")
     chain_name: str | None = Field(default=None, description="Chain scope: its name.")
+    pairs: str = Field(default="keep", description="Two-way FEEDS pairs kept, or broken by the rule of the pairs parameter.")
 
 
 class CycleListing(Model):

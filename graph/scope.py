@@ -34,11 +34,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .analysis.stages import StageChain, stage_chain
 from .errors import InvalidParameter, NotFound
-from .params import CHAIN, FULL_LISTING_STAGES, SCOPE, SCOPE_DEPTH
+from .params import CHAIN, FULL_LISTING_STAGES, PAIRS, SCOPE, SCOPE_DEPTH
 from .store.base import GraphStore
 from .store.queries import queries
 
@@ -62,14 +62,23 @@ class Scope:
     widen: str | None = None  # how to read more of the chain: the report's parameters, by name
     chain: str | None = None  # chain: the id of the chain read
     chain_name: str | None = None
+    pairs: str = "keep"  # two-way FEEDS pairs kept or broken (graph.params.PAIRS)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, region_label: str | None = None,
+def chain_in_scope(store: GraphStore, *, pairs: str = "keep", **options) -> tuple[StageChain, Scope]:
+    """The chain a report reads, and the :class:`Scope` it says it used: :func:`_chain_in_scope`
+    on the chain with two-way FEEDS pairs kept or broken (``pairs``, :func:`graph.analysis.stages.stage_chain`)."""
+    PAIRS.check(pairs)
+    chain, scope = _chain_in_scope(store, pairs=pairs, **options)
+    return chain, replace(scope, pairs=pairs)
+
+
+def _chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, region_label: str | None = None,
                    scope: str = "auto", depth: int | None = None, source: str | None = None, sink: str | None = None,
-                   rollup: str = "auto", chain: str | None = None) -> tuple[StageChain, Scope]:
+                   rollup: str = "auto", pairs: str = "keep", chain: str | None = None) -> tuple[StageChain, Scope]:
     """The chain a report reads, and the :class:`Scope` it says it used.
 
     ``regions`` are the region ids whose enterprises a ``region`` scope starts from (a region
@@ -81,7 +90,7 @@ def chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, region
     """
     SCOPE.check(scope)
     depth = SCOPE_DEPTH.check(SCOPE_DEPTH.default if depth is None else depth)
-    whole = stage_chain(store, rollup)
+    whole = stage_chain(store, rollup, pairs)
     total = len(whole.graph)
     if (source is None) != (sink is None):
         raise InvalidParameter("to" if sink is None else "from", "give both ends of the chain (--from and --to), or neither")

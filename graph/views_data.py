@@ -368,7 +368,7 @@ def chain_layout(store: GraphStore, chain=None) -> dict[str, dict]:
 
 
 def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, scope: str = "auto",
-               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None) -> dict:
+               scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None) -> dict:
     """The chain map of ``region``: every top-level stage with its status there, its gap (if
     any) with the top candidates to attract, its local enterprises, and its place on the map.
 
@@ -383,7 +383,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     from .scope import chain_in_scope
 
     region = check_region(store, region)
-    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "pairs": pairs, "chain": chain}
     report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, scope_depth=scope_depth, **scoping)
     chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
     layout = chain_layout(store, chain)
@@ -429,7 +429,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     # and the links among them, and says how much it left out
     drawn = {stage["stage"] for stage in stages}
     links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges) if u in drawn and v in drawn]
-    whole = stage_chain(store, rollup=rollup)
+    whole = stage_chain(store, rollup=rollup, pairs=pairs)
     scope = report.chain_scope
     omitted = None
     if len(drawn) < len(whole.graph):
@@ -780,7 +780,7 @@ def _panorama_column(tier: str | None, place: dict, last_column: int, by_tier: b
 
 
 def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: int = 60, scope: str = "auto",
-                  scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto",
+                  scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", pairs: str = "keep",
                   chain: str | None = None) -> dict:
     """The chain panorama of ``region`` (产业链全景图): the stages of the chain in columns upstream,
     midstream, downstream and support, each top-level stage a box with its local and national
@@ -800,7 +800,7 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: in
     from .scope import chain_in_scope
 
     region = check_region(store, region)
-    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
+    scoping = {"scope": scope, "source": source, "sink": sink, "rollup": rollup, "pairs": pairs, "chain": chain}
     report = gaps(store, region, min_firms=min_firms, top_candidates=0, top=PANORAMA_TOP.check(top), scope_depth=scope_depth, **scoping)
     chain, _ = chain_in_scope(store, regions=region_descendants(store, region), depth=scope_depth, **scoping)  # the report's (cached)
     layout = chain_layout(store, chain)
@@ -842,7 +842,7 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: in
             found = {"group": group, "stages": []}
             groups.append(found)
         found["stages"].append(box)
-    whole = stage_chain(store, rollup=rollup)
+    whole = stage_chain(store, rollup=rollup, pairs=pairs)
     scope_used = report.chain_scope
     omitted = None
     if len(drawn) < len(whole.graph):
@@ -867,7 +867,7 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: in
 
 def heatmap_view(store: GraphStore, regions: Iterable[str] | None = None, *, top_regions: int = 20, min_firms: int = 2,
                  scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-                 rollup: str = "auto", chain: str | None = None) -> dict:
+                 rollup: str = "auto", pairs: str = "keep", chain: str | None = None) -> dict:
     """A region × stage heat map: a row per region, a column per top-level stage of the chain
     read, each cell the region's enterprises in the stage and its status.
 
@@ -902,7 +902,7 @@ def heatmap_view(store: GraphStore, regions: Iterable[str] | None = None, *, top
         if len(ranked) > top_regions:
             omitted = {"regions": len(ranked) - top_regions,
                        "reason": f"only the {top_regions} regions holding the most enterprises are rows (top_regions)"}
-    report = compare(store, chosen, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup,
+    report = compare(store, chosen, min_firms=min_firms, scope=scope, scope_depth=scope_depth, source=source, sink=sink, rollup=rollup, pairs=pairs,
                      chain=chain)
     stages = [{"stage": row.stage, "name": row.name, "tier": row.tier} for row in report.stages]
     rows = []

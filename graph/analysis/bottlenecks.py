@@ -467,7 +467,7 @@ def _scope(store: GraphStore, region: str | None, lang: str = "en") -> tuple[set
 
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
                 top: int | None = None, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
-                sink: str | None = None, rollup: str = "auto", chain: str | None = None, lang: str | None = None,
+                sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None, lang: str | None = None,
                 max_listed: int | None = None) -> BottlenecksReport:
     """Where the chain can snap: chokepoint stages, single-source stages, critical enterprises.
 
@@ -530,7 +530,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
     region = check_region(store, region) if region is not None else None
     regions, scope_name = _scope(store, region)
     chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
-                                 source=source, sink=sink, rollup=rollup, chain=chain)
+                                 source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     scope = scope_name if region else message("bn.whole", lang)
     limit = listing_limit(top, len(chain.graph))
@@ -726,7 +726,7 @@ def _downstream(world: _World, stage: str) -> tuple[int, int]:
 
 
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
-           scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None,
+           scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None,
            lang: str | None = None) -> WhatIfReport:
     """What goes if the enterprises and stages in ``remove`` go: the cascade of the module
     docstring, as a report.
@@ -775,7 +775,7 @@ def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, 
     region = check_region(store, region) if region is not None else None
     regions, scope_name = _scope(store, region)
     chain, used = chain_in_scope(store, regions=regions, region_label=scope_name if region else None, scope=scope, depth=scope_depth,
-                                 source=source, sink=sink, rollup=rollup, chain=chain)
+                                 source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     scope = scope_name if region else message("bn.whole", lang)
     world = _world(store, chain, regions)

@@ -30,7 +30,7 @@ __all__ = ["briefing"]
 
 def briefing(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int = 10, lang: str | None = None,
              scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-             rollup: str = "auto", chain: str | None = None, peers: str | list[str] | None = None) -> BriefingReport:
+             rollup: str = "auto", pairs: str = "keep", chain: str | None = None, peers: str | list[str] | None = None) -> BriefingReport:
     """The briefing of ``region``: its gaps report, its bottlenecks report and the ties report,
     with the first ``top`` gaps and bottlenecks of each kind picked out.
 
@@ -52,7 +52,7 @@ def briefing(store: GraphStore, region: str, *, min_firms: int = 2, top_candidat
     if peers is not None:
         peer_ids = [resolve(store, peer, ["Region"], parameter="peers", what="peer region") for peer in BRIEFING_PEERS.check(peers)]
     version = store.version()  # before the reports: the version they are computed at
-    chain_scope = {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup, "chain": chain}
+    chain_scope = {"scope": scope, "scope_depth": scope_depth, "source": source, "sink": sink, "rollup": rollup, "pairs": pairs, "chain": chain}
     gaps_report = gaps(store, region, min_firms=min_firms, top_candidates=top_candidates, lang=lang, **chain_scope)
     region_id = gaps_report.region
     bottlenecks_report = bottlenecks(store, region_id, lang=gaps_report._lang, **chain_scope)

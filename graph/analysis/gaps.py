@@ -282,7 +282,7 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
 
 def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None,
          scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
-         rollup: str = "auto", chain: str | None = None, lang: str | None = None, groups: bool = False) -> GapsReport:
+         rollup: str = "auto", pairs: str = "keep", chain: str | None = None, lang: str | None = None, groups: bool = False) -> GapsReport:
     """The gaps of ``region``'s chain: missing and weak stages, classified, scored, with the
     enterprises elsewhere that could fill them.
 
@@ -350,7 +350,7 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
     regions = region_descendants(store, region)
     region_name = get_node(store, region).name
     chain, used = chain_in_scope(store, regions=regions, region_label=region_name, scope=scope, depth=scope_depth,
-                                 source=source, sink=sink, rollup=rollup, chain=chain)
+                                 source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     limit = listing_limit(top, len(chain.graph))
     lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     local = stage_coverage(store, region, chain=chain, regions=regions)
@@ -673,7 +673,7 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
 
 
 def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",
-            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", chain: str | None = None,
+            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None,
             peers: int = 0, lang: str | None = None) -> CompareReport:
     """Stage-by-stage coverage of several regions side by side.
 
@@ -715,7 +715,7 @@ def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, to
     # one chain for all the regions: the union of their neighbourhoods on a national chain
     everywhere = set().union(*(region_descendants(store, r) for r in regions))
     chain, used = chain_in_scope(store, regions=everywhere, region_label=" and ".join(regions), scope=scope, depth=scope_depth,
-                                 source=source, sink=sink, rollup=rollup, chain=chain)
+                                 source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     limit = listing_limit(top, len(chain.graph))
     coverage = {region: stage_coverage(store, region, chain=chain) for region in regions}
     order = chain_order(chain)

@@ -298,7 +298,7 @@ def stage_density(store: GraphStore, chain: StageChain, region: str) -> tuple[di
 
 def related(store: GraphStore, region: str, *, level: str | None = None, measure: str = "enterprises", presence: str = "rca",
             top: int = 20, peers: int = 5, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
-            sink: str | None = None, rollup: str = "auto", chain: str | None = None, lang: str | None = None) -> RelatedReport:
+            sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None, lang: str | None = None) -> RelatedReport:
     """Relatedness of ``region``'s chain: the missing stages it could grow, ranked by density,
     and its peer regions.
 
@@ -337,7 +337,7 @@ def related(store: GraphStore, region: str, *, level: str | None = None, measure
     region = check_region(store, region)
     region_name = get_node(store, region).name
     chain, used = chain_in_scope(store, regions=region_descendants(store, region), region_label=region_name, scope=scope,
-                                 depth=scope_depth, source=source, sink=sink, rollup=rollup, chain=chain)
+                                 depth=scope_depth, source=source, sink=sink, rollup=rollup, pairs=pairs, chain=chain)
     lang = choose_lang(lang, (chain.name(s) for s in chain.graph))
     regions, stages, x, rule = region_stage_matrix(store, chain, region, level=level, measure=measure, lang=lang)
     result = relatedness(x, how=presence)

@@ -20,17 +20,18 @@ analyses both work on this rolled-up chain, so their stage lists agree.
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from graph.cache import VersionedCache
-from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP, ROLLUP
+from graph.params import DEFAULT_TOP, FULL_LISTING_STAGES, LISTING_TOP, PAIRS, ROLLUP
 from graph.projection import projection
 from graph.reach import reachable
 from graph.reports import CycleListing, Cycles, FeedsCycle, FeedsCycles
-from graph.store.base import GraphStore
+from graph.store.base import GraphStore, projection_weight
 from graph.store.queries import queries
 
 from .reasons import NAMES_IN_REASON
@@ -120,7 +121,7 @@ class StageChain:
 _chains = VersionedCache("stage chain", size=8)
 
 
-def stage_chain(store: GraphStore, rollup: str = "auto") -> StageChain:
+def stage_chain(store: GraphStore, rollup: str = "auto", pairs: str = "keep") -> StageChain:
     """The rolled-up chain of ``store``: top-level stages and FEEDS between them.
 
     A stage is top-level when it is PART_OF no other stage (``rollup="top"``), when it is
@@ -128,11 +129,14 @@ def stage_chain(store: GraphStore, rollup: str = "auto") -> StageChain:
     always (``"none"``). FEEDS links inside one top-level stage (between its sub-stages)
     disappear; the rest join the top-level stages of their ends.
 
+    ``pairs="break"`` breaks two-way FEEDS pairs of top-level stages by :func:`broken_pairs`.
+
     Cached per store version (:mod:`graph.cache`), like the projections it is built from: the
     returned chain is shared and read-only (its graph is frozen).
     """
     ROLLUP.check(rollup)
-    return _chains.get(store, (rollup,), lambda: _frozen_chain(build_stage_chain(store, rollup)))
+    PAIRS.check(pairs)
+    return _chains.get(store, (rollup, pairs), lambda: _frozen_chain(build_stage_chain(store, rollup, pairs)))
 
 
 def _frozen_chain(chain: StageChain) -> StageChain:
@@ -140,7 +144,7 @@ def _frozen_chain(chain: StageChain) -> StageChain:
     return chain
 
 
-def build_stage_chain(store: GraphStore, rollup: str = "auto") -> StageChain:
+def build_stage_chain(store: GraphStore, rollup: str = "auto", pairs: str = "keep") -> StageChain:
     """:func:`stage_chain`, uncached.
 
     A stage may be PART_OF several stages (a real product hierarchy has second parents). It
@@ -173,7 +177,41 @@ def build_stage_chain(store: GraphStore, rollup: str = "auto") -> StageChain:
     for stage in sorted(succ):
         members.setdefault(top[stage], []).append(stage)
     graph.add_edges_from((top[source], top[target]) for source, targets in succ.items() for target in targets if top[source] != top[target])
+    if pairs == "break":  # the weights decide pairs within a tier: read only then
+        weights: dict[tuple[str, str], float] = defaultdict(float)
+        for rel in store.relationships(["FEEDS"]):
+            if rel.source in top and rel.target in top and top[rel.source] != top[rel.target]:
+                weights[top[rel.source], top[rel.target]] += projection_weight("FEEDS", rel.props)
+        graph.remove_edges_from(broken_pairs(graph, weights))
     return StageChain(graph=graph, top=top, members=members, parents=parents, rollup=rollup)
+
+
+def broken_pairs(graph: nx.DiGraph, weights: dict[tuple[str, str], float]) -> list[tuple[str, str]]:
+    """The links ``pairs="break"`` removes from two-way pairs A ⇄ B of ``graph`` (top-level
+    stages with ``tier``; ``weights`` of its links, the FEEDS weights rolled up): the link
+    that runs up the tiers (upstream → midstream → downstream; support stages have no place on
+    that axis), else, within one tier, the link of the smaller weight; a pair neither tells
+    apart loses both links, since nothing in the data says which way it runs.
+
+    >>> g = nx.DiGraph()
+    >>> g.add_nodes_from([("ore", {"tier": "upstream"}), ("steel", {"tier": "midstream"}), ("a", {}), ("b", {})])
+    >>> g.add_edges_from([("ore", "steel"), ("steel", "ore"), ("a", "b"), ("b", "a")])
+    >>> sorted(broken_pairs(g, {("ore", "steel"): 1, ("steel", "ore"): 5, ("a", "b"): 1, ("b", "a"): 1}))
+    [('a', 'b'), ('b', 'a'), ('steel', 'ore')]
+    """
+    ranked = {"upstream": 0, "midstream": 1, "downstream": 2}
+    removed = []
+    for a, b in graph.edges:
+        if a < b and graph.has_edge(b, a):
+            ta, tb = ranked.get(graph.nodes[a].get("tier")), ranked.get(graph.nodes[b].get("tier"))
+            wa, wb = weights.get((a, b), 1.0), weights.get((b, a), 1.0)
+            if ta is not None and tb is not None and ta != tb:
+                removed.append((b, a) if ta < tb else (a, b))
+            elif wa != wb:
+                removed.append((b, a) if wa > wb else (a, b))
+            else:
+                removed += [(a, b), (b, a)]
+    return removed
 
 
 def _tops(stages: Iterable[str], parents: dict[str, list[str]], below: dict[str, int], broad: set[str]) -> dict[str, str]:

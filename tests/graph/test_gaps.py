@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from graph.analysis.bottlenecks import bottlenecks
 from graph.analysis.gaps import compare, gaps
+from graph.analysis.stages import stage_chain
 from graph.errors import InvalidParameter, NotFound
 from graph.model import GraphData
 from graph.store.queries import Queries, queries
@@ -416,3 +417,28 @@ def test_equal_candidates_go_to_the_one_more_of_whose_stages_are_in_the_chain(sq
     b = next(g for g in report["gaps"] if g["stage"] == "b")
     assert [(c["enterprise"], c["chain_fit"]) for c in b["candidates"]] == [("y", 1.0), ("x", 1.0)]
     assert any("2 of its 3 stage(s) in it" in reason for reason in b["candidates"][1]["reasons"])
+
+
+def two_way_pairs(store):
+    """ore (upstream) ⇄ steel (midstream); pa ⇄ pb (one tier, weights 3 and 1); qa ⇄ qb (one
+    tier, equal weights); the town t has a firm in steel and one in pb."""
+    return write(store, [R("t"), S("ore", tier="upstream"), S("steel", tier="midstream"), S("pa"), S("pb"), S("qa"), S("qb"),
+                         E("f1", region="t"), E("f2", region="t")],
+                 [rel("FEEDS", "ore", "steel"), rel("FEEDS", "steel", "ore"), rel("FEEDS", "pa", "pb", weight=3), rel("FEEDS", "pb", "pa", weight=1),
+                  rel("FEEDS", "qa", "qb"), rel("FEEDS", "qb", "qa"), rel("OPERATES_IN", "f1", "steel"), rel("OPERATES_IN", "f2", "pb")])
+
+
+def test_breaking_two_way_pairs_keeps_the_link_down_the_tiers_else_the_heavier_else_neither(sqlite_store):
+    two_way_pairs(sqlite_store)
+    kept = stage_chain(sqlite_store)
+    assert {("ore", "steel"), ("steel", "ore"), ("pa", "pb"), ("pb", "pa"), ("qa", "qb"), ("qb", "qa")} <= set(kept.graph.edges)
+    broken = stage_chain(sqlite_store, pairs="break")
+    assert sorted(broken.graph.edges) == [("ore", "steel"), ("pa", "pb")]
+    # kept, ore and steel are one cycle: nothing of t is upstream or downstream of ore; broken,
+    # ore feeds the town's steel firm
+    together = {g.stage: g for g in gaps(sqlite_store, "t").gaps}
+    apart = gaps(sqlite_store, "t", pairs="break")
+    assert (together["ore"].kind, together["ore"].cycle) == ("absent", 2)
+    ore = next(g for g in apart.gaps if g.stage == "ore")
+    assert (ore.kind, ore.downstream_local, ore.cycle) == ("extension", 1, 0)
+    assert apart.chain_scope.pairs == "break" and apart.cycles.count == 0

@@ -231,7 +231,7 @@ def test_the_json_of_a_path_a_comparison_row_and_a_gaps_scope_keep_their_inner_k
     assert set(row["shengze"]) == {"status", "local_enterprises"}
     report = api.get("/regions/tianmen/gaps").json()
     # graph.scope.Scope's fields, and the cycles summary of graph.analysis.gaps.cycle_summary
-    assert set(report["chain_scope"]) == {"kind", "stages", "of", "rollup", "depth", "source", "sink", "rule", "widen", "chain", "chain_name"}
+    assert set(report["chain_scope"]) == {"kind", "stages", "of", "rollup", "depth", "source", "sink", "rule", "widen", "chain", "chain_name", "pairs"}
     assert set(report["cycles"]) == {"count", "stages", "largest"}
     assert all(isinstance(gap["cycle"], int) for gap in report["gaps"])
 
