@@ -341,6 +341,13 @@ class _Quads(FolderImport):
                 report.line(file, line, "skipped", "second_parent",
                             f"{child!r} already has {parent[0]!r} as its {_parent_word(kind)} ({parent[1]}:{parent[2]})")
                 return
+            above = parent_name  # one parent each: walk up from the new parent; meeting the child closes a cycle
+            while above is not None and above != child:
+                above = self.parents.get((kind, above), (None,))[0]
+            if above == child:
+                report.line(file, line, "skipped", "parent_cycle",
+                            f"{child!r} is already above {parent_name!r}: making {parent_name!r} its {_parent_word(kind)} would close a cycle")
+                return
             self.parents[(kind, child)] = (parent_name, file, line)
         for name, label in roles:
             self.labels.setdefault(name, (label, file, line, relation))

@@ -378,6 +378,11 @@ class _Rows:
             values = list(map(str.strip, cells_by_column[index]))
             column = spec.column(name) or (extra_types or {}).get(name)
             self.columns[name] = _typed_column(values, self.lines, column, self.file, self.headers[name], problems, notes)
+        if "since" in self.columns and "until" in self.columns:  # ISO dates: their text sorts as the days do
+            for line, since, until in zip(self.lines, self.columns["since"], self.columns["until"]):
+                if since is not None and until is not None and until < since:
+                    problems.append(Problem(self.file, line, self.header("until"), f"until {until} is before since {since}: "
+                                            "a time span ends on or after the day it begins"))
 
     def header(self, name: str) -> str:
         return self.headers.get(name, name)
@@ -511,6 +516,13 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
             links = {(child, parent): (file, line) for child, parent, file, line in reversed(part_of)}
             file, line = next(links[step] for step in zip(cycle, cycle[1:]) if step in links)
             problems.append(Problem(file, line, "parent", f"parent links form a cycle: {' → '.join(cycle)}"))
+    # a control group is a parent and what it controls: control that comes back round has no parent
+    control = [(r.target, r.source) for r in relationships.found if r.type == "CONTROLS"]  # subsidiary → parent
+    cycle = _find_cycle(control)
+    if cycle:
+        line = min(relationships.line_of("CONTROLS", parent, sub) for sub, parent in zip(cycle, cycle[1:]))
+        problems.append(Problem(FIRM_TIE_FILES["CONTROLS"], line, "source",
+                                f"control links form a cycle: {' → '.join(reversed(cycle))} (each controls the next)"))
 
     if problems:
         raise DatasetError(problems)
@@ -637,6 +649,9 @@ class _Relationships:
         self.found: list[Relationship] = []
         self._lines: dict[tuple[str, str, str, str], int] = {}  # identity → the line that gave it
         self._problems = problems
+
+    def line_of(self, rel_type: str, source: str, target: str, key: str = "") -> int:
+        return self._lines[(rel_type, source, target, key)]
 
     def add(self, file: str, line: int, rel_type: str, source: str, target: str, key: str = "", props: dict | None = None) -> None:
         identity = (rel_type, source, target, key)  # Relationship.identity

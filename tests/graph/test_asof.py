@@ -142,3 +142,19 @@ def test_snapshot_view_two_days_side_by_side(store, db):
     client = TestClient(create_app(Settings(store=str(db))))
     got = client.get("/views/snapshot", params={"region": "town", "from": first, "to": last, "format": "json"})
     assert got.status_code == 200 and got.json()["counts"]["gaps_closed"] == 2
+
+
+def test_a_span_that_ends_before_it_begins_is_refused_naming_file_line_and_column(tmp_path):
+    folder = tmp_path / "backwards"
+    folder.mkdir()
+    (folder / "stages.csv").write_text("id,name\nweave,织造\n", encoding="utf-8")
+    (folder / "regions.csv").write_text("id,name\ntown,镇\n", encoding="utf-8")
+    (folder / "enterprises.csv").write_text("id,name,region,since,until\nok,好,town,2020-01-01,2020-01-01\nback,反,town,2022-05-01,2021-05-01\n",
+                                            encoding="utf-8")
+    store = SqliteStore(":memory:", create=True)
+    with pytest.raises(DatasetError) as error:
+        load_path(store, folder)
+    problems = [(p.file, p.line, p.column) for p in error.value.problems]
+    assert problems == [("enterprises.csv", 3, "until")]  # a span of one day (line 2) is fine
+    assert "2021-05-01 is before since 2022-05-01" in str(error.value)
+    assert stats(store).total_nodes == 0

@@ -195,3 +195,34 @@ def test_a_csv_edge_list_with_a_header(tmp_path):
     data = validate(imported.raw)
     rels = {(r.type, r.source, r.target): r.props.get("since") for r in data.relationships if r.type != "LOCATED_IN"}
     assert rels == {("FEEDS", S("原油"), S("石脑油")): "2020-01-01", ("JOINT_VENTURE", E("乙"), E("甲")): None}
+
+
+def test_a_fact_that_would_close_a_control_or_part_of_cycle_is_skipped_and_the_rest_imports(tmp_path):
+    root = tmp_path / "cycle"
+    root.mkdir()
+    (root / "entity2id.txt").write_text("甲\t0\n乙\t1\n丙\t2\n纱\t3\n布\t4\n", encoding="utf-8")
+    (root / "relation2id.txt").write_text("控股\t0\n包含\t1\n", encoding="utf-8")
+    # 甲 controls 乙, 乙 controls 丙, then 丙 controls 甲 would make control come back round;
+    # 布 contains 纱, then 纱 contains 布 likewise
+    (root / "train.txt").write_text(_tsv(["0 0 1", "1 0 2", "2 0 0", "4 1 3", "3 1 4"]), encoding="utf-8")
+    imported = read_quads(root)
+    skipped = [(e.line, e.reason) for e in imported.report.entries if e.outcome == "skipped"]
+    assert skipped == [(3, "parent_cycle"), (5, "parent_cycle")]
+    data = validate(imported.raw)
+    assert sorted((r.type, r.source, r.target) for r in data.relationships if r.type in ("CONTROLS", "PART_OF")) == sorted([
+        ("CONTROLS", E("甲"), E("乙")), ("CONTROLS", E("乙"), E("丙")), ("PART_OF", S("纱"), S("布"))])
+
+
+def test_a_control_cycle_in_a_dataset_is_refused_naming_the_file_and_line(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    (folder / "stages.csv").write_text("id,name\nweave,织造\n", encoding="utf-8")
+    (folder / "regions.csv").write_text("id,name\ntown,镇\n", encoding="utf-8")
+    (folder / "enterprises.csv").write_text("id,name,region\na,甲,town\nb,乙,town\nc,丙,town\n", encoding="utf-8")
+    (folder / "controls.csv").write_text("source,target\na,b\nb,c\nc,a\n", encoding="utf-8")
+    from loaders import load_dataset
+
+    with pytest.raises(DatasetError) as error:
+        load_dataset(folder)
+    assert [(p.file, p.line) for p in error.value.problems] == [("controls.csv", 2)]
+    assert "control links form a cycle" in str(error.value)
