@@ -32,7 +32,7 @@ def check_dataset_id(value: str, parameter: str = "name") -> str:
 def dataset_id_of(source: str, given: str | None = None) -> str:
     """``given`` (checked), else the last part of ``source`` without its suffix.
 
-    >>> dataset_id_of("data/textile/"), dataset_id_of("/tmp/shengze.xlsx"), dataset_id_of("x.zip", "town")
+    >>> dataset_id_of("data/textile/"), dataset_id_of("towns/shengze.xlsx"), dataset_id_of("x.zip", "town")
     ('textile', 'shengze', 'town')
     """
     if given is not None:
