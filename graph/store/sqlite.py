@@ -296,25 +296,16 @@ class SqliteStore(GraphStore):
     def _add_names(self) -> None:
         """The ``names`` column (every node's folded names, :func:`graph.store.base.folded_names`),
         into a store made before it, filled from the nodes already there."""
-        db = self._db
-        try:
-            self._begin_immediate()
+        with self._write_lock() as db:
             if not self._has_names():  # another connection may have added it meanwhile
                 db.execute("ALTER TABLE nodes ADD COLUMN names TEXT NOT NULL DEFAULT ''")
                 rows = [(folded_names(self._node(row)), row[0]) for row in db.execute("SELECT id, label, name, props FROM nodes")]
                 db.executemany("UPDATE nodes SET names = ? WHERE id = ?", rows)
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
 
     def _add_provenance(self) -> None:
         """The provenance tables, into a new store or one made before them; a graph already there
         is attributed to the dataset BEFORE_PROVENANCE (which can be unloaded like any other)."""
-        db = self._db
-        try:
-            self._begin_immediate()
+        with self._write_lock() as db:
             if not self._has_provenance():  # another connection may have added them meanwhile
                 for statement in filter(str.strip, PROVENANCE.split(";")):
                     db.execute(statement)
@@ -325,11 +316,6 @@ class SqliteStore(GraphStore):
                                (BEFORE_PROVENANCE, str(self.path), _now(), nodes, rels))
                     db.execute("INSERT INTO node_sources SELECT id, ?, NULL FROM nodes", (BEFORE_PROVENANCE,))
                     db.execute("INSERT INTO rel_sources SELECT type, source, target, key, ?, NULL FROM rels", (BEFORE_PROVENANCE,))
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, data: GraphData, *, replace: bool = False, progress: Progress | None = None,
@@ -470,9 +456,7 @@ class SqliteStore(GraphStore):
         return found
 
     def _unload(self, dataset_id: str) -> UnloadSummary:
-        db = self._db
-        try:
-            self._begin_immediate()
+        with self._write_lock() as db:
             if db.execute("SELECT 1 FROM datasets WHERE id = ?", (dataset_id,)).fetchone() is None:
                 raise StoreError(unknown_dataset(dataset_id, [row[0] for row in db.execute("SELECT id FROM datasets")]))
             kept: list[str] = []
@@ -522,12 +506,21 @@ class SqliteStore(GraphStore):
                                (name, _dumps(values), search_text(node), folded_names(node), node_id))
             db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
             self._bump_version()
+        return UnloadSummary(dataset_id, kept=tuple(kept), **counts)
+
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the write lock (:meth:`_begin_immediate`), committed when
+        the block ends and rolled back on any error."""
+        db = self._db
+        try:
+            self._begin_immediate()
+            yield db
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        return UnloadSummary(dataset_id, kept=tuple(kept), **counts)
 
     def _begin_immediate(self) -> None:
         """Take the write lock (waiting for another writer up to the connection's timeout; then
@@ -555,9 +548,7 @@ class SqliteStore(GraphStore):
         self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
 
     def set_properties(self, values: dict[str, dict]) -> None:
-        db = self._db
-        try:
-            self._begin_immediate()
+        with self._write_lock() as db:
             for batch in _batched(values.items(), _MAX_PARAMS):
                 ids = [node_id for node_id, _ in batch]
                 current = {
@@ -575,11 +566,6 @@ class SqliteStore(GraphStore):
                     [(_dumps(p), folded_names(Node(current[i][0], i, current[i][1], p)), i) for i, p in changed],
                 )
             self._bump_version()
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
 
     # -- reading ---------------------------------------------------------------------------
     def version(self) -> str:
