@@ -215,7 +215,6 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
     (2, '纺丝 —FEEDS→ 织造 ←OPERATES_IN— E')
     """
     PATH_VIA.check(via)
-    upstream = False
     source, target = resolve(store, source, parameter="from"), resolve(store, target, parameter="to")
     start, end = _node_info(store, source), _node_info(store, target)
     ids = None
@@ -229,7 +228,7 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
             for walk_up in (False,) if directed else (False, True):
                 ids = _chain_path(store, source, target, upstream=walk_up)
                 if ids is not None:
-                    via, directed, upstream = "chain", True, walk_up
+                    via, directed = "chain", True
                     break
     elif via == "chain" and both_stages:
         # the chain between two stages: searched by store queries, ring by ring from both ends
@@ -246,7 +245,7 @@ def explained_path(store: GraphStore, source: str, target: str, *, via: str = "a
     for end_id, info, parameter in ((source, start, "from"), (target, end, "to")):
         if end_id not in G:
             raise InvalidParameter(parameter, f"{info['name']} ({end_id}) is a {info['kind']}: via={via} walks {', '.join(projection_spec(via)[0])} only")
-    G = _without_regions(G.reverse(copy=False) if upstream else G, source, target, through_regions)
+    G = _without_regions(G, source, target, through_regions)
     ids = _smallest_shortest_path(G, source, target)
     if ids is None:
         raise NotFound(f"no path between {start['name']} ({source}) and {end['name']} ({target}): they are not connected")
