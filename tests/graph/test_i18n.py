@@ -24,8 +24,7 @@ from graph.i18n import CATALOGUE, LANG_ENV, accepted_lang, label
 from graph.model import GraphData, Node, Relationship
 from graph.reports import REPORTS
 from graph.store.sqlite import SqliteStore
-from loaders.pipeline import load_path
-from tests.conftest import ROOT, TEXTILE
+from tests.conftest import ROOT
 
 CJK = re.compile("[\u4e00-\u9fff]")
 # the words of the English sentences; none may be left in a Chinese one (ids, names and the
@@ -99,14 +98,6 @@ def test_accept_language_picks_the_first_of_zh_and_en_by_preference():
     assert accepted_lang("fr;q=1, en;q=0.3, zh;q=0.2") == "en"
     assert accepted_lang("zh;q=0, en;q=0.1") == "en"
     assert accepted_lang("de") is None and accepted_lang(None) is None
-
-
-@pytest.fixture(scope="module")
-def textile_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("i18n") / "chainx.db"
-    with SqliteStore(path, create=True) as store:
-        load_path(store, TEXTILE)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,6 @@ from graph.analysis.gaps import compare
 from graph.analysis.related import related
 from graph.analysis.ties import ties_report
 from graph.store.sqlite import SqliteStore
-from loaders.pipeline import load_path
-from tests.conftest import TEXTILE
 from viz.formats import report_sections
 
 CJK = re.compile("[\u4e00-\u9fff]")
@@ -48,14 +46,6 @@ def run_all(store, lang):
         "ties": ties_report(store, lang=lang),
         "briefing": briefing(store, "tianmen", lang=lang),
     }
-
-
-@pytest.fixture(scope="module")
-def textile_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("i18n_reports") / "chainx.db"
-    with SqliteStore(path, create=True) as store:
-        load_path(store, TEXTILE)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -236,14 +236,6 @@ def test_the_json_of_a_path_a_comparison_row_and_a_gaps_scope_keep_their_inner_k
     assert all(isinstance(gap["cycle"], int) for gap in report["gaps"])
 
 
-@pytest.fixture(scope="module")
-def textile_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("reports-cli") / "textile.db"
-    with SqliteStore(path, create=True) as store:
-        load_path(store, TEXTILE)
-    return path
-
-
 # The CLI's table headers (first line) and CSV headers as they were before the tables moved into
 # the models (the column lists of chainx/cli.py then).
 CLI_HEADERS = [
