@@ -153,7 +153,10 @@ def targets(sections: dict[str, list[dict]], size: int) -> list[tuple[str, str, 
     check("embedded load ≥ 100k rows/s", load and load["rows_per_cpu_s"], lambda x: x >= 100_000,
           load and f"{load['rows_per_s']:,} rows/s wall, {load['rows_per_cpu_s']:,} per CPU s")
     bolt = _find(sections.get("load_bolt", []), "load into an empty graph")
-    check("Bolt load ≥ 10× one MERGE per row", bolt and bolt.get("speedup"), lambda x: x >= 10, bolt and f"{bolt.get('speedup')}×")
+    bolt_shown = bolt and (f"{bolt.get('speedup')}× ({bolt['rows_per_s']:,} rows/s wall, {bolt['rows_per_cpu_s']:,} per CPU s"
+                           f"{' with the server' if 'server_cpu_s' in bolt else ''})")
+    check("Bolt load into an empty graph ≥ 20× one MERGE per row", bolt and bolt.get("speedup"), lambda x: x >= 20, bolt_shown)
+    check("Bolt load into an empty graph ≥ 50k rows/s (wall)", bolt and bolt.get("rows_per_s"), lambda x: x >= 50_000, bolt_shown)
     view = _find(sections.get("views", []), "ego view, data and page")
     check("a 2,000-node view in ≤ 0.5 s", view and view["cpu_s"], lambda x: x <= 0.5, view and f"{view['cpu_s']:.3f} CPU s ({view['wall_s']:.3f} wall)")
     for r in sections.get("national", []):

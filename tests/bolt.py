@@ -89,6 +89,18 @@ class BoltServer:
     def running(self) -> bool:
         return not self.local or (self._process is not None and self._process.poll() is None)
 
+    def cpu_seconds(self) -> float | None:
+        """The CPU time (user + system) the local server's JVM has used so far, from /proc; None
+        for an external server or where /proc is not there. The Bolt load benchmark counts the
+        server's work with it: on a shared machine a wall time says little."""
+        if not self.local or self._process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def start(self) -> None:
         """Start the local server (same ports, same data) and wait until it serves Bolt."""
         if not self.local:
