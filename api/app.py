@@ -31,7 +31,15 @@ from .routes import analyses, chains, datasets, meta, nodes, views
 from .settings import Settings
 from .store import StoreHandle
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "SWITCH_INTERVAL"]
+
+# The GIL switch interval of a serving process (``chainx serve`` sets it). A report computing on a
+# pool thread keeps the GIL until the interpreter asks it to let go, every switch interval (5 ms
+# by default), and the event loop needs the GIL back after every wait, several times per request:
+# /health paid ~5 ms a hop while reports ran. With 1 ms hops its p90 under the costly mix of
+# tests/adversarial/test_load_mix.py went from 20–69 ms to ~4 ms (issue 15; the bench row:
+# benchmarks/measure_service.py), for a little more switching in the reports themselves.
+SWITCH_INTERVAL = 0.001
 
 log = logging.getLogger("chainx.api")
 
@@ -63,6 +71,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # FastAPI builds an included router's routes (dependants, validators) on the first request
+        # that reaches it, on the event loop: up to 300 ms in which /health waits (issue 15). The
+        # OpenAPI schema walks every route, so building it now, before serving, builds them all.
+        app.openapi()
         try:
             await run_in_threadpool(handle.get)
         except StoreUnavailable as error:

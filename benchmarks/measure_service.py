@@ -126,7 +126,34 @@ def _api(run: Run) -> list[dict]:
                 target="≤ 20 ms p99 cached" if "gaps" in path else None,
                 note=f"wall s: the first (cold) request; then {figures['requests']:,} cached requests over {API_CONCURRENCY} connections",
             ))
+    rows.append(_health_under_mix(run, floor))
     return rows
+
+
+def _health_under_mix(run: Run, floor: dict) -> dict:
+    """``/health`` while the costly reads of tests/adversarial/test_load_mix.py run at once
+    (:func:`benchmarks.loadgen.costly_mix`, on a server with their low cost limits); beside the
+    baseline ``/health`` p99 of the same run, with no other load."""
+    from benchmarks.loadgen import COSTLY_LIMITS, costly_mix, costly_targets, percentile
+    from tests.serve import chainx_serve
+
+    supply = run.store.projection_columns(["Enterprise"], ["SUPPLIES"])
+    hub = supply.ids[Counter(supply.source.tolist()).most_common(1)[0][0]]
+    institute = min(node.id for node in run.store.nodes(["Institute"]))
+    targets = costly_targets(hub, institute)
+    with chainx_serve(run.store.uri, env=COSTLY_LIMITS) as base:
+        started = time.perf_counter()
+        answers, health = costly_mix(int(base.rsplit(":", 1)[1]), targets)
+        wall = time.perf_counter() - started
+    latencies = sorted(seconds for _, seconds in health)
+    refused = sum(status in (422, 503) for status, _, _ in answers.values())
+    errors = sum(status >= 500 for status, _ in health) + sum(status >= 500 and status != 503 for status, _, _ in answers.values())
+    return row(
+        f"GET /health under the costly mix ({len(targets)} costly reads at once, {refused} refused)", span(wall),
+        p50_ms=round(percentile(latencies, 0.50) * 1000, 3), p99_ms=round(percentile(latencies, 0.99) * 1000, 3),
+        baseline_p99_ms=floor["p99_ms"], baseline="/health alone (the first row)", errors=errors, target="≤ 50 ms p99",
+        note=f"wall s: until every costly read was answered; {len(latencies):,} /health requests meanwhile, one at a time",
+    )
 
 
 def _load(url: str, requests: int) -> dict:

@@ -695,7 +695,7 @@ def serve(
     """
     import uvicorn
 
-    from api.app import create_app
+    from api.app import SWITCH_INTERVAL, create_app
     from api.settings import Settings
 
     settings = Settings(store=store or default_store_uri())
@@ -706,6 +706,7 @@ def serve(
     sock = _listening_socket(host, port)
     typer.echo(f"Serving {settings.store} on http://{host}:{sock.getsockname()[1]}/ (Ctrl+C to stop)")
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    sys.setswitchinterval(SWITCH_INTERVAL)  # the server's process: why in api/app.py
     server.run(sockets=[sock])
 
 
