@@ -9,7 +9,9 @@ TestClient), and closed when the app stops.
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -30,15 +32,11 @@ from .limits import BodyLimitMiddleware
 from .routes import analyses, chains, datasets, meta, nodes, views
 from .settings import Settings
 from .store import StoreHandle
+from .workers import ReportProcesses
 
-__all__ = ["create_app", "SWITCH_INTERVAL"]
+__all__ = ["create_app", "tune_serving_process", "SWITCH_INTERVAL"]
 
-# The GIL switch interval of a serving process (``chainx serve`` sets it). A report computing on a
-# pool thread keeps the GIL until the interpreter asks it to let go, every switch interval (5 ms
-# by default), and the event loop needs the GIL back after every wait, several times per request:
-# /health paid ~5 ms a hop while reports ran. With 1 ms hops its p90 under the costly mix of
-# tests/adversarial/test_load_mix.py went from 20–69 ms to ~4 ms (issue 15; the bench row:
-# benchmarks/measure_service.py), for a little more switching in the reports themselves.
+# The GIL switch interval of a serving process (tune_serving_process)
 SWITCH_INTERVAL = 0.001
 
 log = logging.getLogger("chainx.api")
@@ -75,6 +73,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         # that reaches it, on the event loop: up to 300 ms in which /health waits (issue 15). The
         # OpenAPI schema walks every route, so building it now, before serving, builds them all.
         app.openapi()
+        app.state.report_cache.processes.start()
         try:
             await run_in_threadpool(handle.get)
         except StoreUnavailable as error:
@@ -82,13 +81,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             log.warning("the store is not available yet: %s", error)
         yield
         app.state.health_probe.close()
+        app.state.report_cache.processes.close()
         handle.close()
 
     app = FastAPI(title="chainx", version=graph.__version__, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)  # install_offline_docs serves them without a CDN
     app.state.settings = settings
     app.state.store_handle = handle
-    app.state.report_cache = ReportCache(settings.cache_size, settings.max_concurrent_reports)
+    app.state.report_cache = ReportCache(settings.cache_size, settings.max_concurrent_reports, ReportProcesses(settings.report_processes))
     app.state.health_probe = HealthProbe(handle)
 
     install_error_handlers(app)
@@ -108,3 +108,20 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.include_router(module.router)
     app.include_router(views.router)
     return app
+
+
+def tune_serving_process() -> None:
+    """Tune the process a server owns (``chainx serve`` calls it, once the app is built) so that
+    /health and the cached answers stay quick while reports compute (issue 15).
+
+    A report computing on one of its threads keeps the GIL until the interpreter asks it to let
+    go, every switch interval (5 ms by default), and the event loop needs the GIL back after every
+    wait, several times per request: with :data:`SWITCH_INTERVAL` a hop costs 1 ms. And what is
+    alive now (modules, the app) lives as long as the server: frozen out of the collector's sight,
+    a full collection no longer walks it while every thread waits (one took 120–700 ms of
+    /health's time under the costly mix of tests/adversarial/test_load_mix.py). Reports in
+    worker processes (api/workers.py) keep their own objects out of this process altogether.
+    """
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    gc.collect()
+    gc.freeze()

@@ -1,0 +1,135 @@
+"""Reports computed in worker processes, so the serving process's event loop never waits on them.
+
+A report computing on one of the server's threads slows every thread of the process, the event
+loop's included: igraph, NumPy, pydantic and json hold the GIL in C for long stretches, and a
+report's NetworkX projection is millions of objects that every full garbage collection walks
+while all threads wait (a single collection stopped /health for 120–700 ms under the costly mix
+of tests/adversarial/test_load_mix.py: issue 15). In a process of its own a report only competes
+for a core, which the operating system shares out; the serving process keeps routing,
+validating and the cache.
+
+:class:`ReportProcesses` runs ``func(store, *args, **kwargs)`` (a function of graph/, found by its
+module and name) in a pool of ``size`` processes started by a fork server (never forked from the
+serving process, whose threads may hold locks). A worker opens the embedded store's file itself
+and reads it in one read transaction; the version it reads must be the one the request read
+(:mod:`api.snapshot`), or the answer is StoreChanged rather than a report of another graph. A
+report's errors come back as the same exception (class, message, attributes), with the worker's
+traceback as a note for the log. Only embedded stores on a file go to the workers (a Neo4j store
+or ``:memory:`` stays on the threads), and only functions a worker can import by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import threading
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from graph.errors import StoreChanged
+from graph.store import GraphStore
+from graph.store.asof import AsOfStore, as_of
+from graph.store.sqlite import SqliteStore
+
+__all__ = ["ReportProcesses", "NICENESS"]
+
+# Workers yield the cores to the serving process when both want one: a report is batch work, an
+# answer from memory should not wait behind it (the kernel's weight of nice 10 is a tenth of 0's)
+NICENESS = 10
+
+# imported once by the fork server, so a worker starts with them in memory
+PRELOAD = ["api.workers", "graph.analysis.bottlenecks", "graph.analysis.centrality", "graph.analysis.gaps",
+           "graph.analysis.ties", "graph.views_data"]
+
+
+class ReportProcesses:
+    """At most ``size`` reports computed at once in worker processes (0: none, every report on the
+    caller's thread)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def accepts(self, store: GraphStore, func: Callable[..., Any]) -> bool:
+        """Whether ``func(store, ...)`` can be computed by a worker."""
+        inner = store.inner if isinstance(store, AsOfStore) else store
+        return (self.size > 0 and type(inner) is SqliteStore and str(inner.path) != ":memory:"
+                and "<" not in func.__qualname__ and _resolve(func.__module__, func.__qualname__) is func)
+
+    def run(self, store: GraphStore, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        """``func(store, *args, **kwargs)`` computed by a worker; the caller's thread waits (without the GIL)."""
+        day = store.day if isinstance(store, AsOfStore) else None
+        inner = store.inner if isinstance(store, AsOfStore) else store
+        task = (str(inner.path), inner.version(), day, func.__module__, func.__qualname__, args, kwargs)
+        ok, value = self._executor().submit(_compute, *task).result()
+        if ok:
+            return value
+        raise _rebuilt(*value)
+
+    def start(self) -> None:
+        """Start the workers now (they import graph/ once), rather than on the first report."""
+        if self.size > 0:
+            executor = self._executor()
+            for _ in range(self.size):
+                executor.submit(int)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:  # made here, so an app started again after close() gets one
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(PRELOAD)
+                self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=os.nice, initargs=(NICENESS,))
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _resolve(module: str, qualname: str) -> Any:
+    try:
+        found: Any = importlib.import_module(module)
+        for name in qualname.split("."):
+            found = getattr(found, name)
+    except (ImportError, AttributeError):
+        return None
+    return found
+
+
+# -- in the worker ------------------------------------------------------------------------------
+_stores: dict[str, SqliteStore] = {}
+
+
+def _compute(path: str, version: str, day: str | None, module: str, qualname: str, args: tuple, kwargs: dict):
+    """(True, the report) or (False, what :func:`_rebuilt` needs to raise its error again)."""
+    try:
+        store = _stores.get(path)
+        if store is None:
+            store = _stores[path] = SqliteStore(Path(path))
+        with store.reading() as view:
+            if view.version() != version:
+                raise StoreChanged("the graph changed while this report was being computed (a load wrote to it); try again")
+            return True, _resolve(module, qualname)(as_of(view, day), *args, **kwargs)
+    except Exception as error:
+        cls = type(error)
+        return False, (cls.__module__, cls.__qualname__, error.args, dict(getattr(error, "__dict__", {})), traceback.format_exc())
+
+
+# -- back in the server -------------------------------------------------------------------------
+def _rebuilt(module: str, qualname: str, args: tuple, attributes: dict, worker_traceback: str) -> Exception:
+    """The worker's exception again: its class (RuntimeError when it cannot be imported), message and attributes."""
+    cls = _resolve(module, qualname)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls, args, attributes = RuntimeError, (f"{module}.{qualname}: {args[0] if args else ''}",), {}
+    error = cls.__new__(cls)
+    error.args = args
+    vars(error).update(attributes)
+    error.add_note(f"computed in a worker process:\n{worker_traceback}")
+    return error

@@ -1,0 +1,83 @@
+"""Reports computed in worker processes (api/workers.py) are the reports the server's threads
+compute: the same bodies, the same errors, and never a report of another version of the graph."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from api.workers import ReportProcesses, _compute, _rebuilt
+from graph.analysis.gaps import gaps
+from graph.errors import InvalidParameter, StoreChanged
+from graph.store.sqlite import SqliteStore
+
+TARGETS = [
+    "/regions/sz/gaps",
+    "/regions/sz/gaps?format=csv",
+    "/regions/sz/gaps?as_of=2020-01-01",
+    "/ties",
+    "/centrality?metric=betweenness",
+    "/bottlenecks",
+    "/nodes/Enterprise/e1/neighbors?depth=2",
+    "/views/ego/enterprise/e1?format=json",
+    "/regions/nope/gaps",  # 404 raised by the analysis, in the worker
+    "/regions/sz/related?measure=nope",  # 422
+]
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory, template_db) -> dict[int, tuple[dict[str, tuple[int, str]], set[str]]]:
+    """Every target asked of an app computing on its threads and of one with two workers: the
+    answers, and the functions its workers computed."""
+    found = {}
+    for processes in (0, 2):
+        path = tmp_path_factory.mktemp(f"workers{processes}") / "chainx.db"
+        shutil.copyfile(template_db, path)
+        app = create_app(Settings(store=str(path), report_processes=processes))
+        workers, sent = app.state.report_cache.processes, set()
+        run = workers.run
+        workers.run = lambda store, func, args, kwargs, sent=sent, run=run: sent.add(func.__qualname__) or run(store, func, args, kwargs)
+        with TestClient(app, base_url="http://localhost") as client:
+            found[processes] = ({target: (r.status_code, r.text) for target in TARGETS for r in [client.get(target)]}, sent)
+    return found
+
+
+def test_workers_give_the_answers_the_threads_give(answers):
+    (threads, none), (workers, sent) = answers[0], answers[2]
+    assert not none and {"gaps", "ties_report", "centrality", "bottlenecks", "neighbors", "ego_view"} <= sent
+    assert workers == threads
+    statuses = {target: status for target, (status, _) in threads.items()}
+    assert statuses["/regions/nope/gaps"] == 404 and statuses["/regions/sz/related?measure=nope"] == 422
+    assert all(status == 200 for target, status in statuses.items() if "nope" not in target)
+
+
+def test_a_worker_refuses_to_compute_on_another_version_than_the_request_read(template_db):
+    ok, error = _compute(str(template_db), "not-this-version", None, gaps.__module__, gaps.__qualname__, ("sz",), {})
+    assert not ok
+    raised = _rebuilt(*error)
+    assert type(raised) is StoreChanged and "try again" in str(raised)
+
+
+def test_an_error_comes_back_as_its_class_with_its_attributes(template_db):
+    version = SqliteStore(template_db).version()
+    ok, error = _compute(str(template_db), version, None, gaps.__module__, gaps.__qualname__, ("sz",), {"min_firms": -1})
+    assert not ok
+    raised = _rebuilt(*error)
+    assert isinstance(raised, InvalidParameter) and raised.parameter == "min_firms"
+    assert any("worker process" in note for note in raised.__notes__)
+
+
+def test_what_a_worker_cannot_reach_stays_on_the_threads(template_db):
+    processes = ReportProcesses(2)
+
+    def local(store):
+        return None
+
+    assert processes.accepts(SqliteStore(template_db), gaps)
+    assert not processes.accepts(SqliteStore(":memory:", create=True), gaps)  # another process would see another, empty database
+    assert not processes.accepts(SqliteStore(template_db), local)  # not importable by name
+    assert not ReportProcesses(0).accepts(SqliteStore(template_db), gaps)
