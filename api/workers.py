@@ -16,10 +16,18 @@ and reads it in one read transaction; the version it reads must be the one the r
 report's errors come back as the same exception (class, message, attributes), with the worker's
 traceback as a note for the log. Only embedded stores on a file go to the workers (a Neo4j store
 or ``:memory:`` stays on the threads), and only functions a worker can import by name.
+
+A worker never waits for the store's lock. The request holds its own snapshot (a shared lock)
+while a worker computes; a load about to commit holds the pending lock and waits for that
+snapshot to end, and a worker waiting for a shared lock behind the load would wait on the
+request that waits on it, until the load gives up (StoreBusy after CHAINX_BUSY_SECONDS). So a
+worker that finds the store locked hands the report back, and the request's thread computes it
+on the snapshot it already holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
@@ -30,10 +38,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from graph.errors import StoreChanged
+from graph.errors import StoreChanged, StoreUnavailable
 from graph.store import GraphStore
 from graph.store.asof import AsOfStore, as_of
-from graph.store.sqlite import SqliteStore
+from graph.store.sqlite import BUSY_SECONDS_ENV, SqliteStore
 
 __all__ = ["ReportProcesses", "NICENESS"]
 
@@ -67,6 +75,8 @@ class ReportProcesses:
         inner = store.inner if isinstance(store, AsOfStore) else store
         task = (str(inner.path), inner.version(), day, func.__module__, func.__qualname__, args, kwargs)
         ok, value = self._executor().submit(_compute, *task).result()
+        if ok is None:  # the store was locked: computed here, on the request's snapshot (module docstring)
+            return func(store, *args, **kwargs)
         if ok:
             return value
         raise _rebuilt(*value)
@@ -83,7 +93,7 @@ class ReportProcesses:
             if self._pool is None:  # made here, so an app started again after close() gets one
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
-                self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=os.nice, initargs=(NICENESS,))
+                self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_start_worker)
             return self._pool
 
     def close(self) -> None:
@@ -107,13 +117,23 @@ def _resolve(module: str, qualname: str) -> Any:
 _stores: dict[str, SqliteStore] = {}
 
 
+def _start_worker() -> None:
+    os.nice(NICENESS)
+    os.environ[BUSY_SECONDS_ENV] = "0"  # never wait for a lock (module docstring)
+
+
 def _compute(path: str, version: str, day: str | None, module: str, qualname: str, args: tuple, kwargs: dict):
-    """(True, the report) or (False, what :func:`_rebuilt` needs to raise its error again)."""
+    """(True, the report), (False, what :func:`_rebuilt` needs to raise its error again) or
+    (None, None) when the store was locked."""
     try:
-        store = _stores.get(path)
-        if store is None:
-            store = _stores[path] = SqliteStore(Path(path))
-        with store.reading() as view:
+        with contextlib.ExitStack() as snapshot:
+            try:
+                store = _stores.get(path)
+                if store is None:
+                    store = _stores[path] = SqliteStore(Path(path))
+                view = snapshot.enter_context(store.reading())
+            except StoreUnavailable:  # locked (or gone: the request's thread says which)
+                return None, None
             if view.version() != version:
                 raise StoreChanged("the graph changed while this report was being computed (a load wrote to it); try again")
             return True, _resolve(module, qualname)(as_of(view, day), *args, **kwargs)

@@ -4,6 +4,7 @@ compute: the same bodies, the same errors, and never a report of another version
 from __future__ import annotations
 
 import shutil
+import sqlite3
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,3 +82,37 @@ def test_what_a_worker_cannot_reach_stays_on_the_threads(template_db):
     assert not processes.accepts(SqliteStore(":memory:", create=True), gaps)  # another process would see another, empty database
     assert not processes.accepts(SqliteStore(template_db), local)  # not importable by name
     assert not ReportProcesses(0).accepts(SqliteStore(template_db), gaps)
+
+
+def test_a_worker_finding_the_store_locked_hands_the_report_back_and_the_thread_computes_it(template_db, tmp_path, monkeypatch):
+    # the deadlock it avoids: the request's snapshot holds a shared lock, a load's commit holds the
+    # pending lock waiting for it, and a worker's new snapshot would wait behind the load
+    path = tmp_path / "chainx.db"
+    shutil.copyfile(template_db, path)
+    monkeypatch.setenv("CHAINX_BUSY_SECONDS", "0")  # as in a worker (_start_worker)
+    store = SqliteStore(path)
+    version = store.version()
+    with store.reading() as request_snapshot:
+        load = sqlite3.connect(path, timeout=0, isolation_level=None)
+        load.execute("BEGIN IMMEDIATE")
+        load.execute("CREATE TABLE a_load_writing (x)")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            load.execute("COMMIT")  # waits for the request's snapshot, holding the pending lock
+        assert _compute(str(path), version, None, gaps.__module__, gaps.__qualname__, ("sz",), {}) == (None, None)
+        expected = gaps(request_snapshot, "sz")
+        processes = ReportProcesses(1)
+        monkeypatch.setattr(processes, "_executor", lambda: _InProcess())
+        assert processes.run(request_snapshot, gaps, ("sz",), {}) == expected
+        load.execute("ROLLBACK")
+        load.close()
+
+
+class _InProcess:
+    """An executor that runs the task here (the worker's code, without a process)."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(fn(*args))
+        return future
