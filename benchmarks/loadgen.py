@@ -66,7 +66,7 @@ def get(port: int, target: str, timeout: float = 900) -> tuple[int, dict, str]:
         connection.close()
 
 
-def costly_mix(port: int, targets: Iterable[str], health_requests: int = 2_000) -> tuple[dict, list[tuple[int, float]]]:
+def costly_mix(port: int, targets: Iterable[str], health_requests: int = 50_000) -> tuple[dict, list[tuple[int, float]]]:
     """Every target sent at once, one thread each, while one more asks /health over and over (at
     most ``health_requests`` times) until they are all answered: ``({target: (status, headers,
     body)}, [(status, seconds) of each /health])``. A barrier starts them together."""
