@@ -97,9 +97,9 @@ _EN = {
                      "{largest:,.4g}; capacities compare only within one unit): C = {c:.4f}.",
     "cand.no_unit": "(no unit given)",
     "cand.no_capacity": "States no capacity or revenue share in {gap}: C = 0.",
-    "cand.tag": "{tag} ({n})",
-    "cand.tags": "Shares tags with the {n} tagged enterprises of {region}'s stages (in {region} and elsewhere): {tags}; on average "
-                 "{raw:.3f} tags with each, the best candidate {best:.3f}: T = {t:.4f}.",
+    "cand.tag": "{tag} ({n} of them, rarity {rarity:.2f})",
+    "cand.tags": "Shares tags with the {n} tagged enterprises of {region}'s stages (in {region} and elsewhere): {tags}; Σ share × "
+                 "rarity = {raw:.3f}, the best candidate {best:.3f}: T = {t:.4f}.",
     "cand.no_tags": "Shares no tag with the enterprises of {region}'s stages: T = 0.",
     "cand.untagged": "Has no tags: T = 0.",
     "cand.score": "score = 2·S + I + Z + C + 2·T + F = 2×{s} + {i} + {z:.4f} + {c:.4f} + 2×{t:.4f} + {f:.4f} = {score:.4f}.",
@@ -304,8 +304,8 @@ _ZH = {
     "cand.capacity": "在{gap}及其子环节的产能为 {capacity:,.4g} {unit}（候选企业中同一单位最高：{largest:,.4g}；产能只在同一单位内比较）：C = {c:.4f}。",
     "cand.no_unit": "（未注明单位）",
     "cand.no_capacity": "未提供在{gap}的产能或营收占比：C = 0。",
-    "cand.tag": "{tag}（{n}家）",
-    "cand.tags": "与{region}所在环节中{n}家有标签的企业（{region}内外）有共同标签：{tags}；平均与每家共有 {raw:.3f} 个标签，"
+    "cand.tag": "{tag}（{n}家，稀有度 {rarity:.2f}）",
+    "cand.tags": "与{region}所在环节中{n}家有标签的企业（{region}内外）有共同标签：{tags}；Σ 占比 × 稀有度 = {raw:.3f}，"
                  "候选企业中最高 {best:.3f}：T = {t:.4f}。",
     "cand.no_tags": "与{region}所在环节的企业无共同标签：T = 0。",
     "cand.untagged": "无标签：T = 0。",

@@ -59,10 +59,13 @@ or sizes (chainkg holds none), three signals every candidate can have rank them:
   the way one with 40% is.
 - T, its tag affinity with R's chain, in [0, 1]: the enterprises of R's own stages (R's
   enterprises, and every enterprise elsewhere operating in a top-level stage where R has one)
-  are the chain's industries; T is the mean number of tags the candidate shares with one of
-  them (itself left out), over the most any of the stage's candidates shares. chainkg's tags are
-  the Shenwan industry levels, so a chemical-fibre maker shares two or three with the town's
-  fibre and weaving stages and a game company none.
+  stand for the chain's industries. Each tag t of the candidate counts p(t) · ln(N / n(t)): p(t)
+  the share of those enterprises (the candidate itself left out) carrying t, N the tagged
+  enterprises of the whole store and n(t) those carrying t, so a tag nearly every enterprise
+  carries (a provenance mark such as ``illustrative``) counts next to nothing and a specific one
+  (a Shenwan level-3 industry) most; T is the candidate's sum over the most any of the stage's
+  candidates has. chainkg's tags are the Shenwan industry levels: a chemical-fibre maker shares
+  two or three with the town's fibre and weaving stages, a game company none.
 - F, its fit with the chain in [0, 1]: the other top-level stages of the chain read that it
   operates in, over the most any of that stage's candidates does (0 when none operates in another).
 
@@ -85,6 +88,7 @@ each candidate's reasons give every signal with its numbers.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -554,20 +558,28 @@ def _tags(node) -> frozenset[str]:
     return frozenset(t.strip() for t in tags or () if isinstance(t, str) and t.strip())
 
 
-def _tag_profile(store: GraphStore, chain: StageChain, local: dict[str, set[str]], local_firms: set[str]) -> tuple[Counter, set[str]]:
-    """The industries of the region's chain, as tags: how many of the enterprises of the region's
-    own stages (its enterprises, and every enterprise elsewhere operating in a top-level stage
-    where it has one, sub-stages included) carry each tag, and which of them carry any."""
+@dataclass
+class _TagProfile:
+    """The industries of a region's chain, as tags (:func:`_tag_profile`)."""
+
+    counts: Counter  # tag → how many of the enterprises of the region's stages carry it
+    tagged: set[str]  # those of them with any tag
+    rarity: dict[str, float]  # tag → ln(tagged enterprises of the store / those carrying it)
+    tags: dict[str, frozenset[str]]  # every enterprise's tags
+
+
+def _tag_profile(store: GraphStore, chain: StageChain, local: dict[str, set[str]], local_firms: set[str]) -> _TagProfile:
+    """The enterprises of the region's own stages (its enterprises, and every enterprise elsewhere
+    operating in a top-level stage where it has one, sub-stages included), their tags, and each
+    tag's rarity in the whole store (a tag most enterprises carry, like a provenance mark, says
+    little about an industry)."""
     own = {m for stage, firms in local.items() if firms for m in chain.members.get(stage, [stage])}
-    profile = set(local_firms) | {op.enterprise for op in queries(store).operations(stages=own)} if own else set(local_firms)
-    counts: Counter = Counter()
-    tagged: set[str] = set()
-    for node in store.nodes(["Enterprise"], ids=profile) if profile else ():
-        tags = _tags(node)
-        if tags:
-            tagged.add(node.id)
-            counts.update(tags)
-    return counts, tagged
+    profile = set(local_firms) | ({op.enterprise for op in queries(store).operations(stages=own)} if own else set())
+    tags = {node.id: found for node in store.nodes(["Enterprise"]) if (found := _tags(node))}
+    carriers = Counter(t for found in tags.values() for t in found)
+    tagged = {firm for firm in profile if firm in tags}
+    return _TagProfile(Counter(t for firm in tagged for t in tags[firm]), tagged,
+                       {t: math.log(len(tags) / n) for t, n in carriers.items()}, tags)
 
 
 def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, local: dict[str, set[str]],
@@ -609,19 +621,23 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             stated[members[rel.target], rel.source][rel.props.get("unit") or None] += capacity
 
     # T: the tags each candidate shares with the enterprises of the region's own stages
-    profile, tagged = _tag_profile(store, chain, local, local_firms)
-    cand_tags = {node.id: _tags(node) for node in store.nodes(["Enterprise"], ids=pool)}
+    tag_profile = _tag_profile(store, chain, local, local_firms)
+    tagged, cand_tags = tag_profile.tagged, tag_profile.tags
+
+    def sharing(firm: str, tag: str) -> int:
+        """How many enterprises of the region's stages other than ``firm`` carry ``tag``."""
+        return tag_profile.counts[tag] - (firm in tagged)
 
     def affinity(firm: str) -> tuple[float, list[str]]:
-        """The mean number of tags it shares with an enterprise of the region's stages (itself
-        left out when it is one), and those tags, the most common first."""
+        """Σ over its tags of (the share of the other tagged enterprises of the region's stages
+        carrying it × its rarity), and the tags shared, the most common first."""
         mine = cand_tags.get(firm, frozenset())
-        itself = 1 if firm in tagged else 0
-        others_tagged = len(tagged) - itself
-        shares = {t: profile[t] - itself for t in mine if profile[t] - itself > 0}
-        if not others_tagged or not shares:
+        others_tagged = len(tagged) - (firm in tagged)
+        shared_tags = {t: sharing(firm, t) for t in mine if sharing(firm, t) > 0}
+        if not others_tagged or not shared_tags:
             return 0.0, []
-        return sum(shares.values()) / others_tagged, sorted(shares, key=lambda t: (-shares[t], t))
+        raw = sum(n / others_tagged * tag_profile.rarity[t] for t, n in shared_tags.items())
+        return raw, sorted(shared_tags, key=lambda t: (-shared_tags[t], t))
 
     tag_raw = {firm: affinity(firm) for firm in pool}
 
@@ -752,7 +768,8 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             reasons.append(_capacity_reason(gap["name"], unit, capacity, largest, c, lang))
             raw, common = tag_raw[firm]
             if common:
-                listed_tags = joined([message("cand.tag", lang, tag=tag, n=profile[tag] - (firm in tagged)) for tag in common], lang)
+                listed_tags = joined([message("cand.tag", lang, tag=tag, n=sharing(firm, tag), rarity=tag_profile.rarity[tag])
+                                      for tag in common], lang)
                 reasons.append(message("cand.tags", lang, region=region_name, tags=listed_tags, n=len(tagged) - (firm in tagged),
                                        raw=raw, best=max_tags, t=t))
             else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -476,7 +478,8 @@ def test_capacity_in_the_stage_ranks_candidates_within_one_unit(sqlite_store):
 def test_tags_shared_with_the_firms_of_the_region_s_stages_rank_candidates(sqlite_store):
     # a → b. The firms of r's stage a: r1 (in r; 纺织, 化纤), p1 (纺织, 棉纺) and p2 (化工) elsewhere,
     # 3 tagged: 纺织 2, 化纤 1, 棉纺 1, 化工 1. In b: g (传媒) states 64% of its revenue there, h
-    # (纺织, 化纤) 10%, k (化工) nothing, u no tags.
+    # (纺织, 化纤) 10%, k (化工) nothing, u no tags. The store's 6 tagged firms carry 纺织 3 times,
+    # 化纤 2, 化工 2, 棉纺 1, 传媒 1: rarity ln(6/3), ln(6/2), ln(6/2), ln 6, ln 6.
     share = "revenue_share"
     nodes = [R("r"), R("q"), S("a"), S("b"), E("r1", region="r", tags=["纺织", "化纤"]), E("p1", region="q", tags=["纺织", "棉纺"]),
              E("p2", region="q", tags=["化工"]), E("g", region="q", tags=["传媒"]), E("h", region="q", tags=["纺织", "化纤"]),
@@ -487,18 +490,30 @@ def test_tags_shared_with_the_firms_of_the_region_s_stages_rank_candidates(sqlit
     write(sqlite_store, nodes, rels)
     report = gaps(sqlite_store, "r", min_firms=2, scope="whole", lang="en").to_dict()
     by_stage = {g["stage"]: g for g in report["gaps"]}
-    # b: mean tags shared with the 3: h (2 + 1) / 3 = 1, k 1/3, g and u 0; the most is 1.
-    # C: g 1, h 0.1/0.64. score = C + 2·T: h 2.15625, g 1, k 2/3, u 0 — the game company's
-    # revenue share does not outrank the textile firm's industry
+    # b: h = ⅔·ln 2 + ⅓·ln 3, k = ⅓·ln 3, g and u 0; T over h's. C: g 1, h 0.1/0.64.
+    # score = C + 2·T: h first, then the game company, whose revenue share does not outrank
+    # the textile firm's industry
+    h = 2 / 3 * math.log(2) + 1 / 3 * math.log(3)
+    t_k = (1 / 3 * math.log(3)) / h
     b = by_stage["b"]["candidates"]
     assert [(c["enterprise"], c["tag_affinity"], c["shared_tags"]) for c in b] == [
-        ("h", 1.0, ["纺织", "化纤"]), ("g", 0.0, []), ("k", pytest.approx(1 / 3, abs=1e-6), ["化工"]), ("u", 0.0, [])]
-    assert [c["score"] for c in b] == pytest.approx([0.1 / 0.64 + 2, 1.0, 2 / 3, 0.0], abs=1e-6)
-    assert any("纺织 (2)" in reason and "T = 1.0000" in reason for reason in b[0]["reasons"])
+        ("h", 1.0, ["纺织", "化纤"]), ("g", 0.0, []), ("k", pytest.approx(t_k, abs=1e-6), ["化工"]), ("u", 0.0, [])]
+    assert [c["score"] for c in b] == pytest.approx([0.1 / 0.64 + 2, 1.0, 2 * t_k, 0.0], abs=1e-6)
+    assert any("纺织 (2 of them, rarity 0.69)" in reason and "T = 1.0000" in reason for reason in b[0]["reasons"])
     assert any("Has no tags" in reason for reason in b[3]["reasons"])
-    # a is weak (r1 alone): its candidates p1 and p2 are firms of a themselves, so each is left out of
-    # the profile it is compared with: p1 shares 纺织 with r1 of the other 2 (r1, p2), ½; p2 none
+    # a is weak (r1 alone): its candidates p1 and p2 are firms of a themselves, each left out of the
+    # enterprises it is compared with: p1 shares 纺织 with r1, one of the other 2 (½·ln 2); p2 nothing
     a = by_stage["a"]["candidates"]
     assert [(c["enterprise"], c["tag_affinity"], c["shared_tags"]) for c in a] == [("p1", 1.0, ["纺织"]), ("p2", 0.0, [])]
-    assert any("on average 0.500 tags" in reason for reason in a[0]["reasons"])
+    assert any(f"Σ share × rarity = {math.log(2) / 2:.3f}" in reason for reason in a[0]["reasons"])
     assert report["candidate_signals"]["tags"] is True
+
+
+def test_a_tag_every_enterprise_carries_gives_no_affinity(sqlite_store):
+    # every firm is tagged "illustrative" (rarity ln 1 = 0); only x shares 纺织 with r1
+    nodes = [R("r"), R("q"), S("a"), S("b"), E("r1", region="r", tags=["illustrative", "纺织"]),
+             E("x", region="q", tags=["illustrative", "纺织"]), E("y", region="q", tags=["illustrative"])]
+    rels = [rel("FEEDS", "a", "b"), rel("OPERATES_IN", "r1", "a"), rel("OPERATES_IN", "x", "b"), rel("OPERATES_IN", "y", "b")]
+    write(sqlite_store, nodes, rels)
+    b = next(g for g in gaps(sqlite_store, "r", min_firms=1, scope="whole").to_dict()["gaps"] if g["stage"] == "b")
+    assert [(c["enterprise"], c["tag_affinity"]) for c in b["candidates"]] == [("x", 1.0), ("y", 0.0)]
