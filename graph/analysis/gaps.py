@@ -61,10 +61,10 @@ or sizes (chainkg holds none), three signals every candidate can have rank them:
   enterprises, and every enterprise elsewhere operating in a top-level stage where R has one)
   stand for the chain's industries. Each tag t of the candidate counts p(t) · ln(N / n(t)): p(t)
   the share of those enterprises (the candidate itself left out) carrying t, N the tagged
-  enterprises of the whole store and n(t) those carrying t, so a tag nearly every enterprise
-  carries (a provenance mark such as ``illustrative``) counts next to nothing and a specific one
-  (a Shenwan level-3 industry) most; T is the candidate's sum over the most any of the stage's
-  candidates has. chainkg's tags are the Shenwan industry levels: a chemical-fibre maker shares
+  enterprises of the whole store and n(t) those carrying t (the rarity ln(N / n(t)) is 0 for a
+  tag more than half of them carry: a provenance mark such as ``illustrative`` tells no
+  industries apart), so a specific tag (a Shenwan level-3 industry) counts most; T is the
+  candidate's sum over the most any of the stage's candidates has. chainkg's tags are the Shenwan industry levels: a chemical-fibre maker shares
   two or three with the town's fibre and weaving stages, a game company none.
 - F, its fit with the chain in [0, 1]: the other top-level stages of the chain read that it
   operates in, over the most any of that stage's candidates does (0 when none operates in another).
@@ -564,7 +564,7 @@ class _TagProfile:
 
     counts: Counter  # tag → how many of the enterprises of the region's stages carry it
     tagged: set[str]  # those of them with any tag
-    rarity: dict[str, float]  # tag → ln(tagged enterprises of the store / those carrying it)
+    rarity: dict[str, float]  # tag → ln(tagged enterprises of the store / those carrying it), 0 above half of them
     tags: dict[str, frozenset[str]]  # every enterprise's tags
 
 
@@ -578,8 +578,9 @@ def _tag_profile(store: GraphStore, chain: StageChain, local: dict[str, set[str]
     tags = {node.id: found for node in store.nodes(["Enterprise"]) if (found := _tags(node))}
     carriers = Counter(t for found in tags.values() for t in found)
     tagged = {firm for firm in profile if firm in tags}
+    # a tag more than half of them carry tells no industries apart: it counts 0
     return _TagProfile(Counter(t for firm in tagged for t in tags[firm]), tagged,
-                       {t: math.log(len(tags) / n) for t, n in carriers.items()}, tags)
+                       {t: math.log(len(tags) / n) if 2 * n <= len(tags) else 0.0 for t, n in carriers.items()}, tags)
 
 
 def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, local: dict[str, set[str]],

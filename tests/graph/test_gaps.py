@@ -510,10 +510,13 @@ def test_tags_shared_with_the_firms_of_the_region_s_stages_rank_candidates(sqlit
 
 
 def test_a_tag_every_enterprise_carries_gives_no_affinity(sqlite_store):
-    # every firm is tagged "illustrative" (rarity ln 1 = 0); only x shares 纺织 with r1
+    # all 4 firms are tagged "illustrative" (more than half of them: rarity 0), 2 of 4 纺织 (ln 2);
+    # only x shares 纺织 with r1, so y and z, sharing "illustrative" alone, get nothing
     nodes = [R("r"), R("q"), S("a"), S("b"), E("r1", region="r", tags=["illustrative", "纺织"]),
-             E("x", region="q", tags=["illustrative", "纺织"]), E("y", region="q", tags=["illustrative"])]
-    rels = [rel("FEEDS", "a", "b"), rel("OPERATES_IN", "r1", "a"), rel("OPERATES_IN", "x", "b"), rel("OPERATES_IN", "y", "b")]
+             E("x", region="q", tags=["illustrative", "纺织"]), E("y", region="q", tags=["illustrative"]),
+             E("z", region="q", tags=["illustrative"])]
+    rels = [rel("FEEDS", "a", "b"), rel("OPERATES_IN", "r1", "a"), *(rel("OPERATES_IN", f, "b") for f in "xyz")]
     write(sqlite_store, nodes, rels)
     b = next(g for g in gaps(sqlite_store, "r", min_firms=1, scope="whole").to_dict()["gaps"] if g["stage"] == "b")
-    assert [(c["enterprise"], c["tag_affinity"]) for c in b["candidates"]] == [("x", 1.0), ("y", 0.0)]
+    assert [(c["enterprise"], c["tag_affinity"], c["score"]) for c in b["candidates"]] == [("x", 1.0, 2.0), ("y", 0.0, 0.0), ("z", 0.0, 0.0)]
+    assert any("illustrative (1 of them, rarity 0.00)" in reason for reason in b["candidates"][1]["reasons"])
