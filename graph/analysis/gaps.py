@@ -95,6 +95,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from graph.cache import VersionedCache
 from graph.errors import InvalidParameter
 from graph.i18n import choose_lang, joined, message
 from graph.params import COMPARE_PEERS, GROUPS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
@@ -575,12 +576,21 @@ def _tag_profile(store: GraphStore, chain: StageChain, local: dict[str, set[str]
     little about an industry)."""
     own = {m for stage, firms in local.items() if firms for m in chain.members.get(stage, [stage])}
     profile = set(local_firms) | ({op.enterprise for op in queries(store).operations(stages=own)} if own else set())
+    tags, rarity = _store_tags.get(store, None, lambda: _read_tags(store))
+    tagged = {firm for firm in profile if firm in tags}
+    return _TagProfile(Counter(t for firm in tagged for t in tags[firm]), tagged, rarity, tags)
+
+
+def _read_tags(store: GraphStore) -> tuple[dict[str, frozenset[str]], dict[str, float]]:
+    """Every tagged enterprise's tags, and each tag's rarity ln(N / n(t)) among the N tagged."""
     tags = {node.id: found for node in store.nodes(["Enterprise"]) if (found := _tags(node))}
     carriers = Counter(t for found in tags.values() for t in found)
-    tagged = {firm for firm in profile if firm in tags}
     # a tag more than half of them carry tells no industries apart: it counts 0
-    return _TagProfile(Counter(t for firm in tagged for t in tags[firm]), tagged,
-                       {t: math.log(len(tags) / n) if 2 * n <= len(tags) else 0.0 for t, n in carriers.items()}, tags)
+    return tags, {t: math.log(len(tags) / n) if 2 * n <= len(tags) else 0.0 for t, n in carriers.items()}
+
+
+# the store's enterprise tags, read once per store version (every enterprise: a tag's rarity is of the whole store)
+_store_tags = VersionedCache("enterprise_tags", size=4)
 
 
 def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, local: dict[str, set[str]],
