@@ -35,6 +35,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,19 @@ class ReportProcesses:
         day = store.day if isinstance(store, AsOfStore) else None
         inner = store.inner if isinstance(store, AsOfStore) else store
         task = (str(inner.path), inner.version(), day, func.__module__, func.__qualname__, args, kwargs)
-        ok, value = self._executor().submit(_compute, *task).result()
+        pool = self._executor()
+        try:
+            ok, value = pool.submit(_compute, *task).result()
+        except BrokenProcessPool:
+            # a worker died (killed, out of memory): the next report gets a new pool
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            from .cache import Overloaded
+
+            raise Overloaded("the process computing this report stopped (out of memory?); try again shortly, "
+                             "or narrow the request") from None
         if ok is None:  # the store was locked: computed here, on the request's snapshot (module docstring)
             return func(store, *args, **kwargs)
         if ok:

@@ -3,6 +3,7 @@ compute: the same bodies, the same errors, and never a report of another version
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.cache import Overloaded
 from api.settings import Settings
 from api.workers import ReportProcesses, _compute, _rebuilt
 from graph.analysis.gaps import gaps
@@ -116,3 +118,17 @@ class _InProcess:
         future = Future()
         future.set_result(fn(*args))
         return future
+
+
+def test_a_worker_that_dies_is_a_503_and_the_next_report_gets_new_workers(template_db, tmp_path):
+    path = tmp_path / "chainx.db"
+    shutil.copyfile(template_db, path)
+    processes = ReportProcesses(1)
+    try:
+        store = SqliteStore(path)
+        processes._executor().submit(os._exit, 1)  # the worker gone, as the kernel's OOM killer leaves it
+        with pytest.raises(Overloaded, match="stopped"):  # its only worker is gone: the pool is broken
+            processes.run(store, gaps, ("sz",), {})
+        assert processes.run(store, gaps, ("sz",), {}) == gaps(store, "sz")
+    finally:
+        processes.close()
