@@ -32,6 +32,7 @@ import importlib
 import multiprocessing
 import os
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +50,8 @@ __all__ = ["ReportProcesses", "NICENESS"]
 # Workers yield the cores to the serving process when both want one: a report is batch work, an
 # answer from memory should not wait behind it (the kernel's weight of nice 10 is a tenth of 0's)
 NICENESS = 10
+# how often a worker checks that the server it works for is still there
+WATCH_SECONDS = 1.0
 
 # imported once by the fork server, so a worker starts with them in memory
 PRELOAD = ["api.workers", "graph.analysis.bottlenecks", "graph.analysis.centrality", "graph.analysis.gaps",
@@ -106,14 +109,20 @@ class ReportProcesses:
             if self._pool is None:  # made here, so an app started again after close() gets one
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
-                self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_start_worker)
+                self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
             return self._pool
 
     def close(self) -> None:
+        """Stop the workers, a report they compute included (the server is stopping)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
+            workers = list((pool._processes or {}).values())  # the executor stops idle workers only, and not before exit
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.join(5)
 
 
 def _resolve(module: str, qualname: str) -> Any:
@@ -130,9 +139,22 @@ def _resolve(module: str, qualname: str) -> Any:
 _stores: dict[str, SqliteStore] = {}
 
 
-def _start_worker() -> None:
+def _start_worker(server: int) -> None:
     os.nice(NICENESS)
     os.environ[BUSY_SECONDS_ENV] = "0"  # never wait for a lock (module docstring)
+    threading.Thread(target=_exit_with, args=(server,), name="chainx-worker-watch", daemon=True).start()
+
+
+def _exit_with(server: int) -> None:
+    """End this worker once the server is gone (killed: it could not stop its workers itself)."""
+    while True:
+        time.sleep(WATCH_SECONDS)
+        try:
+            os.kill(server, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid is another user's process now: ours is gone
+            os._exit(0)
 
 
 def _compute(path: str, version: str, day: str | None, module: str, qualname: str, args: tuple, kwargs: dict):
