@@ -85,11 +85,14 @@ class ReportCache(VersionedCache):
 
         def compute() -> Any:
             with self.slots.taken():
-                if self.processes.accepts(store, func):  # off this process: api/workers.py says why
+                if self.processes.accepts(store, func, self._relationships):  # off this process: api/workers.py says why
                     return self.processes.run(store, func, args, kwargs)
                 return func(store, *args, **kwargs)
 
         return self.get(store, key, compute)
+
+    def _relationships(self, store: GraphStore) -> int:
+        return self.get(store, ("relationships",), lambda: sum(store.counts()[1].values()))
 
     def rendered(self, store: GraphStore, render: Callable[[Any], Any], render_key: Hashable,
                  func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

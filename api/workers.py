@@ -12,7 +12,7 @@ validating and the cache.
 module and name) in a pool of ``size`` processes started by a fork server (never forked from the
 serving process, whose threads may hold locks). A worker opens the embedded store's file itself
 and reads it in one read transaction; the version it reads must be the one the request read
-(:mod:`api.snapshot`), or the answer is StoreChanged rather than a report of another graph. A
+(:mod:`api.snapshot`), or it hands the report back (below) rather than compute one of another graph. A
 report's errors come back as the same exception (class, message, attributes), with the worker's
 traceback as a note for the log. Only embedded stores on a file go to the workers (a Neo4j store
 or ``:memory:`` stays on the threads), and only functions a worker can import by name.
@@ -21,8 +21,9 @@ A worker never waits for the store's lock. The request holds its own snapshot (a
 while a worker computes; a load about to commit holds the pending lock and waits for that
 snapshot to end, and a worker waiting for a shared lock behind the load would wait on the
 request that waits on it, until the load gives up (StoreBusy after CHAINX_BUSY_SECONDS). So a
-worker that finds the store locked hands the report back, and the request's thread computes it
-on the snapshot it already holds.
+worker that finds the store locked, or holding a version a load committed after the request's
+snapshot began, hands the report back, and the request's thread computes it on the snapshot it
+already holds.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from graph.errors import StoreChanged, StoreUnavailable
+from graph.errors import StoreUnavailable
 from graph.store import GraphStore
 from graph.store.asof import AsOfStore, as_of
 from graph.store.sqlite import BUSY_SECONDS_ENV, SqliteStore
@@ -50,6 +51,9 @@ __all__ = ["ReportProcesses", "NICENESS"]
 # Workers yield the cores to the serving process when both want one: a report is batch work, an
 # answer from memory should not wait behind it (the kernel's weight of nice 10 is a tenth of 0's)
 NICENESS = 10
+# A report of a graph smaller than this takes milliseconds on a thread: the hop to a worker (and
+# a worker's own cold caches) would cost more than it saves, and hold a compute slot longer
+MIN_RELATIONSHIPS = 10_000
 # how often a worker checks that the server it works for is still there
 WATCH_SECONDS = 1.0
 
@@ -64,14 +68,17 @@ class ReportProcesses:
 
     def __init__(self, size: int):
         self.size = size
+        self.min_relationships = MIN_RELATIONSHIPS
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def accepts(self, store: GraphStore, func: Callable[..., Any]) -> bool:
-        """Whether ``func(store, ...)`` can be computed by a worker."""
+    def accepts(self, store: GraphStore, func: Callable[..., Any], relationships: Callable[[GraphStore], int]) -> bool:
+        """Whether ``func(store, ...)`` is computed by a worker: one can reach it, and the store holds
+        :attr:`min_relationships` or more (``relationships(store)`` says how many)."""
         inner = store.inner if isinstance(store, AsOfStore) else store
         return (self.size > 0 and type(inner) is SqliteStore and str(inner.path) != ":memory:"
-                and "<" not in func.__qualname__ and _resolve(func.__module__, func.__qualname__) is func)
+                and "<" not in func.__qualname__ and _resolve(func.__module__, func.__qualname__) is func
+                and relationships(inner) >= self.min_relationships)
 
     def run(self, store: GraphStore, func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         """``func(store, *args, **kwargs)`` computed by a worker; the caller's thread waits (without the GIL)."""
@@ -91,7 +98,7 @@ class ReportProcesses:
 
             raise Overloaded("the process computing this report stopped (out of memory?); try again shortly, "
                              "or narrow the request") from None
-        if ok is None:  # the store was locked: computed here, on the request's snapshot (module docstring)
+        if ok is None:  # locked, or another version: computed here, on the request's snapshot (module docstring)
             return func(store, *args, **kwargs)
         if ok:
             return value
@@ -159,7 +166,7 @@ def _exit_with(server: int) -> None:
 
 def _compute(path: str, version: str, day: str | None, module: str, qualname: str, args: tuple, kwargs: dict):
     """(True, the report), (False, what :func:`_rebuilt` needs to raise its error again) or
-    (None, None) when the store was locked."""
+    (None, None) when the store was locked or holds another version than the request's."""
     try:
         with contextlib.ExitStack() as snapshot:
             try:
@@ -169,8 +176,8 @@ def _compute(path: str, version: str, day: str | None, module: str, qualname: st
                 view = snapshot.enter_context(store.reading())
             except StoreUnavailable:  # locked (or gone: the request's thread says which)
                 return None, None
-            if view.version() != version:
-                raise StoreChanged("the graph changed while this report was being computed (a load wrote to it); try again")
+            if view.version() != version:  # a load committed since the request's snapshot began
+                return None, None
             return True, _resolve(module, qualname)(as_of(view, day), *args, **kwargs)
     except Exception as error:
         cls = type(error)
