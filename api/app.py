@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         # that reaches it, on the event loop: up to 300 ms in which /health waits (issue 15). The
         # OpenAPI schema walks every route, so building it now, before serving, builds them all.
         app.openapi()
-        app.state.report_cache.processes.start()
+        await run_in_threadpool(app.state.report_cache.processes.start)
         try:
             await run_in_threadpool(handle.get)
         except StoreUnavailable as error:

@@ -105,11 +105,12 @@ class ReportProcesses:
         raise _rebuilt(*value)
 
     def start(self) -> None:
-        """Start the workers now (they import graph/ once), rather than on the first report."""
+        """Start the workers and wait until they answer: a server is ready once they are, rather
+        than starting them (imports, on the cores the first requests need) under its first load."""
         if self.size > 0:
             executor = self._executor()
-            for _ in range(self.size):
-                executor.submit(int)
+            for started in [executor.submit(int) for _ in range(self.size)]:
+                started.result()
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
