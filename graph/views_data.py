@@ -98,9 +98,9 @@ def _node_entry(node: Node, **extra) -> dict:
     return {"id": node.id, "name": node.name, "kind": node.label, "details": details, **extra}
 
 
-def _region_names(store: GraphStore) -> dict[str, str]:
-    """Region id -> its name, so views show 盛泽镇 rather than ``shengze``."""
-    return {n.id: n.name for n in store.nodes(["Region"])}
+def _region_names(store: GraphStore, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Region id -> its name, so views show 盛泽镇 rather than ``shengze``; only ``ids`` when given."""
+    return {n.id: n.name for n in store.nodes(["Region"], ids=ids)}
 
 
 def _rel_entry(rel: Relationship | Link) -> dict:
@@ -238,7 +238,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
             "relationships": (beyond.relationships if beyond else len(keys)) - len(relationships),
             "reason": "; ".join(reasons),
         }
-    region_names = _region_names(store)
+    region_names = _region_names(store, {n.props["region"] for n in by_id.values() if isinstance(n.props.get("region"), str)})
     nodes = [_node_entry(by_id[n], distance=distance[n]) for n in sorted(kept, key=lambda n: (distance[n], by_id[n].label, n))]
     for node in nodes:
         region = node["details"].get("region")
