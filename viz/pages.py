@@ -87,12 +87,16 @@ GAP_TEXT = {"break": "break 补链", "extension": "extension 延链", "absent": 
 
 @functools.lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(_HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # names as UTF-8, not \uXXXX escapes (a Chinese name is half the bytes): tojson still
+    # escapes < > & and ', which is what keeps a name from closing its script element
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
 
 
 @functools.cache
