@@ -308,7 +308,7 @@ class _World:
     names: dict[str, str]
     region_of: dict[str, str | None]
     # top-level stage → in-scope enterprise → the (sub-)stages it operates in there
-    firms: dict[str, dict[str, set[str]]]
+    firms: dict[str, dict[str, frozenset[str]]]
     # (in-scope enterprise, stage) → (stated capacity or None, unit or None)
     capacity: dict[tuple[str, str], tuple[float | None, str | None]]
     supplies: _Supplies
@@ -460,15 +460,15 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     top_index = {s: i for i, s in enumerate(tops)}
     # plain tuples (enterprise, stage, region, capacity, unit), sorted by (stage, enterprise)
     ops = [op for op in queries(store).operations(regions=regions) if op[1] in chain_top]
-    firms: dict[str, dict[str, set[str]]] = {s: {} for s in chain.graph}
+    firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
     for stage, rows in groupby(ops, itemgetter(1)):
         here = firms[chain_top[stage]]
-        for enterprise in map(itemgetter(0), rows):
-            found = here.get(enterprise)
-            if found is None:
-                here[enterprise] = {stage}
-            else:
-                found.add(stage)
+        enterprises = list(map(itemgetter(0), rows))
+        only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
+        also = [e for e in enterprises if e in here] if here else []  # in another (sub-)stage of the top too
+        here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
+        for enterprise in also:
+            here[enterprise] = here[enterprise] | only
     capacity = dict(zip(zip(map(itemgetter(0), ops), map(itemgetter(1), ops)), zip(map(itemgetter(3), ops), map(itemgetter(4), ops))))
     # ends only: a national graph has hundreds of thousands of supplies, their properties unused
     links = [(supplier, customer, stage) for _, supplier, customer, stage in queries(store).links(["SUPPLIES"]) if stage]
