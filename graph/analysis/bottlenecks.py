@@ -415,16 +415,19 @@ class _Codes(dict):
         return code
 
 
-def _read_supplies(links: list[tuple[str, str, str]], enterprise_ids: list[str], chain: StageChain,
+def _read_supplies(links: list[tuple[str, str, str, str]], enterprise_ids: list[str], chain: StageChain,
                    top_index: dict[str, int]) -> _Supplies:
-    """The :class:`_Supplies` of ``links`` ((supplier, customer, stage) with a stage), enterprises
-    coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
+    """The :class:`_Supplies` of the SUPPLIES ``links`` (type, supplier, customer, stage) that name
+    a stage, enterprises coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
     firm_code = _Codes(enterprise_ids)
-    stage_code = _Codes()
+    stage_code = _Codes(["", None])  # no stage named: dropped below
     n = len(links)
-    supplier = np.fromiter(map(firm_code.__getitem__, map(itemgetter(0), links)), dtype=np.int64, count=n)
-    customer = np.fromiter(map(firm_code.__getitem__, map(itemgetter(1), links)), dtype=np.int64, count=n)
-    stage = np.fromiter(map(stage_code.__getitem__, map(itemgetter(2), links)), dtype=np.int64, count=n)
+    supplier = np.fromiter(map(firm_code.__getitem__, map(itemgetter(1), links)), dtype=np.int64, count=n)
+    customer = np.fromiter(map(firm_code.__getitem__, map(itemgetter(2), links)), dtype=np.int64, count=n)
+    stage = np.fromiter(map(stage_code.__getitem__, map(itemgetter(3), links)), dtype=np.int64, count=n)
+    named = stage >= 2
+    if not named.all():
+        supplier, customer, stage = supplier[named], customer[named], stage[named]
     firm_ids = firm_code.values_
     if len(firm_ids) > len(enterprise_ids):  # a link to a node that is no Enterprise: recode in id order
         firm_ids = sorted(firm_ids)
@@ -433,9 +436,13 @@ def _read_supplies(links: list[tuple[str, str, str]], enterprise_ids: list[str],
         supplier, customer = recode[supplier], recode[customer]
         firm_code = _Codes(firm_ids)
     n_firms, n_stages = max(len(firm_ids), 1), max(len(stage_code), 1)
-    purchases, group_of = np.unique(customer * n_stages + stage, return_inverse=True)
-    pairs = _distinct(group_of.reshape(-1) * n_firms + supplier)  # a supplier listed twice for one purchase sells once
-    group, supplier = pairs // n_firms, pairs % n_firms
+    # one sort: the distinct (purchase, supplier) pairs in purchase order (a supplier listed twice
+    # for one purchase sells once)
+    pairs = _distinct((customer * n_stages + stage) * n_firms + supplier)
+    bought, supplier = pairs // n_firms, pairs % n_firms
+    first = np.ones(len(bought), dtype=bool)
+    first[1:] = bought[1:] != bought[:-1]
+    purchases, group = bought[first], np.cumsum(first) - 1
     stages = stage_code.values_
     none = len(top_index)
     stage_top = np.array([top_index.get(chain.top.get(s), none) for s in stages], dtype=np.int64)
@@ -471,7 +478,7 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
             here[enterprise] = here[enterprise] | only
     capacity = dict(zip(zip(map(itemgetter(0), ops), map(itemgetter(1), ops)), zip(map(itemgetter(3), ops), map(itemgetter(4), ops))))
     # ends only: a national graph has hundreds of thousands of supplies, their properties unused
-    links = [(supplier, customer, stage) for _, supplier, customer, stage in queries(store).links(["SUPPLIES"]) if stage]
+    links = queries(store).links(["SUPPLIES"])
     stages = projection(store, "chain")  # names of sub-stages too
     names = {s: stages.nodes[s].get("name", s) for s in chain_top}
     # every enterprise's name and region in one light query (no properties parsed); an
@@ -918,8 +925,10 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
         reasons = []
         sole = world.sole_purchases(firm)
         if sole:
+            # a national champion is the sole supplier of thousands: only the names listed are spelt out
             reasons.append(message("bn.sole_supplier", lang, purchases=_listing(
-                (message("bn.supply_to", lang, stage=world.stage_name(s), buyer=world.names.get(c, c)) for c, s in sole), lang=lang)))
+                (message("bn.supply_to", lang, stage=world.stage_name(s), buyer=world.names.get(c, c)) for c, s in sole[:_NAMES_IN_REASON]),
+                len(sole), lang=lang)))
         for stage in sorted(world.tops_of(firm), key=world.order.get):
             count = len(world.firms[stage])
             if count == 1:
