@@ -17,7 +17,7 @@ from graph.cache import clear_all
 from graph.model import GraphData
 from graph.store.sqlite import SqliteStore
 
-from .small_graphs import E, R, S, rel
+from .small_graphs import E, I, R, S, rel
 
 
 @st.composite
@@ -109,3 +109,21 @@ def test_distinct_is_numpys_unique(values):
     want, want_counts = np.unique(values, return_counts=True)
     assert got.tolist() == want.tolist() and counts.tolist() == want_counts.tolist()
     assert module._distinct(values).tolist() == want.tolist()
+
+
+def test_a_supply_from_a_node_that_is_no_enterprise_is_coded_in_id_order(monkeypatch):
+    """An institute ("0u", its id sorting before every firm's) selling a stage, and a supply naming no
+    stage: the array world codes the institute among the enterprises in id order, drops the
+    unnamed supply, and gives the reference report."""
+    nodes = [S("a", tier="upstream"), S("b", tier="downstream"), E("B1"), E("A1"), I("0u")]
+    rels = [rel("FEEDS", "a", "b"), rel("OPERATES_IN", "A1", "a"), rel("OPERATES_IN", "B1", "b"),
+            rel("SUPPLIES", "0u", "B1", "a"), rel("SUPPLIES", "A1", "B1", "a"), rel("SUPPLIES", "A1", "B1")]
+    with SqliteStore(":memory:", create=True) as store:
+        store.write(GraphData(nodes=nodes, relationships=rels))
+        world = module._read_world(store, module.chain_in_scope(store)[0], None)
+        assert world.supplies.firms == ["0u", "A1", "B1"]
+        assert world.sole_purchases("A1") == [] and world.supplies.size.tolist() == [2]
+        for report in (lambda: bottlenecks(store), lambda: whatif(store, ["A1"]), lambda: whatif(store, ["a"])):
+            got, want = _both(monkeypatch, report)
+            assert got == want
+        assert whatif(store, ["A1"]).enterprises == [] and [e.enterprise for e in whatif(store, ["a"]).enterprises] == ["B1"]
