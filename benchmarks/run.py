@@ -165,6 +165,14 @@ def targets(sections: dict[str, list[dict]], size: int) -> list[tuple[str, str, 
               f"{r['cpu_s']:.3f} CPU s ({r['wall_s']:.3f} wall; {r['speedup']}× the baseline)")
     gaps = max((r for r in sections.get("analyses", []) if r["name"].startswith("gaps for")), key=lambda r: r["wall_s"], default=None)
     if size >= 1_000_000:
+        bn = _find(sections.get("analyses", []), "bottlenecks, whole graph")
+        check("bottlenecks of the whole 1M graph: ≤ 2 s cold", bn and bn["cpu_s"], lambda x: x <= 2.0,
+              bn and f"{bn['cpu_s']:.3f} CPU s ({bn['wall_s']:.3f} wall; {bn['speedup']}× the straightforward version)")
+    elif size >= 100_000:
+        wi = _find(sections.get("analyses", []), "what-if")
+        check("what-if of the busiest supplier on 100k: ≤ 0.5 s cold", wi and wi["cpu_s"], lambda x: x <= 0.5,
+              wi and f"{wi['cpu_s']:.3f} CPU s ({wi['wall_s']:.3f} wall; {wi['speedup']}× the straightforward version)")
+    if size >= 1_000_000:
         check("gaps for one region on 1M: ≤ 1 s cold", gaps and gaps["wall_s"], lambda x: x <= 1.0,
               gaps and f"{gaps['wall_s']:.3f} s wall, the slower of two cities ({gaps['name'].split(',')[0]})")
         api = next((r for r in sections.get("api", []) if "/gaps" in r["name"]), None)

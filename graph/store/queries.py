@@ -18,7 +18,6 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from graph.model import Node, Relationship
@@ -29,10 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "Link", "number_or_none", "tie_strength"]
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One OPERATES_IN relationship with what aggregations need: the enterprise's region and the
-    capacity it states (None when not given)."""
+    capacity it states (None when not given). A plain tuple, as :class:`StageFirm`: a national
+    chain reads a few hundred thousand of them at once."""
 
     enterprise: str
     stage: str
