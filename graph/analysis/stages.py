@@ -39,7 +39,7 @@ from .reasons import NAMES_IN_REASON
 __all__ = [
     "StageChain", "stage_chain", "build_stage_chain", "ROLLUP_MAX_BELOW", "cycles", "cycle_summary", "feeds_cycles", "cycles_of", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
-    "listing_limit", "Hierarchy", "stage_hierarchy", "build_hierarchy", "scoped_chain",
+    "listing_limit", "Hierarchy", "stage_hierarchy", "build_hierarchy", "scoped_chain", "chain_size",
 ]
 
 _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
@@ -239,6 +239,29 @@ def build_hierarchy(store: GraphStore, rollup: str = "auto") -> Hierarchy:
         below.setdefault(top[stage], []).append(stage)
     stages = store.counts()[0].get("Stage", 0)
     return Hierarchy(parents=parents, top=top, below=below, stages=stages, rollup=rollup)
+
+
+_sizes = VersionedCache("chain size", size=8)
+
+
+def chain_size(store: GraphStore, rollup: str = "auto", pairs: str = "keep") -> tuple[int, int]:
+    """(top-level stages, FEEDS links between them) of ``stage_chain(store, rollup, pairs)``,
+    counted from the hierarchy and the FEEDS links' ends, without building the chain (with
+    two-way pairs broken, the chain is built: the rule needs every pair's weights). Cached per
+    store version."""
+    ROLLUP.check(rollup)
+    PAIRS.check(pairs)
+
+    def compute():
+        if pairs == "break":
+            whole = stage_chain(store, rollup, pairs)
+            return len(whole.graph), whole.graph.number_of_edges()
+        h = stage_hierarchy(store, rollup)
+        top = h.top
+        links = {(top.get(a, a), top.get(b, b)) for a, b in queries(store).stage_links("FEEDS")}
+        return h.total, sum(1 for a, b in links if a != b)
+
+    return _sizes.get(store, (rollup, pairs), compute)
 
 
 class _Links:
