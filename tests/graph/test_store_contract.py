@@ -648,3 +648,20 @@ def test_chains_read_back_and_are_read_as_scopes_alike(loaded):
     assert (scope.kind, scope.chain, scope.stages, scope.of) == ("chain", "front", 2, 5)
     with pytest.raises(NotFound, match="unknown chain 'back'"):
         gaps(loaded, "wj", chain="back")
+
+
+def test_a_node_is_found_by_the_names_it_has_now(loaded):
+    from graph.store.base import fold
+    from graph.store.queries import Queries
+
+    def named(text):
+        mine, reference = queries(loaded).named(fold(text)), Queries(loaded).named(fold(text))
+        assert [(n.id, n.props) for n in mine] == [(n.id, n.props) for n in reference], text
+        return [n.id for n in mine]
+
+    assert named("Ｐａｒａｘｙｌｅｎｅ") == ["px"] and named("Polymerisation") == ["poly"]
+    loaded.set_properties({"px": {"aliases": ["二甲苯"]}, "poly": {"name_en": "Polymerization"}})
+    for text, found in (("paraxylene", []), ("二甲苯", ["px"]), ("Polymerisation", []), ("polymerization", ["poly"])):
+        assert named(text) == found, text
+    loaded.write(GraphData(nodes=[N("Stage", "px", "对二甲苯", {"aliases": ["PX甲苯"]})]))
+    assert named("px甲苯") == ["px"] and named("二甲苯") == []
