@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.bolt_server import DATABASE, GDS_PLUGINS, READY, USER, command
+from tests.bolt_server import DATABASE, GDS_PLUGINS, READY, USER, command, ensure_archive
 
 __all__ = ["BoltServer", "free_port"]
 
@@ -95,6 +95,7 @@ class BoltServer:
             raise RuntimeError(f"{self.uri} is an external server (CHAINX_TEST_NEO4J_URI): the tests cannot start it")
         if self.running:
             return
+        ensure_archive()  # once per jar: the classes every start loads (tests/bolt_server.py)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.data_dir.parent / "server.log"
         self._log = open(log_path, "ab")
