@@ -11,29 +11,28 @@ with :data:`GDS_PLUGINS` has it, one started with an empty folder has not (and s
 two thirds of the CPU time). Only the GDS tests ask for it.
 
 A test run starts the JVM some ten times (a server per worker, the GDS servers, the outage tests'
-restarts), and most of a start is loading Neo4j's classes: :func:`ensure_archive` writes them once
-into a class-data-sharing archive beside the jar (:data:`ARCHIVE`, about 110 MB, rebuilt when the
-jar changes), which every later start maps instead (about half the CPU time of a start). A JVM
-that cannot use it starts as before.
+restarts), and much of a start is loading Neo4j's classes. A server started while there is no
+class-data-sharing archive of the current jar (:data:`ARCHIVE`, beside it, some 150 MB) writes one
+as it stops cleanly (:func:`archive_options`, :func:`keep_archive`); every later start maps it
+instead (some 4 s less CPU per start on these machines). A JVM that cannot use it starts as before.
 """
 
 from __future__ import annotations
 
-import fcntl
+import itertools
 import os
 import shutil
-import socket
 import subprocess
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["READY", "DATABASE", "USER", "JAR", "ARCHIVE", "GDS_PLUGINS", "command", "ensure_built", "ensure_archive"]
+__all__ = ["READY", "DATABASE", "USER", "JAR", "ARCHIVE", "GDS_PLUGINS", "command", "ensure_built", "archive_options", "keep_archive"]
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = ROOT / "neo4j"
 JAR = LAUNCHER / "target" / "chainx-neo4j.jar"
 GDS_PLUGINS = LAUNCHER / "target" / "plugins"  # GDS's jars (neo4j/pom.xml copies them there)
-ARCHIVE = LAUNCHER / "target" / "chainx-neo4j.jsa"  # the classes a start loads, for the next starts (ensure_archive)
+ARCHIVE = LAUNCHER / "target" / "chainx-neo4j.jsa"  # the classes a server loaded, for the next starts (archive_options)
 SOURCES = (LAUNCHER / "pom.xml", LAUNCHER / "src" / "main" / "java" / "chainx" / "Neo4jLauncher.java")
 READY = "CHAINX-NEO4J-READY"
 USER = "neo4j"
@@ -56,35 +55,27 @@ def _archive_current() -> bool:
     return ARCHIVE.exists() and JAR.exists() and ARCHIVE.stat().st_mtime >= JAR.stat().st_mtime
 
 
-def ensure_archive() -> Path | None:
-    """The class-data-sharing archive of the launcher (:data:`ARCHIVE`), written first when missing
-    or older than the jar: the launcher is started once with GDS, on an empty folder, and stops as
-    soon as it is ready; the JVM writes the classes it loaded as it exits. Several test workers
-    (or checkouts sharing one neo4j/target) take turns on a lock, and the first writes it. None
-    when it cannot be written: the servers then start without it, only slower."""
+_partials = itertools.count()
+
+
+def archive_options() -> tuple[list[str], Path | None]:
+    """The JVM options of a server's start: map :data:`ARCHIVE` when it is the current jar's; else
+    write one when the JVM exits (into the partial file returned, which :func:`keep_archive` puts
+    in place once the server has stopped; a killed JVM writes nothing)."""
     if _archive_current():
-        return ARCHIVE
-    jar = ensure_built()
-    with open(ARCHIVE.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _archive_current():
-            return ARCHIVE
-        with tempfile.TemporaryDirectory(prefix="chainx-neo4j-archive-") as home:
-            partial = ARCHIVE.with_name(f"{ARCHIVE.name}.{os.getpid()}.tmp")
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            argv = [java(), "-Xmx1g", *JVM_ARGS, f"-XX:ArchiveClassesAtExit={partial}", "-jar", str(jar), "--home", str(Path(home) / "neo4j"),
-                    "--bolt-port", str(port), "--password", "archive-only-password", "--plugins", str(GDS_PLUGINS), "--stop-on-eof"]
-            try:  # standard input at its end: the launcher stops once it is ready
-                done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
-            except (OSError, subprocess.TimeoutExpired):
-                done = None
-            if done is None or done.returncode or not partial.exists() or READY.encode() not in done.stdout:
-                partial.unlink(missing_ok=True)
-                return None
-            os.replace(partial, ARCHIVE)
-    return ARCHIVE
+        return [f"-XX:SharedArchiveFile={ARCHIVE}"], None
+    partial = ARCHIVE.with_name(f"{ARCHIVE.name}.{os.getpid()}-{next(_partials)}.tmp")
+    return [f"-XX:ArchiveClassesAtExit={partial}"], partial
+
+
+def keep_archive(partial: Path, exited_cleanly: bool) -> None:
+    """After a server started with a partial archive has exited: it becomes :data:`ARCHIVE` when
+    the JVM exited cleanly and wrote it (workers that each wrote one replace each other's: any is
+    good), else it is thrown away."""
+    if exited_cleanly and partial.exists() and partial.stat().st_size:
+        os.replace(partial, ARCHIVE)
+    else:
+        partial.unlink(missing_ok=True)
 
 
 def java() -> str:
@@ -97,14 +88,15 @@ def java() -> str:
     return found
 
 
-def command(home: Path, bolt_port: int, password: str, plugins: Path, *, heap: str = "1g", page_cache: str = "128m") -> list[str]:
+def command(home: Path, bolt_port: int, password: str, plugins: Path, *, heap: str = "1g", page_cache: str = "128m",
+            jvm_options: Sequence[str] = ()) -> list[str]:
     """The command that runs Neo4j on ``bolt_port`` with its data in ``home`` and the procedures of
-    the jars in ``plugins`` (:data:`GDS_PLUGINS`, or an empty folder for none); it stops when its
-    standard input closes (the test run's end, however it ends) or on SIGTERM."""
+    the jars in ``plugins`` (:data:`GDS_PLUGINS`, or an empty folder for none), with ``jvm_options``
+    (:func:`archive_options`); it stops when its standard input closes (the test run's end, however
+    it ends) or on SIGTERM."""
     jar = ensure_built()
-    shared = [f"-XX:SharedArchiveFile={ARCHIVE}"] if _archive_current() else []
     return [
-        java(), f"-Xmx{heap}", *JVM_ARGS, *shared, "-jar", str(jar),
+        java(), f"-Xmx{heap}", *JVM_ARGS, *jvm_options, "-jar", str(jar),
         "--home", str(home), "--bolt-port", str(bolt_port), "--password", password,
         "--plugins", str(plugins), "--page-cache", page_cache, "--stop-on-eof",
     ]
