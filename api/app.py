@@ -9,7 +9,9 @@ TestClient), and closed when the app stops.
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -30,8 +32,12 @@ from .limits import BodyLimitMiddleware
 from .routes import analyses, chains, datasets, meta, nodes, views
 from .settings import Settings
 from .store import StoreHandle
+from .workers import ReportProcesses
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "tune_serving_process", "SWITCH_INTERVAL"]
+
+# The GIL switch interval of a serving process (tune_serving_process)
+SWITCH_INTERVAL = 0.001
 
 log = logging.getLogger("chainx.api")
 
@@ -63,6 +69,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # FastAPI builds an included router's routes (dependants, validators) on the first request
+        # that reaches it, on the event loop: up to 300 ms in which /health waits (issue 15). The
+        # OpenAPI schema walks every route, so building it now, before serving, builds them all.
+        app.openapi()
+        await run_in_threadpool(app.state.report_cache.processes.start)
         try:
             await run_in_threadpool(handle.get)
         except StoreUnavailable as error:
@@ -70,13 +81,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             log.warning("the store is not available yet: %s", error)
         yield
         app.state.health_probe.close()
+        app.state.report_cache.processes.close()
         handle.close()
 
     app = FastAPI(title="chainx", version=graph.__version__, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)  # install_offline_docs serves them without a CDN
     app.state.settings = settings
     app.state.store_handle = handle
-    app.state.report_cache = ReportCache(settings.cache_size, settings.max_concurrent_reports)
+    app.state.report_cache = ReportCache(settings.cache_size, settings.max_concurrent_reports, ReportProcesses(settings.report_processes))
     app.state.health_probe = HealthProbe(handle)
 
     install_error_handlers(app)
@@ -96,3 +108,20 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.include_router(module.router)
     app.include_router(views.router)
     return app
+
+
+def tune_serving_process() -> None:
+    """Tune the process a server owns (``chainx serve`` calls it, once the app is built) so that
+    /health and the cached answers stay quick while reports compute (issue 15).
+
+    A report computing on one of its threads keeps the GIL until the interpreter asks it to let
+    go, every switch interval (5 ms by default), and the event loop needs the GIL back after every
+    wait, several times per request: with :data:`SWITCH_INTERVAL` a hop costs 1 ms. And what is
+    alive now (modules, the app) lives as long as the server: frozen out of the collector's sight,
+    a full collection no longer walks it while every thread waits (one took 120–700 ms of
+    /health's time under the costly mix of tests/adversarial/test_load_mix.py). Reports in
+    worker processes (api/workers.py) keep their own objects out of this process altogether.
+    """
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    gc.collect()
+    gc.freeze()

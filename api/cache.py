@@ -16,6 +16,8 @@ from graph.cache import VersionedCache
 from graph.errors import ChainxError
 from graph.store import GraphStore
 
+from .workers import ReportProcesses
+
 __all__ = ["ReportCache", "Overloaded", "ComputeSlots"]
 
 
@@ -69,9 +71,10 @@ class ReportCache(VersionedCache):
     ({'x': 1}, {'x': 1}, [1])
     """
 
-    def __init__(self, size: int = 128, concurrent: int = 0):
+    def __init__(self, size: int = 128, concurrent: int = 0, processes: ReportProcesses | None = None):
         super().__init__("report", size)
         self.slots = ComputeSlots(concurrent)
+        self.processes = processes or ReportProcesses(0)
 
     def run(self, store: GraphStore, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """``func(store, *args, **kwargs)``, from the cache when the store has not changed since.
@@ -82,9 +85,14 @@ class ReportCache(VersionedCache):
 
         def compute() -> Any:
             with self.slots.taken():
+                if self.processes.accepts(store, func, self._relationships):  # off this process: api/workers.py says why
+                    return self.processes.run(store, func, args, kwargs)
                 return func(store, *args, **kwargs)
 
         return self.get(store, key, compute)
+
+    def _relationships(self, store: GraphStore) -> int:
+        return self.get(store, ("relationships",), lambda: sum(store.counts()[1].values()))
 
     def rendered(self, store: GraphStore, render: Callable[[Any], Any], render_key: Hashable,
                  func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         default=4, ge=0,
         description="Reports (analyses, views) computed at once; one more is a 503 with Retry-After (a cached one is always served). 0: no bound.",
     )
+    report_processes: int = Field(
+        default=0, ge=0,
+        description="Worker processes that compute the reports of an embedded store, so the server's own process stays responsive "
+                    "(chainx serve: as many as CHAINX_MAX_CONCURRENT_REPORTS unless set). 0: reports computed on the server's threads.",
+    )
     cache_size: int = Field(default=128, ge=0, description="Analysis results kept per app (LRU); 0 turns caching off.")
     max_centrality_seconds: float = Field(
         default=P.MAX_SECONDS.default,

@@ -695,17 +695,20 @@ def serve(
     """
     import uvicorn
 
-    from api.app import create_app
+    from api.app import create_app, tune_serving_process
     from api.settings import Settings
 
     settings = Settings(store=store or default_store_uri())
     settings.allowed_hosts = [*settings.allowed_hosts, host]  # its own address is one of its names
+    if "report_processes" not in settings.model_fields_set:  # the server owns its process: reports go to workers
+        settings.report_processes = settings.max_concurrent_reports or os.cpu_count() or 2
     store_from(settings.store).close()  # fail now, with a clear line, if the store is missing
     # Bind before saying "Serving": a port in use is one clear line with a free one to try, and
     # the socket handed to uvicorn is the one checked (no window for another server to take it).
     sock = _listening_socket(host, port)
     typer.echo(f"Serving {settings.store} on http://{host}:{sock.getsockname()[1]}/ (Ctrl+C to stop)")
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    tune_serving_process()
     server.run(sockets=[sock])
 
 

@@ -91,7 +91,18 @@ _EN = {
     "cand.size": "Size: {size}: Z = {z:.4f}.",
     "cand.fit": "Operates in {n} other stage(s) of this chain (the most among candidates: {most}), {inside} of its {stages} "
                 "stage(s) in it: F = {f:.4f}.",
-    "cand.score": "score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}.",
+    "cand.revenue_share": "{share:.1%} of its revenue is in {gap} and its sub-stages (the largest share among candidates: "
+                          "{largest:.1%}): C = {c:.4f}.",
+    "cand.capacity": "States a capacity of {capacity:,.4g} {unit} in {gap} and its sub-stages (the largest among candidates in that unit: "
+                     "{largest:,.4g}; capacities compare only within one unit): C = {c:.4f}.",
+    "cand.no_unit": "(no unit given)",
+    "cand.no_capacity": "States no capacity or revenue share in {gap}: C = 0.",
+    "cand.tag": "{tag} ({n} of them, rarity {rarity:.2f})",
+    "cand.tags": "Shares tags with the {n} tagged enterprises of {region}'s stages (in {region} and elsewhere): {tags}; Σ share × "
+                 "rarity = {raw:.3f}, the best candidate {best:.3f}: T = {t:.4f}.",
+    "cand.no_tags": "Shares no tag with the enterprises of {region}'s stages: T = 0.",
+    "cand.untagged": "Has no tags: T = 0.",
+    "cand.score": "score = 2·S + I + Z + C + 2·T + F = 2×{s} + {i} + {z:.4f} + {c:.4f} + 2×{t:.4f} + {f:.4f} = {score:.4f}.",
     "cand.group": "Stands for the control group of {head} ({size} enterprises); its best-scoring member here of {n}: {names}.",
     # the terminal's lines around a gaps table (chainx gaps)
     "gaps.summary": "{region_name} ({region}): {present} of {stages} stages present, {weak} weak, {missing} missing; completeness "
@@ -240,8 +251,9 @@ _EN = {
                          "do, missing when none does. A missing stage is a break (补链) when the region has enterprises both "
                          "upstream and downstream of it along FEEDS links, an extension (延链) when on one side only, absent "
                          "otherwise. Gap score = (D + U + B) / 3: the shares of the region's enterprises downstream and upstream, "
-                         "and the stage's betweenness in the stage graph. Candidate score = 2·S + I + Z + F: supply ties with the "
-                         "region's enterprises, institutes shared with them, size, and fit with the chain. Bottlenecks: "
+                         "and the stage's betweenness in the stage graph. Candidate score = 2·S + I + Z + C + 2·T + F: supply ties "
+                         "with the region's enterprises, institutes shared with them, size, capacity (or revenue share) in the stage, "
+                         "tags shared with the enterprises of the region's stages, and fit with the chain. Bottlenecks: "
                          "chokepoints are stages whose removal cuts most source-to-product routes, single sources stages whose "
                          "capacity is concentrated (HHI above the threshold), critical enterprises those whose removal leaves "
                          "stages without a supplier. Every figure comes from the gaps, bottlenecks and ties reports of chainx on "
@@ -288,7 +300,16 @@ _ZH = {
     "cand.no_size": "未提供营业收入和员工数",
     "cand.size": "规模：{size}：Z = {z:.4f}。",
     "cand.fit": "还从事本链其他{n}个环节（候选企业中最多：{most}），其{stages}个环节中有{inside}个在本链内：F = {f:.4f}。",
-    "cand.score": "得分 score = 2·S + I + Z + F = 2×{s} + {i} + {z:.4f} + {f:.4f} = {score:.4f}。",
+    "cand.revenue_share": "其营业收入的{share:.1%}来自{gap}及其子环节（候选企业中最高：{largest:.1%}）：C = {c:.4f}。",
+    "cand.capacity": "在{gap}及其子环节的产能为 {capacity:,.4g} {unit}（候选企业中同一单位最高：{largest:,.4g}；产能只在同一单位内比较）：C = {c:.4f}。",
+    "cand.no_unit": "（未注明单位）",
+    "cand.no_capacity": "未提供在{gap}的产能或营收占比：C = 0。",
+    "cand.tag": "{tag}（{n}家，稀有度 {rarity:.2f}）",
+    "cand.tags": "与{region}所在环节中{n}家有标签的企业（{region}内外）有共同标签：{tags}；Σ 占比 × 稀有度 = {raw:.3f}，"
+                 "候选企业中最高 {best:.3f}：T = {t:.4f}。",
+    "cand.no_tags": "与{region}所在环节的企业无共同标签：T = 0。",
+    "cand.untagged": "无标签：T = 0。",
+    "cand.score": "得分 score = 2·S + I + Z + C + 2·T + F = 2×{s} + {i} + {z:.4f} + {c:.4f} + 2×{t:.4f} + {f:.4f} = {score:.4f}。",
     "cand.group": "代表{head}的控股集团（{size}家企业）：该集团在此环节的{n}家候选企业中得分最高者：{names}。",
     "gaps.summary": "{region_name}（{region}）：{stages}个环节中{present}个具备、{weak}个薄弱、{missing}个缺失；完整度 "
                     "{completeness:.3f}（按得分加权 {weighted:.3f}）",
@@ -421,7 +442,8 @@ _ZH = {
     "brief.method_text": "区内至少有 min_firms 家企业从事的环节为具备，少于此数为薄弱，没有则为缺失。缺失环节若沿 FEEDS 关系"
                          "在其上下游均有本地企业，为补链（break）；仅一侧有，为延链（extension）；否则为空白（absent）。缺口得分 = "
                          "(D + U + B) / 3：区内企业位于其下游、上游的比例，及该环节在环节图中的介数中心性。候选企业得分 = "
-                         "2·S + I + Z + F：与区内企业的供货关系、共同合作机构、规模与链条契合度。瓶颈：卡点环节为去掉后切断"
+                         "2·S + I + Z + C + 2·T + F：与区内企业的供货关系、共同合作机构、规模、在该环节的产能（或营收占比）、"
+                         "与区内所在环节企业的共同标签与链条契合度。瓶颈：卡点环节为去掉后切断"
                          "最多原料到产品路径的环节；单一来源环节为产能集中度（HHI）超过阈值的环节；关键企业为去掉后使某些"
                          "环节失去供应商的企业。所有数字均来自 chainx 在上述数据版本上的缺口、瓶颈与合作报告。",
 }
@@ -434,7 +456,8 @@ HEADERS: dict[str, str] = {
     "stage": "环节", "status": "状态", "score": "得分", "upstream_local": "本地上游企业", "downstream_local": "本地下游企业",
     "candidates": "候选企业", "reasons": "理由", "gap": "缺口环节", "gap_name": "缺口名称", "rank": "排名",
     "enterprise": "企业", "region": "地区", "supply_ties": "供货关系 S", "shared_institutes": "共同机构 I", "size": "规模 Z",
-    "chain_stages": "本链其他环节", "chain_fit": "链条契合 F", "tier": "层级", "local_enterprises": "本地企业数",
+    "chain_stages": "本链其他环节", "chain_fit": "链条契合 F",
+    "capacity_share": "环节产能 C", "tag_affinity": "标签契合 T", "tier": "层级", "local_enterprises": "本地企业数",
     "why": "原因", "effect": "影响", "detail": "详情", "node": "节点", "value": "值", "measure": "指标",
     "institute": "机构", "ties": "关系数", "enterprises": "企业数", "institutes": "机构数", "tie_kinds": "关系类型",
     "projection": "投影", "a": "甲方", "a_name": "甲方名称", "b": "乙方", "b_name": "乙方名称", "shared": "共同数", "via": "经由",

@@ -276,6 +276,15 @@ class Candidate(Model):
     supply_ties: int = Field(description="S: the region's enterprises it supplies or buys from.")
     shared_institutes: int = Field(description="I: institutes it shares with the region's enterprises.")
     size: float = Field(description="Z: its revenue and staff against the stage's largest candidate, in [0, 1].")
+    capacity: float | None = Field(default=None, description="The capacity it states in the stage and its sub-stages (OPERATES_IN "
+                                   "capacity, summed), in capacity_unit; None when it states none.")
+    capacity_unit: str | None = Field(default=None, description="The unit of capacity (chainkg: revenue_share, the share of its revenue).")
+    capacity_share: float = Field(default=0.0, description="C: capacity over the largest any candidate of the stage states in the same "
+                                  "unit, in [0, 1] (capacities compare only within one unit).")
+    shared_tags: list[str] = Field(default_factory=list, description="Its tags that enterprises of the region's stages also carry "
+                                   "(in the region or elsewhere), the most common first.")
+    tag_affinity: float = Field(default=0.0, description="T: how many tags it shares, on average, with an enterprise of the region's "
+                                "stages, over the most any candidate of the stage shares, in [0, 1].")
     chain_stages: int = Field(description="Other top-level stages of the chain read that it operates in.")
     chain_fit: float = Field(description="F: chain_stages over the most any candidate of the stage has, in [0, 1].")
     group: str | None = Field(default=None, description="With groups: the head of its control group (CONTROLS), which it stands for "
@@ -291,6 +300,10 @@ class CandidateSignals(Model):
     supply_ties: bool = Field(description="The region's enterprises have SUPPLIES relationships.")
     shared_institutes: bool = Field(description="The region's enterprises collaborate with institutes.")
     size: bool = Field(description="Some candidate has a revenue or a staff count.")
+    capacity: bool = Field(default=False, description="Some candidate states a capacity (or revenue share) in its stage.")
+    capacity_units: list[str] = Field(default_factory=list, description="The units those capacities are in: C compares a candidate "
+                                      "only with those of its stage stating the same unit.")
+    tags: bool = Field(default=False, description="Some candidate shares a tag with the enterprises of the region's stages.")
     chain_fit: bool = Field(description="Always: every candidate's OPERATES_IN links give it.")
 
 
@@ -373,7 +386,8 @@ _GAP_COLUMNS = [*_fields("stage", "name", "status", "kind", "score", "upstream_l
 # a gap's candidates one per row, each with its signals (S, I, Z of the score): (gap, rank, candidate)
 _CANDIDATE_COLUMNS = [Column("gap", lambda t: t[0].stage), Column("gap_name", lambda t: t[0].name), Column("rank", lambda t: t[1]),
                       *(Column(name, lambda t, name=name: getattr(t[2], name))
-                        for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size", "chain_stages", "chain_fit"))]
+                        for name in ("enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size", "capacity_share", "tag_affinity",
+                                     "chain_stages", "chain_fit"))]
 
 
 def _candidate_cells(gap: Gap) -> list[str]:

@@ -29,7 +29,7 @@ from .params import VIEW_REGIONS, split_list
 from .projection import projection
 from .regions import check_region, enterprises_in, region_descendants
 from .store.base import GraphStore
-from .store.queries import queries
+from .store.queries import Link, queries
 from .store.reads import get_node, stats
 
 __all__ = [
@@ -98,12 +98,12 @@ def _node_entry(node: Node, **extra) -> dict:
     return {"id": node.id, "name": node.name, "kind": node.label, "details": details, **extra}
 
 
-def _region_names(store: GraphStore) -> dict[str, str]:
-    """Region id -> its name, so views show 盛泽镇 rather than ``shengze``."""
-    return {n.id: n.name for n in store.nodes(["Region"])}
+def _region_names(store: GraphStore, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Region id -> its name, so views show 盛泽镇 rather than ``shengze``; only ``ids`` when given."""
+    return {n.id: n.name for n in store.nodes(["Region"], ids=ids)}
 
 
-def _rel_entry(rel: Relationship) -> dict:
+def _rel_entry(rel: Relationship | Link) -> dict:
     return {"type": rel.type, "source": rel.source, "target": rel.target, "key": rel.key}
 
 
@@ -217,7 +217,8 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
     kept = set(ring[:limit])
     # every relationship among the kept nodes: the subgraph they induce, as networkx.ego_graph
     # gives (links among the outer ring included, which the search above did not follow)
-    relationships = queries(store).relationships_among(kept)
+    # their identities and strengths only: the page draws no other property of a relationship
+    relationships = queries(store).links_among(kept)
     if types is not None:
         relationships = [r for r in relationships if r.type in types]
     by_id = {n.id: n for n in store.nodes(ids=kept)}
@@ -237,7 +238,7 @@ def ego_view(store: GraphStore, node_id: str, *, depth: int = 1, kind: str | Non
             "relationships": (beyond.relationships if beyond else len(keys)) - len(relationships),
             "reason": "; ".join(reasons),
         }
-    region_names = _region_names(store)
+    region_names = _region_names(store, {n.props["region"] for n in by_id.values() if isinstance(n.props.get("region"), str)})
     nodes = [_node_entry(by_id[n], distance=distance[n]) for n in sorted(kept, key=lambda n: (distance[n], by_id[n].label, n))]
     for node in nodes:
         region = node["details"].get("region")
@@ -264,17 +265,8 @@ FOLD_ABOVE = 40
 FOLD_KEEP = 5
 
 
-def _strength(rel: Relationship) -> float:
-    """How strong a tie is: its volume (supplies) or weight (ties), else 1."""
-    for key in ("volume", "weight"):
-        value = rel.props.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    return 1.0
-
-
 def _ego_groups(centre: str, kept: set[str], distance: dict[str, int], by_id: dict[str, Node],
-                relationships: list[Relationship], store: GraphStore) -> list[dict]:
+                relationships: list[Link], store: GraphStore) -> list[dict]:
     """The ego view's clusters: each kept node belongs to the hub one ring nearer the centre that
     it has the strongest tie with; a hub's members are grouped by kind and by the stage of that
     tie (a supply's stage, an enterprise's own stage for OPERATES_IN). A hub with more than
@@ -286,7 +278,7 @@ def _ego_groups(centre: str, kept: set[str], distance: dict[str, int], by_id: di
         for hub, member in ((rel.source, rel.target), (rel.target, rel.source)):
             if hub not in kept or member not in kept or distance[member] != distance[hub] + 1:
                 continue
-            strength = _strength(rel)
+            strength = rel.strength
             stage = rel.key if rel.type == "SUPPLIES" and rel.key else (rel.target if rel.type == "OPERATES_IN" and hub == rel.target else None)
             best = tie.get(member)
             if best is None or (-strength, hub) < (-best[0], best[1]):

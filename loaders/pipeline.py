@@ -42,7 +42,8 @@ def store_context(store: GraphStore, replace: bool = False) -> StoreContext:
     if replace:
         return StoreContext()
     part_of = [(r.source, r.target) for r in store.relationships(["PART_OF"])]
-    return StoreContext(queries(store).id_labels(), part_of)
+    controls = [(r.target, r.source) for r in store.relationships(["CONTROLS"])]
+    return StoreContext(queries(store).id_labels(), part_of, controls)
 
 
 def prepare(store: GraphStore, raw: RawDataset, *, replace: bool = False, match_stages: bool = True) -> tuple[GraphData, OverlayReport]:

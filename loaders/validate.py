@@ -80,9 +80,11 @@ class StoreContext:
     by another kind of node is refused.
     """
 
-    def __init__(self, labels: Mapping[str, str] | None = None, part_of: Iterable[tuple[str, str]] = ()):
+    def __init__(self, labels: Mapping[str, str] | None = None, part_of: Iterable[tuple[str, str]] = (),
+                 controls: Iterable[tuple[str, str]] = ()):
         self.labels = dict(labels or {})
-        self.part_of = list(part_of)
+        self.part_of = list(part_of)  # (child, parent)
+        self.controls = list(controls)  # (subsidiary, parent)
 
 
 def _normalise_header(name: str) -> str:
@@ -445,6 +447,20 @@ def _find_cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
     return None
 
 
+def _closing_cycle(new: list[tuple[str, str]], existing: list[tuple[str, str]]) -> list[str] | None:
+    """A cycle of child → parent links that one of the ``new`` links closes with the store's
+    ``existing`` ones. A cycle of the store's links alone (a store written before the check) is
+    not the dataset's doing: one of its links is set aside and the search goes on."""
+    existing = list(existing)
+    ours = set(new) - set(existing)
+    while cycle := _find_cycle(new + existing):
+        steps = list(zip(cycle, cycle[1:]))
+        if any(step in ours for step in steps):
+            return cycle
+        existing.remove(steps[0])
+    return None
+
+
 def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
     """Check ``raw`` against the contract and return it as graph data, or raise DatasetError."""
     context = context or StoreContext()
@@ -510,7 +526,7 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
         edges = [(child, parent) for child, parent, _, _ in part_of if defined[child][0] == kind]
         new_children = {child for child, _ in edges}
         existing = [(c, p) for c, p in context.part_of if context.labels.get(c) == kind and c not in new_children]
-        cycle = _find_cycle(edges + existing)
+        cycle = _closing_cycle(edges, existing)
         if cycle:
             # the line of a link of the dataset's own that closes it
             links = {(child, parent): (file, line) for child, parent, file, line in reversed(part_of)}
@@ -518,9 +534,10 @@ def validate(raw: RawDataset, context: StoreContext | None = None) -> GraphData:
             problems.append(Problem(file, line, "parent", f"parent links form a cycle: {' → '.join(cycle)}"))
     # a control group is a parent and what it controls: control that comes back round has no parent
     control = [(r.target, r.source) for r in relationships.found if r.type == "CONTROLS"]  # subsidiary → parent
-    cycle = _find_cycle(control)
+    cycle = _closing_cycle(control, context.controls)
     if cycle:
-        line = min(relationships.line_of("CONTROLS", parent, sub) for sub, parent in zip(cycle, cycle[1:]))
+        ours = set(control) - set(context.controls)  # a link the store already holds does not close it
+        line = min(relationships.line_of("CONTROLS", parent, sub) for sub, parent in zip(cycle, cycle[1:]) if (sub, parent) in ours)
         problems.append(Problem(FIRM_TIE_FILES["CONTROLS"], line, "source",
                                 f"control links form a cycle: {' → '.join(reversed(cycle))} (each controls the next)"))
 

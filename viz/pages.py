@@ -87,12 +87,16 @@ GAP_TEXT = {"break": "break 补链", "extension": "extension 延链", "absent": 
 
 @functools.lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(_HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # names as UTF-8, not \uXXXX escapes (a Chinese name is half the bytes): tojson still
+    # escapes < > & and ', which is what keeps a name from closing its script element
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
 
 
 @functools.cache
@@ -416,6 +420,9 @@ def _details_lines(node: dict) -> list[str]:
     return lines
 
 
+EGO_SPACING = 64.0  # drawing units between two neighbours on a big ego view's circle
+
+
 def ego_page(payload: dict, *, base: str | None = None) -> str:
     """A node and its neighbourhood, coloured by kind, edges labelled by relationship type."""
     centre = payload["node"]["id"]
@@ -431,7 +438,9 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
             if key not in placed:
                 placed.add(key)
                 by_ring.setdefault(node["distance"], []).append(key)
-        positions = rings([by_ring[d] for d in sorted(by_ring)])
+        # what is drawn is a few dozen nodes and clusters per ring: room on each circle for a
+        # Chinese name beside the next one
+        positions = rings([by_ring[d] for d in sorted(by_ring)], spacing=EGO_SPACING)
         for key, spec in clusters_spec.items():
             spec["x"], spec["y"] = positions.pop(key)
     nodes = []
@@ -468,8 +477,9 @@ def ego_page(payload: dict, *, base: str | None = None) -> str:
             "id": f"{r['type']}|{r['source']}|{r['target']}|{r['key']}",
             "from": r["source"],
             "to": r["target"],
-            "label": r["type"],
             "title": f"{r['type']}" + (f" ({r['key']})" if r["key"] else ""),
+            # on a big page the type is in each edge's tooltip only: a label on every spoke hides the names
+            **({} if big else {"label": r["type"]}),
         }
         for r in payload["relationships"]
     ]

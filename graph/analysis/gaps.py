@@ -43,31 +43,59 @@ enterprises and stages as bitsets (:func:`local_sides`).
 
 Candidates to attract into a gap are enterprises outside R operating in the stage, scored::
 
-    candidate score = 2·S + I + Z + F
+    candidate score = 2·S + I + Z + C + 2·T + F
 
 S = the number of R's enterprises it has SUPPLIES relationships with (either direction), I = the
 number of institutes it collaborates with that some enterprise of R also collaborates with, Z =
 its size in [0, 1]: (revenue / largest revenue + employees / largest employees) / 2 among that
-stage's candidates (a figure not given counts 0), F = its fit with the chain in [0, 1]: the
-other top-level stages of the chain read that it operates in, over the most any of that stage's
-candidates does (0 when none operates in another). Ties go to the firm with the larger share of its
-stages inside the chain read, then by enterprise id.
+stage's candidates (a figure not given counts 0). Where a dataset holds no supplies, institutes
+or sizes (chainkg holds none), three signals every candidate can have rank them:
 
-F is the signal every dataset has: a national product graph (chainkg) gives no supplies,
-institutes or sizes, and without F every candidate scored 0 and came out in id order, a software
-house ahead of a spinner for 棉纱. The report's ``candidate_signals`` says which of S, I, Z the
-data held at all, so a reader knows what the ranking rests on.
+- C, its capacity in the stage, in [0, 1]: the capacity its OPERATES_IN links to the stage and
+  its sub-stages state (summed), over the largest any of the stage's candidates states **in the
+  same unit** (capacities compare only within one unit; of a firm stating several, the unit
+  giving it most counts; none stated counts 0). chainkg's is the product's share of the firm's
+  revenue (unit ``revenue_share``): a firm with 0.1% of its revenue in EVA is not an EVA maker
+  the way one with 40% is.
+- T, its tag affinity with R's chain, in [0, 1]: the enterprises of R's own stages (R's
+  enterprises, and every enterprise elsewhere operating in a top-level stage where R has one)
+  stand for the chain's industries. Each tag t of the candidate counts p(t) · ln(N / n(t)): p(t)
+  the share of those enterprises (the candidate itself left out) carrying t, N the tagged
+  enterprises of the whole store and n(t) those carrying t (the rarity ln(N / n(t)) is 0 for a
+  tag more than half of them carry: a provenance mark such as ``illustrative`` tells no
+  industries apart), so a specific tag (a Shenwan level-3 industry) counts most; T is the
+  candidate's sum over the most any of the stage's candidates has. chainkg's tags are the Shenwan industry levels: a chemical-fibre maker shares
+  two or three with the town's fibre and weaving stages, a game company none.
+- F, its fit with the chain in [0, 1]: the other top-level stages of the chain read that it
+  operates in, over the most any of that stage's candidates does (0 when none operates in another).
+
+Ties go to the firm with the larger share of its stages inside the chain read, then by
+enterprise id.
+
+The weights: a supply tie is the strongest evidence a firm would come (2); T counts double C and
+F because an industry classification describes the firm's whole business as it is, while a
+product list's revenue shares and stages are what it once reported (chainkg lists 恺英网络, a game
+company that made shoe soles as 泰亚股份, with 64% of its revenue in EVA soles). The firm's degree
+is not a signal: on chainkg it is the number of products listed, which F already counts where it
+matters and which otherwise rewards conglomerates (a property developer lists 化纤 among 17).
+
+Without C, T and F every candidate of a national product graph scored 0 and came out in id
+order, a software house ahead of a spinner for 棉纱. The report's ``candidate_signals`` says
+which signals the data held at all (and C's units), so a reader knows what the ranking rests on;
+each candidate's reasons give every signal with its numbers.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from graph.cache import VersionedCache
 from graph.errors import InvalidParameter
 from graph.i18n import choose_lang, joined, message
 from graph.params import COMPARE_PEERS, GROUPS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
@@ -88,7 +116,7 @@ from graph.reports import (
 )
 from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
-from graph.store.queries import StageFirm, queries
+from graph.store.queries import StageFirm, number_or_none, queries
 from graph.store.reads import get_node
 
 from .groups import control_groups
@@ -100,6 +128,11 @@ from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, c
 __all__ = ["gaps", "compare", "stage_coverage", "national_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
 STATUSES = ("missing", "weak", "present")
+# the candidate score's weights (module docstring)
+W_SUPPLY, W_INSTITUTE, W_SIZE, W_CAPACITY, W_TAGS, W_FIT = 2, 1, 1, 1, 2, 1
+REVENUE_SHARE = "revenue_share"  # the unit of a capacity that is a share of the firm's revenue (loaders.chainkg)
+_NO_SIGNALS = CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, capacity=False, capacity_units=[],
+                                               tags=False, chain_fit=True)
 GAP_KINDS = ("break", "extension", "absent", "strengthen")
 
 
@@ -404,9 +437,9 @@ def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: 
         gap["reasons"].append(_density_reason(gap, region_name, mean_density, lang))
         listed.append(gap)
     gaps_total = len(found)
-    signals = CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, chain_fit=True)
+    signals = _NO_SIGNALS
     if top_candidates and listed:
-        signals = _add_candidates(store, regions, region_name, chain, listed, top_candidates, lang, groups)
+        signals = _add_candidates(store, regions, region_name, chain, local, listed, top_candidates, lang, groups)
 
     if limit is not None:
         busiest = sorted((s for s in order if local[s]), key=lambda s: -len(local[s]))[:limit]
@@ -518,15 +551,59 @@ def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local:
     return reasons
 
 
-def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, gap_rows: list[dict],
-                    top: int, lang: str = "en", groups: bool = False) -> CandidateSignals:
+def _tags(node) -> frozenset[str]:
+    """An enterprise's ``tags`` property as a set (a list, or a ``;``-separated text)."""
+    tags = node.props.get("tags") if node is not None else None
+    if isinstance(tags, str):
+        tags = tags.split(";")
+    return frozenset(t.strip() for t in tags or () if isinstance(t, str) and t.strip())
+
+
+@dataclass
+class _TagProfile:
+    """The industries of a region's chain, as tags (:func:`_tag_profile`)."""
+
+    counts: Counter  # tag → how many of the enterprises of the region's stages carry it
+    tagged: set[str]  # those of them with any tag
+    rarity: dict[str, float]  # tag → ln(tagged enterprises of the store / those carrying it), 0 above half of them
+    tags: dict[str, frozenset[str]]  # every enterprise's tags
+
+
+def _tag_profile(store: GraphStore, chain: StageChain, local: dict[str, set[str]], local_firms: set[str]) -> _TagProfile:
+    """The enterprises of the region's own stages (its enterprises, and every enterprise elsewhere
+    operating in a top-level stage where it has one, sub-stages included), their tags, and each
+    tag's rarity in the whole store (a tag most enterprises carry, like a provenance mark, says
+    little about an industry)."""
+    own = {m for stage, firms in local.items() if firms for m in chain.members.get(stage, [stage])}
+    profile = set(local_firms) | ({op.enterprise for op in queries(store).operations(stages=own)} if own else set())
+    tags, rarity = _store_tags.get(store, None, lambda: _read_tags(store))
+    tagged = {firm for firm in profile if firm in tags}
+    return _TagProfile(Counter(t for firm in tagged for t in tags[firm]), tagged, rarity, tags)
+
+
+def _read_tags(store: GraphStore) -> tuple[dict[str, frozenset[str]], dict[str, float]]:
+    """Every tagged enterprise's tags, and each tag's rarity ln(N / n(t)) among the N tagged."""
+    tags = {node.id: found for node in store.nodes(["Enterprise"]) if (found := _tags(node))}
+    carriers = Counter(t for found in tags.values() for t in found)
+    # a tag more than half of them carry tells no industries apart: it counts 0
+    return tags, {t: math.log(len(tags) / n) if 2 * n <= len(tags) else 0.0 for t, n in carriers.items()}
+
+
+# the store's enterprise tags, read once per store version (every enterprise: a tag's rarity is of the whole store)
+_store_tags = VersionedCache("enterprise_tags", size=4)
+
+
+def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chain: StageChain, local: dict[str, set[str]],
+                    gap_rows: list[dict], top: int, lang: str = "en", groups: bool = False) -> CandidateSignals:
     """Fill each gap's ``candidates``: enterprises outside the region (``regions``: it and its
     sub-regions) operating in its stage; return which signals the data held.
 
     Everything comes from the store by query: the candidates of the listed gaps' stages with
     their size (:meth:`GraphStore.stage_firms`), the SUPPLIES and COLLABORATES_WITH links
-    between them and the region, read from whichever side has fewer nodes, and the candidates'
-    other OPERATES_IN links (for F).
+    between them and the region, read from whichever side has fewer nodes, the candidates'
+    OPERATES_IN links (for F, and their capacity for C) and tags, and the tags of the
+    enterprises of the region's own stages (for T, :func:`_tag_profile`). ``local``: the
+    region's enterprises per top-level stage (:func:`stage_coverage`).
     """
     members = {stage: g["stage"] for g in gap_rows for stage in chain.members[g["stage"]]}
     by_gap: dict[str, dict[str, StageFirm]] = defaultdict(dict)  # gap → its candidates' rows
@@ -535,12 +612,14 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
         by_gap[members[row.stage]].setdefault(row.enterprise, row)
         pool.add(row.enterprise)
     if not pool:
-        return CandidateSignals.model_construct(supply_ties=False, shared_institutes=False, size=False, chain_fit=True)
+        return _NO_SIGNALS
     local_firms = queries(store).enterprise_ids(regions)
 
-    # F: the chain's top-level stages each candidate operates in
+    # F: the chain's top-level stages each candidate operates in; C: the capacity it states in
+    # each listed gap's stage (its sub-stages summed), per unit
     in_chain: dict[str, set[str]] = defaultdict(set)
     operated: dict[str, set[str]] = defaultdict(set)  # every stage it operates in, in the chain or not
+    stated: dict[tuple[str, str], dict[str | None, float]] = defaultdict(lambda: defaultdict(float))  # (gap, firm) → unit → capacity
     for rel in store.incident(pool, ["OPERATES_IN"]):
         if rel.source not in pool:
             continue
@@ -548,6 +627,30 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
         top_stage = chain.top.get(rel.target)
         if top_stage in chain.graph:
             in_chain[rel.source].add(top_stage)
+        capacity = number_or_none(rel.props.get("capacity"))
+        if capacity is not None and rel.target in members:
+            stated[members[rel.target], rel.source][rel.props.get("unit") or None] += capacity
+
+    # T: the tags each candidate shares with the enterprises of the region's own stages
+    tag_profile = _tag_profile(store, chain, local, local_firms)
+    tagged, cand_tags = tag_profile.tagged, tag_profile.tags
+
+    def sharing(firm: str, tag: str) -> int:
+        """How many enterprises of the region's stages other than ``firm`` carry ``tag``."""
+        return tag_profile.counts[tag] - (firm in tagged)
+
+    def affinity(firm: str) -> tuple[float, list[str]]:
+        """Σ over its tags of (the share of the other tagged enterprises of the region's stages
+        carrying it × its rarity), and the tags shared, the most common first."""
+        mine = cand_tags.get(firm, frozenset())
+        others_tagged = len(tagged) - (firm in tagged)
+        shared_tags = {t: sharing(firm, t) for t in mine if sharing(firm, t) > 0}
+        if not others_tagged or not shared_tags:
+            return 0.0, []
+        raw = sum(n / others_tagged * tag_profile.rarity[t] for t, n in shared_tags.items())
+        return raw, sorted(shared_tags, key=lambda t: (-shared_tags[t], t))
+
+    tag_raw = {firm: affinity(firm) for firm in pool}
 
     def focus(firm: str) -> float:
         """The share of its stages inside the chain read: equal scores go to the specialist
@@ -578,14 +681,27 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
     def others(firm: str, gap: str) -> int:
         return len(in_chain[firm] - {gap})
 
-    def scored(gap: str, rows: dict[str, StageFirm], max_revenue: float, max_employees: float, max_others: int) -> Iterator[tuple]:
+    def capacity_share(gap: str, firm: str, largest: dict[str | None, float]) -> tuple[float, str | None, float | None]:
+        """(C, the unit it was read in, the capacity): against the largest of the stage's
+        candidates in the same unit; of a firm stating several units, the unit giving it most."""
+        units = stated.get((gap, firm))
+        if not units:
+            return 0.0, None, None
+        c, unit = max(((amount / largest[u] if largest[u] else 0.0), u) for u, amount in units.items())
+        return c, unit, units[unit]
+
+    def scored(gap: str, rows: dict[str, StageFirm], max_revenue: float, max_employees: float, max_others: int,
+               largest: dict[str | None, float], max_tags: float) -> Iterator[tuple]:
         for firm, row in rows.items():
             s, i = (len(sells_to[firm] | buys_from[firm]), len(shared[firm])) if firm in tied else (0, 0)
             z_revenue = row.revenue_cny / max_revenue if row.revenue_cny and max_revenue else 0.0
             z_employees = row.employees / max_employees if row.employees and max_employees else 0.0
             z = (z_revenue + z_employees) / 2
+            c = capacity_share(gap, firm, largest)[0]
+            t = tag_raw[firm][0] / max_tags if max_tags else 0.0
             f = others(firm, gap) / max_others if max_others else 0.0
-            yield round(2 * s + i + z + f, 6), firm, s, i, z, f
+            score = W_SUPPLY * s + W_INSTITUTE * i + W_SIZE * z + W_CAPACITY * c + W_TAGS * t + W_FIT * f
+            yield round(score, 6), firm, s, i, z, c, t, f
 
     # with groups, a control group's candidates of a stage compete as one: its best stands for it
     heads = control_groups(store) if groups else {}
@@ -604,27 +720,36 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
                 seen[head].append(row[1])  # filled in place: the list yielded grows
 
     sized = False
+    units: set[str | None] = set()
+    affine = False
     chosen = []
     for gap in gap_rows:
         rows = by_gap.get(gap["stage"], {})
         max_revenue = max((r.revenue_cny for r in rows.values() if r.revenue_cny), default=0.0)
         max_employees = max((r.employees for r in rows.values() if r.employees), default=0.0)
         max_others = max((others(firm, gap["stage"]) for firm in rows), default=0)
+        largest: dict[str | None, float] = defaultdict(float)  # unit → the largest capacity a candidate states in it
+        for firm in rows:
+            for unit, amount in stated.get((gap["stage"], firm), {}).items():
+                largest[unit] = max(largest[unit], amount)
+        max_tags = max((tag_raw[firm][0] for firm in rows), default=0.0)
         sized = sized or bool(max_revenue or max_employees)
+        units |= set(largest)
+        affine = affine or max_tags > 0
         # nsmallest = sorted(...)[:top], without sorting every enterprise of a national stage
         order = (lambda row: (-row[0], -focus(row[1]), row[1]))
-        ranked = scored(gap["stage"], rows, max_revenue, max_employees, max_others)
+        ranked = scored(gap["stage"], rows, max_revenue, max_employees, max_others, largest, max_tags)
         if heads:
             every = list(collapsed(sorted(ranked, key=order)))
             best = [(row, head, members) for row, head, members in every[:top]]
         else:
             best = [(row, None, []) for row in heapq.nsmallest(top, ranked, key=order)]
-        chosen.append((gap, rows, max_revenue, max_employees, max_others, best))
+        chosen.append((gap, rows, max_revenue, max_employees, max_others, largest, max_tags, best))
     # a reason names the region a candidate is in by its name, not its id (one read for them all)
     located = sorted({rows[row[1]].region for _, rows, *_, best in chosen for row, _, _ in best if rows[row[1]].region})
     place = {node.id: node.name for node in store.nodes(["Region"], ids=located)} if located else {}
-    for gap, rows, max_revenue, max_employees, max_others, best in chosen:
-        for (score, firm, s, i, z, f), head, members in best:
+    for gap, rows, max_revenue, max_employees, max_others, largest, max_tags, best in chosen:
+        for (score, firm, s, i, z, c, t, f), head, members in best:
             node = rows[firm]
             reasons = [message("cand.operates", lang, gap=gap["name"], stage=gap["stage"], where=place.get(node.region, node.region),
                                region=region_name)]
@@ -650,10 +775,20 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
             if node.employees is not None:
                 size.append(message("cand.employees", lang, employees=node.employees, largest=max_employees))
             reasons.append(message("cand.size", lang, size=joined(size, lang) if size else message("cand.no_size", lang), z=z))
+            _, unit, capacity = capacity_share(gap["stage"], firm, largest)
+            reasons.append(_capacity_reason(gap["name"], unit, capacity, largest, c, lang))
+            raw, common = tag_raw[firm]
+            if common:
+                listed_tags = joined([message("cand.tag", lang, tag=tag, n=sharing(firm, tag), rarity=tag_profile.rarity[tag])
+                                      for tag in common], lang)
+                reasons.append(message("cand.tags", lang, region=region_name, tags=listed_tags, n=len(tagged) - (firm in tagged),
+                                       raw=raw, best=max_tags, t=t))
+            else:
+                reasons.append(message("cand.no_tags" if cand_tags.get(firm) else "cand.untagged", lang, region=region_name))
             n_others = others(firm, gap["stage"])
             reasons.append(message("cand.fit", lang, n=n_others, most=max_others, inside=len(in_chain[firm]),
                                    stages=len(operated[firm]), f=f))
-            reasons.append(message("cand.score", lang, s=s, i=i, z=z, f=f, score=score))
+            reasons.append(message("cand.score", lang, s=s, i=i, z=z, c=c, t=t, f=f, score=score))
             grouped = {}
             if head is not None:
                 reasons.append(message("cand.group", lang, head=head, size=group_size[head], n=len(members),
@@ -661,15 +796,29 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
                 grouped = {"group": head, "group_members": sorted(members)}
             gap["candidates"].append({
                 "enterprise": firm, "name": node.name, "region": node.region, "score": score,
-                "supply_ties": s, "shared_institutes": i, "size": round(z, 6), "chain_stages": n_others, "chain_fit": round(f, 6),
+                "supply_ties": s, "shared_institutes": i, "size": round(z, 6),
+                "capacity": capacity, "capacity_unit": unit, "capacity_share": round(c, 6), "shared_tags": common, "tag_affinity": round(t, 6),
+                "chain_stages": n_others, "chain_fit": round(f, 6),
                 **grouped, "reasons": reasons,
             })
     # which signals the data held at all: SUPPLIES or COLLABORATES_WITH links of the region's
     # firms, and a size of some candidate
     return CandidateSignals.model_construct(
         supply_ties=bool(local_firms) and bool(store.incident(local_firms, ["SUPPLIES"])),
-        shared_institutes=bool(local_institutes), size=sized, chain_fit=True,
+        shared_institutes=bool(local_institutes), size=sized, capacity=bool(units),
+        capacity_units=sorted(u or "" for u in units), tags=affine, chain_fit=True,
     )
+
+
+def _capacity_reason(gap_name: str, unit: str | None, capacity: float | None, largest: dict[str | None, float], c: float,
+                     lang: str) -> str:
+    """A candidate's C in one sentence: what it states, against the largest in the same unit."""
+    if capacity is None:
+        return message("cand.no_capacity", lang, gap=gap_name)
+    if unit == REVENUE_SHARE:
+        return message("cand.revenue_share", lang, gap=gap_name, share=capacity, largest=largest[unit], c=c)
+    return message("cand.capacity", lang, gap=gap_name, capacity=capacity, largest=largest[unit], c=c,
+                   unit=unit or message("cand.no_unit", lang))
 
 
 def compare(store: GraphStore, regions: Iterable[str], *, min_firms: int = 2, top: int | None = None, scope: str = "auto",

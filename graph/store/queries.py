@@ -18,7 +18,6 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from graph.model import Node, Relationship
@@ -26,13 +25,13 @@ from graph.model import Node, Relationship
 if TYPE_CHECKING:
     from .base import GraphStore
 
-__all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "number_or_none"]
+__all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "Link", "number_or_none", "tie_strength"]
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One OPERATES_IN relationship with what aggregations need: the enterprise's region and the
-    capacity it states (None when not given)."""
+    capacity it states (None when not given). A plain tuple, as :class:`StageFirm`: a national
+    chain reads a few hundred thousand of them at once."""
 
     enterprise: str
     stage: str
@@ -68,11 +67,36 @@ class RingCounts(NamedTuple):
     nodes: int
 
 
+class Link(NamedTuple):
+    """A relationship's identity and how strong it is (:func:`tie_strength`), without the rest of
+    its properties (:meth:`Queries.links_among`): what a view that draws relationships needs."""
+
+    type: str
+    source: str
+    target: str
+    key: str
+    strength: float
+
+
 def number_or_none(value) -> float | None:
     """A stated amount (capacity, revenue) as a number; None when absent or not a number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
+
+
+def tie_strength(props: dict) -> float:
+    """How strong a relationship is: its ``volume`` (supplies) or ``weight`` (ties) when a number,
+    else 1.
+
+    >>> tie_strength({"volume": 3}), tie_strength({"weight": True, "stage": "x"}), tie_strength({})
+    (3.0, 1.0, 1.0)
+    """
+    for key in ("volume", "weight"):
+        value = number_or_none(props.get(key))
+        if value is not None:
+            return value
+    return 1.0
 
 
 def queries(store: GraphStore) -> Queries:
@@ -127,6 +151,11 @@ class Queries:
         """Every relationship whose two ends are both in ``ids``, sorted by identity."""
         wanted = set(ids)
         return [r for r in self.store.incident(wanted) if r.source in wanted and r.target in wanted]
+
+    def links_among(self, ids: Iterable[str]) -> list[Link]:
+        """:meth:`relationships_among` as :class:`Link` rows (identity and strength), sorted by
+        identity: no relationship's other properties are read."""
+        return [Link(*r.identity, tie_strength(r.props)) for r in self.relationships_among(ids)]
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
         """OPERATES_IN relationships, with the enterprise's ``region`` property and the capacity.

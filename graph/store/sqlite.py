@@ -13,6 +13,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
+from functools import partial
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -36,7 +37,7 @@ from .base import (
     search_text,
     unknown_dataset,
 )
-from .queries import Operation, Queries, RingCounts, StageFirm
+from .queries import Link, Operation, Queries, RingCounts, StageFirm
 
 __all__ = ["SqliteStore"]
 
@@ -702,6 +703,14 @@ class SqliteStore(GraphStore):
         self._db.close()
 
 
+# The relationships with both ends among the ids of a JSON array (?1, any number of them): found
+# on the covering source index first, both ends checked there, and only those read whole by
+# their key (a hub's other links never reach the table, let alone Python).
+_AMONG = ("(SELECT r.type t, r.source s, r.target g, r.key k FROM json_each(?1) j CROSS JOIN rels r INDEXED BY rels_source"
+          " ON r.source = j.value WHERE r.target IN (SELECT value FROM json_each(?1)))"
+          " CROSS JOIN rels r ON r.type = t AND r.source = s AND r.target = g AND r.key = k")
+
+
 class SqliteQueries(Queries):
     """The report queries pushed down into SQL, one query each; :class:`graph.store.queries.Queries`
     is the reference the store contract suite holds them to."""
@@ -747,8 +756,11 @@ class SqliteQueries(Queries):
         db = self.store._db
         outgoing = "FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
         incoming = "FROM json_each(?1) j CROSS JOIN rels r ON r.target = j.value"
-        degrees = dict(db.execute(f"SELECT node, COUNT(DISTINCT other) FROM (SELECT r.source node, r.target other {outgoing}"
-                                  f" UNION ALL SELECT r.target, r.source {incoming}) GROUP BY node", (wanted,)))
+        # each node's distinct neighbours counted by its own two index ranges: many small sets
+        # instead of one sort of every relationship around the ids (twice as fast on a hub's ring)
+        degrees = {node: n for node, n in db.execute(
+            "SELECT j.value, (SELECT COUNT(*) FROM (SELECT target FROM rels WHERE source = j.value"
+            " UNION SELECT source FROM rels WHERE target = j.value)) FROM json_each(?1) j", (wanted,)) if n}
         # a relationship with both ends among the ids is counted from its source only
         (rels,) = db.execute(f"SELECT (SELECT COUNT(*) {outgoing}) + (SELECT COUNT(*) {incoming}"
                              " WHERE r.source NOT IN (SELECT value FROM json_each(?1)))", (wanted,)).fetchone()
@@ -759,10 +771,17 @@ class SqliteQueries(Queries):
     def relationships_among(self, ids: Iterable[str]) -> list[Relationship]:
         # both ends checked in SQL (the ids as one JSON array, any number of them): a hub's
         # other links never become Python tuples, let alone parsed properties
-        sql = ("SELECT r.type, r.source, r.target, r.key, r.props FROM json_each(?1) j CROSS JOIN rels r ON r.source = j.value"
-               " WHERE r.target IN (SELECT value FROM json_each(?1))")
+        sql = f"SELECT r.type, r.source, r.target, r.key, r.props FROM {_AMONG}"
         found = [self.store._rel(row) for row in self.store._db.execute(sql, (json.dumps(sorted(set(ids))),))]
         return sorted(found, key=lambda r: r.identity)
+
+    def links_among(self, ids: Iterable[str]) -> list[Link]:
+        # the strength worked out in SQL (numbers only, as tie_strength reads them): no row's
+        # properties are parsed in Python; sorted in SQL (byte order of UTF-8 = code-point order)
+        number = "CASE WHEN json_type(r.props, '$.{0}') IN ('integer', 'real') THEN CAST(json_extract(r.props, '$.{0}') AS REAL) END"
+        sql = (f"SELECT r.type, r.source, r.target, r.key, COALESCE({number.format('volume')}, {number.format('weight')}, 1.0)"
+               f" FROM {_AMONG} ORDER BY 1, 2, 3, 4")
+        return list(map(Link._make, self.store._db.execute(sql, (json.dumps(sorted(set(ids))),))))
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
         # One join instead of pulling every OPERATES_IN relationship. With regions, the
@@ -771,7 +790,7 @@ class SqliteQueries(Queries):
         # existed scan the nodes instead.
         columns = (
             "SELECT r.source, r.target, json_extract(n.props, '$.region'),"
-            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN json_extract(r.props, '$.capacity') END,"
+            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN CAST(json_extract(r.props, '$.capacity') AS REAL) END,"
             " json_extract(r.props, '$.unit')"
         )
         region_params: list[str] = []
@@ -790,11 +809,9 @@ class SqliteQueries(Queries):
             if batch is not None:
                 sql += f" AND r.target IN ({','.join('?' * len(batch))})"
                 params += batch
-            found.extend(
-                Operation(source, target, region, None if capacity is None else float(capacity), unit)
-                for source, target, region, capacity, unit in self.store._db.execute(sql, params)
-            )
-        return sorted(found, key=lambda op: (op.stage, op.enterprise))
+            # rows straight into tuples (no Python call per row; capacity already REAL)
+            found.extend(map(partial(tuple.__new__, Operation), self.store._db.execute(sql, params)))
+        return sorted(found, key=itemgetter(1, 0))  # (stage, enterprise)
 
     def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
         # The OPERATES_IN rows come by the rels_target index, then each enterprise by its key

@@ -81,6 +81,16 @@ def test_importing_the_app_does_no_work():
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
+def test_the_routes_are_built_when_the_app_starts_not_on_the_event_loop_of_a_first_request(db_path):
+    # FastAPI builds a router's routes on the first request that reaches it, on the event loop
+    # (/health waited on it: issue 15); the schema, made before serving, walks every one of them
+    app = create_app(Settings(store=str(db_path)))
+    assert app.openapi_schema is None
+    with TestClient(app) as client:
+        assert app.openapi_schema is not None
+        assert client.get("/openapi.json").json() == app.openapi_schema
+
+
 def test_openapi_documents_every_operation_and_its_errors(client):
     schema = client.get("/openapi.json").json()
     assert "ErrorResponse" in schema["components"]["schemas"]

@@ -96,9 +96,9 @@ def test_gaps_workbook_cells_are_numbers_and_text_as_the_json_says(db, tmp_path)
 
     # one row per candidate: (gap, rank) in the report's order, each signal a number of its own
     headers, rows = _sheet(book, "candidates")
-    assert headers == ["gap", "gap_name", "rank", "enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size", "chain_stages",
-                       "chain_fit", "reasons"]
-    signals = ("supply_ties", "shared_institutes", "size", "chain_stages", "chain_fit")
+    assert headers == ["gap", "gap_name", "rank", "enterprise", "name", "region", "score", "supply_ties", "shared_institutes", "size",
+                       "capacity_share", "tag_affinity", "chain_stages", "chain_fit", "reasons"]
+    signals = ("supply_ties", "shared_institutes", "size", "capacity_share", "tag_affinity", "chain_stages", "chain_fit")
     expected = [(g["stage"], rank, c["enterprise"], c["score"], *(c[name] for name in signals))
                 for g in report["gaps"] for rank, c in enumerate(g["candidates"], start=1)]
     got = [tuple(dict(zip(headers, (c.value for c in row)))[h] for h in ("gap", "rank", "enterprise", "score", *signals))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -393,13 +395,15 @@ def test_without_ties_institutes_or_sizes_candidates_rank_by_their_fit_with_the_
         ("z", 2, 1.0), ("w", 1, 0.5), ("y", 1, 0.5), ("x", 0, 0.0)]
     assert [c["score"] for c in b["candidates"]] == [1.0, 0.5, 0.5, 0.0]
     assert any("F = 1.0000" in reason for reason in b["candidates"][0]["reasons"])
-    # the report says the ranking rests on chain fit alone
-    assert report["candidate_signals"] == {"supply_ties": False, "shared_institutes": False, "size": False, "chain_fit": True}
+    # the report says the ranking rests on chain fit alone (no capacity or tag stated either)
+    assert report["candidate_signals"] == {"supply_ties": False, "shared_institutes": False, "size": False, "capacity": False,
+                                           "capacity_units": [], "tags": False, "chain_fit": True}
 
 
 def test_the_signals_the_data_holds_are_named(sqlite_store):
     broken_chain(sqlite_store)  # r's firms supply and work with an institute; q1 and q2 have sizes
     assert gaps(sqlite_store, "r").to_dict()["candidate_signals"] == {"supply_ties": True, "shared_institutes": True, "size": True,
+                                                                      "capacity": False, "capacity_units": [], "tags": False,
                                                                       "chain_fit": True}
 
 
@@ -442,3 +446,77 @@ def test_breaking_two_way_pairs_keeps_the_link_down_the_tiers_else_the_heavier_e
     ore = next(g for g in apart.gaps if g.stage == "ore")
     assert (ore.kind, ore.downstream_local, ore.cycle) == ("extension", 1, 0)
     assert apart.chain_scope.pairs == "break" and apart.cycles.count == 0
+
+
+def test_capacity_in_the_stage_ranks_candidates_within_one_unit(sqlite_store):
+    # a → b; r1 (in r) is in a, so b is a gap. In b, outside r: x states 40% of its revenue in b,
+    # y 0.1%, z 10% in b and 10% in its sub-stage b2 (20% in b rolled up), w 500 t (the only one
+    # in tonnes), v nothing. No ties, sizes, tags or other stages: the score is C alone.
+    nodes = [R("r"), R("q"), S("a"), S("b"), S("b2", parent="b"), E("r1", region="r"), *(E(f, region="q") for f in "vwxyz")]
+    share = "revenue_share"
+    rels = [rel("FEEDS", "a", "b"), rel("PART_OF", "b2", "b"), rel("OPERATES_IN", "r1", "a"), rel("OPERATES_IN", "v", "b"),
+            rel("OPERATES_IN", "w", "b", capacity=500.0, unit="t"), rel("OPERATES_IN", "x", "b", capacity=0.4, unit=share),
+            rel("OPERATES_IN", "y", "b", capacity=0.001, unit=share), rel("OPERATES_IN", "z", "b", capacity=0.1, unit=share),
+            rel("OPERATES_IN", "z", "b2", capacity=0.1, unit=share)]
+    write(sqlite_store, nodes, rels)
+    report = gaps(sqlite_store, "r", min_firms=1, scope="whole", lang="en").to_dict()
+    b = next(g for g in report["gaps"] if g["stage"] == "b")
+    # C: w 500/500 (alone in t), x 0.4/0.4, z 0.2/0.4, y 0.001/0.4, v none; w and x tie at 1, w first by id
+    assert [(c["enterprise"], c["capacity_share"], c["capacity_unit"]) for c in b["candidates"]] == [
+        ("w", 1.0, "t"), ("x", 1.0, share), ("z", 0.5, share), ("y", 0.0025, share), ("v", 0.0, None)]
+    assert [c["score"] for c in b["candidates"]] == [1.0, 1.0, 0.5, 0.0025, 0.0]
+    assert b["candidates"][2]["capacity"] == pytest.approx(0.2)
+    assert any("only within one unit" in reason for reason in b["candidates"][0]["reasons"])
+    assert any("0.1% of its revenue is in B" in reason for reason in b["candidates"][3]["reasons"])
+    assert any("States no capacity" in reason for reason in b["candidates"][4]["reasons"])
+    signals = report["candidate_signals"]
+    assert (signals["capacity"], signals["capacity_units"], signals["tags"]) == (True, [share, "t"], False)
+    zh = next(g for g in gaps(sqlite_store, "r", min_firms=1, scope="whole", lang="zh").to_dict()["gaps"] if g["stage"] == "b")
+    assert any("营业收入的0.1%来自B" in reason for reason in zh["candidates"][3]["reasons"])
+
+
+def test_tags_shared_with_the_firms_of_the_region_s_stages_rank_candidates(sqlite_store):
+    # a → b. The firms of r's stage a: r1 (in r; 纺织, 化纤), p1 (纺织, 棉纺) and p2 (化工) elsewhere,
+    # 3 tagged: 纺织 2, 化纤 1, 棉纺 1, 化工 1. In b: g (传媒) states 64% of its revenue there, h
+    # (纺织, 化纤) 10%, k (化工) nothing, u no tags. The store's 6 tagged firms carry 纺织 3 times,
+    # 化纤 2, 化工 2, 棉纺 1, 传媒 1: rarity ln(6/3), ln(6/2), ln(6/2), ln 6, ln 6.
+    share = "revenue_share"
+    nodes = [R("r"), R("q"), S("a"), S("b"), E("r1", region="r", tags=["纺织", "化纤"]), E("p1", region="q", tags=["纺织", "棉纺"]),
+             E("p2", region="q", tags=["化工"]), E("g", region="q", tags=["传媒"]), E("h", region="q", tags=["纺织", "化纤"]),
+             E("k", region="q", tags=["化工"]), E("u", region="q")]
+    rels = [rel("FEEDS", "a", "b"), *(rel("OPERATES_IN", f, "a") for f in ("r1", "p1", "p2")),
+            rel("OPERATES_IN", "g", "b", capacity=0.64, unit=share), rel("OPERATES_IN", "h", "b", capacity=0.1, unit=share),
+            rel("OPERATES_IN", "k", "b"), rel("OPERATES_IN", "u", "b")]
+    write(sqlite_store, nodes, rels)
+    report = gaps(sqlite_store, "r", min_firms=2, scope="whole", lang="en").to_dict()
+    by_stage = {g["stage"]: g for g in report["gaps"]}
+    # b: h = ⅔·ln 2 + ⅓·ln 3, k = ⅓·ln 3, g and u 0; T over h's. C: g 1, h 0.1/0.64.
+    # score = C + 2·T: h first, then the game company, whose revenue share does not outrank
+    # the textile firm's industry
+    h = 2 / 3 * math.log(2) + 1 / 3 * math.log(3)
+    t_k = (1 / 3 * math.log(3)) / h
+    b = by_stage["b"]["candidates"]
+    assert [(c["enterprise"], c["tag_affinity"], c["shared_tags"]) for c in b] == [
+        ("h", 1.0, ["纺织", "化纤"]), ("g", 0.0, []), ("k", pytest.approx(t_k, abs=1e-6), ["化工"]), ("u", 0.0, [])]
+    assert [c["score"] for c in b] == pytest.approx([0.1 / 0.64 + 2, 1.0, 2 * t_k, 0.0], abs=1e-6)
+    assert any("纺织 (2 of them, rarity 0.69)" in reason and "T = 1.0000" in reason for reason in b[0]["reasons"])
+    assert any("Has no tags" in reason for reason in b[3]["reasons"])
+    # a is weak (r1 alone): its candidates p1 and p2 are firms of a themselves, each left out of the
+    # enterprises it is compared with: p1 shares 纺织 with r1, one of the other 2 (½·ln 2); p2 nothing
+    a = by_stage["a"]["candidates"]
+    assert [(c["enterprise"], c["tag_affinity"], c["shared_tags"]) for c in a] == [("p1", 1.0, ["纺织"]), ("p2", 0.0, [])]
+    assert any(f"Σ share × rarity = {math.log(2) / 2:.3f}" in reason for reason in a[0]["reasons"])
+    assert report["candidate_signals"]["tags"] is True
+
+
+def test_a_tag_every_enterprise_carries_gives_no_affinity(sqlite_store):
+    # all 4 firms are tagged "illustrative" (more than half of them: rarity 0), 2 of 4 纺织 (ln 2);
+    # only x shares 纺织 with r1, so y and z, sharing "illustrative" alone, get nothing
+    nodes = [R("r"), R("q"), S("a"), S("b"), E("r1", region="r", tags=["illustrative", "纺织"]),
+             E("x", region="q", tags=["illustrative", "纺织"]), E("y", region="q", tags=["illustrative"]),
+             E("z", region="q", tags=["illustrative"])]
+    rels = [rel("FEEDS", "a", "b"), rel("OPERATES_IN", "r1", "a"), *(rel("OPERATES_IN", f, "b") for f in "xyz")]
+    write(sqlite_store, nodes, rels)
+    b = next(g for g in gaps(sqlite_store, "r", min_firms=1, scope="whole").to_dict()["gaps"] if g["stage"] == "b")
+    assert [(c["enterprise"], c["tag_affinity"], c["score"]) for c in b["candidates"]] == [("x", 1.0, 2.0), ("y", 0.0, 0.0), ("z", 0.0, 0.0)]
+    assert any("illustrative (1 of them, rarity 0.00)" in reason for reason in b["candidates"][1]["reasons"])

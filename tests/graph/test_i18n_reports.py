@@ -54,8 +54,10 @@ def built(textile_db):
         known = set()
         for node in store.nodes():
             known |= {node.id, node.name}
-        # data values a sentence quotes: tie kinds, capacity units
+        # data values a sentence quotes: tie kinds, capacity units, enterprise tags
         tie_kinds = {rel.props.get("kind") for rel in store.relationships(["COLLABORATES_WITH"])} - {None}
+        tie_kinds |= {word for node in store.nodes(["Enterprise"]) for tag in node.props.get("tags") or ()
+                      for word in WORD.findall(str(tag))}
         tie_kinds |= {word for rel in store.relationships(["OPERATES_IN"]) for key in rel.props if "unit" in key
                       for word in WORD.findall(str(rel.props[key]))}
         return {lang: run_all(store, lang) for lang in ("zh", "en")}, known, tie_kinds

@@ -244,7 +244,7 @@ CLI_HEADERS = [
     # and relatedness density and feasible joined them (issue 20)
     (["gaps", "--region", "tianmen", "--format", "csv"], "stage,name,status,kind,score,upstream_local,downstream_local,density,feasible,reasons"),
     (["gaps", "--region", "tianmen", "--candidates", "--format", "csv"],
-     "gap,gap_name,rank,enterprise,name,region,score,supply_ties,shared_institutes,size,chain_stages,chain_fit,reasons"),
+     "gap,gap_name,rank,enterprise,name,region,score,supply_ties,shared_institutes,size,capacity_share,tag_affinity,chain_stages,chain_fit,reasons"),
     (["compare", "shengze", "tianmen", "--format", "csv"], "stage,name,tier,shengze_status,shengze_firms,tianmen_status,tianmen_firms"),
     (["centrality", "--metric", "degree", "--format", "csv"], "rank,node,name,kind,value"),
     (["path", "e_hengli_group", "px", "--format", "csv"], "step,source,type,target,forward"),

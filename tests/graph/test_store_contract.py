@@ -588,6 +588,8 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
         ("ring_counts", ([],), {}),
         ("relationships_among", (everyone,), {}),
         ("relationships_among", (["hengli", "shenghong", "o'brien/1", "small"],), {}),
+        ("links_among", (everyone,), {}),
+        ("links_among", (["hengli", "shenghong", "o'brien/1", "small"],), {}),
         ("operations", (), {}),
         ("operations", (), {"regions": ["wj", "nowhere"]}),
         ("operations", (), {"stages": stages}),

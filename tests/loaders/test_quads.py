@@ -226,3 +226,28 @@ def test_a_control_cycle_in_a_dataset_is_refused_naming_the_file_and_line(tmp_pa
         load_dataset(folder)
     assert [(p.file, p.line) for p in error.value.problems] == [("controls.csv", 2)]
     assert "control links form a cycle" in str(error.value)
+
+
+def test_a_control_cycle_closed_with_the_stores_own_controls_is_refused_and_the_store_kept(tmp_path):
+    # the store holds 甲 controls 乙 controls 丙; a later dataset says 丙 controls 甲
+    from graph.store.sqlite import SqliteStore
+    from loaders.pipeline import load_path
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+    for folder in (first, second):
+        (folder / "stages.csv").write_text("id,name\nweave,织造\n", encoding="utf-8")
+    (first / "regions.csv").write_text("id,name\ntown,镇\n", encoding="utf-8")
+    (first / "enterprises.csv").write_text("id,name,region\na,甲,town\nb,乙,town\nc,丙,town\n", encoding="utf-8")
+    (first / "controls.csv").write_text("source,target\na,b\nb,c\n", encoding="utf-8")
+    (second / "controls.csv").write_text("source,target\nb,c\nc,a\n", encoding="utf-8")
+    store = SqliteStore(tmp_path / "x.db", create=True)
+    load_path(store, first)
+    before = sorted((r.source, r.target) for r in store.relationships(["CONTROLS"]))
+    with pytest.raises(DatasetError) as error:
+        load_path(store, second)
+    assert [(p.file, p.line) for p in error.value.problems] == [("controls.csv", 3)]
+    assert "c → a → b → c (each controls the next)" in str(error.value)
+    assert sorted((r.source, r.target) for r in store.relationships(["CONTROLS"])) == before == [("a", "b"), ("b", "c")]
+    store.close()

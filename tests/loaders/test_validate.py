@@ -246,3 +246,18 @@ def test_a_plain_csv_file_is_not_a_dataset(tmp_path):
 def test_raw_tables_keep_the_encoding_they_were_read_with(tmp_path):
     (tmp_path / "stages.csv").write_bytes("id,name\nx,纺丝\n".encode("gbk"))
     assert read_dataset(tmp_path).tables["stages.csv"].encoding == "gb18030"
+
+
+def test_a_cycle_the_store_held_before_the_check_is_not_blamed_on_the_dataset(tmp_path):
+    # a store written before the checks holds a → b → a and e ⇄ f (each controls the other), and g controls f
+    context = StoreContext({"a": "Stage", "b": "Stage", "e": "Enterprise", "f": "Enterprise", "g": "Enterprise"},
+                           part_of=[("a", "b"), ("b", "a")], controls=[("e", "f"), ("f", "e"), ("f", "g")])
+    regions = "id,name\ntown,镇\n"
+    folder = write(tmp_path, stages="id,name,parent\nx,新,a\n", controls="source,target\ne,h\n",
+                   enterprises="id,name,region\nh,辛,town\n", regions=regions)
+    data = load_dataset(folder, context)
+    assert {(r.type, r.source, r.target) for r in data.relationships} >= {("PART_OF", "x", "a"), ("CONTROLS", "e", "h")}
+    # the old cycle is found first (g → f → e → f) and set aside; f controlling g, which controls f, is refused
+    closing = write(tmp_path / "b", stages="id,name,parent\ny,新,a\n", controls="source,target\nf,g\n", regions=regions)
+    assert problems_of(closing, context) == [
+        "controls.csv:2: source: control links form a cycle: g → f → g (each controls the next)"]

@@ -242,14 +242,28 @@ def test_a_2000_node_ego_network_says_what_it_left_out(visit, tmp_path):
     with SqliteStore(tmp_path / "star.db", create=True) as store:
         store.write(big.star(2100))
         payload, page, generated, settled = _timed_page(visit, lambda: views_data.ego_view(store, "hub"), tmp_path, "ego-2000")
-    # the hub and 1,999 of its 2,100 customers, each with its one supply link; and one cluster
-    # tied to the hub, holding all of them but the 5 strongest
-    assert page.networks() == [[2000 + 1, 1999 + 1]]
+    # the page holds the hub and 1,999 of its 2,100 customers, each with its one supply link, and
+    # one cluster tied to the hub folding all of them but the 5 strongest: the network is handed
+    # what is drawn, the hub, the 5 and the cluster
+    keep = views_data.FOLD_KEEP
+    held = "() => window.chainx.networks.map(n => [n.nodes.length, n.edges.length])"
+    assert page.page.evaluate(held) == [[2000 + 1, 1999 + 1]]
+    assert page.networks() == [[1 + keep + 1, keep + 1]]
     assert "Left out: 101 nodes and 101 relationships" in page.page.inner_text("#notes")
-    assert f"Folded: {1999 - views_data.FOLD_KEEP} neighbours into 1 clusters" in page.page.inner_text("#notes")
+    assert f"Folded: {1999 - keep} neighbours into 1 clusters" in page.page.inner_text("#notes")
     assert page.page.evaluate("() => window.chainx.networks[0].network.physics.options.enabled") is False
     assert_clean(page, "ego-2000")
     page.shot("ego-2000")
+    # a click on the cluster draws every one of the 2,000, each where the page put it, physics still off
+    x, y = page.page.evaluate("""id => { const net = window.chainx.networks[0].network;
+        net.focus(id, {scale: 1, animation: false}); const at = net.canvasToDOM(net.getPosition(id));
+        const box = net.body.container.getBoundingClientRect(); return [box.left + at.x, box.top + at.y]; }""", "fold:hub:Enterprise:")
+    page.page.mouse.click(x, y)
+    page.page.wait_for_selector("body[data-opened='1']", state="attached")
+    assert page.networks() == [[2000, 1999]]
+    drawn = page.page.evaluate("() => Object.keys(window.chainx.networks[0].network.getPositions()).length")
+    assert drawn == 2000 and page.page.evaluate("() => window.chainx.networks[0].network.physics.options.enabled") is False
+    assert_clean(page, "ego-2000 opened")
     assert generated < 15 and settled < 30
 
 

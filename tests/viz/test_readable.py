@@ -50,6 +50,21 @@ def test_a_hub_above_the_threshold_folds_its_group_and_a_click_opens_it(visit, t
     page.shot("ego-clusters-open")
 
 
+def test_a_folded_member_found_by_the_search_is_drawn_and_its_cluster_stays_folded(visit, tmp_path):
+    payload, page = _ego_page(visit, tmp_path, views_data.FOLD_ABOVE + 7)
+    member = payload["groups"][0]["folded"][-1]  # the weakest tie: c0000, volume 1
+    in_network = "id => window.chainx.networks[0].network.body.data.nodes.get(id) !== null"
+    assert member == "c0000" and page.page.evaluate(in_network, member) is False
+    page.page.fill("#chainx-search", member)
+    page.page.press("#chainx-search", "Enter")
+    assert page.page.evaluate(in_network, member) is True
+    assert page.page.evaluate("() => window.chainx.networks[0].network.getSelectedNodes()") == [member]
+    # its supply from the hub is drawn with it; the other members stay in the cluster
+    assert page.page.evaluate("id => window.chainx.networks[0].network.getConnectedNodes(id)", member) == ["hub"]
+    assert page.page.evaluate(CLUSTERS) == ["fold:hub:Enterprise:weave"]
+    assert_clean(page, "ego search folded")
+
+
 def test_a_hub_at_the_threshold_folds_nothing(visit, tmp_path):
     _, page = _ego_page(visit, tmp_path, views_data.FOLD_ABOVE - 3)  # and 3 stages
     assert page.page.evaluate(CLUSTERS) == []

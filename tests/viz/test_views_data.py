@@ -146,6 +146,42 @@ def test_ego_folds_nothing_at_the_threshold(sqlite_store):
     assert sum(g["count"] for g in view["groups"]) == views_data.FOLD_ABOVE
 
 
+def _tangle() -> GraphData:
+    """A hub supplying 60 firms in two stages (volumes, a weight, a boolean volume and none, so each
+    strength rule shows), each firm supplying two of 40 more, a tie, a loop and two parallel supplies."""
+    nodes = [Node("Enterprise", "hub", "中心"), Node("Stage", "weave", "织造"), Node("Stage", "dye", "印染")]
+    nodes += [Node("Enterprise", f"c{i:02d}", f"客户{i}", {"region": "sz" if i % 2 else "wj"}) for i in range(60)]
+    nodes += [Node("Enterprise", f"d{i:02d}", f"二级{i}") for i in range(40)]
+    strengths = [{"volume": 3}, {"weight": 2.5}, {"volume": True}, {}, {"volume": "lots", "weight": 7}]
+    rels = [Relationship("SUPPLIES", "hub", f"c{i:02d}", stage, {"stage": stage, **strengths[i % 5]})
+            for i in range(60) for stage in (["weave", "dye"] if i % 7 == 0 else ["weave" if i % 2 else "dye"])]
+    rels += [Relationship("SUPPLIES", f"c{i:02d}", f"d{(i * 3 + k) % 40:02d}", "dye", {"volume": i + k}) for i in range(60) for k in (0, 1)]
+    rels += [Relationship("OPERATES_IN", "hub", "weave"), Relationship("OPERATES_IN", "c01", "dye"),
+             Relationship("COOPERATES_WITH", "c02", "c03", "", {"weight": 4}), Relationship("SUPPLIES", "c05", "c05", "dye")]
+    return GraphData(nodes, rels)
+
+
+@pytest.mark.parametrize(("args", "shows"), [
+    ({"depth": 2, "limit": 30}, lambda v: v["shown_depth"] == 1 and "best-connected" in v["omitted"]["reason"]),  # ring 2 counted by the store
+    ({"depth": 2, "limit": 80}, lambda v: v["shown_depth"] == 1 and v["folded"] > 0),  # depth reduced, folded
+    ({"depth": 2}, lambda v: v["omitted"] is None and v["folded"] > 0),  # everything
+    ({"depth": 1, "limit": 25}, lambda v: v["omitted"]["nodes"] == 62 - 25),
+    ({"depth": 2, "limit": 70, "tie_types": ["CONTROLS"]}, lambda v: ("c02", "c03") not in {(r["source"], r["target"]) for r in v["relationships"]}),
+])
+def test_ego_pushed_down_is_the_reference_path(sqlite_store, monkeypatch, args, shows):
+    # the store's own queries (rings counted and relationships read in SQL) against the reference
+    # built on the store's primitives, which read whole relationships as the view once did
+    from graph.cache import clear_all
+    from graph.store.queries import Queries
+
+    sqlite_store.write(_tangle())
+    fast = views_data.ego_view(sqlite_store, "hub", **args)
+    clear_all()
+    monkeypatch.setattr(SqliteStore, "_queries", Queries)
+    assert views_data.ego_view(sqlite_store, "hub", **args) == fast
+    assert shows(fast)
+
+
 def test_ties_communities_are_laid_out_apart(textile_store):
     view = views_data.ties_view(textile_store)
     positions = view["positions"]

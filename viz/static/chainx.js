@@ -86,6 +86,7 @@
         if (shown) { count += 1; }
         return { id: node.id, hidden: !shown };
       }));
+      if (entry.edgeView) { entry.edgeView.refresh(); }
     });
     chainx.visible = count;
   }
@@ -105,7 +106,10 @@
     if (!node) { return Promise.resolve(0); }
     entry.pinned[id] = true;
     // the page's own data first: neighbours drawn but hidden by a filter come back
-    entry.network.getConnectedNodes(id).forEach(function (other) { entry.pinned[other] = true; });
+    // (from the data: a neighbour folded into a cluster is not in the network)
+    entry.edges.get({ fields: ["from", "to"], filter: function (e) { return e.from === id || e.to === id; } }).forEach(function (e) {
+      entry.pinned[e.from === id ? e.to : e.from] = true;
+    });
     var done = Promise.resolve(0);
     if (api !== null && node.kind) {
       var url = api + "/nodes/" + encodeURIComponent(node.kind) + "/" + encodeURIComponent(id) + "/neighbors?limit=50";
@@ -151,8 +155,22 @@
   // A folded group is drawn as one node tied to its hub, its members hidden (so a 2,000-node
   // page draws a few hundred); a click on it opens it. vis-network's own clustering gives each
   // clustered node and edge new options one by one, a second on a big page, so it is not used.
+  // The page's data (entry.nodes, entry.edges) holds every node; the network is handed views
+  // of it without the members of a folded cluster and their edges, so it builds, measures and
+  // draws only what shows (a 2,000-node page: a few dozen), and a member joins it when its
+  // cluster opens.
   chainx.folded = {};
   chainx.clusters = function () { return Object.keys(chainx.folded).filter(function (id) { return chainx.folded[id]; }); };
+  function away(node) { return !!(node && node.fold && chainx.folded[node.fold]); }
+  function drawable(entry) {
+    if (!Object.keys(styles.clusters || {}).length) { return { nodes: entry.nodes, edges: entry.edges }; }
+    var folded = {};  // member id -> its cluster, for the edge filter (no DataSet lookups per edge)
+    entry.nodes.get({ fields: ["id", "fold"], filter: function (n) { return !!n.fold; } }).forEach(function (n) { folded[n.id] = n.fold; });
+    // a member found by the search or pinned by an expand joins the network without its cluster opening
+    function gone(id) { return !!(folded[id] && chainx.folded[folded[id]] && !entry.pinned[id]); }
+    entry.edgeView = new vis.DataView(entry.edges, { filter: function (e) { return !gone(e.from) && !gone(e.to); } });
+    return { nodes: new vis.DataView(entry.nodes, { filter: function (n) { return !away(n) || !!entry.pinned[n.id]; } }), edges: entry.edgeView };
+  }
   function fold(entry) {
     var spec = styles.clusters || {};
     var ids = Object.keys(spec);
@@ -179,6 +197,9 @@
     });
     entry.nodes.add(nodes);
     entry.edges.add(edges);
+  }
+  function foldClicks(entry) {
+    if (!Object.keys(styles.clusters || {}).length) { return; }
     entry.network.on("click", function (params) {
       var id = params.nodes.length === 1 ? params.nodes[0] : null;
       if (!id || !chainx.folded[id]) { return; }
@@ -190,10 +211,12 @@
         var at = entry.network.getPosition(id);
         var members = entry.nodes.get({ filter: function (n) { return n.fold === id; } });
         var radius = Math.max(120, members.length * 28 / (2 * Math.PI));
+        // the update brings the members into the network's view (the filter is read again)
         entry.nodes.update(members.map(function (n, i) {
           var angle = 2 * Math.PI * i / members.length;
           return { id: n.id, x: at.x + radius * Math.cos(angle), y: at.y + radius * Math.sin(angle) };
         }));
+        if (entry.edgeView) { entry.edgeView.refresh(); }
         entry.edges.remove(id + "|hub");
         entry.nodes.remove(id);
         refresh();
@@ -211,9 +234,11 @@
     var container = document.getElementById(block.getAttribute("data-panel"));
     var nodes = new vis.DataSet(data.nodes);
     var edges = new vis.DataSet(data.edges);
-    var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
-    var entry = { panel: container.id, network: network, nodes: nodes, edges: edges, keep: null, pinned: {} };
+    var entry = { panel: container.id, network: null, nodes: nodes, edges: edges, keep: null, pinned: {} };
+    fold(entry);
+    var network = entry.network = new vis.Network(container, drawable(entry), options);
     chainx.networks.push(entry);
+    foldClicks(entry);
 
     network.on("hoverNode", function (params) { show(nodes.get(params.node)); });
     network.on("click", function (params) {
@@ -223,7 +248,6 @@
     network.on("doubleClick", function (params) {
       if (params.nodes.length) { expand(entry, params.nodes[0]); }
     });
-    fold(entry);
     var physics = options && options.physics;
     if (physics && physics.enabled === false) {
       network.once("afterDrawing", settled);
