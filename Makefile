@@ -31,13 +31,12 @@ demo: install
 	$(BIN)/chainx serve --store $(STORE) --port $(PORT)
 
 # Two pytest-xdist workers (these machines have two cores), each taking whole files, so a module's
-# fixtures are set up once (--dist loadgroup: a file is a group, and the two files that use the GDS
-# server share one, tests/conftest.py); each worker starts its own Bolt server. TEST_WORKERS=0 runs in one process,
+# fixtures are set up once; each worker starts its own Bolt server. TEST_WORKERS=0 runs in one process,
 # as it must on a server of one's own (CHAINX_TEST_NEO4J_URI): two workers would empty each other's data.
 TEST_WORKERS ?= $(if $(CHAINX_TEST_NEO4J_URI),0,2)
 test: install-test browser neo4j-build
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The browser tests (tests/viz) drive Debian's Chromium; Playwright's own browser download does
 # not work on these machines. Installed (with a CJK font) only when missing; sudo only when not already root.

@@ -170,12 +170,6 @@ LONGEST_FIRST = {name: rank for rank, name in enumerate([
 ])}
 
 
-# files that run in one worker, whichever it is (make test: --dist loadgroup): the two that use the
-# GDS server share one, instead of each worker starting its own JVM with GDS and warming it up
-SAME_WORKER = {"tests/graph/test_gds.py": "gds", "tests/test_bench_quick.py": "gds"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (it adds them to the node ids)
 def pytest_collection_modifyitems(items) -> None:
     # Schemathesis names each operation's test "test_x[GET /stats]" but gives all of them the test
     # function's node id; pytest-xdist schedules by node id, and ran one operation of 21
@@ -189,11 +183,6 @@ def pytest_collection_modifyitems(items) -> None:
     # the longest files first: pytest-xdist hands out whole files in collection order, and a long
     # one handed out last keeps one worker busy while the other has nothing left
     items.sort(key=lambda item: LONGEST_FIRST.get(item.nodeid.split("::")[0], len(LONGEST_FIRST)))
-    # --dist loadgroup hands out whole groups: each file is its own (a module's fixtures set up once,
-    # as --dist loadfile would), but for the files of SAME_WORKER
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(SAME_WORKER.get(path, path)))
     seen: set[str] = set()
     twice = {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
     if twice:
