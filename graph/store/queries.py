@@ -114,10 +114,18 @@ class Queries:
         """Every node id with its label."""
         return {node.id: node.label for node in self.store.nodes()}
 
-    def stage_rows(self) -> list[tuple[str, str, object]]:
-        """(id, name, tier) of every stage, in id order (the tier None when it has none): what the
-        rolled-up chain is built from, without the rest of each stage's properties."""
-        return [(n.id, n.name, n.props.get("tier")) for n in self.store.nodes(["Stage"])]
+    def stage_rows(self, ids: Iterable[str] | None = None) -> list[tuple[str, str, object]]:
+        """(id, name, tier) of every stage (of those of ``ids`` that are stages, when given), in id
+        order (the tier None when it has none): what the rolled-up chain is built from, without
+        the rest of each stage's properties."""
+        return [(n.id, n.name, n.props.get("tier")) for n in self.store.nodes(["Stage"], ids=None if ids is None else set(ids))]
+
+    def stage_links(self, type: str) -> list[tuple[str, str]]:
+        """(source, target) of every relationship of ``type`` whose two ends are stages, in
+        :meth:`links` order: the stage hierarchy (PART_OF) or the product links (FEEDS), without
+        reading the stages themselves."""
+        stages = {row[0] for row in self.stage_rows()}
+        return [(source, target) for _, source, target, _ in self.links([type]) if source in stages and target in stages]
 
     def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
         """The nodes (of ``labels``, all when None) with an id, name, English name or alias whose

@@ -720,10 +720,24 @@ class SqliteQueries(Queries):
     def id_labels(self) -> dict[str, str]:
         return dict(self.store._db.execute("SELECT id, label FROM nodes"))
 
-    def stage_rows(self) -> list[tuple[str, str, object]]:
-        sql = "SELECT id, name, json_extract(props, '$.tier'), json_type(props, '$.tier') FROM nodes WHERE label = 'Stage' ORDER BY id"
+    def stage_rows(self, ids: Iterable[str] | None = None) -> list[tuple[str, str, object]]:
+        sql = "SELECT id, name, json_extract(props, '$.tier'), json_type(props, '$.tier') FROM nodes WHERE label = 'Stage'"
+        if ids is None:
+            found = self.store._db.execute(sql + " ORDER BY id").fetchall()
+        else:  # by the primary key, the ids as one JSON array (any number of them)
+            found = self.store._db.execute(
+                "SELECT n.id, n.name, json_extract(n.props, '$.tier'), json_type(n.props, '$.tier')"
+                " FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value WHERE n.label = 'Stage'",
+                (json.dumps(sorted(set(ids))),)).fetchall()
+            found.sort()
         # a tier that is not a scalar (it should be a word) comes back as JSON text: decoded, as the reference has it
-        return [(i, name, json.loads(tier) if kind in ("array", "object") else tier) for i, name, tier, kind in self.store._db.execute(sql)]
+        return [(i, name, json.loads(tier) if kind in ("array", "object") else tier) for i, name, tier, kind in found]
+
+    def stage_links(self, type: str) -> list[tuple[str, str]]:
+        # the primary key gives the links in order; each end's label by its key
+        sql = ("SELECT r.source, r.target FROM rels r CROSS JOIN nodes a ON a.id = r.source CROSS JOIN nodes b ON b.id = r.target"
+               " WHERE r.type = ? AND a.label = 'Stage' AND b.label = 'Stage' ORDER BY r.type, r.source, r.target, r.key")
+        return self.store._db.execute(sql, (check_rel_type(type),)).fetchall()
 
     def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
         # the names column holds each node's folded names one a line: an exact line is a match
