@@ -48,7 +48,8 @@ from graph.params import SAMPLES
 from graph.projection import WITHOUT_PLACEHOLDERS, placeholder_regions, projection_spec
 from graph.store.neo4j import _union
 
-__all__ = ["DIFFERS", "SAMPLED_DIFFERS", "has_gds", "served", "why_not", "ServerProjection", "server_projection", "values"]
+__all__ = ["DIFFERS", "SAMPLED_DIFFERS", "VARIANTS", "has_gds", "served", "why_not", "ServerProjection", "server_projection",
+           "catalog_graph", "values"]
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +217,18 @@ def _ensure_projected(store, graph: str, variant: str) -> str:
                     store._read("CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName", name=old)
             store._read(_project_query(graph, variant), name=name)
     return name
+
+
+VARIANTS = ("natural", "core")  # the projections of one graph in GDS's catalog (core: for gds.kcore)
+
+
+def catalog_graph(store, graph: str, variant: str = "natural") -> str:
+    """The GDS catalog name of ``graph``'s ``variant`` (:data:`VARIANTS`) at the store's version,
+    projected in the server first when missing (the k-core variant is otherwise projected by the
+    first ``core`` asked: a caller timing the metrics projects it here beforehand)."""
+    if variant not in VARIANTS:
+        raise InvalidParameter("variant", f"unknown GDS projection variant {variant!r}; expected one of {', '.join(VARIANTS)}")
+    return _ensure_projected(store, graph, variant)
 
 
 def server_projection(store, graph: str) -> ServerProjection:
