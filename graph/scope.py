@@ -36,7 +36,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 
-from .analysis.stages import StageChain, stage_chain
+from .analysis.stages import StageChain, scoped_chain, stage_chain, stage_hierarchy
+from .cache import VersionedCache
 from .errors import InvalidParameter, NotFound
 from .params import CHAIN, FULL_LISTING_STAGES, PAIRS, SCOPE, SCOPE_DEPTH
 from .store.base import GraphStore
@@ -90,8 +91,10 @@ def _chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, regio
     """
     SCOPE.check(scope)
     depth = SCOPE_DEPTH.check(SCOPE_DEPTH.default if depth is None else depth)
-    whole = stage_chain(store, rollup, pairs)
-    total = len(whole.graph)
+    # the whole chain is built only for a scope that needs it: a region's is cut from store
+    # queries around the region's stages (scoped_chain), and the count of top-level stages
+    # comes from the stage hierarchy alone
+    total = stage_hierarchy(store, rollup).total
     if (source is None) != (sink is None):
         raise InvalidParameter("to" if sink is None else "from", "give both ends of the chain (--from and --to), or neither")
     if chain is not None:
@@ -100,6 +103,7 @@ def _chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, regio
         from .chains import chain_node, definition, members
 
         node = chain_node(store, CHAIN.check(chain))
+        whole = stage_chain(store, rollup, pairs)
         held = members(whole, node)
         if not held:
             raise NotFound(f"chain {node.name} ({node.id}) holds no stage of the store")
@@ -111,6 +115,7 @@ def _chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, regio
             widen='scope="whole"', chain=node.id, chain_name=node.name,
         )
     if source is not None:
+        whole = stage_chain(store, rollup, pairs)
         a, b = _top_of(whole, source, "from"), _top_of(whole, sink, "to")
         members = between(whole, a, b)
         if not members:
@@ -127,9 +132,7 @@ def _chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, regio
     if scope == "region":
         if not regions:
             raise InvalidParameter("scope", "the region scope needs a region")
-        seeds = {whole.top[op.stage] for op in queries(store).operations(regions=regions) if op.stage in whole.top}
-        members = neighbourhood(whole, seeds, depth)
-        chain = _restricted(whole, members)
+        chain, seeds = _region_chain(store, frozenset(regions), depth, rollup, pairs)
         label = region_label or ", ".join(sorted(regions))
         return chain, Scope(
             "region", len(chain.graph), total, rollup, depth=depth,
@@ -137,7 +140,24 @@ def _chain_in_scope(store: GraphStore, *, regions: set[str] | None = None, regio
                   f"step{'s' if depth != 1 else ''} upstream or downstream of them: {len(chain.graph):,} of {total:,}"),
             widen=(f'scope_depth={depth + 1}, or scope="whole"' if depth < SCOPE_DEPTH.maximum else 'scope="whole"'),
         )
-    return whole, Scope("whole", total, total, rollup, rule=f"the whole chain: {total:,} top-level stages")
+    return stage_chain(store, rollup, pairs), Scope("whole", total, total, rollup, rule=f"the whole chain: {total:,} top-level stages")
+
+
+_region_chains = VersionedCache("region scope chain", size=16)
+
+
+def _region_chain(store: GraphStore, regions: frozenset[str], depth: int, rollup: str, pairs: str) -> tuple[StageChain, set[str]]:
+    """The chain of a region scope and its seeds (the top-level stages the regions' enterprises
+    operate in): :func:`neighbourhood` of the seeds in the whole chain, cut from it, but built
+    from store queries around the seeds (:func:`graph.analysis.stages.scoped_chain`). Cached per
+    store version."""
+    def compute():
+        stages = {op.stage for op in queries(store).operations(regions=regions)}
+        hierarchy = stage_hierarchy(store, rollup)
+        chain = scoped_chain(store, stages, depth, rollup, pairs)
+        return chain, {hierarchy.top_of(s) for s in stages if s in chain.top}
+
+    return _region_chains.get(store, (regions, depth, rollup, pairs), compute)
 
 
 def _restricted(whole: StageChain, members: Iterable[str]) -> StageChain:

@@ -371,7 +371,7 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     whole chain, whose columns would spread a few hundred stages over tens of thousands of places.
     """
     from .analysis.gaps import gaps
-    from .analysis.stages import stage_chain
+    from .analysis.stages import chain_size
     from .scope import chain_in_scope
 
     region = check_region(store, region)
@@ -384,7 +384,8 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     by_sub_stage: dict[str, set[str]] = defaultdict(set)
     for op in queries(store).operations(regions=region_descendants(store, region)):
         by_sub_stage[op.stage].add(op.enterprise)
-    stage_names = {n.id: n.name for n in store.nodes(["Stage"])}
+    sub_stages = {sub for row in report.stages for sub in row.sub_stages}
+    stage_names = {stage: name for stage, name, _ in queries(store).stage_rows(sub_stages)} if sub_stages else {}
     gap_of = {g.stage: g for g in report.gaps}
     region_names = _region_names(store)
 
@@ -421,15 +422,15 @@ def chain_view(store: GraphStore, region: str, *, min_firms: int = 2, top_candid
     # and the links among them, and says how much it left out
     drawn = {stage["stage"] for stage in stages}
     links = [{"source": u, "target": v, "type": "FEEDS"} for u, v in sorted(chain.graph.edges) if u in drawn and v in drawn]
-    whole = stage_chain(store, rollup=rollup, pairs=pairs)
+    whole_stages, whole_links = chain_size(store, rollup=rollup, pairs=pairs)  # counted, the whole chain not built
     scope = report.chain_scope
     omitted = None
-    if len(drawn) < len(whole.graph):
+    if len(drawn) < whole_stages:
         why = report.listing.rule if report.listing.complete is False or scope.kind == "whole" else scope.rule
         widen = f" (to widen: {scope.widen})" if scope.kind != "whole" and scope.widen else ""
         omitted = {
-            "nodes": len(whole.graph) - len(drawn),
-            "relationships": whole.graph.number_of_edges() - len(links),
+            "nodes": whole_stages - len(drawn),
+            "relationships": whole_links - len(links),
             "reason": f"only the stages the gaps report lists are drawn: {why}{widen}",
         }
     summary: dict[str, int] = defaultdict(int)
@@ -787,7 +788,6 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: in
     (:func:`chain_layout`); ``columns_by`` says which.
     """
     from .analysis.gaps import gaps, national_coverage
-    from .analysis.stages import stage_chain
     from .params import PANORAMA_TOP
     from .scope import chain_in_scope
 
@@ -834,13 +834,13 @@ def panorama_view(store: GraphStore, region: str, *, min_firms: int = 2, top: in
             found = {"group": group, "stages": []}
             groups.append(found)
         found["stages"].append(box)
-    whole = stage_chain(store, rollup=rollup, pairs=pairs)
+    whole_stages = report.chain_scope.of  # top-level stages of the whole chain, counted without building it
     scope_used = report.chain_scope
     omitted = None
-    if len(drawn) < len(whole.graph):
+    if len(drawn) < whole_stages:
         why = report.listing.rule if report.listing.complete is False or scope_used.kind == "whole" else scope_used.rule
         widen = f" (to widen: {scope_used.widen})" if scope_used.kind != "whole" and scope_used.widen else ""
-        omitted = {"nodes": len(whole.graph) - len(drawn), "reason": f"only the stages the gaps report lists are drawn: {why}{widen}"}
+        omitted = {"nodes": whole_stages - len(drawn), "reason": f"only the stages the gaps report lists are drawn: {why}{widen}"}
     return {
         "view": "panorama",
         "region": {"id": region, "name": report.region_name},

@@ -109,7 +109,10 @@ def test_a_tiny_benchmark_run_writes_every_section(tmp_path, gds_store, gds_serv
     # /health under the costly mix of tests/adversarial/test_load_mix.py, beside /health alone in the same run
     assert any(row["name"].startswith("GET /health under the costly mix") and is_figure(row["p99_ms"]) and is_figure(row["baseline_p99_ms"])
                for row in sections["api"])
-    assert [row["name"].split(",")[0] for row in sections["analyses"]] == ["gaps for jiangsu_c0", "gaps for fujian_c0", "bottlenecks"]
+    analyses = sections["analyses"]
+    assert [row["name"].split(",")[0].split(" without")[0] for row in analyses] == ["gaps for jiangsu_c0", "gaps for fujian_c0", "bottlenecks", "what-if"]
+    # bottlenecks and what-if beside the straightforward version, run in the same process: the same report
+    assert all(is_figure(row["baseline_cpu_s"]) and not row["note"] for row in analyses[2:])
     assert is_figure(sections["views"][-1]["cpu_s"])
     # the national recipe on the national-noise chain (chainkg is measured only at the default size)
     national = [row["name"].split(", cold")[0] for row in sections["national"]]

@@ -47,8 +47,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 import networkx as nx
+import numpy as np
 
 from graph.cache import VersionedCache
 from graph.errors import InvalidParameter, NotFound, TooExpensive
@@ -235,9 +238,378 @@ def chokepoints(chain: StageChain, lang: str = "en") -> list[dict]:
 
 # -- the supply world and its cascade -------------------------------------------------------
 
+class _Reach(dict):
+    """top-level stage → it and every stage FEEDS-downstream of it, found when first asked for
+    (a national chain has tens of thousands of stages; a cascade asks about a few)."""
+
+    def __init__(self, graph: nx.DiGraph):
+        super().__init__()
+        self.graph = graph
+
+    def __missing__(self, stage: str) -> set[str]:
+        found = reachable(self.graph.succ, stage) | {stage}
+        self[stage] = found
+        return found
+
+
+_worlds = VersionedCache("supply world", size=2)  # one world of a 1M-relationship graph holds a few hundred MB
+
+
+def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
+    """The supply world of ``store`` for ``regions``, read once per store version: a bottlenecks
+    report and the what-ifs that follow it share it (it is only read afterwards)."""
+    key = (None if regions is None else frozenset(regions), chain.rollup, frozenset(chain.graph))
+    return _worlds.get(store, key, lambda: _read_world(store, chain, regions))
+
+
+@dataclass
+class _Supplies:
+    """The SUPPLIES relationships that name a stage, as arrays: what the cascades walk (a
+    national graph has hundreds of thousands of them, a bottlenecks report walks 500 cascades).
+
+    Enterprises are coded in id order (``firms[code]``), stages bought in order of first sight
+    (``stages[code]``). A *purchase* ``g`` is a (``customer[g]``, ``stage[g]``) pair with
+    ``size[g]`` distinct suppliers; a *supply* ``e`` is one (``group[e]``, ``supplier[e]``) pair,
+    ``by_supplier[supplier_start[f]:supplier_start[f + 1]]`` the supplies of enterprise ``f``.
+    ``stage_top[t]`` is the place of stage ``t``'s top-level stage in the world's ``tops`` (its
+    length when the stage is not in the chain), ``material[t]`` whether losing it stops a firm
+    (in the chain, not support tier), ``edge_top[e]`` ``stage_top`` of the stage supply ``e`` sells.
+    """
+
+    firms: list[str]
+    firm_code: dict[str, int]
+    stages: list[str]
+    stage_code: dict[str, int]
+    customer: np.ndarray
+    stage: np.ndarray
+    size: np.ndarray
+    group: np.ndarray
+    supplier: np.ndarray
+    by_supplier: np.ndarray
+    supplier_start: np.ndarray
+    stage_top: np.ndarray
+    material: np.ndarray
+    edge_top: np.ndarray
+
+
 @dataclass
 class _World:
-    """What the cascade needs, read from the store once."""
+    """What the cascade needs, read from the store once: the firms of each stage as dicts (what
+    the stage items list and count), the supplies as arrays (:class:`_Supplies`).
+
+    ``tops`` are the chain's top-level stages (``top_index``: their places); ``pair_firm`` and
+    ``pair_top`` the (enterprise code, top place) pairs of the in-scope operations, sorted by
+    enterprise (``pair_start`` as ``supplier_start``); ``in_scope_code`` an enterprise code's
+    :meth:`in_scope`.
+    """
+
+    chain: StageChain
+    regions: set[str] | None
+    names: dict[str, str]
+    region_of: dict[str, str | None]
+    # top-level stage → in-scope enterprise → the (sub-)stages it operates in there
+    firms: dict[str, dict[str, frozenset[str]]]
+    # (in-scope enterprise, stage) → (stated capacity or None, unit or None)
+    capacity: dict[tuple[str, str], tuple[float | None, str | None]]
+    supplies: _Supplies
+    tops: list[str]
+    top_index: dict[str, int]
+    in_scope_code: np.ndarray
+    pair_firm: np.ndarray
+    pair_top: np.ndarray
+    pair_start: np.ndarray
+    reach: dict[str, set[str]] = field(default_factory=dict)  # top-level stage → it and all below it
+    order: dict[str, int] = field(default_factory=dict)  # top-level stage → place in chain order
+    _rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def in_scope(self, enterprise: str) -> bool:
+        return self.regions is None or self.region_of.get(enterprise) in self.regions
+
+    def stage_name(self, stage: str) -> str:
+        return self.names.get(stage, stage)
+
+    def tops_of(self, firm: str) -> list[str]:
+        """The top-level stages ``firm`` operates in (in scope)."""
+        code = self.supplies.firm_code.get(firm)
+        if code is None:
+            return []
+        return [self.tops[t] for t in self.pair_top[self.pair_start[code]:self.pair_start[code + 1]].tolist()]
+
+    def sole_counts(self) -> dict[str, int]:
+        """supplier → the purchases (customer, stage bought) it is the only supplier of."""
+        s = self.supplies
+        counts = np.bincount(s.supplier[s.size[s.group] == 1], minlength=len(s.firms))
+        return {s.firms[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+
+    def sole_purchases(self, firm: str) -> list[tuple[str, str]]:
+        """(customer, stage) of the purchases ``firm`` is the only supplier of, sorted."""
+        s = self.supplies
+        code = s.firm_code.get(firm)
+        if code is None:
+            return []
+        groups = s.group[s.by_supplier[s.supplier_start[code]:s.supplier_start[code + 1]]]
+        groups = groups[s.size[groups] == 1]
+        return sorted((s.firms[c], s.stages[t]) for c, t in zip(s.customer[groups].tolist(), s.stage[groups].tolist()))
+
+    def reaches(self, above: np.ndarray, below: np.ndarray) -> np.ndarray:
+        """For top places ``above[i]`` and ``below[i]`` (``len(tops)``: none): whether ``below[i]``
+        is ``above[i]`` or FEEDS-downstream of it. One boolean row per top asked about, made when
+        first asked for (a national chain has tens of thousands of top-level stages)."""
+        if not len(above):
+            return np.zeros(0, dtype=bool)
+        asked, row_of = np.unique(above, return_inverse=True)
+        rows = np.stack([self._row(t) for t in asked.tolist()])
+        return rows[row_of.reshape(-1), below]
+
+    def _row(self, place: int) -> np.ndarray:
+        row = self._rows.get(place)
+        if row is None:
+            row = np.zeros(len(self.tops) + 1, dtype=bool)
+            row[[self.top_index[s] for s in self.reach[self.tops[place]]]] = True
+            self._rows[place] = row
+        return row
+
+
+def _ragged(order: np.ndarray | None, start: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the entries ``order[start[o]:start[o + 1]]`` of every ``o`` in ``owners``, one after the
+    other, or their positions when ``order`` is None; for each, its owner's place in
+    ``owners``), without a Python loop.
+
+    >>> _ragged(np.array([7, 8, 9]), np.array([0, 2, 2, 3]), np.array([2, 0]))
+    (array([9, 7, 8]), array([0, 1, 1]))
+    """
+    low = start[owners]
+    counts = start[owners + 1] - low
+    owner = np.repeat(np.arange(len(owners)), counts)
+    offsets = np.cumsum(counts) - counts
+    positions = np.arange(int(counts.sum())) - offsets[owner] + low[owner]
+    return (positions if order is None else order[positions]), owner
+
+
+def _distinct(values: np.ndarray, counts: bool = False):
+    """The distinct ``values``, sorted (and how often each occurs, with ``counts``): by sorting,
+    which on these integer codes is several times quicker than ``np.unique``'s hash table.
+
+    >>> _distinct(np.array([3, 1, 3, 2]), counts=True)
+    (array([1, 2, 3]), array([1, 1, 2]))
+    """
+    ordered = np.sort(values)
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    found = ordered[first]
+    if not counts:
+        return found
+    return found, np.diff(np.append(np.flatnonzero(first), len(ordered)))
+
+
+class _Codes(dict):
+    """value → its code, a new value getting the next code (``values_`` in code order)."""
+
+    def __init__(self, values: Iterable = ()):
+        self.values_: list = list(values)
+        super().__init__(zip(self.values_, range(len(self.values_))))
+
+    def __missing__(self, value) -> int:
+        code = self[value] = len(self.values_)
+        self.values_.append(value)
+        return code
+
+
+def _read_supplies(links: list[tuple[str, str, str, str]], enterprise_ids: list[str], chain: StageChain,
+                   top_index: dict[str, int]) -> _Supplies:
+    """The :class:`_Supplies` of the SUPPLIES ``links`` (type, supplier, customer, stage) that name
+    a stage, enterprises coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
+    firm_code = _Codes(enterprise_ids)
+    stage_code = _Codes(["", None])  # no stage named: dropped below
+    n = len(links)
+    supplier = np.fromiter(map(firm_code.__getitem__, map(itemgetter(1), links)), dtype=np.int64, count=n)
+    customer = np.fromiter(map(firm_code.__getitem__, map(itemgetter(2), links)), dtype=np.int64, count=n)
+    stage = np.fromiter(map(stage_code.__getitem__, map(itemgetter(3), links)), dtype=np.int64, count=n)
+    named = stage >= 2
+    if not named.all():
+        supplier, customer, stage = supplier[named], customer[named], stage[named]
+    firm_ids = firm_code.values_
+    if len(firm_ids) > len(enterprise_ids):  # a link to a node that is no Enterprise: recode in id order
+        firm_ids = sorted(firm_ids)
+        place = {f: i for i, f in enumerate(firm_ids)}
+        recode = np.array([place[f] for f in firm_code.values_], dtype=np.int64)
+        supplier, customer = recode[supplier], recode[customer]
+        firm_code = _Codes(firm_ids)
+    n_firms, n_stages = max(len(firm_ids), 1), max(len(stage_code), 1)
+    # one sort: the distinct (purchase, supplier) pairs in purchase order (a supplier listed twice
+    # for one purchase sells once)
+    pairs = _distinct((customer * n_stages + stage) * n_firms + supplier)
+    bought, supplier = pairs // n_firms, pairs % n_firms
+    first = np.ones(len(bought), dtype=bool)
+    first[1:] = bought[1:] != bought[:-1]
+    purchases, group = bought[first], np.cumsum(first) - 1
+    stages = stage_code.values_
+    none = len(top_index)
+    stage_top = np.array([top_index.get(chain.top.get(s), none) for s in stages], dtype=np.int64)
+    material = np.array([chain.top.get(s) is not None and chain.tier(chain.top[s]) != "support" for s in stages], dtype=bool)
+    return _Supplies(
+        firms=firm_ids, firm_code=dict(firm_code), stages=stages, stage_code=dict(stage_code),
+        customer=purchases // n_stages, stage=purchases % n_stages, size=np.bincount(group, minlength=len(purchases)),
+        group=group, supplier=supplier, by_supplier=np.argsort(supplier, kind="stable"),
+        supplier_start=_starts(supplier, len(firm_ids)),
+        stage_top=stage_top, material=material, edge_top=stage_top[purchases % n_stages][group],
+    )
+
+
+def _starts(owners: np.ndarray, n: int) -> np.ndarray:
+    """Where each of ``n`` owners' entries start in ``owners`` sorted (and the end)."""
+    return np.concatenate([[0], np.cumsum(np.bincount(owners, minlength=n))]).astype(np.int64)
+
+
+def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
+    chain_top = chain.top
+    tops = list(chain.graph)
+    top_index = {s: i for i, s in enumerate(tops)}
+    # plain tuples (enterprise, stage, region, capacity, unit), sorted by (stage, enterprise)
+    ops = [op for op in queries(store).operations(regions=regions) if op[1] in chain_top]
+    firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
+    for stage, rows in groupby(ops, itemgetter(1)):
+        here = firms[chain_top[stage]]
+        enterprises = list(map(itemgetter(0), rows))
+        only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
+        also = [e for e in enterprises if e in here] if here else []  # in another (sub-)stage of the top too
+        here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
+        for enterprise in also:
+            here[enterprise] = here[enterprise] | only
+    capacity = dict(zip(zip(map(itemgetter(0), ops), map(itemgetter(1), ops)), zip(map(itemgetter(3), ops), map(itemgetter(4), ops))))
+    # ends only: a national graph has hundreds of thousands of supplies, their properties unused
+    links = queries(store).links(["SUPPLIES"])
+    stages = projection(store, "chain")  # names of sub-stages too
+    names = {s: stages.nodes[s].get("name", s) for s in chain_top}
+    # every enterprise's name and region in one light query (no properties parsed); an
+    # operation's enterprise is one of them
+    columns = store.projection_columns(["Enterprise"], [])
+    names.update(zip(columns.ids, columns.names))
+    region_of = dict(zip(columns.ids, columns.regions))
+    supplies = _read_supplies(links, columns.ids, chain, top_index)
+    firm_ids = supplies.firms
+    if regions is None:
+        in_scope = np.ones(len(firm_ids), dtype=bool)
+    else:
+        in_scope = np.fromiter((region_of.get(f) in regions for f in firm_ids), dtype=bool, count=len(firm_ids))
+    # (enterprise, top-level stage) pairs of the operations, by enterprise
+    place = {s: top_index[t] for s, t in chain_top.items()}
+    pair = _distinct(np.fromiter(map(supplies.firm_code.__getitem__, map(itemgetter(0), ops)), dtype=np.int64, count=len(ops)) * max(len(tops), 1)
+                     + np.fromiter(map(place.__getitem__, map(itemgetter(1), ops)), dtype=np.int64, count=len(ops)))
+    pair_firm, pair_top = pair // max(len(tops), 1), pair % max(len(tops), 1)
+    order = chain.memo("order_index", lambda: {s: i for i, s in enumerate(chain_order(chain))})
+    return _World(chain, regions, names, region_of, firms, capacity, supplies, tops, top_index,
+                  in_scope, pair_firm, pair_top, _starts(pair_firm, len(firm_ids)), _Reach(chain.graph), order)
+
+
+def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms: int, limit: int | None = None) -> dict:
+    """What goes when ``firms_out`` and ``stages_out`` (stage ids, sub-stages included) go.
+
+    A supply stops when its supplier is removed, when its stage is removed, or when its supplier
+    has lost every supplier of a material input from which the supplied stage is made (the
+    input's stage or a stage FEEDS-downstream of it; support-tier inputs such as machinery do not
+    stop deliveries). A customer whose suppliers of a stage all stop has lost that input. Worked
+    out to a fixed point, a wave of supplies at a time on the arrays of :class:`_Supplies` (the
+    fixed point does not depend on the order: :func:`_reference_cascade` takes one supply at a
+    time). ``limit`` caps the enterprises listed (their total is always given).
+    """
+    s = world.supplies
+    out_codes = np.array(sorted(s.firm_code[f] for f in firms_out if f in s.firm_code), dtype=np.int64)
+    out = np.zeros(len(s.firms), dtype=bool)
+    out[out_codes] = True
+    # Only what the cascade touches is visited (a bottlenecks report runs 500 of them): no pass
+    # over every supply or purchase.
+    cut = np.zeros(len(s.group), dtype=bool)
+    wave, _ = _ragged(s.by_supplier, s.supplier_start, out_codes)
+    removed = [s.stage_code[x] for x in stages_out if x in s.stage_code]
+    if removed:
+        wave = _distinct(np.concatenate([wave, np.flatnonzero(np.isin(s.stage[s.group], removed))]))
+    count = np.zeros(len(s.size), dtype=np.int64)  # purchase → its suppliers that stopped
+    supplies_cut = 0
+    lost_parts = []
+    while len(wave):
+        cut[wave] = True
+        supplies_cut += len(wave)
+        groups, stopped_now = _distinct(s.group[wave], counts=True)
+        count[groups] += stopped_now
+        lost_now = groups[count[groups] == s.size[groups]]
+        lost_parts.append(lost_now)
+        # a firm still in business that lost a material input stops what that input is made into
+        lost_now = lost_now[~out[s.customer[lost_now]] & s.material[s.stage[lost_now]]]
+        edges, owner = _ragged(s.by_supplier, s.supplier_start, s.customer[lost_now])
+        onward = edges[world.reaches(s.stage_top[s.stage[lost_now]][owner], s.edge_top[edges])]
+        wave = _distinct(onward[~cut[onward]])
+    lost_groups = np.concatenate(lost_parts) if lost_parts else np.zeros(0, dtype=np.int64)  # purchases left with no supplier
+    lost_by = s.customer[lost_groups]
+    disrupted = _distinct(lost_by[~out[lost_by]])  # in id order
+    in_scope = world.in_scope_code[disrupted]
+    ranked = disrupted[np.lexsort((disrupted, ~in_scope))]  # in scope first, then by id
+    shown = ranked if limit is None else ranked[:limit]
+    lost: dict[int, list[str]] = {int(c): [] for c in shown.tolist()}
+    listed = np.isin(lost_by, shown)
+    for c, t in zip(lost_by[listed].tolist(), s.stage[lost_groups[listed]].tolist()):
+        lost[c].append(s.stages[t])
+    enterprises = []
+    for c in shown.tolist():
+        e = s.firms[c]
+        enterprises.append({"enterprise": e, "name": world.names.get(e, e), "region": world.region_of.get(e),
+                            "in_scope": world.in_scope(e), "lost": sorted(lost[c])})
+
+    # (firm, top-level stage) pairs that stop: every pair of a removed firm; a disrupted firm's
+    # stages its lost material inputs are made into; a stage whose every operation of the firm
+    # was in a removed stage. Only in-scope firms have pairs.
+    removed_pairs, _ = _ragged(None, world.pair_start, out_codes)
+    material = ~out[lost_by] & s.material[s.stage[lost_groups]]
+    hit, owner = _ragged(None, world.pair_start, lost_by[material])
+    hit = hit[world.reaches(s.stage_top[s.stage[lost_groups[material]]][owner], world.pair_top[hit])]
+    pairs = _distinct(np.concatenate([removed_pairs, hit]))
+    stopped_pairs = set(zip(world.pair_firm[pairs].tolist(), world.pair_top[pairs].tolist()))
+    for stage in stages_out:
+        top = world.chain.top.get(stage)
+        if top is not None:
+            for firm, ops in world.firms[top].items():
+                if not (ops - stages_out):
+                    stopped_pairs.add((s.firm_code[firm], world.top_index[top]))
+    stopped: dict[str, int] = defaultdict(int)
+    for _, place in stopped_pairs:
+        stopped[world.tops[place]] += 1
+    # a removed stage that had no firm (in scope) takes nothing away: not lost, cuts off nothing
+    removed_tops = {t for t in (world.chain.top.get(x) for x in stages_out)
+                    if t and set(world.chain.members[t]) <= stages_out and world.firms[t]}
+    stages_lost, weakened = [], []
+    for stage in sorted(set(stopped) | removed_tops, key=world.order.get):
+        before = len(world.firms[stage])
+        after = 0 if stage in removed_tops else before - stopped[stage]
+        row = {"stage": stage, "name": world.stage_name(stage), "before": before, "after": after}
+        if stage in removed_tops or (before and not after):
+            stages_lost.append(row)
+        elif before >= min_firms > after:
+            weakened.append(row)
+    lost_ids = {row["stage"] for row in stages_lost}
+    downstream = []
+    below = set().union(*(world.reach[x] for x in lost_ids)) - lost_ids if lost_ids else set()
+    for stage in sorted(below, key=world.order.get):
+        active = len(world.firms[stage]) - stopped.get(stage, 0)
+        if active > 0:
+            inputs = sorted(x for x in lost_ids if stage in world.reach[x])
+            downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs})
+    return {
+        "supplies_cut": supplies_cut,
+        "enterprises_total": len(disrupted),
+        "enterprises_in_scope": int(in_scope.sum()),
+        "enterprises": enterprises,
+        "stages_lost": stages_lost,
+        "stages_weakened": weakened,
+        "stages_downstream": downstream,
+    }
+
+
+# -- the reference: the same world and cascade on dicts and sets ----------------------------
+
+@dataclass
+class _ReferenceWorld:
+    """The supply world as dicts and sets: the straightforward reading, kept as the reference
+    the parity tests hold :class:`_World` and :func:`_cascade` to."""
 
     chain: StageChain
     regions: set[str] | None
@@ -270,32 +642,21 @@ class _World:
             return set()
         return self.reach[top]
 
+    def sole_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for suppliers in self.groups.values():
+            if len(suppliers) == 1:
+                counts[next(iter(suppliers))] += 1
+        return dict(counts)
 
-class _Reach(dict):
-    """top-level stage → it and every stage FEEDS-downstream of it, found when first asked for
-    (a national chain has tens of thousands of stages; a cascade asks about a few)."""
+    def tops_of(self, firm: str) -> list[str]:
+        return sorted(self.stages_of.get(firm, ()))
 
-    def __init__(self, graph: nx.DiGraph):
-        super().__init__()
-        self.graph = graph
-
-    def __missing__(self, stage: str) -> set[str]:
-        found = reachable(self.graph.succ, stage) | {stage}
-        self[stage] = found
-        return found
-
-
-_worlds = VersionedCache("supply world", size=2)  # one world of a 1M-relationship graph holds a few hundred MB
+    def sole_purchases(self, firm: str) -> list[tuple[str, str]]:
+        return [(c, s) for (c, s) in self.supplier_groups.get(firm, ()) if self.groups[(c, s)] == {firm}]
 
 
-def _world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
-    """The supply world of ``store`` for ``regions``, read once per store version: a bottlenecks
-    report and the what-ifs that follow it share it (it is only read afterwards)."""
-    key = (None if regions is None else frozenset(regions), chain.rollup, frozenset(chain.graph))
-    return _worlds.get(store, key, lambda: _read_world(store, chain, regions))
-
-
-def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
+def _reference_read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _ReferenceWorld:
     firms: dict[str, dict[str, set[str]]] = {s: {} for s in chain.graph}
     stages_of: dict[str, set[str]] = defaultdict(set)
     region_of: dict[str, str | None] = {}
@@ -325,11 +686,11 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     names.update(zip(columns.ids, columns.names))
     region_of.update(zip(columns.ids, columns.regions))
     order = chain.memo("order_index", lambda: {s: i for i, s in enumerate(chain_order(chain))})
-    return _World(chain, regions, names, region_of, firms, dict(stages_of), dict(groups), capacity,
+    return _ReferenceWorld(chain, regions, names, region_of, firms, dict(stages_of), dict(groups), capacity,
                   dict(supplier_groups), dict(groups_by_stage), _Reach(chain.graph), order)
 
 
-def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms: int, limit: int | None = None) -> dict:
+def _reference_cascade(world: _ReferenceWorld, firms_out: set[str], stages_out: set[str], min_firms: int, limit: int | None = None) -> dict:
     """What goes when ``firms_out`` and ``stages_out`` (stage ids, sub-stages included) go.
 
     A supply stops when its supplier is removed, when its stage is removed, or when its supplier
@@ -548,10 +909,7 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
 
     # Only a sole supplier of some purchase, or a firm of a stage on the edge of emptying or
     # turning weak, can set anything off; the cascade decides whether it matters in scope.
-    direct: dict[str, int] = defaultdict(int)  # suspect → purchases and stages it alone holds up
-    for suppliers in world.groups.values():
-        if len(suppliers) == 1:
-            direct[next(iter(suppliers))] += 1
+    direct: dict[str, int] = defaultdict(int, world.sole_counts())  # suspect → purchases and stages it alone holds up
     for firms in world.firms.values():
         if len(firms) in (1, min_firms):
             for firm in firms:
@@ -565,11 +923,13 @@ def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: 
         if not score:
             continue
         reasons = []
-        sole = [(c, s) for (c, s) in world.supplier_groups.get(firm, ()) if world.groups[(c, s)] == {firm}]
+        sole = world.sole_purchases(firm)
         if sole:
+            # a national champion is the sole supplier of thousands: only the names listed are spelt out
             reasons.append(message("bn.sole_supplier", lang, purchases=_listing(
-                (message("bn.supply_to", lang, stage=world.stage_name(s), buyer=world.names.get(c, c)) for c, s in sole), lang=lang)))
-        for stage in sorted(world.stages_of.get(firm, ()), key=world.order.get):
+                (message("bn.supply_to", lang, stage=world.stage_name(s), buyer=world.names.get(c, c)) for c, s in sole[:_NAMES_IN_REASON]),
+                len(sole), lang=lang)))
+        for stage in sorted(world.tops_of(firm), key=world.order.get):
             count = len(world.firms[stage])
             if count == 1:
                 reasons.append(message("bn.only_firm", lang, scope=scope, stage=world.stage_name(stage)))

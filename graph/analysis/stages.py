@@ -39,7 +39,7 @@ from .reasons import NAMES_IN_REASON
 __all__ = [
     "StageChain", "stage_chain", "build_stage_chain", "ROLLUP_MAX_BELOW", "cycles", "cycle_summary", "feeds_cycles", "cycles_of", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
-    "listing_limit",
+    "listing_limit", "Hierarchy", "stage_hierarchy", "build_hierarchy", "scoped_chain", "chain_size",
 ]
 
 _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
@@ -186,6 +186,209 @@ def build_stage_chain(store: GraphStore, rollup: str = "auto", pairs: str = "kee
     return StageChain(graph=graph, top=top, members=members, parents=parents, rollup=rollup)
 
 
+@dataclass(frozen=True)
+class Hierarchy:
+    """How every stage rolls up (:func:`build_stage_chain`'s ``top`` and ``parents``), worked out
+    from the PART_OF links between stages alone: no stage row and no FEEDS link is read, so a
+    scope's chain (:func:`scoped_chain`) can be built without the whole national chain."""
+
+    parents: dict[str, list[str]]  # sub-stage id → the stages it is PART_OF, in id order
+    top: dict[str, str]  # a stage with a parent → its top-level stage (any other stage is its own)
+    below: dict[str, list[str]]  # top-level stage → the other stages rolled up into it, in id order
+    stages: int  # stages of the store
+    rollup: str
+
+    @property
+    def total(self) -> int:
+        """Top-level stages of the whole chain."""
+        return self.stages - sum(len(v) for v in self.below.values())
+
+    def top_of(self, stage: str) -> str:
+        return self.top.get(stage, stage)
+
+    def members(self, top: str) -> list[str]:
+        """The stages of a top-level stage, itself included, in id order (StageChain.members)."""
+        below = self.below.get(top)
+        return sorted([top, *below]) if below else [top]
+
+
+_hierarchies = VersionedCache("stage hierarchy", size=8)
+
+
+def stage_hierarchy(store: GraphStore, rollup: str = "auto") -> Hierarchy:
+    """The :class:`Hierarchy` of ``store`` under ``rollup``, cached per store version."""
+    ROLLUP.check(rollup)
+    return _hierarchies.get(store, rollup, lambda: build_hierarchy(store, rollup))
+
+
+def build_hierarchy(store: GraphStore, rollup: str = "auto") -> Hierarchy:
+    """:func:`stage_hierarchy`, uncached: the roll-up rule of :func:`build_stage_chain`."""
+    parents: dict[str, list[str]] = {}
+    for source, target in queries(store).stage_links("PART_OF"):
+        if source != target:
+            parents.setdefault(source, []).append(target)
+    for stage in parents:
+        parents[stage] = sorted(set(parents[stage]))
+    top: dict[str, str] = {}
+    if rollup != "none":
+        below_counts = _below_counts(parents, cap=ROLLUP_MAX_BELOW)
+        broad = {s for s, n in below_counts.items() if n > ROLLUP_MAX_BELOW} if rollup == "auto" else set()
+        top = {s: t for s, t in _tops(parents, parents, below_counts, broad).items() if s != t}
+    below: dict[str, list[str]] = {}
+    for stage in sorted(top):
+        below.setdefault(top[stage], []).append(stage)
+    stages = store.counts()[0].get("Stage", 0)
+    return Hierarchy(parents=parents, top=top, below=below, stages=stages, rollup=rollup)
+
+
+_sizes = VersionedCache("chain size", size=8)
+
+
+def chain_size(store: GraphStore, rollup: str = "auto", pairs: str = "keep") -> tuple[int, int]:
+    """(top-level stages, FEEDS links between them) of ``stage_chain(store, rollup, pairs)``,
+    counted from the hierarchy and the FEEDS links' ends, without building the chain (with
+    two-way pairs broken, the chain is built: the rule needs every pair's weights). Cached per
+    store version."""
+    ROLLUP.check(rollup)
+    PAIRS.check(pairs)
+
+    def compute():
+        if pairs == "break":
+            whole = stage_chain(store, rollup, pairs)
+            return len(whole.graph), whole.graph.number_of_edges()
+        h = stage_hierarchy(store, rollup)
+        top = h.top
+        links = {(top.get(a, a), top.get(b, b)) for a, b in queries(store).stage_links("FEEDS")}
+        return h.total, sum(1 for a, b in links if a != b)
+
+    return _sizes.get(store, (rollup, pairs), compute)
+
+
+class _Links:
+    """The rolled-up FEEDS links around some top-level stages, read from the store as they are
+    asked for (the members' incident FEEDS links, one indexed query per batch of stages)."""
+
+    def __init__(self, store: GraphStore, hierarchy: Hierarchy, pairs: str):
+        self.store, self.h, self.pairs = store, hierarchy, pairs
+        self.search = queries(store)
+        self.rows: dict[str, tuple[str, object]] = {}  # stage → (name, tier); stages only
+        self.checked: set[str] = set()  # ids looked up, stages or not
+        self.targets: dict[str, set[str]] = defaultdict(set)  # stage → the stages of other tops it FEEDS
+        self.succ: dict[str, set[str]] = {}  # expanded top-level stage → the top-level stages it feeds
+        self.pred: dict[str, set[str]] = {}  # ... and those feeding it (before pairs are broken)
+        self.weights: dict[tuple[str, str], dict[tuple, float]] = defaultdict(dict)  # (top, top) → {link: weight}
+
+    def stages(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` that are stages (their names and tiers read once)."""
+        ids = set(ids)
+        fresh = ids - self.checked
+        if fresh:
+            self.rows.update((stage, (name, tier)) for stage, name, tier in self.search.stage_rows(fresh))
+            self.checked |= fresh
+        return {s for s in ids if s in self.rows}
+
+    def expand(self, tops: Iterable[str]) -> None:
+        """Read every FEEDS link of the members of ``tops`` (top-level stages)."""
+        fresh = sorted({t for t in tops if t not in self.succ})
+        if not fresh:
+            return
+        members = [s for t in fresh for s in self.h.members(t)]
+        if self.pairs == "break":  # the weights decide pairs within a tier: read only then
+            rels = [(rel.identity, rel.source, rel.target, projection_weight("FEEDS", rel.props))
+                    for rel in self.store.incident(members, ["FEEDS"])]
+        else:
+            rels = [(key, key[1], key[2], 1.0) for key in self.search.incident_keys(members, ["FEEDS"])]
+        top_of = self.h.top_of
+        self.stages([end for _, a, b, _ in rels for end in (a, b)] + [top_of(end) for _, a, b, _ in rels for end in (a, b)])
+        for t in fresh:
+            self.succ[t], self.pred[t] = set(), set()
+        for identity, a, b, weight in rels:
+            if a not in self.rows or b not in self.rows:
+                continue
+            ta, tb = top_of(a), top_of(b)
+            if ta == tb:
+                continue
+            self.targets[a].add(b)
+            if ta in self.succ:
+                self.succ[ta].add(tb)
+            if tb in self.pred:
+                self.pred[tb].add(ta)
+            if self.pairs == "break":
+                self.weights[ta, tb][identity] = weight
+
+    def _weight(self, a: str, b: str) -> float:
+        total = 0.0  # added up in relationships() order, as build_stage_chain adds them
+        for _, weight in sorted(self.weights[a, b].items()):
+            total += weight
+        return total
+
+    def _kept(self, a: str, b: str, both: bool) -> bool:
+        """Whether the link a → b (top-level stages) survives ``pairs``; ``both``: b → a exists too."""
+        if self.pairs != "break" or not both:
+            return True
+        return (a, b) not in _pair_removed(self.rows[a][1], self.rows[b][1], self._weight(a, b), self._weight(b, a), a, b)
+
+    def after(self, top: str) -> set[str]:
+        """The top-level stages ``top`` feeds in the chain (``top`` expanded)."""
+        return {b for b in self.succ[top] if self._kept(top, b, b in self.pred[top])}
+
+    def before(self, top: str) -> set[str]:
+        """The top-level stages feeding ``top`` in the chain (``top`` expanded)."""
+        return {a for a in self.pred[top] if self._kept(a, top, a in self.succ[top])}
+
+
+def scoped_chain(store: GraphStore, seeds: Iterable[str], depth: int, rollup: str = "auto", pairs: str = "keep") -> StageChain:
+    """``stage_chain(store, rollup, pairs).restricted(graph.scope.neighbourhood(chain, tops, depth))``
+    where ``tops`` are the top-level stages of ``seeds`` (stage ids; those not stages are
+    ignored), built from store queries around the seeds: the hierarchy (:func:`stage_hierarchy`),
+    then the FEEDS links of the stages reached, step by step, so a town's scope on a national
+    chain reads a few hundred stages, not all of them. Equal to the cut of the whole chain, its
+    graph's nodes and links in the same order."""
+    ROLLUP.check(rollup)
+    PAIRS.check(pairs)
+    h = stage_hierarchy(store, rollup)
+    links = _Links(store, h, pairs)
+    tops = {h.top_of(s) for s in links.stages(seeds)}
+    links.stages(tops)
+    keep = set(tops)
+    for step in (links.before, links.after):
+        seen, frontier = set(tops), set(tops)
+        for _ in range(depth):
+            links.expand(frontier)
+            frontier = {n for s in frontier for n in step(s) if n not in seen}
+            if not frontier:
+                break
+            seen |= frontier
+        keep |= seen
+    links.expand(keep)
+    graph = nx.DiGraph()
+    graph.add_nodes_from((s, {"name": links.rows[s][0], "tier": links.rows[s][1]}) for s in sorted(keep))
+    members = {t: h.members(t) for t in sorted(keep)}
+    for t, stages in members.items():
+        kept = links.after(t) & keep
+        order: dict[str, None] = {}  # the whole chain's order: by source, then target, both by id
+        for source in stages:
+            for target in sorted(links.targets.get(source, ())):
+                if h.top_of(target) in kept:
+                    order.setdefault(h.top_of(target))
+        graph.add_edges_from((t, b) for b in order)
+    nx.freeze(graph)
+    top = {s: t for t, stages in members.items() for s in stages}
+    parents = {s: h.parents[s] for s in top if s in h.parents}
+    return StageChain(graph=graph, top=top, members=members, parents=parents, rollup=rollup)
+
+
+def _pair_removed(tier_a, tier_b, weight_ab: float, weight_ba: float, a: str, b: str) -> list[tuple[str, str]]:
+    """The links of the two-way pair a ⇄ b that :func:`broken_pairs` removes."""
+    ranked = {"upstream": 0, "midstream": 1, "downstream": 2}
+    ta, tb = ranked.get(tier_a), ranked.get(tier_b)
+    if ta is not None and tb is not None and ta != tb:
+        return [(b, a) if ta < tb else (a, b)]
+    if weight_ab != weight_ba:
+        return [(b, a) if weight_ab > weight_ba else (a, b)]
+    return [(a, b), (b, a)]
+
+
 def broken_pairs(graph: nx.DiGraph, weights: dict[tuple[str, str], float]) -> list[tuple[str, str]]:
     """The links ``pairs="break"`` removes from two-way pairs A ⇄ B of ``graph`` (top-level
     stages with ``tier``; ``weights`` of its links, the FEEDS weights rolled up): the link
@@ -199,18 +402,11 @@ def broken_pairs(graph: nx.DiGraph, weights: dict[tuple[str, str], float]) -> li
     >>> sorted(broken_pairs(g, {("ore", "steel"): 1, ("steel", "ore"): 5, ("a", "b"): 1, ("b", "a"): 1}))
     [('a', 'b'), ('b', 'a'), ('steel', 'ore')]
     """
-    ranked = {"upstream": 0, "midstream": 1, "downstream": 2}
     removed = []
     for a, b in graph.edges:
         if a < b and graph.has_edge(b, a):
-            ta, tb = ranked.get(graph.nodes[a].get("tier")), ranked.get(graph.nodes[b].get("tier"))
-            wa, wb = weights.get((a, b), 1.0), weights.get((b, a), 1.0)
-            if ta is not None and tb is not None and ta != tb:
-                removed.append((b, a) if ta < tb else (a, b))
-            elif wa != wb:
-                removed.append((b, a) if wa > wb else (a, b))
-            else:
-                removed += [(a, b), (b, a)]
+            removed += _pair_removed(graph.nodes[a].get("tier"), graph.nodes[b].get("tier"),
+                                     weights.get((a, b), 1.0), weights.get((b, a), 1.0), a, b)
     return removed
 
 

@@ -49,6 +49,9 @@ from .base import (
     UnloadSummary,
     WriteSummary,
     changes,
+    fold,
+    folded_names,
+    name_forms,
     projection_weight,
     revert,
     search_text,
@@ -127,9 +130,9 @@ RETURN count(*) AS written, count(*) AS changed
 # create, and the second fail on the uniqueness constraint). Made here on the first write.
 _LOCK = f"""
 MERGE (m:{META_LABEL} {{key: $key}})
-ON CREATE SET m.store_id = $store_id, m.version = 0, m.provenance = 1
+ON CREATE SET m.store_id = $store_id, m.version = 0, m.provenance = 1, m.names = 1
 SET m.writing = true REMOVE m.writing
-RETURN m.provenance AS provenance
+RETURN m.provenance AS provenance, m.names AS names
 """
 # The version read under that lock, changing nothing (Neo4jStore.version)
 _VERSION_LOCKED = f"""
@@ -209,6 +212,9 @@ def _data_rel_props(stored: dict) -> tuple[str, dict]:
 SOURCES = "~sources"
 BEFORE = "~before"
 _RESERVED = (SOURCES, BEFORE)
+# every node's folded names (graph.store.base.folded_names), kept beside its data as the embedded
+# store keeps its names column: found by a text index, a typed name reads one node, not all of them
+NAMES = "~names"
 
 
 def _stored_node_props(node: Node) -> dict:
@@ -216,20 +222,21 @@ def _stored_node_props(node: Node) -> dict:
     starts with ``~`` given one more (see :func:`_data_node_props`).
 
     >>> _stored_node_props(Node("Stage", "s1", "纺纱", {"~x": 1, "step": 2}))
-    {'~~x': 1, 'step': 2, 'id': 's1', 'name': '纺纱'}
+    {'~~x': 1, 'step': 2, 'id': 's1', 'name': '纺纱', '~names': '\\ns1\\n纺纱\\n'}
     """
     stored = {("~" + name if name.startswith("~") else name): value for name, value in node.props.items()}
     stored["id"], stored["name"] = node.id, node.name
+    stored[NAMES] = folded_names(node)
     return stored
 
 
 def _data_node_props(stored: dict) -> tuple[str, str, dict]:
-    """(id, name, properties) of a node's stored property map, provenance left out.
+    """(id, name, properties) of a node's stored property map, provenance and folded names left out.
 
-    >>> _data_node_props({"~~x": 1, "id": "s1", "name": "纺纱", "~sources": ["a"]})
+    >>> _data_node_props({"~~x": 1, "id": "s1", "name": "纺纱", "~sources": ["a"], "~names": "\\ns1\\n纺纱\\n"})
     ('s1', '纺纱', {'~x': 1})
     """
-    props = {name: value for name, value in stored.items() if name not in _RESERVED}
+    props = {name: value for name, value in stored.items() if name not in _RESERVED and name != NAMES}
     node_id, name = props.pop("id"), props.pop("name", "")
     return node_id, name or "", {(key[1:] if key.startswith("~") else key): value for key, value in props.items()}
 
@@ -447,6 +454,8 @@ class Neo4jStore(GraphStore):
                 locked = tx.run(_LOCK, {"key": _META_KEY, "store_id": uuid.uuid4().hex}).single()
                 if locked is None or locked["provenance"] is None:
                     self._attribute_graph(tx)
+                if locked is None or locked["names"] is None:
+                    self._name_graph(tx)
                 yield tx
                 tx.commit()
             except BaseException as error:
@@ -460,6 +469,22 @@ class Neo4jStore(GraphStore):
                     # going away (ArcadeDB's, shutting down, says so), not a wrong password.
                     raise ServiceUnavailable(f"the server ended the session mid-transaction ({error.code})") from None
                 raise
+
+    def _name_graph(self, tx) -> None:
+        """Keep every node's folded names (NAMES) in a store written before chainx kept them, in
+        the transaction that found it, under the lock; then mark the version node."""
+        for label in LABELS:
+            rows = [{"element": r["element"], "names": folded_names(self._node({"label": label, "props": r["props"]}))}
+                    for r in tx.run(f"MATCH (n:{check_label(label)}) WHERE n.`{NAMES}` IS NULL RETURN elementId(n) AS element, properties(n) AS props")]
+            for batch in _batched(rows, self.batch_size):
+                tx.run(f"UNWIND $rows AS row MATCH (n) WHERE elementId(n) = row.element SET n.`{NAMES}` = row.names", {"rows": batch}).consume()
+        tx.run(f"MATCH (m:{META_LABEL} {{key: $key}}) SET m.names = 1", {"key": _META_KEY}).consume()
+
+    def _names_kept(self) -> bool:
+        """Whether every node keeps its folded names (a store written before they were, and not
+        written since, does not: it is read the reference way)."""
+        records = self._read(f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN m.names AS names", key=_META_KEY)
+        return bool(records) and records[0]["names"] is not None
 
     def _attribute_graph(self, tx) -> None:
         """Record provenance in a store written before chainx recorded it on Neo4j (its version
@@ -507,6 +532,13 @@ class Neo4jStore(GraphStore):
                         last = error
                 else:
                     log.warning("no uniqueness constraint on %s(%s): %s", label, prop, _reason(last))
+            for label in LABELS:  # Neo4j 5's text index serves CONTAINS; a server without one scans
+                try:
+                    session.run(f"CREATE TEXT INDEX chainx_{label.lower()}_names IF NOT EXISTS FOR (n:{label}) ON (n.`{NAMES}`)").consume()
+                except ClientError as error:
+                    if error.code in ("Neo.ClientError.Security.Unauthorized", "Neo.ClientError.Database.DatabaseNotFound"):
+                        raise
+                    log.info("no text index on %s names: %s", label, _reason(error))
         with _schema_lock:
             _schema_ready.add((self.uri, self.database))
 
@@ -803,6 +835,11 @@ class Neo4jStore(GraphStore):
                 for batch in _batched(rows, self.batch_size):
                     query = f"UNWIND $rows AS row MATCH (n:{check_label(label)} {{id: row.id}}) SET n += row.props"
                     tx.run(query, {"rows": batch}).consume()
+                renamed = [row["id"] for row in rows if {"aliases", "name_en", "name"} & set(row["props"])]
+                for batch in _batched(renamed, self.batch_size):  # what names a node changed: its folded names too
+                    named = [{"id": r["id"], "names": folded_names(self._node({"label": label, "props": r["props"]}))}
+                             for r in tx.run(_STORED_NODES.format(label=label), {"ids": batch})]
+                    tx.run(f"UNWIND $rows AS row MATCH (n:{check_label(label)} {{id: row.id}}) SET n.`{NAMES}` = row.names", {"rows": named}).consume()
             self._bump_version(tx)
 
     # -- reading -------------------------------------------------------------------------
@@ -955,6 +992,33 @@ class Neo4jQueries(Queries):
     def id_labels(self) -> dict[str, str]:
         query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label", LABELS)
         return {record["id"]: record["label"] for record in self.store._read(query)}
+
+    def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
+        if not folded or "\n" in folded:
+            return []
+        if not self.store._names_kept():
+            return super().named(folded, labels)
+        label_list = [check_label(label) for label in labels] if labels else LABELS
+        # the text index finds the nodes whose folded names hold this one as a whole line
+        query = _union(f"MATCH (n:{{label}}) WHERE n.`{NAMES}` CONTAINS $needle RETURN '{{label}}' AS label, properties(n) AS props", label_list)
+        found = map(self.store._node, self.store._read(query, needle="\n" + folded + "\n"))
+        return sorted((n for n in found if any(fold(f) == folded for f in name_forms(n) if f.strip())), key=lambda n: n.id)
+
+    def stage_rows(self, ids: Iterable[str] | None = None) -> list[tuple[str, str, object]]:
+        # only the three columns cross the wire; given ids, each stage by its (label, id) index
+        returns = "RETURN s.id AS id, s.name AS name, s.tier AS tier"
+        if ids is None:
+            records = self.store._read(f"MATCH (s:Stage) {returns}")
+        else:
+            records = []
+            for batch in _batched(sorted(set(ids)), self.store.batch_size):
+                records.extend(self.store._read(f"UNWIND $ids AS i MATCH (s:Stage {{id: i}}) {returns}", ids=batch))
+        return sorted((r["id"], r["name"] or "", r["tier"]) for r in records)
+
+    def stage_links(self, type: str) -> list[tuple[str, str]]:
+        query = f"MATCH (a:Stage)-[r:{check_rel_type(type)}]->(b:Stage) RETURN a.id AS source, b.id AS target, r.key AS key"
+        # in links() order (sorted here: the server orders strings by UTF-16 unit)
+        return [(source, target) for source, target, _ in sorted((r["source"], r["target"], r["key"] or "") for r in self.store._read(query))]
 
     def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
         pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""

@@ -18,7 +18,6 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from graph.model import Node, Relationship
@@ -29,10 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "Link", "number_or_none", "tie_strength"]
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     """One OPERATES_IN relationship with what aggregations need: the enterprise's region and the
-    capacity it states (None when not given)."""
+    capacity it states (None when not given). A plain tuple, as :class:`StageFirm`: a national
+    chain reads a few hundred thousand of them at once."""
 
     enterprise: str
     stage: str
@@ -115,10 +114,18 @@ class Queries:
         """Every node id with its label."""
         return {node.id: node.label for node in self.store.nodes()}
 
-    def stage_rows(self) -> list[tuple[str, str, object]]:
-        """(id, name, tier) of every stage, in id order (the tier None when it has none): what the
-        rolled-up chain is built from, without the rest of each stage's properties."""
-        return [(n.id, n.name, n.props.get("tier")) for n in self.store.nodes(["Stage"])]
+    def stage_rows(self, ids: Iterable[str] | None = None) -> list[tuple[str, str, object]]:
+        """(id, name, tier) of every stage (of those of ``ids`` that are stages, when given), in id
+        order (the tier None when it has none): what the rolled-up chain is built from, without
+        the rest of each stage's properties."""
+        return [(n.id, n.name, n.props.get("tier")) for n in self.store.nodes(["Stage"], ids=None if ids is None else set(ids))]
+
+    def stage_links(self, type: str) -> list[tuple[str, str]]:
+        """(source, target) of every relationship of ``type`` whose two ends are stages, in
+        :meth:`links` order: the stage hierarchy (PART_OF) or the product links (FEEDS), without
+        reading the stages themselves."""
+        stages = {row[0] for row in self.stage_rows()}
+        return [(source, target) for _, source, target, _ in self.links([type]) if source in stages and target in stages]
 
     def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
         """The nodes (of ``labels``, all when None) with an id, name, English name or alias whose

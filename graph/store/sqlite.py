@@ -13,6 +13,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
+from functools import partial
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -719,10 +720,24 @@ class SqliteQueries(Queries):
     def id_labels(self) -> dict[str, str]:
         return dict(self.store._db.execute("SELECT id, label FROM nodes"))
 
-    def stage_rows(self) -> list[tuple[str, str, object]]:
-        sql = "SELECT id, name, json_extract(props, '$.tier'), json_type(props, '$.tier') FROM nodes WHERE label = 'Stage' ORDER BY id"
+    def stage_rows(self, ids: Iterable[str] | None = None) -> list[tuple[str, str, object]]:
+        sql = "SELECT id, name, json_extract(props, '$.tier'), json_type(props, '$.tier') FROM nodes WHERE label = 'Stage'"
+        if ids is None:
+            found = self.store._db.execute(sql + " ORDER BY id").fetchall()
+        else:  # by the primary key, the ids as one JSON array (any number of them)
+            found = self.store._db.execute(
+                "SELECT n.id, n.name, json_extract(n.props, '$.tier'), json_type(n.props, '$.tier')"
+                " FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value WHERE n.label = 'Stage'",
+                (json.dumps(sorted(set(ids))),)).fetchall()
+            found.sort()
         # a tier that is not a scalar (it should be a word) comes back as JSON text: decoded, as the reference has it
-        return [(i, name, json.loads(tier) if kind in ("array", "object") else tier) for i, name, tier, kind in self.store._db.execute(sql)]
+        return [(i, name, json.loads(tier) if kind in ("array", "object") else tier) for i, name, tier, kind in found]
+
+    def stage_links(self, type: str) -> list[tuple[str, str]]:
+        # the primary key gives the links in order; each end's label by its key
+        sql = ("SELECT r.source, r.target FROM rels r CROSS JOIN nodes a ON a.id = r.source CROSS JOIN nodes b ON b.id = r.target"
+               " WHERE r.type = ? AND a.label = 'Stage' AND b.label = 'Stage' ORDER BY r.type, r.source, r.target, r.key")
+        return self.store._db.execute(sql, (check_rel_type(type),)).fetchall()
 
     def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
         # the names column holds each node's folded names one a line: an exact line is a match
@@ -789,7 +804,7 @@ class SqliteQueries(Queries):
         # existed scan the nodes instead.
         columns = (
             "SELECT r.source, r.target, json_extract(n.props, '$.region'),"
-            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN json_extract(r.props, '$.capacity') END,"
+            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN CAST(json_extract(r.props, '$.capacity') AS REAL) END,"
             " json_extract(r.props, '$.unit')"
         )
         region_params: list[str] = []
@@ -808,11 +823,9 @@ class SqliteQueries(Queries):
             if batch is not None:
                 sql += f" AND r.target IN ({','.join('?' * len(batch))})"
                 params += batch
-            found.extend(
-                Operation(source, target, region, None if capacity is None else float(capacity), unit)
-                for source, target, region, capacity, unit in self.store._db.execute(sql, params)
-            )
-        return sorted(found, key=lambda op: (op.stage, op.enterprise))
+            # rows straight into tuples (no Python call per row; capacity already REAL)
+            found.extend(map(partial(tuple.__new__, Operation), self.store._db.execute(sql, params)))
+        return sorted(found, key=itemgetter(1, 0))  # (stage, enterprise)
 
     def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
         # The OPERATES_IN rows come by the rels_target index, then each enterprise by its key

@@ -446,3 +446,24 @@ def test_replace_deletes_only_chainxs_graph_and_a_users_own_nodes_survive(neo4j_
         load_path(alone, other)
         assert reads.snapshot(neo4j_store) == reads.snapshot(alone)
         assert neo4j_store.counts() == alone.counts()
+
+
+def test_a_store_written_before_names_were_kept_is_named_the_reference_way_then_indexed(neo4j_store):
+    from graph.store.base import fold
+    from graph.store.neo4j import META_LABEL, NAMES
+    from graph.store.queries import Queries
+
+    neo4j_store.write(chain())
+    with neo4j_store._session() as session:  # as a store written before: no names kept, no mark
+        session.run(f"MATCH (n) REMOVE n.`{NAMES}`").consume()
+        session.run(f"MATCH (m:{META_LABEL}) REMOVE m.names").consume()
+    assert not neo4j_store._names_kept()
+    found = [n.id for n in queries(neo4j_store).named(fold("ＰＸ"))]
+    assert found == ["px"] == [n.id for n in Queries(neo4j_store).named(fold("ＰＸ"))]
+    neo4j_store.write(GraphData(nodes=[Node("Region", "new", "新区")]))  # the first write keeps every node's names
+    assert neo4j_store._names_kept()
+    with neo4j_store._session() as session:
+        missing = session.run(f"MATCH (n:Stage) WHERE n.`{NAMES}` IS NULL RETURN count(n) AS c").single()["c"]
+    assert missing == 0
+    assert [n.id for n in queries(neo4j_store).named(fold("paraxylene"), ["Stage"])] == ["px"]
+    assert "~names" not in reads.get_node(neo4j_store, "px").props and NAMES not in reads.get_node(neo4j_store, "px").props

@@ -570,6 +570,7 @@ def with_types(value):
 
 
 def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
+    from graph.store.base import fold
     from graph.store.queries import Queries
 
     store.write(TRICKY)
@@ -603,11 +604,21 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
         ("links", ([],), {}),
         ("enterprise_ids", (["wj", "nowhere"],), {}),
         ("enterprise_ids", ([],), {}),
+        ("stage_rows", (), {}),
+        ("stage_rows", (stages + ["hengli", "wj"],), {}),
+        ("stage_rows", ([],), {}),
+        ("stage_links", ("PART_OF",), {}),  # Region PART_OF Region is not a stage's link
+        ("stage_links", ("FEEDS",), {}),
+        ("stage_links", ("SUPPLIES",), {}),
+        *(("named", (fold(text), labels), {}) for text in ("spin", "无人环节", "奥布莱恩", "O'BRIEN/1", "ｐｔａ", "nobody", "")
+          for labels in (None, ["Stage"], ["Enterprise", "Region"])),
     ]
     for name, args, kwargs in calls:
         mine, expected = getattr(own, name)(*args, **kwargs), getattr(reference, name)(*args, **kwargs)
         if name == "relationships_among":
             mine, expected = canonical(GraphData(relationships=mine)), canonical(GraphData(relationships=expected))
+        if name == "named":  # whole nodes, in id order
+            mine, expected = [(n.id, n.label, n.name, typed(n.props)) for n in mine], [(n.id, n.label, n.name, typed(n.props)) for n in expected]
         # with the types: a capacity is a float or None on both, never an int on one and a float on the other
         assert with_types(mine) == with_types(expected), (name, args, kwargs)
 
@@ -639,3 +650,20 @@ def test_chains_read_back_and_are_read_as_scopes_alike(loaded):
     assert (scope.kind, scope.chain, scope.stages, scope.of) == ("chain", "front", 2, 5)
     with pytest.raises(NotFound, match="unknown chain 'back'"):
         gaps(loaded, "wj", chain="back")
+
+
+def test_a_node_is_found_by_the_names_it_has_now(loaded):
+    from graph.store.base import fold
+    from graph.store.queries import Queries
+
+    def named(text):
+        mine, reference = queries(loaded).named(fold(text)), Queries(loaded).named(fold(text))
+        assert [(n.id, n.props) for n in mine] == [(n.id, n.props) for n in reference], text
+        return [n.id for n in mine]
+
+    assert named("Ｐａｒａｘｙｌｅｎｅ") == ["px"] and named("Polymerisation") == ["poly"]
+    loaded.set_properties({"px": {"aliases": ["二甲苯"]}, "poly": {"name_en": "Polymerization"}})
+    for text, found in (("paraxylene", []), ("二甲苯", ["px"]), ("Polymerisation", []), ("polymerization", ["poly"])):
+        assert named(text) == found, text
+    loaded.write(GraphData(nodes=[N("Stage", "px", "对二甲苯", {"aliases": ["PX甲苯"]})]))
+    assert named("px甲苯") == ["px"] and named("二甲苯") == []
