@@ -164,12 +164,15 @@ def _centrality(run: Run) -> list[dict]:
     return rows
 
 
+CORES_SECONDS = 10.0  # the single-process side of each "cores" row, at most, by the estimate (which runs high)
+
+
 @measurement("cores")
 def _cores(run: Run) -> list[dict]:
     """The shortest-path centralities on every core beside the single-threaded igraph call, in
     wall time (the point is the cores: CPU time is about the same). Each runs on all sources
-    when one process fits in the budget, else on the same sample of sources (their work is
-    uniform), both sides alike."""
+    when one process takes at most :data:`CORES_SECONDS`, else on the same sample of sources
+    (their work is uniform), both sides alike."""
     import numpy as np
 
     from graph import accel
@@ -185,8 +188,10 @@ def _cores(run: Run) -> list[dict]:
         kwargs = {"betweenness": {"directed": a.directed}, "closeness": {"mode": mode, "normalized": True},
                   "harmonic": {"mode": mode, "normalized": False}}
         for metric in SHORTEST_PATH_METRICS:
+            # a ratio needs only enough work to dwarf starting the processes: a sample of sources
+            # (their work is uniform) of about CORES_SECONDS per side, the same on both sides
             seconds = accel.estimate_seconds(a, metric) * accel.threads_used(a, metric)  # one process
-            count = n if seconds <= run.budget / 4 else max(workers * 8, int(n * run.budget / 4 / seconds))
+            count = n if seconds <= CORES_SECONDS else max(workers * 8, int(n * CORES_SECONDS / seconds))
             part = random.Random(SEED).sample(range(n), count) if count < n else list(range(n))
             with timed() as one:
                 key = "sources" if metric == "betweenness" else "vertices"

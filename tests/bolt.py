@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.bolt_server import DATABASE, GDS_PLUGINS, READY, USER, command
+from tests.bolt_server import DATABASE, GDS_PLUGINS, READY, USER, archive_options, command, keep_archive
 
 __all__ = ["BoltServer", "free_port"]
 
@@ -47,6 +47,7 @@ class BoltServer:
         self.local = data_dir is not None
         self.start_seconds: float | None = None
         self._process: subprocess.Popen | None = None
+        self._archive: Path | None = None  # the class-data-sharing archive this JVM writes as it stops (tests/bolt_server.py)
         self._log = None
         if self.local:
             self.bolt_port = int(uri.rsplit(":", 1)[1])
@@ -89,6 +90,18 @@ class BoltServer:
     def running(self) -> bool:
         return not self.local or (self._process is not None and self._process.poll() is None)
 
+    def cpu_seconds(self) -> float | None:
+        """The CPU time (user + system) the local server's JVM has used so far, from /proc; None
+        for an external server or where /proc is not there. The Bolt load benchmark counts the
+        server's work with it: on a shared machine a wall time says little."""
+        if not self.local or self._process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def start(self) -> None:
         """Start the local server (same ports, same data) and wait until it serves Bolt."""
         if not self.local:
@@ -101,7 +114,8 @@ class BoltServer:
         begun = time.monotonic()
         plugins = GDS_PLUGINS if self.gds else self.data_dir.parent / "no-plugins"
         plugins.mkdir(exist_ok=True)
-        argv = command(self.data_dir, self.bolt_port, self.password, plugins, heap=self.heap)
+        options, self._archive = archive_options()
+        argv = command(self.data_dir, self.bolt_port, self.password, plugins, heap=self.heap, jvm_options=options)
         # stdin stays a pipe to this process: when the test run ends, however it ends, the
         # server sees EOF and stops (--stop-on-eof). A session of its own keeps a ^C meant for
         # pytest from killing it before the fixture stops it in order.
@@ -126,6 +140,7 @@ class BoltServer:
         if not self.local:
             raise RuntimeError(f"{self.uri} is an external server (CHAINX_TEST_NEO4J_URI): the tests cannot stop it")
         process, self._process = self._process, None
+        killed = False
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
@@ -133,6 +148,10 @@ class BoltServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+                killed = True
+        if process is not None and self._archive is not None:
+            keep_archive(self._archive, exited_cleanly=not killed and process.returncode in (0, 143, -signal.SIGTERM))
+            self._archive = None
         if process is not None and process.stdin:
             process.stdin.close()
         if self._log is not None:
@@ -141,8 +160,9 @@ class BoltServer:
 
     def close(self) -> None:
         """At the end of the run: the data is thrown away, so the server is killed, not shut down
-        in order (a clean shutdown checkpoints the store first, some ten seconds)."""
-        if self.local and self._process is not None:
+        in order (a clean shutdown checkpoints the store first), unless it is to write the
+        class-data-sharing archive as it exits."""
+        if self.local and self._process is not None and self._archive is None:
             self._process.kill()
         if self.local:
             self.stop()

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
@@ -58,6 +59,9 @@ public final class Neo4jLauncher {
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ZERO)
+                // a stop does not wait out Netty's quiet period (5 s for each of Bolt's two event
+                // loops, after every connection is closed): the outage tests stop it four times
+                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown, "chainx-neo4j-shutdown"));
 
