@@ -9,8 +9,11 @@ everything, and a textile town's "gaps" are eggs and radishes. A report therefor
   :data:`graph.params.FULL_LISTING_STAGES` top-level stages, the bundled textile chain has 31);
 - ``region``: the stages the region's enterprises operate in, and the stages up to ``depth``
   FEEDS steps upstream and downstream of them (directed steps only: a sideways step, up to a
-  shared input and down again, is how a search of 涤纶 reaches 鸡蛋). The default for a region on
-  a larger chain;
+  shared input and down again, is how a search of 涤纶 reaches 鸡蛋), walked over the stages'
+  own links and rolled up afterwards (:func:`graph.analysis.stages.scoped_chain`: a link into
+  one sub-stage of a category goes on only through that sub-stage's links, so a retinoid that
+  shares the category 甲酸 with PTA does not reach 聚酯). The default for a region on a larger
+  chain;
 - ``endpoints``: the stages on near-shortest FEEDS paths from one stage to another
   (``source`` → ``sink``: on a path at most :data:`ENDPOINT_SLACK` steps longer than the
   shortest), which a cycle cannot widen;
@@ -24,8 +27,6 @@ many, and how to widen it (:class:`Scope`).
 >>> from graph.analysis.stages import StageChain
 >>> g = nx.DiGraph([("oil", "pta"), ("pta", "fibre"), ("fibre", "cloth"), ("egg", "cake")])
 >>> chain = StageChain(g, {s: s for s in g})
->>> sorted(neighbourhood(chain, {"pta"}, 1))
-['fibre', 'oil', 'pta']
 >>> sorted(between(chain, "oil", "cloth"))
 ['cloth', 'fibre', 'oil', 'pta']
 """
@@ -43,7 +44,7 @@ from .params import CHAIN, FULL_LISTING_STAGES, PAIRS, SCOPE, SCOPE_DEPTH
 from .store.base import GraphStore
 from .store.queries import queries
 
-__all__ = ["Scope", "chain_in_scope", "neighbourhood", "between", "ENDPOINT_SLACK"]
+__all__ = ["Scope", "chain_in_scope", "between", "ENDPOINT_SLACK"]
 
 ENDPOINT_SLACK = 1
 
@@ -148,9 +149,9 @@ _region_chains = VersionedCache("region scope chain", size=16)
 
 def _region_chain(store: GraphStore, regions: frozenset[str], depth: int, rollup: str, pairs: str) -> tuple[StageChain, set[str]]:
     """The chain of a region scope and its seeds (the top-level stages the regions' enterprises
-    operate in): :func:`neighbourhood` of the seeds in the whole chain, cut from it, but built
-    from store queries around the seeds (:func:`graph.analysis.stages.scoped_chain`). Cached per
-    store version."""
+    operate in): the whole chain cut to the top-level stages of the FEEDS walk from the stages
+    the enterprises operate in, built from store queries around them
+    (:func:`graph.analysis.stages.scoped_chain`). Cached per store version."""
     def compute():
         stages = {op.stage for op in queries(store).operations(regions=regions)}
         hierarchy = stage_hierarchy(store, rollup)
@@ -169,23 +170,6 @@ def _top_of(chain: StageChain, stage: str, parameter: str) -> str:
     if stage not in chain.top:
         raise NotFound(f"{parameter}: no stage {stage!r}")
     return chain.top[stage]
-
-
-def neighbourhood(chain: StageChain, seeds: Iterable[str], depth: int) -> set[str]:
-    """``seeds`` and the top-level stages at most ``depth`` FEEDS steps upstream of one of them
-    or downstream of one (never up and then down)."""
-    seeds = {s for s in seeds if s in chain.graph}
-    return seeds | _within(chain.graph.pred, seeds, depth) | _within(chain.graph.succ, seeds, depth)
-
-
-def _within(step, seeds: set[str], depth: int) -> set[str]:
-    seen, frontier = set(seeds), set(seeds)
-    for _ in range(depth):
-        frontier = {n for s in frontier for n in step[s] if n not in seen}
-        if not frontier:
-            break
-        seen |= frontier
-    return seen
 
 
 def between(chain: StageChain, source: str, sink: str, slack: int = ENDPOINT_SLACK) -> set[str]:

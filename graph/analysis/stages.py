@@ -39,7 +39,7 @@ from .reasons import NAMES_IN_REASON
 __all__ = [
     "StageChain", "stage_chain", "build_stage_chain", "ROLLUP_MAX_BELOW", "cycles", "cycle_summary", "feeds_cycles", "cycles_of", "chain_order", "condensed", "stage_betweenness",
     "EXACT_BETWEENNESS_STAGES", "BETWEENNESS_K", "BETWEENNESS_SEED", "FULL_LISTING_STAGES", "DEFAULT_TOP",
-    "listing_limit", "Hierarchy", "stage_hierarchy", "build_hierarchy", "scoped_chain", "chain_size",
+    "listing_limit", "Hierarchy", "stage_hierarchy", "build_hierarchy", "scoped_chain", "walk_starts", "chain_size",
 ]
 
 _TIER_RANK = {"upstream": 0, "midstream": 1, "downstream": 2, "support": 3}
@@ -274,6 +274,8 @@ class _Links:
         self.rows: dict[str, tuple[str, object]] = {}  # stage → (name, tier); stages only
         self.checked: set[str] = set()  # ids looked up, stages or not
         self.targets: dict[str, set[str]] = defaultdict(set)  # stage → the stages of other tops it FEEDS
+        self.down: dict[str, set[str]] = defaultdict(set)  # stage → every other stage it FEEDS (any top)
+        self.up: dict[str, set[str]] = defaultdict(set)  # stage → every other stage FEEDING it (any top)
         self.succ: dict[str, set[str]] = {}  # expanded top-level stage → the top-level stages it feeds
         self.pred: dict[str, set[str]] = {}  # ... and those feeding it (before pairs are broken)
         self.weights: dict[tuple[str, str], dict[tuple, float]] = defaultdict(dict)  # (top, top) → {link: weight}
@@ -305,6 +307,9 @@ class _Links:
         for identity, a, b, weight in rels:
             if a not in self.rows or b not in self.rows:
                 continue
+            if a != b:
+                self.down[a].add(b)
+                self.up[b].add(a)
             ta, tb = top_of(a), top_of(b)
             if ta == tb:
                 continue
@@ -328,6 +333,17 @@ class _Links:
             return True
         return (a, b) not in _pair_removed(self.rows[a][1], self.rows[b][1], self._weight(a, b), self._weight(b, a), a, b)
 
+    def fed(self, stage: str) -> set[str]:
+        """The stages ``stage`` FEEDS by its own links (its top-level stage expanded): those of its
+        own top-level stage, and those of others whose rolled-up link survives ``pairs``."""
+        ta, top_of = self.h.top_of(stage), self.h.top_of
+        return {b for b in self.down[stage] if top_of(b) == ta or self._kept(ta, top_of(b), top_of(b) in self.pred[ta])}
+
+    def feeders(self, stage: str) -> set[str]:
+        """The stages FEEDING ``stage`` by their own links (its top-level stage expanded), as :meth:`fed`."""
+        tb, top_of = self.h.top_of(stage), self.h.top_of
+        return {a for a in self.up[stage] if top_of(a) == tb or self._kept(top_of(a), tb, top_of(a) in self.succ[tb])}
+
     def after(self, top: str) -> set[str]:
         """The top-level stages ``top`` feeds in the chain (``top`` expanded)."""
         return {b for b in self.succ[top] if self._kept(top, b, b in self.pred[top])}
@@ -338,28 +354,41 @@ class _Links:
 
 
 def scoped_chain(store: GraphStore, seeds: Iterable[str], depth: int, rollup: str = "auto", pairs: str = "keep") -> StageChain:
-    """``stage_chain(store, rollup, pairs).restricted(graph.scope.neighbourhood(chain, tops, depth))``
-    where ``tops`` are the top-level stages of ``seeds`` (stage ids; those not stages are
-    ignored), built from store queries around the seeds: the hierarchy (:func:`stage_hierarchy`),
-    then the FEEDS links of the stages reached, step by step, so a town's scope on a national
-    chain reads a few hundred stages, not all of them. Equal to the cut of the whole chain, its
-    graph's nodes and links in the same order."""
+    """``stage_chain(store, rollup, pairs).restricted(tops)``, where ``tops`` are the top-level
+    stages of the region scope around ``seeds`` (stage ids; those not stages are ignored):
+    the top-level stages of :func:`walk_starts` of the seeds and of every stage at most
+    ``depth`` FEEDS links upstream of one of them or downstream of one (never up and then down).
+
+    The walk runs over the stages' own FEEDS links, not the rolled-up chain's: a walk state is
+    a stage, not its top-level stage. A link into one sub-stage of a category goes on only
+    through that sub-stage's own links, not through every link of the category (chainkg's 甲酸
+    holds PTA and a retinoid: rolled up first, 依曲替酯 → 芳香维甲酸 reached 聚酯 through PTA's
+    links, though no chain of links joins them). A link between two sub-stages of one
+    top-level stage is a step too; a link between two top-level stages is followed only where
+    the chain keeps it (``pairs="break"`` removes some). The stages reached are rolled up
+    afterwards into the top-level stages the report reads.
+
+    Built from store queries around the seeds: the hierarchy (:func:`stage_hierarchy`), then the
+    FEEDS links of the top-level stages reached, step by step, so a town's scope on a national
+    chain reads a few hundred stages, not all of them. Its graph's nodes and links are the whole
+    chain's cut to the scope, in the same order."""
     ROLLUP.check(rollup)
     PAIRS.check(pairs)
     h = stage_hierarchy(store, rollup)
     links = _Links(store, h, pairs)
-    tops = {h.top_of(s) for s in links.stages(seeds)}
-    links.stages(tops)
-    keep = set(tops)
-    for step in (links.before, links.after):
-        seen, frontier = set(tops), set(tops)
+    operated = links.stages(seeds)
+    starts = walk_starts(h, operated)
+    keep = {h.top_of(s) for s in operated}
+    links.stages(keep)
+    for step in (links.feeders, links.fed):
+        seen, frontier = set(starts), set(starts)
         for _ in range(depth):
-            links.expand(frontier)
+            links.expand({h.top_of(s) for s in frontier})
             frontier = {n for s in frontier for n in step(s) if n not in seen}
             if not frontier:
                 break
             seen |= frontier
-        keep |= seen
+        keep |= {h.top_of(s) for s in seen}
     links.expand(keep)
     graph = nx.DiGraph()
     graph.add_nodes_from((s, {"name": links.rows[s][0], "tier": links.rows[s][1]}) for s in sorted(keep))
@@ -376,6 +405,35 @@ def scoped_chain(store: GraphStore, seeds: Iterable[str], depth: int, rollup: st
     top = {s: t for t, stages in members.items() for s in stages}
     parents = {s: h.parents[s] for s in top if s in h.parents}
     return StageChain(graph=graph, top=top, members=members, parents=parents, rollup=rollup)
+
+
+def walk_starts(hierarchy: Hierarchy, operated: Iterable[str]) -> set[str]:
+    """Where a region scope's walk starts (:func:`scoped_chain`): every stage a firm operates in
+    (``operated``), and the stages rolled up with it into its top-level stage that are PART_OF
+    it, directly or through other such stages. A firm in a top-level stage (a category itself,
+    not one of its sub-stages) so starts from all of the category's stages; a firm in a
+    sub-stage, from that sub-stage and the sub-stages under it, not from its siblings.
+
+    >>> h = Hierarchy(parents={"jet": ["weave"], "air": ["weave"], "jet2": ["jet"]},
+    ...               top={"jet": "weave", "air": "weave", "jet2": "weave"},
+    ...               below={"weave": ["air", "jet", "jet2"]}, stages=4, rollup="top")
+    >>> sorted(walk_starts(h, ["weave"])), sorted(walk_starts(h, ["jet"]))
+    (['air', 'jet', 'jet2', 'weave'], ['jet', 'jet2'])
+    """
+    starts: set[str] = set()
+    for stage in set(operated):
+        top = hierarchy.top_of(stage)
+        if stage == top:
+            starts.update(hierarchy.members(top))
+            continue
+        members = set(hierarchy.members(top))
+        children: dict[str, list[str]] = defaultdict(list)
+        for member in members:
+            for parent in hierarchy.parents.get(member, ()):
+                if parent in members:
+                    children[parent].append(member)
+        starts |= reachable(children, stage) | {stage}
+    return starts
 
 
 def _pair_removed(tier_a, tier_b, weight_ab: float, weight_ba: float, a: str, b: str) -> list[tuple[str, str]]:

@@ -1,20 +1,25 @@
 """A region scope's chain built from store queries around the region's stages
 (graph.analysis.stages.scoped_chain) is the whole chain cut to the scope, exactly: the same
 stages, names, tiers, links in the same order, roll-up and members, on random graphs with FEEDS
-cycles, two-way pairs, several parents, broad categories and PART_OF links between regions."""
+cycles, two-way pairs, several parents, broad categories and PART_OF links between regions.
+
+The scope is walked over the stages' own FEEDS links and rolled up afterwards: a link into one
+sub-stage of a category goes on only through that sub-stage's links (issue 13). The reference
+here works it out with NetworkX on the store's FEEDS between stages."""
 
 from __future__ import annotations
 
 from unittest import mock
 
+import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.analysis import stages as stages_module
 from graph.analysis.stages import build_hierarchy, build_stage_chain, scoped_chain
 from graph.model import GraphData, Node, Relationship
-from graph.scope import neighbourhood
 from graph.store.sqlite import SqliteStore
+from tests.scopes import region_scope
 
 TIERS = [None, "upstream", "midstream", "downstream", "support"]
 
@@ -59,8 +64,7 @@ def test_the_scoped_chain_is_the_whole_chain_cut_to_the_scope(data, seeds, depth
     # a small cap makes categories broad on a small graph (auto then differs from top)
     with mock.patch.object(stages_module, "ROLLUP_MAX_BELOW", cap):
         whole = build_stage_chain(store, rollup, pairs)
-        tops = {whole.top[s] for s in seeds if s in whole.top}
-        expected = whole.restricted(neighbourhood(whole, tops, depth))
+        expected = whole.restricted(region_scope(store, whole, seeds, depth))
         got = scoped_chain(store, seeds, depth, rollup, pairs)
         assert build_hierarchy(store, rollup).total == len(whole.graph)
     assert shape(got) == shape(expected)
@@ -75,3 +79,41 @@ def test_the_hierarchy_counts_top_level_stages_on_a_tiny_chain():
     assert (hierarchy.total, hierarchy.top_of("jet"), hierarchy.members("weave")) == (2, "weave", ["jet", "weave"])
     chain = scoped_chain(store, ["spin"], 1)
     assert (chain.stages, list(chain.graph.edges)) == (["spin", "weave"], [("spin", "weave")])
+
+
+def formic_acid_store():
+    """chainkg's fault, in small: the category 甲酸 holds PTA and a retinoid (芳香维甲酸), which
+    share nothing but the category. 依曲替酯 → 芳香维甲酸; 原油 → PTA → 聚酯 → 涤纶; and 乙二醇 → 聚酯."""
+    stages = {"formic": "甲酸", "pta": "精对苯二甲酸", "retinoid": "芳香维甲酸", "etretinate": "依曲替酯",
+              "crude": "原油", "meg": "乙二醇", "polyester": "聚酯", "fibre": "涤纶"}
+    feeds = [("etretinate", "retinoid"), ("crude", "pta"), ("pta", "polyester"), ("meg", "polyester"), ("polyester", "fibre")]
+    store = SqliteStore(":memory:", create=True)
+    store.write(GraphData(
+        nodes=[*(Node("Stage", s, name) for s, name in stages.items()), Node("Region", "town", "盛泽镇"),
+               Node("Enterprise", "weaver", "织造厂", {"region": "town"})],
+        relationships=[Relationship("PART_OF", "pta", "formic"), Relationship("PART_OF", "retinoid", "formic"),
+                       *(Relationship("FEEDS", a, b) for a, b in feeds)]))
+    return store
+
+
+def test_a_link_into_one_sub_stage_goes_on_only_through_that_sub_stage_s_own_links():
+    store = formic_acid_store()
+    whole = build_stage_chain(store)
+    assert whole.top["pta"] == whole.top["retinoid"] == "formic"  # rolled up: one node
+    # the old walk, over the rolled-up chain: 依曲替酯 → 甲酸 → 聚酯 is two steps, so a firm in
+    # 聚酯 had 依曲替酯 "2 steps above" it
+    rolled = nx.single_source_shortest_path_length(whole.graph.reverse(copy=False), "polyester", cutoff=2)
+    assert "etretinate" in rolled
+    # over the stages' own links, 聚酯 ← PTA ← 原油 and 聚酯 ← 乙二醇 (up), 聚酯 → 涤纶 (down); PTA
+    # rolls up into 甲酸, which is in the scope; the retinoid's links are not walked
+    assert scoped_chain(store, ["polyester"], 2).stages == ["crude", "fibre", "formic", "meg", "polyester"]
+    assert scoped_chain(store, ["polyester"], 5).stages == ["crude", "fibre", "formic", "meg", "polyester"]
+
+
+def test_a_firm_in_the_category_itself_starts_from_all_its_stages_one_in_a_sub_stage_from_that_one():
+    store = formic_acid_store()
+    # 甲酸 itself: the retinoid's links (依曲替酯, one up) and PTA's (原油 up; 聚酯, 涤纶 down)
+    assert scoped_chain(store, ["formic"], 2).stages == ["crude", "etretinate", "fibre", "formic", "polyester"]
+    # the retinoid alone: 依曲替酯 and its own category, nothing of PTA's
+    assert scoped_chain(store, ["retinoid"], 2).stages == ["etretinate", "formic"]
+    assert scoped_chain(store, ["pta"], 1).stages == ["crude", "formic", "polyester"]

@@ -25,6 +25,7 @@ from graph.store.queries import queries
 from graph.store.sqlite import SqliteStore
 from loaders.chainkg import read_chainkg
 from loaders.pipeline import load_path, prepare
+from tests.scopes import region_scope
 
 OVERLAY = Path(__file__).resolve().parents[2] / "data" / "overlay-example"
 TOWN = "shengze"  # data/overlay-example: five enterprises of 盛泽镇 on national stages
@@ -83,14 +84,11 @@ def town_firms_per_stage(store) -> dict[str, set[str]]:
     return local
 
 
-def _town_scope(chain, local, depth=2) -> set[str]:
-    """Worked out with NetworkX: the town's stages and those up to ``depth`` FEEDS steps above
-    or below one of them (directed steps only)."""
-    graph, scope = chain.graph, set(local)
-    for seed in local:
-        scope |= set(nx.single_source_shortest_path_length(graph, seed, cutoff=depth))
-        scope |= set(nx.single_source_shortest_path_length(graph.reverse(copy=False), seed, cutoff=depth))
-    return scope
+def _town_scope(store, chain, depth=2) -> set[str]:
+    """Worked out with NetworkX (tests/scopes.py): the top-level stages of the town's stages and
+    of those up to ``depth`` FEEDS links above or below one of them (directed steps only), walked
+    over the stages' own links and rolled up afterwards."""
+    return region_scope(store, chain, {op.stage for op in queries(store).operations(regions=[TOWN])}, depth)
 
 
 def test_gaps_of_the_town_on_the_national_chain(national, reports):
@@ -99,7 +97,7 @@ def test_gaps_of_the_town_on_the_national_chain(national, reports):
     # a chain of ~75,000 top-level stages is too large to read: the town's own neighbourhood is
     local = town_firms_per_stage(national)
     assert set().union(*local.values()) == TOWN_FIRMS
-    scope = _town_scope(chain, local)
+    scope = _town_scope(national, chain)
     assert report["chain_scope"]["kind"] == "region" and report["chain_scope"]["depth"] == 2
     assert report["chain_scope"]["of"] == len(chain.graph) > 50_000
     assert report["counts"]["stages"] == report["chain_scope"]["stages"] == len(scope) < 500
@@ -137,7 +135,7 @@ def test_compare_reads_the_regions_scope_and_counts_every_stage_of_it(national, 
     # Wujiang holds only Shengze's firms, so both read the town's neighbourhood of the national
     # chain (fewer than 500 stages: every one listed, in chain order); counts are the town's
     local = town_firms_per_stage(national)
-    scope = _town_scope(stage_chain(national), local)
+    scope = _town_scope(national, stage_chain(national))
     assert report["chain_scope"]["kind"] == "region" and report["chain_scope"]["stages"] == len(scope)
     assert {row["stage"] for row in report["stages"]} == scope and report["stages_listed"] == report["stages_total"] == len(scope)
     for row in report["stages"]:
