@@ -162,15 +162,11 @@ def build_stage_chain(store: GraphStore, rollup: str = "auto", pairs: str = "kee
     for _, source, target, _ in search.links(["FEEDS"]):
         if source in succ and target in succ:
             succ[source].setdefault(target)
-    parents: dict[str, list[str]] = {}
-    for _, source, target, _ in search.links(["PART_OF"]):
-        if source in succ and target in succ and source != target:
-            parents.setdefault(source, []).append(target)
-    for stage in parents:
-        parents[stage] = sorted(set(parents[stage]))
-    below = _below_counts(parents, cap=ROLLUP_MAX_BELOW)
-    broad = {s for s, n in below.items() if n > ROLLUP_MAX_BELOW} if rollup == "auto" else set()
-    top = {stage: stage for stage in succ} if rollup == "none" else _tops(succ, parents, below, broad)
+    # how each stage rolls up: the one rule, worked out from the PART_OF links (and shared with
+    # the scoped chains built from the same cached hierarchy)
+    hierarchy = stage_hierarchy(store, rollup)
+    parents = hierarchy.parents
+    top = {stage: hierarchy.top_of(stage) for stage in succ}
     graph = nx.DiGraph()
     members: dict[str, list[str]] = {}
     graph.add_nodes_from((stage, {"name": attrs[stage][0], "tier": attrs[stage][1]}) for stage in sorted(succ) if top[stage] == stage)
@@ -188,8 +184,8 @@ def build_stage_chain(store: GraphStore, rollup: str = "auto", pairs: str = "kee
 
 @dataclass(frozen=True)
 class Hierarchy:
-    """How every stage rolls up (:func:`build_stage_chain`'s ``top`` and ``parents``), worked out
-    from the PART_OF links between stages alone: no stage row and no FEEDS link is read, so a
+    """How every stage rolls up (the ``top`` and ``parents`` of every :class:`StageChain`), worked
+    out from the PART_OF links between stages alone: no stage row and no FEEDS link is read, so a
     scope's chain (:func:`scoped_chain`) can be built without the whole national chain."""
 
     parents: dict[str, list[str]]  # sub-stage id → the stages it is PART_OF, in id order
@@ -222,7 +218,7 @@ def stage_hierarchy(store: GraphStore, rollup: str = "auto") -> Hierarchy:
 
 
 def build_hierarchy(store: GraphStore, rollup: str = "auto") -> Hierarchy:
-    """:func:`stage_hierarchy`, uncached: the roll-up rule of :func:`build_stage_chain`."""
+    """:func:`stage_hierarchy`, uncached: the roll-up rule described in :func:`build_stage_chain`."""
     parents: dict[str, list[str]] = {}
     for source, target in queries(store).stage_links("PART_OF"):
         if source != target:
