@@ -573,6 +573,23 @@ def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms
     stopped: dict[str, int] = defaultdict(int)
     for _, place in stopped_pairs:
         stopped[world.tops[place]] += 1
+    stages_lost, weakened, downstream = _stage_effects(world, stopped, stages_out, min_firms)
+    return {
+        "supplies_cut": supplies_cut,
+        "enterprises_total": len(disrupted),
+        "enterprises_in_scope": int(in_scope.sum()),
+        "enterprises": enterprises,
+        "stages_lost": stages_lost,
+        "stages_weakened": weakened,
+        "stages_downstream": downstream,
+    }
+
+
+def _stage_effects(world: _World | _ReferenceWorld, stopped: dict[str, int], stages_out: set[str], min_firms: int) -> tuple[list, list, list]:
+    """(stages lost, stages weakened below ``min_firms``, stages downstream of a lost one that
+    still have firms) once ``stopped[stage]`` of each top-level stage's firms stopped delivering
+    it and ``stages_out`` were removed: the same for either world (:class:`_World`,
+    :class:`_ReferenceWorld`)."""
     # a removed stage that had no firm (in scope) takes nothing away: not lost, cuts off nothing
     removed_tops = {t for t in (world.chain.top.get(x) for x in stages_out)
                     if t and set(world.chain.members[t]) <= stages_out and world.firms[t]}
@@ -593,15 +610,7 @@ def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms
         if active > 0:
             inputs = sorted(x for x in lost_ids if stage in world.reach[x])
             downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs})
-    return {
-        "supplies_cut": supplies_cut,
-        "enterprises_total": len(disrupted),
-        "enterprises_in_scope": int(in_scope.sum()),
-        "enterprises": enterprises,
-        "stages_lost": stages_lost,
-        "stages_weakened": weakened,
-        "stages_downstream": downstream,
-    }
+    return stages_lost, weakened, downstream
 
 
 # -- the reference: the same world and cascade on dicts and sets ----------------------------
@@ -747,26 +756,7 @@ def _reference_cascade(world: _ReferenceWorld, firms_out: set[str], stages_out: 
         for stage in world.stages_of.get(firm, ()):
             if firm in firms_out or not (world.firms[stage][firm] - stages_out) or stage in cannot:
                 stopped[stage] += 1
-    # a removed stage that had no firm (in scope) takes nothing away: not lost, cuts off nothing
-    removed_tops = {t for t in (world.chain.top.get(x) for x in stages_out)
-                    if t and set(world.chain.members[t]) <= stages_out and world.firms[t]}
-    stages_lost, weakened = [], []
-    for stage in sorted(set(stopped) | removed_tops, key=world.order.get):
-        before = len(world.firms[stage])
-        after = 0 if stage in removed_tops else before - stopped[stage]
-        row = {"stage": stage, "name": world.stage_name(stage), "before": before, "after": after}
-        if stage in removed_tops or (before and not after):
-            stages_lost.append(row)
-        elif before >= min_firms > after:
-            weakened.append(row)
-    lost_ids = {row["stage"] for row in stages_lost}
-    downstream = []
-    below = set().union(*(world.reach[s] for s in lost_ids)) - lost_ids if lost_ids else set()
-    for stage in sorted(below, key=world.order.get):
-        active = len(world.firms[stage]) - stopped.get(stage, 0)
-        if active > 0:
-            inputs = sorted(s for s in lost_ids if stage in world.reach[s])
-            downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs})
+    stages_lost, weakened, downstream = _stage_effects(world, stopped, stages_out, min_firms)
     return {
         "supplies_cut": supplies_cut,
         "enterprises_total": len(disrupted),
