@@ -30,6 +30,19 @@ def textile_path() -> Path:
     return TEXTILE
 
 
+@pytest.fixture(scope="module")
+def textile_db(tmp_path_factory) -> Path:
+    """A store of the bundled data/textile of the module's own, for tests that only read it
+    (a test that writes takes a copy: tests/adversarial's ``textile_db``)."""
+    from graph.store.sqlite import SqliteStore
+    from loaders.pipeline import load_path
+
+    path = tmp_path_factory.mktemp("textile") / "chainx.db"
+    with SqliteStore(path, create=True) as store:
+        load_path(store, TEXTILE)
+    return path
+
+
 @pytest.fixture
 def sqlite_store(tmp_path):
     from graph.store.sqlite import SqliteStore

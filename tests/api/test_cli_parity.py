@@ -11,17 +11,6 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
-from graph.store.sqlite import SqliteStore
-from loaders.pipeline import load_path
-from tests.conftest import TEXTILE
-
-
-@pytest.fixture(scope="module")
-def textile_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("textile") / "chainx.db"
-    with SqliteStore(path, create=True) as store:
-        load_path(store, TEXTILE)
-    return path
 
 
 @pytest.fixture(scope="module")

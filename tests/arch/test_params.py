@@ -13,9 +13,6 @@ from api.app import create_app
 from api.settings import Settings
 from chainx.cli import app as cli
 from graph.params import PARAMS, Param
-from graph.store.sqlite import SqliteStore
-from loaders.pipeline import load_path
-from tests.conftest import TEXTILE
 
 # report → (the CLI command, the arguments it needs besides the parameter), (API method, path, the
 # request's other parameters)
@@ -48,14 +45,6 @@ BOOLEAN = [(report, param) for report, params in PARAMS.items() for param in par
 
 def test_every_report_s_parameters_have_edges_here():
     assert set(EDGES) == set(PARAMS)
-
-
-@pytest.fixture(scope="module")
-def textile_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("params") / "chainx.db"
-    with SqliteStore(path, create=True) as store:
-        load_path(store, TEXTILE)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ import pytest
 from benchmarks.generate import generate_dataset
 from graph.store.sqlite import SqliteStore
 from loaders import load_dataset
-from loaders.pipeline import load_path
-from tests.conftest import TEXTILE
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +18,3 @@ def generated_store(tmp_path_factory):
     store.write(load_dataset(folder))
     yield store
     store.close()
-
-
-@pytest.fixture(scope="module")
-def textile_db(tmp_path_factory):
-    """A store of the bundled data/textile of the module's own (its tests only read it)."""
-    path = tmp_path_factory.mktemp("textile") / "chainx.db"
-    with SqliteStore(path, create=True) as store:
-        load_path(store, TEXTILE)
-    return path
