@@ -57,6 +57,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -350,10 +351,29 @@ def _share(part: list) -> np.ndarray:
     return np.asarray(getattr(g, method)(**{key: part}, **kwargs), dtype=np.float64)
 
 
-def _in_processes(g, method: str, parts: list[list], kwargs: dict) -> list[np.ndarray]:
-    """``g.<method>(sources|vertices=part, **kwargs)`` for each part, one forked process each."""
+def _adopt(a: Arrays, method: str, kwargs: dict) -> None:
+    # a fork server's child gets the graph as arrays and builds its own igraph copy
     global _FORKED
-    _FORKED = (g, method, kwargs)
+    _FORKED = (a.igraph, method, kwargs)
+
+
+def _fork_is_safe() -> bool:
+    """Whether forking this process is safe: only while it runs one thread. A forked child gets
+    a copy of every lock as it was, held by threads the child does not have (the API server's
+    threads, for one), and Python 3.12 and later warn about forking then."""
+    return threading.active_count() == 1
+
+
+def _in_processes(a: Arrays, method: str, parts: list[list], kwargs: dict) -> list[np.ndarray]:
+    """``a.igraph.<method>(sources|vertices=part, **kwargs)`` for each part, one process each:
+    forked (the graph inherited) from a single-threaded process, else started by the fork server
+    (the edges sent to it)."""
+    global _FORKED
+    if not _fork_is_safe():
+        plain = Arrays(list(range(len(a.ids))), a.src, a.dst, None, a.directed)  # igraph needs no ids or weights
+        with multiprocessing.get_context("forkserver").Pool(len(parts), initializer=_adopt, initargs=(plain, method, kwargs)) as pool:
+            return pool.map(_share, parts)
+    _FORKED = (a.igraph, method, kwargs)
     try:
         with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
             return pool.map(_share, parts)
@@ -413,7 +433,7 @@ def betweenness_centrality(graph, k: int | None = None, normalized: bool = True,
     workers = threads_used(a, "betweenness", k) if workers is None else workers
     if workers > 1:
         parts = _split(list(range(n)) if sources is None else sources, workers)
-        raw = np.sum(_in_processes(a.igraph, "betweenness", parts, {"directed": a.directed}), axis=0)
+        raw = np.sum(_in_processes(a, "betweenness", parts, {"directed": a.directed}), axis=0)
     else:
         raw = np.asarray(a.igraph.betweenness(directed=a.directed, sources=sources), dtype=np.float64)
     if not a.directed:
@@ -449,7 +469,7 @@ def _per_vertex(a: Arrays, method: str, workers: int, **kwargs) -> np.ndarray:
         return np.asarray(getattr(a.igraph, method)(**kwargs), dtype=np.float64)
     parts = _split(list(range(len(a.ids))), workers)
     values = np.empty(len(a.ids))
-    for part, got in zip(parts, _in_processes(a.igraph, method, parts, kwargs)):
+    for part, got in zip(parts, _in_processes(a, method, parts, kwargs)):
         values[part] = got
     return values
 

@@ -7,6 +7,7 @@ NetworkX's function returns on the NetworkX projection, which these tests call d
 
 from __future__ import annotations
 
+import threading
 from unittest import mock
 
 import networkx as nx
@@ -182,6 +183,27 @@ def test_two_processes_give_networkx_s_numbers_on_a_graph_with_isolates_and_self
     assert got["sampled"] == pytest.approx(nx.betweenness_centrality(G, k=20, seed=9), abs=1e-9)
     assert got["closeness"] == pytest.approx(nx.closeness_centrality(G), abs=1e-9)
     assert got["harmonic"] == pytest.approx(nx.harmonic_centrality(G), abs=1e-9)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "fork-server"])
+def test_forked_or_from_the_fork_server_the_shares_give_networkx_s_numbers(monkeypatch, fork):
+    monkeypatch.setattr(accel, "_fork_is_safe", lambda: fork)
+    G = nx.gnm_random_graph(50, 140, seed=8, directed=True)
+    G.add_edge(7, 7)
+    a = accel.from_networkx(G)
+    assert accel.betweenness_centrality(a, workers=2) == pytest.approx(nx.betweenness_centrality(G), abs=1e-9)
+    assert accel.closeness_centrality(a, workers=2) == pytest.approx(nx.closeness_centrality(G), abs=1e-9)
+
+
+def test_a_process_running_other_threads_is_not_forked():
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert accel._fork_is_safe() is False
+    finally:
+        release.set()
+        other.join()
 
 
 def test_chainx_threads_caps_the_processes_and_the_estimate_counts_them(generated_store, two_cores, monkeypatch):
