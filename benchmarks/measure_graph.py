@@ -198,7 +198,7 @@ def _cores(run: Run) -> list[dict]:
                 want = np.asarray(getattr(g, method[metric])(**{key: part}, **kwargs[metric]), dtype=np.float64)
             with timed() as many:
                 shares = accel._split(part, workers)
-                got = accel._in_processes(g, method[metric], shares, kwargs[metric]) if workers > 1 else [want]
+                got = accel._in_processes(a, method[metric], shares, kwargs[metric]) if workers > 1 else [want]
             if metric == "betweenness":
                 value = np.sum(got, axis=0)
             else:
