@@ -167,7 +167,7 @@ def _centrality(run: Run) -> list[dict]:
     return rows
 
 
-CORES_SECONDS = 10.0  # the single-process side of each "cores" row, at most, by the estimate (which runs high)
+CORES_SECONDS = 5.0  # the single-process side of each "cores" row, at most, by the estimate (which runs high)
 
 
 @measurement("cores")
