@@ -217,7 +217,11 @@ def render_markdown(report: dict) -> str:
         took = meta.get("section_seconds", {}).get(size)
         if took:
             total = sum(t["wall_s"] for t in took.values())
-            lines += [f"This size took {total / 60:.1f} min wall: " + ", ".join(f"{name} {t['wall_s']:.0f} s" for name, t in took.items()) + ".", ""]
+            cpu = sum(t["cpu_s"] for t in took.values())
+            lines += [f"This size took {total / 60:.1f} min wall, {cpu:.0f} CPU s: "
+                      + ", ".join(f"{name} {t['wall_s']:.0f} s ({t['cpu_s']:.0f} CPU s)" for name, t in took.items())
+                      # a child's CPU counts when it ends: the Neo4j server started by load_bolt ends in gds
+                      + " (CPU s: this process and the children that ended in the section, so gds has the whole life of a Neo4j server this run started).", ""]
         summary = targets(sections, int(size))
         if summary:
             lines += ["| target | measured | met |", "|---|---|---|"]
