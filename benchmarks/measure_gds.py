@@ -11,8 +11,8 @@ An external server (CHAINX_TEST_NEO4J_URI) has only wall seconds, and the ratio 
 What is counted: both sides start from their projections built and cached — the server's GDS
 graphs (the natural one and k-core's, each timed in its own row beside chainx's projection of
 the embedded store) and chainx's fast projection. A metric row is the values only. chainx's side
-of a shortest-path metric is the centrality section's *again* (the report on its cached
-projection: the values and a sort), not computed a second time.
+of a shortest-path metric is the centrality section's report (*again*, on its cached projection:
+the values and a sort; an exact metric's end to end), not computed a second time.
 
 Values: ``max_abs_diff`` is the largest difference between GDS's values and chainx's on the same
 nodes. Where the definitions match it is a check (≈ 0); where they differ (PageRank with dangling
@@ -33,7 +33,8 @@ BASELINE = "chainx's own engine (this process) on the same projection"
 MIN_SERVER_CPU = 0.1  # s: ten ticks of /proc's clock, below which the CPU ratio is mostly rounding
 PROJECTION_BASELINE = "chainx's projection of the embedded store (graph.analysis.centrality.analysis_graph)"
 # the shortest-path metrics take seconds: chainx computes each once, in the centrality section
-REUSED = "chainx: its values and CPU s from the centrality section's *again* (the report, projection cached)"
+REUSED = ("chainx: its values and CPU s from the centrality section's report (*again*, its projection cached; an exact "
+          "metric's end to end, so with chainx's projection's milliseconds)")
 
 
 def _jvm_cpu(pid: int | None) -> float | None:

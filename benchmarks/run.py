@@ -206,7 +206,7 @@ def render_markdown(report: dict) -> str:
         "gaps and bottlenecks: cold, no projection cached). *again*: the same once more, its projection cached for the "
         "store version (a centrality's values recomputed). *baseline*: pure NetworkX on its own cached projection "
         "(centrality), the whole graph pulled into NetworkX (analyses), one MERGE per row into the same server (Bolt), "
-        "pyvis node by node (views); *baseline ÷ chainx* compares it with *again* for centralities and with *CPU s* otherwise. "
+        "pyvis node by node (views); *baseline ÷ chainx* compares it with *again* for centralities (with *CPU s* for an exact path metric, which has no *again*) and with *CPU s* otherwise. "
         "*library*: igraph from the same store (the projection query, its graph, its own call), by its own definitions, "
         "which for closeness on disconnected graphs and for PageRank/eigenvector tolerances are not NetworkX's. "
         "*p50 / p99*: API latency under load from a second process (baseline: `/health`). "
