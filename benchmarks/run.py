@@ -22,7 +22,10 @@ Each size runs in its own process, so its peak RSS is its own. Times are given a
 seconds; ratios use CPU seconds, since the 2-core machines these run on are shared and wall time
 there measures the neighbours too (everything timed in-process is single-threaded). A computation
 whose estimated time exceeds ``--budget`` seconds is not run: its time is extrapolated from a
-sample of sources (per-source work is uniform in these algorithms) and the row says "estimated".
+sample of sources (per-source work is uniform in these algorithms) and the row says "estimated";
+a NetworkX shortest-path baseline is run in full only up to ``measure_graph.NETWORKX_SECONDS``, else
+extrapolated from the same kind of sample, and its note says so. Each section's wall and CPU
+seconds are printed as it ends and given in the table.
 
 Adding a measurement: see :mod:`benchmarks.core`.
 """
