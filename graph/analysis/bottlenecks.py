@@ -79,7 +79,7 @@ from graph.reports import (
 )
 from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
-from graph.store.queries import queries
+from graph.store.queries import GroupedLinks, queries
 from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
@@ -415,16 +415,16 @@ class _Codes(dict):
         return code
 
 
-def _read_supplies(links: list[tuple[str, str, str, str]], enterprise_ids: list[str], chain: StageChain,
-                   top_index: dict[str, int]) -> _Supplies:
-    """The :class:`_Supplies` of the SUPPLIES ``links`` (type, supplier, customer, stage) that name
-    a stage, enterprises coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
+def _read_supplies(links: GroupedLinks, enterprise_ids: list[str], chain: StageChain, top_index: dict[str, int]) -> _Supplies:
+    """The :class:`_Supplies` of the SUPPLIES ``links`` (grouped by supplier: customer, stage) that
+    name a stage, enterprises coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
     firm_code = _Codes(enterprise_ids)
     stage_code = _Codes(["", None])  # no stage named: dropped below
-    n = len(links)
-    supplier = np.fromiter(map(firm_code.__getitem__, map(itemgetter(1), links)), dtype=np.int64, count=n)
-    customer = np.fromiter(map(firm_code.__getitem__, map(itemgetter(2), links)), dtype=np.int64, count=n)
-    stage = np.fromiter(map(stage_code.__getitem__, map(itemgetter(3), links)), dtype=np.int64, count=n)
+    n = len(links.targets)
+    sellers = np.fromiter(map(firm_code.__getitem__, links.sources), dtype=np.int64, count=len(links.sources))
+    supplier = np.repeat(sellers, np.asarray(links.counts, dtype=np.int64))
+    customer = np.fromiter(map(firm_code.__getitem__, links.targets), dtype=np.int64, count=n)
+    stage = np.fromiter(map(stage_code.__getitem__, links.keys), dtype=np.int64, count=n)
     named = stage >= 2
     if not named.all():
         supplier, customer, stage = supplier[named], customer[named], stage[named]
@@ -465,10 +465,15 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     chain_top = chain.top
     tops = list(chain.graph)
     top_index = {s: i for i, s in enumerate(tops)}
-    # plain tuples (enterprise, stage, region, capacity, unit), sorted by (stage, enterprise)
-    ops = [op for op in queries(store).operations(regions=regions) if op[1] in chain_top]
+    # plain tuples (enterprise, stage, region, capacity, unit), sorted by (stage, enterprise);
+    # those of a stage outside the chain dropped a stage at a time, not a row at a time
+    ops = []
     firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
-    for stage, rows in groupby(ops, itemgetter(1)):
+    for stage, rows in groupby(queries(store).operations(regions=regions), itemgetter(1)):
+        if stage not in chain_top:
+            continue
+        rows = list(rows)
+        ops += rows
         here = firms[chain_top[stage]]
         enterprises = list(map(itemgetter(0), rows))
         only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
@@ -476,9 +481,9 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
         here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
         for enterprise in also:
             here[enterprise] = here[enterprise] | only
-    capacity = dict(zip(zip(map(itemgetter(0), ops), map(itemgetter(1), ops)), zip(map(itemgetter(3), ops), map(itemgetter(4), ops))))
+    capacity = dict(zip(map(itemgetter(0, 1), ops), map(itemgetter(3, 4), ops)))
     # ends only: a national graph has hundreds of thousands of supplies, their properties unused
-    links = queries(store).links(["SUPPLIES"])
+    links = queries(store).grouped_links("SUPPLIES")
     stages = projection(store, "chain")  # names of sub-stages too
     names = {s: stages.nodes[s].get("name", s) for s in chain_top}
     # every enterprise's name and region in one light query (no properties parsed); an
