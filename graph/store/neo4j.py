@@ -111,15 +111,15 @@ SET r = row.props
 # New rows, and every row of a load into an empty graph (a first load, or after replace's delete),
 # are created outright. Still inside the write's one transaction, so a failure leaves nothing
 # behind; duplicates within the data are resolved before sending (the last row wins). A row
-# travels as a list of plain values under the batch's property names (_columns), written into the
+# travels as a list of plain values under the batch's property names (_create_rows), written into the
 # CREATE by name: the server decodes no map keys, and a SET from a map of unknown keys would make
 # it materialise the whole batch first (an Eager, as it cannot tell which properties it touches).
-# A load into an empty graph finds a relationship's ends by the internal ids their CREATE returned
+# A load into an empty graph finds a relationship's ends by the element ids their CREATE returned
 # (by id, not through the (label, id) index and this transaction's own index changes).
 _CREATE_NODES = """
 UNWIND $rows AS row
 CREATE (n:{label} {{{props}}}){rest}
-RETURN count(*) AS written, collect(id(n)) AS created
+RETURN count(*) AS written, collect(elementId(n)) AS created
 """
 _CREATE_RELS = """
 UNWIND $rows AS row
@@ -130,8 +130,8 @@ RETURN count(*) AS written, [] AS created
 """
 _CREATE_RELS_BY_NODE = """
 UNWIND $rows AS row
-MATCH (a) WHERE id(a) = row[0]
-MATCH (b) WHERE id(b) = row[1]
+MATCH (a) WHERE elementId(a) = row[0]
+MATCH (b) WHERE elementId(b) = row[1]
 CREATE (a)-[r:{type} {{{props}}}]->(b){rest}
 RETURN count(*) AS written, [] AS created
 """
@@ -713,8 +713,8 @@ class Neo4jStore(GraphStore):
             create = replace or self._is_empty(tx)
             if not create:
                 self._refuse_other_labels(tx, data.nodes)
-            # into an empty graph: the internal id of every node created, which its relationships are found by
-            created: dict[str, int] | None = {} if create else None
+            # into an empty graph: the element id of every node created, which its relationships are found by
+            created: dict[str, str] | None = {} if create else None
             for label, rows in by_label.items():
                 unique = _last_of_each(rows, "id")
                 done += len(rows) - len(unique)  # duplicates count as written: the last one is
@@ -739,10 +739,10 @@ class Neo4jStore(GraphStore):
                 self._bump_version(tx)
         return WriteSummary(len(data.nodes), len(data.relationships), bool(changed), replace)
 
-    def _write_nodes(self, tx, label: str, batch: list[dict], created: dict[str, int] | None, dataset_id: str | None) -> tuple[int, int]:
+    def _write_nodes(self, tx, label: str, batch: list[dict], created: dict[str, str] | None, dataset_id: str | None) -> tuple[int, int]:
         """Write one batch of one label's node rows, stated by ``dataset_id``; (how many were new
         or different, how many differed only in which datasets state them). Into an empty graph
-        (``created`` given) every row is new, and the internal id of each is put in ``created``."""
+        (``created`` given) every row is new, and the element id of each is put in ``created``."""
         stored = {}
         if created is None:
             stored = {r["id"]: r["props"] for r in tx.run(_STORED_NODES.format(label=label), {"ids": [row["id"] for row in batch]})}
@@ -756,7 +756,7 @@ class Neo4jStore(GraphStore):
             tx.run(_REWRITE_NODES.format(label=label), {"rows": differ}).consume()
         return len(fresh) + changed, len(differ) - changed
 
-    def _write_relationships(self, tx, group: tuple[str, str, str], batch: list[dict], created: dict[str, int] | None,
+    def _write_relationships(self, tx, group: tuple[str, str, str], batch: list[dict], created: dict[str, str] | None,
                              dataset_id: str | None) -> tuple[int, int]:
         """Write one batch of relationship rows of one (type, source label, target label), as
         :meth:`_write_nodes` writes nodes: into an empty graph, between the nodes ``created``."""
@@ -812,7 +812,7 @@ class Neo4jStore(GraphStore):
 
     @staticmethod
     def _merge(tx, query: str, batch: list[list], what: str) -> list:
-        """Create one batch of rows (_CREATE_NODES, _CREATE_RELS); the internal ids of what it created, if the query lists them."""
+        """Create one batch of rows (_CREATE_NODES, _CREATE_RELS); the element ids of what it created, if the query lists them."""
         record = tx.run(query, {"rows": batch}).single()
         written, created = (record["written"], record["created"]) if record else (0, [])
         if written != len(batch):
