@@ -115,7 +115,7 @@ SET r = row.props
 # CREATE by name: the server decodes no map keys, and a SET from a map of unknown keys would make
 # it materialise the whole batch first (an Eager, as it cannot tell which properties it touches).
 # A load into an empty graph finds a relationship's ends by the element ids their CREATE returned
-# (by id, not through the (label, id) index and this transaction's own index changes).
+# (a seek by id, not a lookup in the (label, id) index through this transaction's own changes to it).
 _CREATE_NODES = """
 UNWIND $rows AS row
 CREATE (n:{label} {{{props}}}){rest}
