@@ -110,20 +110,30 @@ SET r = row.props
 """
 # New rows, and every row of a load into an empty graph (a first load, or after replace's delete),
 # are created outright. Still inside the write's one transaction, so a failure leaves nothing
-# behind; duplicates within the data are resolved before sending (the last row wins).
+# behind; duplicates within the data are resolved before sending (the last row wins). A row
+# travels as a list of plain values under the batch's property names (_create_rows), written into the
+# CREATE by name: the server decodes no map keys, and a SET from a map of unknown keys would make
+# it materialise the whole batch first (an Eager, as it cannot tell which properties it touches).
+# A load into an empty graph finds a relationship's ends by the element ids their CREATE returned
+# (a seek by id, not a lookup in the (label, id) index through this transaction's own changes to it).
 _CREATE_NODES = """
 UNWIND $rows AS row
-CREATE (n:{label})
-SET n = row.props
-RETURN count(*) AS written, count(*) AS changed
+CREATE (n:{label} {{{props}}}){rest}
+RETURN count(*) AS written, collect(elementId(n)) AS created
 """
 _CREATE_RELS = """
 UNWIND $rows AS row
-MATCH (a:{source} {{id: row.source}})
-MATCH (b:{target} {{id: row.target}})
-CREATE (a)-[r:{type}]->(b)
-SET r = row.props
-RETURN count(*) AS written, count(*) AS changed
+MATCH (a:{source} {{id: row[0]}})
+MATCH (b:{target} {{id: row[1]}})
+CREATE (a)-[r:{type} {{{props}}}]->(b){rest}
+RETURN count(*) AS written, [] AS created
+"""
+_CREATE_RELS_BY_NODE = """
+UNWIND $rows AS row
+MATCH (a) WHERE elementId(a) = row[0]
+MATCH (b) WHERE elementId(b) = row[1]
+CREATE (a)-[r:{type} {{{props}}}]->(b){rest}
+RETURN count(*) AS written, [] AS created
 """
 # The first statement of every write: the version node's lock, held to the commit, so that
 # chainx's writes to one database take turns (two loads into an empty graph would otherwise both
@@ -160,6 +170,34 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+# A property name written into a query's text as it is, between backticks: none that could end
+# the quoting (a backtick, or a backslash: the parser reads \u0060 as one even there) or that
+# the server refuses anyway (empty, NUL). Any other name's value travels in a map (_create_rows).
+_PLAIN_NAME = re.compile(r"[^`\\\x00]+")
+
+
+def _create_rows(maps: list[dict], ends: list[list], variable: str) -> tuple[dict[str, str], list[list]]:
+    """How a batch of property ``maps`` to create travels (see _CREATE_NODES): the query's
+    ``props``, the text of the CREATE's property map ``{`name`: row[i], …}``, and its ``rest``, a
+    SET of ``variable`` that adds what the not-plain names hold (from a map last in each row) or
+    nothing; and one row per map, its ``ends`` row (the values the query finds it by, from row[0])
+    followed by its values under those names, None where it has none (CREATE leaves it out).
+
+    >>> _create_rows([{"id": "a", "w": 1}, {"id": "b", "n`x": 2}], [[], []], "n")
+    ({'props': '`id`: row[0], `w`: row[1]', 'rest': ' SET n += row[2]'}, [['a', 1, {}], ['b', None, {'n`x': 2}]])
+    """
+    names = list(dict.fromkeys(name for props in maps for name in props))
+    plain = [name for name in names if _PLAIN_NAME.fullmatch(name)]
+    first = len(ends[0]) if ends else 0
+    text = {"props": ", ".join(f"`{name}`: row[{first + i}]" for i, name in enumerate(plain)), "rest": ""}
+    if len(plain) == len(names):
+        return text, [[*end, *map(props.get, plain)] for props, end in zip(maps, ends)]
+    others = [name for name in names if not _PLAIN_NAME.fullmatch(name)]
+    text["rest"] = f" SET {variable} += row[{first + len(plain)}]"
+    return text, [[*end, *map(props.get, plain), {name: props[name] for name in others if name in props}]
+                  for props, end in zip(maps, ends)]
 
 
 def _last_of_each(rows: list[dict], *key: str) -> list[dict]:
@@ -675,11 +713,13 @@ class Neo4jStore(GraphStore):
             create = replace or self._is_empty(tx)
             if not create:
                 self._refuse_other_labels(tx, data.nodes)
+            # into an empty graph: the element id of every node created, which its relationships are found by
+            created: dict[str, str] | None = {} if create else None
             for label, rows in by_label.items():
                 unique = _last_of_each(rows, "id")
                 done += len(rows) - len(unique)  # duplicates count as written: the last one is
                 for batch in _batched(unique, self.batch_size):
-                    data_changes, provenance_changes = self._write_nodes(tx, label, batch, create, dataset_id)
+                    data_changes, provenance_changes = self._write_nodes(tx, label, batch, created, dataset_id)
                     changed += data_changes
                     restated += provenance_changes
                     done += len(batch)
@@ -689,7 +729,7 @@ class Neo4jStore(GraphStore):
                 unique = _last_of_each(rows, "source", "target", "key")
                 done += len(rows) - len(unique)
                 for batch in _batched(unique, self.batch_size):
-                    data_changes, provenance_changes = self._write_relationships(tx, (rel_type, source, target), batch, create, dataset_id)
+                    data_changes, provenance_changes = self._write_relationships(tx, (rel_type, source, target), batch, created, dataset_id)
                     changed += data_changes
                     restated += provenance_changes
                     done += len(batch)
@@ -699,32 +739,41 @@ class Neo4jStore(GraphStore):
                 self._bump_version(tx)
         return WriteSummary(len(data.nodes), len(data.relationships), bool(changed), replace)
 
-    def _write_nodes(self, tx, label: str, batch: list[dict], create: bool, dataset_id: str | None) -> tuple[int, int]:
+    def _write_nodes(self, tx, label: str, batch: list[dict], created: dict[str, str] | None, dataset_id: str | None) -> tuple[int, int]:
         """Write one batch of one label's node rows, stated by ``dataset_id``; (how many were new
-        or different, how many differed only in which datasets state them)."""
+        or different, how many differed only in which datasets state them). Into an empty graph
+        (``created`` given) every row is new, and the element id of each is put in ``created``."""
         stored = {}
-        if not create:
+        if created is None:
             stored = {r["id"]: r["props"] for r in tx.run(_STORED_NODES.format(label=label), {"ids": [row["id"] for row in batch]})}
         fresh, differ, changed = self._stated_rows(batch, stored, dataset_id, _node_view, lambda row: row["id"])
         if fresh:
-            self._merge(tx, _CREATE_NODES.format(label=label), fresh, "nodes")
+            text, rows = _create_rows([row["props"] for row in fresh], [[] for _ in fresh], "n")
+            ids = self._merge(tx, _CREATE_NODES.format(label=label, **text), rows, "nodes")
+            if created is not None:
+                created.update(zip((row["id"] for row in fresh), ids))
         if differ:
             tx.run(_REWRITE_NODES.format(label=label), {"rows": differ}).consume()
         return len(fresh) + changed, len(differ) - changed
 
-    def _write_relationships(self, tx, group: tuple[str, str, str], batch: list[dict], create: bool,
+    def _write_relationships(self, tx, group: tuple[str, str, str], batch: list[dict], created: dict[str, str] | None,
                              dataset_id: str | None) -> tuple[int, int]:
         """Write one batch of relationship rows of one (type, source label, target label), as
-        :meth:`_write_nodes` writes nodes."""
+        :meth:`_write_nodes` writes nodes: into an empty graph, between the nodes ``created``."""
         rel_type, source, target = group
         labels = {"type": rel_type, "source": source, "target": target}
         stored = {}
-        if not create:
+        if created is None:
             ends = [{"source": row["source"], "target": row["target"], "key": row["key"]} for row in batch]
             stored = {(r["source"], r["target"], r["key"] or ""): r["props"] for r in tx.run(_STORED_RELS.format(**labels), {"rows": ends})}
         fresh, differ, changed = self._stated_rows(batch, stored, dataset_id, _rel_view, lambda row: (row["source"], row["target"], row["key"]))
         if fresh:
-            self._merge(tx, _CREATE_RELS.format(**labels), fresh, "relationships")
+            if created is None:
+                query, ends = _CREATE_RELS, [[row["source"], row["target"]] for row in fresh]
+            else:
+                query, ends = _CREATE_RELS_BY_NODE, [[created[row["source"]], created[row["target"]]] for row in fresh]
+            text, rows = _create_rows([row["props"] for row in fresh], ends, "r")
+            self._merge(tx, query.format(**labels, **text), rows, "relationships")
         if differ:
             tx.run(_REWRITE_RELS.format(**labels), {"rows": differ}).consume()
         return len(fresh) + changed, len(differ) - changed
@@ -762,13 +811,14 @@ class Neo4jStore(GraphStore):
         return (record[0] or 0) if record is not None else 0
 
     @staticmethod
-    def _merge(tx, query: str, batch: list[dict], what: str) -> int:
+    def _merge(tx, query: str, batch: list[list], what: str) -> list:
+        """Create one batch of rows (_CREATE_NODES, _CREATE_RELS); the element ids of what it created, if the query lists them."""
         record = tx.run(query, {"rows": batch}).single()
-        written, changed = (record["written"], record["changed"]) if record else (0, 0)
+        written, created = (record["written"], record["created"]) if record else (0, [])
         if written != len(batch):
             # only relationships can go missing: an end that is not in the graph
             raise StoreError(f"wrote {written} of {len(batch)} {what}: some ends are not in the graph")
-        return changed or 0
+        return created
 
     def _relationship_groups(self, tx, rels: list[Relationship], labels: dict[str, str]) -> dict[tuple, list[dict]]:
         """Relationship rows grouped by (type, source label, target label), so the query can

@@ -480,6 +480,27 @@ HOSTILE = [
 ]
 
 
+# property names that could end a backtick-quoted name in a query's text, if one were written there
+HOSTILE_NAMES = ["`", "a`b", "x`}) DETACH DELETE n //", "a\\u0060b", "\\", "名 字"]
+
+
+@pytest.mark.parametrize("into", ["an empty store", "a loaded store"])
+def test_hostile_property_names_are_only_data(store, into):
+    if into == "a loaded store":
+        store.write(chain())
+    props = {name: f"value of {name}" for name in HOSTILE_NAMES}
+    # a batch where some rows lack some names, and one whose names are all plain
+    odd = GraphData(
+        nodes=[N("Enterprise", "odd1", "odd1", {**props, "region": "wj"}), N("Enterprise", "odd2", "odd2", {"a`b": 2}),
+               N("Stage", "plain", "plain", {"step": 9})],
+        relationships=[R("SUPPLIES", "odd1", "odd2", "k", props), R("SUPPLIES", "odd2", "odd1", "", {"volume": 3})],
+    )
+    store.write(odd)
+    expected = odd if into == "an empty store" else GraphData(nodes=chain().nodes + odd.nodes,
+                                                                relationships=chain().relationships + odd.relationships)
+    assert canonical(reads.snapshot(store)) == canonical(expected)
+
+
 def test_hostile_ids_names_and_search_text_are_only_data(loaded):
     hostile = GraphData(
         nodes=[N("Enterprise", text, text, {"region": "wj", "tags": [text]}) for text in HOSTILE],
