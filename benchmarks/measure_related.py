@@ -1,7 +1,7 @@
 """Relatedness (graph/analysis/related.py) on a generated region × stage matrix, beside the
 ``ecomplexity`` package on the same matrix: 1,000 regions × 5,000 stages in the full run (ecomplexity
 takes some six minutes there), 300 × 1,500 in the default one (so it stays a few minutes long),
-100 × 500 at the quick and tiny ones (so the test of this script stays fast).
+100 × 500 at the quick one and 40 × 200 at the tiny one (so the test of this script stays fast).
 
 Both compute RCA, presence, proximity, density and the complexity indices; ecomplexity also the
 complexity outlook, chainx the opportunity gain. The row checks that the two agree (largest
@@ -20,7 +20,9 @@ from benchmarks.core import Run, measurement, row, span, timed
 def _shape(run: Run) -> tuple[int, int]:
     if run.size >= 1_000_000:
         return 1_000, 5_000
-    return (300, 1_500) if run.size >= 100_000 else (100, 500)
+    if run.size >= 100_000:
+        return 300, 1_500
+    return (40, 200) if run.tiny else (100, 500)
 
 
 @measurement("related")
