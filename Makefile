@@ -63,7 +63,7 @@ java:
 neo4j-build: $(NEO4J_JAR)
 
 $(NEO4J_JAR): neo4j/pom.xml neo4j/src/main/java/chainx/Neo4jLauncher.java | java
-	cd neo4j && { mvn -B -q -o package 2>/dev/null || mvn -B -q package; }
+	cd neo4j && { mvn -B -q -o package >/dev/null 2>&1 || mvn -B -q package; }
 	@touch $@
 
 neo4j: neo4j-build
