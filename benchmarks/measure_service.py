@@ -17,7 +17,7 @@ from benchmarks.core import Run, Timer, measurement, ratio, row, span, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEW_NODES = 2_000  # the view size the target is set for
-API_REQUESTS = 2_000  # per endpoint, after one cold request (fewer on smaller runs: one per 10 relationships)
+API_REQUESTS = 1_000  # per endpoint, after one cold request, enough for a p99 of ten (fewer on smaller runs: one per 10 relationships)
 TINY_API_REQUESTS = 50  # per endpoint on the tiny run: enough for a p99, which is all its test asks
 API_CONCURRENCY = 4  # connections the load process keeps busy at once
 

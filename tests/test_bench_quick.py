@@ -129,3 +129,19 @@ def test_a_tiny_benchmark_run_writes_every_section(tmp_path, gds_store, gds_serv
 def is_figure(value) -> bool:
     """A measured figure: a finite number, not negative (a bool or None is no figure)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def test_the_bolt_warm_up_is_every_nth_row_with_the_nodes_its_relationships_need(tmp_path):
+    from benchmarks.measure_load import _every_nth
+
+    data = load_dataset(generate_dataset(tmp_path / "a", relationships=5_000, seed=3))
+    assert _every_nth(data, len(data)) is data  # no bigger than asked: the whole
+    part = _every_nth(data, 1_000)
+    step = -(-len(data) // 1_000)
+    assert part.relationships == data.relationships[::step]
+    kept = {node.id for node in part.nodes}
+    assert all(r.source in kept and r.target in kept for r in part.relationships)
+    assert set(data.nodes[::step]) <= set(part.nodes) and len(part.nodes) < len(data.nodes)
+    # the loader keeps each type's relationships together, so a stride takes each type in proportion
+    whole, kept_types = Counter(r.type for r in data.relationships), Counter(r.type for r in part.relationships)
+    assert all(abs(kept_types[t] - n / step) <= 1 for t, n in whole.items())

@@ -79,7 +79,7 @@ from graph.reports import (
 )
 from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
-from graph.store.queries import queries
+from graph.store.queries import GroupedLinks, queries
 from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
@@ -309,8 +309,11 @@ class _World:
     region_of: dict[str, str | None]
     # top-level stage → in-scope enterprise → the (sub-)stages it operates in there
     firms: dict[str, dict[str, frozenset[str]]]
-    # (in-scope enterprise, stage) → (stated capacity or None, unit or None)
-    capacity: dict[tuple[str, str], tuple[float | None, str | None]]
+    # the in-scope operations (enterprise, stage, region, capacity, unit) of the chain's stages,
+    # by (stage, enterprise); ``op_pair[i]``: the place of ``ops[i]``'s (enterprise, top) pair
+    # among ``pair_firm`` / ``pair_top``
+    ops: list[tuple]
+    op_pair: np.ndarray
     supplies: _Supplies
     tops: list[str]
     top_index: dict[str, int]
@@ -327,6 +330,33 @@ class _World:
 
     def stage_name(self, stage: str) -> str:
         return self.names.get(stage, stage)
+
+    def concentrated(self, threshold: float) -> list[str]:
+        """The top-level stages that may be single-source items: those with one firm or an HHI
+        near ``threshold`` or above, worked out for every stage at once (a national chain has
+        a hundred thousand operations); :func:`_single_sources` decides on each exactly."""
+        n_tops = len(self.tops)
+        top_of_op = self.pair_top[self.op_pair]
+        value = np.fromiter((np.nan if op[3] is None else op[3] for op in self.ops), dtype=np.float64, count=len(self.ops))
+        unit = _Codes()
+        unit_of_op = np.fromiter(map(unit.__getitem__, map(itemgetter(4), self.ops)), dtype=np.int64, count=len(self.ops))
+        unstated = np.bincount(top_of_op, weights=~(value > 0), minlength=n_tops)  # None or ≤ 0
+        units = np.bincount(_distinct(top_of_op * max(len(unit.values_), 1) + unit_of_op) // max(len(unit.values_), 1), minlength=n_tops)
+        firms = np.bincount(self.pair_top, minlength=n_tops)
+        weight = np.bincount(self.op_pair, weights=np.nan_to_num(value, nan=0.0), minlength=len(self.pair_top))
+        total = np.bincount(self.pair_top, weights=weight, minlength=n_tops)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_capacity = np.bincount(self.pair_top, weights=(weight / total[self.pair_top]) ** 2, minlength=n_tops)
+            index = np.where((unstated == 0) & (units == 1), by_capacity, 1.0 / firms)
+        # a margin far above the rounding of either sum: the exact test is made on each
+        maybe = (firms == 1) | (index > threshold - 1e-9)
+        return [self.tops[t] for t in np.flatnonzero(maybe & (firms > 0)).tolist()]
+
+    def capacities(self, stage: str) -> dict[tuple[str, str], tuple[float | None, str | None]]:
+        """(firm, (sub-)stage) → (stated capacity or None, unit or None) of the top-level ``stage``."""
+        place = self.top_index[stage]
+        rows = np.flatnonzero(self.pair_top[self.op_pair] == place).tolist()
+        return {(op[0], op[1]): (op[3], op[4]) for op in map(self.ops.__getitem__, rows)}
 
     def tops_of(self, firm: str) -> list[str]:
         """The top-level stages ``firm`` operates in (in scope)."""
@@ -415,16 +445,16 @@ class _Codes(dict):
         return code
 
 
-def _read_supplies(links: list[tuple[str, str, str, str]], enterprise_ids: list[str], chain: StageChain,
-                   top_index: dict[str, int]) -> _Supplies:
-    """The :class:`_Supplies` of the SUPPLIES ``links`` (type, supplier, customer, stage) that name
-    a stage, enterprises coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
+def _read_supplies(links: GroupedLinks, enterprise_ids: list[str], chain: StageChain, top_index: dict[str, int]) -> _Supplies:
+    """The :class:`_Supplies` of the SUPPLIES ``links`` (grouped by supplier: customer, stage) that
+    name a stage, enterprises coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
     firm_code = _Codes(enterprise_ids)
     stage_code = _Codes(["", None])  # no stage named: dropped below
-    n = len(links)
-    supplier = np.fromiter(map(firm_code.__getitem__, map(itemgetter(1), links)), dtype=np.int64, count=n)
-    customer = np.fromiter(map(firm_code.__getitem__, map(itemgetter(2), links)), dtype=np.int64, count=n)
-    stage = np.fromiter(map(stage_code.__getitem__, map(itemgetter(3), links)), dtype=np.int64, count=n)
+    n = len(links.targets)
+    sellers = np.fromiter(map(firm_code.__getitem__, links.sources), dtype=np.int64, count=len(links.sources))
+    supplier = np.repeat(sellers, np.asarray(links.counts, dtype=np.int64))
+    customer = np.fromiter(map(firm_code.__getitem__, links.targets), dtype=np.int64, count=n)
+    stage = np.fromiter(map(stage_code.__getitem__, links.keys), dtype=np.int64, count=n)
     named = stage >= 2
     if not named.all():
         supplier, customer, stage = supplier[named], customer[named], stage[named]
@@ -465,10 +495,15 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     chain_top = chain.top
     tops = list(chain.graph)
     top_index = {s: i for i, s in enumerate(tops)}
-    # plain tuples (enterprise, stage, region, capacity, unit), sorted by (stage, enterprise)
-    ops = [op for op in queries(store).operations(regions=regions) if op[1] in chain_top]
+    # plain tuples (enterprise, stage, region, capacity, unit), sorted by (stage, enterprise);
+    # those of a stage outside the chain dropped a stage at a time, not a row at a time
+    ops = []
     firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
-    for stage, rows in groupby(ops, itemgetter(1)):
+    for stage, rows in groupby(queries(store).operations(regions=regions), itemgetter(1)):
+        if stage not in chain_top:
+            continue
+        rows = list(rows)
+        ops += rows
         here = firms[chain_top[stage]]
         enterprises = list(map(itemgetter(0), rows))
         only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
@@ -476,9 +511,8 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
         here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
         for enterprise in also:
             here[enterprise] = here[enterprise] | only
-    capacity = dict(zip(zip(map(itemgetter(0), ops), map(itemgetter(1), ops)), zip(map(itemgetter(3), ops), map(itemgetter(4), ops))))
     # ends only: a national graph has hundreds of thousands of supplies, their properties unused
-    links = queries(store).links(["SUPPLIES"])
+    links = queries(store).grouped_links("SUPPLIES")
     stages = projection(store, "chain")  # names of sub-stages too
     names = {s: stages.nodes[s].get("name", s) for s in chain_top}
     # every enterprise's name and region in one light query (no properties parsed); an
@@ -494,11 +528,12 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
         in_scope = np.fromiter((region_of.get(f) in regions for f in firm_ids), dtype=bool, count=len(firm_ids))
     # (enterprise, top-level stage) pairs of the operations, by enterprise
     place = {s: top_index[t] for s, t in chain_top.items()}
-    pair = _distinct(np.fromiter(map(supplies.firm_code.__getitem__, map(itemgetter(0), ops)), dtype=np.int64, count=len(ops)) * max(len(tops), 1)
-                     + np.fromiter(map(place.__getitem__, map(itemgetter(1), ops)), dtype=np.int64, count=len(ops)))
+    op_code = (np.fromiter(map(supplies.firm_code.__getitem__, map(itemgetter(0), ops)), dtype=np.int64, count=len(ops)) * max(len(tops), 1)
+               + np.fromiter(map(place.__getitem__, map(itemgetter(1), ops)), dtype=np.int64, count=len(ops)))
+    pair = _distinct(op_code)
     pair_firm, pair_top = pair // max(len(tops), 1), pair % max(len(tops), 1)
     order = chain.memo("order_index", lambda: {s: i for i, s in enumerate(chain_order(chain))})
-    return _World(chain, regions, names, region_of, firms, capacity, supplies, tops, top_index,
+    return _World(chain, regions, names, region_of, firms, ops, np.searchsorted(pair, op_code), supplies, tops, top_index,
                   in_scope, pair_firm, pair_top, _starts(pair_firm, len(firm_ids)), _Reach(chain.graph), order)
 
 
@@ -650,6 +685,12 @@ class _ReferenceWorld:
         if top is None or self.chain.tier(top) == "support":
             return set()
         return self.reach[top]
+
+    def concentrated(self, threshold: float) -> list[str]:
+        return [stage for stage, firms in self.firms.items() if firms]
+
+    def capacities(self, stage: str) -> dict[tuple[str, str], tuple[float | None, str | None]]:
+        return self.capacity
 
     def sole_counts(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -1016,16 +1057,16 @@ def _check_listing(top: int | None, stages: int, max_listed: int | None) -> None
 
 def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en") -> list[dict]:
     items = []
-    for stage, firms in world.firms.items():
-        if not firms:
-            continue
+    for stage in world.concentrated(threshold):
+        firms = world.firms[stage]
+        stated_capacity = world.capacities(stage)
         # A firm's capacity in a stage adds up its capacities in the stage's sub-stages.
         capacity: dict[str, float] = {}
         units = set()
         stated = True
         for firm, ops in firms.items():
             for sub in ops:
-                value, unit = world.capacity[(firm, sub)]
+                value, unit = stated_capacity[(firm, sub)]
                 if value is None or value <= 0:
                     stated = False
                 capacity[firm] = capacity.get(firm, 0.0) + (value or 0.0)

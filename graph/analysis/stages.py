@@ -233,7 +233,7 @@ def build_hierarchy(store: GraphStore, rollup: str = "auto") -> Hierarchy:
     below: dict[str, list[str]] = {}
     for stage in sorted(top):
         below.setdefault(top[stage], []).append(stage)
-    stages = store.counts()[0].get("Stage", 0)
+    stages = len(queries(store).stage_rows())  # the stages alone: counts() counts every node and relationship
     return Hierarchy(parents=parents, top=top, below=below, stages=stages, rollup=rollup)
 
 

@@ -1067,12 +1067,10 @@ class Neo4jQueries(Queries):
         if regions is not None:
             match += " WHERE e.region IN $regions"
             params["regions"] = sorted(set(regions))
-        query = match + " RETURN e.id AS enterprise, s.id AS stage, e.region AS region, r.capacity AS capacity, r.unit AS unit"
-        found = [
-            Operation(r["enterprise"], r["stage"], r["region"], number_or_none(r["capacity"]), r["unit"])
-            for r in self.store._read(query, **params)
-        ]
-        return sorted(found, key=lambda op: (op.stage, op.enterprise))
+        query = match + " RETURN e.id AS enterprise, s.id AS stage, e.region AS region, r.capacity AS capacity, r.unit AS unit, r.key AS key"
+        # ties (parallel operations of one firm in one stage) in key order, as relationships() gives them
+        rows = sorted(self.store._read(query, **params), key=lambda r: (r["stage"], r["enterprise"], r["key"] or ""))
+        return [Operation(r["enterprise"], r["stage"], r["region"], number_or_none(r["capacity"]), r["unit"]) for r in rows]
 
     def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
         stage_list = sorted(set(stages))

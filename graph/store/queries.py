@@ -18,6 +18,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from graph.model import Node, Relationship
@@ -25,7 +27,7 @@ from graph.model import Node, Relationship
 if TYPE_CHECKING:
     from .base import GraphStore
 
-__all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "Link", "number_or_none", "tie_strength"]
+__all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "Link", "GroupedLinks", "number_or_none", "tie_strength"]
 
 
 class Operation(NamedTuple):
@@ -65,6 +67,17 @@ class RingCounts(NamedTuple):
     degrees: dict[str, int]
     relationships: int
     nodes: int
+
+
+class GroupedLinks(NamedTuple):
+    """The relationships of one type in :meth:`Queries.links` order, as columns: each distinct
+    ``sources[i]`` has ``counts[i]`` relationships, whose targets and keys come next in
+    ``targets`` and ``keys`` (source after source)."""
+
+    sources: list[str]
+    counts: list[int]
+    targets: list[str]
+    keys: list[str]
 
 
 class Link(NamedTuple):
@@ -202,6 +215,19 @@ class Queries:
         the store's ``relationships`` order: what counting and reachability need on a national
         graph (hundreds of thousands of supplies) without reading each relationship's properties."""
         return [(r.type, r.source, r.target, r.key) for r in self.store.relationships(types)]
+
+    def grouped_links(self, type: str) -> GroupedLinks:
+        """:meth:`links` of ``type`` as columns grouped by source (see :class:`GroupedLinks`):
+        what a national graph's supplies are coded from without a tuple, a type and a repeated
+        source string per relationship."""
+        grouped = GroupedLinks([], [], [], [])
+        for source, rows in groupby(self.links([type]), itemgetter(1)):
+            rows = list(rows)
+            grouped.sources.append(source)
+            grouped.counts.append(len(rows))
+            grouped.targets.extend(map(itemgetter(2), rows))
+            grouped.keys.extend(map(itemgetter(3), rows))
+        return grouped
 
     def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
         """Ids of the enterprises whose ``region`` property is one of ``regions``."""

@@ -37,7 +37,7 @@ from .base import (
     search_text,
     unknown_dataset,
 )
-from .queries import Link, Operation, Queries, RingCounts, StageFirm
+from .queries import GroupedLinks, Link, Operation, Queries, RingCounts, StageFirm
 
 __all__ = ["SqliteStore"]
 
@@ -116,6 +116,7 @@ WHERE rels.props IS NOT excluded.props
 
 # SQLite allows at most 32,766 host parameters in one statement
 _MAX_PARAMS = 30_000
+_SEP = "\x1f"  # the unit separator, between the targets and keys grouped_links joins into one string
 
 
 # One encoder for every row: json.dumps with options builds a new one per call.
@@ -823,9 +824,13 @@ class SqliteQueries(Queries):
             if batch is not None:
                 sql += f" AND r.target IN ({','.join('?' * len(batch))})"
                 params += batch
-            # rows straight into tuples (no Python call per row; capacity already REAL)
-            found.extend(map(partial(tuple.__new__, Operation), self.store._db.execute(sql, params)))
-        return sorted(found, key=itemgetter(1, 0))  # (stage, enterprise)
+            # sorted by (stage, enterprise) in SQL, ties in relationships() order (byte order of
+            # UTF-8 = code-point order; stages in order batch after batch): a sort in Python by a
+            # key tuple per row costs a national graph a tenth of a second more. Rows straight
+            # into tuples (no Python call per row; capacity already REAL).
+            rows = self.store._db.execute(sql + " ORDER BY r.target, r.source, r.key", params)
+            found.extend(map(partial(tuple.__new__, Operation), rows))
+        return found
 
     def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
         # The OPERATES_IN rows come by the rels_target index, then each enterprise by its key
@@ -854,6 +859,19 @@ class SqliteQueries(Queries):
         # the primary key covers it: no row's properties are read
         sql = f"SELECT type, source, target, key FROM rels WHERE type IN ({','.join('?' * len(types))}) ORDER BY type, source, target, key"
         return self.store._db.execute(sql, types).fetchall()
+
+    def grouped_links(self, type: str) -> GroupedLinks:
+        # SQLite groups by the primary key (type, source, target, key) and joins each source's
+        # targets and keys into one string: one row per source, the strings cut apart in C (a
+        # fetch of one tuple per relationship costs twice as much on a national graph)
+        rows = self.store._db.execute(
+            f"SELECT source, count(*), group_concat(target || '{_SEP}' || key, '{_SEP}') FROM rels"
+            " WHERE type = ? GROUP BY source ORDER BY source", (check_rel_type(type),)).fetchall()
+        counts = list(map(itemgetter(1), rows))
+        flat = _SEP.join(map(itemgetter(2), rows)).split(_SEP) if rows else []
+        if len(flat) != 2 * sum(counts):  # an id or key holding the separator: cut apart wrongly
+            return super().grouped_links(type)
+        return GroupedLinks(list(map(itemgetter(0), rows)), counts, flat[0::2], flat[1::2])
 
     def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
         # the nodes_region expression index finds them (the + keeps the planner off the label index)

@@ -65,12 +65,13 @@ def _both(monkeypatch, report):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(supply_chains(), st.integers(1, 3), st.sampled_from([None, "r"]))
-def test_the_array_world_gives_the_reference_reports(monkeypatch, chain, min_firms, region):
+# thresholds an HHI of equal shares lands on or within a rounding of (1/2, 1/3, 1/4), and 5/8 = hhi([3, 1])
+@given(supply_chains(), st.integers(1, 3), st.sampled_from([None, "r"]), st.sampled_from([0.5, 1 / 3, 0.25, 0.625, 0.9]))
+def test_the_array_world_gives_the_reference_reports(monkeypatch, chain, min_firms, region, threshold):
     data, removals = chain
     with SqliteStore(":memory:", create=True) as store:
         store.write(data)
-        got, want = _both(monkeypatch, lambda: bottlenecks(store, region, min_firms=min_firms))
+        got, want = _both(monkeypatch, lambda: bottlenecks(store, region, min_firms=min_firms, hhi_threshold=threshold))
         assert got == want
         for remove in removals:
             got, want = _both(monkeypatch, lambda remove=remove: whatif(store, sorted(remove), region, min_firms=min_firms))
