@@ -37,6 +37,14 @@ class Run:
     store: object | None = None
     extra: dict = field(default_factory=dict)
 
+    @property
+    def tiny(self) -> bool:
+        """The run of tests/test_bench_quick.py (``--tiny``): each section takes its smallest
+        samples, enough for every figure to be there, not for the figures to mean much."""
+        from benchmarks.generate import SIZES
+
+        return self.size < SIZES["quick"]
+
 
 MEASUREMENTS: dict[str, Callable[[Run], list[dict]]] = {}
 

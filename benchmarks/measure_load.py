@@ -9,6 +9,7 @@ from benchmarks.generate import _generate
 from graph.store.neo4j import clear_database
 
 ROW_BY_ROW_SAMPLE = 2_000  # nodes, and relationships among them, sent one MERGE at a time
+TINY_ROW_BY_ROW_SAMPLE = 300  # the same on the tiny run: a fresh JVM takes some 10 s over 2,000
 # the way a row is written one at a time: MERGE on the identity, then the properties
 _MERGE_NODE = "MERGE (n:{label} {{id: $id}}) SET n = $props"
 _MERGE_RELATIONSHIP = ("MATCH (a:{source} {{id: $source}}) MATCH (b:{target} {{id: $target}})"
@@ -145,9 +146,10 @@ def _load_bolt(run: Run) -> list[dict]:
             # the warm-up (see the docstring)
             store.write(_every_nth(data, WARMUP_ROWS))
             clear_database(store)
-            _row_by_row(store, data, ROW_BY_ROW_SAMPLE // 4)
+            sample = TINY_ROW_BY_ROW_SAMPLE if run.tiny else ROW_BY_ROW_SAMPLE
+            _row_by_row(store, data, sample // 4)
             clear_database(store)
-            sent, baseline, baseline_server = _server_timed(server, partial(_row_by_row, store, data))
+            sent, baseline, baseline_server = _server_timed(server, partial(_row_by_row, store, data, sample))
             clear_database(store)
             _, create_t, create_server = _server_timed(server, partial(store.write, data))
             # the same data again: every row matched, nothing changed

@@ -2,7 +2,7 @@
 ``ecomplexity`` package on the same matrix: 500 regions × 2,500 stages in the full run's 1M size
 (ecomplexity's time grows with regions × stages², some 5× the default's; 1,000 × 5,000 took it six
 minutes, more than the rest of the size), 300 × 1,500 in the default one (some 15 CPU s),
-100 × 500 at the quick and tiny ones (so the test of this script stays fast).
+100 × 500 at the quick one and 40 × 200 at the tiny one (so the test of this script stays fast).
 
 Both compute RCA, presence, proximity, density and the complexity indices; ecomplexity also the
 complexity outlook, chainx the opportunity gain. The row checks that the two agree (largest
@@ -21,7 +21,9 @@ from benchmarks.core import Run, measurement, row, span, timed
 def _shape(run: Run) -> tuple[int, int]:
     if run.size >= 1_000_000:
         return 500, 2_500
-    return (300, 1_500) if run.size >= 100_000 else (100, 500)
+    if run.size >= 100_000:
+        return 300, 1_500
+    return (40, 200) if run.tiny else (100, 500)
 
 
 @measurement("related")

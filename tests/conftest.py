@@ -173,14 +173,40 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     ARTIFACT.write_text(json.dumps({"summary": summary_line(FIGURES), **FIGURES}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-# the files that take longest (pytest --durations on a two-core machine), longest first
+# the files that take longest (pytest --durations, summed per file, on a two-core machine), longest first
 LONGEST_FIRST = {name: rank for rank, name in enumerate([
-    "tests/adversarial/test_corpus.py", "tests/test_bench_quick.py", "tests/adversarial/test_outages.py",
-    "tests/loaders/test_chainkg_analyses.py", "tests/graph/test_neo4j_store.py", "tests/graph/test_gds.py",
-    "tests/adversarial/test_crash.py", "tests/api/test_neo4j.py", "tests/graph/test_store_contract.py",
-    "tests/adversarial/test_xss.py", "tests/adversarial/test_reads_under_replace.py", "tests/loaders/test_chainkg.py",
-    "tests/graph/test_national_noise.py",
+    "tests/adversarial/test_outages.py", "tests/loaders/test_chainkg_analyses.py", "tests/loaders/test_overlay.py",
+    "tests/loaders/test_chainkg.py", "tests/graph/test_gds.py", "tests/test_bench_quick.py", "tests/adversarial/test_corpus.py",
+    "tests/adversarial/test_injection.py", "tests/graph/test_neo4j_store.py", "tests/graph/test_store_contract.py",
+    "tests/adversarial/test_crash.py", "tests/arch/test_params.py", "tests/adversarial/test_round_two.py", "tests/api/test_fuzz.py",
+    "tests/viz/test_browser.py", "tests/adversarial/test_write_protection.py", "tests/adversarial/test_fuzzing.py",
+    "tests/api/test_neo4j.py", "tests/graph/test_national_noise.py", "tests/adversarial/test_reads_under_replace.py",
 ])}
+# files sharing a session fixture that is slow to build: one unit of pytest-xdist's work, so one
+# worker builds it (the chainkg import of tests/loaders/conftest.py; the GDS server)
+SAME_WORKER = {
+    **dict.fromkeys(["tests/loaders/test_chainkg_analyses.py", "tests/loaders/test_overlay.py", "tests/loaders/test_chainkg.py"],
+                    "the chainkg import"),
+    **dict.fromkeys(["tests/graph/test_gds.py", "tests/test_bench_quick.py"], "the GDS server"),
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` as pytest-xdist does it, but with :data:`SAME_WORKER`'s files as one unit,
+    and handed out in the collection's order (:data:`LONGEST_FIRST`) instead of the most tests first:
+    a long file of few tests handed out last keeps one worker busy while the other has nothing left."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SAME_WORKER.get(path, path)
+
+    config.option.loadscopereorder = False
+    return Scheduling(config, log)
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -193,8 +219,7 @@ def pytest_collection_modifyitems(items) -> None:
                 item._id = item._id.with_params(label)
             else:
                 item._nodeid = f"{item.nodeid}[{label}]"
-    # the longest files first: pytest-xdist hands out whole files in collection order, and a long
-    # one handed out last keeps one worker busy while the other has nothing left
+    # the longest files first: pytest_xdist_make_scheduler hands out whole files in this order
     items.sort(key=lambda item: LONGEST_FIRST.get(item.nodeid.split("::")[0], len(LONGEST_FIRST)))
     seen: set[str] = set()
     twice = {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
