@@ -95,6 +95,10 @@ def run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[subprocess.
     return process, master
 
 
+NEVER = re.compile(r"$^")  # a pattern no output matches: read until the process ends
+BOUND_SECONDS = 180  # a bound on a broken test, never a timing assertion
+
+
 def read_until(master: int, pattern: re.Pattern, process: subprocess.Popen, timeout: float) -> str:
     """Terminal output until ``pattern`` shows, the process ends, or ``timeout`` passes."""
     seen, deadline = b"", time.monotonic() + timeout
@@ -121,10 +125,16 @@ def test_a_load_cut_off_mid_write_fails_clearly_writes_nothing_and_completes_lat
         # rich draws "loading ━━━━━━╺━━━━━ 33% 0:00:03": a share above 0% means a batch is written
         shown = read_until(master, re.compile(r"\b([1-9]\d?)%"), process, timeout=120)
         assert process.poll() is None, f"the load ended before the outage:\n{shown}"
+        # the terminal is read while the server stops and until the load ends: a pty nobody reads
+        # fills with the progress bar's redraws, and the load would block writing to it
+        rest: list[str] = []
+        drain = threading.Thread(target=lambda: rest.append(read_until(master, NEVER, process, timeout=BOUND_SECONDS)))
+        drain.start()
         server.stop()
         tally(figures)["outages"] += 1
-        process.wait(timeout=120)
-        shown += read_until(master, re.compile(r"$^"), process, timeout=2)
+        drain.join()
+        process.wait(timeout=BOUND_SECONDS)
+        shown += rest[0]
     finally:
         os.close(master)
         if process.poll() is None:
