@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
 
@@ -336,7 +337,7 @@ class _World:
         near ``threshold`` or above, worked out for every stage at once (a national chain has
         a hundred thousand operations); :func:`_single_sources` decides on each exactly."""
         n_tops = len(self.tops)
-        top_of_op = self.pair_top[self.op_pair]
+        top_of_op = self.top_of_op
         value = np.fromiter((np.nan if op[3] is None else op[3] for op in self.ops), dtype=np.float64, count=len(self.ops))
         unit = _Codes()
         unit_of_op = np.fromiter(map(unit.__getitem__, map(itemgetter(4), self.ops)), dtype=np.int64, count=len(self.ops))
@@ -352,10 +353,22 @@ class _World:
         maybe = (firms == 1) | (index > threshold - 1e-9)
         return [self.tops[t] for t in np.flatnonzero(maybe & (firms > 0)).tolist()]
 
+    @cached_property
+    def top_of_op(self) -> np.ndarray:
+        """The place of each of ``ops``' top-level stage."""
+        return self.pair_top[self.op_pair]
+
+    @cached_property
+    def _op_rows(self) -> list[np.ndarray]:
+        """The rows of ``ops`` of each top-level stage (by its place), grouped once: a national
+        chain asks :meth:`capacities` of tens of thousands of stages."""
+        order = np.argsort(self.top_of_op, kind="stable")
+        bounds = np.searchsorted(self.top_of_op[order], np.arange(len(self.tops) + 1))
+        return [order[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
     def capacities(self, stage: str) -> dict[tuple[str, str], tuple[float | None, str | None]]:
         """(firm, (sub-)stage) → (stated capacity or None, unit or None) of the top-level ``stage``."""
-        place = self.top_index[stage]
-        rows = np.flatnonzero(self.pair_top[self.op_pair] == place).tolist()
+        rows = self._op_rows[self.top_index[stage]].tolist()
         return {(op[0], op[1]): (op[3], op[4]) for op in map(self.ops.__getitem__, rows)}
 
     def tops_of(self, firm: str) -> list[str]:
