@@ -143,7 +143,7 @@ def sqlite_outcomes(corpus, textile_template, tmp_path_factory) -> dict[str, Out
 def bolt_outcomes(corpus, bolt_textile, bolt_server, tmp_path_factory) -> dict[str, Outcome]:
     """Every case loaded by the command onto the Bolt store holding textile, one after another.
     In this process (typer's runner, the command's own code and error handling): the embedded
-    channel above already runs each case as a user's subprocess, and 81 more interpreters
+    channel above runs one case of each kind as a user's subprocess, and 81 more interpreters
     starting and connecting took two minutes. The check after each case blames the case itself."""
     outcomes = {}
     for name in corpus:
