@@ -55,6 +55,8 @@ NEO4J_JAR := neo4j/target/chainx-neo4j.jar
 NEO4J_PASSWORD ?= chainx-neo4j
 NEO4J_PORT ?= 7687
 NEO4J_HEAP ?= 2g
+# half the heap: a load's transaction state fits in eden (YOUNG_SHARE in tests/bolt_server.py)
+NEO4J_YOUNG ?= 1g
 java:
 	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y openjdk-17-jdk-headless maven; \
@@ -70,7 +72,7 @@ neo4j: neo4j-build
 	@mkdir -p .neo4j
 	@echo "Neo4j on bolt://127.0.0.1:$(NEO4J_PORT), user neo4j, password $(NEO4J_PASSWORD), data in .neo4j/; in another terminal:"
 	@echo "  CHAINX_NEO4J_PASSWORD=$(NEO4J_PASSWORD) $(BIN)/chainx load data/textile --store bolt://127.0.0.1:$(NEO4J_PORT)"
-	java -Xmx$(NEO4J_HEAP) -XX:+UseSerialGC -jar $(NEO4J_JAR) --home .neo4j --bolt-port $(NEO4J_PORT) --password $(NEO4J_PASSWORD)
+	java -Xmx$(NEO4J_HEAP) -Xmn$(NEO4J_YOUNG) -XX:+UseSerialGC -jar $(NEO4J_JAR) --home .neo4j --bolt-port $(NEO4J_PORT) --password $(NEO4J_PASSWORD)
 
 # The benchmark table (benchmarks/results/latest.md): 100k relationships; BENCH=--full adds 1M,
 # BENCH=--quick runs 10k. Not part of `make test` (tests/test_bench_quick.py keeps it working).

@@ -40,6 +40,25 @@ DATABASE = "neo4j"  # Community Edition holds one user database
 # A test server lives for minutes on a small, busy machine: a single-threaded collector leaves
 # the cores to the tests.
 JVM_ARGS = ("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
+# The young generation's share of the heap (young_generation): a load is one transaction whose
+# state lives on the heap until the commit, and with the collector's default third (of a heap
+# that starts small) every young collection copies that growing state again: a third of the
+# server's CPU on a 100k-relationship load. With half, most of a load fits in eden (measured on
+# these machines: the collector's CPU per load 1.04 s -> 0.17 s, the server's 4.25 s -> 2.80 s).
+YOUNG_SHARE = 2
+
+
+def young_generation(heap: str) -> str:
+    """The ``-Xmn`` size for a JVM heap of ``heap`` (a size as -Xmx takes it: 4g, 1536m): 1/YOUNG_SHARE of it.
+
+    >>> young_generation("4g"), young_generation("1536m"), young_generation("3G")
+    ('2048m', '768m', '1536m')
+    """
+    units = {"k": 1 / 1024, "m": 1, "g": 1024}
+    number, unit = heap[:-1], heap[-1].lower()
+    if unit not in units or not number.isdigit():
+        raise ValueError(f"heap: expected a size such as 2g or 1536m, got {heap!r}")
+    return f"{int(int(number) * units[unit]) // YOUNG_SHARE}m"
 
 
 def ensure_built() -> Path:
@@ -96,7 +115,7 @@ def command(home: Path, bolt_port: int, password: str, plugins: Path, *, heap: s
     it ends) or on SIGTERM."""
     jar = ensure_built()
     return [
-        java(), f"-Xmx{heap}", *JVM_ARGS, *jvm_options, "-jar", str(jar),
+        java(), f"-Xmx{heap}", f"-Xmn{young_generation(heap)}", *JVM_ARGS, *jvm_options, "-jar", str(jar),
         "--home", str(home), "--bolt-port", str(bolt_port), "--password", password,
         "--plugins", str(plugins), "--page-cache", page_cache, "--stop-on-eof",
     ]
