@@ -44,7 +44,8 @@ JVM_ARGS = ("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
 # state lives on the heap until the commit, and with the collector's default third (of a heap
 # that starts small) every young collection copies that growing state again: a third of the
 # server's CPU on a 100k-relationship load. With half, most of a load fits in eden (measured on
-# these machines: the collector's CPU per load 1.04 s -> 0.17 s, the server's 4.25 s -> 2.80 s).
+# these machines, warm servers side by side, loads alternating: the collector's CPU per load
+# 1.04 -> 0.17 s and 0.99 -> 0.40 s (medians, two runs), the server's 0.66x and 0.72x).
 YOUNG_SHARE = 2
 
 
@@ -53,6 +54,9 @@ def young_generation(heap: str) -> str:
 
     >>> young_generation("4g"), young_generation("1536m"), young_generation("3G")
     ('2048m', '768m', '1536m')
+    >>> young_generation("lots")
+    Traceback (most recent call last):
+    ValueError: heap: expected a size such as 2g or 1536m, got 'lots'
     """
     units = {"k": 1 / 1024, "m": 1, "g": 1024}
     number, unit = heap[:-1], heap[-1].lower()
