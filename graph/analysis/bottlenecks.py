@@ -60,7 +60,7 @@ from graph.i18n import choose_lang, joined, message
 from graph.names import resolve
 from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD, LISTING_TOP, MAX_LISTED_ITEMS, MAX_LISTED_ITEMS_ENV, budget
 from graph.projection import projection
-from graph.reach import reachable
+from graph.reach import carry_bits, reachable
 from graph.regions import check_region, region_descendants
 from graph.reports import (
     BottlenecksListed,
@@ -85,7 +85,7 @@ from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
-from .stages import StageChain, chain_order, condensed, cycle_summary, listing_limit
+from .stages import StageChain, chain_order, condensed, condensed_adjacency, cycle_summary, listing_limit, topological_position
 
 __all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT", "most_listed"]
 
@@ -247,8 +247,13 @@ class _Reach(dict):
         super().__init__()
         self.graph = graph
 
+    @cached_property
+    def _succ(self) -> dict[str, list[str]]:
+        # plain lists: a walk through NetworkX's adjacency views costs several times more per step
+        return {stage: list(after) for stage, after in self.graph.succ.items() if after}
+
     def __missing__(self, stage: str) -> set[str]:
-        found = reachable(self.graph.succ, stage) | {stage}
+        found = reachable(self._succ, stage) | {stage}
         self[stage] = found
         return found
 
@@ -353,6 +358,62 @@ class _World:
         maybe = (firms == 1) | (index > threshold - 1e-9)
         return [self.tops[t] for t in np.flatnonzero(maybe & (firms > 0)).tolist()]
 
+    def downstream(self, stage: str) -> tuple[int, int]:
+        """(stages, distinct firms) FEEDS-downstream of the top-level ``stage`` that have firms in
+        scope, the stages of its own FEEDS cycle not counted (see :meth:`_ReferenceWorld.downstream`)."""
+        return self._below.get(stage, (0, 0))
+
+    def inputs_lost(self, lost: set[str]) -> dict[str, list[str]]:
+        """:meth:`_ReferenceWorld.inputs_lost`: a bitset of ``lost`` carried down the condensed
+        chain once (:func:`graph.reach.carry_bits`), not a search from each lost stage (a
+        bottlenecks report's 500 cascades lose thousands)."""
+        if not lost:
+            return {}
+        graph_c, component, _ = condensed(self.chain)
+        ordered = sorted(lost)
+        inside: dict[int, int] = {}
+        for bit, stage in enumerate(ordered):
+            c = component[stage]
+            inside[c] = inside.get(c, 0) | (1 << bit)
+        succ, pred = condensed_adjacency(self.chain)
+        above = carry_bits(succ, pred, inside, topological_position(self.chain), downwards=True)
+        inputs = {}
+        names: dict[int, list[str]] = {}  # most stages below share their lost inputs with many others
+        # a stage on a lost stage's cycle is below it too, as the lost stage reaches it
+        for c in above.keys() | inside.keys():
+            bits = above.get(c, 0) | inside.get(c, 0)
+            if bits not in names:
+                names[bits] = [ordered[i] for i in _bits(bits)]
+            for stage in graph_c.nodes[c]["members"]:
+                if stage not in lost:
+                    inputs[stage] = names[bits]
+        return inputs
+
+    @cached_property
+    def _below(self) -> dict[str, tuple[int, int]]:
+        """:meth:`downstream` of every top-level stage with something below it, worked out at once:
+        a bitset of the stages with firms and one of their firms carried up the condensed chain
+        (:func:`graph.reach.carry_bits`), where a search from each of a national chain's tens of
+        thousands of single-source stages walked it 37k times."""
+        graph_c, component, order = condensed(self.chain)
+        code = self.supplies.firm_code
+        stage_bits: dict[int, int] = {}
+        firm_bits: dict[int, int] = {}
+        bit = 0  # stages numbered up from the bottom of the chain: a bitset is as long as its highest stage
+        for c in reversed(order):
+            for stage in graph_c.nodes[c]["members"]:
+                firms = self.firms[stage]
+                if firms:
+                    stage_bits[c] = stage_bits.get(c, 0) | (1 << bit)
+                    bit += 1
+                    firm_bits[c] = firm_bits.get(c, 0) | sum(1 << code[f] for f in firms)
+        position = topological_position(self.chain)
+        succ, pred = condensed_adjacency(self.chain)
+        stages_below = carry_bits(pred, succ, stage_bits, position, downwards=False)
+        firms_below = carry_bits(pred, succ, firm_bits, position, downwards=False)
+        return {stage: (bits.bit_count(), firms_below[c].bit_count())
+                for c, bits in stages_below.items() for stage in graph_c.nodes[c]["members"]}
+
     @cached_property
     def top_of_op(self) -> np.ndarray:
         """The place of each of ``ops``' top-level stage."""
@@ -411,6 +472,20 @@ class _World:
             row[[self.top_index[s] for s in self.reach[self.tops[place]]]] = True
             self._rows[place] = row
         return row
+
+
+def _bits(bits: int) -> list[int]:
+    """The places of the set bits of ``bits``, lowest first.
+
+    >>> _bits(0b10110)
+    [1, 2, 4]
+    """
+    places = []
+    while bits:
+        low = bits & -bits
+        places.append(low.bit_length() - 1)
+        bits ^= low
+    return places
 
 
 def _ragged(order: np.ndarray | None, start: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -651,13 +726,12 @@ def _stage_effects(world: _World | _ReferenceWorld, stopped: dict[str, int], sta
         elif before >= min_firms > after:
             weakened.append(row)
     lost_ids = {row["stage"] for row in stages_lost}
+    inputs = world.inputs_lost(lost_ids)
     downstream = []
-    below = set().union(*(world.reach[x] for x in lost_ids)) - lost_ids if lost_ids else set()
-    for stage in sorted(below, key=world.order.get):
+    for stage in sorted(inputs.keys() - lost_ids, key=world.order.get):
         active = len(world.firms[stage]) - stopped.get(stage, 0)
         if active > 0:
-            inputs = sorted(x for x in lost_ids if stage in world.reach[x])
-            downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs})
+            downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs[stage]})
     return stages_lost, weakened, downstream
 
 
@@ -701,6 +775,20 @@ class _ReferenceWorld:
 
     def concentrated(self, threshold: float) -> list[str]:
         return [stage for stage, firms in self.firms.items() if firms]
+
+    def inputs_lost(self, lost: set[str]) -> dict[str, list[str]]:
+        """Each top-level stage FEEDS-downstream of a stage in ``lost`` (or on its cycle), with
+        the stages of ``lost`` it is below, sorted; the stages of ``lost`` themselves left out."""
+        return {stage: sorted(x for x in lost if stage in self.reach[x]) for stage in set().union(*(self.reach[x] for x in lost)) - lost}
+
+    def downstream(self, stage: str) -> tuple[int, int]:
+        """(stages, distinct firms) FEEDS-downstream of ``stage`` that have firms in scope. The
+        stages of its own FEEDS cycle are not below it (as in the gaps report): through a cycle
+        every member reaches every other, which says nothing about what depends on what."""
+        graph_c, component, _ = condensed(self.chain)
+        own = graph_c.nodes[component[stage]]["members"]
+        below = [s for s in self.reach[stage] if s not in own and self.firms.get(s)]
+        return len(below), len(set().union(*(self.firms[s] for s in below))) if below else 0
 
     def capacities(self, stage: str) -> dict[tuple[str, str], tuple[float | None, str | None]]:
         return self.capacity
@@ -1104,7 +1192,7 @@ def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en
             reasons.append(message("bn.equal_shares", lang, n=len(firms), why=why, index=index))
         if index > threshold:
             reasons.append(message("bn.exceeds", lang, index=index, threshold=threshold))
-        below, below_firms = _downstream(world, stage)
+        below, below_firms = world.downstream(stage)
         if below:
             reasons.append(message("bn.depend", lang, n=below, firms=below_firms, scope=scope))
         reasons.append(message("bn.hhi_score", lang, index=index))
@@ -1117,16 +1205,6 @@ def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en
     # equal scores (every sole firm's HHI is 1): what depends on it first, never the id alone
     items.sort(key=lambda i: (-i["score"], -i["downstream_firms"], -i["downstream_stages"], i["node"]))
     return items
-
-
-def _downstream(world: _World, stage: str) -> tuple[int, int]:
-    """(stages, distinct firms) FEEDS-downstream of ``stage`` that have firms in scope. The
-    stages of its own FEEDS cycle are not below it (as in the gaps report): through a cycle
-    every member reaches every other, which says nothing about what depends on what."""
-    graph_c, component, _ = condensed(world.chain)
-    own = graph_c.nodes[component[stage]]["members"]
-    below = [s for s in world.reach[stage] if s not in own and world.firms.get(s)]
-    return len(below), len(set().union(*(world.firms[s] for s in below))) if below else 0
 
 
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
