@@ -308,6 +308,38 @@ class _Supplies:
 
 
 @dataclass
+class _Dag:
+    """The condensed chain as arrays: ``succ[succ_start[c]:succ_start[c + 1]]`` the components
+    below component ``c``, ``level[c]`` the length of the longest path down to it, ``component``
+    each top-level stage's, ``members_with_firms[c]`` its stages with firms in scope
+    (``with_firms[c]``: any)."""
+
+    size: int
+    succ: np.ndarray
+    succ_start: np.ndarray
+    level: np.ndarray
+    component: dict[str, int]
+    members_with_firms: list[list[str]]
+    with_firms: np.ndarray
+
+    @classmethod
+    def of(cls, chain: StageChain, firms: dict[str, dict]) -> _Dag:
+        graph_c, component, order = condensed(chain)
+        size = len(order)
+        succ_lists, _ = condensed_adjacency(chain)
+        counts = np.array([len(succ_lists[c]) for c in range(size)], dtype=np.int64)
+        succ = np.array([d for c in range(size) for d in succ_lists[c]], dtype=np.int64)
+        level = np.zeros(size, dtype=np.int64)
+        for c in order:  # topological: a component's parents are done before it
+            if succ_lists[c]:
+                below = np.array(succ_lists[c], dtype=np.int64)
+                level[below] = np.maximum(level[below], level[c] + 1)
+        members = [[s for s in graph_c.nodes[c]["members"] if firms[s]] for c in range(size)]
+        return cls(size, succ, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), level, component, members,
+                   np.array([bool(m) for m in members], dtype=bool))
+
+
+@dataclass
 class _World:
     """What the cascade needs, read from the store once: the firms of each stage as dicts (what
     the stage items list and count), the supplies as arrays (:class:`_Supplies`).
@@ -374,29 +406,51 @@ class _World:
 
     def inputs_lost(self, lost: set[str]) -> dict[str, list[str]]:
         """:meth:`_ReferenceWorld.inputs_lost`: a bitset of ``lost`` carried down the condensed
-        chain once (:func:`graph.reach.carry_bits`), not a search from each lost stage (a
-        bottlenecks report's 500 cascades lose thousands)."""
+        chain as arrays, a level at a time (:attr:`_dag`), not a search from each lost stage (a
+        bottlenecks report's 500 cascades lose ten thousand stages on chainkg)."""
         if not lost:
             return {}
-        graph_c, component, _ = condensed(self.chain)
+        dag = self._dag
         ordered = sorted(lost)
-        inside: dict[int, int] = {}
-        for bit, stage in enumerate(ordered):
-            c = component[stage]
-            inside[c] = inside.get(c, 0) | (1 << bit)
-        succ, pred = condensed_adjacency(self.chain)
-        above = carry_bits(succ, pred, inside, topological_position(self.chain), downwards=True)
+        seeds = np.array([dag.component[s] for s in ordered], dtype=np.int64)
+        # the components downstream of the lost stages', theirs included: a search a level at a time
+        reached = np.zeros(dag.size, dtype=bool)
+        reached[seeds] = True
+        frontier = np.unique(seeds)
+        while len(frontier):
+            after, _ = _ragged(dag.succ, dag.succ_start, frontier)
+            frontier = _distinct(after[~reached[after]])
+            reached[frontier] = True
+        comps = np.flatnonzero(reached)
+        local = np.full(dag.size, -1, dtype=np.int64)
+        local[comps] = np.arange(len(comps))
+        words = (len(ordered) + 63) // 64
+        bits = np.zeros((len(comps), words), dtype="<u8")  # little-endian words: int.from_bytes below
+        place = np.arange(len(ordered))
+        np.bitwise_or.at(bits, (local[seeds], place // 64), np.left_shift(np.uint64(1), (place % 64).astype(np.uint64)))
+        # every parent of a component is on a lower level: level by level, each ORs its parents' bits in
+        child, owner = _ragged(dag.succ, dag.succ_start, comps)
+        parent = comps[owner]
+        by_level = np.argsort(dag.level[child], kind="stable")
+        child, parent = local[child[by_level]], local[parent[by_level]]
+        bounds = np.flatnonzero(np.diff(dag.level[comps[child]])) + 1 if len(child) else np.zeros(0, dtype=np.int64)
+        for a, b in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(child)].tolist()):
+            np.bitwise_or.at(bits, child[a:b], bits[parent[a:b]])
         inputs = {}
-        names: dict[int, list[str]] = {}  # most stages below share their lost inputs with many others
-        # a stage on a lost stage's cycle is below it too, as the lost stage reaches it
-        for c in above.keys() | inside.keys():
-            bits = above.get(c, 0) | inside.get(c, 0)
-            if bits not in names:
-                names[bits] = [ordered[i] for i in _bits(bits)]
-            for stage in graph_c.nodes[c]["members"]:
+        names: dict[bytes, list[str]] = {}  # most stages below share their lost inputs with many others
+        keep = dag.with_firms[comps]
+        for row, c in zip(bits[keep], comps[keep].tolist()):
+            key = row.tobytes()
+            if key not in names:
+                names[key] = [ordered[i] for i in _bits(int.from_bytes(key, "little"))]
+            for stage in dag.members_with_firms[c]:
                 if stage not in lost:
-                    inputs[stage] = names[bits]
+                    inputs[stage] = names[key]
         return inputs
+
+    @cached_property
+    def _dag(self) -> _Dag:
+        return _Dag.of(self.chain, self.firms)
 
     @cached_property
     def _below(self) -> dict[str, tuple[int, int]]:
@@ -791,9 +845,11 @@ class _ReferenceWorld:
         return [stage for stage, firms in self.firms.items() if firms]
 
     def inputs_lost(self, lost: set[str]) -> dict[str, list[str]]:
-        """Each top-level stage FEEDS-downstream of a stage in ``lost`` (or on its cycle), with
-        the stages of ``lost`` it is below, sorted; the stages of ``lost`` themselves left out."""
-        return {stage: sorted(x for x in lost if stage in self.reach[x]) for stage in set().union(*(self.reach[x] for x in lost)) - lost}
+        """Each top-level stage with firms in scope FEEDS-downstream of a stage in ``lost`` (or
+        on its cycle), with the stages of ``lost`` it is below, sorted; the stages of ``lost``
+        themselves left out."""
+        below = set().union(*(self.reach[x] for x in lost)) - lost
+        return {stage: sorted(x for x in lost if stage in self.reach[x]) for stage in below if self.firms[stage]}
 
     def downstream(self, stage: str) -> tuple[int, int]:
         """(stages, distinct firms) FEEDS-downstream of ``stage`` that have firms in scope. The
