@@ -324,18 +324,22 @@ class _Dag:
 
     @classmethod
     def of(cls, chain: StageChain, firms: dict[str, dict]) -> _Dag:
-        graph_c, component, order = condensed(chain)
+        _, component, order = condensed(chain)
         size = len(order)
         succ_lists, _ = condensed_adjacency(chain)
         counts = np.array([len(succ_lists[c]) for c in range(size)], dtype=np.int64)
         succ = np.array([d for c in range(size) for d in succ_lists[c]], dtype=np.int64)
-        level = np.zeros(size, dtype=np.int64)
+        level = [0] * size
         for c in order:  # topological: a component's parents are done before it
-            if succ_lists[c]:
-                below = np.array(succ_lists[c], dtype=np.int64)
-                level[below] = np.maximum(level[below], level[c] + 1)
-        members = [[s for s in graph_c.nodes[c]["members"] if firms[s]] for c in range(size)]
-        return cls(size, succ, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), level, component, members,
+            step = level[c] + 1
+            for d in succ_lists[c]:
+                if level[d] < step:
+                    level[d] = step
+        members: list[list[str]] = [[] for _ in range(size)]
+        for stage, c in component.items():
+            if firms[stage]:
+                members[c].append(stage)
+        return cls(size, succ, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), np.array(level, dtype=np.int64), component, members,
                    np.array([bool(m) for m in members], dtype=bool))
 
 
