@@ -86,7 +86,7 @@ def _max_diff(ours: dict | None, theirs: dict | None) -> float | None:
     return max((abs(theirs[n] - v) for n, v in ours.items()), default=0.0)
 
 
-@measurement("gds")
+@measurement("gds", needs=("load_embedded", "load_bolt"))
 def _gds(run: Run) -> list[dict]:
     import time
 

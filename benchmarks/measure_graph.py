@@ -9,7 +9,7 @@ from collections.abc import Callable
 from benchmarks.core import BETWEENNESS_K, GRAPHS, SEED, Run, measurement, ratio, row, span, timed
 
 
-@measurement("projection")
+@measurement("projection", needs=("load_embedded",))
 def _projections(run: Run) -> list[dict]:
     import igraph
 
@@ -98,7 +98,7 @@ SHORTEST_PATH_METRICS = ("betweenness", "closeness", "harmonic")
 NO_AGAIN = "again not run (seconds of values beside milliseconds of projection): baseline ÷ chainx uses the report end to end"
 
 
-@measurement("centrality")
+@measurement("centrality", needs=("projection",))
 def _centrality(run: Run) -> list[dict]:
     """Every metric on each graph, three ways: chainx's report (:func:`centrality`, end to end
     from the warm store: projection built, values computed, rows listed), pure NetworkX on the
@@ -174,7 +174,7 @@ def _centrality(run: Run) -> list[dict]:
 CORES_SECONDS = 5.0  # the single-process side of each "cores" row, at most, by the estimate (which runs high)
 
 
-@measurement("cores")
+@measurement("cores", needs=("load_embedded",))
 def _cores(run: Run) -> list[dict]:
     """The shortest-path centralities on every core beside the single-threaded igraph call, in
     wall time (the point is the cores: CPU time is about the same). Each runs on all sources

@@ -32,7 +32,7 @@ def _generate_dataset(run: Run) -> list[dict]:
     return [row("generate dataset", t, rows_per_s=round((shape.nodes + run.size) / max(t.wall, 1e-9)), note=", ".join(f"{k} {v:,}" for k, v in shape.counts.items()))]
 
 
-@measurement("load_embedded")
+@measurement("load_embedded", needs=("generate",))
 def _load_embedded(run: Run) -> list[dict]:
     from graph.store.sqlite import SqliteStore
     from loaders import read_dataset
@@ -114,7 +114,7 @@ def _bolt_rates(rows: int, t: Timer, server_cpu: float | None) -> dict:
     return figures
 
 
-@measurement("load_bolt")
+@measurement("load_bolt", needs=("generate",))
 def _load_bolt(run: Run) -> list[dict]:
     """chainx's load over Bolt (batched UNWIND) against one MERGE per row into the same server
     (Neo4j Community from neo4j/ with Graph Data Science, started as the GDS tests start it, or
@@ -135,6 +135,7 @@ def _load_bolt(run: Run) -> list[dict]:
         server = BoltServer.for_tests(run.workdir, heap=BOLT_HEAP, gds=True)
         if server.local:
             server.start()
+            run.servers.append(server)  # its CPU is charged to each section while it runs
         store = server.store()
         clear_database(store)
     except Exception as error:  # no server here: the table says so instead of failing the run

@@ -56,7 +56,7 @@ def report_regions(dataset: Path, level: str = "city") -> tuple[str, str]:
     return busiest, most_gaps
 
 
-@measurement("analyses")
+@measurement("analyses", needs=("load_embedded",))
 def _analyses(run: Run) -> list[dict]:
     """Gaps for two cities (:func:`report_regions`), cold (no projection or stage chain cached)
     and again, beside the whole-graph NetworkX projection the store's pushdown avoids; then
@@ -134,7 +134,7 @@ def _get(url: str, timeout: float = 600) -> tuple[float, bytes]:
     return time.perf_counter() - started, body
 
 
-@measurement("api")
+@measurement("api", needs=("load_embedded",))
 def _api(run: Run) -> list[dict]:
     """``chainx serve`` in a process of its own; a first (cold) request per report, then
     :data:`API_REQUESTS` more from a second process (:mod:`benchmarks.loadgen`) over
@@ -200,7 +200,7 @@ def _load(url: str, requests: int) -> dict:
     return json.loads(result.stdout)
 
 
-@measurement("views")
+@measurement("views", needs=("load_embedded",))
 def _views(run: Run) -> list[dict]:
     """The ego view of the biggest supplier, cut to :data:`VIEW_NODES` nodes: its data from the
     store, beside the same view through the reference queries (built on the store's primitives:
