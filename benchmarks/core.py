@@ -35,6 +35,9 @@ class Run:
     seed: int
     workdir: Path
     budget: float
+    # relationships above which GDS's exact betweenness is compared on a chain of this size instead
+    # (measure_gds; benchmarks.run --gds-exact)
+    gds_exact: int = 10_000
     dataset: Path | None = None
     store: object | None = None
     extra: dict = field(default_factory=dict)

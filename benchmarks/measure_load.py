@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 
 from benchmarks.core import Run, Timer, measurement, peak_rss_mb, row, span, timed
@@ -94,6 +95,13 @@ def _every_nth(data, rows: int):
     return GraphData(nodes=nodes, relationships=rels, manifest=data.manifest, defaults=data.defaults)
 
 
+def _step(server, label: str, work) -> None:
+    """An untimed step of the Bolt section, its seconds printed: where the section's time goes."""
+    _, t, server_cpu = _server_timed(server, work)
+    shown = "" if server_cpu is None else f", the server's CPU {server_cpu:.1f} s"
+    print(f"    load_bolt: {label}: {t.wall:.1f} s wall, {t.cpu:.1f} s CPU{shown}", file=sys.stderr, flush=True)
+
+
 def _server_timed(server, work) -> tuple[object, Timer, float | None]:
     """(``work()``'s result, its time in this process, the server's CPU seconds meanwhile — None
     for a server not started here)."""
@@ -136,6 +144,8 @@ def _load_bolt(run: Run) -> list[dict]:
         if server.local:
             server.start()
             run.servers.append(server)  # its CPU is charged to each section while it runs
+            print(f"    load_bolt: the server started in {server.start_seconds:.1f} s wall, its CPU {server.cpu_seconds():.1f} s",
+                  file=sys.stderr, flush=True)
         store = server.store()
         clear_database(store)
     except Exception as error:  # no server here: the table says so instead of failing the run
@@ -145,13 +155,13 @@ def _load_bolt(run: Run) -> list[dict]:
         with gc_paused():
             data, _ = prepare(store, read_dataset(run.dataset))
             # the warm-up (see the docstring)
-            store.write(_every_nth(data, WARMUP_ROWS))
-            clear_database(store)
+            _step(server, "warm-up load", partial(store.write, _every_nth(data, WARMUP_ROWS)))
+            _step(server, "empty it", partial(clear_database, store))
             sample = TINY_ROW_BY_ROW_SAMPLE if run.tiny else ROW_BY_ROW_SAMPLE
-            _row_by_row(store, data, sample // 4)
+            _step(server, "warm-up MERGE per row", partial(_row_by_row, store, data, sample // 4))
             clear_database(store)
             sent, baseline, baseline_server = _server_timed(server, partial(_row_by_row, store, data, sample))
-            clear_database(store)
+            _step(server, "empty it", partial(clear_database, store))
             _, create_t, create_server = _server_timed(server, partial(store.write, data))
             # the same data again: every row matched, nothing changed
             _, merge_t, merge_server = _server_timed(server, partial(store.write, data))

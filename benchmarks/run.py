@@ -62,6 +62,7 @@ from benchmarks.generate import SIZES  # noqa: E402
 __all__ = ["MEASUREMENTS", "run_size", "targets", "main"]
 
 RESULTS = ROOT / "benchmarks" / "results"
+GDS_EXACT = SIZES["quick"]  # relationships: GDS's exact betweenness is compared at this size, not above
 
 
 @measurement("memory", needs=("load_embedded",))
@@ -104,14 +105,14 @@ def _servers_share(run: Run, before: dict[int, float | None]) -> float:
 
 
 def run_size(size: int, seed: int = SEED, budget: float = 120.0, workdir: Path | None = None,
-             seconds: dict[str, dict] | None = None, only: list[str] | None = None) -> dict:
+             seconds: dict[str, dict] | None = None, only: list[str] | None = None, gds_exact: int = GDS_EXACT) -> dict:
     """Every measurement on one size (or those of ``only`` and what they need); {section: rows}.
     ``seconds``, when given, receives each section's own wall and CPU seconds (what a person waits
     for: its baselines included, and the Neo4j server's CPU while the section ran)."""
     # igraph warns that eigenvector centrality means little on a disconnected graph: known here
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     with tempfile.TemporaryDirectory(prefix="chainx-bench-") as tmp:
-        run = Run(size, seed, Path(workdir or tmp), budget)
+        run = Run(size, seed, Path(workdir or tmp), budget, gds_exact=gds_exact)
         results: dict[str, list[dict]] = {}
         for name in with_needs(only) if only else MEASUREMENTS:
             print(f"  [{size:,}] {name} ...", file=sys.stderr, flush=True)
@@ -272,13 +273,13 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _child(size: int, seed: int, budget: float, only: list[str] | None = None) -> tuple[dict, dict]:
+def _child(size: int, seed: int, budget: float, only: list[str] | None, gds_exact: int) -> tuple[dict, dict]:
     """Run one size in a fresh process (its own peak RSS); its sections and each one's seconds."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = Path(handle.name)
     try:
         command = [sys.executable, "-m", "benchmarks.run", "--one-size", str(size), "--seed", str(seed), "--budget", str(budget), "--json-out", str(out)]
-        command += ["--only", ",".join(only)] if only else []
+        command += ["--gds-exact", str(gds_exact)] + (["--only", ",".join(only)] if only else [])
         subprocess.run(command, check=True, cwd=ROOT)
         done = json.loads(out.read_text(encoding="utf-8"))
         return done["sections"], done["seconds"]
@@ -295,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--budget", type=float, default=120.0, help="seconds above which a computation is extrapolated instead of run")
+    parser.add_argument("--gds-exact", type=int, default=GDS_EXACT, metavar="RELATIONSHIPS",
+                        help="above this size GDS's exact betweenness is compared with chainx's on a chain of this many "
+                             "relationships, not on the size's own (see benchmarks/measure_gds.py)")
     parser.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
     parser.add_argument("--only", metavar="SECTION[,SECTION...]",
@@ -308,9 +312,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--only: unknown section {', '.join(map(repr, unknown))}; the sections are {', '.join(MEASUREMENTS)}"
                          if unknown else "--only: name at least one section")
 
+    if args.gds_exact < 1:
+        parser.error(f"--gds-exact: a number of relationships, at least 1 (got {args.gds_exact})")
     if args.one_size:
         seconds: dict[str, dict] = {}
-        sections = run_size(args.one_size, args.seed, args.budget, seconds=seconds, only=only)
+        sections = run_size(args.one_size, args.seed, args.budget, seconds=seconds, only=only, gds_exact=args.gds_exact)
         args.json_out.write_text(json.dumps({"sections": sections, "seconds": seconds}, ensure_ascii=False), encoding="utf-8")
         return 0
 
@@ -327,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "loadavg_start": round(os.getloadavg()[0], 2),
             "budget_s": args.budget,
+            "gds_exact": args.gds_exact,
             "seed": args.seed,
             "sections": with_needs(only) if only else list(MEASUREMENTS),
             "section_seconds": {},  # {size: {section: {wall_s, cpu_s}}}: how long each took, baselines included
@@ -339,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         print(f"benchmarking {size:,} relationships", file=sys.stderr, flush=True)
         try:
-            report["sizes"][str(size)], report["meta"]["section_seconds"][str(size)] = _child(size, args.seed, args.budget, only)
+            report["sizes"][str(size)], report["meta"]["section_seconds"][str(size)] = _child(size, args.seed, args.budget, only, args.gds_exact)
         except subprocess.CalledProcessError as error:  # keep the sizes already measured
             print(f"the {size:,} run failed (exit {error.returncode}); the table keeps the other sizes", file=sys.stderr)
             failed = True
