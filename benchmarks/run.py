@@ -26,7 +26,11 @@ whose estimated time exceeds ``--budget`` seconds is not run: its time is extrap
 sample of sources (per-source work is uniform in these algorithms) and the row says "estimated";
 a NetworkX shortest-path baseline is run in full only up to ``measure_graph.NETWORKX_SECONDS``, else
 extrapolated from the same kind of sample, and its note says so. Each section's wall and CPU
-seconds are printed as it ends and given in the table.
+seconds are printed as it ends and given in the table; a section's CPU seconds count the Neo4j
+server this run started (load_bolt starts it, gds stops it) while the section ran.
+``--only`` runs some sections alone, with the sections they read from (``needs`` in
+:func:`benchmarks.core.measurement`: generate and load_embedded nearly always), to see where a
+section's seconds go; it writes ``only.json`` and ``only.md`` and leaves ``latest.*`` alone.
 
 Adding a measurement: see :mod:`benchmarks.core`.
 """
