@@ -20,8 +20,8 @@ BOLT_HEAP = "4g"  # the Neo4j test server's JVM heap: a 1M-relationship load is 
 # is as warm after these as after the whole (a method is compiled after some 10k calls), which costs minutes
 WARMUP_ROWS = 120_000
 # rows, about, of the "load again" row: all of a 100k run; at 1M every n-th row, matched against the
-# whole loaded graph (a MERGE's work is its lookups there; at 100k the whole again took 26 s of the
-# server's CPU, so the whole 1M would take minutes for one more rate)
+# whole loaded graph (a MERGE's work is its lookups there; at 100k the whole again took 8–26 s of the
+# server's CPU in three runs, so the whole 1M would cost minutes for the same figure)
 RELOAD_ROWS = 120_000
 
 
