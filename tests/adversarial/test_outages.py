@@ -182,14 +182,14 @@ def test_an_api_request_cut_off_mid_write_answers_503_and_the_app_recovers_by_it
         monkeypatch.setenv(name, value)
     # instrumentation only: note when the upload's first batch has reached the server
     first_batch = threading.Event()
-    merge = Neo4jStore._merge
+    create = Neo4jStore._create
 
-    def noting_merge(tx, query, batch, what):
-        result = merge(tx, query, batch, what)
+    def noting_create(tx, query, batch, what):
+        result = create(tx, query, batch, what)
         first_batch.set()
         return result
 
-    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(noting_merge))
+    monkeypatch.setattr(Neo4jStore, "_create", staticmethod(noting_create))
     upload = zipped(make_dataset(tmp_path / "upload", ENTERPRISES, "断"))
     app = create_app(Settings(store=server.uri, api_key=API_KEY, store_retry_seconds=0.2))
     with TestClient(app, raise_server_exceptions=False) as client:
