@@ -5,7 +5,9 @@ returned row is ``{"name", "wall_s", "cpu_s", ...}`` (see :func:`row`) with opti
 ``cached_cpu_s`` (the same again, caches warm), ``networkx_cpu_s`` or ``baseline_cpu_s`` (with
 ``baseline``: what it is), ``library_cpu_s``, ``speedup`` (baseline ÷ chainx), ``over_library``
 (chainx ÷ library), ``rows_per_s`` / ``rows_per_cpu_s``, ``p50_ms`` / ``p99_ms``,
-``peak_rss_mb``, ``max_abs_diff``, ``target`` and ``note``. Measurements run in the order they are registered, each after the ones above it.
+``peak_rss_mb``, ``max_abs_diff``, ``target`` and ``note``. Measurements run in the order they are registered, each after the ones above it;
+``needs`` names the measurements whose state it reads (``run.dataset``, ``run.store``, ``run.extra``), so that
+``benchmarks.run --only`` runs them first.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Run", "MEASUREMENTS", "measurement", "Timer", "timed", "span", "ratio", "row", "peak_rss_mb", "SEED", "BETWEENNESS_K", "GRAPHS"]
+__all__ = ["Run", "MEASUREMENTS", "NEEDS", "measurement", "with_needs", "Timer", "timed", "span", "ratio", "row", "peak_rss_mb", "SEED", "BETWEENNESS_K", "GRAPHS"]
 
 GRAPHS = ("supply", "all")  # the directed supply network and the undirected everything-graph
 BETWEENNESS_K = 256
@@ -33,9 +35,14 @@ class Run:
     seed: int
     workdir: Path
     budget: float
+    # relationships above which GDS's exact betweenness is compared on a chain of this size instead
+    # (measure_gds; benchmarks.run --gds-exact)
+    gds_exact: int = 10_000
     dataset: Path | None = None
     store: object | None = None
     extra: dict = field(default_factory=dict)
+    # servers started for this size (tests.bolt.BoltServer): each section is charged their CPU meanwhile
+    servers: list = field(default_factory=list)
 
     @property
     def tiny(self) -> bool:
@@ -47,16 +54,31 @@ class Run:
 
 
 MEASUREMENTS: dict[str, Callable[[Run], list[dict]]] = {}
+NEEDS: dict[str, tuple[str, ...]] = {}
 
 
-def measurement(name: str):
-    """Register a named measurement; they run in the order registered."""
+def measurement(name: str, needs: tuple[str, ...] = ()):
+    """Register a named measurement; they run in the order registered. ``needs``: the measurements
+    that must have run before it (what it reads from the run's state)."""
 
     def register(func):
         MEASUREMENTS[name] = func
+        NEEDS[name] = tuple(needs)
         return func
 
     return register
+
+
+def with_needs(names) -> list[str]:
+    """``names`` and every measurement they need, transitively, in the run's order."""
+    wanted: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name not in wanted:
+            wanted.add(name)
+            pending.extend(NEEDS[name])
+    return [name for name in MEASUREMENTS if name in wanted]
 
 
 class Timer:

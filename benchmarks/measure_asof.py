@@ -8,7 +8,7 @@ from benchmarks.core import Run, measurement, ratio, row, timed
 DAY = "2024-06-30"
 
 
-@measurement("as-of")
+@measurement("as-of", needs=("load_embedded",))
 def _as_of(run: Run) -> list[dict]:
     from graph.model import GraphData
     from graph.projection import build_projection

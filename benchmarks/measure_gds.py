@@ -18,6 +18,17 @@ Values: ``max_abs_diff`` is the largest difference between GDS's values and chai
 nodes. Where the definitions match it is a check (≈ 0); where they differ (PageRank with dangling
 nodes, eigenvector, a sample of other sources) the note says how, and the figure says how much.
 An exact shortest-path metric whose chainx estimate exceeds the budget is run by neither side.
+
+Exact betweenness above :attr:`Run.gds_exact` relationships (10,000 unless ``--gds-exact`` says
+otherwise) is not run on the size's projection: GDS's exact betweenness cost the server 2.6–2.8×
+chainx's CPU at 100k (17 s and 50 s of the server's CPU on the supply and 'all' projections in the
+run of 2026-12-07, 67 of that run's 395 CPU s), and it grows as nodes × edges. Both sides do the same work there
+instead in *betweenness k=256* (GDS's ``samplingSize`` 256 with its seed, chainx's k=256 with its
+seed: as many single-source searches each), and exact meets exact on a chain of its own of
+``gds_exact`` relationships (same generator, same seed), loaded into the same server and the
+embedded store, in rows labelled with that size. GDS's exact time at the size is never
+extrapolated from its sampled run: its cost does not scale by sources (such an estimate once said
+64 s where 37 s were measured).
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from contextlib import contextmanager
 
 from benchmarks.core import BETWEENNESS_K, GRAPHS, SEED, Run, Timer, measurement, ratio, row, span, timed
 from benchmarks.measure_load import close_bolt
+from graph.store.neo4j import clear_database
 
 BASELINE = "chainx's own engine (this process) on the same projection"
 MIN_SERVER_CPU = 0.1  # s: ten ticks of /proc's clock, below which the CPU ratio is mostly rounding
@@ -86,7 +98,7 @@ def _max_diff(ours: dict | None, theirs: dict | None) -> float | None:
     return max((abs(theirs[n] - v) for n, v in ours.items()), default=0.0)
 
 
-@measurement("gds")
+@measurement("gds", needs=("load_embedded", "load_bolt"))
 def _gds(run: Run) -> list[dict]:
     import time
 
@@ -137,6 +149,9 @@ def _gds(run: Run) -> list[dict]:
                 if label in run.extra.get("over_budget", ()):
                     rows.append(row(label, span(), note=f"not run: over the {run.budget:.0f} s budget in the centrality section"))
                     continue
+                if metric == "betweenness" and kk is None and run.size > run.gds_exact:
+                    rows.append(row(label, span(), note=f"not run at this size: {EXACT_ELSEWHERE.format(n=run.gds_exact)}"))
+                    continue
                 seed = SEED if kk else None
                 notes = []
                 if label in computed:  # seconds of chainx's work: timed once, in the centrality section
@@ -170,6 +185,56 @@ def _gds(run: Run) -> list[dict]:
                     note="; ".join(x for x in (f"GDS in the server, {unit}; ratio of {figures['ratio_of']}", *notes,
                                                f"differs: {differs}" if differs else "same definition as chainx's (NetworkX's)") if x),
                 ))
+        if run.size > run.gds_exact:
+            rows += _exact_betweenness_small(run, store, pid, unit, timed_row)
         return rows
     finally:
         close_bolt(server, store)
+
+
+EXACT_ELSEWHERE = ("GDS's exact betweenness costs the server some 3× chainx's CPU, growing as nodes × edges; "
+                   "the same work on both sides at this size: 'betweenness k=256'; exact against exact: "
+                   "the rows 'exact betweenness, {n:,}-relationship chain'")
+
+
+def _exact_betweenness_small(run: Run, store, pid: int | None, unit: str, timed_row) -> list[dict]:
+    """Exact betweenness, GDS against chainx, on a chain of ``run.gds_exact`` relationships of
+    its own (the size's generator and seed), loaded into the server (replacing the size's data,
+    which the metrics above are done with) and into an embedded store of its own."""
+    from benchmarks.generate import _generate
+    from graph import gds
+    from graph.analysis.centrality import analysis_graph, centrality_values
+    from graph.cache import clear_all
+    from graph.store.sqlite import SqliteStore
+    from loaders import read_dataset
+    from loaders.pipeline import load_path, prepare
+
+    n = run.gds_exact
+    folder, _ = _generate(run.workdir / f"gds-exact-{n}", n, run.seed)
+    small = SqliteStore(run.workdir / f"gds-exact-{n}.db", create=True)
+    rows = []
+    try:
+        load_path(small, folder)
+        clear_database(store)
+        data, _ = prepare(store, read_dataset(folder))
+        store.write(data)
+        for name in GRAPHS:
+            clear_all()
+            P = gds.server_projection(store, name)  # both projections built first: the rows are the values only
+            G = analysis_graph(small, name)
+            with timed() as ours_t:
+                ours = centrality_values(small, "betweenness", name, force=True, engine="chainx")
+            with _timed_server(pid) as gds_t:
+                theirs = gds.values(store, "betweenness", name)
+            figures = _figures(gds_t, ours_t)
+            same = (P.number_of_nodes(), P.number_of_edges()) == (G.number_of_nodes(), G.number_of_edges())
+            rows.append(timed_row(
+                f"exact betweenness, {n:,}-relationship chain ({name}: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges)",
+                gds_t, baseline=BASELINE, **figures, max_abs_diff=_max_diff(ours, theirs),
+                note=f"a chain of its own of {n:,} relationships, same generator and seed, in the same server and an embedded store; "
+                     f"GDS in the server, {unit}; ratio of {figures['ratio_of']}; same definition as chainx's (NetworkX's)"
+                     + ("" if same else "; **the projections differ**")))
+    finally:
+        small.close()
+        clear_all()
+    return rows

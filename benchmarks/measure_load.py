@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 
 from benchmarks.core import Run, Timer, measurement, peak_rss_mb, row, span, timed
@@ -21,6 +22,10 @@ BOLT_HEAP = "5g"
 # rows, about, of the untimed warm-up load: all of a 100k run; at 1M, every n-th row, since the JIT
 # is as warm after these as after the whole (a method is compiled after some 10k calls), which costs minutes
 WARMUP_ROWS = 120_000
+# rows, about, of the "load again" row: all of a 100k run; at 1M every n-th row, matched against the
+# whole loaded graph (a MERGE's work is its lookups there; at 100k the whole again took 8–26 s of the
+# server's CPU in three runs, so the whole 1M would cost minutes for the same figure)
+RELOAD_ROWS = 120_000
 
 
 def _rates(rows: int, t: Timer) -> dict:
@@ -35,7 +40,7 @@ def _generate_dataset(run: Run) -> list[dict]:
     return [row("generate dataset", t, rows_per_s=round((shape.nodes + run.size) / max(t.wall, 1e-9)), note=", ".join(f"{k} {v:,}" for k, v in shape.counts.items()))]
 
 
-@measurement("load_embedded")
+@measurement("load_embedded", needs=("generate",))
 def _load_embedded(run: Run) -> list[dict]:
     from graph.store.sqlite import SqliteStore
     from loaders import read_dataset
@@ -83,18 +88,30 @@ def _row_by_row(store, data, sample: int = ROW_BY_ROW_SAMPLE) -> int:
     return len(nodes) + len(rels)
 
 
+def _stride(data, rows: int) -> int:
+    """The n of :func:`_every_nth`: 1 where ``data`` has no more than ``rows`` rows."""
+    return -(-len(data) // rows)
+
+
 def _every_nth(data, rows: int):
     """About ``rows`` of ``data`` with the mix of the whole: every n-th relationship and node, and
     the nodes those relationships need (``data`` itself when it is no bigger)."""
     from graph.model import GraphData
 
-    step = -(-len(data) // rows)
+    step = _stride(data, rows)
     if step <= 1:
         return data
     rels = data.relationships[::step]
     ends = {r.source for r in rels} | {r.target for r in rels}
     nodes = [node for i, node in enumerate(data.nodes) if i % step == 0 or node.id in ends]
     return GraphData(nodes=nodes, relationships=rels, manifest=data.manifest, defaults=data.defaults)
+
+
+def _step(server, label: str, work) -> None:
+    """An untimed step of the Bolt section, its seconds printed: where the section's time goes."""
+    _, t, server_cpu = _server_timed(server, work)
+    shown = "" if server_cpu is None else f", the server's CPU {server_cpu:.1f} s"
+    print(f"    load_bolt: {label}: {t.wall:.1f} s wall, {t.cpu:.1f} s CPU{shown}", file=sys.stderr, flush=True)
 
 
 def _server_timed(server, work) -> tuple[object, Timer, float | None]:
@@ -117,7 +134,7 @@ def _bolt_rates(rows: int, t: Timer, server_cpu: float | None) -> dict:
     return figures
 
 
-@measurement("load_bolt")
+@measurement("load_bolt", needs=("generate",))
 def _load_bolt(run: Run) -> list[dict]:
     """chainx's load over Bolt (batched UNWIND) against one MERGE per row into the same server
     (Neo4j Community from neo4j/ with Graph Data Science, started as the GDS tests start it, or
@@ -138,6 +155,9 @@ def _load_bolt(run: Run) -> list[dict]:
         server = BoltServer.for_tests(run.workdir, heap=BOLT_HEAP, gds=True)
         if server.local:
             server.start()
+            run.servers.append(server)  # its CPU is charged to each section while it runs
+            print(f"    load_bolt: the server started in {server.start_seconds:.1f} s wall, its CPU {server.cpu_seconds():.1f} s",
+                  file=sys.stderr, flush=True)
         store = server.store()
         clear_database(store)
     except Exception as error:  # no server here: the table says so instead of failing the run
@@ -147,17 +167,20 @@ def _load_bolt(run: Run) -> list[dict]:
         with gc_paused():
             data, _ = prepare(store, read_dataset(run.dataset))
             # the warm-up (see the docstring)
-            store.write(_every_nth(data, WARMUP_ROWS))
-            clear_database(store)
+            _step(server, "warm-up load", partial(store.write, _every_nth(data, WARMUP_ROWS)))
+            _step(server, "empty it", partial(clear_database, store))
             sample = TINY_ROW_BY_ROW_SAMPLE if run.tiny else ROW_BY_ROW_SAMPLE
-            _row_by_row(store, data, sample // 4)
+            _step(server, "warm-up MERGE per row", partial(_row_by_row, store, data, sample // 4))
             clear_database(store)
             sent, baseline, baseline_server = _server_timed(server, partial(_row_by_row, store, data, sample))
-            clear_database(store)
+            _step(server, "empty it", partial(clear_database, store))
             _, create_t, create_server = _server_timed(server, partial(store.write, data))
-            # the same data again: every row matched, nothing changed
-            _, merge_t, merge_server = _server_timed(server, partial(store.write, data))
+            # the same data again (or every n-th row of it at 1M): every row matched, nothing changed
+            again = _every_nth(data, RELOAD_ROWS)
+            _, merge_t, merge_server = _server_timed(server, partial(store.write, again))
         n = len(data)
+        part = "" if again is data else f" of the {n:,} loaded, every {_stride(data, RELOAD_ROWS)}th row"
+
         base = _bolt_rates(sent, baseline, baseline_server)
         by_cpu = baseline_server is not None
         measure = "rows_per_cpu_s" if by_cpu else "rows_per_s"
@@ -166,8 +189,8 @@ def _load_bolt(run: Run) -> list[dict]:
         rows.append(row(f"one MERGE per row (baseline, {sent:,}-row sample)", baseline, **base, note=note))
         for label, t, server_cpu, target in (
                 (f"load into an empty graph ({n:,} rows, UNWIND + CREATE)", create_t, create_server, "≥ 20× one MERGE per row and ≥ 50k rows/s"),
-                (f"load again, nothing changes ({n:,} rows, UNWIND + MERGE)", merge_t, merge_server, "≥ 10× one MERGE per row")):
-            rates = _bolt_rates(n, t, server_cpu)
+                (f"load again, nothing changes ({len(again):,} rows{part}, UNWIND + MERGE)", merge_t, merge_server, "≥ 10× one MERGE per row")):
+            rates = _bolt_rates(len(again) if t is merge_t else n, t, server_cpu)
             shown = {"note": f"the server's CPU {server_cpu:.2f} s"} if server_cpu is not None else {}
             rows.append(row(label, t, **rates, speedup=round(rates[measure] / max(base[measure], 1), 1), target=target, **shown))
         with timed() as read_t:

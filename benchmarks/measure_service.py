@@ -56,10 +56,11 @@ def report_regions(dataset: Path, level: str = "city") -> tuple[str, str]:
     return busiest, most_gaps
 
 
-@measurement("analyses")
+@measurement("analyses", needs=("load_embedded",))
 def _analyses(run: Run) -> list[dict]:
     """Gaps for two cities (:func:`report_regions`), cold (no projection or stage chain cached)
-    and again, beside the whole-graph NetworkX projection the store's pushdown avoids; then
+    and again, beside the whole-graph NetworkX projection the store's pushdown avoids (its build
+    timed once, in the projection section, when that ran); then
     bottlenecks of the whole graph and the what-if of its busiest supplier, cold and again, beside
     the straightforward version (the supply world as dicts and sets, its cascade a supply at a
     time: ``_reference_read_world`` / ``_reference_cascade``, NetworkX reachability and
@@ -72,9 +73,10 @@ def _analyses(run: Run) -> list[dict]:
 
     regions = report_regions(run.dataset)
     run.extra["region"] = regions[0]
-    with timed() as whole_t:  # what gaps would cost if it pulled the whole graph into NetworkX
-        G = build_projection(run.store, "all")
-    del G
+    whole_t = run.extra.get("nx seconds:all")  # the projection section's build of the same graph
+    if whole_t is None:
+        with timed() as whole_t:  # what gaps would cost if it pulled the whole graph into NetworkX
+            build_projection(run.store, "all")
     rows = []
     for region, why in zip(regions, ("the most firms", "the most gaps")):
         clear_all()
@@ -134,7 +136,7 @@ def _get(url: str, timeout: float = 600) -> tuple[float, bytes]:
     return time.perf_counter() - started, body
 
 
-@measurement("api")
+@measurement("api", needs=("load_embedded",))
 def _api(run: Run) -> list[dict]:
     """``chainx serve`` in a process of its own; a first (cold) request per report, then
     :data:`API_REQUESTS` more from a second process (:mod:`benchmarks.loadgen`) over
@@ -200,7 +202,7 @@ def _load(url: str, requests: int) -> dict:
     return json.loads(result.stdout)
 
 
-@measurement("views")
+@measurement("views", needs=("load_embedded",))
 def _views(run: Run) -> list[dict]:
     """The ego view of the biggest supplier, cut to :data:`VIEW_NODES` nodes: its data from the
     store, beside the same view through the reference queries (built on the store's primitives:

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import threading
 import weakref
 from collections import OrderedDict
@@ -55,7 +56,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from .store.base import GraphStore
 
-__all__ = ["VersionedCache", "clear_all", "frozen_key", "one_version"]
+__all__ = ["VersionedCache", "clear_all", "frozen_key", "of_one_version", "one_version"]
 
 T = TypeVar("T")
 
@@ -94,6 +95,20 @@ def one_version(store: GraphStore, version: str | None = None) -> Iterator[str]:
         yield version
     finally:
         _pinned.reset(token)
+
+
+def of_one_version(analysis: Callable[..., T]) -> Callable[..., T]:
+    """``analysis(store, ...)`` run in :func:`one_version` of its store: a report that reads a part
+    (its chain) and then caches what it derives from that part with more reads (bottlenecks' supply
+    world) keys the derived value by the version of the part, even when called outside an API
+    request or a CLI command (which pin one already)."""
+
+    @functools.wraps(analysis)
+    def pinned(store: GraphStore, *args: Any, **kwargs: Any) -> T:
+        with one_version(store):
+            return analysis(store, *args, **kwargs)
+
+    return pinned
 
 
 def frozen_key(value: Any) -> Hashable:

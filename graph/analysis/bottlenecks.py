@@ -54,7 +54,7 @@ from operator import itemgetter
 import networkx as nx
 import numpy as np
 
-from graph.cache import VersionedCache
+from graph.cache import VersionedCache, of_one_version
 from graph.errors import InvalidParameter, NotFound, TooExpensive
 from graph.i18n import choose_lang, joined, message
 from graph.names import resolve
@@ -1031,6 +1031,7 @@ def _scope(store: GraphStore, region: str | None, lang: str = "en") -> tuple[set
     return regions, get_node(store, region).name
 
 
+@of_one_version
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
                 top: int | None = None, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
                 sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None, lang: str | None = None,
@@ -1280,6 +1281,7 @@ def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en
     return items
 
 
+@of_one_version
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None,
            lang: str | None = None) -> WhatIfReport:

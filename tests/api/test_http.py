@@ -105,3 +105,29 @@ def test_make_demo_serves_on_port_or_chainx_port(make_args, env, port):
     assert result.returncode == 0, result.stderr
     (serve,) = [line for line in result.stdout.splitlines() if " serve " in line]
     assert serve.endswith(f"--port {port}")
+
+
+def test_the_served_socket_sends_small_responses_without_waiting_for_an_ack():
+    """asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP; the socket
+    ``chainx serve`` binds itself must say so, or every small keep-alive response (headers, then
+    body, two writes) waits for the client's delayed ACK, some 40 ms on Linux."""
+    import asyncio
+    import socket
+
+    from chainx.cli import _listening_socket
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        class Protocol(asyncio.Protocol):
+            def connection_made(self, transport):
+                seen.set_result(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        server = await asyncio.get_running_loop().create_server(Protocol, sock=_listening_socket("127.0.0.1", 0))
+        async with server:
+            _, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+            value = await asyncio.wait_for(seen, 30)
+            writer.close()
+            return value
+
+    assert asyncio.run(accepted_nodelay()) != 0

@@ -320,3 +320,38 @@ def test_removing_a_stage_without_firms_takes_nothing_away(sqlite_store):
     report = whatif(sqlite_store, ["a"], "r", scope="whole").to_dict()
     assert report["stages_lost"] == [] and report["stages_downstream"] == [] and report["score"] == 0
     assert any("had no firm in" in reason and "takes nothing away" in reason for reason in report["reasons"])
+
+
+# -- a write between the chain's read and the supply world's ---------------------------------
+
+def three_stages(store):
+    """yarn → cloth, and a dyeing stage fed by nothing yet; a firm in each, the mill supplying the weaver."""
+    return write(store, [S("yarn"), S("cloth"), S("dye"), E("mill"), E("weaver"), E("dyer")],
+                 [rel("FEEDS", "yarn", "cloth"), rel("OPERATES_IN", "mill", "yarn"), rel("OPERATES_IN", "weaver", "cloth"),
+                  rel("OPERATES_IN", "dyer", "dye"), rel("SUPPLIES", "mill", "weaver", "yarn")])
+
+
+def cloth_feeds_dyeing(store):
+    """The same stages, and cloth now feeds dyeing, the weaver supplying the dyer."""
+    return write(store, [], [rel("FEEDS", "cloth", "dye"), rel("SUPPLIES", "weaver", "dyer", "cloth")])
+
+
+@pytest.mark.parametrize("analysis", [lambda store: bottlenecks(store), lambda store: whatif(store, ["mill"])],
+                         ids=["bottlenecks", "whatif"])
+def test_a_world_built_across_a_write_is_not_kept_for_the_graph_after_it(store, monkeypatch, analysis):
+    import graph.analysis.bottlenecks as module
+
+    three_stages(store)
+    world = module._world
+
+    def write_first(*args):
+        # the write commits after the report read its chain and before it reads its supply world
+        monkeypatch.setattr(module, "_world", world)
+        cloth_feeds_dyeing(store)
+        return world(*args)
+
+    monkeypatch.setattr(module, "_world", write_first)
+    analysis(store)  # of neither graph alone, as any read across a write outside reads.consistent
+    after = analysis(store).to_dict()
+    alone = cloth_feeds_dyeing(three_stages(SqliteStore(":memory:", create=True)))
+    assert after == analysis(alone).to_dict()
