@@ -19,6 +19,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from graph.cache import one_version
 from graph.errors import StoreBusy, StoreChanged, StoreUnavailable
 from graph.store.reads import READ_TRIES
 
@@ -39,7 +40,7 @@ class SnapshotRoute(APIRoute):
         if any(dependency.dependency is require_api_key for dependency in self.dependencies):
             return handler
 
-        async def one_version(request: Request):
+        async def answer_of_one_version(request: Request):
             handle = request.app.state.store_handle
             for _ in range(READ_TRIES):
                 store = await run_in_threadpool(handle.get)  # StoreUnavailable: 503, as every route says
@@ -58,7 +59,10 @@ class SnapshotRoute(APIRoute):
                 failure: Exception | None = None
                 try:
                     try:
-                        response = await handler(request)
+                        # every cached part of the answer keyed by the version compared below (graph.cache
+                        # says why); a context variable, so the threads the handler runs on see it
+                        with one_version(view, before):
+                            response = await handler(request)
                     except Exception as error:  # what a read across two graphs may raise: asked again below
                         failure = error
                     try:
@@ -75,4 +79,4 @@ class SnapshotRoute(APIRoute):
                     return response
             raise StoreChanged(f"the graph changed {READ_TRIES} times while this answer was read (loads are writing to it); try again")
 
-        return one_version
+        return answer_of_one_version

@@ -122,8 +122,10 @@ def read_store(uri: str | None):
     from graph.store.asof import as_of, check_day
 
     day = check_day("as_of", _as_of.get())
-    with store_from(uri) as graph_store, graph_store.reading() as view:
-        before = view.version()
+    from graph.cache import one_version
+
+    # every cached part of the command's reports keyed by the version compared below (graph.cache says why)
+    with store_from(uri) as graph_store, graph_store.reading() as view, one_version(view) as before:
         yield as_of(view, day)
         if view.version() != before:
             raise StoreChanged(f"{graph_store.uri} changed while this command read it (a load was writing to it); run it again")

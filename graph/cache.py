@@ -12,7 +12,19 @@ again and age out of the LRU. The key is ``(store.uri, store.version(), name, ar
 version carries the store's own random id, so two stores at one address (two ``":memory:"``
 databases, a Neo4j database dropped and re-created) never share entries. A value is only kept
 when the version is still the same once it has been computed, so a write during a computation
-cannot leave a value of the new graph under the old version or the reverse.
+cannot leave a value of the new graph under the old version.
+
+Nor the reverse, which that check alone does not stop: a value computed from something read
+*before* its key's version was (the ties report's betweenness, computed from the ties graph it
+held, keyed by the version read after a replace committed B) would be A's under B's version, and
+every later report of B would meet A's nodes in it (a KeyError: a 500). So one computation keys
+everything it asks for by one version, the one read when it began: :func:`one_version` pins it
+for the block and for everything called in it (threads the API hands the request to included:
+it is a context variable), and :meth:`VersionedCache.get` runs its computation in such a block.
+Whatever is read inside the block comes after the pinned version was read; a value is kept only
+if a read after it still gives that version; so a kept value is of that version alone. The
+entry points (each API request: api/snapshot.py; each CLI command; graph.store.reads.consistent)
+pin the version they compare at the end, so their reports key every part by it.
 
 Values are shared by everyone who asks: they are frozen where they can be (projections are
 ``nx.freeze``-d graphs) and read-only by contract everywhere else. Concurrent requests for one
@@ -32,22 +44,56 @@ key compute it once: the first computes, the others wait for its value.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .store.base import GraphStore
 
-__all__ = ["VersionedCache", "clear_all", "frozen_key"]
+__all__ = ["VersionedCache", "clear_all", "frozen_key", "one_version"]
 
 T = TypeVar("T")
 
 # Every cache ever made, so clear_all reaches them all (weakly: a closed app's cache may go).
 _caches: weakref.WeakSet[VersionedCache] = weakref.WeakSet()
 _caches_lock = threading.Lock()
+
+
+# (store, version) of the computations running in this context, innermost last. By the store
+# object, not its address: two ":memory:" stores share one, and one store's version must not key
+# another's values.
+_pinned: contextvars.ContextVar[tuple[tuple[GraphStore, str], ...]] = contextvars.ContextVar("chainx_pinned_versions", default=())
+
+
+@contextlib.contextmanager
+def one_version(store: GraphStore, version: str | None = None) -> Iterator[str]:
+    """Key every cached value of ``store`` asked for in the block by one version (the module's
+    docstring says why): the one an enclosing block pinned, else ``version`` (read by the caller
+    just now), else ``store.version()`` read here. Yields it.
+
+    >>> from graph.store.sqlite import SqliteStore
+    >>> store = SqliteStore(":memory:", create=True)
+    >>> with one_version(store) as outer:
+    ...     with one_version(store, "another") as inner:
+    ...         outer == inner == store.version()
+    True
+    """
+    pinned = _pinned.get()
+    held = next((v for s, v in pinned if s is store), None)
+    if held is not None:
+        yield held
+        return
+    version = store.version() if version is None else version
+    token = _pinned.set((*pinned, (store, version)))
+    try:
+        yield version
+    finally:
+        _pinned.reset(token)
 
 
 def frozen_key(value: Any) -> Hashable:
@@ -100,8 +146,12 @@ class VersionedCache:
         """
         if self.size <= 0:
             return compute()
-        # asked before looking: a store that cannot say its version serves nothing from here
-        version = store.version()
+        # asked before looking (a store that cannot say its version serves nothing from here),
+        # unless the computation this is part of pinned one
+        with one_version(store) as version:
+            return self._get(store, version, args, compute)
+
+    def _get(self, store: GraphStore, version: str, args: Any, compute: Callable[[], T]) -> T:
         key = (store.uri, version, self.name, frozen_key(args))
         while True:
             with self._lock:
@@ -115,6 +165,9 @@ class VersionedCache:
                     self.misses += 1
                     break
             pending.done.wait()
+            # a value computed across a write too (its version did not hold, so it was not kept):
+            # the waiter's own version read after it, which comes after the computing thread's
+            # check, sees that write as well, so the waiter's caller answers again (api/snapshot.py)
             if pending.ok:
                 with self._lock:
                     self.hits += 1

@@ -749,7 +749,7 @@ class Neo4jStore(GraphStore):
         fresh, differ, changed = self._stated_rows(batch, stored, dataset_id, _node_view, lambda row: row["id"])
         if fresh:
             text, rows = _create_rows([row["props"] for row in fresh], [[] for _ in fresh], "n")
-            ids = self._merge(tx, _CREATE_NODES.format(label=label, **text), rows, "nodes")
+            ids = self._create(tx, _CREATE_NODES.format(label=label, **text), rows, "nodes")
             if created is not None:
                 created.update(zip((row["id"] for row in fresh), ids))
         if differ:
@@ -773,7 +773,7 @@ class Neo4jStore(GraphStore):
             else:
                 query, ends = _CREATE_RELS_BY_NODE, [[created[row["source"]], created[row["target"]]] for row in fresh]
             text, rows = _create_rows([row["props"] for row in fresh], ends, "r")
-            self._merge(tx, query.format(**labels, **text), rows, "relationships")
+            self._create(tx, query.format(**labels, **text), rows, "relationships")
         if differ:
             tx.run(_REWRITE_RELS.format(**labels), {"rows": differ}).consume()
         return len(fresh) + changed, len(differ) - changed
@@ -811,7 +811,7 @@ class Neo4jStore(GraphStore):
         return (record[0] or 0) if record is not None else 0
 
     @staticmethod
-    def _merge(tx, query: str, batch: list[list], what: str) -> list:
+    def _create(tx, query: str, batch: list[list], what: str) -> list:
         """Create one batch of rows (_CREATE_NODES, _CREATE_RELS); the element ids of what it created, if the query lists them."""
         record = tx.run(query, {"rows": batch}).single()
         written, created = (record["written"], record["created"]) if record else (0, [])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from graph.cache import one_version
 from graph.errors import NotFound, StoreChanged
 from graph.model import LABELS, REL_TYPES, GraphData, Node, check_label
 
@@ -72,8 +73,8 @@ def consistent(store: GraphStore, read: Callable[[GraphStore], T], tries: int = 
     most ``tries`` times; then StoreChanged. A replace meanwhile gives the old graph's answer or
     the new one's, never a mix of the two."""
     for _ in range(tries):
-        with store.reading() as view:
-            before = view.version()
+        # every cached part of the read keyed by the version compared below (graph.cache says why)
+        with store.reading() as view, one_version(view) as before:
             value = read(view)
             if view.version() == before:
                 return value

@@ -186,16 +186,16 @@ def test_an_api_request_cut_off_mid_write_answers_503_and_the_app_recovers_by_it
     # the server is down, so the outage lands inside the open transaction (on a busy machine the
     # rest of the write committed before the stop took effect: a 503 for an upload that was in)
     first_batch, server_down = threading.Event(), threading.Event()
-    merge = Neo4jStore._merge
+    create = Neo4jStore._create
 
-    def noting_merge(tx, query, batch, what):
-        result = merge(tx, query, batch, what)
+    def noting_create(tx, query, batch, what):
+        result = create(tx, query, batch, what)
         if not first_batch.is_set():
             first_batch.set()
             server_down.wait(timeout=BOUND_SECONDS)
         return result
 
-    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(noting_merge))
+    monkeypatch.setattr(Neo4jStore, "_create", staticmethod(noting_create))
     upload = zipped(make_dataset(tmp_path / "upload", UPLOAD_ENTERPRISES, "断"))
     app = create_app(Settings(store=server.uri, api_key=API_KEY, store_retry_seconds=0.2))
     with TestClient(app, raise_server_exceptions=False) as client:

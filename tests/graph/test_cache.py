@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from graph.analysis.stages import stage_chain
-from graph.cache import VersionedCache, clear_all
+from graph.cache import VersionedCache, clear_all, one_version
 from graph.fastproj import fast_projection
 from graph.projection import projection
 from graph.store.sqlite import SqliteStore
@@ -108,6 +108,45 @@ def test_a_value_computed_across_a_write_is_not_kept(store):
     assert cache.get(store, "k", writing) == 1
     assert len(cache) == 0  # it may hold the graph before the write or after it
     assert cache.get(store, "k", writing) == 2
+
+
+def ids_of(store) -> frozenset[str]:
+    return frozenset(node.id for node in store.nodes())
+
+
+def read_then_derive(store, read: VersionedCache, derived: VersionedCache) -> int:
+    """A report combining two cached values, the second computed from the first, with a write
+    committed between the two (as the ties report's graph and its betweenness, graph/cache.py)."""
+    ids = read.get(store, "ids", lambda: ids_of(store))
+    write(store, [E(f"w{len(ids)}")])
+    return derived.get(store, "count", lambda: len(ids))
+
+
+def test_a_value_derived_from_an_earlier_read_is_not_kept_under_a_later_version(store):
+    read, derived = VersionedCache("test read", size=4), VersionedCache("test derived", size=4)
+    with one_version(store):  # an API request or a CLI command: one version for all it asks
+        assert read_then_derive(store, read, derived) == 4  # a, b, spin, weave: the graph before the write
+    # the count of the graph after the write (5 nodes), not the 4 of the graph before it
+    assert derived.get(store, "count", lambda: len(ids_of(store))) == 5 == len(ids_of(store))
+
+
+def test_a_cached_computation_keys_what_it_asks_for_by_its_own_version(store):
+    report, read, derived = (VersionedCache(f"test {name}", size=4) for name in ("report", "read", "derived"))
+    assert report.get(store, "r", lambda: read_then_derive(store, read, derived)) == 4
+    assert len(report) == 0  # computed across the write: not kept
+    assert derived.get(store, "count", lambda: len(ids_of(store))) == 5
+
+
+def test_a_pinned_version_is_one_store_s_alone(store):
+    other = SqliteStore(":memory:", create=True)  # the same address, another store
+    write(other, [E("z")])
+    cache = VersionedCache("test pinned stores", size=4)
+    with one_version(store) as version:
+        assert cache.get(other, "ids", lambda: ids_of(other)) == {"z"}
+        with one_version(other) as others:
+            assert others != version == store.version()
+    assert cache.get(store, "ids", lambda: ids_of(store)) == {"a", "b", "spin", "weave"}
+    other.close()
 
 
 def test_shared_graphs_are_frozen(store):

@@ -313,15 +313,15 @@ def server_error(code: str = "Neo.TransientError.Transaction.DeadlockDetected"):
 
 
 class FailingOnce:
-    """Wraps Neo4jStore._merge: the first ``failures`` calls send their batch, then raise a
+    """Wraps Neo4jStore._create: the first ``failures`` calls send their batch, then raise a
     transient error, inside the open transaction (which by then holds part of the write)."""
 
     def __init__(self, failures: int):
         self.failures, self.calls = failures, 0
-        self.merge = Neo4jStore._merge
+        self.create = Neo4jStore._create
 
     def __call__(self, tx, query, batch, what):
-        result = self.merge(tx, query, batch, what)
+        result = self.create(tx, query, batch, what)
         self.calls += 1
         if self.calls <= self.failures:
             raise server_error()
@@ -330,7 +330,7 @@ class FailingOnce:
 
 def test_a_write_that_meets_a_transient_error_is_tried_again_whole(neo4j_store, monkeypatch):
     failing = FailingOnce(2)
-    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(failing))
+    monkeypatch.setattr(Neo4jStore, "_create", staticmethod(failing))
     monkeypatch.setattr("graph.store.neo4j.RETRY_PAUSE", 0.0)
     summary = neo4j_store.write(chain())
     assert summary.changed and failing.calls > 2
@@ -345,7 +345,7 @@ def test_a_write_that_keeps_failing_gives_up_after_its_tries_and_writes_nothing(
     neo4j_store.write(chain())
     before, version = canonical(reads.snapshot(neo4j_store)), neo4j_store.version()
     failing = FailingOnce(10**6)
-    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(failing))
+    monkeypatch.setattr(Neo4jStore, "_create", staticmethod(failing))
     monkeypatch.setattr(module, "RETRY_PAUSE", 0.0)
     bigger = chain()
     bigger.nodes.append(Node("Stage", "extra", "额外", {}))
@@ -362,7 +362,7 @@ def test_an_error_that_is_not_transient_is_not_tried_again(neo4j_store, monkeypa
         calls.append(what)
         raise server_error("Neo.ClientError.Statement.SyntaxError")
 
-    monkeypatch.setattr(Neo4jStore, "_merge", staticmethod(refusing))
+    monkeypatch.setattr(Neo4jStore, "_create", staticmethod(refusing))
     with pytest.raises(StoreError, match="refused the operation"):
         neo4j_store.write(chain())
     assert calls == ["nodes"] and neo4j_store.version() == "empty:0"
