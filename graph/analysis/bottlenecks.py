@@ -59,8 +59,7 @@ from graph.errors import InvalidParameter, NotFound, TooExpensive
 from graph.i18n import choose_lang, joined, message
 from graph.names import resolve
 from graph.params import CRITICAL_MIN_FIRMS, HHI_THRESHOLD, LISTING_TOP, MAX_LISTED_ITEMS, MAX_LISTED_ITEMS_ENV, budget
-from graph.projection import projection
-from graph.reach import reachable
+from graph.reach import carry_bits, reachable
 from graph.regions import check_region, region_descendants
 from graph.reports import (
     BottlenecksListed,
@@ -85,7 +84,7 @@ from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
-from .stages import StageChain, chain_order, condensed, cycle_summary, listing_limit
+from .stages import StageChain, chain_order, condensed, condensed_adjacency, cycle_summary, listing_limit, topological_position
 
 __all__ = ["bottlenecks", "whatif", "chokepoints", "articulation_pieces", "hhi", "KINDS", "CASCADE_LIMIT", "most_listed"]
 
@@ -182,6 +181,16 @@ def _ends(chain: StageChain) -> tuple[list[str], list[str]]:
     return sorted(material or sources), sorted(sinks)
 
 
+def _bare(graph: nx.DiGraph, kind: type[nx.Graph]) -> nx.Graph:
+    """``graph``'s nodes and edges, in its order, as a ``kind`` without attributes: what
+    ``nx.DiGraph(graph)`` or ``graph.to_undirected()`` hold, less the copies of every node's
+    attributes (``to_undirected`` deep-copies them: 1.5 s on chainkg's 75k top-level stages)."""
+    bare = kind()
+    bare.add_nodes_from(graph)
+    bare.add_edges_from(graph.edges)
+    return bare
+
+
 def chokepoints(chain: StageChain, lang: str = "en") -> list[dict]:
     """Chokepoint items of the rolled-up chain (see the module docstring), best first.
 
@@ -194,7 +203,7 @@ def chokepoints(chain: StageChain, lang: str = "en") -> list[dict]:
     sources, sinks = _ends(chain)
     dominated: dict[str, set[str]] = defaultdict(set)
     if sources and sinks:
-        rooted = nx.DiGraph(graph)
+        rooted = _bare(graph, nx.DiGraph)
         rooted.add_edges_from((_SUPER_SOURCE, s) for s in sources)
         idom = nx.immediate_dominators(rooted, _SUPER_SOURCE)
         for sink in sinks:
@@ -205,7 +214,7 @@ def chokepoints(chain: StageChain, lang: str = "en") -> list[dict]:
                 dominated[node].add(sink)
                 node = idom[node]
 
-    undirected = graph.to_undirected()
+    undirected = _bare(graph, nx.Graph)
     undirected.remove_nodes_from([s for s in graph if graph.degree(s) == 0])
     linked = len(undirected)
     parts = articulation_pieces(undirected)
@@ -247,8 +256,13 @@ class _Reach(dict):
         super().__init__()
         self.graph = graph
 
+    @cached_property
+    def _succ(self) -> dict[str, list[str]]:
+        # plain lists: a walk through NetworkX's adjacency views costs several times more per step
+        return {stage: list(after) for stage, after in self.graph.succ.items() if after}
+
     def __missing__(self, stage: str) -> set[str]:
-        found = reachable(self.graph.succ, stage) | {stage}
+        found = reachable(self._succ, stage) | {stage}
         self[stage] = found
         return found
 
@@ -291,6 +305,42 @@ class _Supplies:
     stage_top: np.ndarray
     material: np.ndarray
     edge_top: np.ndarray
+
+
+@dataclass
+class _Dag:
+    """The condensed chain as arrays: ``succ[succ_start[c]:succ_start[c + 1]]`` the components
+    below component ``c``, ``level[c]`` the length of the longest path down to it, ``component``
+    each top-level stage's, ``members_with_firms[c]`` its stages with firms in scope
+    (``with_firms[c]``: any)."""
+
+    size: int
+    succ: np.ndarray
+    succ_start: np.ndarray
+    level: np.ndarray
+    component: dict[str, int]
+    members_with_firms: list[list[str]]
+    with_firms: np.ndarray
+
+    @classmethod
+    def of(cls, chain: StageChain, firms: dict[str, dict]) -> _Dag:
+        _, component, order = condensed(chain)
+        size = len(order)
+        succ_lists, _ = condensed_adjacency(chain)
+        counts = np.array([len(succ_lists[c]) for c in range(size)], dtype=np.int64)
+        succ = np.array([d for c in range(size) for d in succ_lists[c]], dtype=np.int64)
+        level = [0] * size
+        for c in order:  # topological: a component's parents are done before it
+            step = level[c] + 1
+            for d in succ_lists[c]:
+                if level[d] < step:
+                    level[d] = step
+        members: list[list[str]] = [[] for _ in range(size)]
+        for stage, c in component.items():
+            if firms[stage]:
+                members[c].append(stage)
+        return cls(size, succ, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), np.array(level, dtype=np.int64), component, members,
+                   np.array([bool(m) for m in members], dtype=bool))
 
 
 @dataclass
@@ -353,6 +403,84 @@ class _World:
         maybe = (firms == 1) | (index > threshold - 1e-9)
         return [self.tops[t] for t in np.flatnonzero(maybe & (firms > 0)).tolist()]
 
+    def downstream(self, stage: str) -> tuple[int, int]:
+        """(stages, distinct firms) FEEDS-downstream of the top-level ``stage`` that have firms in
+        scope, the stages of its own FEEDS cycle not counted (see :meth:`_ReferenceWorld.downstream`)."""
+        return self._below.get(stage, (0, 0))
+
+    def inputs_lost(self, lost: set[str]) -> dict[str, list[str]]:
+        """:meth:`_ReferenceWorld.inputs_lost`: a bitset of ``lost`` carried down the condensed
+        chain as arrays, a level at a time (:attr:`_dag`), not a search from each lost stage (a
+        bottlenecks report's 500 cascades lose ten thousand stages on chainkg)."""
+        if not lost:
+            return {}
+        dag = self._dag
+        ordered = sorted(lost)
+        seeds = np.array([dag.component[s] for s in ordered], dtype=np.int64)
+        # the components downstream of the lost stages', theirs included: a search a level at a time
+        reached = np.zeros(dag.size, dtype=bool)
+        reached[seeds] = True
+        frontier = np.unique(seeds)
+        while len(frontier):
+            after, _ = _ragged(dag.succ, dag.succ_start, frontier)
+            frontier = _distinct(after[~reached[after]])
+            reached[frontier] = True
+        comps = np.flatnonzero(reached)
+        local = np.full(dag.size, -1, dtype=np.int64)
+        local[comps] = np.arange(len(comps))
+        words = (len(ordered) + 63) // 64
+        bits = np.zeros((len(comps), words), dtype="<u8")  # little-endian words: int.from_bytes below
+        place = np.arange(len(ordered))
+        np.bitwise_or.at(bits, (local[seeds], place // 64), np.left_shift(np.uint64(1), (place % 64).astype(np.uint64)))
+        # every parent of a component is on a lower level: level by level, each ORs its parents' bits in
+        child, owner = _ragged(dag.succ, dag.succ_start, comps)
+        parent = comps[owner]
+        by_level = np.argsort(dag.level[child], kind="stable")
+        child, parent = local[child[by_level]], local[parent[by_level]]
+        bounds = np.flatnonzero(np.diff(dag.level[comps[child]])) + 1 if len(child) else np.zeros(0, dtype=np.int64)
+        for a, b in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(child)].tolist()):
+            np.bitwise_or.at(bits, child[a:b], bits[parent[a:b]])
+        inputs = {}
+        names: dict[bytes, list[str]] = {}  # most stages below share their lost inputs with many others
+        keep = dag.with_firms[comps]
+        for row, c in zip(bits[keep], comps[keep].tolist()):
+            key = row.tobytes()
+            if key not in names:
+                names[key] = [ordered[i] for i in _bits(int.from_bytes(key, "little"))]
+            for stage in dag.members_with_firms[c]:
+                if stage not in lost:
+                    inputs[stage] = names[key]
+        return inputs
+
+    @cached_property
+    def _dag(self) -> _Dag:
+        return _Dag.of(self.chain, self.firms)
+
+    @cached_property
+    def _below(self) -> dict[str, tuple[int, int]]:
+        """:meth:`downstream` of every top-level stage with something below it, worked out at once:
+        a bitset of the stages with firms and one of their firms carried up the condensed chain
+        (:func:`graph.reach.carry_bits`), where a search from each of a national chain's tens of
+        thousands of single-source stages walked it 37k times."""
+        graph_c, component, order = condensed(self.chain)
+        code = self.supplies.firm_code
+        stage_bits: dict[int, int] = {}
+        firm_bits: dict[int, int] = {}
+        bit = 0  # stages numbered up from the bottom of the chain: a bitset is as long as its highest stage
+        for c in reversed(order):
+            for stage in graph_c.nodes[c]["members"]:
+                firms = self.firms[stage]
+                if firms:
+                    stage_bits[c] = stage_bits.get(c, 0) | (1 << bit)
+                    bit += 1
+                    firm_bits[c] = firm_bits.get(c, 0) | sum(1 << code[f] for f in firms)
+        position = topological_position(self.chain)
+        succ, pred = condensed_adjacency(self.chain)
+        stages_below = carry_bits(pred, succ, stage_bits, position, downwards=False)
+        firms_below = carry_bits(pred, succ, firm_bits, position, downwards=False)
+        return {stage: (bits.bit_count(), firms_below[c].bit_count())
+                for c, bits in stages_below.items() for stage in graph_c.nodes[c]["members"]}
+
     @cached_property
     def top_of_op(self) -> np.ndarray:
         """The place of each of ``ops``' top-level stage."""
@@ -411,6 +539,20 @@ class _World:
             row[[self.top_index[s] for s in self.reach[self.tops[place]]]] = True
             self._rows[place] = row
         return row
+
+
+def _bits(bits: int) -> list[int]:
+    """The places of the set bits of ``bits``, lowest first.
+
+    >>> _bits(0b10110)
+    [1, 2, 4]
+    """
+    places = []
+    while bits:
+        low = bits & -bits
+        places.append(low.bit_length() - 1)
+        bits ^= low
+    return places
 
 
 def _ragged(order: np.ndarray | None, start: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -504,6 +646,12 @@ def _starts(owners: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(owners, minlength=n))]).astype(np.int64)
 
 
+def _stage_names(store: GraphStore, chain: StageChain) -> dict[str, str]:
+    """Every stage of the chain (sub-stages too) → its name, from the stages' rows alone (the
+    chain projection as a NetworkX graph took 1.7 s on chainkg's 95k products to give the same)."""
+    return {stage: name for stage, name, _ in queries(store).stage_rows() if stage in chain.top}
+
+
 def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) -> _World:
     chain_top = chain.top
     tops = list(chain.graph)
@@ -526,8 +674,7 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
             here[enterprise] = here[enterprise] | only
     # ends only: a national graph has hundreds of thousands of supplies, their properties unused
     links = queries(store).grouped_links("SUPPLIES")
-    stages = projection(store, "chain")  # names of sub-stages too
-    names = {s: stages.nodes[s].get("name", s) for s in chain_top}
+    names = _stage_names(store, chain)
     # every enterprise's name and region in one light query (no properties parsed); an
     # operation's enterprise is one of them
     columns = store.projection_columns(["Enterprise"], [])
@@ -651,13 +798,12 @@ def _stage_effects(world: _World | _ReferenceWorld, stopped: dict[str, int], sta
         elif before >= min_firms > after:
             weakened.append(row)
     lost_ids = {row["stage"] for row in stages_lost}
+    inputs = world.inputs_lost(lost_ids)
     downstream = []
-    below = set().union(*(world.reach[x] for x in lost_ids)) - lost_ids if lost_ids else set()
-    for stage in sorted(below, key=world.order.get):
+    for stage in sorted(inputs.keys() - lost_ids, key=world.order.get):
         active = len(world.firms[stage]) - stopped.get(stage, 0)
         if active > 0:
-            inputs = sorted(x for x in lost_ids if stage in world.reach[x])
-            downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs})
+            downstream.append({"stage": stage, "name": world.stage_name(stage), "enterprises": active, "inputs_lost": inputs[stage]})
     return stages_lost, weakened, downstream
 
 
@@ -702,6 +848,22 @@ class _ReferenceWorld:
     def concentrated(self, threshold: float) -> list[str]:
         return [stage for stage, firms in self.firms.items() if firms]
 
+    def inputs_lost(self, lost: set[str]) -> dict[str, list[str]]:
+        """Each top-level stage with firms in scope FEEDS-downstream of a stage in ``lost`` (or
+        on its cycle), with the stages of ``lost`` it is below, sorted; the stages of ``lost``
+        themselves left out."""
+        below = set().union(*(self.reach[x] for x in lost)) - lost
+        return {stage: sorted(x for x in lost if stage in self.reach[x]) for stage in below if self.firms[stage]}
+
+    def downstream(self, stage: str) -> tuple[int, int]:
+        """(stages, distinct firms) FEEDS-downstream of ``stage`` that have firms in scope. The
+        stages of its own FEEDS cycle are not below it (as in the gaps report): through a cycle
+        every member reaches every other, which says nothing about what depends on what."""
+        graph_c, component, _ = condensed(self.chain)
+        own = graph_c.nodes[component[stage]]["members"]
+        below = [s for s in self.reach[stage] if s not in own and self.firms.get(s)]
+        return len(below), len(set().union(*(self.firms[s] for s in below))) if below else 0
+
     def capacities(self, stage: str) -> dict[tuple[str, str], tuple[float | None, str | None]]:
         return self.capacity
 
@@ -742,8 +904,7 @@ def _reference_read_world(store: GraphStore, chain: StageChain, regions: set[str
         groups_by_stage[group[1]].append(group)
         for supplier in sorted(groups[group]):
             supplier_groups[supplier].append(group)
-    stages = projection(store, "chain")  # names of sub-stages too
-    names = {s: stages.nodes[s].get("name", s) for s in chain.top}
+    names = _stage_names(store, chain)
     # every enterprise's name and region in one light query (no properties parsed)
     columns = store.projection_columns(["Enterprise"], [])
     names.update(zip(columns.ids, columns.names))
@@ -1104,7 +1265,7 @@ def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en
             reasons.append(message("bn.equal_shares", lang, n=len(firms), why=why, index=index))
         if index > threshold:
             reasons.append(message("bn.exceeds", lang, index=index, threshold=threshold))
-        below, below_firms = _downstream(world, stage)
+        below, below_firms = world.downstream(stage)
         if below:
             reasons.append(message("bn.depend", lang, n=below, firms=below_firms, scope=scope))
         reasons.append(message("bn.hhi_score", lang, index=index))
@@ -1117,16 +1278,6 @@ def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en
     # equal scores (every sole firm's HHI is 1): what depends on it first, never the id alone
     items.sort(key=lambda i: (-i["score"], -i["downstream_firms"], -i["downstream_stages"], i["node"]))
     return items
-
-
-def _downstream(world: _World, stage: str) -> tuple[int, int]:
-    """(stages, distinct firms) FEEDS-downstream of ``stage`` that have firms in scope. The
-    stages of its own FEEDS cycle are not below it (as in the gaps report): through a cycle
-    every member reaches every other, which says nothing about what depends on what."""
-    graph_c, component, _ = condensed(world.chain)
-    own = graph_c.nodes[component[stage]]["members"]
-    below = [s for s in world.reach[stage] if s not in own and world.firms.get(s)]
-    return len(below), len(set().union(*(world.firms[s] for s in below))) if below else 0
 
 
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",

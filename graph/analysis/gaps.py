@@ -99,6 +99,7 @@ from graph.cache import VersionedCache
 from graph.errors import InvalidParameter
 from graph.i18n import choose_lang, joined, message
 from graph.params import COMPARE_PEERS, GROUPS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
+from graph.reach import carry_bits
 from graph.regions import check_region, region_descendants
 from graph.reports import (
     Candidate,
@@ -123,7 +124,20 @@ from .groups import control_groups
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
 from .reasons import listing as _listing
 from .related import peer_regions, stage_density
-from .stages import DEFAULT_TOP, FULL_LISTING_STAGES, StageChain, chain_order, condensed, cycle_summary, cycles, listing_limit, stage_betweenness, stage_chain
+from .stages import (
+    DEFAULT_TOP,
+    FULL_LISTING_STAGES,
+    StageChain,
+    chain_order,
+    condensed,
+    condensed_adjacency,
+    cycle_summary,
+    cycles,
+    listing_limit,
+    stage_betweenness,
+    stage_chain,
+    topological_position,
+)
 
 __all__ = ["gaps", "compare", "stage_coverage", "national_coverage", "local_sides", "LocalSides", "GAP_KINDS", "STATUSES", "FULL_LISTING_STAGES", "DEFAULT_TOP"]
 
@@ -245,14 +259,15 @@ def _spread(chain: StageChain, own: dict[str, int]) -> tuple[dict[str, int], dic
     stages costs a few searches, not the national chain.
     """
     graph_c, mapping, order = condensed(chain)
-    position = chain.memo("topological_position", lambda: {c: i for i, c in enumerate(order)})
+    position = topological_position(chain)
     inside: dict[int, int] = {}  # component → OR of its members' own bits
     for stage, bits in own.items():
         if bits:
             c = mapping[stage]
             inside[c] = inside.get(c, 0) | bits
-    above = _carry(graph_c.succ, graph_c.pred, inside, position, downwards=True)
-    beneath = _carry(graph_c.pred, graph_c.succ, inside, position, downwards=False)
+    succ, pred = condensed_adjacency(chain)
+    above = carry_bits(succ, pred, inside, position, downwards=True)
+    beneath = carry_bits(pred, succ, inside, position, downwards=False)
     up: dict[str, int] = {}
     down: dict[str, int] = {}
     # every member of a component gets the component's sides: a cycle is one link of the chain, its
@@ -265,27 +280,6 @@ def _spread(chain: StageChain, own: dict[str, int]) -> tuple[dict[str, int], dic
             if beneath.get(c):
                 down[stage] = beneath[c]
     return up, down
-
-
-def _carry(forward, backward, inside: dict[int, int], position: dict[int, int], *, downwards: bool) -> dict[int, int]:
-    """Per component reached from those in ``inside`` along ``forward``: the OR of ``inside``
-    over the components before it (along ``backward``, transitively)."""
-    reached: set[int] = set()
-    stack = list(inside)
-    while stack:
-        for nxt in forward[stack.pop()]:
-            if nxt not in reached:
-                reached.add(nxt)
-                stack.append(nxt)
-    carried: dict[int, int] = {}
-    # in topological order (reversed going up): every component before c is done when c is
-    for c in sorted(reached, key=position.__getitem__, reverse=not downwards):
-        bits = 0
-        for before in backward[c]:
-            bits |= carried.get(before, 0) | inside.get(before, 0)
-        if bits:
-            carried[c] = bits
-    return carried
 
 
 def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:

@@ -128,3 +128,23 @@ def test_a_supply_from_a_node_that_is_no_enterprise_is_coded_in_id_order(monkeyp
             got, want = _both(monkeypatch, report)
             assert got == want
         assert whatif(store, ["A1"]).enterprises == [] and [e.enterprise for e in whatif(store, ["a"]).enterprises] == ["B1"]
+
+
+def test_more_lost_stages_than_one_word_of_bits():
+    """70 stages u00..u69 feed m (on a cycle with n), m feeds z; t feeds nothing. Losing every
+    u and t: m, n and z are below all 70 u (two 64-bit words of them), t is below nothing. Worked
+    by hand, and the same from the reference's searches."""
+    ups = [f"u{i:02d}" for i in range(70)]
+    stages = ups + ["m", "n", "z", "t"]
+    nodes = [S(s) for s in stages] + [E(f"f_{s}") for s in stages]
+    rels = [rel("FEEDS", u, "m") for u in ups] + [rel("FEEDS", "m", "n"), rel("FEEDS", "n", "m"), rel("FEEDS", "m", "z")]
+    rels += [rel("OPERATES_IN", f"f_{s}", s) for s in stages]
+    with SqliteStore(":memory:", create=True) as store:
+        store.write(GraphData(nodes=nodes, relationships=rels))
+        world = module._read_world(store, module.chain_in_scope(store)[0], None)
+        lost = set(ups) | {"t"}
+        got = world.inputs_lost(lost)
+        assert got == {"m": ups, "n": ups, "z": ups}
+        assert got == module._ReferenceWorld.inputs_lost(world, lost)
+        # a stage on a lost stage's cycle is below it: losing m, n still has it as an input
+        assert world.inputs_lost({"m"}) == {"n": ["m"], "z": ["m"]}
