@@ -8,16 +8,19 @@ PORT ?= $(or $(CHAINX_PORT),8000)
 
 .PHONY: demo test install install-test clean bench browser java neo4j neo4j-build
 
+# uv (from PyPI) installs the packages in a fraction of pip's CPU time; where it cannot be had,
+# pip does it, upgraded first (the venv's own pip may be too old for the editable install)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet uv || $(BIN)/pip install --quiet --upgrade pip
+PIP_INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); else $(BIN)/pip install --quiet $(1); fi
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(call PIP_INSTALL,-e .)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(call PIP_INSTALL,-e '.[test]')
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -34,16 +37,22 @@ demo: install
 # fixtures are set up once; each worker starts its own Bolt server. TEST_WORKERS=0 runs in one process,
 # as it must on a server of one's own (CHAINX_TEST_NEO4J_URI): two workers would empty each other's data.
 TEST_WORKERS ?= $(if $(CHAINX_TEST_NEO4J_URI),0,2)
-test: install-test browser neo4j-build
+# The Python install and the Neo4j build are independent: built at once (-j), their output kept
+# apart (-O); the two apt-get steps take turns (APT_INSTALL).
+test:
+	@$(MAKE) --no-print-directory -j3 -O install-test browser neo4j-build
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The browser tests (tests/viz) drive Debian's Chromium; Playwright's own browser download does
 # not work on these machines. Installed (with a CJK font) only when missing; sudo only when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# browser and java may run at once (make test builds with -j): dpkg takes one apt-get at a time, so
+# they queue on a lock of their own instead of the second one failing on dpkg's
+APT_INSTALL = flock /tmp/chainx-apt.lock sh -c '$(SUDO) apt-get update && $(SUDO) apt-get install -y $(1)'
 browser:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q . ; then \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; \
+		$(call APT_INSTALL,chromium fonts-noto-cjk); \
 	fi
 
 # A real Neo4j (Community Edition 5.26 LTS, from Maven Central) embedded in a small launcher:
@@ -59,7 +68,7 @@ NEO4J_HEAP ?= 2g
 NEO4J_YOUNG ?= 1g
 java:
 	@if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y openjdk-17-jdk-headless maven; \
+		$(call APT_INSTALL,openjdk-17-jdk-headless maven); \
 	fi
 
 neo4j-build: $(NEO4J_JAR)

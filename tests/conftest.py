@@ -3,6 +3,7 @@ SQLite store and on a real Bolt server (see tests/bolt.py)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -155,6 +156,12 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     # in a pytest-xdist worker: hand the figures to the controller, which prints the summary
     if hasattr(session.config, "workeroutput"):
         session.config.workeroutput["adversarial_figures"] = json.dumps(FIGURES, ensure_ascii=False)
+        # pytest-xdist tells the controller once this hook has run, and execnet SIGINTs a worker still
+        # busy 5 s after it is told to stop: under load, a full collection of the session's heap (the
+        # national chain's graphs) ran past that and was interrupted (a KeyboardInterrupt in a weakref
+        # callback: PytestUnraisableExceptionWarning). Collected here, before; frozen, not walked again
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.hookimpl(optionalhook=True)
