@@ -153,13 +153,16 @@ def test_a_load_cut_off_mid_write_fails_clearly_writes_nothing_and_completes_lat
 
     server.start()
     after = state(server)
-    tally(figures)["partial_writes"] += after != before
-    assert after == before, "the cut-off load left part of itself in the store"
-
     again = run_chainx("load", str(big), "--store", server.uri, env=server.env(), cwd=tmp_path, timeout=300)
-    stats, _ = state(server)
+    complete = state(server)
+    stats, _ = complete
     completed = again.returncode == 0 and stats["nodes"]["Enterprise"] == before[0]["nodes"]["Enterprise"] + ENTERPRISES
     assert count(figures, "recovery", completed), again.stderr
+    # all or nothing: the graph before the load, or the whole load. A commit the server finished as
+    # it stopped, whose answer the connection's close lost, is the whole load (any client-server
+    # database can lose a commit's answer); a part of it never is
+    tally(figures)["partial_writes"] += after not in (before, complete)
+    assert after in (before, complete), "the cut-off load left part of itself in the store"
 
 
 def zipped(folder: Path) -> bytes:
