@@ -48,8 +48,9 @@ test:
 # not work on these machines. Installed (with a CJK font) only when missing; sudo only when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # browser and java may run at once (make test builds with -j): dpkg takes one apt-get at a time, so
-# they queue on a lock of their own instead of the second one failing on dpkg's
-APT_INSTALL = flock /tmp/chainx-apt.lock sh -c '$(SUDO) apt-get update && $(SUDO) apt-get install -y $(1)'
+# they queue on a lock of their own (this Makefile, which every job has) instead of the second one
+# failing on dpkg's
+APT_INSTALL = flock Makefile sh -c '$(SUDO) apt-get update && $(SUDO) apt-get install -y $(1)'
 browser:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q . ; then \
 		$(call APT_INSTALL,chromium fonts-noto-cjk); \
