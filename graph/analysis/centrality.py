@@ -58,7 +58,7 @@ import networkx as nx
 import numpy as np
 
 from graph import accel, gds
-from graph.cache import VersionedCache, one_version
+from graph.cache import VersionedCache, of_one_version
 from graph.checks import one_of
 from graph.errors import InvalidParameter, TooExpensive
 from graph.fastproj import FastProjection, fast_projection, without_nodes
@@ -365,6 +365,9 @@ def resolve_engine(store: GraphStore, engine: str = "auto") -> str:
     return "chainx"
 
 
+# the values are keyed by the version of the graph they are computed from, not by one read after
+# it (graph.cache says what a replace in between did)
+@of_one_version
 def centrality_values(
     store: GraphStore,
     metric: str,
@@ -389,18 +392,15 @@ def centrality_values(
     SEED.check(seed)
     if k is not None and seed is None:
         seed = 0
-    # the values are computed from the graph read here: keyed by the version that graph is of,
-    # not by one read after it (graph.cache says what a replace in between did)
-    with one_version(store):
-        if resolve_engine(store, engine) == "gds":
-            _check_arguments(gds.server_projection(store, graph), metric, graph, k)
-            # no time estimate: it is calibrated on NetworkX in this process, not on the server
-            key = ("gds", metric, graph, k, seed if k is not None else None)
-            return _values.get(store, key, lambda: gds.values(store, metric, graph, k=k, seed=seed))
-        G = analysis_graph(store, graph)
-        _check(G, metric, graph, k, force, max_seconds)
-        key = (metric, graph, k, seed if k is not None else None)
-        return _values.get(store, key, lambda: compute_metric(G, metric, k, seed))
+    if resolve_engine(store, engine) == "gds":
+        _check_arguments(gds.server_projection(store, graph), metric, graph, k)
+        # no time estimate: it is calibrated on NetworkX in this process, not on the server
+        key = ("gds", metric, graph, k, seed if k is not None else None)
+        return _values.get(store, key, lambda: gds.values(store, metric, graph, k=k, seed=seed))
+    G = analysis_graph(store, graph)
+    _check(G, metric, graph, k, force, max_seconds)
+    key = (metric, graph, k, seed if k is not None else None)
+    return _values.get(store, key, lambda: compute_metric(G, metric, k, seed))
 
 
 def _rank_key(item: tuple[str, float]) -> tuple:
