@@ -113,6 +113,7 @@ def test_the_served_socket_sends_small_responses_without_waiting_for_an_ack():
     body, two writes) waits for the client's delayed ACK, some 40 ms on Linux."""
     import asyncio
     import socket
+    from concurrent.futures import ThreadPoolExecutor
 
     from chainx.cli import _listening_socket
 
@@ -130,4 +131,7 @@ def test_the_served_socket_sends_small_responses_without_waiting_for_an_ack():
             writer.close()
             return value
 
-    assert asyncio.run(accepted_nodelay()) != 0
+    # a loop of its own on a thread of its own: a test before this one on the worker (the browser
+    # tests' Playwright) can leave an event loop running on the main thread, where asyncio.run refuses
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, accepted_nodelay()).result(timeout=60) != 0
