@@ -242,7 +242,8 @@ def server_projection(store, graph: str) -> ServerProjection:
         left_out = set(placeholder_regions(store, graph))
         nodes = {
             r["id"]: {"kind": r["kind"], "name": r["name"] or r["id"], "region": r["region"]}
-            for r in store._read(_union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS kind, n.name AS name, n.region AS region", labels))
+            for r in store._rows(_union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS kind, n.name AS name, n.region AS region", labels),
+                                 ("id", "kind", "name", "region"))
             if r["id"] not in left_out
         }
         if not directed:
@@ -256,7 +257,7 @@ def server_projection(store, graph: str) -> ServerProjection:
 def _stream(store, procedure: str, name: str, config: dict, column: str = "score") -> dict[str, float]:
     query = (f"CALL {procedure}($name, $config) YIELD nodeId, {column} AS value"
              " RETURN gds.util.asNode(nodeId).id AS id, value")
-    return {r["id"]: r["value"] for r in store._read(query, name=name, config=config)}
+    return {r["id"]: r["value"] for r in store._rows(query, ("id", "value"), name=name, config=config)}
 
 
 def values(store, metric: str, graph: str, k: int | None = None, seed: int | None = None) -> dict[str, float]:

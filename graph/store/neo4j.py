@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from urllib.parse import urlsplit
@@ -473,6 +473,18 @@ class Neo4jStore(GraphStore):
         with self._errors():
             return self._retrying(run)
 
+    def _rows(self, query: str, columns: Sequence[str], **params) -> list[dict]:
+        """The rows of a read query that may return many, each a dict of ``columns`` (the names
+        its RETURN gives), read as :meth:`_read` reads.
+
+        They cross the wire as one list in one record: the driver spends some 25 µs of Python on
+        each record it receives and a fraction of that on a list's item (the ids of a national
+        chain's 95,558 stages: 2.9 s as records, 0.24 s as a list, and the server's CPU 2.5 s,
+        0.4 s). The server holds the list until it is sent: about what the client holds after."""
+        packed = f"CALL () {{\n{query}\n}}\nRETURN collect([{', '.join(columns)}]) AS rows"
+        (record,) = self._read(packed, **params)
+        return [dict(zip(columns, row)) for row in record["rows"]]
+
     def _write(self, work):
         """``work()`` — one :meth:`_transaction` — retried as :meth:`_retrying` says."""
         with self._errors():
@@ -597,7 +609,7 @@ class Neo4jStore(GraphStore):
         query = _union(f"UNWIND $ids AS i MATCH (n:{{label}} {{{{id: i}}}}) RETURN n.id AS id, n.`{SOURCES}` AS sources", LABELS)
         found: dict[str, list[str]] = {}
         for batch in _batched(sorted(set(ids)), self.batch_size):
-            for record in self._read(query, ids=batch):
+            for record in self._rows(query, ("id", "sources"), ids=batch):
                 found[record["id"]] = sorted(record["sources"] or [], key=lambda d: seq.get(d, len(seq)))
         return found
 
@@ -936,6 +948,10 @@ class Neo4jStore(GraphStore):
         rels = {r["k"]: r["c"] for r in self._read(rel_query) if r["c"]}
         return nodes, rels
 
+    # what _node and _rel read from a row (_rows' columns)
+    NODE_COLUMNS = ("label", "props")
+    REL_COLUMNS = ("type", "source", "target", "props")
+
     @staticmethod
     def _node(record) -> Node:
         node_id, name, props = _data_node_props(record["props"])
@@ -949,11 +965,11 @@ class Neo4jStore(GraphStore):
         # SQLite by code point, and the two stores must list nodes in the same order.
         if ids is None:
             query = _union("MATCH (n:{label}) RETURN '{label}' AS label, properties(n) AS props", labels)
-            yield from sorted(map(self._node, self._read(query)), key=lambda n: n.id)
+            yield from sorted(map(self._node, self._rows(query, self.NODE_COLUMNS)), key=lambda n: n.id)
             return
         query = _union("MATCH (n:{label}) WHERE n.id IN $ids RETURN '{label}' AS label, properties(n) AS props", labels)
         for batch in _batched(sorted(set(ids)), self.batch_size):
-            yield from sorted(map(self._node, self._read(query, ids=batch)), key=lambda n: n.id)
+            yield from sorted(map(self._node, self._rows(query, self.NODE_COLUMNS, ids=batch)), key=lambda n: n.id)
 
     @staticmethod
     def _rel(record) -> Relationship:
@@ -970,7 +986,7 @@ class Neo4jStore(GraphStore):
         pattern = ":" + "|".join(types)
         ends = " OR ".join(f"{{end}}:{check_label(label)}" for label in LABELS)
         query = f"MATCH (a)-[r{pattern}]->(b) WHERE ({ends.format(end='a')}) AND ({ends.format(end='b')}) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
-        yield from sorted(map(self._rel, self._read(query)), key=lambda r: r.identity)
+        yield from sorted(map(self._rel, self._rows(query, self.REL_COLUMNS)), key=lambda r: r.identity)
 
     def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:
         # Only the columns a projection needs cross the wire (not every property map), which
@@ -978,13 +994,14 @@ class Neo4jStore(GraphStore):
         labels = [check_label(label) for label in labels]
         types = [check_rel_type(t) for t in types]
         query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label, n.name AS name, n.region AS region", labels)
-        nodes = sorted(((r["id"], r["label"], r["name"] or "", r["region"]) for r in self._read(query)), key=lambda n: n[0])
+        rows = self._rows(query, ("id", "label", "name", "region"))
+        nodes = sorted(((r["id"], r["label"], r["name"] or "", r["region"]) for r in rows), key=lambda n: n[0])
         index = {node[0]: i for i, node in enumerate(nodes)}
         found = []
         for rel_type in types:
             query = (f"MATCH (a)-[r:{rel_type}]->(b) RETURN a.id AS source, b.id AS target, r.key AS key,"
                      " r.weight AS weight, r.volume AS volume")
-            for r in self._read(query):
+            for r in self._rows(query, ("source", "target", "key", "weight", "volume")):
                 if r["source"] in index and r["target"] in index:
                     # the property map projection_weight reads: a property the server does not hold is absent
                     props = {name: r[name] for name in ("weight", "volume") if r[name] is not None}
@@ -1011,7 +1028,7 @@ class Neo4jStore(GraphStore):
         query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
         found: dict[tuple, Relationship] = {}
         for batch in _batched(sorted(set(ids)), self.batch_size):
-            for record in self._read(query, ids=batch):
+            for record in self._rows(query, self.REL_COLUMNS, ids=batch):
                 rel = self._rel(record)
                 found[rel.identity] = rel
         return sorted(found.values(), key=lambda r: r.identity)
@@ -1021,7 +1038,7 @@ class Neo4jStore(GraphStore):
         cypher = _union(
             "MATCH (n:{label}) WHERE " + _SEARCH_WHERE + " RETURN '{label}' AS label, properties(n) AS props", labels
         )
-        hits = map(self._node, self._read(cypher, q=query))
+        hits = map(self._node, self._rows(cypher, self.NODE_COLUMNS, q=query))
         # The server's toLower and CONTAINS narrow the candidates; the final word is the same
         # test the embedded store applies, so both stores find exactly the same nodes.
         return [node for node in hits if query in search_text(node)]
@@ -1033,6 +1050,9 @@ class Neo4jStore(GraphStore):
                 self._driver = None
 
 
+_KEY_COLUMNS = ("type", "source", "target", "key")  # a relationship's identity (links, incident_keys)
+
+
 class Neo4jQueries(Queries):
     """The report queries pushed down into Cypher, one query each; :class:`graph.store.queries.Queries`
     is the reference the store contract suite holds them to."""
@@ -1041,7 +1061,7 @@ class Neo4jQueries(Queries):
 
     def id_labels(self) -> dict[str, str]:
         query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label", LABELS)
-        return {record["id"]: record["label"] for record in self.store._read(query)}
+        return {record["id"]: record["label"] for record in self.store._rows(query, ("id", "label"))}
 
     def named(self, folded: str, labels: Iterable[str] | None = None) -> list[Node]:
         if not folded or "\n" in folded:
@@ -1051,24 +1071,24 @@ class Neo4jQueries(Queries):
         label_list = [check_label(label) for label in labels] if labels else LABELS
         # the text index finds the nodes whose folded names hold this one as a whole line
         query = _union(f"MATCH (n:{{label}}) WHERE n.`{NAMES}` CONTAINS $needle RETURN '{{label}}' AS label, properties(n) AS props", label_list)
-        found = map(self.store._node, self.store._read(query, needle="\n" + folded + "\n"))
+        found = map(self.store._node, self.store._rows(query, self.store.NODE_COLUMNS, needle="\n" + folded + "\n"))
         return sorted((n for n in found if any(fold(f) == folded for f in name_forms(n) if f.strip())), key=lambda n: n.id)
 
     def stage_rows(self, ids: Iterable[str] | None = None) -> list[tuple[str, str, object]]:
         # only the three columns cross the wire; given ids, each stage by its (label, id) index
-        returns = "RETURN s.id AS id, s.name AS name, s.tier AS tier"
+        returns, columns = "RETURN s.id AS id, s.name AS name, s.tier AS tier", ("id", "name", "tier")
         if ids is None:
-            records = self.store._read(f"MATCH (s:Stage) {returns}")
+            records = self.store._rows(f"MATCH (s:Stage) {returns}", columns)
         else:
             records = []
             for batch in _batched(sorted(set(ids)), self.store.batch_size):
-                records.extend(self.store._read(f"UNWIND $ids AS i MATCH (s:Stage {{id: i}}) {returns}", ids=batch))
+                records.extend(self.store._rows(f"UNWIND $ids AS i MATCH (s:Stage {{id: i}}) {returns}", columns, ids=batch))
         return sorted((r["id"], r["name"] or "", r["tier"]) for r in records)
 
     def stage_links(self, type: str) -> list[tuple[str, str]]:
         query = f"MATCH (a:Stage)-[r:{check_rel_type(type)}]->(b:Stage) RETURN a.id AS source, b.id AS target, r.key AS key"
         # in links() order (sorted here: the server orders strings by UTF-16 unit)
-        return [(source, target) for source, target, _ in sorted((r["source"], r["target"], r["key"] or "") for r in self.store._read(query))]
+        return [(source, target) for source, target, _ in sorted((r["source"], r["target"], r["key"] or "") for r in self.store._rows(query, ("source", "target", "key")))]
 
     def incident_keys(self, ids: Iterable[str], types: Iterable[str] | None = None) -> set[tuple[str, str, str, str]]:
         pattern = ":" + "|".join(check_rel_type(t) for t in types) if types else ""
@@ -1079,7 +1099,7 @@ class Neo4jQueries(Queries):
         query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
         found: set[tuple[str, str, str, str]] = set()
         for batch in _batched(sorted(set(ids)), self.store.batch_size):
-            found.update((r["type"], r["source"], r["target"], r["key"] or "") for r in self.store._read(query, ids=batch))
+            found.update((r["type"], r["source"], r["target"], r["key"] or "") for r in self.store._rows(query, _KEY_COLUMNS, ids=batch))
         return found
 
     def ring_counts(self, ids: Iterable[str]) -> RingCounts:
@@ -1087,8 +1107,9 @@ class Neo4jQueries(Queries):
         # one for the distinct relationships and far ends
         wanted = sorted(set(ids))
         degrees = {
-            r["id"]: r["degree"] for r in self.store._read(
-                _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}})-[]-(b) RETURN a.id AS id, count(DISTINCT b) AS degree", LABELS), ids=wanted)
+            r["id"]: r["degree"] for r in self.store._rows(
+                _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}})-[]-(b) RETURN a.id AS id, count(DISTINCT b) AS degree", LABELS),
+                ("id", "degree"), ids=wanted)
         }
         found = _union("UNWIND $ids AS i MATCH (a:{label} {{id: i}}) RETURN a", LABELS)
         record = next(iter(self.store._read(
@@ -1103,7 +1124,7 @@ class Neo4jQueries(Queries):
             " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props", LABELS)
         found = []
         for batch in _batched(wanted, self.store.batch_size):
-            found.extend(map(self.store._rel, self.store._read(query, ids=batch, wanted=wanted)))
+            found.extend(map(self.store._rel, self.store._rows(query, self.store.REL_COLUMNS, ids=batch, wanted=wanted)))
         return sorted(found, key=lambda r: r.identity)
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
@@ -1119,7 +1140,8 @@ class Neo4jQueries(Queries):
             params["regions"] = sorted(set(regions))
         query = match + " RETURN e.id AS enterprise, s.id AS stage, e.region AS region, r.capacity AS capacity, r.unit AS unit, r.key AS key"
         # ties (parallel operations of one firm in one stage) in key order, as relationships() gives them
-        rows = sorted(self.store._read(query, **params), key=lambda r: (r["stage"], r["enterprise"], r["key"] or ""))
+        rows = sorted(self.store._rows(query, ("enterprise", "stage", "region", "capacity", "unit", "key"), **params),
+                      key=lambda r: (r["stage"], r["enterprise"], r["key"] or ""))
         return [Operation(r["enterprise"], r["stage"], r["region"], number_or_none(r["capacity"]), r["unit"]) for r in rows]
 
     def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
@@ -1136,7 +1158,7 @@ class Neo4jQueries(Queries):
         excluded = set(exclude_regions)
         found = [
             StageFirm(r["stage"], r["enterprise"], r["name"] or "", r["region"], number_or_none(r["revenue"]), number_or_none(r["employees"]))
-            for r in self.store._read(query, stages=stage_list)
+            for r in self.store._rows(query, ("stage", "enterprise", "name", "region", "revenue", "employees"), stages=stage_list)
             if r["region"] not in excluded
         ]
         return sorted(found, key=lambda row: (row.stage, row.enterprise))
@@ -1147,13 +1169,14 @@ class Neo4jQueries(Queries):
             return []
         query = f"MATCH (a)-[r:{'|'.join(types)}]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, r.key AS key"
         # sorted here, as relationships() sorts: the server orders strings by UTF-16 unit
-        return sorted((r["type"], r["source"], r["target"], r["key"] or "") for r in self.store._read(query))
+        return sorted((r["type"], r["source"], r["target"], r["key"] or "") for r in self.store._rows(query, _KEY_COLUMNS))
 
     def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
         region_list = sorted(set(regions))
         if not region_list:
             return set()
-        return {r["id"] for r in self.store._read("MATCH (e:Enterprise) WHERE e.region IN $regions RETURN e.id AS id", regions=region_list)}
+        return {r["id"] for r in self.store._rows("MATCH (e:Enterprise) WHERE e.region IN $regions RETURN e.id AS id", ("id",),
+                                                  regions=region_list)}
 
 
 Neo4jStore._queries = Neo4jQueries

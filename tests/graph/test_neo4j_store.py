@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from chainx.cli import app
 from graph.errors import InvalidParameter, StoreError, StoreUnavailable
-from graph.model import GraphData, Node, Relationship
+from graph.model import LABELS, GraphData, Node, Relationship
 from graph.neighbourhood import neighbourhood_data
 from graph.store import open_store, reads
 from graph.store.neo4j import Neo4jStore
@@ -383,6 +383,23 @@ def test_a_read_that_meets_a_transient_error_is_tried_again(neo4j_store, monkeyp
     monkeypatch.setattr(Session, "begin_transaction", failing_once)
     monkeypatch.setattr("graph.store.neo4j.RETRY_PAUSE", 0.0)
     assert neo4j_store.counts()[0]["Stage"] == 6 and len(calls) == 3  # counts() reads twice: nodes, then relationships
+
+
+def test_a_read_of_many_rows_gives_each_record_s_values_as_one_list(neo4j_store):
+    from graph.store.neo4j import _union
+
+    load_path(neo4j_store, TEXTILE)
+    # a union of every label, with nulls (a stage has no region) and Chinese text
+    query = _union("MATCH (n:{label}) RETURN n.id AS id, '{label}' AS label, n.name AS name, n.region AS region", LABELS)
+    columns = ("id", "label", "name", "region")
+    as_records = [dict(record) for record in neo4j_store._read(query)]
+    packed = neo4j_store._rows(query, columns)
+    assert sorted(packed, key=lambda r: (r["label"], r["id"])) == sorted(as_records, key=lambda r: (r["label"], r["id"]))
+    assert len(as_records) == reads.stats(neo4j_store).to_dict()["total_nodes"] and any(r["region"] is None for r in packed)
+    # parameters reach the packed query, and an empty result is no rows
+    assert neo4j_store._rows("UNWIND $ids AS i MATCH (s:Stage {id: i}) RETURN s.id AS id", ("id",), ids=["nope"]) == []
+    assert neo4j_store._rows("UNWIND $ids AS i RETURN i AS id, i + 1 AS next", ("id", "next"), ids=[2, 1]) == [
+        {"id": 2, "next": 3}, {"id": 1, "next": 2}]
 
 
 def test_two_loads_at_once_into_an_empty_graph_both_complete(bolt_server, neo4j_store, tmp_path):
