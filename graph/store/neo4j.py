@@ -423,6 +423,11 @@ class Neo4jStore(GraphStore):
         except ne.AuthError:
             hint = "" if self._password is not None else " (no password given: set CHAINX_NEO4J_PASSWORD)"
             raise StoreUnavailable(f"{where} refused the login for user {self.user!r}{hint}") from None
+        except ne.IncompleteCommit as error:
+            # the connection went between the commit sent and its answer: the server may have
+            # committed (seen when it was stopped mid-load), so "it failed" would not be the truth
+            raise StoreUnavailable(f"lost the connection to {where} as it committed: the write may or may not be in the store "
+                                   f"({_reason(error)}). Running it again is safe: a load writes only what differs") from None
         except (ne.ServiceUnavailable, ne.SessionExpired) as error:
             raise StoreUnavailable(f"cannot reach {where}: {_reason(error)} — is it running?") from None
         except ne.TransientError as error:

@@ -305,6 +305,32 @@ def test_the_server_really_is_neo4j(bolt_server):
         assert components[0]["edition"] == "community" and components[0]["versions"][0].startswith("5.26.")
 
 
+def test_a_restart_with_another_password_logs_in_with_that_one_only(bolt_server, tmp_path):
+    # the launcher sets the password at a data folder's first start and again only when another is
+    # given (a restart with the same one skips it: the outage tests' restarts log in with it)
+    from neo4j.exceptions import AuthError
+
+    import neo4j
+    from tests.bolt import BoltServer
+
+    if not bolt_server.local:
+        pytest.skip("starts a server of its own: unset CHAINX_TEST_NEO4J_URI to let the run start servers")
+    server = BoltServer(f"bolt://127.0.0.1:{free_port()}", "neo4j", "first-password", "neo4j",
+                        data_dir=tmp_path / "neo4j", heap="512m")
+    try:
+        server.start()
+        server.stop()
+        server.password = "second-password"
+        server.start()
+        with neo4j.GraphDatabase.driver(server.uri, auth=("neo4j", "second-password")) as driver:
+            assert driver.execute_query("RETURN 1 AS one").records[0]["one"] == 1
+        with neo4j.GraphDatabase.driver(server.uri, auth=("neo4j", "first-password")) as driver:
+            with pytest.raises(AuthError):
+                driver.verify_connectivity()
+    finally:
+        server.close()
+
+
 def server_error(code: str = "Neo.TransientError.Transaction.DeadlockDetected"):
     """The error the server sends with ``code`` (by default, a deadlock), as the driver hands it over."""
     from neo4j.exceptions import Neo4jError
@@ -400,6 +426,24 @@ def test_a_read_of_many_rows_gives_each_record_s_values_as_one_list(neo4j_store)
     assert neo4j_store._rows("UNWIND $ids AS i MATCH (s:Stage {id: i}) RETURN s.id AS id", ("id",), ids=["nope"]) == []
     assert neo4j_store._rows("UNWIND $ids AS i RETURN i AS id, i + 1 AS next", ("id", "next"), ids=[2, 1]) == [
         {"id": 2, "next": 3}, {"id": 1, "next": 2}]
+
+
+def test_a_commit_whose_answer_is_lost_says_the_write_may_be_in_the_store(neo4j_store, monkeypatch):
+    # the driver's IncompleteCommit: the connection went after the commit was sent (a server
+    # stopped mid-load once committed it so), where "the load failed" would not be the truth
+    from neo4j.exceptions import IncompleteCommit
+
+    from neo4j import Transaction
+
+    def lost(self):
+        raise IncompleteCommit("Connection closed during commit (simulated)")
+
+    monkeypatch.setattr(Transaction, "commit", lost)
+    with pytest.raises(StoreUnavailable) as caught:
+        neo4j_store.write(chain())
+    message = one_line(str(caught.value))
+    assert message.startswith(f"lost the connection to the Neo4j server at {neo4j_store.uri} as it committed")
+    assert "may or may not be in the store" in message and "Running it again is safe" in message
 
 
 def test_two_loads_at_once_into_an_empty_graph_both_complete(bolt_server, neo4j_store, tmp_path):
