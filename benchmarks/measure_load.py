@@ -152,7 +152,8 @@ def _load_bolt(run: Run) -> list[dict]:
     from tests.bolt import BoltServer
 
     try:
-        server = BoltServer.for_tests(run.workdir, heap=BOLT_HEAP, gds=True)
+        # compiled as a server that runs for days is (tests/bolt_server.py): the peer measured
+        server = BoltServer.for_tests(run.workdir, heap=BOLT_HEAP, gds=True, short_lived=False)
         if server.local:
             server.start()
             run.servers.append(server)  # its CPU is charged to each section while it runs

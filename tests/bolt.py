@@ -36,9 +36,10 @@ class BoltServer:
     """A Bolt server for tests: where it is, how to log in, and (when local) how to stop it."""
 
     def __init__(self, uri: str, user: str, password: str | None, database: str | None, *, data_dir: Path | None = None,
-                 heap: str = "2g", gds: bool = False):
+                 heap: str = "2g", gds: bool = False, short_lived: bool = True):
         self.uri = uri
         self.heap = heap
+        self.short_lived = short_lived
         self.gds = gds
         self.user = user
         self.password = password
@@ -54,10 +55,11 @@ class BoltServer:
             _servers.append(self)
 
     @classmethod
-    def for_tests(cls, workdir: Path, *, heap: str = "2g", gds: bool = False) -> BoltServer:
+    def for_tests(cls, workdir: Path, *, heap: str = "2g", gds: bool = False, short_lived: bool = True) -> BoltServer:
         """The server named by CHAINX_TEST_NEO4J_URI, or a local one to be started in ``workdir``
-        (with a JVM heap of ``heap``, and Graph Data Science if ``gds``). An external server is
-        what it is: with ``gds`` it is used as it is, and has GDS or not."""
+        (with a JVM heap of ``heap``, Graph Data Science if ``gds``, and compiled for a test's short
+        life unless not ``short_lived``: tests/bolt_server.py). An external server is what it is:
+        with ``gds`` it is used as it is, and has GDS or not."""
         uri = os.environ.get("CHAINX_TEST_NEO4J_URI")
         if uri:
             return cls(
@@ -67,7 +69,7 @@ class BoltServer:
                 os.environ.get("CHAINX_TEST_NEO4J_DATABASE") or None,
             )
         return cls(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-test-password", DATABASE, data_dir=workdir / "neo4j", heap=heap,
-                   gds=gds)
+                   gds=gds, short_lived=short_lived)
 
     # -- how clients reach it --------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -115,7 +117,8 @@ class BoltServer:
         plugins = GDS_PLUGINS if self.gds else self.data_dir.parent / "no-plugins"
         plugins.mkdir(exist_ok=True)
         options, self._archive = archive_options()
-        argv = command(self.data_dir, self.bolt_port, self.password, plugins, heap=self.heap, jvm_options=options)
+        argv = command(self.data_dir, self.bolt_port, self.password, plugins, heap=self.heap, jvm_options=options,
+                       short_lived=self.short_lived)
         # stdin stays a pipe to this process: when the test run ends, however it ends, the
         # server sees EOF and stops (--stop-on-eof). A session of its own keeps a ^C meant for
         # pytest from killing it before the fixture stops it in order.

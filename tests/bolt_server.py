@@ -40,6 +40,11 @@ DATABASE = "neo4j"  # Community Edition holds one user database
 # A test server lives for minutes on a small, busy machine: a single-threaded collector leaves
 # the cores to the tests.
 JVM_ARGS = ("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
+# A test's server lives for seconds to minutes, and the JIT's optimising compiler (C2) cost it more
+# CPU than the code it compiled saved: the chainkg import's write took the server 30.4 and 28.9 CPU s
+# with it, 17.2 and 15.9 with the quick compiler (C1) alone, in the same wall time; a start 9.0 and
+# 5.6. The benchmark's server stands for one that runs for days, and keeps it (``short_lived``).
+SHORT_LIVED_JVM_ARGS = ("-XX:TieredStopAtLevel=1",)
 # The young generation's share of the heap (young_generation): a load is one transaction whose
 # state lives on the heap until the commit, and with the collector's default third (of a heap
 # that starts small) every young collection copies that growing state again: a third of the
@@ -47,6 +52,8 @@ JVM_ARGS = ("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
 # these machines, warm servers side by side, loads alternating: the collector's CPU per load
 # 1.04 -> 0.17 s and 0.99 -> 0.40 s (medians, two runs), the server's 0.66x and 0.72x).
 YOUNG_SHARE = 2
+# The launcher's record of the last password it set, in its home: the SHA-256 of it, in hex.
+PASSWORD_RECORD = Path("data") / "chainx-password.sha256"
 # How long a stop waits for open transactions before it ends them: Neo4j's 10 s, each time an
 # outage test stops the server in the middle of a write, is waiting and nothing else.
 SHUTDOWN_WAIT_SECONDS = 1
@@ -115,14 +122,15 @@ def java() -> str:
 
 
 def command(home: Path, bolt_port: int, password: str, plugins: Path, *, heap: str = "1g", page_cache: str = "128m",
-            jvm_options: Sequence[str] = ()) -> list[str]:
+            jvm_options: Sequence[str] = (), short_lived: bool = False) -> list[str]:
     """The command that runs Neo4j on ``bolt_port`` with its data in ``home`` and the procedures of
     the jars in ``plugins`` (:data:`GDS_PLUGINS`, or an empty folder for none), with ``jvm_options``
-    (:func:`archive_options`); it stops when its standard input closes (the test run's end, however
-    it ends) or on SIGTERM."""
+    (:func:`archive_options`), compiled for a short life (``short_lived``: :data:`SHORT_LIVED_JVM_ARGS`);
+    it stops when its standard input closes (the test run's end, however it ends) or on SIGTERM."""
     jar = ensure_built()
     return [
-        java(), f"-Xmx{heap}", f"-Xmn{young_generation(heap)}", *JVM_ARGS, *jvm_options, "-jar", str(jar),
+        java(), f"-Xmx{heap}", f"-Xmn{young_generation(heap)}", *JVM_ARGS, *(SHORT_LIVED_JVM_ARGS if short_lived else ()),
+        *jvm_options, "-jar", str(jar),
         "--home", str(home), "--bolt-port", str(bolt_port), "--password", password,
         "--plugins", str(plugins), "--page-cache", page_cache, "--shutdown-wait", str(SHUTDOWN_WAIT_SECONDS), "--stop-on-eof",
     ]
