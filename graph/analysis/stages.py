@@ -595,15 +595,7 @@ def feeds_cycles(store: GraphStore) -> FeedsCycles:
     Read from the chain's fast projection (its ids, names and edges only, as the centralities
     read it): every load reports its cycles, and the NetworkX projection's property maps of a
     national chain took seconds to read over Bolt."""
-    def compute() -> FeedsCycles:
-        chain = fast_projection(store, "chain")
-        ids = chain.arrays.ids
-        graph = nx.DiGraph()
-        graph.add_nodes_from((node, {"name": name}) for node, name in zip(ids, chain.names))
-        graph.add_edges_from((ids[s], ids[t]) for s, t in zip(chain.arrays.src.tolist(), chain.arrays.dst.tolist()))
-        return cycles_of(graph)
-
-    return _feeds_cycles.get(store, (), compute)
+    return _feeds_cycles.get(store, (), lambda: cycles_of(fast_projection(store, "chain").to_networkx()))
 
 
 def condensed(chain: StageChain) -> tuple[nx.DiGraph, dict[str, int], list[int]]:

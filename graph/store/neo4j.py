@@ -159,6 +159,11 @@ MERGE (m:{META_LABEL} {{key: $key}})
 ON CREATE SET m.store_id = $store_id, m.version = 0
 SET m.version = m.version + 1
 """
+# the columns of _rows' reads: what Neo4jStore._node and ._rel read from a row, and a
+# relationship's identity (links, incident_keys)
+_NODE_COLUMNS = ("label", "props")
+_REL_COLUMNS = ("type", "source", "target", "props")
+_KEY_COLUMNS = ("type", "source", "target", "key")
 _SEARCH_WHERE = """
 toLower(n.id) CONTAINS $q OR toLower(n.name) CONTAINS $q
 OR toLower(toString(n.name_en)) CONTAINS $q
@@ -953,10 +958,6 @@ class Neo4jStore(GraphStore):
         rels = {r["k"]: r["c"] for r in self._read(rel_query) if r["c"]}
         return nodes, rels
 
-    # what _node and _rel read from a row (_rows' columns)
-    NODE_COLUMNS = ("label", "props")
-    REL_COLUMNS = ("type", "source", "target", "props")
-
     @staticmethod
     def _node(record) -> Node:
         node_id, name, props = _data_node_props(record["props"])
@@ -970,11 +971,11 @@ class Neo4jStore(GraphStore):
         # SQLite by code point, and the two stores must list nodes in the same order.
         if ids is None:
             query = _union("MATCH (n:{label}) RETURN '{label}' AS label, properties(n) AS props", labels)
-            yield from sorted(map(self._node, self._rows(query, self.NODE_COLUMNS)), key=lambda n: n.id)
+            yield from sorted(map(self._node, self._rows(query, _NODE_COLUMNS)), key=lambda n: n.id)
             return
         query = _union("MATCH (n:{label}) WHERE n.id IN $ids RETURN '{label}' AS label, properties(n) AS props", labels)
         for batch in _batched(sorted(set(ids)), self.batch_size):
-            yield from sorted(map(self._node, self._rows(query, self.NODE_COLUMNS, ids=batch)), key=lambda n: n.id)
+            yield from sorted(map(self._node, self._rows(query, _NODE_COLUMNS, ids=batch)), key=lambda n: n.id)
 
     @staticmethod
     def _rel(record) -> Relationship:
@@ -991,7 +992,7 @@ class Neo4jStore(GraphStore):
         pattern = ":" + "|".join(types)
         ends = " OR ".join(f"{{end}}:{check_label(label)}" for label in LABELS)
         query = f"MATCH (a)-[r{pattern}]->(b) WHERE ({ends.format(end='a')}) AND ({ends.format(end='b')}) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
-        yield from sorted(map(self._rel, self._rows(query, self.REL_COLUMNS)), key=lambda r: r.identity)
+        yield from sorted(map(self._rel, self._rows(query, _REL_COLUMNS)), key=lambda r: r.identity)
 
     def projection_columns(self, labels: Iterable[str], types: Iterable[str]) -> ProjectionColumns:
         # Only the columns a projection needs cross the wire (not every property map), which
@@ -1033,7 +1034,7 @@ class Neo4jStore(GraphStore):
         query = _union(outgoing, LABELS) + "\nUNION ALL\n" + _union(incoming, LABELS)
         found: dict[tuple, Relationship] = {}
         for batch in _batched(sorted(set(ids)), self.batch_size):
-            for record in self._rows(query, self.REL_COLUMNS, ids=batch):
+            for record in self._rows(query, _REL_COLUMNS, ids=batch):
                 rel = self._rel(record)
                 found[rel.identity] = rel
         return sorted(found.values(), key=lambda r: r.identity)
@@ -1043,7 +1044,7 @@ class Neo4jStore(GraphStore):
         cypher = _union(
             "MATCH (n:{label}) WHERE " + _SEARCH_WHERE + " RETURN '{label}' AS label, properties(n) AS props", labels
         )
-        hits = map(self._node, self._rows(cypher, self.NODE_COLUMNS, q=query))
+        hits = map(self._node, self._rows(cypher, _NODE_COLUMNS, q=query))
         # The server's toLower and CONTAINS narrow the candidates; the final word is the same
         # test the embedded store applies, so both stores find exactly the same nodes.
         return [node for node in hits if query in search_text(node)]
@@ -1053,9 +1054,6 @@ class Neo4jStore(GraphStore):
             if self._driver is not None:
                 self._driver.close()
                 self._driver = None
-
-
-_KEY_COLUMNS = ("type", "source", "target", "key")  # a relationship's identity (links, incident_keys)
 
 
 class Neo4jQueries(Queries):
@@ -1076,7 +1074,7 @@ class Neo4jQueries(Queries):
         label_list = [check_label(label) for label in labels] if labels else LABELS
         # the text index finds the nodes whose folded names hold this one as a whole line
         query = _union(f"MATCH (n:{{label}}) WHERE n.`{NAMES}` CONTAINS $needle RETURN '{{label}}' AS label, properties(n) AS props", label_list)
-        found = map(self.store._node, self.store._rows(query, self.store.NODE_COLUMNS, needle="\n" + folded + "\n"))
+        found = map(self.store._node, self.store._rows(query, _NODE_COLUMNS, needle="\n" + folded + "\n"))
         return sorted((n for n in found if any(fold(f) == folded for f in name_forms(n) if f.strip())), key=lambda n: n.id)
 
     def stage_rows(self, ids: Iterable[str] | None = None) -> list[tuple[str, str, object]]:
@@ -1129,7 +1127,7 @@ class Neo4jQueries(Queries):
             " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props", LABELS)
         found = []
         for batch in _batched(wanted, self.store.batch_size):
-            found.extend(map(self.store._rel, self.store._rows(query, self.store.REL_COLUMNS, ids=batch, wanted=wanted)))
+            found.extend(map(self.store._rel, self.store._rows(query, _REL_COLUMNS, ids=batch, wanted=wanted)))
         return sorted(found, key=lambda r: r.identity)
 
     def operations(self, *, regions: Iterable[str] | None = None, stages: Iterable[str] | None = None) -> list[Operation]:
