@@ -510,3 +510,18 @@ def test_a_store_written_before_names_were_kept_is_named_the_reference_way_then_
     assert missing == 0
     assert [n.id for n in queries(neo4j_store).named(fold("paraxylene"), ["Stage"])] == ["px"]
     assert "~names" not in reads.get_node(neo4j_store, "px").props and NAMES not in reads.get_node(neo4j_store, "px").props
+
+
+def test_a_write_in_batches_of_two_creates_and_then_merges_exactly_the_graph(neo4j_store):
+    # every label and type spread over several batches, each answered only after the next was sent
+    # (_Creation) and the nodes' after the relationships were grouped: each relationship must still
+    # find its own two ends, into an empty graph (by the element ids answered) and into a full one
+    neo4j_store.batch_size = 2
+    neo4j_store.write(chain())
+    assert canonical(reads.snapshot(neo4j_store)) == canonical(chain())
+    grown = chain()
+    grown.nodes += [Node("Stage", f"extra{i}", f"额外{i}", {"rank": i}) for i in range(5)]
+    grown.relationships += [Relationship("FEEDS", "weave", f"extra{i}", "", {"weight": float(i)}) for i in range(5)]
+    grown.relationships += [Relationship("OPERATES_IN", "small", f"extra{i}") for i in range(3)]
+    neo4j_store.write(grown)
+    assert canonical(reads.snapshot(neo4j_store)) == canonical(grown)
