@@ -822,6 +822,7 @@ class Neo4jStore(GraphStore):
         :meth:`_write_nodes` writes nodes: into an empty graph, between the nodes ``created``."""
         rel_type, source, target = group
         labels = {"type": rel_type, "source": source, "target": target}
+        batch = [{**row, "props": _stored_rel_props(row["props"], row["key"])} for row in batch]
         stored = {}
         if created is None:
             ends = [{"source": row["source"], "target": row["target"], "key": row["key"]} for row in batch]
@@ -877,8 +878,9 @@ class Neo4jStore(GraphStore):
 
     def _relationship_groups(self, tx, rels: list[Relationship], labels: dict[str, str]) -> dict[tuple, list[dict]]:
         """Relationship rows grouped by (type, source label, target label), so the query can
-        find both ends through the (label, id) index. Ends not in ``data`` are looked up in the
-        store, inside the write's own transaction."""
+        find both ends through the (label, id) index, their properties as given (stored by
+        _write_relationships a batch at a time, while the server creates the batch before). Ends
+        not in ``data`` are looked up in the store, inside the write's own transaction."""
         unknown = sorted({end for rel in rels for end in (rel.source, rel.target) if end not in labels})
         if unknown:
             labels = {**labels, **self._labels_of(tx, unknown)}
@@ -889,7 +891,7 @@ class Neo4jStore(GraphStore):
         for rel in rels:
             key = (rel.type, labels[rel.source], labels[rel.target])
             groups[key].append(
-                {"source": rel.source, "target": rel.target, "key": rel.key, "props": _stored_rel_props(rel.props, rel.key)}
+                {"source": rel.source, "target": rel.target, "key": rel.key, "props": rel.props}
             )
         return groups
 
