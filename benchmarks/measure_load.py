@@ -196,13 +196,16 @@ def _load_bolt(run: Run) -> list[dict]:
         note = ("rate: rows per wall s (per CPU s of chainx and the server together); speedup by CPU"
                 if by_cpu else "rate: rows per wall s (per CPU s of chainx alone: the server's is not known); speedup by wall")
         rows.append(row(f"one MERGE per row (baseline, {sent:,}-row sample)", baseline, **base, note=note))
-        warm_t, warm_server = sorted(warm, key=lambda timing: timing[0].wall)[len(warm) // 2] if warm else (None, None)
-        for label, t, server_cpu, target in (
-                (f"load into an empty graph ({n:,} rows, UNWIND + CREATE)", create_t, create_server, "≥ 20× one MERGE per row and ≥ 50k rows/s"),
-                *([(f"load into an empty graph, warm server ({n:,} rows, the median of {len(warm)} more loads)", warm_t, warm_server,
-                    "≥ 50k rows/s")] if warm else []),
-                (f"load again, nothing changes ({len(again):,} rows{part}, UNWIND + MERGE)", merge_t, merge_server, "≥ 10× one MERGE per row")):
-            rates = _bolt_rates(len(again) if t is merge_t else n, t, server_cpu)
+        # (row, rows loaded, its timing, the server's CPU meanwhile, target)
+        loads = [(f"load into an empty graph ({n:,} rows, UNWIND + CREATE)", n, create_t, create_server, "≥ 20× one MERGE per row and ≥ 50k rows/s")]
+        if warm:
+            warm_t, warm_server = sorted(warm, key=lambda timing: timing[0].wall)[len(warm) // 2]
+            loads.append((f"load into an empty graph, warm server ({n:,} rows, the median of {len(warm)} more loads)", n, warm_t, warm_server,
+                          "≥ 50k rows/s"))
+        loads.append((f"load again, nothing changes ({len(again):,} rows{part}, UNWIND + MERGE)", len(again), merge_t, merge_server,
+                      "≥ 10× one MERGE per row"))
+        for label, loaded, t, server_cpu, target in loads:
+            rates = _bolt_rates(loaded, t, server_cpu)
             shown = {"note": f"the server's CPU {server_cpu:.2f} s"} if server_cpu is not None else {}
             rows.append(row(label, t, **rates, speedup=round(rates[measure] / max(base[measure], 1), 1), target=target, **shown))
         with timed() as read_t:
