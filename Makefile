@@ -69,8 +69,6 @@ browser:
 # `make neo4j` serves bolt://127.0.0.1:7687 (user neo4j, password NEO4J_PASSWORD) with its data
 # under .neo4j/, in the foreground; `make test` builds the launcher and the suite starts its own.
 NEO4J_JAR := neo4j/target/chainx-neo4j.jar
-# the classes a started server loaded, mapped by every later start (tests/bolt_server.py ARCHIVE)
-NEO4J_ARCHIVE := neo4j/target/chainx-neo4j.jsa
 NEO4J_PASSWORD ?= chainx-neo4j
 NEO4J_PORT ?= 7687
 NEO4J_HEAP ?= 2g
@@ -81,16 +79,11 @@ java:
 		$(call APT_INSTALL,openjdk-17-jdk-headless maven); \
 	fi
 
-neo4j-build: $(NEO4J_JAR) $(NEO4J_ARCHIVE)
+neo4j-build: $(NEO4J_JAR)
 
 $(NEO4J_JAR): neo4j/pom.xml neo4j/src/main/java/chainx/Neo4jLauncher.java | java
 	cd neo4j && { mvn -B -q -o package >/dev/null 2>&1 || mvn -B -q package; }
 	@touch $@
-
-# written by one start and stop of a server (tests/bolt.py write_archive; the system Python is
-# enough, the venv may still be installing): the test run's servers then all start from it
-$(NEO4J_ARCHIVE): $(NEO4J_JAR)
-	python3 -m tests.bolt
 
 neo4j: neo4j-build
 	@mkdir -p .neo4j

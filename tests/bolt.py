@@ -179,20 +179,3 @@ def _stop_all() -> None:  # a last net under the session fixture's own teardown
     for server in _servers:
         if server.local:
             server.stop()
-
-
-def write_archive() -> None:
-    """Start a local server once and stop it in order, so that it writes the class-data-sharing
-    archive every later start maps (tests/bolt_server.py). ``make neo4j-build`` runs it after the
-    jar is built: otherwise a fresh clone's first servers (a worker's, the GDS one, the outage
-    tests' restarts, all starting before any has stopped) each take some 12 CPU s more to start."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="chainx-neo4j-archive-") as workdir:
-        server = BoltServer(f"bolt://127.0.0.1:{free_port()}", USER, "chainx-archive", DATABASE, data_dir=Path(workdir) / "neo4j")
-        server.start()
-        server.stop()
-
-
-if __name__ == "__main__":
-    write_archive()
