@@ -365,20 +365,62 @@ def _fork_is_safe() -> bool:
 
 
 def _in_processes(a: Arrays, method: str, parts: list[list], kwargs: dict) -> list[np.ndarray]:
-    """``a.igraph.<method>(sources|vertices=part, **kwargs)`` for each part, one process each:
-    forked (the graph inherited) from a single-threaded process, else started by the fork server
-    (the edges sent to it)."""
+    """``a.igraph.<method>(sources|vertices=part, **kwargs)`` for each part. In a single-threaded
+    process the last part is its own and each other part a forked child's (the graph inherited);
+    else every part goes to a process started by the fork server (the edges sent to it), and this
+    one waits: its own share would hold the GIL for the whole call, and the API server's other
+    threads with it. A child that dies before it answers (the out-of-memory killer) is an error,
+    not a wait for ever (a multiprocessing Pool waits)."""
     global _FORKED
-    if not _fork_is_safe():
+    forked = _fork_is_safe()
+    if forked:
+        context, graph, own_part, parts = multiprocessing.get_context("fork"), None, parts[-1], parts[:-1]
+        _FORKED = (a.igraph, method, kwargs)
+    else:
+        context = multiprocessing.get_context("forkserver")
         plain = Arrays(list(range(len(a.ids))), a.src, a.dst, None, a.directed)  # igraph needs no ids or weights
-        with multiprocessing.get_context("forkserver").Pool(len(parts), initializer=_adopt, initargs=(plain, method, kwargs)) as pool:
-            return pool.map(_share, parts)
-    _FORKED = (a.igraph, method, kwargs)
+        graph = (plain, method, kwargs)
+    children = []
     try:
-        with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
-            return pool.map(_share, parts)
+        for part in parts:
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_share_into, args=(send, part, graph), daemon=True)
+            child.start()
+            send.close()
+            children.append((child, receive))
+        own = [_share(own_part)] if forked else []
+        return [*(_answer(child, receive, method) for child, receive in children), *own]
     finally:
         _FORKED = None
+        for child, receive in children:
+            receive.close()
+            if child.is_alive():
+                child.terminate()
+            child.join()
+
+
+def _share_into(send, part: list, graph: tuple | None) -> None:
+    """A child's share (of the graph it inherited, or of ``graph`` sent to it), sent back as
+    (False, values), or (True, the exception)."""
+    try:
+        if graph is not None:
+            _adopt(*graph)
+        answer = (False, _share(part))
+    except Exception as error:  # the parent raises it
+        answer = (True, error)
+    send.send(answer)
+    send.close()
+
+
+def _answer(child, receive, method: str) -> np.ndarray:
+    try:
+        failed, share = receive.recv()
+    except EOFError:  # the child died before it could answer
+        child.join()
+        raise RuntimeError(f"a worker computing {method} ended with exit code {child.exitcode}") from None
+    if failed:
+        raise share
+    return share
 
 
 def _split(items: list, workers: int) -> list[list]:

@@ -7,6 +7,8 @@ NetworkX's function returns on the NetworkX projection, which these tests call d
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from unittest import mock
 
@@ -193,6 +195,36 @@ def test_forked_or_from_the_fork_server_the_shares_give_networkx_s_numbers(monke
     a = accel.from_networkx(G)
     assert accel.betweenness_centrality(a, workers=2) == pytest.approx(nx.betweenness_centrality(G), abs=1e-9)
     assert accel.closeness_centrality(a, workers=2) == pytest.approx(nx.closeness_centrality(G), abs=1e-9)
+
+
+def failing_in_a_child(how):
+    """A share that fails ``how`` in the forked child computing node 0 (the first part's), and is
+    the real one elsewhere: this process computes the last part itself."""
+    real = accel._share
+
+    def share(part):
+        if 0 in part:
+            if how == "raises":
+                raise ValueError("the child's share failed")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(part)
+    return share
+
+
+def test_a_child_s_exception_reaches_the_caller(monkeypatch):
+    monkeypatch.setattr(accel, "_fork_is_safe", lambda: True)
+    monkeypatch.setattr(accel, "_share", failing_in_a_child("raises"))
+    a = accel.from_networkx(nx.path_graph(6, create_using=nx.DiGraph))
+    with pytest.raises(ValueError, match="the child's share failed"):
+        accel.closeness_centrality(a, workers=2)
+
+
+def test_a_child_killed_mid_share_is_an_error_not_a_hang_or_a_partial_answer(monkeypatch):
+    monkeypatch.setattr(accel, "_fork_is_safe", lambda: True)
+    monkeypatch.setattr(accel, "_share", failing_in_a_child("killed"))
+    a = accel.from_networkx(nx.path_graph(6, create_using=nx.DiGraph))
+    with pytest.raises(RuntimeError, match=f"closeness ended with exit code -{signal.SIGKILL}"):
+        accel.closeness_centrality(a, workers=2)
 
 
 def test_a_process_running_other_threads_is_not_forked():
