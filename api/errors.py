@@ -29,6 +29,7 @@ from graph.errors import (
     StoreFull,
     StoreUnavailable,
     TooExpensive,
+    WorkerLost,
 )
 
 from .cache import Overloaded
@@ -46,6 +47,7 @@ _LIBRARY_STATUS: tuple[tuple[type[ChainxError], int], ...] = (
     (StoreUnavailable, 503),
     (MissingTool, 406),  # this server cannot make the format asked for (a PDF without Chromium): not a server error
     (Overloaded, 503),
+    (WorkerLost, 503),  # this server could not compute it now (its memory, most often): not a bug of the request
     (StoreFull, 507),
     (StoreError, 409),
     (ChainxError, 400),

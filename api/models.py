@@ -82,7 +82,7 @@ _ERROR_DESCRIPTIONS = {
     413: "Request body or upload too large",
     422: "Invalid parameter, or a computation too expensive to run",
     500: "Internal error (a bug; details in the server log)",
-    503: "The graph store is unavailable, or busy with a load (Retry-After)",
+    503: "The graph store is unavailable, or busy with a load (Retry-After), or a process computing the report ended (out of memory)",
     507: "The store's disk is full; nothing was written",
 }
 

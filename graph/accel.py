@@ -57,6 +57,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sparse
 
-from graph.errors import InvalidParameter
+from graph.errors import InvalidParameter, WorkerLost
 
 __all__ = [
     "Arrays",
@@ -417,7 +418,9 @@ def _answer(child, receive, method: str) -> np.ndarray:
         failed, share = receive.recv()
     except EOFError:  # the child died before it could answer
         child.join()
-        raise RuntimeError(f"a worker computing {method} ended with exit code {child.exitcode}") from None
+        raise WorkerLost(f"a process computing a share of {method} ended before it answered (exit code {child.exitcode}; "
+                         f"-{signal.SIGKILL} is most often the out-of-memory killer): nothing was computed; "
+                         "CHAINX_THREADS=1 runs it in one process, --k samples it") from None
     if failed:
         raise share
     return share

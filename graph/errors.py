@@ -17,6 +17,7 @@ __all__ = [
     "NotFound",
     "InvalidParameter",
     "TooExpensive",
+    "WorkerLost",
     "MissingTool",
 ]
 
@@ -98,3 +99,8 @@ class InvalidParameter(ChainxError):
 
 class TooExpensive(InvalidParameter):
     """An exact computation would take too long on this graph and was not forced."""
+
+
+class WorkerLost(ChainxError):
+    """A process computing a share of a report ended before it answered (killed: most often by
+    the out-of-memory killer); nothing was returned."""

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from graph import accel
 from graph.analysis.centrality import EIGENVECTOR_MAX_ITER, GRAPHS, centrality
-from graph.errors import TooExpensive
+from graph.errors import TooExpensive, WorkerLost
 from graph.projection import PROJECTIONS, build_projection
 from graph.store.sqlite import SqliteStore
 
@@ -223,7 +223,7 @@ def test_a_child_killed_mid_share_is_an_error_not_a_hang_or_a_partial_answer(mon
     monkeypatch.setattr(accel, "_fork_is_safe", lambda: True)
     monkeypatch.setattr(accel, "_share", failing_in_a_child("killed"))
     a = accel.from_networkx(nx.path_graph(6, create_using=nx.DiGraph))
-    with pytest.raises(RuntimeError, match=f"closeness ended with exit code -{signal.SIGKILL}"):
+    with pytest.raises(WorkerLost, match=rf"closeness ended before it answered \(exit code -{signal.SIGKILL};"):
         accel.closeness_centrality(a, workers=2)
 
 
