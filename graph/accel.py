@@ -418,9 +418,10 @@ def _answer(child, receive, method: str) -> np.ndarray:
         failed, share = receive.recv()
     except EOFError:  # the child died before it could answer
         child.join()
-        raise WorkerLost(f"a process computing a share of {method} ended before it answered (exit code {child.exitcode}; "
-                         f"-{signal.SIGKILL} is most often the out-of-memory killer): nothing was computed; "
-                         "CHAINX_THREADS=1 runs it in one process, --k samples it") from None
+        metric = method.removesuffix("_centrality")  # igraph's harmonic_centrality
+        fewer = f"{THREADS_ENV}=1 runs it in one process" + (", --k samples it" if metric == "betweenness" else "")
+        raise WorkerLost(f"a process computing a share of {metric} ended before it answered (exit code {child.exitcode}; "
+                         f"-{signal.SIGKILL} is most often the out-of-memory killer): nothing was computed; {fewer}") from None
     if failed:
         raise share
     return share
