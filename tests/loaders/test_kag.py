@@ -154,6 +154,17 @@ def test_skipping_dangling_products_drops_and_reports_them(dirty):
     assert {n.id for n in data.nodes if n.label == "Stage"} == {"kp:化工", "kp:化工-橡胶", "kp:轮胎", "kp:商业-综合服务"}
 
 
+def test_an_industry_level_that_would_run_as_a_formula_is_dropped_from_the_tags_and_reported(tmp_path):
+    (tmp_path / "Product.csv").write_text("id,belongToIndustry,hasSupplyChain\np,化工-=SUM(A1),\n", encoding="utf-8")
+    (tmp_path / "Company.csv").write_text("id,name,product\nC1,甲,p\n", encoding="utf-8")
+    imported = read_kag(tmp_path)
+    dropped = [(e.file, e.line, e.outcome, e.reason) for e in imported.report.entries if e.reason == "formula_like"]
+    # the product's industry, as before, and now the company's tag made of it
+    assert dropped == [("Product.csv", 2, "dropped", "formula_like"), ("Company.csv", 2, "dropped", "formula_like")]
+    (enterprise,) = [n for n in validate(imported.raw).nodes if n.label == "Enterprise"]
+    assert enterprise.props["tags"] == ["化工"]
+
+
 # -- the real KAG supply-chain example --------------------------------------------------------------
 def rows(folder: Path, name: str) -> list[dict]:
     with (folder / name).open(encoding="utf-8", newline="") as handle:
@@ -300,6 +311,9 @@ _CSV = {
        dangling=st.sampled_from(["skip", "placeholder"]))
 # found by this test: "1 -" is under "1" (its parent cleaned as ids are), not a placeholder "1 " that becomes a second kp:1
 @example(tables={"Product.csv": [("1", "", ""), ("1 -", "", "")], **{name: [] for name in _CSV if name != "Product.csv"}}, dangling="placeholder")
+# found by this test: an industry level "=" became an enterprise's tag, which the contract refuses as a formula
+@example(tables={"Product.csv": [("p", "化工-=", "")], "Company.csv": [("C1", "甲", "p")],
+                 **{name: [] for name in _CSV if name not in ("Product.csv", "Company.csv")}}, dangling="skip")
 def test_any_input_maps_onto_a_valid_dataset_and_every_line_is_accounted_for(tmp_path_factory, tables, dangling):
     folder = tmp_path_factory.mktemp("any")
     for name, body in tables.items():
