@@ -444,8 +444,7 @@ class _Chainkg(FolderImport):
                 codes = self.industry_path(company_industry[six])
                 names = [self.industry_name(c) for c in codes]
                 self.used_industries.update(codes)
-                tags = [n for n in names if n and not any(map(formula_in_cell, n.split(";")))]  # a tag list is checked item by item
-                row.update(industry_code=codes[-1], industry=names[-1], industry_path="/".join(names), tags=";".join(tags))
+                row.update(industry_code=codes[-1], industry=names[-1], industry_path="/".join(names), tags=";".join(n for n in names if n))
             add("enterprises.csv", "company.json", company["line"], row, ENTERPRISE_COLUMNS)
         for line, six, name, share in operates:
             row = {"enterprise": company_id(six), "stage": product_id(name)}

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from graph.errors import DatasetError, Problem
 
+from .contract import FILES
 from .read import RawDataset, Table, decode
 
 # Cells that a spreadsheet would run as a formula are refused by the validator; an importer
@@ -263,17 +264,24 @@ class TableBuilder:
         """Add one row (column → value; missing columns empty).
 
         A cell that a spreadsheet would run as a formula is refused by the validator; it is
-        left empty here and reported as a dropped value. (Importers skip lines whose *name*
-        looks like one before they get here, since others refer to them.)
+        left empty here and reported as a dropped value. A list cell (tags) the validator checks
+        item by item, split on ";", and so is it here: only its items that would run are dropped.
+        (Importers skip lines whose *name* looks like one before they get here, since others
+        refer to them.)
         """
+        spec = FILES.get(contract_file)
         cells = []
         for column in header:
             value = row.get(column)
             cell = "" if value is None else str(value)
-            if formula_in_cell(cell.strip()):
+            kind = spec.column(column) if spec is not None else None
+            items = cell.split(";") if kind is not None and kind.type == "list" else [cell]
+            formulas = [item for item in items if formula_in_cell(item.strip())]
+            for item in formulas:
                 self.report.value(source_file, line, "dropped", "formula_like",
-                                  f"{column} {cell[:40]!r} would run as a spreadsheet formula; not imported")
-                cell = ""
+                                  f"{column} {item[:40]!r} would run as a spreadsheet formula; not imported")
+            if formulas:
+                cell = ";".join(item for item in items if item not in formulas)
             cells.append(cell)
         self.table(contract_file, source_file, header).rows.append((line, cells))
 

@@ -346,14 +346,7 @@ class _Kag(FolderImport):
         for company, info in self.companies.items():
             industries = sorted({self.products[p]["industry"] for p in info["products"] if p in self.products and self.products[p]["industry"]})
             levels = list(dict.fromkeys(level for industry in industries for level in _segments(industry)))
-            # the contract checks a tag list item by item, split on ";": a level that would run as
-            # a spreadsheet formula is dropped (and reported), not the enterprise refused
-            formulas = [level for level in levels if any(map(formula_in_cell, level.split(";")))]
-            if formulas:
-                self.report.value("Company.csv", info["line"], "dropped", "formula_like",
-                                  f"tag {formulas[0][:40]!r} (an industry level) would run as a spreadsheet formula")
-            tags = [level for level in levels if level not in formulas]
-            row = {"id": company_id(company), "name": info["name"], "region": region_id, "tags": ";".join(tags),
+            row = {"id": company_id(company), "name": info["name"], "region": region_id, "tags": ";".join(levels),
                    "fund_in_total": info.get("fund_in_total"), "fund_out_total": info.get("fund_out_total"), "source": SOURCE}
             add("enterprises.csv", "Company.csv", info["line"], row, ENTERPRISE_COLUMNS)
             for product, (file, line) in info["products"].items():
