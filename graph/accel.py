@@ -86,6 +86,7 @@ __all__ = [
     "harmonic_centrality",
     "pagerank",
     "eigenvector_centrality",
+    "eigenvector_iterations",
     "core_number",
     "sample_sources",
     "THREADS_ENV",
@@ -710,19 +711,39 @@ def eigenvector_centrality(graph, max_iter: int = 100, tol: float = 1.0e-6, weig
     as NetworkX does.
     """
     a = _arrays(graph)
+    x, _ = _power_iteration(a, max_iter, tol, weighted)
+    if x is None:
+        raise nx.PowerIterationFailedConvergence(max_iter)
+    return _values(a, x)
+
+
+def eigenvector_iterations(graph, max_iter: int = 100, tol: float = 1.0e-6, weighted: bool = False) -> int | None:
+    """How many iterations ``nx.eigenvector_centrality(G, max_iter, tol, ...)`` runs before it
+    converges (None: it does not within ``max_iter``): the same iteration as
+    :func:`eigenvector_centrality`'s, so the benchmark can scale NetworkX's time per iteration
+    (uniform: one pass over every edge) to its whole run on a graph where that run takes minutes.
+
+    >>> eigenvector_iterations(nx.complete_graph(4)), eigenvector_iterations(nx.path_graph(3), max_iter=2)
+    (2, None)
+    """
+    return _power_iteration(_arrays(graph), max_iter, tol, weighted)[1]
+
+
+def _power_iteration(a: Arrays, max_iter: int, tol: float, weighted: bool) -> tuple[np.ndarray | None, int | None]:
+    """(the vector, the iterations it took), or (None, None) when it does not converge."""
     n = len(a.ids)
     if n == 0:
         raise nx.NetworkXPointlessConcept("cannot compute centrality for the null graph")
     AT = _matrix(a, weighted).T.tocsr()  # x[nbr] += x[node] * w over node's out-edges: Aᵀx
     x = np.full(n, 1.0 / n)
-    for _ in range(max_iter):
+    for iteration in range(1, max_iter + 1):
         xlast = x
         x = xlast + AT @ xlast
         norm = float(np.linalg.norm(x)) or 1.0
         x = x / norm
         if np.abs(x - xlast).sum() < n * tol:
-            return _values(a, x)
-    raise nx.PowerIterationFailedConvergence(max_iter)
+            return x, iteration
+    return None, None
 
 
 def core_number(graph) -> dict:

@@ -150,3 +150,20 @@ def test_the_bolt_warm_up_is_every_nth_row_with_the_nodes_its_relationships_need
     # the loader keeps each type's relationships together, so a stride takes each type in proportion
     whole, kept_types = Counter(r.type for r in data.relationships), Counter(r.type for r in part.relationships)
     assert all(abs(kept_types[t] - n / step) <= 1 for t, n in whole.items())
+
+
+def test_networkx_s_eigenvector_runs_within_the_budget_and_is_extrapolated_beyond_it():
+    import networkx as nx
+    import pytest
+
+    from benchmarks.measure_graph import EIGENVECTOR_PROBES, _networkx_timed
+    from graph import accel
+
+    G = nx.path_graph(40)  # NetworkX's iteration creeps along a path: hundreds of iterations
+    runs = accel.eigenvector_iterations(G, max_iter=1000)
+    assert runs > EIGENVECTOR_PROBES[1]
+    values, seconds, note = _networkx_timed("eigenvector", G, None, budget=1e9)
+    assert values == pytest.approx(nx.eigenvector_centrality(G, max_iter=1000), abs=1e-12) and note is None
+    values, seconds, note = _networkx_timed("eigenvector", G, None, budget=-1.0)  # below any time: never run whole
+    assert values is None and is_figure(seconds)
+    assert note == f"NetworkX estimated from runs of {EIGENVECTOR_PROBES[0]} and {EIGENVECTOR_PROBES[1]} of its {runs} iterations"

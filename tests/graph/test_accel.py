@@ -134,6 +134,29 @@ def test_eigenvector_converges_where_networkx_does_to_the_same_vector(G, weighte
     assert_same(accel.eigenvector_centrality(G, max_iter=1000, weighted=weighted), want)
 
 
+def _networkx_converges(G, max_iter: int, weight) -> bool:
+    try:
+        nx.eigenvector_centrality(G, max_iter=max_iter, weight=weight)
+    except nx.PowerIterationFailedConvergence:
+        return False
+    return True
+
+
+@SETTINGS
+@given(graphs(), st.booleans())
+def test_eigenvector_iterations_are_the_fewest_networkx_converges_in(G, weighted):
+    # NetworkX gives no count: its own function converges with max_iter = the count and not with one fewer
+    if len(G) == 0:
+        return
+    weight = "weight" if weighted else None
+    found = accel.eigenvector_iterations(G, max_iter=200, weighted=weighted)
+    if found is None:
+        assert not _networkx_converges(G, 200, weight)
+        return
+    assert _networkx_converges(G, found, weight)
+    assert found == 1 or not _networkx_converges(G, found - 1, weight)
+
+
 @SETTINGS
 @given(graphs())
 def test_core_number_and_its_refusal_of_self_loops(G):
