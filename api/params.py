@@ -45,7 +45,7 @@ def path(param: Param, **extra: Any) -> Any:
     return Path(**{**field_bounds(param), **extra})
 
 
-def chain_scope(
+async def chain_scope(  # a coroutine: no worker thread for a dict (api/deps.py)
     scope: Annotated[str, query(P.SCOPE)] = P.SCOPE.default,
     scope_depth: Annotated[int, query(P.SCOPE_DEPTH)] = P.SCOPE_DEPTH.default,
     source: Annotated[str | None, query(P.SOURCE)] = None,

@@ -28,8 +28,31 @@ from .deps import require_api_key
 __all__ = ["SnapshotRoute"]
 
 
-def _enter(snapshot: contextlib.ExitStack, store):
-    return snapshot.enter_context(store.reading())
+def _open(handle, snapshot: contextlib.ExitStack):
+    """(the store, its snapshot, the snapshot's version), on a worker thread: one hop from the
+    event loop instead of three (each hop costs a cached answer some 0.1 ms)."""
+    store = handle.get()  # StoreUnavailable: 503, as every route says
+    try:
+        view = snapshot.enter_context(store.reading())
+        return store, view, view.version()
+    except StoreBusy:  # locked by a load: the connection is fine, the answer a 503 with Retry-After
+        snapshot.close()
+        raise
+    except StoreUnavailable:
+        snapshot.close()
+        handle.drop(store)  # the next request reconnects
+        raise
+
+
+def _close(handle, store, view, snapshot: contextlib.ExitStack):
+    """The snapshot's version once the answer is made, and the snapshot closed (one hop)."""
+    try:
+        return view.version()
+    except StoreUnavailable:
+        handle.drop(store)
+        raise
+    finally:
+        snapshot.close()
 
 
 class SnapshotRoute(APIRoute):
@@ -43,36 +66,20 @@ class SnapshotRoute(APIRoute):
         async def answer_of_one_version(request: Request):
             handle = request.app.state.store_handle
             for _ in range(READ_TRIES):
-                store = await run_in_threadpool(handle.get)  # StoreUnavailable: 503, as every route says
                 snapshot = contextlib.ExitStack()
-                try:
-                    view = await run_in_threadpool(_enter, snapshot, store)
-                    before = await run_in_threadpool(view.version)
-                except StoreBusy:  # locked by a load: the connection is fine, the answer a 503 with Retry-After
-                    await run_in_threadpool(snapshot.close)
-                    raise
-                except StoreUnavailable:
-                    await run_in_threadpool(snapshot.close)
-                    handle.drop(store)  # the next request reconnects
-                    raise
+                store, view, before = await run_in_threadpool(_open, handle, snapshot)
                 request.state.snapshot, request.state.snapshot_of = view, store
                 failure: Exception | None = None
                 try:
-                    try:
-                        # every cached part of the answer keyed by the version compared below (graph.cache
-                        # says why); a context variable, so the threads the handler runs on see it
-                        with one_version(view, before):
-                            response = await handler(request)
-                    except Exception as error:  # what a read across two graphs may raise: asked again below
-                        failure = error
-                    try:
-                        after = await run_in_threadpool(view.version)
-                    except StoreUnavailable:
-                        handle.drop(store)
-                        raise
+                    # every cached part of the answer keyed by the version compared below (graph.cache
+                    # says why); a context variable, so the threads the handler runs on see it
+                    with one_version(view, before):
+                        response = await handler(request)
+                except Exception as error:  # what a read across two graphs may raise: asked again below
+                    failure = error
                 finally:
                     request.state.snapshot = None
-                    await run_in_threadpool(snapshot.close)
+                    after = await run_in_threadpool(_close, handle, store, view, snapshot)
                 if after == before:
                     if failure is not None:
                         raise failure
