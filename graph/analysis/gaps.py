@@ -545,9 +545,8 @@ def _gap_reasons(store: GraphStore, chain: StageChain, sides: LocalSides, local:
     return reasons
 
 
-def _tags(node) -> frozenset[str]:
+def _tags(tags) -> frozenset[str]:
     """An enterprise's ``tags`` property as a set (a list, or a ``;``-separated text)."""
-    tags = node.props.get("tags") if node is not None else None
     if isinstance(tags, str):
         tags = tags.split(";")
     return frozenset(t.strip() for t in tags or () if isinstance(t, str) and t.strip())
@@ -577,7 +576,7 @@ def _tag_profile(store: GraphStore, chain: StageChain, local: dict[str, set[str]
 
 def _read_tags(store: GraphStore) -> tuple[dict[str, frozenset[str]], dict[str, float]]:
     """Every tagged enterprise's tags, and each tag's rarity ln(N / n(t)) among the N tagged."""
-    tags = {node.id: found for node in store.nodes(["Enterprise"]) if (found := _tags(node))}
+    tags = {firm: found for firm, stated in queries(store).enterprise_tags().items() if (found := _tags(stated))}
     carriers = Counter(t for found in tags.values() for t in found)
     # a tag more than half of them carry tells no industries apart: it counts 0
     return tags, {t: math.log(len(tags) / n) if 2 * n <= len(tags) else 0.0 for t, n in carriers.items()}

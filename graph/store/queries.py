@@ -229,6 +229,12 @@ class Queries:
             grouped.keys.extend(map(itemgetter(3), rows))
         return grouped
 
+    def enterprise_tags(self) -> dict[str, object]:
+        """Every enterprise that has a ``tags`` property → that property as stored (a list, or a
+        ``;``-separated text), in id order: what weighing industries by tags needs, without
+        reading each enterprise's other properties."""
+        return {n.id: n.props["tags"] for n in self.store.nodes(["Enterprise"]) if "tags" in n.props}
+
     def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
         """Ids of the enterprises whose ``region`` property is one of ``regions``."""
         wanted = set(regions)

@@ -596,6 +596,9 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
     from graph.store.queries import Queries
 
     store.write(TRICKY)
+    # tags as the kinds of value a file may give them that both stores hold (gaps reads a list or a text)
+    store.write(GraphData(nodes=[N("Enterprise", f"tagged_{i}", f"标签{i}", {"tags": tags}) for i, tags in enumerate(
+        ["化纤; 纺织", "", 3, 2.5, True, None, [], ["a", "b; c"]])]))
     own, reference = queries(store), Queries(store)
     assert type(own) is not Queries  # each backend pushes these down
     everyone = [n.id for n in TRICKY.nodes]
@@ -627,6 +630,7 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
         ("grouped_links", ("SUPPLIES",), {}),
         ("grouped_links", ("FEEDS",), {}),
         ("grouped_links", ("RESEARCHES",), {}),  # none
+        ("enterprise_tags", (), {}),
         ("enterprise_ids", (["wj", "nowhere"],), {}),
         ("enterprise_ids", ([],), {}),
         ("stage_rows", (), {}),
