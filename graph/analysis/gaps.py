@@ -568,7 +568,7 @@ def _tag_profile(store: GraphStore, chain: StageChain, local: dict[str, set[str]
     tag's rarity in the whole store (a tag most enterprises carry, like a provenance mark, says
     little about an industry)."""
     own = {m for stage, firms in local.items() if firms for m in chain.members.get(stage, [stage])}
-    profile = set(local_firms) | ({op.enterprise for op in queries(store).operations(stages=own)} if own else set())
+    profile = set(local_firms) | (queries(store).enterprises_in(own) if own else set())
     tags, rarity = _store_tags.get(store, None, lambda: _read_tags(store))
     tagged = {firm for firm in profile if firm in tags}
     return _TagProfile(Counter(t for firm in tagged for t in tags[firm]), tagged, rarity, tags)

@@ -229,6 +229,11 @@ class Queries:
             grouped.keys.extend(map(itemgetter(3), rows))
         return grouped
 
+    def enterprises_in(self, stages: Iterable[str]) -> set[str]:
+        """Ids of the enterprises operating (OPERATES_IN) in one of ``stages``: the firms of
+        :meth:`operations` of those stages, without reading their regions and capacities."""
+        return {op.enterprise for op in self.operations(stages=stages)}
+
     def enterprise_tags(self) -> dict[str, object]:
         """Every enterprise that has a ``tags`` property → that property as stored (a list, or a
         ``;``-separated text), in id order: what weighing industries by tags needs, without

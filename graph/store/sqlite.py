@@ -873,6 +873,16 @@ class SqliteQueries(Queries):
             return super().grouped_links(type)
         return GroupedLinks(list(map(itemgetter(0), rows)), counts, flat[0::2], flat[1::2])
 
+    def enterprises_in(self, stages: Iterable[str]) -> set[str]:
+        # identities only, by the rels_target index: the operations with their regions and
+        # capacities took a 1M-relationship graph's gaps report 0.70 s for what this reads in 0.17
+        found: set[str] = set()
+        for batch in _batched(sorted(set(stages)), _MAX_PARAMS):
+            sql = ("SELECT DISTINCT r.source FROM rels r JOIN nodes n ON n.id = r.source AND n.label = 'Enterprise'"
+                   f" WHERE r.type = 'OPERATES_IN' AND r.target IN ({','.join('?' * len(batch))})")
+            found.update(row[0] for row in self.store._db.execute(sql, batch))
+        return found
+
     def enterprise_tags(self) -> dict[str, object]:
         # only the tags leave the JSON: reading every enterprise whole for them took a 1M-relationship
         # graph's gaps report 1.2 of its 4 s cold. A list or a text comes out as it is stored; any

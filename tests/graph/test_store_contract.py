@@ -599,6 +599,8 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
     # tags as the kinds of value a file may give them that both stores hold (gaps reads a list or a text)
     store.write(GraphData(nodes=[N("Enterprise", f"tagged_{i}", f"标签{i}", {"tags": tags}) for i, tags in enumerate(
         ["化纤; 纺织", "", 3, 2.5, True, None, [], ["a", "b; c"]])]))
+    # an OPERATES_IN the contract refuses (an institute's), written past it: not an enterprise's operation
+    store.write(GraphData(nodes=[N("Institute", "lab_x", "实验室")], relationships=[R("OPERATES_IN", "lab_x", "weave")]))
     own, reference = queries(store), Queries(store)
     assert type(own) is not Queries  # each backend pushes these down
     everyone = [n.id for n in TRICKY.nodes]
@@ -631,6 +633,9 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
         ("grouped_links", ("FEEDS",), {}),
         ("grouped_links", ("RESEARCHES",), {}),  # none
         ("enterprise_tags", (), {}),
+        ("enterprises_in", (stages,), {}),
+        ("enterprises_in", (["weave"],), {}),
+        ("enterprises_in", ([],), {}),
         ("enterprise_ids", (["wj", "nowhere"],), {}),
         ("enterprise_ids", ([],), {}),
         ("stage_rows", (), {}),
