@@ -22,6 +22,7 @@ reference) or ``changed`` (a value normalised, e.g. a control character removed 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -269,13 +270,11 @@ class TableBuilder:
         (Importers skip lines whose *name* looks like one before they get here, since others
         refer to them.)
         """
-        spec = FILES.get(contract_file)
         cells = []
-        for column in header:
+        for column, is_list in zip(header, _list_columns(contract_file, tuple(header))):
             value = row.get(column)
             cell = "" if value is None else str(value)
-            kind = spec.column(column) if spec is not None else None
-            items = cell.split(";") if kind is not None and kind.type == "list" else [cell]
+            items = cell.split(";") if is_list else [cell]
             formulas = [item for item in items if formula_in_cell(item.strip())]
             for item in formulas:
                 self.report.value(source_file, line, "dropped", "formula_like",
@@ -284,6 +283,14 @@ class TableBuilder:
                 cell = ";".join(item for item in items if item not in formulas)
             cells.append(cell)
         self.table(contract_file, source_file, header).rows.append((line, cells))
+
+
+@functools.cache
+def _list_columns(contract_file: str, header: tuple[str, ...]) -> tuple[bool, ...]:
+    """Whether each column of ``header`` is one of the contract's list columns (tags): worked out
+    once per file and header, not for every cell (an import adds hundreds of thousands of rows)."""
+    spec = FILES.get(contract_file)
+    return tuple(spec is not None and (kind := spec.column(column)) is not None and kind.type == "list" for column in header)
 
 
 def checked_folder(folder: str | Path, *, label: str, required: tuple[str, ...], dangling: str) -> Path:
