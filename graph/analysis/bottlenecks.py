@@ -49,7 +49,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
-from operator import itemgetter
 
 import networkx as nx
 import numpy as np
@@ -79,7 +78,7 @@ from graph.reports import (
 )
 from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
-from graph.store.queries import GroupedLinks, queries
+from graph.store.queries import CodedLinks, CodedOperations, queries
 from graph.store.reads import get_node
 
 from .reasons import NAMES_IN_REASON as _NAMES_IN_REASON
@@ -360,10 +359,10 @@ class _World:
     region_of: dict[str, str | None]
     # top-level stage → in-scope enterprise → the (sub-)stages it operates in there
     firms: dict[str, dict[str, frozenset[str]]]
-    # the in-scope operations (enterprise, stage, region, capacity, unit) of the chain's stages,
-    # by (stage, enterprise); ``op_pair[i]``: the place of ``ops[i]``'s (enterprise, top) pair
+    # the in-scope operations of the chain's stages, by (stage, enterprise), their enterprises
+    # as codes of ``supplies``; ``op_pair[i]``: the place of the i-th's (enterprise, top) pair
     # among ``pair_firm`` / ``pair_top``
-    ops: list[tuple]
+    ops: CodedOperations
     op_pair: np.ndarray
     supplies: _Supplies
     tops: list[str]
@@ -388,9 +387,10 @@ class _World:
         a hundred thousand operations); :func:`_single_sources` decides on each exactly."""
         n_tops = len(self.tops)
         top_of_op = self.top_of_op
-        value = np.fromiter((np.nan if op[3] is None else op[3] for op in self.ops), dtype=np.float64, count=len(self.ops))
+        n_ops = len(self.ops.stage)
+        value = np.fromiter((np.nan if c is None else c for c in self.ops.capacity), dtype=np.float64, count=n_ops)
         unit = _Codes()
-        unit_of_op = np.fromiter(map(unit.__getitem__, map(itemgetter(4), self.ops)), dtype=np.int64, count=len(self.ops))
+        unit_of_op = np.fromiter(map(unit.__getitem__, self.ops.unit), dtype=np.int64, count=n_ops)
         unstated = np.bincount(top_of_op, weights=~(value > 0), minlength=n_tops)  # None or ≤ 0
         units = np.bincount(_distinct(top_of_op * max(len(unit.values_), 1) + unit_of_op) // max(len(unit.values_), 1), minlength=n_tops)
         firms = np.bincount(self.pair_top, minlength=n_tops)
@@ -496,8 +496,9 @@ class _World:
 
     def capacities(self, stage: str) -> dict[tuple[str, str], tuple[float | None, str | None]]:
         """(firm, (sub-)stage) → (stated capacity or None, unit or None) of the top-level ``stage``."""
-        rows = self._op_rows[self.top_index[stage]].tolist()
-        return {(op[0], op[1]): (op[3], op[4]) for op in map(self.ops.__getitem__, rows)}
+        ops, firms = self.ops, self.supplies.firms
+        rows = self._op_rows[self.top_index[stage]]
+        return {(firms[f], ops.stage[i]): (ops.capacity[i], ops.unit[i]) for i, f in zip(rows.tolist(), ops.firm[rows].tolist())}
 
     def tops_of(self, firm: str) -> list[str]:
         """The top-level stages ``firm`` operates in (in scope)."""
@@ -600,26 +601,16 @@ class _Codes(dict):
         return code
 
 
-def _read_supplies(links: GroupedLinks, enterprise_ids: list[str], chain: StageChain, top_index: dict[str, int]) -> _Supplies:
-    """The :class:`_Supplies` of the SUPPLIES ``links`` (grouped by supplier: customer, stage) that
-    name a stage, enterprises coded in id order: ``enterprise_ids`` (sorted) and any other end of a link."""
-    firm_code = _Codes(enterprise_ids)
+def _read_supplies(links: CodedLinks, chain: StageChain, top_index: dict[str, int]) -> _Supplies:
+    """The :class:`_Supplies` of the SUPPLIES ``links`` that name a stage, the enterprises coded as
+    the links code them (in id order)."""
     stage_code = _Codes(["", None])  # no stage named: dropped below
-    n = len(links.targets)
-    sellers = np.fromiter(map(firm_code.__getitem__, links.sources), dtype=np.int64, count=len(links.sources))
-    supplier = np.repeat(sellers, np.asarray(links.counts, dtype=np.int64))
-    customer = np.fromiter(map(firm_code.__getitem__, links.targets), dtype=np.int64, count=n)
-    stage = np.fromiter(map(stage_code.__getitem__, links.keys), dtype=np.int64, count=n)
+    supplier, customer = links.source, links.target
+    stage = np.fromiter(map(stage_code.__getitem__, links.keys), dtype=np.int64, count=len(links.keys))
     named = stage >= 2
     if not named.all():
         supplier, customer, stage = supplier[named], customer[named], stage[named]
-    firm_ids = firm_code.values_
-    if len(firm_ids) > len(enterprise_ids):  # a link to a node that is no Enterprise: recode in id order
-        firm_ids = sorted(firm_ids)
-        place = {f: i for i, f in enumerate(firm_ids)}
-        recode = np.array([place[f] for f in firm_code.values_], dtype=np.int64)
-        supplier, customer = recode[supplier], recode[customer]
-        firm_code = _Codes(firm_ids)
+    firm_ids = links.ids
     n_firms, n_stages = max(len(firm_ids), 1), max(len(stage_code), 1)
     # one sort: the distinct (purchase, supplier) pairs in purchase order (a supplier listed twice
     # for one purchase sells once)
@@ -633,7 +624,7 @@ def _read_supplies(links: GroupedLinks, enterprise_ids: list[str], chain: StageC
     stage_top = np.array([top_index.get(chain.top.get(s), none) for s in stages], dtype=np.int64)
     material = np.array([chain.top.get(s) is not None and chain.tier(chain.top[s]) != "support" for s in stages], dtype=bool)
     return _Supplies(
-        firms=firm_ids, firm_code=dict(firm_code), stages=stages, stage_code=dict(stage_code),
+        firms=firm_ids, firm_code=dict(zip(firm_ids, range(len(firm_ids)))), stages=stages, stage_code=dict(stage_code),
         customer=purchases // n_stages, stage=purchases % n_stages, size=np.bincount(group, minlength=len(purchases)),
         group=group, supplier=supplier, by_supplier=np.argsort(supplier, kind="stable"),
         supplier_start=_starts(supplier, len(firm_ids)),
@@ -656,40 +647,42 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     chain_top = chain.top
     tops = list(chain.graph)
     top_index = {s: i for i, s in enumerate(tops)}
-    # plain tuples (enterprise, stage, region, capacity, unit), sorted by (stage, enterprise);
-    # those of a stage outside the chain dropped a stage at a time, not a row at a time
-    ops = []
-    firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
-    for stage, rows in groupby(queries(store).operations(regions=regions), itemgetter(1)):
-        if stage not in chain_top:
-            continue
-        rows = list(rows)
-        ops += rows
-        here = firms[chain_top[stage]]
-        enterprises = list(map(itemgetter(0), rows))
-        only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
-        also = [e for e in enterprises if e in here] if here else []  # in another (sub-)stage of the top too
-        here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
-        for enterprise in also:
-            here[enterprise] = here[enterprise] | only
-    # ends only: a national graph has hundreds of thousands of supplies, their properties unused
-    links = queries(store).grouped_links("SUPPLIES")
     names = _stage_names(store, chain)
     # every enterprise's name and region in one light query (no properties parsed); an
     # operation's enterprise is one of them
     columns = store.projection_columns(["Enterprise"], [])
     names.update(zip(columns.ids, columns.names))
     region_of = dict(zip(columns.ids, columns.regions))
-    supplies = _read_supplies(links, columns.ids, chain, top_index)
+    # ends only: a national graph has hundreds of thousands of supplies, their properties unused
+    supplies = _read_supplies(queries(store).coded_links("SUPPLIES", columns.ids), chain, top_index)
     firm_ids = supplies.firms
+    # the operations, sorted by (stage, enterprise); those of a stage outside the chain dropped
+    # a stage at a time, not a row at a time
+    coded = queries(store).coded_operations(firm_ids, regions=regions)
+    firm_of, stage_of = coded.firm.tolist(), coded.stage
+    firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
+    kept: list[int] = []
+    for stage, rows in groupby(range(len(stage_of)), stage_of.__getitem__):
+        if stage not in chain_top:
+            continue
+        rows = list(rows)
+        kept += rows
+        here = firms[chain_top[stage]]
+        enterprises = [firm_ids[firm_of[i]] for i in rows]
+        only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
+        also = [e for e in enterprises if e in here] if here else []  # in another (sub-)stage of the top too
+        here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
+        for enterprise in also:
+            here[enterprise] = here[enterprise] | only
+    ops = coded if len(kept) == len(stage_of) else CodedOperations(
+        coded.firm[np.array(kept, dtype=np.int64)], [stage_of[i] for i in kept], [coded.capacity[i] for i in kept], [coded.unit[i] for i in kept])
     if regions is None:
         in_scope = np.ones(len(firm_ids), dtype=bool)
     else:
         in_scope = np.fromiter((region_of.get(f) in regions for f in firm_ids), dtype=bool, count=len(firm_ids))
     # (enterprise, top-level stage) pairs of the operations, by enterprise
     place = {s: top_index[t] for s, t in chain_top.items()}
-    op_code = (np.fromiter(map(supplies.firm_code.__getitem__, map(itemgetter(0), ops)), dtype=np.int64, count=len(ops)) * max(len(tops), 1)
-               + np.fromiter(map(place.__getitem__, map(itemgetter(1), ops)), dtype=np.int64, count=len(ops)))
+    op_code = ops.firm * max(len(tops), 1) + np.fromiter(map(place.__getitem__, ops.stage), dtype=np.int64, count=len(ops.stage))
     pair = _distinct(op_code)
     pair_firm, pair_top = pair // max(len(tops), 1), pair % max(len(tops), 1)
     order = chain.memo("order_index", lambda: {s: i for i, s in enumerate(chain_order(chain))})

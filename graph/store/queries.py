@@ -18,16 +18,17 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from graph.model import Node, Relationship
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .base import GraphStore
 
-__all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "Link", "GroupedLinks", "number_or_none", "tie_strength"]
+__all__ = ["Queries", "queries", "Operation", "StageFirm", "RingCounts", "Link", "CodedLinks", "CodedOperations", "number_or_none", "tie_strength"]
 
 
 class Operation(NamedTuple):
@@ -69,15 +70,27 @@ class RingCounts(NamedTuple):
     nodes: int
 
 
-class GroupedLinks(NamedTuple):
-    """The relationships of one type in :meth:`Queries.links` order, as columns: each distinct
-    ``sources[i]`` has ``counts[i]`` relationships, whose targets and keys come next in
-    ``targets`` and ``keys`` (source after source)."""
+class CodedLinks(NamedTuple):
+    """The relationships of one type in :meth:`Queries.links` order, as columns: the ``i``-th runs
+    from ``ids[source[i]]`` to ``ids[target[i]]`` and has key ``keys[i]``. ``ids`` are the ids
+    asked for and any other end of one of the relationships, sorted; ``source`` and ``target``
+    are numpy integer arrays."""
 
-    sources: list[str]
-    counts: list[int]
-    targets: list[str]
+    ids: list[str]
+    source: np.ndarray
+    target: np.ndarray
     keys: list[str]
+
+
+class CodedOperations(NamedTuple):
+    """Operations (:meth:`Queries.operations`) as columns, in its order: the ``i``-th is enterprise
+    ``ids[firm[i]]`` (of the ids asked for) operating in ``stage[i]`` with ``capacity[i]`` and
+    ``unit[i]``. ``firm`` is a numpy integer array."""
+
+    firm: np.ndarray
+    stage: list[str]
+    capacity: list[float | None]
+    unit: list[str | None]
 
 
 class Link(NamedTuple):
@@ -196,6 +209,16 @@ class Queries:
             found.append(Operation(rel.source, rel.target, region, number_or_none(rel.props.get("capacity")), rel.props.get("unit")))
         return sorted(found, key=lambda op: (op.stage, op.enterprise))
 
+    def coded_operations(self, ids: list[str], *, regions: Iterable[str] | None = None) -> CodedOperations:
+        """:meth:`operations` (of ``regions``, when given) of the enterprises among ``ids``, their
+        enterprises coded as positions in ``ids`` (see :class:`CodedOperations`)."""
+        import numpy as np
+
+        position = dict(zip(ids, range(len(ids))))
+        ops = [op for op in self.operations(regions=regions) if op.enterprise in position]
+        return CodedOperations(np.fromiter((position[op.enterprise] for op in ops), dtype=np.int64, count=len(ops)),
+                               [op.stage for op in ops], [op.capacity for op in ops], [op.unit for op in ops])
+
     def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
         """The enterprises operating (OPERATES_IN) in one of ``stages``, except those whose
         ``region`` is one of ``exclude_regions`` (an enterprise with no region is kept): one row
@@ -216,18 +239,18 @@ class Queries:
         graph (hundreds of thousands of supplies) without reading each relationship's properties."""
         return [(r.type, r.source, r.target, r.key) for r in self.store.relationships(types)]
 
-    def grouped_links(self, type: str) -> GroupedLinks:
-        """:meth:`links` of ``type`` as columns grouped by source (see :class:`GroupedLinks`):
-        what a national graph's supplies are coded from without a tuple, a type and a repeated
-        source string per relationship."""
-        grouped = GroupedLinks([], [], [], [])
-        for source, rows in groupby(self.links([type]), itemgetter(1)):
-            rows = list(rows)
-            grouped.sources.append(source)
-            grouped.counts.append(len(rows))
-            grouped.targets.extend(map(itemgetter(2), rows))
-            grouped.keys.extend(map(itemgetter(3), rows))
-        return grouped
+    def coded_links(self, type: str, ids: Iterable[str]) -> CodedLinks:
+        """:meth:`links` of ``type`` with their ends coded as positions (see :class:`CodedLinks`):
+        what a national graph's supplies are analysed as, without a tuple and two id strings per
+        relationship."""
+        import numpy as np  # here: a load, a search or a stats call never needs it
+
+        links = self.links([type])
+        everyone = sorted(set(ids).union(map(itemgetter(1), links), map(itemgetter(2), links)))
+        position = dict(zip(everyone, range(len(everyone))))
+        source = np.fromiter((position[link[1]] for link in links), dtype=np.int64, count=len(links))
+        target = np.fromiter((position[link[2]] for link in links), dtype=np.int64, count=len(links))
+        return CodedLinks(everyone, source, target, [link[3] for link in links])
 
     def enterprises_in(self, stages: Iterable[str]) -> set[str]:
         """Ids of the enterprises operating (OPERATES_IN) in one of ``stages``: the firms of

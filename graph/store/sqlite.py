@@ -14,7 +14,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from functools import partial
-from itertools import islice
+from itertools import compress, islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -37,19 +37,26 @@ from .base import (
     search_text,
     unknown_dataset,
 )
-from .queries import GroupedLinks, Link, Operation, Queries, RingCounts, StageFirm
+from .queries import CodedLinks, CodedOperations, Link, Operation, Queries, RingCounts, StageFirm
 
 __all__ = ["SqliteStore"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS nodes (
-    id TEXT PRIMARY KEY,
+# A node's ``num`` is its number for the relationships that touch it (``source_num``,
+# ``target_num``; NULL while that end is not in the store): projections and reports code a graph's
+# ends from integers, not by hashing hundreds of thousands of ids in Python. It is the table's
+# INTEGER PRIMARY KEY, so that VACUUM keeps it (it renumbers an implicit rowid); a deleted node's
+# relationships go before it, so a number a later node reuses is never referred to.
+NODES_TABLE = """
+CREATE TABLE IF NOT EXISTS {table} (
+    num INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     label TEXT NOT NULL,
     name TEXT NOT NULL,
     props TEXT NOT NULL,
     search TEXT NOT NULL,
     names TEXT NOT NULL DEFAULT ''
-);
+)"""
+SCHEMA = NODES_TABLE.format(table="nodes") + """;
 CREATE INDEX IF NOT EXISTS nodes_label ON nodes (label);
 CREATE INDEX IF NOT EXISTS nodes_region ON nodes (json_extract(props, '$.region'));
 CREATE TABLE IF NOT EXISTS rels (
@@ -58,6 +65,8 @@ CREATE TABLE IF NOT EXISTS rels (
     target TEXT NOT NULL,
     key TEXT NOT NULL,
     props TEXT NOT NULL,
+    source_num INTEGER,
+    target_num INTEGER,
     PRIMARY KEY (type, source, target, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rels_source ON rels (source, type);
@@ -109,14 +118,20 @@ WHERE nodes.label IS NOT excluded.label OR nodes.name IS NOT excluded.name
     OR nodes.props IS NOT excluded.props
 """
 UPSERT_REL = """
-INSERT INTO rels (type, source, target, key, props) VALUES (?, ?, ?, ?, ?)
+INSERT INTO rels (type, source, target, key, props, source_num, target_num)
+VALUES (?1, ?2, ?3, ?4, ?5, (SELECT num FROM nodes WHERE id = ?2), (SELECT num FROM nodes WHERE id = ?3))
 ON CONFLICT (type, source, target, key) DO UPDATE SET props = excluded.props
 WHERE rels.props IS NOT excluded.props
+"""
+# the ends a batch of new nodes gives to relationships stored before them (by the end indexes)
+NUMBER_ENDS = """
+UPDATE rels SET {end}_num = (SELECT num FROM nodes WHERE id = rels.{end})
+WHERE {end} IN (SELECT value FROM json_each(?)) AND {end}_num IS NULL
 """
 
 # SQLite allows at most 32,766 host parameters in one statement
 _MAX_PARAMS = 30_000
-_SEP = "\x1f"  # the unit separator, between the targets and keys grouped_links joins into one string
+_SEP = "\x1f"  # the unit separator, between the keys coded_links joins into one string
 
 
 # One encoder for every row: json.dumps with options builds a new one per call.
@@ -167,6 +182,10 @@ _PROJECTION_WEIGHT = """CASE
     WHEN json_type(props, '$.volume') IN ('integer', 'real', 'true', 'false')
         THEN CAST(json_extract(props, '$.volume') AS REAL)
     ELSE 1.0 END"""
+
+
+# number_or_none(capacity) as an SQL expression: a number, as REAL; anything else NULL
+_CAPACITY = "CASE WHEN json_type({props}, '$.capacity') IN ('integer', 'real') THEN CAST(json_extract({props}, '$.capacity') AS REAL) END"
 
 
 # How long a statement waits for another connection's lock (a load in progress) before the store
@@ -245,11 +264,17 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-class _Index(dict):
-    """id → position; -1 for an id outside the projection (looked up without a Python call)."""
+def _positions(db: sqlite3.Connection, numbered: list[tuple[int, int]]):
+    """A numpy array: a node's number (``num``) → its position, from (number, position) pairs;
+    -1 for a node not among them, and at index -1 (where an end without a number is looked up)."""
+    import numpy as np
 
-    def __missing__(self, key) -> int:
-        return -1
+    top = db.execute("SELECT max(num) FROM nodes").fetchone()[0] or 0
+    positions = np.full(top + 2, -1, dtype=np.int64)
+    if numbered:
+        pairs = np.array(numbered, dtype=np.int64)
+        positions[pairs[:, 0]] = pairs[:, 1]
+    return positions
 
 
 class SqliteStore(GraphStore):
@@ -281,6 +306,8 @@ class SqliteStore(GraphStore):
                 self._add_provenance()
             if not self._has_names():
                 self._add_names()
+            if not self._has_numbers():
+                self._add_numbers()
         except sqlite3.DatabaseError as error:
             raise StoreUnavailable(f"{self.path} is not a chainx store: {error}") from None
 
@@ -303,6 +330,29 @@ class SqliteStore(GraphStore):
                 db.execute("ALTER TABLE nodes ADD COLUMN names TEXT NOT NULL DEFAULT ''")
                 rows = [(folded_names(self._node(row)), row[0]) for row in db.execute("SELECT id, label, name, props FROM nodes")]
                 db.executemany("UPDATE nodes SET names = ? WHERE id = ?", rows)
+
+    def _has_numbers(self) -> bool:
+        return any(row[1] == "target_num" for row in self._db.execute("PRAGMA table_info(rels)"))
+
+    def _add_numbers(self) -> None:
+        """The nodes' numbers and the relationships' ends by them (see SCHEMA), into a store made
+        before them. SQLite cannot give a table a primary key in place: the nodes are copied into
+        a table of SCHEMA's, each keeping its rowid as its number."""
+        with self._write_lock() as db:
+            if self._has_numbers():  # another connection may have added them meanwhile
+                return
+            if not any(row[1] == "num" for row in db.execute("PRAGMA table_info(nodes)")):
+                db.execute(NODES_TABLE.format(table="nodes_numbered"))
+                db.execute("INSERT INTO nodes_numbered (num, id, label, name, props, search, names)"
+                           " SELECT rowid, id, label, name, props, search, names FROM nodes")
+                db.execute("DROP TABLE nodes")  # and its indexes, made again below
+                db.execute("ALTER TABLE nodes_numbered RENAME TO nodes")
+            db.execute("ALTER TABLE rels ADD COLUMN source_num INTEGER")
+            db.execute("ALTER TABLE rels ADD COLUMN target_num INTEGER")
+            db.execute("UPDATE rels SET source_num = (SELECT num FROM nodes WHERE id = rels.source),"
+                       " target_num = (SELECT num FROM nodes WHERE id = rels.target)")
+            for statement in filter(str.strip, SCHEMA.split(";")):  # the nodes' indexes; the rest is there
+                db.execute(statement)
 
     def _add_provenance(self) -> None:
         """The provenance tables, into a new store or one made before them; a graph already there
@@ -360,6 +410,10 @@ class SqliteStore(GraphStore):
                     [(n.id, n.label, n.name, _dumps(n.props), search_text(n), folded_names(n)) for n in batch],
                 )
                 graph_changes += db.total_changes - mark
+                if not empty:  # a number for the relationships already waiting for these nodes
+                    ids = json.dumps([n.id for n in batch])
+                    for end in ("source", "target"):
+                        db.execute(NUMBER_ENDS.format(end=end), (ids,))
                 done += len(batch)
                 if progress:
                     progress(done)
@@ -662,22 +716,24 @@ class SqliteStore(GraphStore):
         labels = [check_label(label) for label in labels]
         types = [check_rel_type(t) for t in types]
         rows = self._db.execute(
-            f"SELECT id, label, name, json_extract(props, '$.region') FROM nodes"
+            f"SELECT id, label, name, json_extract(props, '$.region'), num FROM nodes"
             f" WHERE label IN ({','.join('?' * len(labels))}) ORDER BY id",
             labels,
         ).fetchall()
         ids = [row[0] for row in rows]
-        index = _Index(zip(ids, range(len(ids))))
-        # projection_weight in SQL: the weights travel as numbers, never as parsed props dicts
+        positions = _positions(self._db, list(zip(map(itemgetter(4), rows), range(len(rows)))))
+        # projection_weight in SQL: the weights travel as numbers, never as parsed props dicts;
+        # the ends as the nodes' numbers (hashing the ids in Python cost twice as much)
         rels = self._db.execute(
-            f"SELECT source, target, {_PROJECTION_WEIGHT} FROM rels WHERE type IN ({','.join('?' * len(types))})"
+            f"SELECT ifnull(source_num, -1), ifnull(target_num, -1), {_PROJECTION_WEIGHT} FROM rels"
+            f" WHERE type IN ({','.join('?' * len(types))})"
             " ORDER BY type, source, target, key",  # relationships()' order: weights add up in the same order
             types,
         ).fetchall()
         import numpy as np  # here: a load, a search or a stats call never needs it
 
-        source = np.fromiter(map(index.__getitem__, map(itemgetter(0), rels)), dtype=np.int64, count=len(rels))
-        target = np.fromiter(map(index.__getitem__, map(itemgetter(1), rels)), dtype=np.int64, count=len(rels))
+        source = positions[np.fromiter(map(itemgetter(0), rels), dtype=np.int64, count=len(rels))]
+        target = positions[np.fromiter(map(itemgetter(1), rels), dtype=np.int64, count=len(rels))]
         weight = np.fromiter(map(itemgetter(2), rels), dtype=np.float64, count=len(rels))
         inside = (source >= 0) & (target >= 0)
         if not inside.all():
@@ -803,11 +859,7 @@ class SqliteQueries(Queries):
         # enterprises come first, found by the nodes_region expression index (CROSS JOIN fixes
         # that order; the + keeps the planner off the label index); stores made before the index
         # existed scan the nodes instead.
-        columns = (
-            "SELECT r.source, r.target, json_extract(n.props, '$.region'),"
-            " CASE WHEN json_type(r.props, '$.capacity') IN ('integer', 'real') THEN CAST(json_extract(r.props, '$.capacity') AS REAL) END,"
-            " json_extract(r.props, '$.unit')"
-        )
+        columns = f"SELECT r.source, r.target, json_extract(n.props, '$.region'), {_CAPACITY.format(props='r.props')}, json_extract(r.props, '$.unit')"
         region_params: list[str] = []
         if regions is None:
             base = columns + " FROM rels r JOIN nodes n ON n.id = r.source AND n.label = 'Enterprise' WHERE r.type = 'OPERATES_IN'"
@@ -860,18 +912,51 @@ class SqliteQueries(Queries):
         sql = f"SELECT type, source, target, key FROM rels WHERE type IN ({','.join('?' * len(types))}) ORDER BY type, source, target, key"
         return self.store._db.execute(sql, types).fetchall()
 
-    def grouped_links(self, type: str) -> GroupedLinks:
-        # SQLite groups by the primary key (type, source, target, key) and joins each source's
-        # targets and keys into one string: one row per source, the strings cut apart in C (a
-        # fetch of one tuple per relationship costs twice as much on a national graph)
-        rows = self.store._db.execute(
-            f"SELECT source, count(*), group_concat(target || '{_SEP}' || key, '{_SEP}') FROM rels"
-            " WHERE type = ? GROUP BY source ORDER BY source", (check_rel_type(type),)).fetchall()
-        counts = list(map(itemgetter(1), rows))
-        flat = _SEP.join(map(itemgetter(2), rows)).split(_SEP) if rows else []
-        if len(flat) != 2 * sum(counts):  # an id or key holding the separator: cut apart wrongly
-            return super().grouped_links(type)
-        return GroupedLinks(list(map(itemgetter(0), rows)), counts, flat[0::2], flat[1::2])
+    def coded_links(self, type: str, ids: Iterable[str]) -> CodedLinks:
+        # ends coded from the nodes' numbers, never hashed as strings in Python; SQLite groups by
+        # the primary key (type, source, target, key) and joins each source's target numbers and
+        # keys into one string each, cut apart in C (a tuple per relationship costs twice as much)
+        import numpy as np
+
+        wanted = sorted(set(ids))
+        db = self.store._db
+        positions = _positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value",
+                                              (json.dumps(wanted),)).fetchall())
+        # (a source's number is the same on all its rows; group_concat leaves a NULL out, which
+        # the count of numbers then shows; ifnull() on every row would cost as much as the rest)
+        rows = db.execute(
+            f"SELECT source_num, count(*), group_concat(target_num), group_concat(key, '{_SEP}')"
+            " FROM rels WHERE type = ? GROUP BY source ORDER BY source", (check_rel_type(type),)).fetchall()
+        sources, targets = list(map(itemgetter(0), rows)), list(map(itemgetter(2), rows))
+        if None in sources or None in targets:  # an end not in the store: the reference codes it
+            return super().coded_links(type, ids)
+        counts = np.fromiter(map(itemgetter(1), rows), dtype=np.int64, count=len(rows))
+        source = positions[np.repeat(np.array(sources, dtype=np.int64), counts)]
+        target = positions[np.fromstring(",".join(targets), dtype=np.int64, sep=",")]
+        keys = _SEP.join(map(itemgetter(3), rows)).split(_SEP) if rows else []
+        # an end outside the ids or not in the store, or a key holding the separator (cut apart
+        # wrongly): the reference codes them
+        if len(keys) != len(source) or len(target) != len(source) or (source < 0).any() or (target < 0).any():
+            return super().coded_links(type, ids)
+        return CodedLinks(wanted, source, target, keys)
+
+    def coded_operations(self, ids: list[str], *, regions: Iterable[str] | None = None) -> CodedOperations:
+        if regions is not None:  # the region's index finds its few enterprises first (operations)
+            return super().coded_operations(ids, regions=regions)
+        # the whole graph's: no join to the enterprises (a label is checked by their positions,
+        # their regions are not asked for), half the cost of operations()
+        import numpy as np
+
+        db = self.store._db
+        positions = _positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value"
+                                              " WHERE n.label = 'Enterprise'", (json.dumps(list(ids)),)).fetchall())
+        rows = db.execute(f"SELECT source_num, target, {_CAPACITY.format(props='props')}, json_extract(props, '$.unit') FROM rels"
+                          " WHERE type = 'OPERATES_IN' AND source_num IS NOT NULL ORDER BY target, source, key").fetchall()
+        firm = positions[np.fromiter(map(itemgetter(0), rows), dtype=np.int64, count=len(rows))]
+        if not (firm >= 0).all():  # an operation of a node that is no enterprise among the ids
+            rows = list(compress(rows, (firm >= 0).tolist()))
+            firm = firm[firm >= 0]
+        return CodedOperations(firm, list(map(itemgetter(1), rows)), list(map(itemgetter(2), rows)), list(map(itemgetter(3), rows)))
 
     def enterprises_in(self, stages: Iterable[str]) -> set[str]:
         # identities only, by the rels_target index: the operations with their regions and
