@@ -44,8 +44,9 @@ __all__ = ["SqliteStore"]
 # A node's ``num`` is its number for the relationships that touch it (``source_num``,
 # ``target_num``; NULL while that end is not in the store): projections and reports code a graph's
 # ends from integers, not by hashing hundreds of thousands of ids in Python. It is the table's
-# INTEGER PRIMARY KEY, so that VACUUM keeps it (it renumbers an implicit rowid); a deleted node's
-# relationships go before it, so a number a later node reuses is never referred to.
+# INTEGER PRIMARY KEY, which VACUUM keeps (SQLite documents that it may renumber an implicit
+# rowid); a deleted node's relationships go before it, so a number a later node reuses is never
+# referred to.
 NODES_TABLE = """
 CREATE TABLE IF NOT EXISTS {table} (
     num INTEGER PRIMARY KEY,

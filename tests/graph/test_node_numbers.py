@@ -144,3 +144,19 @@ def test_a_store_made_before_the_numbers_gets_them_on_open_and_answers_as_before
         assert dict(store._db.execute("SELECT id, num FROM nodes"))["ghost"] == 5
     with SqliteStore(path) as store:  # opened again: nothing more to add
         assert_numbered(store)
+
+
+def test_vacuum_keeps_the_numbers(tmp_path):
+    # SQLite documents that VACUUM may renumber an implicit rowid; the numbers are the table's
+    # INTEGER PRIMARY KEY, which it keeps
+    path = tmp_path / "s.db"
+    with SqliteStore(path, create=True) as store:
+        store.write(GraphData(nodes=[Node("Enterprise", i, i.upper()) for i in IDS],
+                              relationships=[Relationship("SUPPLIES", "e", "f", "x"), Relationship("SUPPLIES", "f", "e", "x")]))
+        store._db.execute("DELETE FROM nodes WHERE id IN ('a', 'b', 'c')")
+    db = sqlite3.connect(path)
+    db.execute("VACUUM")
+    db.close()
+    with SqliteStore(path) as store:
+        assert dict(store._db.execute("SELECT id, num FROM nodes")) == {"d": 4, "e": 5, "f": 6}
+        assert_numbered(store)
