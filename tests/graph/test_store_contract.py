@@ -672,6 +672,7 @@ def test_coded_links_of_keys_holding_the_separator_and_of_ends_outside_the_ids_a
     store at all (written past the contract), has no position there. Both are the reference's
     answer, worked out here by hand."""
     from graph.store.queries import Queries
+    from graph.store.sqlite import SqliteStore
 
     store.write(GraphData(
         nodes=[N("Enterprise", "a\x1fb", "甲"), N("Enterprise", "c", "乙"), N("Enterprise", "d", "丙")],
@@ -683,6 +684,8 @@ def test_coded_links_of_keys_holding_the_separator_and_of_ends_outside_the_ids_a
     firms = ["a\x1fb", "c", "d"]
     assert plain(queries(store).coded_links("SUPPLIES", firms)) == plain(Queries(store).coded_links("SUPPLIES", firms))
     assert plain(queries(store).coded_links("SUPPLIES", firms)) == (firms, [0, 1, 1], [1, 0, 2], ["x\x1fy", "", "z"])
+    if not isinstance(store, SqliteStore):
+        return  # Neo4j refuses a relationship to no node; the embedded store takes one past the loaders' checks
     store.write(GraphData(relationships=[R("SUPPLIES", "d", "ghost", "z")]))
     assert plain(queries(store).coded_links("SUPPLIES", ["c", "d"])) == plain(Queries(store).coded_links("SUPPLIES", ["c", "d"]))
     assert plain(queries(store).coded_links("SUPPLIES", ["c", "d"])) == (
