@@ -117,7 +117,7 @@ from graph.reports import (
 )
 from graph.scope import chain_in_scope
 from graph.store.base import GraphStore
-from graph.store.queries import StageFirm, number_or_none, queries
+from graph.store.queries import StageFirm, queries
 from graph.store.reads import get_node
 
 from .groups import control_groups
@@ -613,16 +613,19 @@ def _add_candidates(store: GraphStore, regions: set[str], region_name: str, chai
     in_chain: dict[str, set[str]] = defaultdict(set)
     operated: dict[str, set[str]] = defaultdict(set)  # every stage it operates in, in the chain or not
     stated: dict[tuple[str, str], dict[str | None, float]] = defaultdict(lambda: defaultdict(float))  # (gap, firm) → unit → capacity
-    for rel in store.incident(pool, ["OPERATES_IN"]):
-        if rel.source not in pool:
-            continue
-        operated[rel.source].add(rel.target)
-        top_stage = chain.top.get(rel.target)
+    # (their identities and capacities only, not the relationships whole: 0.9 s of a 1M graph's
+    # report; taken in the relationships' order, so that capacities add up in it)
+    firms = sorted(pool)
+    ops = queries(store).coded_operations(firms)
+    firm_of = ops.firm.tolist()
+    for i in sorted(range(len(firm_of)), key=lambda i: (firm_of[i], ops.stage[i])):
+        firm, stage, capacity = firms[firm_of[i]], ops.stage[i], ops.capacity[i]
+        operated[firm].add(stage)
+        top_stage = chain.top.get(stage)
         if top_stage in chain.graph:
-            in_chain[rel.source].add(top_stage)
-        capacity = number_or_none(rel.props.get("capacity"))
-        if capacity is not None and rel.target in members:
-            stated[members[rel.target], rel.source][rel.props.get("unit") or None] += capacity
+            in_chain[firm].add(top_stage)
+        if capacity is not None and stage in members:
+            stated[members[stage], firm][ops.unit[i] or None] += capacity
 
     # T: the tags each candidate shares with the enterprises of the region's own stages
     tag_profile = _tag_profile(store, chain, local, local_firms)

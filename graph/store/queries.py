@@ -210,8 +210,8 @@ class Queries:
         return sorted(found, key=lambda op: (op.stage, op.enterprise))
 
     def coded_operations(self, ids: list[str], *, regions: Iterable[str] | None = None) -> CodedOperations:
-        """:meth:`operations` (of ``regions``, when given) of the enterprises among ``ids``, their
-        enterprises coded as positions in ``ids`` (see :class:`CodedOperations`)."""
+        """:meth:`operations` (of ``regions``, when given) of the enterprises among ``ids`` (distinct
+        ids), their enterprises coded as positions in ``ids`` (see :class:`CodedOperations`)."""
         import numpy as np
 
         position = dict(zip(ids, range(len(ids))))

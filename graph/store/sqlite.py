@@ -265,6 +265,15 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
+def _by_end(end: str, types: list[str] | None) -> str:
+    """``rels WHERE <end> IN`` (its marks follow) for relationships found by their ``end``
+    (source or target), `` AND type IN (?, ...)`` of ``types`` added by the caller. By the
+    target, the target index is named: SQLite, without statistics, scans every relationship of
+    the type on the primary key (type, source, ...) instead (0.14 s against 3 ms for a town's
+    firms on a 1M-relationship graph, 14 s when the ids come as a JSON array)."""
+    return "rels INDEXED BY rels_target WHERE target IN" if end == "target" and types else f"rels WHERE {end} IN"
+
+
 def _positions(db: sqlite3.Connection, numbered: list[tuple[int, int]]):
     """A numpy array: a node's number (``num``) → its position, from (number, position) pairs;
     -1 for a node not among them, and at index -1 (where an end without a number is looked up)."""
@@ -707,7 +716,7 @@ class SqliteStore(GraphStore):
         for batch in _batched(sorted(set(ids)), 10_000):
             marks = ",".join("?" * len(batch))
             for end in ("source", "target"):
-                sql = f"SELECT type, source, target, key, props FROM rels WHERE {end} IN ({marks}){type_clause}"
+                sql = f"SELECT type, source, target, key, props FROM {_by_end(end, type_list)} ({marks}){type_clause}"
                 for row in self._db.execute(sql, batch + (type_list or [])):
                     rel = self._rel(row)
                     found[rel.identity] = rel
@@ -816,7 +825,7 @@ class SqliteQueries(Queries):
         for batch in _batched(sorted(set(ids)), 10_000):
             marks = ",".join("?" * len(batch))
             for end in ("source", "target"):
-                sql = f"SELECT type, source, target, key FROM rels WHERE {end} IN ({marks}){type_clause}"
+                sql = f"SELECT type, source, target, key FROM {_by_end(end, type_list)} ({marks}){type_clause}"
                 found.update(self.store._db.execute(sql, batch + (type_list or [])))
         return found
 
@@ -944,15 +953,23 @@ class SqliteQueries(Queries):
     def coded_operations(self, ids: list[str], *, regions: Iterable[str] | None = None) -> CodedOperations:
         if regions is not None:  # the region's index finds its few enterprises first (operations)
             return super().coded_operations(ids, regions=regions)
-        # the whole graph's: no join to the enterprises (a label is checked by their positions,
-        # their regions are not asked for), half the cost of operations()
+        # no join to the enterprises (a label is checked by their positions, their regions are
+        # not asked for): half the cost of operations(). Few ids are looked up by the source
+        # index; many (a bottlenecks report's every enterprise) are cheaper in one scan.
         import numpy as np
 
         db = self.store._db
+        wanted = json.dumps(list(ids))
         positions = _positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value"
-                                              " WHERE n.label = 'Enterprise'", (json.dumps(list(ids)),)).fetchall())
-        rows = db.execute(f"SELECT source_num, target, {_CAPACITY.format(props='props')}, json_extract(props, '$.unit') FROM rels"
-                          " WHERE type = 'OPERATES_IN' AND source_num IS NOT NULL ORDER BY target, source, key").fetchall()
+                                              " WHERE n.label = 'Enterprise'", (wanted,)).fetchall())
+        columns = f"SELECT r.source_num, r.target, {_CAPACITY.format(props='r.props')}, json_extract(r.props, '$.unit')"
+        enterprises = db.execute("SELECT count(*) FROM nodes WHERE label = 'Enterprise'").fetchone()[0]
+        if 8 * len(ids) < enterprises:
+            rows = db.execute(columns + " FROM (SELECT DISTINCT value FROM json_each(?1)) j CROSS JOIN rels r ON r.source = j.value AND r.type = 'OPERATES_IN'"
+                              " WHERE r.source_num IS NOT NULL ORDER BY r.target, r.source, r.key", (wanted,)).fetchall()
+        else:
+            rows = db.execute(columns + " FROM rels r WHERE r.type = 'OPERATES_IN' AND r.source_num IS NOT NULL"
+                              " ORDER BY r.target, r.source, r.key").fetchall()
         firm = positions[np.fromiter(map(itemgetter(0), rows), dtype=np.int64, count=len(rows))]
         if not (firm >= 0).all():  # an operation of a node that is no enterprise among the ids
             rows = list(compress(rows, (firm >= 0).tolist()))
