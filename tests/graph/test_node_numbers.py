@@ -160,3 +160,22 @@ def test_vacuum_keeps_the_numbers(tmp_path):
     with SqliteStore(path) as store:
         assert dict(store._db.execute("SELECT id, num FROM nodes")) == {"d": 4, "e": 5, "f": 6}
         assert_numbered(store)
+
+
+def test_the_operations_of_a_few_enterprises_among_many_are_the_reference_s(tmp_path):
+    # few ids (fewer than an eighth of the enterprises) are looked up by the source key, many in
+    # one scan: both answer as the reference, an institute's and a missing end's included
+    firms = [f"f{i:02d}" for i in range(40)]
+    with SqliteStore(tmp_path / "s.db", create=True) as store:
+        store.write(GraphData(
+            nodes=[*(Node("Enterprise", f, f.upper()) for f in firms), Node("Institute", "lab", "实验室"),
+                   *(Node("Stage", s, s.upper()) for s in ("spin", "weave"))],
+            relationships=[*(Relationship("OPERATES_IN", f, s, "", {"capacity": i, "unit": "t"})
+                             for i, f in enumerate(firms) for s in ("spin", "weave")[: 1 + i % 2]),
+                           Relationship("OPERATES_IN", "lab", "spin"), Relationship("OPERATES_IN", "ghost", "spin")]))
+        for ids in (["f03", "f01", "lab", "ghost", "nobody"], firms[:4], firms, firms + ["lab"]):
+            ops, expected = queries(store).coded_operations(ids), Queries(store).coded_operations(ids)
+            assert (ops.firm.tolist(), ops[1:]) == (expected.firm.tolist(), expected[1:])
+        few = queries(store).coded_operations(["f03", "f01"])
+        # f01 and f03 (odd) operate in both stages, with their number as capacity; by (stage, enterprise)
+        assert (few.firm.tolist(), few.stage, few.capacity) == ([1, 0, 1, 0], ["spin", "spin", "weave", "weave"], [1.0, 3.0, 1.0, 3.0])
