@@ -57,7 +57,7 @@ from .base import (
     search_text,
     unknown_dataset,
 )
-from .queries import Operation, Queries, RingCounts, StageFirm, number_or_none
+from .queries import CodedOperations, Operation, Queries, RingCounts, StageFirm, number_or_none
 
 __all__ = ["Neo4jStore", "META_LABEL", "clear_database"]
 
@@ -1181,6 +1181,20 @@ class Neo4jQueries(Queries):
         rows = sorted(self.store._rows(query, ("enterprise", "stage", "region", "capacity", "unit", "key"), **params),
                       key=lambda r: (r["stage"], r["enterprise"], r["key"] or ""))
         return [Operation(r["enterprise"], r["stage"], r["region"], number_or_none(r["capacity"]), r["unit"]) for r in rows]
+
+    def coded_operations(self, ids: list[str], *, regions: Iterable[str] | None = None) -> CodedOperations:
+        # each enterprise by its index (see incident()): a gaps report's candidates are a few
+        # thousand of a national graph's firms, whose every operation the reference would read
+        ids = list(ids)
+        query = ("UNWIND range(0, size($ids) - 1) AS place MATCH (e:Enterprise {id: $ids[place]})-[r:OPERATES_IN]->(s)"
+                 + (" WHERE e.region IN $regions" if regions is not None else "")
+                 + " RETURN place, e.id AS enterprise, s.id AS stage, r.capacity AS capacity, r.unit AS unit, r.key AS key")
+        params = {"ids": ids} if regions is None else {"ids": ids, "regions": sorted(set(regions))}
+        # sorted as operations() (ties in key order)
+        rows = sorted(self.store._rows(query, ("place", "enterprise", "stage", "capacity", "unit", "key"), **params),
+                      key=lambda r: (r["stage"], r["enterprise"], r["key"] or ""))
+        return CodedOperations(np.fromiter((r["place"] for r in rows), dtype=np.int64, count=len(rows)), [r["stage"] for r in rows],
+                               [number_or_none(r["capacity"]) for r in rows], [r["unit"] for r in rows])
 
     def stage_firms(self, stages: Iterable[str], *, exclude_regions: Iterable[str] = ()) -> list[StageFirm]:
         stage_list = sorted(set(stages))
