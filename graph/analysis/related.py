@@ -235,7 +235,6 @@ def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, le
         rule = message("rel.rule_located", lang, name="{name}")
     stages = sorted(chain.graph)
     column = {s: i for i, s in enumerate(stages)}
-    cells: dict[tuple[str, int], float] = {}
     # the scope's stages and their sub-stages only, asked of the store: a national chain's other
     # OPERATES_IN links are never read
     wanted = {sub for top in stages for sub in chain.members.get(top, [top])}
@@ -243,26 +242,27 @@ def region_stage_matrix(store: GraphStore, chain: StageChain, region: str, *, le
     revenue: dict[str, float] = {}
     if measure == "revenue":
         revenue = {row.enterprise: row.revenue_cny or 0.0 for row in queries(store).stage_firms({op.stage for op in ops})}
-    seen: set[tuple[str, str, str]] = set()
-    for op in ops:
-        row = owner.get(op.region, op.region if level is None else None)
-        if row is None:
-            continue
-        top = chain.top[op.stage]
-        if measure == "capacity":
-            value = op.capacity or 0.0
-        else:
-            # one enterprise counts once per top-level stage, however many sub-stages it lists
-            if (row, top, op.enterprise) in seen:
-                continue
-            seen.add((row, top, op.enterprise))
-            value = 1.0 if measure == "enterprises" else revenue.get(op.enterprise, 0.0)
-        cells[(row, column[top])] = cells.get((row, column[top]), 0.0) + value
-    names = sorted({r for r, _ in cells} | {region}) if level is None else rows
+    # the row of each operation (None: in no row), then the cells summed with NumPy in the
+    # operations' order (a national chain has a few hundred thousand of them)
+    row_of = [owner.get(op.region, op.region if level is None else None) for op in ops]
+    ops = [op for op, row in zip(ops, row_of) if row is not None]
+    row_of = [row for row in row_of if row is not None]
+    names = sorted(set(row_of) | {region}) if level is None else rows
     index = {r: i for i, r in enumerate(names)}
-    x = np.zeros((len(names), len(stages)))
-    for (row, col), value in cells.items():
-        x[index[row], col] = value
+    cell = (np.fromiter(map(index.__getitem__, row_of), dtype=np.int64, count=len(ops)) * len(stages)
+            + np.fromiter((column[chain.top[op.stage]] for op in ops), dtype=np.int64, count=len(ops)))
+    if measure == "capacity":
+        value = np.fromiter((op.capacity or 0.0 for op in ops), dtype=np.float64, count=len(ops))
+    else:
+        # one enterprise counts once per top-level stage, however many sub-stages it lists: its
+        # first operation there (in the operations' order, so that revenues add up in it)
+        firm = {}
+        key = cell * max(len(ops), 1) + np.fromiter((firm.setdefault(op.enterprise, len(firm)) for op in ops), dtype=np.int64, count=len(ops))
+        first = np.sort(np.unique(key, return_index=True)[1])
+        cell = cell[first]
+        value = (np.ones(len(first)) if measure == "enterprises" else
+                 np.fromiter((revenue.get(ops[i].enterprise, 0.0) for i in first.tolist()), dtype=np.float64, count=len(first)))
+    x = np.bincount(cell, weights=value, minlength=len(names) * len(stages)).reshape(len(names), len(stages))
     return names, stages, x, rule
 
 
