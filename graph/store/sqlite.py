@@ -274,17 +274,24 @@ def _by_end(end: str, types: list[str] | None) -> str:
     return "rels INDEXED BY rels_target WHERE target IN" if end == "target" and types else f"rels WHERE {end} IN"
 
 
-def _positions(db: sqlite3.Connection, numbered: list[tuple[int, int]]):
-    """A numpy array: a node's number (``num``) → its position, from (number, position) pairs;
-    -1 for a node not among them, and at index -1 (where an end without a number is looked up)."""
-    import numpy as np
+class _Positions:
+    """A node's number (``num``) → its position, from (number, position) pairs, for numpy arrays
+    of numbers: -1 for a node not among them, for an end without a number (-1) and for a number
+    above the highest this read saw (a node written since, outside a snapshot)."""
 
-    top = db.execute("SELECT max(num) FROM nodes").fetchone()[0] or 0
-    positions = np.full(top + 2, -1, dtype=np.int64)
-    if numbered:
-        pairs = np.array(numbered, dtype=np.int64)
-        positions[pairs[:, 0]] = pairs[:, 1]
-    return positions
+    def __init__(self, db: sqlite3.Connection, numbered: list[tuple[int, int]]):
+        import numpy as np
+
+        top = db.execute("SELECT max(num) FROM nodes").fetchone()[0] or 0
+        self.array = np.full(top + 2, -1, dtype=np.int64)
+        if numbered:
+            pairs = np.array(numbered, dtype=np.int64)
+            self.array[pairs[:, 0]] = pairs[:, 1]
+
+    def __getitem__(self, nums):
+        import numpy as np
+
+        return self.array[np.minimum(nums, len(self.array) - 1)]
 
 
 class SqliteStore(GraphStore):
@@ -731,7 +738,7 @@ class SqliteStore(GraphStore):
             labels,
         ).fetchall()
         ids = [row[0] for row in rows]
-        positions = _positions(self._db, list(zip(map(itemgetter(4), rows), range(len(rows)))))
+        positions = _Positions(self._db, list(zip(map(itemgetter(4), rows), range(len(rows)))))
         # projection_weight in SQL: the weights travel as numbers, never as parsed props dicts;
         # the ends as the nodes' numbers (hashing the ids in Python cost twice as much)
         rels = self._db.execute(
@@ -930,7 +937,7 @@ class SqliteQueries(Queries):
 
         wanted = sorted(set(ids))
         db = self.store._db
-        positions = _positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value",
+        positions = _Positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value",
                                               (json.dumps(wanted),)).fetchall())
         # (a source's number is the same on all its rows; group_concat leaves a NULL out, which
         # the count of numbers then shows; ifnull() on every row would cost as much as the rest)
@@ -960,7 +967,7 @@ class SqliteQueries(Queries):
 
         db = self.store._db
         wanted = json.dumps(list(ids))
-        positions = _positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value"
+        positions = _Positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value"
                                               " WHERE n.label = 'Enterprise'", (wanted,)).fetchall())
         columns = f"SELECT r.source_num, r.target, {_CAPACITY.format(props='r.props')}, json_extract(r.props, '$.unit')"
         enterprises = db.execute("SELECT count(*) FROM nodes WHERE label = 'Enterprise'").fetchone()[0]

@@ -179,3 +179,15 @@ def test_the_operations_of_a_few_enterprises_among_many_are_the_reference_s(tmp_
         few = queries(store).coded_operations(["f03", "f01"])
         # f01 and f03 (odd) operate in both stages, with their number as capacity; by (stage, enterprise)
         assert (few.firm.tolist(), few.stage, few.capacity) == ([1, 0, 1, 0], ["spin", "spin", "weave", "weave"], [1.0, 3.0, 1.0, 3.0])
+
+
+def test_numbers_this_read_did_not_see_and_missing_ends_have_no_position(tmp_path):
+    # a read outside a snapshot may meet a node written after it took the highest number
+    import numpy as np
+
+    from graph.store.sqlite import _Positions
+
+    with SqliteStore(tmp_path / "s.db", create=True) as store:
+        store.write(GraphData(nodes=[Node("Enterprise", i, i.upper()) for i in ("a", "b", "c")]))
+        positions = _Positions(store._db, [(1, 0), (3, 1)])  # a and c asked for; b is no position
+        assert positions[np.array([1, 2, 3, 4, 9, -1])].tolist() == [0, -1, 1, -1, -1, -1]
