@@ -946,7 +946,7 @@ class SqliteQueries(Queries):
             " FROM rels WHERE type = ? GROUP BY source ORDER BY source", (check_rel_type(type),)).fetchall()
         sources, targets = list(map(itemgetter(0), rows)), list(map(itemgetter(2), rows))
         if None in sources or None in targets:  # an end not in the store: the reference codes it
-            return super().coded_links(type, ids)
+            return super().coded_links(type, wanted)
         counts = np.fromiter(map(itemgetter(1), rows), dtype=np.int64, count=len(rows))
         source = positions[np.repeat(np.array(sources, dtype=np.int64), counts)]
         target = positions[np.fromstring(",".join(targets), dtype=np.int64, sep=",")]
@@ -954,15 +954,15 @@ class SqliteQueries(Queries):
         # an end outside the ids or not in the store, or a key holding the separator (cut apart
         # wrongly): the reference codes them
         if len(keys) != len(source) or len(target) != len(source) or (source < 0).any() or (target < 0).any():
-            return super().coded_links(type, ids)
+            return super().coded_links(type, wanted)
         return CodedLinks(wanted, source, target, keys)
 
     def coded_operations(self, ids: list[str], *, regions: Iterable[str] | None = None) -> CodedOperations:
         if regions is not None:  # the region's index finds its few enterprises first (operations)
             return super().coded_operations(ids, regions=regions)
         # no join to the enterprises (a label is checked by their positions, their regions are
-        # not asked for): half the cost of operations(). Few ids are looked up by the source
-        # index; many (a bottlenecks report's every enterprise) are cheaper in one scan.
+        # not asked for): half the cost of operations(). Few ids are looked up on the primary
+        # key (type, source, ...); many (a bottlenecks report's every enterprise) cost less in one scan.
         import numpy as np
 
         db = self.store._db
