@@ -288,6 +288,14 @@ class _Positions:
             pairs = np.array(numbered, dtype=np.int64)
             self.array[pairs[:, 0]] = pairs[:, 1]
 
+    @classmethod
+    def of_ids(cls, db: sqlite3.Connection, ids: list[str], label: str | None = None) -> _Positions:
+        """The positions of ``ids`` (one JSON array: any number of them), only the nodes with
+        ``label`` among them when given."""
+        where = " WHERE n.label = ?" if label else ""
+        return cls(db, db.execute(f"SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value{where}",
+                                  (json.dumps(ids), *([label] if label else []))).fetchall())
+
     def __getitem__(self, nums):
         import numpy as np
 
@@ -937,8 +945,7 @@ class SqliteQueries(Queries):
 
         wanted = sorted(set(ids))
         db = self.store._db
-        positions = _Positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value",
-                                              (json.dumps(wanted),)).fetchall())
+        positions = _Positions.of_ids(db, wanted)
         # (a source's number is the same on all its rows; group_concat leaves a NULL out, which
         # the count of numbers then shows; ifnull() on every row would cost as much as the rest)
         rows = db.execute(
@@ -966,9 +973,9 @@ class SqliteQueries(Queries):
         import numpy as np
 
         db = self.store._db
-        wanted = json.dumps(list(ids))
-        positions = _Positions(db, db.execute("SELECT n.num, j.key FROM json_each(?1) j CROSS JOIN nodes n ON n.id = j.value"
-                                              " WHERE n.label = 'Enterprise'", (wanted,)).fetchall())
+        ids = list(ids)
+        positions = _Positions.of_ids(db, ids, "Enterprise")
+        wanted = json.dumps(ids)
         columns = f"SELECT r.source_num, r.target, {_CAPACITY.format(props='r.props')}, json_extract(r.props, '$.unit')"
         enterprises = db.execute("SELECT count(*) FROM nodes WHERE label = 'Enterprise'").fetchone()[0]
         if 8 * len(ids) < enterprises:
