@@ -46,9 +46,10 @@ def _generate_dataset(run: Run) -> list[dict]:
 
 @measurement("load_embedded", needs=("generate",))
 def _load_embedded(run: Run) -> list[dict]:
+    from graph.collector import gc_paused
     from graph.store.sqlite import SqliteStore
     from loaders import read_dataset
-    from loaders.pipeline import gc_paused, prepare
+    from loaders.pipeline import prepare
 
     store = SqliteStore(run.workdir / "chainx.db", create=True)
     # the steps of loaders.pipeline.load_path, timed one by one (it pauses the collector throughout)
@@ -150,9 +151,10 @@ def _load_bolt(run: Run) -> list[dict]:
     CPU of the third one (100k relationships), so whichever ran first would look the slower. The speedup is the ratio of rows per CPU second,
     this process's and the server's together, when the server was started here (a wall ratio
     swings with the machine's load), else of rows per wall second."""
+    from graph.collector import gc_paused
     from graph.fastproj import build_fast_projection
     from loaders import read_dataset
-    from loaders.pipeline import gc_paused, prepare
+    from loaders.pipeline import prepare
     from tests.bolt import BoltServer
 
     try:

@@ -232,8 +232,8 @@ def load(
 
     Example: chainx load data/textile --store chainx.db --dry-run
     """
+    from graph.collector import gc_paused
     from loaders import read_dataset
-    from loaders.pipeline import gc_paused
 
     # the collector paused as load_path pauses it: a load makes millions of objects that all live
     with _load_store(store, dry_run) as graph_store, gc_paused():
@@ -316,7 +316,7 @@ def _import(kind: str, read, store: str | None, replace: bool, strict: bool, to_
     import time
     from collections import Counter
 
-    from loaders.pipeline import gc_paused
+    from graph.collector import gc_paused
     from loaders.validate import validate
     from loaders.write import write_dataset
 

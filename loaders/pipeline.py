@@ -8,16 +8,14 @@ chain by stage id, name or alias); an imported one is already in the store's ids
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 
 from graph.analysis.stages import cycles_of, feeds_cycles
+from graph.collector import gc_paused
 from graph.errors import StoreChanged
 from graph.model import GraphData
 from graph.projection import projection
@@ -31,7 +29,7 @@ from .provenance import content_hash, dataset_id_of, now
 from .read import RawDataset, read_dataset
 from .validate import StoreContext, validate
 
-__all__ = ["store_context", "load", "load_path", "load_report", "prepare", "gc_paused", "Loaded", "LOAD_TRIES"]
+__all__ = ["store_context", "load", "load_path", "load_report", "prepare", "Loaded", "LOAD_TRIES"]
 
 # How many times a load validates and tries to write while other writes keep getting in first.
 LOAD_TRIES = 5
@@ -148,32 +146,3 @@ def load_report(store: GraphStore, path: str | Path, *, replace: bool = False, u
     with gc_paused():
         return load(store, read_dataset(path, name=name, encoding=encoding), replace=replace, update_existing=update_existing, dry_run=dry_run,
                     progress=progress, on_validated=on_validated, dataset_id=dataset_id_of(name or str(path), dataset_id))
-
-
-_gc_lock = threading.Lock()
-_gc_depth = 0  # loads in progress (the API's threads may load at once); the last one resumes
-_gc_resume = False
-
-
-@contextmanager
-def gc_paused():
-    """Pause Python's cyclic garbage collector for a load (nested and threaded uses count).
-
-    A load allocates millions of small objects (cells, records, nodes, relationships) that form
-    no cycles; the collector would walk them again and again as they pile up, a fifth of the
-    load's time on a national dataset. Pausing changes no result: whatever is cyclic is
-    collected when it resumes.
-    """
-    global _gc_depth, _gc_resume
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_resume = gc.isenabled()
-            gc.disable()
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if _gc_depth == 0 and _gc_resume:
-                gc.enable()

@@ -54,6 +54,7 @@ import networkx as nx
 import numpy as np
 
 from graph.cache import VersionedCache, of_one_version
+from graph.collector import gc_paused
 from graph.errors import InvalidParameter, NotFound, TooExpensive
 from graph.i18n import choose_lang, joined, message
 from graph.names import resolve
@@ -265,6 +266,10 @@ class _Reach(dict):
         self[stage] = found
         return found
 
+
+# A chain with fewer top-level stages than this keeps its FEEDS reach as a square of booleans
+# (16 MB at most); a national chain's tens of thousands keep a row per stage asked about.
+_DENSE_REACH = 4096
 
 _worlds = VersionedCache("supply world", size=2)  # one world of a 1M-relationship graph holds a few hundred MB
 
@@ -529,9 +534,26 @@ class _World:
         first asked for (a national chain has tens of thousands of top-level stages)."""
         if not len(above):
             return np.zeros(0, dtype=bool)
+        if len(self.tops) < _DENSE_REACH:  # one lookup in a square of rows made when first asked for
+            square, made = self._square
+            needed = above[~made[above]]
+            if len(needed):
+                for place in _distinct(needed).tolist():
+                    square[place] = self._row(place)
+                    made[place] = True  # after its row: another thread reads only whole rows
+            return square[above, below]
         asked, row_of = np.unique(above, return_inverse=True)
         rows = np.stack([self._row(t) for t in asked.tolist()])
         return rows[row_of.reshape(-1), below]
+
+    @cached_property
+    def _square(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`reaches`' rows as one square of booleans (the row of "none" all False) and which
+        of them are made: a cascade asks a few thousand times, a few dozen pairs each."""
+        n = len(self.tops) + 1
+        made = np.zeros(n, dtype=bool)
+        made[n - 1] = True
+        return np.zeros((n, n), dtype=bool), made
 
     def _row(self, place: int) -> np.ndarray:
         row = self._rows.get(place)
@@ -734,7 +756,9 @@ def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms
     ranked = disrupted[np.lexsort((disrupted, ~in_scope))]  # in scope first, then by id
     shown = ranked if limit is None else ranked[:limit]
     lost: dict[int, list[str]] = {int(c): [] for c in shown.tolist()}
-    listed = np.isin(lost_by, shown)
+    marked = np.zeros(len(s.firms), dtype=bool)
+    marked[shown] = True
+    listed = marked[lost_by]
     for c, t in zip(lost_by[listed].tolist(), s.stage[lost_groups[listed]].tolist()):
         lost[c].append(s.stages[t])
     enterprises = []
@@ -750,17 +774,13 @@ def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms
     material = ~out[lost_by] & s.material[s.stage[lost_groups]]
     hit, owner = _ragged(None, world.pair_start, lost_by[material])
     hit = hit[world.reaches(s.stage_top[s.stage[lost_groups[material]]][owner], world.pair_top[hit])]
-    pairs = _distinct(np.concatenate([removed_pairs, hit]))
-    stopped_pairs = set(zip(world.pair_firm[pairs].tolist(), world.pair_top[pairs].tolist()))
-    for stage in stages_out:
-        top = world.chain.top.get(stage)
-        if top is not None:
-            for firm, ops in world.firms[top].items():
-                if not (ops - stages_out):
-                    stopped_pairs.add((s.firm_code[firm], world.top_index[top]))
-    stopped: dict[str, int] = defaultdict(int)
-    for _, place in stopped_pairs:
-        stopped[world.tops[place]] += 1
+    emptied = [(s.firm_code[firm], world.top_index[top]) for top in {world.chain.top.get(x) for x in stages_out} - {None}
+               for firm, ops in world.firms[top].items() if not (ops - stages_out)]
+    if emptied:
+        width = max(len(world.tops), 1)  # a pair's place among the sorted pair codes
+        hit = np.concatenate([hit, np.searchsorted(world.pair_firm * width + world.pair_top, [f * width + t for f, t in emptied])])
+    per_top = np.bincount(world.pair_top[_distinct(np.concatenate([removed_pairs, hit]))], minlength=len(world.tops))
+    stopped = {world.tops[t]: int(per_top[t]) for t in np.flatnonzero(per_top).tolist()}
     stages_lost, weakened, downstream = _stage_effects(world, stopped, stages_out, min_firms)
     return {
         "supplies_cut": supplies_cut,
@@ -1025,6 +1045,7 @@ def _scope(store: GraphStore, region: str | None, lang: str = "en") -> tuple[set
 
 
 @of_one_version
+@gc_paused()  # the supply world is hundreds of thousands of acyclic rows (graph.collector)
 def bottlenecks(store: GraphStore, region: str | None = None, *, hhi_threshold: float = 0.5, min_firms: int = 1,
                 top: int | None = None, scope: str = "auto", scope_depth: int | None = None, source: str | None = None,
                 sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None, lang: str | None = None,
@@ -1275,6 +1296,7 @@ def _single_sources(world: _World, scope: str, threshold: float, lang: str = "en
 
 
 @of_one_version
+@gc_paused()
 def whatif(store: GraphStore, remove: Iterable[str], region: str | None = None, *, min_firms: int = 1, scope: str = "auto",
            scope_depth: int | None = None, source: str | None = None, sink: str | None = None, rollup: str = "auto", pairs: str = "keep", chain: str | None = None,
            lang: str | None = None) -> WhatIfReport:

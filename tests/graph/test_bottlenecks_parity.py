@@ -66,9 +66,12 @@ def _both(monkeypatch, report):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 # thresholds an HHI of equal shares lands on or within a rounding of (1/2, 1/3, 1/4), and 5/8 = hhi([3, 1])
-@given(supply_chains(), st.integers(1, 3), st.sampled_from([None, "r"]), st.sampled_from([0.5, 1 / 3, 0.25, 0.625, 0.9]))
-def test_the_array_world_gives_the_reference_reports(monkeypatch, chain, min_firms, region, threshold):
+# dense 0: the FEEDS reach a row per stage asked about, as on a national chain's tens of thousands
+@given(supply_chains(), st.integers(1, 3), st.sampled_from([None, "r"]), st.sampled_from([0.5, 1 / 3, 0.25, 0.625, 0.9]),
+       st.sampled_from([0, module._DENSE_REACH]))
+def test_the_array_world_gives_the_reference_reports(monkeypatch, chain, min_firms, region, threshold, dense):
     data, removals = chain
+    monkeypatch.setattr(module, "_DENSE_REACH", dense)
     with SqliteStore(":memory:", create=True) as store:
         store.write(data)
         got, want = _both(monkeypatch, lambda: bottlenecks(store, region, min_firms=min_firms, hhi_threshold=threshold))

@@ -1,0 +1,61 @@
+"""A load and a bottlenecks report pause the cyclic garbage collector and give it back as it was,
+nested or not, failed or not."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from graph.analysis import bottlenecks as bottlenecks_module
+from graph.cache import clear_all
+from graph.collector import gc_paused
+from graph.errors import DatasetError, InvalidParameter
+from loaders.pipeline import load_path
+
+from .small_graphs import E, S, rel, write
+
+
+def test_the_collector_is_paused_inside_and_resumed_after_the_outermost_block():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer load is still running
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_failed_load_resumes_the_collector(sqlite_store, tmp_path):
+    (tmp_path / "stages.csv").write_text("id,name,tier\ns,S,nowhere\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="nowhere"):
+        load_path(sqlite_store, tmp_path)
+    assert gc.isenabled()
+
+
+def test_a_bottlenecks_report_and_a_whatif_run_paused_and_resume_it(sqlite_store, monkeypatch):
+    write(sqlite_store, [S("yarn"), S("cloth"), E("mill"), E("weaver")],
+          [rel("FEEDS", "yarn", "cloth"), rel("OPERATES_IN", "mill", "yarn"), rel("OPERATES_IN", "weaver", "cloth"),
+           rel("SUPPLIES", "mill", "weaver", "yarn")])
+    seen = []
+    read_world = bottlenecks_module._read_world
+    monkeypatch.setattr(bottlenecks_module, "_read_world", lambda *a: seen.append(gc.isenabled()) or read_world(*a))
+    clear_all("supply world")
+    bottlenecks_module.bottlenecks(sqlite_store)
+    clear_all("supply world")
+    assert bottlenecks_module.whatif(sqlite_store, ["mill"]).enterprises_total == 1
+    assert seen == [False, False]
+    assert gc.isenabled()
+    with pytest.raises(InvalidParameter):
+        bottlenecks_module.bottlenecks(sqlite_store, hhi_threshold=2.0)
+    assert gc.isenabled()
