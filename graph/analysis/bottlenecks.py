@@ -681,23 +681,29 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     # the operations, sorted by (stage, enterprise); those of a stage outside the chain dropped
     # a stage at a time, not a row at a time
     coded = queries(store).coded_operations(firm_ids, regions=regions)
-    firm_of, stage_of = coded.firm.tolist(), coded.stage
+    stage_of = coded.stage
+    firm_of = np.array(firm_ids, dtype=object)[coded.firm].tolist()  # each operation's enterprise id
     firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
-    kept: list[int] = []
-    for stage, rows in groupby(range(len(stage_of)), stage_of.__getitem__):
+    kept: list[tuple[int, int]] = []  # the runs of rows of a stage in the chain
+    end = 0
+    for stage, run in groupby(stage_of):
+        start, end = end, end + len(list(run))
         if stage not in chain_top:
             continue
-        rows = list(rows)
-        kept += rows
+        kept.append((start, end))
         here = firms[chain_top[stage]]
-        enterprises = [firm_ids[firm_of[i]] for i in rows]
+        enterprises = firm_of[start:end]
         only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
         also = [e for e in enterprises if e in here] if here else []  # in another (sub-)stage of the top too
         here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
         for enterprise in also:
             here[enterprise] = here[enterprise] | only
-    ops = coded if len(kept) == len(stage_of) else CodedOperations(
-        coded.firm[np.array(kept, dtype=np.int64)], [stage_of[i] for i in kept], [coded.capacity[i] for i in kept], [coded.unit[i] for i in kept])
+    if sum(b - a for a, b in kept) == len(stage_of):
+        ops = coded
+    else:
+        rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in kept]) if kept else np.zeros(0, dtype=np.int64)
+        listed = rows.tolist()
+        ops = CodedOperations(coded.firm[rows], [stage_of[i] for i in listed], [coded.capacity[i] for i in listed], [coded.unit[i] for i in listed])
     if regions is None:
         in_scope = np.ones(len(firm_ids), dtype=bool)
     else:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import compress, islice
-from operator import itemgetter
+from operator import itemgetter, lt
 from pathlib import Path
 
 from graph.errors import InvalidParameter, StoreBusy, StoreChanged, StoreError, StoreFull, StoreIOError, StoreUnavailable
@@ -272,6 +272,19 @@ def _by_end(end: str, types: list[str] | None) -> str:
     the type on the primary key (type, source, ...) instead (0.14 s against 3 ms for a town's
     firms on a 1M-relationship graph, 14 s when the ids come as a JSON array)."""
     return "rels INDEXED BY rels_target WHERE target IN" if end == "target" and types else f"rels WHERE {end} IN"
+
+
+def _sorted_distinct(ids: Iterable[str]) -> list[str]:
+    """``sorted(set(ids))``, without the set and the sort when ``ids`` already are (a report's
+    every enterprise, read in id order: a tenth of what sorting a hundred thousand ids costs).
+
+    >>> _sorted_distinct(["a", "b", "c"]), _sorted_distinct(["b", "a", "b"])
+    (['a', 'b', 'c'], ['a', 'b'])
+    """
+    ids = list(ids)
+    if all(map(lt, ids, islice(ids, 1, None))):
+        return ids
+    return sorted(set(ids))
 
 
 class _Positions:
@@ -943,7 +956,7 @@ class SqliteQueries(Queries):
         # keys into one string each, cut apart in C (a tuple per relationship costs twice as much)
         import numpy as np
 
-        wanted = sorted(set(ids))
+        wanted = _sorted_distinct(ids)
         db = self.store._db
         positions = _Positions.of_ids(db, wanted)
         # (a source's number is the same on all its rows; group_concat leaves a NULL out, which
