@@ -189,5 +189,21 @@ def test_numbers_this_read_did_not_see_and_missing_ends_have_no_position(tmp_pat
 
     with SqliteStore(tmp_path / "s.db", create=True) as store:
         store.write(GraphData(nodes=[Node("Enterprise", i, i.upper()) for i in ("a", "b", "c")]))
-        positions = _Positions(store._db, [(1, 0), (3, 1)])  # a and c asked for; b is no position
+        positions = _Positions(store._db, [1, 3])  # a and c asked for; b is no position
         assert positions[np.array([1, 2, 3, 4, 9, -1])].tolist() == [0, -1, 1, -1, -1, -1]
+
+
+def test_the_positions_of_ids_are_their_places_in_the_list_asked_for(tmp_path):
+    import numpy as np
+
+    from graph.store.sqlite import _Positions
+
+    with SqliteStore(tmp_path / "s.db", create=True) as store:
+        store.write(GraphData(nodes=[Node("Enterprise", "a", "A"), Node("Stage", "b", "B"), Node("Enterprise", "c", "C")]))
+        numbers = dict(store._db.execute("SELECT id, num FROM nodes").fetchall())
+        asked = np.array([numbers["a"], numbers["b"], numbers["c"]])
+        # c first, the stage b second, a third, then an id the store does not hold
+        assert _Positions.of_ids(store._db, ["c", "b", "a", "zz"])[asked].tolist() == [2, 1, 0]
+        assert _Positions.of_ids(store._db, ["c", "b", "a"], "Enterprise")[asked].tolist() == [2, -1, 0]
+        assert _Positions.of_ids(store._db, ["zz"])[asked].tolist() == [-1, -1, -1]
+        assert _Positions.of_ids(store._db, [])[asked].tolist() == [-1, -1, -1]
