@@ -96,6 +96,7 @@ from functools import reduce
 from operator import or_
 
 from graph.cache import VersionedCache
+from graph.collector import gc_paused
 from graph.errors import InvalidParameter
 from graph.i18n import choose_lang, joined, message
 from graph.params import COMPARE_PEERS, GROUPS, MIN_FIRMS, REGIONS, TOP_CANDIDATES
@@ -307,6 +308,7 @@ def local_sides(chain: StageChain, local: dict[str, set[str]]) -> LocalSides:
     return LocalSides(firms, stages, up_firms, down_firms, up_stages, down_stages)
 
 
+@gc_paused()  # a national graph's candidates and operations are tens of thousands of acyclic rows (graph.collector)
 def gaps(store: GraphStore, region: str, *, min_firms: int = 2, top_candidates: int = 5, top: int | None = None,
          scope: str = "auto", scope_depth: int | None = None, source: str | None = None, sink: str | None = None,
          rollup: str = "auto", pairs: str = "keep", chain: str | None = None, lang: str | None = None, groups: bool = False) -> GapsReport:

@@ -13,7 +13,7 @@ from graph.collector import gc_paused
 from graph.errors import DatasetError, InvalidParameter
 from loaders.pipeline import load_path
 
-from .small_graphs import E, S, rel, write
+from .small_graphs import E, R, S, rel, write
 
 
 def test_the_collector_is_paused_inside_and_resumed_after_the_outermost_block():
@@ -58,4 +58,20 @@ def test_a_bottlenecks_report_and_a_whatif_run_paused_and_resume_it(sqlite_store
     assert gc.isenabled()
     with pytest.raises(InvalidParameter):
         bottlenecks_module.bottlenecks(sqlite_store, hhi_threshold=2.0)
+    assert gc.isenabled()
+
+
+def test_a_gaps_report_runs_paused_and_resumes_it(sqlite_store, monkeypatch):
+    from graph.analysis import gaps as gaps_module
+
+    write(sqlite_store, [R("here"), S("yarn"), S("cloth"), E("mill", region="here")],
+          [rel("FEEDS", "yarn", "cloth"), rel("OPERATES_IN", "mill", "yarn")])
+    seen = []
+    chain_in_scope = gaps_module.chain_in_scope
+    monkeypatch.setattr(gaps_module, "chain_in_scope", lambda *a, **k: seen.append(gc.isenabled()) or chain_in_scope(*a, **k))
+    # cloth has no firm here, yarn one, below the default min_firms of 2
+    assert sorted(gap.stage for gap in gaps_module.gaps(sqlite_store, "here").gaps) == ["cloth", "yarn"]
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(InvalidParameter):
+        gaps_module.gaps(sqlite_store, "here", min_firms=0)
     assert gc.isenabled()
