@@ -75,3 +75,34 @@ def test_a_gaps_report_runs_paused_and_resumes_it(sqlite_store, monkeypatch):
     with pytest.raises(InvalidParameter):
         gaps_module.gaps(sqlite_store, "here", min_firms=0)
     assert gc.isenabled()
+
+
+def test_a_pause_kept_going_by_overlapping_ones_still_collects_now_and_then(monkeypatch):
+    import weakref
+
+    from graph import collector
+
+    now = [1000.0]
+    monkeypatch.setattr(collector, "_clock", lambda: now[0])
+
+    class Cycle:
+        pass
+
+    def garbage():
+        a, b = Cycle(), Cycle()
+        a.other, b.other = b, a
+        return weakref.ref(a)
+
+    with gc_paused():  # a long request: others begin and end while it runs
+        with gc_paused():
+            young = garbage()
+        assert young() is not None  # ended before the longest pause: nothing collected
+        now[0] += collector.LONGEST_PAUSE_SECONDS
+        with gc_paused():
+            old = garbage()
+        assert old() is None and young() is None  # collected as that one ended
+        assert not gc.isenabled()  # still paused for the long one
+        with gc_paused():
+            later = garbage()
+        assert later() is not None  # the clock starts again from that collection
+    assert gc.isenabled()
