@@ -586,6 +586,9 @@ def _ragged(order: np.ndarray | None, start: np.ndarray, owners: np.ndarray) -> 
     >>> _ragged(np.array([7, 8, 9]), np.array([0, 2, 2, 3]), np.array([2, 0]))
     (array([9, 7, 8]), array([0, 1, 1]))
     """
+    if not len(owners):
+        nothing = np.zeros(0, dtype=np.int64)
+        return nothing, nothing
     low = start[owners]
     counts = start[owners + 1] - low
     owner = np.repeat(np.arange(len(owners)), counts)
@@ -601,6 +604,8 @@ def _distinct(values: np.ndarray, counts: bool = False):
     >>> _distinct(np.array([3, 1, 3, 2]), counts=True)
     (array([1, 2, 3]), array([1, 1, 2]))
     """
+    if len(values) < 2 and not counts:  # most of a cascade's waves lose no purchase, or one
+        return values
     ordered = np.sort(values)
     first = np.ones(len(ordered), dtype=bool)
     first[1:] = ordered[1:] != ordered[:-1]
@@ -746,9 +751,9 @@ def _cascade(world: _World, firms_out: set[str], stages_out: set[str], min_firms
     while len(wave):
         cut[wave] = True
         supplies_cut += len(wave)
-        groups, stopped_now = _distinct(s.group[wave], counts=True)
-        count[groups] += stopped_now
-        lost_now = groups[count[groups] == s.size[groups]]
+        groups = s.group[wave]
+        np.add.at(count, groups, 1)
+        lost_now = _distinct(groups[count[groups] == s.size[groups]])  # (a purchase's last suppliers may stop at once)
         lost_parts.append(lost_now)
         # a firm still in business that lost a material input stops what that input is made into
         lost_now = lost_now[~out[s.customer[lost_now]] & s.material[s.stage[lost_now]]]
