@@ -1017,22 +1017,13 @@ class SqliteQueries(Queries):
         return found
 
     def enterprise_tags(self) -> dict[str, object]:
-        # only the tags leave the JSON: reading every enterprise whole for them took a 1M-relationship
-        # graph's gaps report 1.2 of its 4 s cold. A list or a text comes out as it is stored; any
-        # other value (a number, true, null) is read from the node's JSON, as the reference reads it.
-        rows = self.store._db.execute(
-            "SELECT id, json_type(props, '$.tags'), json_extract(props, '$.tags') FROM nodes"
-            " WHERE label = 'Enterprise' AND json_type(props, '$.tags') IS NOT NULL ORDER BY id").fetchall()
-        found: dict[str, object] = {}
-        for node_id, kind, value in rows:
-            if kind == "array":
-                found[node_id] = json.loads(value)
-            elif kind == "text":
-                found[node_id] = value
-            else:
-                props = self.store._db.execute("SELECT props FROM nodes WHERE id = ?", (node_id,)).fetchone()[0]
-                found[node_id] = json.loads(props)["tags"]
-        return found
+        # only the tags leave the JSON, as JSON text (``->``: one parse per node, where json_type
+        # and json_extract took two more), and every value is decoded in one json.loads: one call
+        # per enterprise cost 0.5 s of a 1M-relationship graph's gaps report. A list, a text or
+        # any other value (a number, true, null) comes out as the node's JSON holds it.
+        rows = [row for row in self.store._db.execute("SELECT id, props -> '$.tags' FROM nodes WHERE label = 'Enterprise' ORDER BY id")
+                if row[1] is not None]
+        return dict(zip(map(itemgetter(0), rows), json.loads("[" + ",".join(map(itemgetter(1), rows)) + "]")))
 
     def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
         # the nodes_region expression index finds them (the + keeps the planner off the label index)
