@@ -539,7 +539,7 @@ class _World:
             needed = above[~made[above]]
             if len(needed):
                 for place in _distinct(needed).tolist():
-                    square[place] = self._row(place)
+                    square[place, self._reach_places(place)] = True
                     made[place] = True  # after its row: another thread reads only whole rows
             return square[above, below]
         asked, row_of = np.unique(above, return_inverse=True)
@@ -559,9 +559,13 @@ class _World:
         row = self._rows.get(place)
         if row is None:
             row = np.zeros(len(self.tops) + 1, dtype=bool)
-            row[[self.top_index[s] for s in self.reach[self.tops[place]]]] = True
+            row[self._reach_places(place)] = True
             self._rows[place] = row
         return row
+
+    def _reach_places(self, place: int) -> list[int]:
+        """The places of the top-level stage at ``place`` and of every stage FEEDS-downstream of it."""
+        return [self.top_index[s] for s in self.reach[self.tops[place]]]
 
 
 def _bits(bits: int) -> list[int]:
@@ -689,13 +693,13 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
     stage_of = coded.stage
     firm_of = np.array(firm_ids, dtype=object)[coded.firm].tolist()  # each operation's enterprise id
     firms: dict[str, dict[str, frozenset[str]]] = {s: {} for s in chain.graph}
-    kept: list[tuple[int, int]] = []  # the runs of rows of a stage in the chain
+    kept = np.zeros(len(stage_of), dtype=bool)  # the operations of a stage in the chain
     end = 0
     for stage, run in groupby(stage_of):
         start, end = end, end + len(list(run))
         if stage not in chain_top:
             continue
-        kept.append((start, end))
+        kept[start:end] = True
         here = firms[chain_top[stage]]
         enterprises = firm_of[start:end]
         only = frozenset((stage,))  # one set shared by the firms of the stage (the world is read-only)
@@ -703,10 +707,10 @@ def _read_world(store: GraphStore, chain: StageChain, regions: set[str] | None) 
         here.update(dict.fromkeys(enterprises, only) if not also else dict.fromkeys((e for e in enterprises if e not in here), only))
         for enterprise in also:
             here[enterprise] = here[enterprise] | only
-    if sum(b - a for a, b in kept) == len(stage_of):
+    if kept.all():
         ops = coded
     else:
-        rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in kept]) if kept else np.zeros(0, dtype=np.int64)
+        rows = np.flatnonzero(kept)
         listed = rows.tolist()
         ops = CodedOperations(coded.firm[rows], [stage_of[i] for i in listed], [coded.capacity[i] for i in listed], [coded.unit[i] for i in listed])
     if regions is None:
