@@ -185,6 +185,8 @@ _PROJECTION_WEIGHT = """CASE
     ELSE 1.0 END"""
 
 
+# SQLite's ``->`` operator (3.38, 2022): a value of a node's JSON as JSON text, in one parse
+_JSON_ARROW = sqlite3.sqlite_version_info >= (3, 38, 0)
 # number_or_none(capacity) as an SQL expression: a number, as REAL; anything else NULL
 _CAPACITY = "CASE WHEN json_type({props}, '$.capacity') IN ('integer', 'real') THEN CAST(json_extract({props}, '$.capacity') AS REAL) END"
 
@@ -1020,10 +1022,16 @@ class SqliteQueries(Queries):
         # only the tags leave the JSON, as JSON text (``->``: one parse per node, where json_type
         # and json_extract took two more), and every value is decoded in one json.loads: one call
         # per enterprise cost 0.5 s of a 1M-relationship graph's gaps report. A list, a text or
-        # any other value (a number, true, null) comes out as the node's JSON holds it.
-        rows = [row for row in self.store._db.execute("SELECT id, props -> '$.tags' FROM nodes WHERE label = 'Enterprise' ORDER BY id")
-                if row[1] is not None]
-        return dict(zip(map(itemgetter(0), rows), json.loads("[" + ",".join(map(itemgetter(1), rows)) + "]")))
+        # any other value (a number, true, null) comes out as the node's JSON holds it. Before
+        # SQLite 3.38 (Ubuntu 22.04's 3.37, older Pythons' own) there is no ``->``: a tagged
+        # enterprise's whole JSON is read, and its tags taken from it.
+        if _JSON_ARROW:
+            sql = "SELECT id, props -> '$.tags' FROM nodes WHERE label = 'Enterprise' ORDER BY id"
+        else:
+            sql = "SELECT id, props FROM nodes WHERE label = 'Enterprise' AND json_type(props, '$.tags') IS NOT NULL ORDER BY id"
+        rows = [row for row in self.store._db.execute(sql) if row[1] is not None]
+        values = json.loads("[" + ",".join(map(itemgetter(1), rows)) + "]")
+        return dict(zip(map(itemgetter(0), rows), values if _JSON_ARROW else [props["tags"] for props in values]))
 
     def enterprise_ids(self, regions: Iterable[str]) -> set[str]:
         # the nodes_region expression index finds them (the + keeps the planner off the label index)

@@ -577,6 +577,10 @@ TRICKY = GraphData(
                    R("SUPPLIES", "o'brien/1", "small", "spin", {"stage": "spin"})],
 )
 
+# tags as the kinds of value a file may give them that both stores hold (gaps reads a list or a text)
+TAGGED = GraphData(nodes=[N("Enterprise", f"tagged_{i}", f"标签{i}", {"tags": tags}) for i, tags in enumerate(
+    ["化纤; 纺织", "", 3, 2.5, True, None, [], ["a", "b; c"]])])
+
 
 def with_types(value):
     """``value`` as comparable rows with every scalar's type beside it (dicts and sets in order)."""
@@ -598,9 +602,7 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
     from graph.store.queries import Queries
 
     store.write(TRICKY)
-    # tags as the kinds of value a file may give them that both stores hold (gaps reads a list or a text)
-    store.write(GraphData(nodes=[N("Enterprise", f"tagged_{i}", f"标签{i}", {"tags": tags}) for i, tags in enumerate(
-        ["化纤; 纺织", "", 3, 2.5, True, None, [], ["a", "b; c"]])]))
+    store.write(TAGGED)
     # an OPERATES_IN the contract refuses (an institute's), written past it: not an enterprise's operation
     store.write(GraphData(nodes=[N("Institute", "lab_x", "实验室")], relationships=[R("OPERATES_IN", "lab_x", "weave")]))
     own, reference = queries(store), Queries(store)
@@ -664,6 +666,25 @@ def test_each_backend_s_pushed_down_queries_answer_as_the_reference(store):
             mine, expected = [(n.id, n.label, n.name, typed(n.props)) for n in mine], [(n.id, n.label, n.name, typed(n.props)) for n in expected]
         # with the types: a capacity is a float or None on both, never an int on one and a float on the other
         assert with_types(mine) == with_types(expected), (name, args, kwargs)
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_the_embedded_store_reads_tags_as_the_reference_with_and_without_sqlite_s_arrow(sqlite_store, monkeypatch, arrow):
+    """SQLite before 3.38 (Ubuntu 22.04's) has no ``->``: the tags come from each tagged node's whole
+    JSON instead, and are the same."""
+    from graph.store import sqlite
+    from graph.store.queries import Queries
+
+    if arrow and not sqlite._JSON_ARROW:
+        pytest.fail(f"this SQLite ({sqlite.sqlite3.sqlite_version}) has no ->: the test cannot run the path that uses it")
+    monkeypatch.setattr(sqlite, "_JSON_ARROW", arrow)
+    sqlite_store.write(TRICKY)  # enterprises without tags among them
+    sqlite_store.write(TAGGED)
+    mine, expected = queries(sqlite_store).enterprise_tags(), Queries(sqlite_store).enterprise_tags()
+    assert with_types(mine) == with_types(expected)
+    # every enterprise whose JSON has tags (a null among them), by its own value
+    written = {n.id: n.props["tags"] for n in [*TRICKY.nodes, *TAGGED.nodes] if n.label == "Enterprise" and "tags" in n.props}
+    assert with_types(mine) == with_types(written)
 
 
 def test_coded_links_of_keys_holding_the_separator_and_of_ends_outside_the_ids_are_the_reference(store):
